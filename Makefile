@@ -1,0 +1,34 @@
+# The two commands: `make run` (set up, build the demo, open the app) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO := workspace/demo.gpkg
+
+.PHONY: setup run test demo browser bench clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+$(DEMO): $(STAMP) $(wildcard data/demo/*.csv)
+	$(BIN)/lagesbild demo --workspace $(DEMO)
+
+demo: $(DEMO)
+
+run: $(DEMO)
+	$(BIN)/lagesbild serve --workspace $(DEMO)
+
+browser:
+	sh scripts/install-browser.sh
+
+test: setup browser
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) workspace static/vendor .pytest_cache .hypothesis

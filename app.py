@@ -1,0 +1,22 @@
+"""Streamlit entry point: the router and the shared sidebar, nothing else."""
+
+from pathlib import Path
+
+import streamlit as st
+
+from lagesbild.render.assets import ensure_static
+from lagesbild.ui import common
+
+HERE = Path(__file__).parent
+PAGES = [("map_page", "page_map", "karta"), ("pyramid_page", "page_pyramid", "pyramid"),
+         ("compare_page", "page_compare", "jamforelse"), ("coverage_page", "page_coverage", "insatser"),
+         ("data_page", "page_data", "data")]
+
+st.set_page_config(page_title="Lägesbild", page_icon="🗺️", layout="wide")
+ensure_static(HERE / "static")
+ctx = common.sidebar()
+st.navigation([
+    st.Page(HERE / "lagesbild" / "ui" / f"{module}.py", title=ctx.t(title), url_path=url,
+            default=i == 0)
+    for i, (module, title, url) in enumerate(PAGES)
+]).run()

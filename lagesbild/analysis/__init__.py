@@ -1,0 +1,1 @@
+"""Pure functions on canonical tables: assignment, rates, pyramid, coverage, disclosure control."""

@@ -1,0 +1,44 @@
+"""Class breaks for choropleths: a string-keyed façade over mapclassify."""
+
+from __future__ import annotations
+
+import warnings
+
+import mapclassify
+import numpy as np
+import pandas as pd
+
+from lagesbild.errors import InputError
+
+SCHEMES = {
+    "quantiles": mapclassify.Quantiles,
+    "equal_interval": mapclassify.EqualInterval,
+    "natural_breaks": mapclassify.NaturalBreaks,
+    "fisher_jenks": mapclassify.FisherJenks,
+}
+
+
+def class_breaks(values: pd.Series, *, scheme: str = "quantiles", k: int = 5) -> list[float]:
+    """Upper bounds of each class for the non-missing `values` (fewer classes if few values)."""
+    if scheme not in SCHEMES:
+        raise InputError(f"Okänd klassindelning '{scheme}'.", field="scheme",
+                         fix=f"Välj en av: {', '.join(SCHEMES)}.")
+    y = pd.to_numeric(values, errors="coerce").astype("float64").dropna().to_numpy()
+    if len(y) == 0:
+        return []
+    distinct = np.unique(y)
+    if len(distinct) <= k:
+        return [float(v) for v in distinct]
+    with warnings.catch_warnings():
+        # mapclassify warns when quantile classes collapse on ties; we then return fewer breaks
+        warnings.simplefilter("ignore", UserWarning)
+        classifier = SCHEMES[scheme](y, k=k)
+    return sorted({float(b) for b in classifier.bins})
+
+
+def class_of(values: pd.Series, breaks: list[float]) -> pd.Series:
+    """Index of the class each value falls in (0-based), NA for missing values."""
+    v = pd.to_numeric(values, errors="coerce").astype("float64")
+    idx = np.searchsorted(np.asarray(breaks), v.to_numpy(), side="left")
+    idx = np.minimum(idx, max(len(breaks) - 1, 0))
+    return pd.Series(idx, index=values.index).where(v.notna()).astype("Int64")

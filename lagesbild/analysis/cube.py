@@ -1,0 +1,60 @@
+"""The protected count cube: area × pyramid level × category × sex, suppressed once for all views.
+
+The map's pyramid layers, the pyramid page and the CLI read their counts from this one cube, so
+a cell hidden in one view is hidden in every view and cannot be recovered by comparing them.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from lagesbild.analysis import disclosure
+from lagesbild.analysis.pyramid import ALL, Taxonomy, count_pyramid, incident_pyramid
+from lagesbild.frames import Frames
+from lagesbild.settings import Settings
+
+SOURCES = ("counts", "incidents")
+KEYS = ["area_id", "level", "category", "sex"]
+
+
+def count_cube(frames: Frames, *, period: str, source: str, taxonomy: Taxonomy) -> pd.DataFrame:
+    """Raw counts per kommun and for the län (their sum) × level × category × sex."""
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {SOURCES}")
+    parts = []
+    if source == "counts":
+        data = frames.incident_counts[frames.incident_counts["period"] == str(period)]
+        build = count_pyramid
+    else:
+        data = frames.incidents[frames.incidents["year"].astype("string") == str(period)]
+        build = incident_pyramid
+    for area_id in frames.kommuner["area_id"].astype(str):
+        part = build(data[data["area_id"] == area_id], taxonomy)
+        parts.append(part.assign(area_id=area_id))
+    cube = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*KEYS, "count"])
+    # a category present in one kommun is listed (as 0) in every kommun, so totals add up
+    full = pd.MultiIndex.from_frame(cube[["level", "category"]].drop_duplicates())
+    grid = pd.DataFrame([(a, lv, c, s) for a in frames.kommuner["area_id"].astype(str)
+                         for lv, c in full for s in ("K", "M", "T")], columns=KEYS)
+    cube = grid.merge(cube, on=KEYS, how="left").fillna({"count": 0})
+    cube["count"] = cube["count"].astype("int64")
+    for lan_id in frames.lan["area_id"].astype(str):
+        county = cube[cube["area_id"].str[:2] == lan_id[:2]]
+        county = county.groupby(["level", "category", "sex"], as_index=False)["count"].sum()
+        cube = pd.concat([cube, county.assign(area_id=lan_id)], ignore_index=True)
+    return cube[[*KEYS, "count"]]
+
+
+def protect(cube: pd.DataFrame, frames: Frames, *, settings: Settings) -> pd.DataFrame:
+    """Apply the disclosure policy over every additive relation the views expose."""
+    additive: list[tuple[str, str]] = [("sex", "T"), ("category", ALL)]
+    lan = frames.lan["area_id"].astype(str).tolist()
+    if len(lan) == 1:
+        additive.append(("area_id", lan[0]))
+    return disclosure.suppress(cube, keys=KEYS, threshold=settings.suppress_below, additive=additive)
+
+
+def protected_cube(frames: Frames, *, period: str, source: str, taxonomy: Taxonomy,
+                   settings: Settings) -> pd.DataFrame:
+    return protect(count_cube(frames, period=period, source=source, taxonomy=taxonomy),
+                   frames, settings=settings)

@@ -1,0 +1,237 @@
+"""Figures per area for a layer: counts, rates, shares with intervals, after disclosure control.
+
+This is the single exit of the analysis layer for the map, comparison and CLI: every frame it
+returns has passed `disclosure.suppress` with the same settings.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from lagesbild.analysis import disclosure, stats
+from lagesbild.analysis.cube import protected_cube
+from lagesbild.analysis.pyramid import ALL, Taxonomy
+from lagesbild.frames import Frames
+from lagesbild.layers import LayerSpec
+from lagesbild.settings import Settings
+
+FIGURE_COLUMNS = ["area_id", "name", "level", "period", "sex", "count", "denominator", "value",
+                  "ci_low", "ci_high", "n", "unit", "suppressed", "suppression", "display",
+                  "note", "source"]
+SEXES = ("K", "M", "T")
+
+
+def periods(frames: Frames, spec: LayerSpec) -> list[str]:
+    """Periods the layer has data for, newest last."""
+    if spec.kind == "count_rate":
+        values = frames.incident_counts["period"]
+    elif spec.kind == "incident_rate":
+        values = frames.incidents["year"].astype("string")
+    elif spec.kind == "indicator":
+        values = frames.indicators.loc[frames.indicators["indicator_id"] == spec.indicator, "period"]
+    else:
+        values = frames.programme_activity["period"]
+    found = sorted({str(v) for v in values.dropna()})
+    if spec.kind == "coverage":
+        found.sort(key=lambda p: (p[2:], p[:2] == "HT"))
+    return found
+
+
+def layer_figures(frames: Frames, spec: LayerSpec, *, period: str, sex: str,
+                  taxonomy: Taxonomy, settings: Settings) -> pd.DataFrame:
+    """One row per kommun plus one per län for `period` and `sex`, in FIGURE_COLUMNS."""
+    if spec.kind in ("count_rate", "incident_rate"):
+        out = _rates(frames, protected_counts(frames, spec, period=period, taxonomy=taxonomy,
+                                              settings=settings),
+                     spec, period=period, settings=settings)
+    elif spec.kind == "indicator":
+        out = indicator_figures(frames, spec.indicator or "", period=period, settings=settings)
+    else:
+        out = _coverage(frames, spec, period=period)
+    out = out[out["sex"] == sex].copy()
+    return _finish(frames, out, period=period).reset_index(drop=True)
+
+
+def _areas(frames: Frames) -> pd.DataFrame:
+    areas = pd.concat([frames.lan, frames.kommuner])
+    return pd.DataFrame(areas[["area_id", "name", "level", "parent_id"]])
+
+
+def protected_counts(frames: Frames, spec: LayerSpec, *, period: str, taxonomy: Taxonomy,
+                     settings: Settings) -> pd.DataFrame:
+    """Counts per area × sex for a count layer, after disclosure control.
+
+    A layer that is exactly one pyramid level reads the shared protected cube, so the map and
+    the pyramid page hide the same cells.
+    """
+    source = "counts" if spec.kind == "count_rate" else "incidents"
+    table = frames.incident_counts if source == "counts" else frames.incidents
+    label = frames.source_label(table["source"].unique().tolist())
+    if spec.pyramid_level is not None and not spec.categories and spec.relation is None:
+        cube = protected_cube(frames, period=period, source=source, taxonomy=taxonomy,
+                              settings=settings)
+        cells = cube[(cube["level"] == int(spec.pyramid_level)) & (cube["category"] == ALL)]
+        return cells[["area_id", "sex", "count", "suppressed", "suppression"]].assign(source=label)
+    cells = _filtered_counts(frames, spec, period=period, taxonomy=taxonomy)
+    lan = frames.lan["area_id"].astype(str).tolist()
+    additive = [("sex", "T")] + ([("area_id", lan[0])] if len(lan) == 1 else [])
+    cells = disclosure.suppress(cells, keys=["area_id", "sex"], threshold=settings.suppress_below,
+                                additive=additive)
+    return cells.assign(source=label)
+
+
+def _filtered_counts(frames: Frames, spec: LayerSpec, *, period: str, taxonomy: Taxonomy) -> pd.DataFrame:
+    """Counts per kommun × sex (K, M, T) for the layer's categories and period (zeros kept)."""
+    if spec.kind == "count_rate":
+        data = frames.incident_counts
+        data = data[data["period"] == period]
+        keep = _category_mask(data["category"], spec, taxonomy)
+        data = data[keep & data["sex"].isin(SEXES)]
+        counts = data.groupby(["area_id", "sex"])["count"].sum()
+    else:
+        data = frames.incidents
+        data = data[data["year"].astype("string") == period]
+        keep = _category_mask(data["category"], spec, taxonomy)
+        if spec.relation is not None:
+            keep &= data["relation"].fillna(False).astype(bool) == bool(spec.relation)
+        data = pd.DataFrame(data[keep])
+        by_sex = data[data["victim_sex"].isin(["K", "M"])].groupby(["area_id", "victim_sex"]).size()
+        by_sex.index = by_sex.index.set_names(["area_id", "sex"])
+        total = data.groupby("area_id").size()
+        total.index = pd.MultiIndex.from_arrays([total.index, ["T"] * len(total)],
+                                                names=["area_id", "sex"])
+        counts = pd.concat([by_sex, total])
+    kommuner = frames.kommuner["area_id"].astype(str).tolist()
+    grid = pd.MultiIndex.from_product([kommuner, SEXES], names=["area_id", "sex"])
+    cube = counts.reindex(grid, fill_value=0).rename("count").reset_index()
+    cube["count"] = cube["count"].astype("int64")
+    for lan_id in frames.lan["area_id"].astype(str):
+        county = cube.groupby("sex", as_index=False)["count"].sum().assign(area_id=lan_id)
+        cube = pd.concat([cube, county], ignore_index=True)
+    return cube
+
+
+def _category_mask(categories: pd.Series, spec: LayerSpec, taxonomy: Taxonomy) -> pd.Series:
+    folded = categories.astype("string").str.casefold()
+    mask = pd.Series(True, index=categories.index)
+    if spec.pyramid_level is not None:
+        mask &= taxonomy.level_of(categories) == int(spec.pyramid_level)
+    if spec.categories:
+        mask &= folded.isin([c.casefold() for c in spec.categories])
+    return mask
+
+
+def population_for(frames: Frames, year: str) -> pd.DataFrame:
+    """Population per area × sex for `year`, kommuner and their län (summed when absent)."""
+    pop = frames.population
+    pop = pop[pop["year"].astype("string") == str(year)]
+    pop = pop.groupby(["area_id", "sex"], as_index=False)["population"].sum()
+    lan = frames.lan["area_id"].astype(str).tolist()
+    if lan and not pop["area_id"].isin(lan).any():
+        kommuner = pop[pop["area_id"].isin(frames.kommuner["area_id"])]
+        pop = pd.concat([pop, kommuner.groupby("sex", as_index=False)["population"].sum()
+                         .assign(area_id=lan[0])], ignore_index=True)
+    return pop
+
+
+def _rates(frames: Frames, cells: pd.DataFrame, spec: LayerSpec, *, period: str,
+           settings: Settings) -> pd.DataFrame:
+    """Rates with Poisson intervals from protected counts; hidden counts give hidden rates."""
+    pop = population_for(frames, period)
+    out = cells.merge(pop, on=["area_id", "sex"], how="left")
+    out["denominator"] = out["population"]
+    rates = stats.rate(out["count"].astype("Float64"), out["population"], per=spec.per,
+                       confidence=settings.confidence)
+    out = pd.concat([out, rates], axis=1)
+    out["note"] = np.where(out["population"].isna(), "folkmängd saknas för året", "")
+    out["n"] = pd.NA
+    out["unit"] = spec.unit
+    out["display"] = [
+        _rate_text(v, c, s, spec.per, settings.suppress_below)
+        for v, c, s in zip(out["value"], out["count"], out["suppression"])]
+    return out
+
+
+def _rate_text(value: object, count: object, suppression: str, per: int, threshold: int) -> str:
+    shown = disclosure.display_count(count, suppression, threshold=threshold)
+    if suppression or value is None or pd.isna(value):
+        return shown
+    return f"{_num(float(value), 1)} per {_num(per, 0)} ({shown} brott)"
+
+
+def _num(value: float, digits: int) -> str:
+    return f"{value:,.{digits}f}".replace(",", "\u00a0").replace(".", ",")
+
+
+def indicator_figures(frames: Frames, indicator_id: str, *, period: str, settings: Settings) -> pd.DataFrame:
+    """Survey shares per area × sex with Wilson intervals; too few respondents means hidden."""
+    data = frames.indicators
+    data = pd.DataFrame(data[(data["indicator_id"] == indicator_id) & (data["period"] == period)])
+    lan = frames.lan["area_id"].astype(str).tolist()
+    rows = data[["area_id", "sex", "value", "n", "source"]].copy()
+    rows["note"] = ""
+    if lan and not rows["area_id"].isin(lan).any() and len(rows):
+        known = rows.dropna(subset=["value", "n"])
+        pooled = known.assign(x=known["value"] * known["n"]).groupby("sex", as_index=False)[["x", "n"]].sum()
+        pooled["value"] = pooled["x"] / pooled["n"]
+        pooled = pooled.drop(columns="x").assign(
+            area_id=lan[0], source=rows["source"].iloc[0],
+            note="länsvärde: kommunernas svar sammanvägda efter antal svarande")
+        rows = pd.concat([rows, pooled], ignore_index=True)
+    low, high = stats.wilson_ci(rows["value"].astype("float64") / 100, rows["n"],
+                                confidence=settings.confidence)
+    rows["ci_low"], rows["ci_high"] = low * 100, high * 100
+    too_few = pd.to_numeric(rows["n"]).fillna(0) < settings.min_survey_n
+    rows["suppressed"] = too_few.to_numpy()
+    rows["suppression"] = np.where(too_few, "few_respondents", "")
+    for col in ("value", "ci_low", "ci_high"):
+        rows[col] = rows[col].astype("Float64").mask(too_few)
+    rows["count"] = pd.NA
+    rows["denominator"] = rows["n"]
+    rows["unit"] = "percent"
+    rows["display"] = [
+        f"för få svar (n={int(n)})" if few else f"{_num(float(v), 1)} % (n={int(n)})"
+        for v, n, few in zip(rows["value"], rows["n"], too_few)]
+    rows["source"] = [frames.source_label([s]) for s in rows["source"]]
+    return rows
+
+
+def _coverage(frames: Frames, spec: LayerSpec, *, period: str) -> pd.DataFrame:
+    from lagesbild.analysis.coverage import coverage_by_area
+
+    table = coverage_by_area(frames, period=period, programmes=spec.programmes)
+    rows = pd.DataFrame({
+        "area_id": table["area_id"], "sex": "T", "count": table["pupils_reached"],
+        "denominator": table["eligible_pupils"], "value": table["share_pupils"],
+        "ci_low": pd.NA, "ci_high": pd.NA, "n": pd.NA, "suppressed": False, "suppression": "",
+        "note": "hela målgruppen (ingen urvalsosäkerhet)", "source": table["source"],
+    })
+    rows["unit"] = "percent"
+    rows["display"] = [
+        "inga elever i målgruppen" if pd.isna(v)
+        else f"{_num(float(v), 1)} % ({_num(c, 0)} av {_num(d, 0)} elever)"
+        for v, c, d in zip(rows["value"], rows["count"], rows["denominator"])]
+    # programme data count pupils, not women and men: K and M rows say so instead of a value
+    unsplit = [rows[["area_id", "source"]].assign(
+        sex=sex, count=pd.NA, denominator=pd.NA, value=pd.NA, ci_low=pd.NA, ci_high=pd.NA, n=pd.NA,
+        suppressed=False, suppression="", unit="percent", note="", display="ej könsuppdelat")
+        for sex in ("K", "M")]
+    return pd.concat([rows, *unsplit], ignore_index=True)
+
+
+def _finish(frames: Frames, out: pd.DataFrame, *, period: str) -> pd.DataFrame:
+    areas = _areas(frames)
+    merged = areas.merge(out, on="area_id", how="left")
+    merged["period"] = period
+    merged["sex"] = merged["sex"].fillna(out["sex"].iloc[0] if len(out) else "T")
+    merged["display"] = merged["display"].fillna("uppgift saknas")
+    merged["note"] = merged["note"].fillna("")
+    merged["suppressed"] = merged["suppressed"].fillna(False).astype(bool)
+    merged["suppression"] = merged["suppression"].fillna("")
+    merged["source"] = merged["source"].fillna("")
+    for col in ("count", "denominator", "n"):
+        merged[col] = pd.to_numeric(merged[col]).astype("Int64")
+    for col in ("value", "ci_low", "ci_high"):
+        merged[col] = pd.to_numeric(merged[col]).astype("Float64")
+    return merged[FIGURE_COLUMNS]

@@ -1,0 +1,193 @@
+"""Command line: build the demo, serve the app, render maps and pyramids, import files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import click
+
+from lagesbild import importer
+from lagesbild.errors import LagesbildError
+from lagesbild.settings import ROOT, get_settings
+from lagesbild.workspace import GpkgWorkspace, open_workspace, require
+
+DEFAULT_WS = ROOT / "workspace" / "demo.gpkg"
+workspace_option = click.option("--workspace", "-w", type=click.Path(dir_okay=False),
+                                 default=str(DEFAULT_WS), show_default=True,
+                                 help="Workspace file (.gpkg).")
+sex_option = click.option("--sex", type=click.Choice(["K", "M", "T"]), default="T",
+                          show_default=True, help="K = kvinnor, M = män, T = totalt.")
+
+
+class Cli(click.Group):
+    """Show LagesbildError as one clear line and exit 1; anything else is a bug and surfaces."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except LagesbildError as exc:
+            click.echo(f"Fel: {exc}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=Cli)
+@click.version_option(package_name="lagesbild")
+def main() -> None:
+    """lagesbild: lägesbild för våld och trygghet (kommun, polis, länsstyrelse)."""
+
+
+@main.command()
+@workspace_option
+@click.option("--regenerate-inputs", is_flag=True,
+              help="Write data/demo/ anew from the seeded generator before building.")
+def demo(workspace: str, regenerate_inputs: bool) -> None:
+    """Build the Västerbotten demo workspace from data/demo/."""
+    from lagesbild import demo as demo_module
+
+    if regenerate_inputs:
+        demo_module.generate_inputs(get_settings().demo_dir)
+    ws = demo_module.build_workspace(workspace)
+    sets = ws.datasets()
+    click.echo(f"Demo-arbetsytan byggd: {ws.path} ({len(sets)} dataset, "
+               f"{int(sets['rows'].sum())} rader, {int(sets['rejected'].sum())} avvisade)")
+
+
+@main.command()
+@workspace_option
+@click.option("--port", default=8501, show_default=True)
+@click.option("--headless/--browser", default=False, help="Do not open a browser.")
+def serve(workspace: str, port: int, headless: bool) -> None:
+    """Start the Streamlit app on a workspace."""
+    require(open_workspace(workspace))
+    env = {**os.environ, "LAGESBILD_WORKSPACE": str(Path(workspace).resolve())}
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+           "--server.port", str(port), "--server.headless", str(headless).lower()]
+    raise SystemExit(subprocess.call(cmd, env=env, cwd=ROOT))
+
+
+def _load(workspace: str):  # noqa: ANN202 - small private helper
+    from lagesbild.analysis.pyramid import load_taxonomy
+    from lagesbild.frames import load_frames
+    from lagesbild.layers import load_layers
+
+    settings = get_settings()
+    frames = load_frames(require(open_workspace(workspace)))
+    meta = tomllib.loads((settings.layers_dir / "indicators.toml").read_text(encoding="utf-8"))
+    return (frames, load_layers(settings.layers_dir),
+            load_taxonomy(settings.layers_dir / "pyramid.toml"), meta, settings)
+
+
+def _period(period: str | None, available: list[str], what: str) -> str:
+    if not available:
+        raise LagesbildError(f"Arbetsytan har inga data för {what}.")
+    if period is None:
+        return available[-1]
+    if period not in available:
+        raise LagesbildError(f"Perioden {period} finns inte för {what}. Välj en av: {', '.join(available)}.")
+    return period
+
+
+@main.command("layers")
+@workspace_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def layers_cmd(workspace: str, as_json: bool) -> None:
+    """List map layers with their periods."""
+    from lagesbild.analysis.figures import periods
+
+    frames, specs, _, _, _ = _load(workspace)
+    rows = [{"id": s.id, "title": s.title_sv, "kind": s.kind, "periods": periods(frames, s)}
+            for s in specs.values()]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for r in rows:
+            click.echo(f"{r['id']:<24} {r['title']}  [{', '.join(r['periods'])}]")
+
+
+@main.command("map")
+@workspace_option
+@click.option("--layer", required=True, help="Layer id (see 'lagesbild layers').")
+@click.option("--period", default=None, help="Period; default the latest.")
+@sex_option
+@click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
+@click.option("--sites/--no-sites", default=True, help="Draw schools and youth centres.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="HTML file to write.")
+def map_cmd(workspace: str, layer: str, period: str | None, sex: str, lang: str, sites: bool,
+            out: str) -> None:
+    """Write a self-contained HTML map (opens offline)."""
+    from lagesbild.analysis.coverage import site_status
+    from lagesbild.analysis.figures import layer_figures, periods
+    from lagesbild.layers import get_layer
+    from lagesbild.render.assets import inline_html
+    from lagesbild.render.map import choropleth, web_geometry
+
+    frames, specs, taxonomy, _, settings = _load(workspace)
+    spec = get_layer(specs, layer)
+    period = _period(period, periods(frames, spec), spec.id)
+    figures = layer_figures(frames, spec, period=period, sex=sex, taxonomy=taxonomy, settings=settings)
+    site_frame = None
+    if sites and len(frames.sites):
+        terms = sorted(frames.programme_activity["period"].unique(), key=lambda p: (p[2:], p[:2] == "HT"))
+        term = period if spec.kind == "coverage" else (terms[-1] if terms else "")
+        site_frame = site_status(frames, period=term)
+    m = choropleth(figures, web_geometry(frames.kommuner), spec, lang=lang, sites=site_frame)
+    Path(out).write_text(inline_html(m), encoding="utf-8")
+    click.echo(f"Karta skriven: {out} ({spec.id}, {period}, {sex})")
+
+
+@main.command()
+@workspace_option
+@click.option("--area", required=True, help="Kommun or län code, e.g. 2417 or 24.")
+@click.option("--period", default=None, help="Year; default the latest.")
+@sex_option
+@click.option("--source", type=click.Choice(["counts", "incidents"]), default="counts",
+              show_default=True, help="Brå-like counts or the police extract for levels 2–3.")
+@click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON document (schema lagesbild.pyramid/1).")
+def pyramid(workspace: str, area: str, period: str | None, sex: str, source: str, lang: str,
+            as_json: bool) -> None:
+    """The violence pyramid for one area and period."""
+    from lagesbild.analysis.pyramid_view import count_periods, pyramid_view, to_json
+
+    frames, _, taxonomy, meta, settings = _load(workspace)
+    period = _period(period, count_periods(frames, source), source)
+    view = pyramid_view(frames, taxonomy, meta, area_id=area, period=period, source=source,
+                        settings=settings)
+    doc = to_json(view, taxonomy, sex=sex, lang=lang)
+    if as_json:
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{doc['area']['name']} {doc['period']} ({sex}) — {doc['source']}")
+    for level in doc["levels"]:
+        total = level["total"]["display"] if level["total"] else "–"
+        click.echo(f"  {level['level']}: {level['title']}: {total}")
+        for ind in level["indicators"]:
+            click.echo(f"       {ind['title']}: {ind['display']}")
+
+
+@main.command("import")
+@click.argument("kind", type=click.Choice(list(importer.READERS)))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@workspace_option
+@click.option("--strict", is_flag=True, help="Refuse the whole file if any row is rejected.")
+@click.option("--rejected-out", type=click.Path(dir_okay=False),
+              help="CSV file for rejected rows (default: FILE.avvisade.csv when there are any).")
+def import_cmd(kind: str, file: str, workspace: str, strict: bool, rejected_out: str | None) -> None:
+    """Import FILE of KIND into the workspace; rejected rows go to a CSV."""
+    ws = GpkgWorkspace(workspace)
+    result = importer.import_file(ws, kind, Path(file), strict=strict)
+    click.echo(f"Importerade {len(result.accepted)} rader från {file} till {ws.path}.")
+    if result.rejected:
+        target = Path(rejected_out or f"{file}.avvisade.csv")
+        result.rejected_frame().to_csv(target, index=False, sep=";", encoding="utf-8-sig")
+        click.echo(f"{len(result.rejected)} rader avvisades; se {target}.", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

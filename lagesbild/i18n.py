@@ -1,0 +1,79 @@
+"""Interface texts in Swedish (default) and English: t(key, lang)."""
+
+from __future__ import annotations
+
+LANGS = ("sv", "en")
+
+TEXTS: dict[str, tuple[str, str]] = {
+    "app_title": ("Lägesbild våld och trygghet", "Situation picture: violence and safety"),
+    "language": ("Språk", "Language"),
+    "workspace": ("Arbetsyta", "Workspace"),
+    "page_map": ("Karta", "Map"),
+    "page_pyramid": ("Våldspyramid", "Violence pyramid"),
+    "page_compare": ("Jämförelse", "Comparison"),
+    "page_coverage": ("Insatser", "Prevention"),
+    "page_data": ("Data", "Data"),
+    "layer": ("Kartlager", "Map layer"),
+    "period": ("Period", "Period"),
+    "sex": ("Kön", "Sex"),
+    "sex_K": ("Kvinnor", "Women"),
+    "sex_M": ("Män", "Men"),
+    "sex_T": ("Totalt", "Total"),
+    "area": ("Område", "Area"),
+    "source": ("Källa", "Source"),
+    "ci": ("95 % konfidensintervall", "95% confidence interval"),
+    "no_data": ("Uppgift saknas eller dold", "No data or suppressed"),
+    "show_sites": ("Visa skolor och fritidsgårdar", "Show schools and youth centres"),
+    "site_status": ("Programstatus", "Programme status"),
+    "status_genomförs": ("genomförs", "running"),
+    "status_planerad": ("planerad", "planned"),
+    "status_avslutad": ("avslutad", "ended"),
+    "status_ej startad": ("ej startad", "not started"),
+    "status_inget program": ("inget program", "no programme"),
+    "click_hint": ("Klicka på en kommun för detaljer.", "Click a municipality for details."),
+    "detail": ("Detaljer", "Details"),
+    "county": ("Länet", "County"),
+    "count": ("Antal", "Count"),
+    "rate": ("Per 100 000 inv.", "Per 100,000 inhabitants"),
+    "value": ("Värde", "Value"),
+    "respondents": ("Antal svarande", "Respondents"),
+    "suppression_note": (
+        "Antal 1–{t} visas som \"<{t}\"; celler som annars kunde räknas fram ur summor visas som \"dold\".",
+        "Counts 1–{t} are shown as \"<{t}\"; cells that could be recovered from totals are shown as \"dold\" (hidden)."),
+    "pyramid_source": ("Källa för nivå 2–3", "Source for levels 2–3"),
+    "src_counts": ("Anmälda brott (Brå-tabell)", "Reported offences (Brå table)"),
+    "src_incidents": ("Polisens utdrag", "Police extract"),
+    "outside": ("Utanför pyramiden", "Outside the pyramid"),
+    "survey_items": ("Enkätindikatorer", "Survey indicators"),
+    "no_survey": ("Inga enkätdata för nivån och perioden.", "No survey data for this level and period."),
+    "indicator": ("Indikator", "Indicator"),
+    "county_value": ("Länets värde", "County value"),
+    "median": ("Median av kommunerna", "Median of the municipalities"),
+    "programme": ("Program", "Programme"),
+    "term": ("Termin", "Term"),
+    "actions": ("Åtgärder per fokusområde", "Actions by focus area"),
+    "coverage_table": ("Täckning per kommun", "Coverage by municipality"),
+    "datasets": ("Dataset i arbetsytan", "Datasets in the workspace"),
+    "no_workspace": ("Ingen arbetsyta hittades. Skapa demo-arbetsytan:",
+                     "No workspace found. Build the demo workspace:"),
+    "build_demo": ("Bygg demo-arbetsytan", "Build the demo workspace"),
+    "period_label": ("Period", "Period"),
+    "interval": ("Intervall", "Interval"),
+    "rows": ("Rader", "Rows"),
+    "imported": ("Importerad", "Imported"),
+    "level_word": ("Nivå", "Level"),
+    "total_row": ("alla", "all"),
+    "not_split": ("ej könsuppdelat", "not split by sex"),
+    "demo_notice": ("Demo: syntetiska data med realistiska storlekar, inte verklig statistik.",
+                    "Demo: synthetic data with realistic magnitudes, not real statistics."),
+}
+
+
+def t(key: str, lang: str = "sv", **fmt: object) -> str:
+    sv, en = TEXTS[key]
+    text = en if lang == "en" else sv
+    return text.format(**fmt) if fmt else text
+
+
+def sex_label(sex: str, lang: str = "sv") -> str:
+    return t(f"sex_{sex}", lang)

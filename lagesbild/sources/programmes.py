@@ -1,0 +1,121 @@
+"""Prevention work: sites (schools, fritidsgårdar), programme activity per term, strategy actions."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from lagesbild import schema
+from lagesbild.errors import Rejection
+from lagesbild.sources import tables as t
+from lagesbild.sources.incidents import LAT_RANGE, LON_RANGE
+from lagesbild.workspace import Dataset
+
+
+def _term(value: str) -> str:
+    text = str(value).strip().upper().replace(" ", "")
+    if not re.fullmatch(r"(HT|VT)20\d\d", text):
+        raise ValueError("väntade en termin som HT2024 eller VT2025")
+    return text
+
+
+def _count_or_zero(value: str) -> int:
+    return 0 if str(value).strip() == "" else t.parse_count(value)
+
+
+def read_sites(source: str | Path | bytes, *, name: str | None = None) -> t.ReadResult:
+    raw = t.read_delimited(source, name=name)
+    cols = t.find_columns(raw, {
+        "site_id": ["Enhets-ID", "Enhetsid", "Skolenhetskod", "ID"],
+        "name": ["Namn", "Enhetsnamn", "Skola"],
+        "kind": ["Typ", "Verksamhetstyp"],
+        "area_id": ["Kommunkod", "Kommun"],
+        "lat": ["Latitud", "Lat"], "lon": ["Longitud", "Lon", "Long"],
+        "eligible_pupils": ["Elever i målgrupp", "Antal elever", "Elever"],
+    }, optional=["eligible_pupils"])
+    kinds = {k: k for k in schema.SITE_KINDS}
+    rows, rejected = t.validate_rows(raw, cols, {
+        "site_id": t.required(t.text), "name": t.required(t.text),
+        "kind": t.required(t.choice(kinds, "typ")), "area_id": t.required(t.kommun_code),
+        "lat": t.required(t.parse_number), "lon": t.required(t.parse_number),
+        "eligible_pupils": _count_or_zero,
+    })
+    outside = ~(rows["lat"].astype(float).between(*LAT_RANGE) & rows["lon"].astype(float).between(*LON_RANGE))
+    rejected += [Rejection(raw.name, int(r["_line"]), cols["lat"], f"{r['lat']}, {r['lon']}",
+                           "Koordinaten ligger utanför Sverige (väntade WGS84 i grader).")
+                 for r in rows[outside].to_dict("records")]
+    rows = rows[~outside]
+    dup = rows["site_id"].duplicated()
+    rejected += [Rejection(raw.name, int(r["_line"]), cols["site_id"], r["site_id"],
+                           "Enhets-ID finns redan på en tidigare rad.") for r in rows[dup].to_dict("records")]
+    rows = rows[~dup]
+    geometry = gpd.points_from_xy(rows["lon"].astype(float), rows["lat"].astype(float), crs=schema.CRS_WEB)
+    frame = gpd.GeoDataFrame(rows.drop(columns=["lat", "lon"]).assign(source=""),
+                             geometry=geometry, crs=schema.CRS_WEB).to_crs(schema.CRS_STORE)
+    return t.ReadResult(frame, sorted(rejected, key=lambda r: r.row),
+                        Dataset("", "sites", "sites", raw.name))
+
+
+def read_activity(source: str | Path | bytes, *, name: str | None = None) -> t.ReadResult:
+    raw = t.read_delimited(source, name=name)
+    cols = t.find_columns(raw, {
+        "site_id": ["Enhets-ID", "Enhetsid", "Skolenhetskod"],
+        "programme": ["Program"], "period": ["Termin", "Period"], "status": ["Status"],
+        "classes": ["Klasser", "Antal klasser"],
+        "pupils_reached": ["Elever som nåtts", "Elever nådda", "Antal elever"],
+        "staff_trained": ["Personal utbildad", "Utbildad personal"],
+    }, optional=["classes", "staff_trained"])
+    statuses = {s: s for s in schema.PROGRAMME_STATUS}
+    rows, rejected = t.validate_rows(raw, cols, {
+        "site_id": t.required(t.text), "programme": t.required(t.text),
+        "period": t.required(_term), "status": t.required(t.choice(statuses, "status")),
+        "classes": _count_or_zero, "pupils_reached": _count_or_zero, "staff_trained": _count_or_zero,
+    })
+    dup = rows.duplicated(["site_id", "programme", "period"])
+    rejected += [Rejection(raw.name, int(r["_line"]), cols["site_id"], r["site_id"],
+                           "Samma enhet, program och termin finns redan på en tidigare rad.")
+                 for r in rows[dup].to_dict("records")]
+    frame = rows[~dup].assign(area_id=None, source="")
+    terms = sorted(frame["period"].unique(), key=lambda p: (p[2:], p[:2] == "HT"))
+    return t.ReadResult(frame, sorted(rejected, key=lambda r: r.row), Dataset(
+        "", "programme_activity", "programme_activity", raw.name,
+        f"{terms[0]}–{terms[-1]}" if terms else ""))
+
+
+def _focus_area(value: str) -> str:
+    text = str(value).strip().casefold()
+    for key, (sv, en) in schema.FOCUS_AREAS.items():
+        if text in (key, sv.casefold(), en.casefold()) or sv.casefold().startswith(text) and len(text) > 8:
+            return key
+    raise ValueError("okänt fokusområde; tillåtna: " + "; ".join(sv for sv, _ in schema.FOCUS_AREAS.values()))
+
+
+def _codes(value: str) -> str:
+    parts = [p for p in re.split(r"[,\s]+", str(value).strip()) if p]
+    return ",".join(t.kommun_code(p) for p in parts)
+
+
+def read_actions(source: str | Path | bytes, *, name: str | None = None) -> t.ReadResult:
+    raw = t.read_delimited(source, name=name)
+    cols = t.find_columns(raw, {
+        "action_id": ["Åtgärds-ID", "ID", "Insats-ID"], "focus_area": ["Fokusområde"],
+        "title": ["Insats", "Åtgärd", "Titel"], "responsible": ["Ansvarig", "Ansvar"],
+        "period": ["Period"], "status": ["Status"],
+        "area_ids": ["Kommunkoder", "Kommuner", "Områden"], "indicator_ids": ["Indikatorer"],
+    }, optional=["responsible", "period", "area_ids", "indicator_ids"])
+    statuses = {s: s for s in schema.ACTION_STATUS}
+    rows, rejected = t.validate_rows(raw, cols, {
+        "action_id": t.required(t.text), "focus_area": t.required(_focus_area),
+        "title": t.required(t.text), "responsible": t.text, "period": t.text,
+        "status": t.required(t.choice(statuses, "status")), "area_ids": _codes,
+        "indicator_ids": t.text,
+    })
+    dup = rows["action_id"].duplicated()
+    rejected += [Rejection(raw.name, int(r["_line"]), cols["action_id"], r["action_id"],
+                           "Åtgärds-ID finns redan på en tidigare rad.") for r in rows[dup].to_dict("records")]
+    frame = pd.DataFrame(rows[~dup]).assign(source="")
+    return t.ReadResult(frame, sorted(rejected, key=lambda r: r.row),
+                        Dataset("", "actions", "actions", raw.name))

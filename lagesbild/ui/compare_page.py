@@ -1,0 +1,72 @@
+"""Jämförelse: the county's kommuner side by side for one indicator, with county and median."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from lagesbild.analysis.compare import comparison
+from lagesbild.analysis.figures import periods
+from lagesbild.i18n import sex_label
+from lagesbild.ui import common
+
+
+def _chart(table: pd.DataFrame, county: float | None, median: float | None, lang: str,
+           unit: str) -> alt.LayerChart:
+    shown = table.dropna(subset=["value"])
+    order = list(shown.sort_values("value", ascending=False)["name"])
+    base = alt.Chart(shown).encode(y=alt.Y("name:N", sort=order, title=None))
+    bars = base.mark_bar(color="#c2553f").encode(
+        x=alt.X("value:Q", title=unit),
+        tooltip=[alt.Tooltip("name:N", title=common.t("area", lang)),
+                 alt.Tooltip("display:N", title=common.t("value", lang))])
+    errors = base.mark_rule(color="#222").encode(x="ci_low:Q", x2="ci_high:Q")
+    layers: list[alt.Chart] = [bars, errors]
+    refs = pd.DataFrame([
+        {"label": common.t("county_value", lang), "value": county},
+        {"label": common.t("median", lang), "value": median}]).dropna()
+    if len(refs):
+        layers.append(alt.Chart(refs).mark_rule(strokeDash=[5, 3], size=2).encode(
+            x="value:Q", color=alt.Color("label:N", title=None,
+                                         scale=alt.Scale(range=["#2166ac", "#5aae61"]))))
+    return alt.layer(*layers).properties(height=max(260, 26 * len(shown)))
+
+
+def render(ctx: common.Context) -> None:
+    st.title(ctx.t("page_compare"))
+    if not common.require_workspace(ctx):
+        return
+    frames = common.frames(ctx)
+    specs, _, _ = common.specs(ctx)
+    c1, c2, c3 = st.columns([3, 1, 1])
+    layer_id = c1.selectbox(ctx.t("indicator"), list(specs), key="cmp_layer",
+                            format_func=lambda i: specs[i].title(ctx.lang))
+    spec = specs[layer_id]
+    available = periods(frames, spec)
+    if not available:
+        st.info(ctx.t("no_data"))
+        return
+    if st.session_state.get("cmp_period") not in available:
+        st.session_state["cmp_period"] = available[-1]
+    period = c2.selectbox(ctx.t("period"), available, key="cmp_period")
+    sex = c3.radio(ctx.t("sex"), common.sex_options(), key="cmp_sex", horizontal=True,
+                   format_func=lambda s: sex_label(s, ctx.lang))
+    result = comparison(common.figures(ctx, spec, period, sex))
+    unit = "%" if spec.unit == "percent" else ctx.t("rate")
+    st.altair_chart(_chart(result.table, result.county, result.median, ctx.lang, unit),
+                    width="stretch")
+    st.caption(ctx.t("suppression_note", t=ctx.settings.suppress_below))
+    common.table(pd.DataFrame({
+        "#": result.table["rank"],
+        ctx.t("area"): result.table["name"],
+        ctx.t("value"): result.table["display"],
+        ctx.t("interval"): [
+            "" if pd.isna(lo) else f"{lo:.1f}–{hi:.1f}".replace(".", ",")
+            for lo, hi in zip(result.table["ci_low"], result.table["ci_high"])],
+        ctx.t("source"): result.table["source"],
+    }))
+
+
+if __name__ == "__main__":  # run as a page by st.navigation
+    render(common.context())

@@ -1,0 +1,45 @@
+"""Data: what the workspace holds, with the source and import time of each dataset."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from lagesbild.importer import KIND_TITLES_SV
+from lagesbild.ui import common
+
+
+def render(ctx: common.Context) -> None:
+    st.title(ctx.t("page_data"))
+    if not common.require_workspace(ctx):
+        return
+    frames = common.frames(ctx)
+    if "demo" in ctx.workspace.path.name:
+        st.info(ctx.t("demo_notice"))
+    st.subheader(ctx.t("datasets"))
+    ds = frames.datasets
+    en = ctx.lang == "en"
+    common.table(pd.DataFrame({
+        "Dataset": ds["dataset"],
+        "Type" if en else "Typ": [k if en else KIND_TITLES_SV.get(k, k) for k in ds["kind"]],
+        ctx.t("rows"): ds["rows"],
+        "Rejected rows" if en else "Avvisade rader": ds["rejected"],
+        ctx.t("period"): ds["period"],
+        ctx.t("imported"): ds["imported_at"],
+    }))
+    specs, taxonomy, meta = common.specs(ctx)
+    with st.expander("Kartlager" if not en else "Map layers"):
+        common.table(pd.DataFrame({
+            "id": list(specs), ctx.t("layer"): [s.title(ctx.lang) for s in specs.values()],
+            "kind": [s.kind for s in specs.values()], "fil / file": [s.file for s in specs.values()]}))
+    with st.expander("Våldspyramidens taxonomi (layers/pyramid.toml)" if not en else
+                     "Pyramid taxonomy (layers/pyramid.toml)"):
+        for level in taxonomy.levels:
+            st.markdown(f"**{level.title_en if en else level.title_sv}**")
+            st.write(", ".join(level.categories) or "–")
+            st.write(", ".join(meta.get(i, {}).get("title_en" if en else "title_sv", i)
+                               for i in level.indicators) or "–")
+
+
+if __name__ == "__main__":  # run as a page by st.navigation
+    render(common.context())

@@ -1,0 +1,71 @@
+"""Karta: choropleth of any layer by period and sex, school sites, and a kommun detail panel."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from lagesbild.analysis.coverage import site_status
+from lagesbild.analysis.figures import periods
+from lagesbild.i18n import sex_label
+from lagesbild.render.assets import use_static
+from lagesbild.render.map import choropleth
+from lagesbild.ui import common
+from lagesbild.ui.views import figure_table
+
+
+def render(ctx: common.Context) -> None:
+    st.title(ctx.t("page_map"))
+    if not common.require_workspace(ctx):
+        return
+    frames = common.frames(ctx)
+    specs, _, _ = common.specs(ctx)
+    c1, c2, c3 = st.columns([3, 1, 1])
+    layer_id = c1.selectbox(ctx.t("layer"), list(specs), key="map_layer",
+                            format_func=lambda i: specs[i].title(ctx.lang))
+    spec = specs[layer_id]
+    available = periods(frames, spec)
+    if not available:
+        st.info("Lagret saknar data i arbetsytan." if ctx.lang == "sv" else "No data for this layer.")
+        return
+    if st.session_state.get("map_period") not in available:
+        st.session_state["map_period"] = available[-1]
+    period = c2.selectbox(ctx.t("period"), available, key="map_period")
+    sex = c3.radio(ctx.t("sex"), common.sex_options(), key="map_sex", horizontal=True,
+                   format_func=lambda s: sex_label(s, ctx.lang))
+    show_sites = st.toggle(ctx.t("show_sites"), value=True, key="map_sites")
+    figures = common.figures(ctx, spec, period, sex)
+    sites = None
+    if show_sites and len(frames.sites):
+        terms = periods(frames, specs.get("mvp_tackning", spec)) if spec.kind != "coverage" else [period]
+        term = period if spec.kind == "coverage" else (terms[-1] if terms else "")
+        sites = site_status(frames, period=term)
+    m = use_static(choropleth(figures, common.geometry(ctx), spec, lang=ctx.lang, sites=sites))
+    left, right = st.columns([3, 2])
+    with left:
+        state = st_folium(m, key="map", height=560, use_container_width=True,
+                          returned_objects=["last_active_drawing"])
+        st.caption(ctx.t("click_hint") + " " + ctx.t("suppression_note", t=ctx.settings.suppress_below))
+    clicked = (state or {}).get("last_active_drawing") or {}
+    area_id = (clicked.get("properties") or {}).get("area_id")
+    with right:
+        st.subheader(ctx.t("detail"))
+        kommuner = frames.kommuner.sort_values("name")
+        options = list(kommuner["area_id"])
+        if area_id in options:
+            st.session_state["map_area"] = area_id
+        chosen = st.selectbox(ctx.t("area"), options, key="map_area",
+                              format_func=lambda a: frames.area_name(a))
+        rows = [common.figures(ctx, spec, period, s) for s in ("K", "M", "T")]
+        detail = pd.concat(rows)
+        lan_ids = set(frames.lan["area_id"])
+        detail = detail[(detail["area_id"] == chosen) | detail["area_id"].isin(lan_ids)]
+        figure_table(detail, ctx.lang)
+        source = figures.loc[figures["area_id"] == chosen, "source"]
+        if len(source):
+            st.caption(f"{ctx.t('source')}: {source.iloc[0]}")
+
+
+if __name__ == "__main__":  # run as a page by st.navigation
+    render(common.context())

@@ -1,0 +1,113 @@
+"""Våldspyramid: three levels for a kommun or the county and a period, split K/M/T."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from lagesbild.analysis.pyramid import ALL, Taxonomy
+from lagesbild.analysis.pyramid_view import PyramidView, count_periods, pyramid_view
+from lagesbild.i18n import sex_label, t
+from lagesbild.render.escape import esc
+from lagesbild.settings import Settings
+from lagesbild.ui import common
+
+COLORS = {3: "#b2182b", 2: "#ef8a62", 1: "#fddbc7"}
+WIDTHS = {3: 45, 2: 70, 1: 95}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _view(key: str, path: str, area_id: str, period: str, source: str, settings: Settings,
+          stamp: float) -> PyramidView:
+    frames = common.frames_for(key, path)
+    _, taxonomy, meta = common._specs(str(settings.layers_dir), stamp)
+    return pyramid_view(frames, taxonomy, meta, area_id=area_id, period=period, source=source,
+                        settings=settings)
+
+
+def _pyramid_html(view: PyramidView, taxonomy: Taxonomy, lang: str) -> str:
+    blocks = []
+    for level in taxonomy.levels:
+        title = level.title_en if lang == "en" else level.title_sv
+        if level.level in (2, 3):
+            total = view.counts[(view.counts["level"] == level.level) & (view.counts["category"] == ALL)]
+            figures = " · ".join(
+                f"{esc(sex_label(r['sex'], lang))}: {esc(r['display'])}" for _, r in total.iterrows())
+        else:
+            base = view.indicators[(view.indicators["level"] == 1) & (view.indicators["sex"] == "T")]
+            figures = " · ".join(f"{esc(r['title_en'] if lang == 'en' else r['title_sv'])}: {esc(r['display'])}"
+                                 for _, r in base.iterrows()) or esc(t("no_survey", lang))
+        color = "#fff" if level.level == 3 else "#222"
+        blocks.append(
+            f"<div style='width:{WIDTHS[level.level]}%;margin:4px auto;padding:10px;text-align:center;"
+            f"background:{COLORS[level.level]};color:{color};border-radius:4px'>"
+            f"<div style='font-weight:600'>{esc(title)}</div>"
+            f"<div style='font-size:0.85em'>{esc(level.description_en if lang == 'en' else level.description_sv)}</div>"
+            f"<div style='margin-top:4px'>{figures}</div></div>")
+    return "".join(blocks)
+
+
+def _category_table(view: PyramidView, level: int, lang: str) -> pd.DataFrame:
+    part = view.counts[view.counts["level"] == level]
+    wide = part.pivot_table(index="category", columns="sex", values="display", aggfunc="first")
+    rate_t = part[part["sex"] == "T"].set_index("category")["rate"]
+    out = pd.DataFrame({
+        t("count", lang) + f" ({sex_label('K', lang)})": wide.get("K"),
+        t("count", lang) + f" ({sex_label('M', lang)})": wide.get("M"),
+        t("count", lang) + f" ({sex_label('T', lang)})": wide.get("T"),
+        t("rate", lang): rate_t.reindex(wide.index).map(
+            lambda v: "" if pd.isna(v) else f"{v:.1f}".replace(".", ",")),
+    })
+    out.index = [t("total_row", lang).upper() if c == ALL else c for c in out.index]
+    order = [i for i in out.index if i == t("total_row", lang).upper()] + \
+        [i for i in out.index if i != t("total_row", lang).upper()]
+    return out.loc[order].reset_index(names=t("level_word", lang))
+
+
+def render(ctx: common.Context) -> None:
+    st.title(ctx.t("page_pyramid"))
+    if not common.require_workspace(ctx):
+        return
+    frames = common.frames(ctx)
+    _, taxonomy, _ = common.specs(ctx)
+    areas = list(frames.lan["area_id"]) + list(frames.kommuner.sort_values("name")["area_id"])
+    c1, c2, c3 = st.columns([2, 2, 1])
+    area_id = c1.selectbox(ctx.t("area"), areas, key="pyr_area", format_func=frames.area_name)
+    source = c2.radio(ctx.t("pyramid_source"), ["counts", "incidents"], key="pyr_source",
+                      horizontal=True, format_func=lambda s: ctx.t(f"src_{s}"))
+    available = count_periods(frames, source)
+    if not available:
+        st.info(ctx.t("no_data"))
+        return
+    if st.session_state.get("pyr_period") not in available:
+        st.session_state["pyr_period"] = available[-1]
+    period = c3.selectbox(ctx.t("period"), available, key="pyr_period")
+    stamp = max((p.stat().st_mtime for p in ctx.settings.layers_dir.glob("*.toml")), default=0.0)
+    view = _view(ctx.key, str(ctx.workspace.path), area_id, period, source, ctx.settings, stamp)
+    st.markdown(_pyramid_html(view, taxonomy, ctx.lang), unsafe_allow_html=True)
+    st.caption(f"{ctx.t('source')}: {view.source_label}. "
+               + ctx.t("suppression_note", t=ctx.settings.suppress_below))
+    for level in taxonomy.levels:
+        title = level.title_en if ctx.lang == "en" else level.title_sv
+        with st.expander(title, expanded=level.level == 3):
+            if level.level in (2, 3):
+                common.table(_category_table(view, level.level, ctx.lang))
+            inds = view.indicators[view.indicators["level"] == level.level]
+            if len(inds):
+                st.markdown(f"**{ctx.t('survey_items')}**")
+                common.table(pd.DataFrame({
+                    ctx.t("indicator"): inds["title_en" if ctx.lang == "en" else "title_sv"],
+                    ctx.t("sex"): [sex_label(s, ctx.lang) for s in inds["sex"]],
+                    ctx.t("value"): inds["display"],
+                    ctx.t("interval"): [
+                        "" if pd.isna(lo) else f"{lo:.1f}–{hi:.1f} %".replace(".", ",")
+                        for lo, hi in zip(inds["ci_low"], inds["ci_high"])],
+                }))
+            elif level.level == 1:
+                st.info(ctx.t("no_survey"))
+    with st.expander(ctx.t("outside")):
+        common.table(_category_table(view, 0, ctx.lang))
+
+
+if __name__ == "__main__":  # run as a page by st.navigation
+    render(common.context())

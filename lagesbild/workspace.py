@@ -1,0 +1,254 @@
+"""The workspace: where canonical tables live. GeoPackage by default; callers see only `Workspace`."""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import shutil
+import tempfile
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pyogrio.errors
+
+from lagesbild import schema
+from lagesbild.errors import WorkspaceError
+
+DATASETS = "datasets"
+DATASET_COLUMNS = ["dataset", "table", "kind", "file", "rows", "rejected", "period",
+                   "imported_at", "description"]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Provenance of one import: every row it brings carries `name` in its `source` column."""
+
+    name: str
+    table: str
+    kind: str
+    file: str
+    period: str = ""
+    description: str = ""
+
+
+class WorkspaceWriter(ABC):
+    """Writes inside one transaction: everything lands at commit, or nothing does."""
+
+    @abstractmethod
+    def replace_dataset(self, dataset: Dataset, frame: pd.DataFrame, *, rejected: int = 0) -> None:
+        """Store `frame` as the rows of `dataset` in `dataset.table`, replacing earlier ones."""
+
+
+class Workspace(ABC):
+    """Interface every storage backend implements (GeoPackage now, PostGIS next)."""
+
+    @abstractmethod
+    def read(self, table: str) -> pd.DataFrame:
+        """The whole canonical table, conformed to schema (GeoDataFrame for spatial ones)."""
+
+    @abstractmethod
+    def datasets(self) -> pd.DataFrame:
+        """One row per imported dataset with its source and import time."""
+
+    @abstractmethod
+    def transaction(self) -> contextlib.AbstractContextManager[WorkspaceWriter]:
+        """A writer whose changes land whole when the block ends without error."""
+
+    @property
+    @abstractmethod
+    def key(self) -> str:
+        """A small hashable value that changes whenever the data change (for caching)."""
+
+
+class _GpkgWriter(WorkspaceWriter):
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def replace_dataset(self, dataset: Dataset, frame: pd.DataFrame, *, rejected: int = 0) -> None:
+        frame = frame.copy()
+        frame["source"] = dataset.name
+        new = schema.conform(frame, dataset.table)
+        layers = _layers(self.path)
+        if dataset.table in layers:
+            old = _read_layer(self.path, dataset.table)
+            old = old[old["source"] != dataset.name]
+            new = schema.conform(pd.concat([old, new], ignore_index=True), dataset.table) \
+                if len(old) else new
+        _write_layer(self.path, dataset.table, new)
+        meta = _read_layer(self.path, DATASETS) if DATASETS in layers else pd.DataFrame(
+            columns=DATASET_COLUMNS)
+        # A dataset is keyed by name and table: a same-named file imported as another kind must
+        # not take the provenance of the rows still in the first table.
+        meta = meta[(meta["dataset"] != dataset.name) | (meta["table"] != dataset.table)]
+        row = {"dataset": dataset.name, "table": dataset.table, "kind": dataset.kind,
+               "file": dataset.file, "rows": len(frame), "rejected": rejected,
+               "period": dataset.period,
+               "imported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+               "description": dataset.description}
+        meta = pd.concat([meta, pd.DataFrame([row])], ignore_index=True)
+        meta["rows"] = meta["rows"].astype("int64")
+        meta["rejected"] = meta["rejected"].astype("int64")
+        _write_layer(self.path, DATASETS, meta[DATASET_COLUMNS])
+
+
+def _layers(path: Path) -> set[str]:
+    if not path.exists():
+        return set()
+    try:
+        return {str(name) for name, _ in pyogrio.list_layers(path)}
+    except pyogrio.errors.DataSourceError as exc:
+        raise WorkspaceError(f"{path} är ingen GeoPackage-arbetsyta ({exc}).") from exc
+
+
+def _read_layer(path: Path, layer: str) -> pd.DataFrame:
+    frame = pyogrio.read_dataframe(path, layer=layer)
+    if isinstance(frame, gpd.GeoDataFrame) and frame.crs is None:
+        frame = frame.set_crs(schema.CRS_STORE)
+    return frame
+
+
+def _write_layer(path: Path, layer: str, frame: pd.DataFrame) -> None:
+    out = frame.copy()
+    for col in out.columns:
+        if str(out[col].dtype) == schema.BOOL:
+            out[col] = out[col].astype("float64")  # GPKG has no nullable boolean
+        elif str(out[col].dtype) in (schema.INT, schema.FLOAT):
+            out[col] = out[col].astype("float64")
+        elif str(out[col].dtype) in ("string", "str"):
+            out[col] = out[col].astype(object)
+    if isinstance(out, gpd.GeoDataFrame):
+        pyogrio.write_dataframe(out, path, layer=layer, driver="GPKG", promote_to_multi=False)
+    else:
+        pyogrio.write_dataframe(out, path, layer=layer, driver="GPKG")
+
+
+class GpkgWorkspace(Workspace):
+    """One GeoPackage file per workspace (OGC standard, opens in QGIS, no server).
+
+    A transaction works on a copy beside the file and swaps it in with an atomic rename, so a
+    process killed mid-import leaves the workspace exactly as it was.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"GpkgWorkspace({str(self.path)!r})"
+
+    @property
+    def key(self) -> str:
+        if not self.path.exists():
+            return f"{self.path}:missing"
+        st = self.path.stat()
+        # every commit renames a new file into place, so the inode changes even within one tick
+        return f"{self.path.resolve()}:{st.st_ino}:{st.st_mtime_ns}:{st.st_size}"
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def read(self, table: str) -> pd.DataFrame:
+        if table not in schema.TABLES:
+            raise KeyError(f"unknown table {table!r}; valid: {sorted(schema.TABLES)}")
+        if table not in _layers(self.path):
+            return schema.empty(table)
+        frame = _read_layer(self.path, table)
+        if table == "incidents" or "relation" in frame.columns:
+            frame["relation"] = frame["relation"].map(
+                lambda v: pd.NA if pd.isna(v) else bool(v)).astype(schema.BOOL)
+        for col, dtype in schema.TABLES[table].items():
+            if dtype == schema.STR:
+                frame[col] = frame[col].where(frame[col].notna(), None)
+        return schema.conform(frame, table)
+
+    def datasets(self) -> pd.DataFrame:
+        if DATASETS not in _layers(self.path):
+            return pd.DataFrame(columns=DATASET_COLUMNS)
+        return _read_layer(self.path, DATASETS)[DATASET_COLUMNS]
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[WorkspaceWriter]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._remove_stale_copies()
+        fd, tmp_name = tempfile.mkstemp(prefix=f"{self._tmp_prefix}{os.getpid()}.",
+                                        suffix=_TMP_SUFFIX, dir=self.path.parent)
+        os.close(fd)
+        tmp = Path(tmp_name)
+        try:
+            if self.path.exists():
+                shutil.copyfile(self.path, tmp)
+            else:
+                tmp.unlink()
+            yield _GpkgWriter(tmp)
+            if not tmp.exists():
+                raise WorkspaceError("Importen skrev ingenting; arbetsytan är oförändrad.")
+            _fsync(tmp)  # the data must be on disk before the rename makes them the workspace
+            os.replace(tmp, self.path)
+            _fsync(self.path.parent)
+        finally:
+            for leftover in (tmp, *(Path(f"{tmp}{s}") for s in _SQLITE_SIDECARS)):
+                if leftover.exists():
+                    leftover.unlink()
+
+    @property
+    def _tmp_prefix(self) -> str:
+        return f".{self.path.name}."
+
+    def _remove_stale_copies(self) -> None:
+        """Delete working copies left by transactions whose process died (killed mid-import)."""
+        for copy in self.path.parent.glob(f"{glob.escape(self._tmp_prefix)}*{_TMP_SUFFIX}*"):
+            pid_text = copy.name[len(self._tmp_prefix):].split(".", 1)[0]
+            if pid_text.isdigit() and not _alive(int(pid_text)):
+                copy.unlink(missing_ok=True)
+
+
+_TMP_SUFFIX = ".tmp.gpkg"
+_SQLITE_SIDECARS = ("-journal", "-wal", "-shm")
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid() or os.name == "nt":
+        return True  # on Windows os.kill would terminate the process: never probe there
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
+
+
+def _fsync(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return  # directories cannot be opened on some platforms
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def open_workspace(location: str | os.PathLike[str]) -> Workspace:
+    """Open a workspace by location: a .gpkg path today; a postgresql:// URL once PostGIS lands."""
+    text = str(location)
+    if text.startswith(("postgresql://", "postgres://")):
+        raise WorkspaceError("PostGIS-arbetsytor stöds inte ännu i den här versionen.")
+    return GpkgWorkspace(text)
+
+
+def require(workspace: Workspace) -> Workspace:
+    """Raise a user-facing error if the workspace holds no data yet."""
+    if isinstance(workspace, GpkgWorkspace) and not workspace.exists():
+        raise WorkspaceError(
+            f"Arbetsytan {workspace.path} finns inte. Skapa demo-arbetsytan med "
+            f"'lagesbild demo --workspace {workspace.path}' eller importera data.")
+    return workspace

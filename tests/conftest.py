@@ -1,0 +1,81 @@
+"""Shared test fixtures: tiny hand-built areas, workspaces in tmp_path, CSV bytes as offices write them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from pyproj import Transformer
+from shapely.geometry import box
+
+from lagesbild import schema
+from lagesbild.workspace import GpkgWorkspace
+
+# Two adjacent 10 km squares in Västerbotten (EPSG:3006); x = 710 000 is their shared border.
+WEST = box(700_000, 7_190_000, 710_000, 7_200_000)
+EAST = box(710_000, 7_190_000, 720_000, 7_200_000)
+WEST_ID, EAST_ID = "2417", "2422"
+_TO_WGS = Transformer.from_crs(schema.CRS_STORE, schema.CRS_WEB, always_xy=True)
+
+
+def csv_bytes(text: str, encoding: str = "utf-8", *, newline: str = "\r\n") -> bytes:
+    """`text` (lines separated by \\n) as a file: Excel's CRLF line ends, the given encoding.
+
+    Use encoding "utf-8-sig" for UTF-8 with BOM, "utf-16" for UTF-16 with BOM, "cp1252" for
+    Windows-1252.
+    """
+    return text.replace("\n", newline).encode(encoding)
+
+
+def latlon(x: float, y: float, *, decimal_comma: bool = True) -> tuple[str, str]:
+    """WGS84 (lat, lon) strings for a point given in EPSG:3006, 6 decimals (about 0.1 m)."""
+    lon, lat = _TO_WGS.transform(x, y)
+    out = f"{lat:.6f}", f"{lon:.6f}"
+    return tuple(v.replace(".", ",") for v in out) if decimal_comma else out  # type: ignore[return-value]
+
+
+@pytest.fixture
+def unit_squares() -> gpd.GeoDataFrame:
+    """Two adjacent unit squares in EPSG:3006: "A" = [0,1]x[0,1] first, "B" = [1,2]x[0,1]."""
+    return gpd.GeoDataFrame({"area_id": ["A", "B"]},
+                            geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs=schema.CRS_STORE)
+
+
+@pytest.fixture
+def kommun_areas() -> gpd.GeoDataFrame:
+    """Two kommuner, "2417" (west) and "2422" (east), as a canonical `areas` table."""
+    frame = gpd.GeoDataFrame({
+        "area_id": [WEST_ID, EAST_ID], "level": schema.AreaLevel.KOMMUN.value,
+        "code": [WEST_ID, EAST_ID], "name": ["Norsjö", "Sorsele"], "parent_id": "24",
+        "source": "test",
+    }, geometry=[WEST, EAST], crs=schema.CRS_STORE)
+    return schema.conform(frame, "areas")
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> GpkgWorkspace:
+    """An empty GeoPackage workspace (the file does not exist yet)."""
+    return GpkgWorkspace(tmp_path / "ws.gpkg")
+
+
+@pytest.fixture
+def area_workspace(workspace: GpkgWorkspace, kommun_areas: gpd.GeoDataFrame) -> GpkgWorkspace:
+    """A workspace holding the two test kommuner as dataset "gränser"."""
+    from lagesbild import importer
+
+    importer.store_boundaries(workspace, kommun_areas, name="gränser")
+    return workspace
+
+
+@pytest.fixture
+def make_csv() -> Callable[..., bytes]:
+    """The `csv_bytes` helper as a fixture, for test modules that prefer fixtures to imports."""
+    return csv_bytes
+
+
+@pytest.fixture
+def to_latlon() -> Callable[..., tuple[str, str]]:
+    """The `latlon` helper as a fixture: EPSG:3006 (x, y) -> WGS84 ("lat", "lon") strings."""
+    return latlon
