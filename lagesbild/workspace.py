@@ -76,17 +76,22 @@ class _GpkgWriter(WorkspaceWriter):
         frame["source"] = dataset.name
         new = schema.conform(frame, dataset.table)
         layers = _layers(self.path)
+        meta = _read_layer(self.path, DATASETS) if DATASETS in layers else pd.DataFrame(
+            columns=DATASET_COLUMNS)
+        # A row's `source` must name exactly one dataset: a same-named file of another kind would
+        # either take over the first one's provenance or silently delete its rows.
+        clash = meta[(meta["dataset"] == dataset.name) & (meta["table"] != dataset.table)]
+        if len(clash):
+            raise WorkspaceError(
+                f"Det finns redan ett dataset som heter '{dataset.name}' (tabell "
+                f"{clash['table'].iloc[0]}). Ge filen ett annat namn och importera igen.")
         if dataset.table in layers:
-            old = _read_layer(self.path, dataset.table)
+            old = _read_table(self.path, dataset.table)
             old = old[old["source"] != dataset.name]
             new = schema.conform(pd.concat([old, new], ignore_index=True), dataset.table) \
                 if len(old) else new
         _write_layer(self.path, dataset.table, new)
-        meta = _read_layer(self.path, DATASETS) if DATASETS in layers else pd.DataFrame(
-            columns=DATASET_COLUMNS)
-        # A dataset is keyed by name and table: a same-named file imported as another kind must
-        # not take the provenance of the rows still in the first table.
-        meta = meta[(meta["dataset"] != dataset.name) | (meta["table"] != dataset.table)]
+        meta = meta[meta["dataset"] != dataset.name]
         row = {"dataset": dataset.name, "table": dataset.table, "kind": dataset.kind,
                "file": dataset.file, "rows": len(frame), "rejected": rejected,
                "period": dataset.period,
@@ -114,6 +119,18 @@ def _read_layer(path: Path, layer: str) -> pd.DataFrame:
     return frame
 
 
+def _read_table(path: Path, table: str) -> pd.DataFrame:
+    """A stored canonical table, conformed: booleans come back from GPKG's 0/1 reals."""
+    frame = _read_layer(path, table)
+    for col, dtype in schema.TABLES[table].items():
+        if dtype == schema.BOOL:
+            frame[col] = frame[col].map(
+                lambda v: pd.NA if pd.isna(v) else bool(v)).astype(schema.BOOL)
+        elif dtype == schema.STR:
+            frame[col] = frame[col].where(frame[col].notna(), None)
+    return schema.conform(frame, table)
+
+
 def _write_layer(path: Path, layer: str, frame: pd.DataFrame) -> None:
     out = frame.copy()
     for col in out.columns:
@@ -122,7 +139,9 @@ def _write_layer(path: Path, layer: str, frame: pd.DataFrame) -> None:
         elif str(out[col].dtype) in (schema.INT, schema.FLOAT):
             out[col] = out[col].astype("float64")
         elif str(out[col].dtype) in ("string", "str"):
-            out[col] = out[col].astype(object)
+            # pd.NA must become None: pyogrio would store the text "<NA>" instead of NULL
+            values = out[col].astype(object)
+            out[col] = values.where(out[col].notna(), None)
     if isinstance(out, gpd.GeoDataFrame):
         pyogrio.write_dataframe(out, path, layer=layer, driver="GPKG", promote_to_multi=False)
     else:
@@ -158,14 +177,7 @@ class GpkgWorkspace(Workspace):
             raise KeyError(f"unknown table {table!r}; valid: {sorted(schema.TABLES)}")
         if table not in _layers(self.path):
             return schema.empty(table)
-        frame = _read_layer(self.path, table)
-        if table == "incidents" or "relation" in frame.columns:
-            frame["relation"] = frame["relation"].map(
-                lambda v: pd.NA if pd.isna(v) else bool(v)).astype(schema.BOOL)
-        for col, dtype in schema.TABLES[table].items():
-            if dtype == schema.STR:
-                frame[col] = frame[col].where(frame[col].notna(), None)
-        return schema.conform(frame, table)
+        return _read_table(self.path, table)
 
     def datasets(self) -> pd.DataFrame:
         if DATASETS not in _layers(self.path):

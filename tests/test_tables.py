@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pandas as pd
 import pytest
 
 from lagesbild.errors import InputError, Rejection
@@ -306,10 +307,10 @@ def test_validate_rows_empty_table(make_csv):
 
 
 def test_read_result_rejected_frame():
-    result = t.ReadResult(t.pd.DataFrame(), [Rejection("f.csv", 3, "Antal", "-1", "fel")],
+    result = t.ReadResult(pd.DataFrame(), [Rejection("f.csv", 3, "Antal", "-1", "fel")],
                           dataset=None)  # type: ignore[arg-type]
     frame = result.rejected_frame()
     assert frame.columns.tolist() == ["fil", "rad", "fält", "värde", "orsak"]
     assert frame.values.tolist() == [["f.csv", 3, "Antal", "-1", "fel"]]
-    assert t.ReadResult(t.pd.DataFrame(), [], None).rejected_frame().columns.tolist() == [  # type: ignore[arg-type]
+    assert t.ReadResult(pd.DataFrame(), [], None).rejected_frame().columns.tolist() == [  # type: ignore[arg-type]
         "fil", "rad", "fält", "värde", "orsak"]

@@ -17,8 +17,10 @@ def suppress(cells: pd.DataFrame, *, keys: Sequence[str], threshold: int,
 
     Primary: counts 1..threshold-1 are hidden. Secondary: for each additive relation
     ``(dimension, total_value)`` (members of `dimension` add up to the row where it equals
-    `total_value`, other keys equal), a group with a visible total never has exactly one hidden
-    member; the next smallest member is hidden too, or the total when no member is left.
+    `total_value`, other keys equal), no group (its total and its members) has exactly one
+    hidden cell, since that cell is the total minus the others, or the sum of the members.
+    The smallest visible non-zero member is hidden too (a zero partner would let "<5" plus a
+    known sum give the small cell away), else the smallest visible member, else the total.
     Returns a copy with a boolean ``suppressed`` column and revealing columns set to NA.
     """
     out = cells.copy()
@@ -37,11 +39,15 @@ def suppress(cells: pd.DataFrame, *, keys: Sequence[str], threshold: int,
                 in_group = group_ids == gid
                 totals = in_group & is_total
                 members = in_group & ~is_total
-                if not totals.any() or hidden[totals].all():
+                if not totals.any() or not members.any():
                     continue
-                if (members & hidden).sum() != 1:
+                # a hidden total with every member shown is their sum: the same leak
+                if ((totals | members) & hidden).sum() != 1:
                     continue
                 candidates = members & ~hidden
+                positive = candidates & (counts.to_numpy() > 0)
+                if positive.any():
+                    candidates = positive
                 if candidates.any():
                     idx = pd.Series(counts.to_numpy()).where(candidates).idxmin()
                     hidden[idx] = True

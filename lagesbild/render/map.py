@@ -59,7 +59,7 @@ class Legend(MacroElement):
     _template = Template("""
         {% macro script(this, kwargs) %}
         (function() {
-            var legend = L.control({position: "bottomright"});
+            var legend = L.control({position: "topright"});
             legend.onAdd = function() {
                 var div = L.DomUtil.create("div", "lagesbild-legend");
                 div.innerHTML = {{ this.html_json }};
@@ -90,7 +90,7 @@ def legend_html(title: str, breaks: list[float], colors: list[str], *, lang: str
         for status, color in STATUS_COLORS.items():
             rows.append(f"<div><span style='background:{color};border-radius:50%' class='sw'></span>"
                         f"{esc(t('status_' + status, lang))}</div>")
-    style = ("<style>.lagesbild-legend{background:#fff;padding:6px 8px;font:12px sans-serif;"
+    style = ("<style>.lagesbild-legend{background:#fff;padding:5px 7px;font:11px sans-serif;"
              "border-radius:4px;box-shadow:0 0 4px rgba(0,0,0,.3)}.lagesbild-legend .sw{display:inline-block;"
              "width:12px;height:12px;margin-right:6px;vertical-align:middle;border:1px solid #777}</style>")
     return style + "".join(rows)

@@ -50,7 +50,7 @@ def read_crime_counts(source: str | Path | bytes, *, name: str | None = None) ->
     periods = sorted(frame["period"].unique())
     return t.ReadResult(frame, sorted(rejected + dups, key=lambda r: r.row), Dataset(
         "", "incident_counts", "crime_counts", raw.name,
-        f"{periods[0]}–{periods[-1]}" if periods else ""))
+        f"{periods[0]}–{periods[-1]}" if periods else ""), columns=dict(cols))
 
 
 def read_population(source: str | Path | bytes, *, name: str | None = None) -> t.ReadResult:
@@ -106,7 +106,7 @@ def read_population(source: str | Path | bytes, *, name: str | None = None) -> t
     periods = sorted(str(y) for y in frame["year"].unique())
     return t.ReadResult(frame, sorted(rejected + dups, key=lambda r: r.row), Dataset(
         "", "population", "population", raw.name,
-        f"{periods[0]}–{periods[-1]}" if periods else ""))
+        f"{periods[0]}–{periods[-1]}" if periods else ""), columns=dict(cols))
 
 
 def read_indicators(source: str | Path | bytes, *, name: str | None = None,
@@ -150,4 +150,5 @@ def read_indicators(source: str | Path | bytes, *, name: str | None = None,
     frame = rows.assign(unit="percent", ci_low=None, ci_high=None, source="")
     periods = sorted(frame["period"].unique())
     return t.ReadResult(frame, sorted(rejected + dups, key=lambda r: r.row), Dataset(
-        "", "indicators", "survey", raw.name, f"{periods[0]}–{periods[-1]}" if periods else ""))
+        "", "indicators", "survey", raw.name, f"{periods[0]}–{periods[-1]}" if periods else ""),
+        columns=dict(cols))

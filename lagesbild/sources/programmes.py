@@ -56,7 +56,7 @@ def read_sites(source: str | Path | bytes, *, name: str | None = None) -> t.Read
     frame = gpd.GeoDataFrame(rows.drop(columns=["lat", "lon"]).assign(source=""),
                              geometry=geometry, crs=schema.CRS_WEB).to_crs(schema.CRS_STORE)
     return t.ReadResult(frame, sorted(rejected, key=lambda r: r.row),
-                        Dataset("", "sites", "sites", raw.name))
+                        Dataset("", "sites", "sites", raw.name), columns=dict(cols))
 
 
 def read_activity(source: str | Path | bytes, *, name: str | None = None) -> t.ReadResult:
@@ -82,7 +82,7 @@ def read_activity(source: str | Path | bytes, *, name: str | None = None) -> t.R
     terms = sorted(frame["period"].unique(), key=lambda p: (p[2:], p[:2] == "HT"))
     return t.ReadResult(frame, sorted(rejected, key=lambda r: r.row), Dataset(
         "", "programme_activity", "programme_activity", raw.name,
-        f"{terms[0]}–{terms[-1]}" if terms else ""))
+        f"{terms[0]}–{terms[-1]}" if terms else ""), columns=dict(cols))
 
 
 def _focus_area(value: str) -> str:
@@ -118,4 +118,4 @@ def read_actions(source: str | Path | bytes, *, name: str | None = None) -> t.Re
                            "Åtgärds-ID finns redan på en tidigare rad.") for r in rows[dup].to_dict("records")]
     frame = pd.DataFrame(rows[~dup]).assign(source="")
     return t.ReadResult(frame, sorted(rejected, key=lambda r: r.row),
-                        Dataset("", "actions", "actions", raw.name))
+                        Dataset("", "actions", "actions", raw.name), columns=dict(cols))

@@ -27,6 +27,8 @@ class ReadResult:
     rejected: list[Rejection]
     dataset: Dataset
     notes: list[str] = field(default_factory=list)
+    # canonical column -> the file's header for it, so later checks can name the user's column
+    columns: dict[str, str] = field(default_factory=dict)
 
     def rejected_frame(self) -> pd.DataFrame:
         return pd.DataFrame([r.as_dict() for r in self.rejected],

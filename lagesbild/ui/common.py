@@ -37,6 +37,10 @@ class Context:
     def t(self, key: str, **fmt: object) -> str:
         return t(key, self.lang, **fmt)
 
+    def suppression_note(self) -> str:
+        limit = self.settings.suppress_below
+        return t("suppression_note", self.lang, t=limit, last=limit - 1)
+
 
 def workspace_path() -> Path:
     return Path(os.environ.get("LAGESBILD_WORKSPACE", DEFAULT_WORKSPACE))
@@ -117,4 +121,6 @@ def sex_options() -> list[str]:
 
 
 def table(frame: pd.DataFrame, **kwargs: Any) -> None:
+    """A full-width table tall enough to show every row (tables here are short)."""
+    kwargs.setdefault("height", 38 + 35 * min(len(frame), 40))
     st.dataframe(frame, hide_index=True, width="stretch", **kwargs)

@@ -56,7 +56,7 @@ def render(ctx: common.Context) -> None:
     unit = "%" if spec.unit == "percent" else ctx.t("rate")
     st.altair_chart(_chart(result.table, result.county, result.median, ctx.lang, unit),
                     width="stretch")
-    st.caption(ctx.t("suppression_note", t=ctx.settings.suppress_below))
+    st.caption(ctx.suppression_note())
     common.table(pd.DataFrame({
         "#": result.table["rank"],
         ctx.t("area"): result.table["name"],

@@ -12,7 +12,7 @@ from lagesbild.i18n import sex_label
 from lagesbild.render.assets import use_static
 from lagesbild.render.map import choropleth
 from lagesbild.ui import common
-from lagesbild.ui.views import figure_table
+from lagesbild.ui.views import detail_table
 
 
 def render(ctx: common.Context) -> None:
@@ -46,7 +46,7 @@ def render(ctx: common.Context) -> None:
     with left:
         state = st_folium(m, key="map", height=560, use_container_width=True,
                           returned_objects=["last_active_drawing"])
-        st.caption(ctx.t("click_hint") + " " + ctx.t("suppression_note", t=ctx.settings.suppress_below))
+        st.caption(ctx.t("click_hint") + " " + ctx.suppression_note())
     clicked = (state or {}).get("last_active_drawing") or {}
     area_id = (clicked.get("properties") or {}).get("area_id")
     with right:
@@ -61,7 +61,7 @@ def render(ctx: common.Context) -> None:
         detail = pd.concat(rows)
         lan_ids = set(frames.lan["area_id"])
         detail = detail[(detail["area_id"] == chosen) | detail["area_id"].isin(lan_ids)]
-        figure_table(detail, ctx.lang)
+        detail_table(detail, ctx.lang)
         source = figures.loc[figures["area_id"] == chosen, "source"]
         if len(source):
             st.caption(f"{ctx.t('source')}: {source.iloc[0]}")

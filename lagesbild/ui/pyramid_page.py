@@ -61,7 +61,7 @@ def _category_table(view: PyramidView, level: int, lang: str) -> pd.DataFrame:
     out.index = [t("total_row", lang).upper() if c == ALL else c for c in out.index]
     order = [i for i in out.index if i == t("total_row", lang).upper()] + \
         [i for i in out.index if i != t("total_row", lang).upper()]
-    return out.loc[order].reset_index(names=t("level_word", lang))
+    return out.loc[order].reset_index(names=t("category", lang))
 
 
 def render(ctx: common.Context) -> None:
@@ -86,7 +86,7 @@ def render(ctx: common.Context) -> None:
     view = _view(ctx.key, str(ctx.workspace.path), area_id, period, source, ctx.settings, stamp)
     st.markdown(_pyramid_html(view, taxonomy, ctx.lang), unsafe_allow_html=True)
     st.caption(f"{ctx.t('source')}: {view.source_label}. "
-               + ctx.t("suppression_note", t=ctx.settings.suppress_below))
+               + ctx.suppression_note())
     for level in taxonomy.levels:
         title = level.title_en if ctx.lang == "en" else level.title_sv
         with st.expander(title, expanded=level.level == 3):

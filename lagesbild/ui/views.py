@@ -8,14 +8,12 @@ import streamlit as st
 from lagesbild.i18n import sex_label, t
 
 
-def figure_table(figures: pd.DataFrame, lang: str) -> None:
-    """Area, sex, shown value, interval and n/denominator for rows of layer_figures output."""
-    out = pd.DataFrame({
-        t("area", lang): figures["name"],
-        t("sex", lang): [sex_label(s, lang) for s in figures["sex"]],
-        t("value", lang): figures["display"],
-        t("interval", lang): [
-            "" if pd.isna(lo) or pd.isna(hi) else f"{lo:.1f}–{hi:.1f}".replace(".", ",")
-            for lo, hi in zip(figures["ci_low"], figures["ci_high"])],
-    })
-    st.dataframe(out, hide_index=True, width="stretch")
+def detail_table(figures: pd.DataFrame, lang: str) -> None:
+    """One row per sex, one column per area, kommuner before the county."""
+    rows = figures.assign(sex_label=[sex_label(s, lang) for s in figures["sex"]])
+    wide = rows.pivot_table(index="sex_label", columns="name", values="display", aggfunc="first",
+                            sort=False)
+    order = [sex_label(s, lang) for s in ("K", "M", "T") if sex_label(s, lang) in wide.index]
+    columns = list(dict.fromkeys(rows.sort_values("level", key=lambda lv: lv != "kommun")["name"]))
+    st.dataframe(wide.loc[order, columns].reset_index(names=t("sex", lang)), hide_index=True,
+                 width="stretch")

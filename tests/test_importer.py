@@ -1,0 +1,264 @@
+"""lagesbild.importer: checks against the workspace's kommuner and sites, strict mode, atomic store."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+import pandas as pd
+import pytest
+
+from lagesbild import importer
+from lagesbild.errors import InputError, LagesbildError, WorkspaceError
+
+# Points in the two test kommuner (EPSG:3006): west = 2417, east = 2422, a third one outside both
+WEST_XY, EAST_XY, OUTSIDE_XY = (705_000, 7_195_000), (715_000, 7_195_000), (730_000, 7_195_000)
+NEAR_BORDER_XY = (709_990, 7_195_000)  # 10 m west of the shared border
+
+POLICE_HEADER = "Ärendenummer;Brottsdatum;Brottsbenämning;Målsägandes kön;Nära relation;Latitud;Longitud"
+SITES_HEADER = "Enhets-ID;Namn;Typ;Kommunkod;Latitud;Longitud;Elever i målgrupp"
+
+
+def sha256(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def rows_of(result) -> list[tuple[int, str]]:
+    return [(r.row, r.field) for r in result.rejected]
+
+
+@pytest.fixture
+def police_csv(make_csv, to_latlon):
+    def build(*points, encoding="cp1252") -> bytes:
+        lines = [POLICE_HEADER]
+        for i, xy in enumerate(points, start=1):
+            lat, lon = to_latlon(*xy)
+            lines.append(f"P-{i};2024-05-0{i} 12:00;Misshandel;Kvinna;Nej;{lat};{lon}")
+        return make_csv("\n".join(lines) + "\n", encoding)
+    return build
+
+
+@pytest.fixture
+def sites_csv(make_csv, to_latlon):
+    def build(*sites) -> bytes:  # (site_id, claimed kommun, xy)
+        lines = [SITES_HEADER]
+        for site_id, code, xy in sites:
+            lat, lon = to_latlon(*xy)
+            lines.append(f"{site_id};Skola {site_id};grundskola;{code};{lat};{lon};100")
+        return make_csv("\n".join(lines) + "\n", "cp1252")
+    return build
+
+
+# --- incidents ------------------------------------------------------------------------------
+
+def test_incidents_assigned_and_outside_points_rejected(area_workspace, police_csv):
+    data = police_csv(WEST_XY, EAST_XY, OUTSIDE_XY, NEAR_BORDER_XY)
+    result = importer.import_file(area_workspace, "incidents", data, name="polis.csv")
+    assert result.accepted["incident_id"].tolist() == ["P-1", "P-2", "P-4"]
+    assert result.accepted["area_id"].tolist() == ["2417", "2422", "2417"]
+    assert rows_of(result) == [(4, "Latitud/Longitud")]
+    assert "utanför arbetsytans kommuner" in result.rejected[0].reason
+    assert result.rejected[0].file == "polis.csv" and result.rejected[0].value == "P-3"
+    stored = area_workspace.read("incidents")
+    assert stored["incident_id"].tolist() == ["P-1", "P-2", "P-4"]
+    assert stored["area_id"].tolist() == ["2417", "2422", "2417"]
+    assert set(stored["source"]) == {"polis.csv"}
+    meta = area_workspace.datasets().set_index("dataset").loc["polis.csv"]
+    assert (meta["table"], meta["rows"], meta["rejected"], meta["period"]) == (
+        "incidents", 3, 1, "2024–2024")
+
+
+def test_reimporting_the_same_file_replaces_it(area_workspace, police_csv):
+    importer.import_file(area_workspace, "incidents", police_csv(WEST_XY, EAST_XY), name="p.csv")
+    importer.import_file(area_workspace, "incidents", police_csv(EAST_XY), name="p.csv")
+    importer.import_file(area_workspace, "incidents", police_csv(WEST_XY), name="q.csv")
+    stored = area_workspace.read("incidents")
+    assert sorted(zip(stored["source"], stored["area_id"])) == [("p.csv", "2422"),
+                                                                ("q.csv", "2417")]
+
+
+def test_strict_refuses_whole_file_and_stores_nothing(area_workspace, police_csv):
+    before = sha256(area_workspace.path)
+    with pytest.raises(InputError) as err:
+        importer.import_file(area_workspace, "incidents",
+                             police_csv(WEST_XY, OUTSIDE_XY, EAST_XY), name="polis.csv", strict=True)
+    msg = str(err.value)
+    assert "fil polis.csv" in msg and "rad 3" in msg and "Latitud/Longitud" in msg
+    assert "1 rader avvisades" in msg and "inget sparades" in msg
+    assert (err.value.file, err.value.row) == ("polis.csv", 3)
+    assert sha256(area_workspace.path) == before
+    assert len(area_workspace.read("incidents")) == 0
+
+
+def test_strict_accepts_a_clean_file(area_workspace, police_csv):
+    result = importer.import_file(area_workspace, "incidents", police_csv(WEST_XY),
+                                  name="p.csv", strict=True)
+    assert result.rejected == [] and len(area_workspace.read("incidents")) == 1
+
+
+def test_nothing_readable_stores_nothing(area_workspace, police_csv):
+    before = sha256(area_workspace.path)
+    with pytest.raises(InputError, match="Inga rader") as err:
+        importer.import_file(area_workspace, "incidents", police_csv(OUTSIDE_XY), name="ut.csv")
+    assert "ut.csv" in str(err.value)
+    assert sha256(area_workspace.path) == before
+    assert os.listdir(area_workspace.path.parent) == [area_workspace.path.name]
+
+
+def test_reader_error_propagates_with_file_row_field(area_workspace, make_csv):
+    data = make_csv("Ärendenummer;Brottsdatum;Brottsbenämning;Latitud;Longitud\n"
+                    "A-1;2024-01-01;Rån;19,5;64,9\n")
+    with pytest.raises(InputError, match="bytt plats") as err:
+        importer.import_file(area_workspace, "incidents", data, name="polis.csv")
+    assert "fil polis.csv" in str(err.value) and "rad 2" in str(err.value)
+    assert "fält 'Latitud'" in str(err.value)
+
+
+# --- sites and programme activity -----------------------------------------------------------
+
+def test_site_in_another_kommun_than_claimed_is_rejected(area_workspace, sites_csv):
+    data = sites_csv(("S1", "2417", WEST_XY), ("S2", "2417", EAST_XY), ("S3", "2422", EAST_XY),
+                     ("S4", "2422", OUTSIDE_XY), ("S5", "0114", WEST_XY))
+    result = importer.import_file(area_workspace, "sites", data, name="skolor.csv")
+    assert result.accepted["site_id"].tolist() == ["S1", "S3"]
+    assert rows_of(result) == [(3, "Kommunkod"), (5, "Kommunkod"), (6, "Kommunkod")]
+    reasons = [r.reason for r in result.rejected]
+    assert "inte i den angivna kommunen" in reasons[0]
+    assert "utanför arbetsytans kommuner" in reasons[1]
+    assert "inte i den angivna kommunen" in reasons[2]
+    assert result.rejected[0].value == "S2: 2417"
+    stored = area_workspace.read("sites")
+    assert stored[["site_id", "area_id"]].values.tolist() == [["S1", "2417"], ["S3", "2422"]]
+
+
+def test_programme_activity_for_unknown_sites_rejected(area_workspace, sites_csv, make_csv):
+    importer.import_file(area_workspace, "sites",
+                         sites_csv(("S1", "2417", WEST_XY), ("S3", "2422", EAST_XY)), name="s.csv")
+    data = make_csv("Enhets-ID;Program;Termin;Status;Klasser;Elever som nåtts;Personal utbildad\n"
+                    "S1;MVP;HT2024;genomförs;2;40;3\n"
+                    "S9;MVP;HT2024;genomförs;1;20;1\n"
+                    "S3;MVP;VT2025;planerad;;;\n", "cp1252")
+    result = importer.import_file(area_workspace, "programme_activity", data, name="mvp.csv")
+    assert rows_of(result) == [(3, "Enhets-ID")]
+    assert "importera dem först" in result.rejected[0].reason
+    stored = area_workspace.read("programme_activity")
+    assert stored[["site_id", "area_id", "period", "pupils_reached"]].values.tolist() == [
+        ["S1", "2417", "HT2024", 40], ["S3", "2422", "VT2025", 0]]
+
+
+def test_programme_activity_without_any_sites(area_workspace, make_csv):
+    data = make_csv("Enhets-ID;Program;Termin;Status;Elever som nåtts\nS1;MVP;HT2024;genomförs;4\n")
+    with pytest.raises(InputError, match="Inga rader"):
+        importer.import_file(area_workspace, "programme_activity", data, name="mvp.csv")
+
+
+# --- aggregated tables: unknown kommun codes ------------------------------------------------
+
+def test_unknown_kommun_codes_rejected_with_row_numbers(area_workspace, make_csv):
+    data = make_csv("Kommun;Kommunkod;År;Brottskategori;Kön;Antal\n"
+                    "Norsjö;2417;2024;Misshandel;Totalt;12\n"
+                    "Upplands Väsby;0114;2024;Misshandel;Totalt;40\n"
+                    "Sorsele;2422;2024;Misshandel;Totalt;3\n"
+                    "Okänd;9999;2024;Misshandel;Totalt;3\n", "utf-8-sig")
+    result = importer.import_file(area_workspace, "crime_counts", data, name="brå.csv")
+    assert rows_of(result) == [(3, "Kommunkod"), (5, "Kommunkod")]
+    assert [r.value for r in result.rejected] == ["0114", "9999"]
+    assert all("arbetsytans områden" in r.reason for r in result.rejected)
+    stored = area_workspace.read("incident_counts")
+    assert stored[["area_id", "count"]].values.tolist() == [["2417", 12], ["2422", 3]]
+
+
+def test_population_unknown_region_rejected_once_per_line(area_workspace, make_csv):
+    data = make_csv('"region","kön","2023","2024"\n'
+                    '"2417 Norsjö","män","10","11"\n'
+                    '"2417 Norsjö","kvinnor","12","13"\n'
+                    '"0114 Upplands Väsby","män","1","2"\n'
+                    '"0114 Upplands Väsby","kvinnor","3","4"\n', "cp1252")
+    result = importer.import_file(area_workspace, "population", data, name="scb.csv")
+    assert rows_of(result) == [(4, "region"), (5, "region")]
+    stored = area_workspace.read("population")
+    assert set(stored["area_id"]) == {"2417"}
+    totals = stored[stored["sex"] == "T"].sort_values("year")["population"].tolist()
+    assert totals == [22, 24]
+    assert area_workspace.datasets().set_index("dataset").loc["scb.csv", "rejected"] == 2
+
+
+def test_indicators_checked_against_layers_and_areas(area_workspace, make_csv):
+    data = make_csv("Kommunkod;År;Indikator;Kön;Andel (%);Antal svarande\n"
+                    "2417;2024;otrygghet;Kvinnor;24,5;120\n"
+                    "2417;2024;påhittad;Kvinnor;24,5;120\n"
+                    "0114;2024;otrygghet;Kvinnor;24,5;120\n", "utf-8-sig")
+    result = importer.import_file(area_workspace, "indicators", data, name="enkät.csv")
+    assert rows_of(result) == [(3, "Indikator"), (4, "Kommunkod")]
+    assert "okänd indikator" in result.rejected[0].reason
+    assert area_workspace.read("indicators")["indicator_id"].tolist() == ["otrygghet"]
+
+
+def test_actions_with_unknown_kommun_codes_rejected(area_workspace, make_csv):
+    data = make_csv("Åtgärds-ID;Fokusområde;Insats;Status;Kommunkoder\n"
+                    "A1;kunskap;Utbildning;pågår;2417,2422\n"
+                    "A2;kunskap;Utbildning;pågår;2417, 0114\n"
+                    "A3;samverkan;Möten;pågår;\n", "utf-8-sig")
+    result = importer.import_file(area_workspace, "actions", data, name="åtgärder.csv")
+    assert rows_of(result) == [(3, "Kommunkoder")]
+    assert result.rejected[0].value == "0114"
+    assert area_workspace.read("actions")["action_id"].tolist() == ["A1", "A3"]
+
+
+# --- workspace state and kinds ---------------------------------------------------------------
+
+def test_import_needs_kommuner_first(workspace, police_csv):
+    with pytest.raises(WorkspaceError, match="kommungränser") as err:
+        importer.import_file(workspace, "incidents", police_csv(WEST_XY), name="p.csv")
+    assert isinstance(err.value, LagesbildError)
+    assert not workspace.exists()
+
+
+def test_actions_need_no_kommuner(workspace, make_csv):
+    data = make_csv("Åtgärds-ID;Fokusområde;Insats;Status;Kommunkoder\nA1;kunskap;U;pågår;2417\n")
+    result = importer.import_file(workspace, "actions", data, name="a.csv")
+    assert result.rejected == [] and len(workspace.read("actions")) == 1
+
+
+def test_unknown_kind(area_workspace):
+    with pytest.raises(InputError) as err:
+        importer.read("brott", b"a;b\n1;2\n")
+    assert "brott" in str(err.value) and "incidents" in str(err.value)
+
+
+def test_read_without_areas_only_reads(police_csv):
+    result = importer.read("incidents", police_csv(WEST_XY, OUTSIDE_XY), name="p.csv")
+    assert result.rejected == [] and len(result.accepted) == 2
+    assert result.accepted["area_id"].isna().all()
+    assert result.dataset.name == "p.csv"
+
+
+def test_import_from_path_names_dataset_after_file(area_workspace, police_csv, tmp_path):
+    path = tmp_path / "in" / "polisens_utdrag.csv"
+    path.parent.mkdir()
+    path.write_bytes(police_csv(WEST_XY))
+    importer.import_file(area_workspace, "incidents", path)
+    assert "polisens_utdrag.csv" in area_workspace.datasets()["dataset"].tolist()
+
+
+def test_store_is_all_or_nothing(area_workspace, police_csv, make_csv):
+    good = importer.read("incidents", police_csv(WEST_XY), name="p.csv",
+                         areas=area_workspace.read("areas"))
+    bad = importer.read("actions", make_csv("ID;Fokusområde;Insats;Status\nA1;kunskap;x;pågår\n"),
+                        name="a.csv")
+    bad = type(bad)(bad.accepted.drop(columns="title"), bad.rejected, bad.dataset)
+    before = sha256(area_workspace.path)
+    with pytest.raises(KeyError):
+        importer.store(area_workspace, [good, bad])
+    assert sha256(area_workspace.path) == before
+    importer.store(area_workspace, [good])
+    assert len(area_workspace.read("incidents")) == 1
+
+
+def test_store_boundaries_replaces_areas(area_workspace, kommun_areas):
+    importer.store_boundaries(area_workspace, kommun_areas.iloc[:1], name="gränser")
+    areas = area_workspace.read("areas")
+    assert areas["area_id"].tolist() == ["2417"] and set(areas["source"]) == {"gränser"}
+    meta = area_workspace.datasets().set_index("dataset").loc["gränser"]
+    assert (meta["table"], meta["kind"], meta["rows"]) == ("areas", "boundaries", 1)
+    assert isinstance(pd.Timestamp(meta["imported_at"]), pd.Timestamp)

@@ -1,0 +1,312 @@
+"""The GeoPackage workspace: lossless round trips, dataset replacement, atomic transactions."""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import signal
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import MultiPolygon, Point, box
+
+from lagesbild import schema
+from lagesbild.errors import LagesbildError, WorkspaceError
+from lagesbild.workspace import (DATASET_COLUMNS, Dataset, GpkgWorkspace, open_workspace,
+                                 require)
+
+NA = None
+
+
+def _geo(data: dict, geoms: list) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(data, geometry=geoms, crs=schema.CRS_STORE)
+
+
+# One small frame per canonical table, with the values that tend to get lost: codes with
+# leading zeros, å/ä/ö, missing values of every dtype, empty strings, mixed geometry types.
+SAMPLES: dict[str, pd.DataFrame] = {
+    "areas": _geo({
+        "area_id": ["0114", "2417", "24"], "level": ["kommun", "kommun", "lan"],
+        "code": ["0114", "2417", "24"], "name": ["Upplands Väsby", "Åsele–Ö", "Västerbottens län"],
+        "parent_id": ["01", "24", NA], "source": ""},
+        [box(0, 0, 1, 1), MultiPolygon([box(1, 0, 2, 1), box(3, 0, 4, 1)]), box(0, 0, 4, 1)]),
+    "population": pd.DataFrame({
+        "area_id": ["0114", "0114", "2417"], "year": [2024, 2024, NA], "sex": ["K", "M", "T"],
+        "population": [24000, NA, 0], "source": ""}),
+    "incidents": _geo({
+        "incident_id": ["5000-K000001-24", "å-2", "3"],
+        "occurred_at": [datetime(2024, 3, 15, 21, 40, 5), datetime(2024, 2, 29), NA],
+        "year": [2024, 2024, NA], "category": ["Misshandel", "Våldtäkt", "Olaga hot"],
+        "source_category": ["Misshandel", "Våldtäkt", "Olaga hot"],
+        "relation": [True, NA, False], "victim_sex": ["K", NA, "M"],
+        "area_id": ["0114", "2417", NA], "precision": ["point", "point", "area"], "source": ""},
+        [Point(700_000.25, 7_190_000.5), Point(1, 2), None]),
+    "incident_counts": pd.DataFrame({
+        "area_id": ["0114", "2417"], "period": ["2024", "2023"], "category": ["Rån", "Övrigt"],
+        "sex": ["T", "K"], "count": [0, 1_234_567], "source": ""}),
+    "indicators": pd.DataFrame({
+        "area_id": ["0114", "2417"], "period": ["2024", "2024"],
+        "indicator_id": ["otrygghet", "utsatt_hot"], "sex": ["K", "M"], "value": [24.5, NA],
+        "unit": ["percent", "percent"], "n": [120, NA], "ci_low": [20.1, NA],
+        "ci_high": [29.75, NA], "source": ""}),
+    "sites": _geo({
+        "site_id": ["0114-S01", "2417-F01"], "name": ["Väsbyskolan", "Fritidsgården Åsele"],
+        "kind": ["grundskola", "fritidsgård"], "area_id": ["0114", "2417"],
+        "eligible_pupils": [281, NA], "source": ""}, [Point(1, 1), Point(2, 2)]),
+    "programme_activity": pd.DataFrame({
+        "site_id": ["0114-S01", NA], "area_id": ["0114", "2417"], "programme": ["MVP", "MVP"],
+        "period": ["HT2024", "VT2025"], "classes": [3, 0], "pupils_reached": [66, NA],
+        "staff_trained": [4, 0], "status": ["genomförs", "planerad"], "source": ""}),
+    "actions": pd.DataFrame({
+        "action_id": ["A1", "A2"], "focus_area": ["valdsforebyggande", "kunskap"],
+        "title": ["Införa MVP på högstadiet", "Grundutbildning"], "responsible": ["Ö", ""],
+        "period": ["2023–2026", ""], "status": ["pågår", "ej påbörjad"],
+        "area_ids": ["0114,2417", ""], "indicator_ids": ["otrygghet", NA], "source": ""}),
+}
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def store(ws: GpkgWorkspace, table: str, frame: pd.DataFrame, name: str = "d1", **kw) -> None:
+    with ws.transaction() as writer:
+        writer.replace_dataset(Dataset(name, table, "test", f"{name}.csv", **kw), frame)
+
+
+def assert_same_table(got: pd.DataFrame, expected: pd.DataFrame) -> None:
+    """Equal values and dtypes; geometries compared by shape (missing equals missing)."""
+    pd.testing.assert_frame_equal(pd.DataFrame(got.drop(columns="geometry", errors="ignore")),
+                                  pd.DataFrame(expected.drop(columns="geometry", errors="ignore")))
+    if "geometry" in expected:
+        assert isinstance(got, gpd.GeoDataFrame) and got.crs == schema.CRS_STORE
+        for a, b in zip(got.geometry, expected.geometry):
+            assert (a is None and b is None) or a.equals(b), (a, b)
+
+
+def expected_table(table: str, name: str = "d1") -> pd.DataFrame:
+    return schema.conform(SAMPLES[table].assign(source=name), table)
+
+
+@pytest.fixture(params=sorted(schema.TABLES))
+def table(request) -> str:
+    return request.param
+
+
+def test_samples_cover_every_table():
+    assert set(SAMPLES) == set(schema.TABLES)
+
+
+def test_round_trip_every_table(workspace, table):
+    store(workspace, table, SAMPLES[table])
+    got = workspace.read(table)
+    expected = expected_table(table)
+    assert_same_table(got, expected)
+    assert list(got.columns) == [*schema.TABLES[table], *(["geometry"] if table in schema.SPATIAL
+                                                          else [])]
+    assert {c: str(got[c].dtype) for c in schema.TABLES[table]} == {
+        c: ("string" if d == schema.STR else d) for c, d in schema.TABLES[table].items()}
+
+
+def test_round_trip_survives_a_second_import_into_the_same_table(workspace, table):
+    # The first dataset's rows are read back from the file and rewritten: no dtype may drift.
+    store(workspace, table, SAMPLES[table], name="d1")
+    store(workspace, table, SAMPLES[table].iloc[:1], name="d2")
+    got = workspace.read(table)
+    expected = pd.concat([expected_table(table, "d1"), expected_table(table, "d2").iloc[:1]],
+                         ignore_index=True)
+    assert_same_table(got, schema.conform(expected, table))
+
+
+def test_codes_and_letters_exactly(workspace):
+    store(workspace, "areas", SAMPLES["areas"])
+    areas = workspace.read("areas")
+    assert areas["area_id"].tolist() == ["0114", "2417", "24"]
+    assert areas["name"].tolist() == ["Upplands Väsby", "Åsele–Ö", "Västerbottens län"]
+    assert areas["parent_id"].isna().tolist() == [False, False, True]
+
+
+def test_read_missing_table_gives_empty_conformed_frame(workspace):
+    for table in schema.TABLES:
+        frame = workspace.read(table)
+        assert len(frame) == 0 and list(frame.columns[:len(schema.TABLES[table])]) == list(
+            schema.TABLES[table])
+    assert not workspace.exists()  # reading creates nothing
+
+
+def test_read_unknown_table(workspace):
+    with pytest.raises(KeyError, match="valid"):
+        workspace.read("brott")
+
+
+def test_replacing_a_dataset_replaces_only_its_rows(workspace):
+    counts = SAMPLES["incident_counts"]
+    store(workspace, "incident_counts", counts, name="brå_2023.csv")
+    store(workspace, "incident_counts", counts.iloc[:1], name="brå_2024.csv")
+    new = counts.iloc[1:].assign(count=[99])
+    store(workspace, "incident_counts", new, name="brå_2023.csv")
+    got = workspace.read("incident_counts")
+    assert sorted(zip(got["source"], got["area_id"], got["count"])) == [
+        ("brå_2023.csv", "2417", 99), ("brå_2024.csv", "0114", 0)]
+    meta = workspace.datasets()
+    assert meta["dataset"].tolist() == ["brå_2024.csv", "brå_2023.csv"]
+    assert meta["rows"].tolist() == [1, 1]
+
+
+def test_replacing_with_no_rows_empties_the_dataset(workspace):
+    store(workspace, "sites", SAMPLES["sites"], name="a")
+    store(workspace, "sites", SAMPLES["sites"].iloc[:0], name="a")
+    assert len(workspace.read("sites")) == 0
+    assert workspace.datasets()["rows"].tolist() == [0]
+
+
+def test_datasets_lists_provenance(workspace):
+    assert workspace.datasets().columns.tolist() == DATASET_COLUMNS
+    before = datetime.now().astimezone()
+    with workspace.transaction() as writer:
+        writer.replace_dataset(Dataset("scb.csv", "population", "population", "scb.csv",
+                                       period="2019–2024", description="Folkmängd"),
+                               SAMPLES["population"], rejected=2)
+        writer.replace_dataset(Dataset("åtgärder", "actions", "actions", "åtgärder.csv"),
+                               SAMPLES["actions"])
+    meta = workspace.datasets()
+    assert meta.columns.tolist() == DATASET_COLUMNS
+    rows = meta.drop(columns="imported_at").to_dict("records")
+    assert rows == [
+        {"dataset": "scb.csv", "table": "population", "kind": "population", "file": "scb.csv",
+         "rows": 3, "rejected": 2, "period": "2019–2024", "description": "Folkmängd"},
+        {"dataset": "åtgärder", "table": "actions", "kind": "actions", "file": "åtgärder.csv",
+         "rows": 2, "rejected": 0, "period": "", "description": ""},
+    ]
+    for stamp in meta["imported_at"]:
+        when = datetime.fromisoformat(stamp)
+        assert when.tzinfo is not None and abs((when - before).total_seconds()) < 60
+    assert set(workspace.read("population")["source"]) == {"scb.csv"}
+
+
+def test_same_dataset_name_in_another_table_is_refused(workspace):
+    store(workspace, "incident_counts", SAMPLES["incident_counts"], name="data.csv")
+    before = sha256(workspace.path)
+    with pytest.raises(WorkspaceError, match="data.csv") as err:
+        store(workspace, "population", SAMPLES["population"], name="data.csv")
+    assert "incident_counts" in str(err.value)
+    assert sha256(workspace.path) == before  # the first dataset keeps its rows and provenance
+    assert workspace.datasets()["table"].tolist() == ["incident_counts"]
+    assert len(workspace.read("incident_counts")) == 2
+
+
+def test_key_changes_with_every_commit(workspace):
+    keys = {workspace.key}
+    for i in range(3):
+        store(workspace, "actions", SAMPLES["actions"], name=f"d{i}")
+        keys.add(workspace.key)
+    assert len(keys) == 4
+
+
+# --- atomicity ------------------------------------------------------------------------------
+
+def test_failed_transaction_leaves_file_byte_identical(workspace):
+    store(workspace, "areas", SAMPLES["areas"])
+    before, key = sha256(workspace.path), workspace.key
+    with pytest.raises(RuntimeError, match="mitt i"):
+        with workspace.transaction() as writer:
+            writer.replace_dataset(Dataset("d1", "areas", "t", "f"), SAMPLES["areas"].iloc[:1])
+            writer.replace_dataset(Dataset("d2", "actions", "t", "f"), SAMPLES["actions"])
+            raise RuntimeError("mitt i importen")
+    assert sha256(workspace.path) == before and workspace.key == key
+    assert os.listdir(workspace.path.parent) == [workspace.path.name]
+    assert len(workspace.read("areas")) == 3 and len(workspace.read("actions")) == 0
+
+
+def test_failed_write_leaves_file_unchanged(workspace):
+    store(workspace, "actions", SAMPLES["actions"])
+    before = sha256(workspace.path)
+    with pytest.raises(KeyError):
+        store(workspace, "actions", SAMPLES["actions"].drop(columns="title"), name="d2")
+    assert sha256(workspace.path) == before
+    assert os.listdir(workspace.path.parent) == [workspace.path.name]
+
+
+def test_failed_first_transaction_creates_nothing(workspace):
+    with pytest.raises(RuntimeError):
+        with workspace.transaction() as writer:
+            writer.replace_dataset(Dataset("d1", "actions", "t", "f"), SAMPLES["actions"])
+            raise RuntimeError("avbruten")
+    assert not workspace.exists()
+    assert os.listdir(workspace.path.parent) == []
+
+
+def test_transaction_that_writes_nothing_on_a_new_workspace(workspace):
+    with pytest.raises(WorkspaceError, match="skrev ingenting"):
+        with workspace.transaction():
+            pass
+    assert os.listdir(workspace.path.parent) == []
+
+
+def _die_inside_transaction(path: str, how: str, ready) -> None:  # runs in a child process
+    ws = GpkgWorkspace(path)
+    with ws.transaction() as writer:
+        writer.replace_dataset(Dataset("d1", "areas", "t", "f"), SAMPLES["areas"].iloc[:1])
+        writer.replace_dataset(Dataset("d2", "actions", "t", "f"), SAMPLES["actions"])
+        if how == "exit":
+            os._exit(1)
+        ready.set()
+        signal.pause() if hasattr(signal, "pause") else __import__("time").sleep(60)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+@pytest.mark.parametrize("how", ["exit", "sigkill"])
+def test_process_killed_mid_import_leaves_workspace_unchanged(workspace, how):
+    store(workspace, "areas", SAMPLES["areas"])
+    before = sha256(workspace.path)
+    ctx = multiprocessing.get_context("spawn")
+    ready = ctx.Event()
+    child = ctx.Process(target=_die_inside_transaction, args=(str(workspace.path), how, ready))
+    child.start()
+    if how == "sigkill":
+        assert ready.wait(60), "child never reached the middle of its transaction"
+        os.kill(child.pid, signal.SIGKILL)
+    child.join(60)
+    assert child.exitcode == (1 if how == "exit" else -signal.SIGKILL)
+    assert sha256(workspace.path) == before
+    assert_same_table(workspace.read("areas"), expected_table("areas"))
+    assert len(workspace.read("actions")) == 0
+    assert workspace.datasets()["dataset"].tolist() == ["d1"]
+    # the dead child's working copy is cleared by the next transaction, which still works
+    store(workspace, "actions", SAMPLES["actions"], name="d3")
+    assert os.listdir(workspace.path.parent) == [workspace.path.name]
+    assert workspace.read("actions")["source"].tolist() == ["d3", "d3"]
+
+
+def test_working_copy_of_a_live_process_is_kept(workspace):
+    store(workspace, "actions", SAMPLES["actions"])
+    alive = workspace.path.parent / f".{workspace.path.name}.{os.getppid()}.abc.tmp.gpkg"
+    alive.write_bytes(b"x")
+    store(workspace, "actions", SAMPLES["actions"], name="d2")
+    assert alive.exists()
+
+
+# --- opening --------------------------------------------------------------------------------
+
+def test_open_workspace_and_require(tmp_path):
+    ws = open_workspace(tmp_path / "x.gpkg")
+    assert isinstance(ws, GpkgWorkspace) and ws.path == tmp_path / "x.gpkg"
+    with pytest.raises(WorkspaceError, match="finns inte"):
+        require(ws)
+    with pytest.raises(WorkspaceError, match="PostGIS"):
+        open_workspace("postgresql://localhost/lagesbild")
+    store(ws, "actions", SAMPLES["actions"])
+    assert require(ws) is ws
+
+
+def test_not_a_geopackage_is_a_workspace_error(tmp_path):
+    path = tmp_path / "fel.gpkg"
+    path.write_text("Kommunkod;Antal\n2417;3\n", encoding="utf-8")
+    with pytest.raises(WorkspaceError, match="GeoPackage") as err:
+        GpkgWorkspace(path).read("areas")
+    assert isinstance(err.value, LagesbildError)
