@@ -21,6 +21,7 @@ class Frames:
     sites: gpd.GeoDataFrame
     programme_activity: pd.DataFrame
     actions: pd.DataFrame
+    events: pd.DataFrame
     datasets: pd.DataFrame
 
     @property

@@ -32,6 +32,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "status_inget program": ("inget program", "no programme"),
     "click_hint": ("Klicka på en kommun för detaljer.", "Click a municipality for details."),
     "detail": ("Detaljer", "Details"),
+    "overview": ("Alla lager, senaste period, totalt", "All layers, latest period, total"),
     "county": ("Länet", "County"),
     "count": ("Antal", "Count"),
     "rate": ("Per 100 000 inv.", "Per 100,000 inhabitants"),

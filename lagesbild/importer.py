@@ -13,7 +13,8 @@ from lagesbild import schema
 from lagesbild.analysis.assign import assign_points
 from lagesbild.errors import InputError, Rejection, WorkspaceError
 from lagesbild.settings import get_settings
-from lagesbild.sources import aggregates, incidents, programmes
+from lagesbild.sources import (aggregates, boundary_files, incidents, kolada, polisen,
+                               population_csv, programmes, pxweb)
 from lagesbild.sources.tables import ReadResult
 from lagesbild.workspace import Dataset, Workspace
 
@@ -26,9 +27,21 @@ READERS: dict[str, Reader] = {
     "sites": programmes.read_sites,
     "programme_activity": programmes.read_activity,
     "actions": programmes.read_actions,
+    "polisen_events": polisen.read_polisen_events,
+    "boundaries": boundary_files.read_boundaries,
+    "scb_pxweb": pxweb.read_pxweb,
+    "population_simple": population_csv.read_population_simple,
+    "kolada": kolada.read_kolada,
+}
+# options a user may give per kind (CLI flags / wizard fields), passed on to the reader
+OPTIONS: dict[str, tuple[str, ...]] = {
+    "boundaries": ("level", "layer", "code_column", "name_column", "parent_column", "assume_crs"),
+    "population_simple": ("year",),
+    "scb_pxweb": ("measure",),
 }
 # kinds whose rows are checked against (or placed in) the workspace's kommuner
-NEEDS_AREAS = ("incidents", "crime_counts", "population", "indicators", "sites")
+NEEDS_AREAS = ("incidents", "crime_counts", "population", "indicators", "sites", "polisen_events",
+               "scb_pxweb", "population_simple", "kolada")
 KIND_TITLES_SV = {
     "incidents": "Polisens utdrag (brott med koordinater)",
     "crime_counts": "Anmälda brott per kommun (Brå)",
@@ -37,30 +50,58 @@ KIND_TITLES_SV = {
     "sites": "Skolor och fritidsgårdar",
     "programme_activity": "Programdeltagande per termin (MVP m.fl.)",
     "actions": "Åtgärder per fokusområde",
+    "polisen_events": "Polisens händelsenotiser (JSON från polisen.se, inte brottsstatistik)",
+    "boundaries": "Områdesgränser (GeoJSON, GeoPackage, zippad Shapefile, GeoParquet)",
+    "scb_pxweb": "Folkmängd från SCB:s statistikdatabas (PX-Web JSON / JSON-stat)",
+    "population_simple": "Folkmängd per kommun (enkel CSV)",
+    "kolada": "Nyckeltal från Kolada (JSON)",
 }
 
 
-def known_indicators() -> set[str]:
+def _indicator_meta() -> dict[str, dict[str, object]]:
     path = get_settings().layers_dir / "indicators.toml"
-    return set(tomllib.loads(path.read_text(encoding="utf-8")))
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def known_indicators() -> set[str]:
+    return set(_indicator_meta())
+
+
+def kolada_map() -> dict[str, str]:
+    """Kolada KPI id -> our indicator id, from the `kolada` keys in layers/indicators.toml."""
+    return {str(m["kolada"]): key for key, m in _indicator_meta().items() if m.get("kolada")}
 
 
 def read(kind: str, source: str | Path | bytes, *, name: str | None = None,
-         areas: pd.DataFrame | None = None, sites: pd.DataFrame | None = None) -> ReadResult:
+         areas: pd.DataFrame | None = None, sites: pd.DataFrame | None = None,
+         options: dict[str, object] | None = None) -> ReadResult:
     """Read one file of `kind` and check it against the workspace's areas (and sites)."""
     if kind not in READERS:
         raise InputError(f"Okänd filtyp '{kind}'.", field="kind",
                          fix=f"Välj en av: {', '.join(READERS)}.")
-    kwargs: dict[str, object] = {"name": name}
+    options = {k: v for k, v in (options or {}).items() if v not in (None, "")}
+    unknown = sorted(set(options) - set(OPTIONS.get(kind, ())))
+    if unknown:
+        raise InputError(f"Inställningen {', '.join(unknown)} gäller inte filtypen '{kind}'.",
+                         field=unknown[0], fix=f"Tillåtna: {', '.join(OPTIONS.get(kind, ())) or 'inga'}.")
+    kwargs: dict[str, object] = {"name": name, **options}
+    if kind == "kolada":
+        kwargs["kpi_map"] = kolada_map()
     if kind == "indicators":
         kwargs["known"] = known_indicators()
+    if kind == "polisen_events":
+        if areas is None:
+            raise WorkspaceError("Polisens händelser kopplas till kommun eller län efter namn; "
+                                 "importera gränserna först.")
+        kwargs["lookup"] = polisen.area_lookup(areas)
     result = READERS[kind](source, **kwargs)
     file = result.dataset.file
     if kind in ("incidents",) and areas is not None:
         result = _assign(result, areas)
     elif kind == "sites" and areas is not None:
         result = _check_sites(result, areas)
-    elif kind in ("crime_counts", "population", "indicators") and areas is not None:
+    elif kind in ("crime_counts", "population", "indicators", "scb_pxweb", "population_simple",
+                  "kolada") and areas is not None:
         result = _known_areas(result, areas, "area_id")
     elif kind == "programme_activity" and sites is not None:
         result = _known_sites(result, sites)
@@ -78,7 +119,8 @@ def store(workspace: Workspace, results: Iterable[ReadResult]) -> None:
 
 
 def import_file(workspace: Workspace, kind: str, source: str | Path | bytes, *,
-                name: str | None = None, strict: bool = False) -> ReadResult:
+                name: str | None = None, strict: bool = False,
+                options: dict[str, object] | None = None) -> ReadResult:
     """Read, check and store one file. With `strict`, any rejected row refuses the whole file."""
     areas = workspace.read("areas")
     if kind in NEEDS_AREAS and not len(_kommun_areas(areas)):
@@ -87,7 +129,10 @@ def import_file(workspace: Workspace, kind: str, source: str | Path | bytes, *,
             f"Arbetsytan har inga kommungränser ännu, så '{KIND_TITLES_SV.get(kind, kind)}' "
             "kan inte kontrolleras. Importera gränserna först (eller skapa demo-arbetsytan).")
     sites = workspace.read("sites") if kind == "programme_activity" else None
-    result = read(kind, source, name=name, areas=areas if len(areas) else None, sites=sites)
+    result = read(kind, source, name=name, areas=areas if len(areas) else None, sites=sites,
+                  options=options)
+    if kind == "boundaries":
+        _refuse_id_clashes(result, areas)
     if strict and result.rejected:
         first = result.rejected[0]
         raise InputError(f"{len(result.rejected)} rader avvisades; inget sparades. Första: {first.reason}",
@@ -98,6 +143,17 @@ def import_file(workspace: Workspace, kind: str, source: str | Path | bytes, *,
                          fix="Se listan över avvisade rader.")
     store(workspace, [result])
     return result
+
+
+def _refuse_id_clashes(result: ReadResult, areas: pd.DataFrame) -> None:
+    """Area ids are unique across datasets: a file may not redefine another dataset's areas."""
+    others = areas[areas["source"] != (result.dataset.name or result.dataset.file)]
+    clash = sorted(set(result.accepted["area_id"]) & set(others["area_id"]))
+    if clash:
+        owner = others.loc[others["area_id"] == clash[0], "source"].iloc[0]
+        raise WorkspaceError(
+            f"{len(clash)} områden finns redan i arbetsytan från '{owner}' (t.ex. {clash[0]}); "
+            "inget sparades. Välj en annan nivå för filen, eller börja i en ny arbetsyta.")
 
 
 def _line(value: object) -> int:

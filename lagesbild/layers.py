@@ -39,6 +39,16 @@ class LayerSpec:
         return "percent" if self.kind in ("indicator", "coverage") else f"per{self.per}"
 
 
+def _is_brewer(name: str) -> bool:
+    from branca.utilities import color_brewer
+
+    try:
+        color_brewer(name, n=5)
+    except ValueError:
+        return False
+    return True
+
+
 def _spec(path: Path) -> LayerSpec:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -54,6 +64,14 @@ def _spec(path: Path) -> LayerSpec:
     if data.get("scheme", "quantiles") not in SCHEMES:
         raise InputError(f"Okänd klassindelning '{data['scheme']}'.", file=path.name, field="scheme",
                          fix=f"Välj en av: {', '.join(SCHEMES)}.")
+    level = data.get("pyramid_level")
+    if level is not None and (isinstance(level, bool) or level not in (1, 2, 3)):
+        raise InputError(f"Pyramidnivå {level!r} finns inte.", file=path.name, field="pyramid_level",
+                         fix="Ange 1, 2 eller 3, eller ta bort nyckeln.")
+    colors = str(data.get("colors", "YlOrRd"))
+    if not _is_brewer(colors):
+        raise InputError(f"Okänd färgskala '{colors}'.", file=path.name, field="colors",
+                         fix="Välj en ColorBrewer-skala, t.ex. YlOrRd, Blues, Greens, Purples, OrRd.")
     if data["kind"] == "indicator" and not data.get("indicator"):
         raise InputError("Indikatorlager behöver 'indicator'.", file=path.name, field="indicator")
     return LayerSpec(

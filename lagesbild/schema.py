@@ -73,6 +73,11 @@ TABLES: dict[str, dict[str, str]] = {
         "site_id": STR, "area_id": STR, "programme": STR, "period": STR, "classes": INT,
         "pupils_reached": INT, "staff_trained": INT, "status": STR, "source": STR,
     },
+    # Polisen's public events: area precision only (their gps is the area's centre, never stored)
+    "events": {
+        "event_id": STR, "occurred_at": TIME, "year": INT, "type": STR, "title": STR,
+        "location_name": STR, "area_id": STR, "area_level": STR, "source": STR,
+    },
     "actions": {
         "action_id": STR, "focus_area": STR, "title": STR, "responsible": STR, "period": STR,
         "status": STR, "area_ids": STR, "indicator_ids": STR, "source": STR,

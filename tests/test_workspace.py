@@ -67,6 +67,13 @@ SAMPLES: dict[str, pd.DataFrame] = {
         "title": ["Införa MVP på högstadiet", "Grundutbildning"], "responsible": ["Ö", ""],
         "period": ["2023–2026", ""], "status": ["pågår", "ej påbörjad"],
         "area_ids": ["0114,2417", ""], "indicator_ids": ["otrygghet", NA], "source": ""}),
+    "events": pd.DataFrame({
+        "event_id": ["480687", "480688"],
+        "occurred_at": pd.to_datetime(["2024-01-01 00:40:16", "2024-07-01 09:05:00"]),
+        "year": [2024, 2024], "type": ["Misshandel", "Sammanfattning natt"],
+        "title": ["1 januari 00.40, Misshandel, Upplands väsby", "Åsele ${x}"],
+        "location_name": ["Upplands väsby", "Västerbottens län"], "area_id": ["0114", "24"],
+        "area_level": ["kommun", "lan"], "source": ""}),
 }
 
 

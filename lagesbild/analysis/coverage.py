@@ -26,6 +26,8 @@ def coverage_by_area(frames: Frames, *, period: str, programmes: tuple[str, ...]
         {"classes": 0, "pupils_reached": 0, "staff_trained": 0})
     merged["reached"] = merged["site_id"].isin(per_site["site_id"])
     merged["eligible_pupils"] = merged["eligible_pupils"].fillna(0)
+    # two programmes at one school can count the same pupils: a school reaches at most all of them
+    merged["pupils_reached"] = merged[["pupils_reached", "eligible_pupils"]].min(axis=1)
     rows = []
     areas = pd.concat([frames.kommuner, frames.lan])
     for area_id, level in zip(areas["area_id"], areas["level"]):

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pandas as pd
 
 from lagesbild.analysis import disclosure
-from lagesbild.analysis.pyramid import ALL, Taxonomy, count_pyramid, incident_pyramid
+from lagesbild.analysis.pyramid import (ALL, Taxonomy, count_pyramid, incident_pyramid,
+                                        pyramid_levels)
 from lagesbild.frames import Frames
 from lagesbild.settings import Settings
 
@@ -21,21 +22,24 @@ def count_cube(frames: Frames, *, period: str, source: str, taxonomy: Taxonomy) 
     """Raw counts per kommun and for the län (their sum) × level × category × sex."""
     if source not in SOURCES:
         raise ValueError(f"source must be one of {SOURCES}")
-    parts = []
     if source == "counts":
         data = frames.incident_counts[frames.incident_counts["period"] == str(period)]
         build = count_pyramid
     else:
         data = frames.incidents[frames.incidents["year"].astype("string") == str(period)]
         build = incident_pyramid
-    for area_id in frames.kommuner["area_id"].astype(str):
-        part = build(data[data["area_id"] == area_id], taxonomy)
-        parts.append(part.assign(area_id=area_id))
-    cube = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*KEYS, "count"])
-    # a category present in one kommun is listed (as 0) in every kommun, so totals add up
-    full = pd.MultiIndex.from_frame(cube[["level", "category"]].drop_duplicates())
-    grid = pd.DataFrame([(a, lv, c, s) for a in frames.kommuner["area_id"].astype(str)
-                         for lv, c in full for s in ("K", "M", "T")], columns=KEYS)
+    kommuner = frames.kommuner["area_id"].astype(str).tolist()
+    cube = build(data[data["area_id"].isin(kommuner)], taxonomy, by="area_id")
+    # a category present in one kommun is listed (as 0) in every kommun, so totals add up;
+    # every level has its total row in every kommun, even without any data
+    pairs = cube[["level", "category"]].drop_duplicates()
+    totals = pd.DataFrame({"level": pyramid_levels(taxonomy), "category": ALL})
+    pairs = pd.concat([totals, pairs], ignore_index=True).drop_duplicates()
+    pairs = pairs.assign(_total=pairs["category"] == ALL).sort_values(
+        ["level", "_total", "category"], ascending=[False, False, True]).drop(columns="_total")
+    grid = pd.DataFrame([(a, lv, c, s) for a in kommuner
+                         for lv, c in pairs.itertuples(index=False) for s in ("K", "M", "T")],
+                        columns=KEYS)
     cube = grid.merge(cube, on=KEYS, how="left").fillna({"count": 0})
     cube["count"] = cube["count"].astype("int64")
     for lan_id in frames.lan["area_id"].astype(str):

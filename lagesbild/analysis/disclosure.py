@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import scipy.sparse
+import scipy.sparse.csgraph
 
 # Columns that reveal a count when shown; blanked together with it.
 REVEALING = ("count", "value", "ci_low", "ci_high")
@@ -21,39 +23,29 @@ def suppress(cells: pd.DataFrame, *, keys: Sequence[str], threshold: int,
     hidden cell, since that cell is the total minus the others, or the sum of the members.
     The smallest visible non-zero member is hidden too (a zero partner would let "<5" plus a
     known sum give the small cell away), else the smallest visible member, else the total.
+    Chains of subtractions over several groups are checked too: while linear algebra on all
+    the groups still pins down a small cell, one more cell of one of its groups is hidden.
     Returns a copy with a boolean ``suppressed`` column and revealing columns set to NA.
     """
     out = cells.copy()
-    counts = pd.to_numeric(out[count]).astype("float64")
-    hidden = np.array(((counts >= 1) & (counts < threshold)).to_numpy(), dtype=bool)
+    counts = pd.to_numeric(out[count]).astype("float64").to_numpy()
+    hidden = (counts >= 1) & (counts < threshold)
     primary = hidden.copy()
-    changed = True
-    while changed:
-        changed = False
-        for dim, total in additive:
-            others = [k for k in keys if k != dim]
-            is_total = (out[dim].astype("string") == total).fillna(False).to_numpy(dtype=bool)
-            group_ids = (out.groupby(others, sort=False, dropna=False).ngroup().to_numpy()
-                         if others else pd.Series(0, index=out.index).to_numpy())
-            for gid in pd.unique(group_ids):
-                in_group = group_ids == gid
-                totals = in_group & is_total
-                members = in_group & ~is_total
-                if not totals.any() or not members.any():
-                    continue
-                # a hidden total with every member shown is their sum: the same leak
-                if ((totals | members) & hidden).sum() != 1:
-                    continue
-                candidates = members & ~hidden
-                positive = candidates & (counts.to_numpy() > 0)
-                if positive.any():
-                    candidates = positive
-                if candidates.any():
-                    idx = pd.Series(counts.to_numpy()).where(candidates).idxmin()
-                    hidden[idx] = True
-                else:
-                    hidden[totals] = True
-                changed = True
+    groups = _groups(out, keys, additive)
+    while True:
+        _hide_singletons(groups, hidden, counts)
+        determined = _determined(groups, hidden, len(out))
+        leaked = np.flatnonzero(primary & determined)
+        if not len(leaked):
+            break
+        # one more hidden cell per leak; a leak next to one just hidden waits for the next round
+        touched = np.zeros(len(out), dtype=bool)
+        for cell in leaked:
+            if not touched[cell]:
+                new = _hide_one_more(groups, int(cell), hidden, determined, counts)
+                for totals, members in groups:
+                    if new in totals or new in members:
+                        touched[totals] = touched[members] = True
     out["suppressed"] = hidden
     # "small" cells are shown as "<threshold"; "secondary" ones may be large and are only "dold".
     out["suppression"] = pd.Series(
@@ -64,6 +56,100 @@ def suppress(cells: pd.DataFrame, *, keys: Sequence[str], threshold: int,
             out[col] = out[col].astype("Float64").mask(hidden) if col != count else \
                 pd.to_numeric(out[col]).astype("Int64").mask(hidden)
     return out
+
+
+Group = tuple[np.ndarray, np.ndarray]  # positions of the total row(s) and of the members
+
+
+def _groups(cells: pd.DataFrame, keys: Sequence[str], additive: Sequence[tuple[str, str]]
+            ) -> list[Group]:
+    """Every (total, members) group of the additive relations, as row positions."""
+    groups: list[Group] = []
+    for dim, total in additive:
+        others = [k for k in keys if k != dim]
+        is_total = (cells[dim].astype("string") == total).fillna(False).to_numpy(dtype=bool)
+        group_ids = (cells.groupby(others, sort=False, dropna=False).ngroup().to_numpy()
+                     if others else np.zeros(len(cells), dtype=np.int64))
+        order = np.argsort(group_ids, kind="stable")
+        bounds = np.flatnonzero(np.diff(group_ids[order])) + 1
+        for part in np.split(order, bounds):
+            totals, members = part[is_total[part]], part[~is_total[part]]
+            if len(totals) and len(members):
+                groups.append((totals, members))
+    return groups
+
+
+def _next_to_hide(totals: np.ndarray, members: np.ndarray, hidden: np.ndarray,
+                  counts: np.ndarray) -> int:
+    visible = members[~hidden[members]]
+    positive = visible[counts[visible] > 0]
+    pool = positive if len(positive) else visible
+    if len(pool):
+        return int(pool[np.argmin(counts[pool])])
+    return int(totals[~hidden[totals]][0])
+
+
+def _hide_one_more(groups: list[Group], cell: int, hidden: np.ndarray, determined: np.ndarray,
+                   counts: np.ndarray) -> int:
+    """Hide one more cell in a group of `cell` (or, failing that, of another pinned-down cell).
+
+    Any new hidden cell is progress: with every cell hidden nothing small can be pinned down.
+    """
+    this = np.zeros(len(hidden), dtype=bool)
+    this[cell] = True
+    for wanted in (this, determined & hidden):
+        for totals, members in groups:
+            cells = np.concatenate([totals, members])
+            if wanted[cells].any() and (~hidden[cells]).any():
+                new = _next_to_hide(totals, members, hidden, counts)
+                hidden[new] = True
+                return new
+    raise RuntimeError("disclosure: no cell left to hide")  # cannot happen: see above
+
+
+def _hide_singletons(groups: list[Group], hidden: np.ndarray, counts: np.ndarray) -> None:
+    """Until nothing changes: a group with exactly one hidden cell gets a second one."""
+    changed = True
+    while changed:
+        changed = False
+        for totals, members in groups:
+            # a hidden total with every member shown is their sum: the same leak
+            if hidden[totals].sum() + hidden[members].sum() == 1:
+                hidden[_next_to_hide(totals, members, hidden, counts)] = True
+                changed = True
+
+
+def _determined(groups: list[Group], hidden: np.ndarray, n: int) -> np.ndarray:
+    """Hidden cells whose value follows from the shown cells through the groups' equations."""
+    where = np.flatnonzero(hidden)
+    result = np.zeros(n, dtype=bool)
+    column = np.full(n, -1)
+    column[where] = np.arange(len(where))
+    rows, cols, vals = [], [], []
+    for totals, members in groups:
+        cells = np.concatenate([members[hidden[members]], totals[hidden[totals]]])
+        if len(cells):
+            rows.append(np.full(len(cells), len(rows)))
+            cols.append(column[cells])
+            vals.append(np.where(np.isin(cells, totals), -1.0, 1.0))
+    if not rows:
+        return result
+    a = scipy.sparse.csr_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                               shape=(len(rows), len(where)))
+    # equations only link the hidden cells they share: solve each connected block on its own
+    graph = scipy.sparse.block_array([[None, a], [a.T, None]]).tocsr()
+    _, label = scipy.sparse.csgraph.connected_components(graph, directed=False)
+    row_label, col_label = label[:a.shape[0]], label[a.shape[0]:]
+    for block in np.unique(col_label):
+        bcols = np.flatnonzero(col_label == block)
+        sub = a[np.flatnonzero(row_label == block)][:, bcols].toarray()
+        # x_j is determined iff e_j lies in the row space: its projection there has length 1.
+        # The row space is spanned by the Gram matrix's eigenvectors with non-zero eigenvalues
+        # (faster than an SVD; 0/±1 entries keep the spectrum far from the cut-off).
+        values, vectors = np.linalg.eigh(sub.T @ sub)
+        basis = vectors[:, values > values.max(initial=0.0) * 1e-10]
+        result[where[bcols]] = (basis**2).sum(axis=1) > 1 - 1e-8
+    return result
 
 
 def display_count(count: object, suppression: str, *, threshold: int) -> str:

@@ -50,7 +50,7 @@ def layer_figures(frames: Frames, spec: LayerSpec, *, period: str, sex: str,
     else:
         out = _coverage(frames, spec, period=period)
     out = out[out["sex"] == sex].copy()
-    return _finish(frames, out, period=period).reset_index(drop=True)
+    return _finish(frames, out, period=period, sex=sex, unit=spec.unit).reset_index(drop=True)
 
 
 def _areas(frames: Frames) -> pd.DataFrame:
@@ -193,7 +193,8 @@ def indicator_figures(frames: Frames, indicator_id: str, *, period: str, setting
     rows["display"] = [
         f"för få svar (n={int(n)})" if few else f"{_num(float(v), 1)} % (n={int(n)})"
         for v, n, few in zip(rows["value"], rows["n"], too_few)]
-    rows["source"] = [frames.source_label([s]) for s in rows["source"]]
+    labels = {s: frames.source_label([s]) for s in rows["source"].unique()}
+    rows["source"] = [labels[s] for s in rows["source"]]
     return rows
 
 
@@ -220,11 +221,13 @@ def _coverage(frames: Frames, spec: LayerSpec, *, period: str) -> pd.DataFrame:
     return pd.concat([rows, *unsplit], ignore_index=True)
 
 
-def _finish(frames: Frames, out: pd.DataFrame, *, period: str) -> pd.DataFrame:
+def _finish(frames: Frames, out: pd.DataFrame, *, period: str, sex: str, unit: str) -> pd.DataFrame:
     areas = _areas(frames)
     merged = areas.merge(out, on="area_id", how="left")
     merged["period"] = period
-    merged["sex"] = merged["sex"].fillna(out["sex"].iloc[0] if len(out) else "T")
+    # areas without data keep the asked-for sex and the layer's unit
+    merged["sex"] = sex
+    merged["unit"] = merged["unit"].fillna(unit)
     merged["display"] = merged["display"].fillna("uppgift saknas")
     merged["note"] = merged["note"].fillna("")
     merged["suppressed"] = merged["suppressed"].fillna(False).astype(bool)

@@ -28,6 +28,7 @@ class PyramidView:
     counts: pd.DataFrame  # level, category, sex, count, population, rate, ci_low, ci_high, suppressed, suppression, display
     indicators: pd.DataFrame  # level, indicator_id, title_sv, title_en, sex, value, ci_low, ci_high, n, suppressed, display, source
     threshold: int
+    confidence: float
 
 
 def count_periods(frames: Frames, source: str) -> list[str]:
@@ -69,7 +70,7 @@ def pyramid_view(frames: Frames, taxonomy: Taxonomy, indicator_meta: dict[str, d
                                              "display", "source"])
     return PyramidView(area_id, frames.area_name(area_id), str(period), source,
                        frames.source_label(table["source"].unique().tolist()), counts, indicators,
-                       settings.suppress_below)
+                       settings.suppress_below, settings.confidence)
 
 
 def _num(value: object) -> float | int | None:
@@ -114,4 +115,4 @@ def to_json(view: PyramidView, taxonomy: Taxonomy, *, sex: str, lang: str = "sv"
     return {"schema": SCHEMA, "area": {"id": view.area_id, "name": view.area_name},
             "period": view.period, "sex": sex, "count_source": view.source,
             "source": view.source_label, "suppress_below": view.threshold,
-            "confidence": 0.95, "levels": levels}
+            "confidence": view.confidence, "levels": levels}

@@ -8,11 +8,30 @@ from streamlit_folium import st_folium
 
 from lagesbild.analysis.coverage import site_status
 from lagesbild.analysis.figures import periods
+from lagesbild.frames import Frames
 from lagesbild.i18n import sex_label
+from lagesbild.layers import LayerSpec
 from lagesbild.render.assets import use_static
 from lagesbild.render.map import choropleth
 from lagesbild.ui import common
-from lagesbild.ui.views import detail_table
+from lagesbild.ui.views import detail_table, overview_table
+
+
+def _overview(ctx: common.Context, frames: Frames, specs: dict[str, LayerSpec], area_id: str
+              ) -> pd.DataFrame:
+    """Every layer's latest period, totals, for the kommun and its county."""
+    rows = []
+    for spec in specs.values():
+        available = periods(frames, spec)
+        if not available:
+            continue
+        figs = common.figures(ctx, spec, available[-1], "T")
+        mine = figs[figs["area_id"] == area_id]
+        county = figs[figs["level"] == "lan"]
+        rows.append({"layer": spec.title(ctx.lang), "period": available[-1],
+                     "value": mine["display"].iloc[0] if len(mine) else "–",
+                     "county": county["display"].iloc[0] if len(county) else "–"})
+    return pd.DataFrame(rows, columns=["layer", "period", "value", "county"])
 
 
 def render(ctx: common.Context) -> None:
@@ -53,8 +72,10 @@ def render(ctx: common.Context) -> None:
         st.subheader(ctx.t("detail"))
         kommuner = frames.kommuner.sort_values("name")
         options = list(kommuner["area_id"])
-        if area_id in options:
+        # follow a new click only: the last clicked feature is returned on every rerun
+        if area_id in options and area_id != st.session_state.get("map_clicked"):
             st.session_state["map_area"] = area_id
+        st.session_state["map_clicked"] = area_id
         chosen = st.selectbox(ctx.t("area"), options, key="map_area",
                               format_func=lambda a: frames.area_name(a))
         rows = [common.figures(ctx, spec, period, s) for s in ("K", "M", "T")]
@@ -65,6 +86,8 @@ def render(ctx: common.Context) -> None:
         source = figures.loc[figures["area_id"] == chosen, "source"]
         if len(source):
             st.caption(f"{ctx.t('source')}: {source.iloc[0]}")
+    st.markdown(f"**{frames.area_name(chosen)}: {ctx.t('overview').lower()}**")
+    overview_table(_overview(ctx, frames, specs, chosen), ctx.lang)
 
 
 if __name__ == "__main__":  # run as a page by st.navigation

@@ -17,3 +17,10 @@ def detail_table(figures: pd.DataFrame, lang: str) -> None:
     columns = list(dict.fromkeys(rows.sort_values("level", key=lambda lv: lv != "kommun")["name"]))
     st.dataframe(wide.loc[order, columns].reset_index(names=t("sex", lang)), hide_index=True,
                  width="stretch")
+
+
+def overview_table(overview: pd.DataFrame, lang: str) -> None:
+    """Layer, period, the kommun's value and the county's value."""
+    st.dataframe(overview.rename(columns={
+        "layer": t("layer", lang), "period": t("period", lang), "value": t("value", lang),
+        "county": t("county_value", lang)}), hide_index=True, width="stretch")

@@ -1,0 +1,162 @@
+"""The Streamlit app through AppTest: every page in both languages, and the main widgets by key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lagesbild.i18n import t
+from lagesbild.workspace import GpkgWorkspace
+
+from frames_support import shared_demo
+
+Start = Callable[..., AppTest]  # (page=None, lang="sv") -> a started app
+APP = Path(__file__).resolve().parents[1] / "app.py"
+PAGES = {"map_page": "page_map", "pyramid_page": "page_pyramid", "compare_page": "page_compare",
+         "coverage_page": "page_coverage", "data_page": "page_data"}
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return shared_demo(tmp_path_factory)
+
+
+def _start(monkeypatch: pytest.MonkeyPatch, workspace: Path, page: str | None = None,
+           lang: str = "sv") -> AppTest:
+    monkeypatch.setenv("LAGESBILD_WORKSPACE", str(workspace))
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    if lang != "sv":
+        at.radio(key="lang").set_value(lang).run()
+    if page:
+        at.switch_page(f"lagesbild/ui/{page}.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.fixture
+def app(monkeypatch: pytest.MonkeyPatch, ws: Path) -> Start:
+    return lambda page=None, lang="sv": _start(monkeypatch, ws, page, lang)
+
+
+def _cells(at: AppTest) -> list[str]:
+    return [str(v) for df in at.dataframe for v in df.value.astype(str).to_numpy().ravel()]
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_page_opens(app: Start, page: str, lang: str) -> None:
+    at = app(page, lang)
+    assert not at.exception
+    assert at.title[0].value == t(PAGES[page], lang)
+    assert len(at.dataframe) >= 1
+    assert not at.warning  # the workspace is there
+
+
+def test_map_page_detail_follows_the_chosen_kommun(app: Start) -> None:
+    at = app()
+    assert at.selectbox(key="map_layer").value == "vald_topp"
+    assert at.selectbox(key="map_period").value == "2024"
+    at.selectbox(key="map_area").set_value("2463").run()
+    detail = at.dataframe[0].value
+    assert "Åsele" in detail.columns and "Västerbottens län" in detail.columns
+    assert detail.iloc[:, 0].tolist() == ["Kvinnor", "Män", "Totalt"]
+    before = detail["Åsele"].tolist()
+    at.selectbox(key="map_period").set_value("2019").run()
+    assert not at.exception
+    assert at.dataframe[0].value["Åsele"].tolist() != before
+    at.selectbox(key="map_area").set_value("2417").run()
+    assert "Norsjö" in at.dataframe[0].value.columns and "Åsele" not in at.dataframe[0].value.columns
+
+
+def test_map_page_layer_sex_and_sites(app: Start) -> None:
+    at = app()
+    at.selectbox(key="map_layer").set_value("otrygghet").run()
+    assert at.selectbox(key="map_period").options == ["2021", "2022", "2023", "2024"]
+    assert at.selectbox(key="map_period").value == "2024"
+    assert any("%" in cell and "n=" in cell for cell in _cells(at))
+    at.radio(key="map_sex").set_value("K").run()
+    assert not at.exception and at.radio(key="map_sex").value == "K"
+    at.toggle(key="map_sites").set_value(False).run()
+    assert not at.exception and at.toggle(key="map_sites").value is False
+    at.selectbox(key="map_layer").set_value("mvp_tackning").run()
+    assert at.selectbox(key="map_period").value == "HT2024"
+    assert any("elever" in cell for cell in _cells(at))
+
+
+def test_pyramid_page_area_source_and_period(app: Start) -> None:
+    at = app("pyramid_page")
+    assert at.selectbox(key="pyr_area").value == "24"
+    assert at.selectbox(key="pyr_period").options == [str(y) for y in range(2019, 2025)]
+    county = _cells(at)
+    at.selectbox(key="pyr_area").set_value("2463").run()
+    assert not at.exception
+    small = _cells(at)
+    assert "<5" in small and small != county
+    assert "Åsele" not in county
+    at.radio(key="pyr_source").set_value("incidents").run()
+    assert at.selectbox(key="pyr_period").options == ["2022", "2023", "2024"]
+    assert at.selectbox(key="pyr_period").value == "2024"
+    latest = _cells(at)
+    at.selectbox(key="pyr_period").set_value("2022").run()
+    assert not at.exception and _cells(at) != latest
+    html = " ".join(m.value for m in at.markdown)
+    assert "Toppen: fysiskt och sexuellt våld" in html
+
+
+def test_compare_page_ranks_all_kommuner(app: Start) -> None:
+    at = app("compare_page")
+    table = at.dataframe[0].value
+    assert len(table) == 15
+    assert table["#"].iloc[0] == 1 and "Skellefteå" in table["Område"].tolist()
+    at.selectbox(key="cmp_layer").set_value("otrygghet").run()
+    assert at.selectbox(key="cmp_period").options == ["2021", "2022", "2023", "2024"]
+    total = at.dataframe[0].value
+    assert len(total) == 15 and total["Värde"].str.contains("%").any()
+    at.radio(key="cmp_sex").set_value("K").run()
+    women = at.dataframe[0].value
+    assert len(women) == 15 and women["Värde"].tolist() != total["Värde"].tolist()
+    at.selectbox(key="cmp_period").set_value("2021").run()
+    assert not at.exception and at.dataframe[0].value["Värde"].tolist() != women["Värde"].tolist()
+
+
+def test_coverage_page_term_and_programmes(app: Start) -> None:
+    at = app("coverage_page")
+    term = at.selectbox(key="cov_term")
+    assert term.value == "HT2024" and term.options[0] == "HT2022"
+    chosen = at.multiselect(key="cov_programmes").value
+    assert sorted(chosen) == ["MVP", "MVP Mellanstadiet"]
+    table = at.dataframe[0].value
+    reached = table["Elever som nåtts"].sum()
+    at.multiselect(key="cov_programmes").set_value(["MVP Mellanstadiet"]).run()
+    fewer = at.dataframe[0].value["Elever som nåtts"].sum()
+    assert 0 < fewer < reached
+    at.selectbox(key="cov_term").set_value("HT2022").run()
+    assert not at.exception and at.dataframe[0].value["Elever som nåtts"].sum() != fewer
+    # the actions, one table per focus area
+    assert len(at.dataframe) >= 2 and any("A8" in c for c in _cells(at))
+
+
+def test_data_page_lists_the_datasets(app: Start, ws: Path) -> None:
+    at = app("data_page")
+    table = at.dataframe[0].value
+    expected = GpkgWorkspace(ws).datasets()
+    assert len(table) == len(expected) == 8
+    assert set(table["Dataset"]) == set(expected["dataset"])
+    assert "scb_folkmangd_2019-2024.csv" in set(table["Dataset"])
+    assert (pd.to_numeric(table["Rader"]) > 0).all()
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_missing_workspace_shows_how_to_build_the_demo(monkeypatch: pytest.MonkeyPatch,
+                                                      tmp_path: Path, page: str) -> None:
+    at = _start(monkeypatch, tmp_path / "saknas.gpkg", page)
+    assert not at.exception
+    assert at.warning and at.warning[0].value == t("no_workspace")
+    assert any("lagesbild demo" in c.value for c in at.code)
+    assert not at.dataframe

@@ -1,0 +1,188 @@
+"""The command line on the demo workspace: layers, pyramid, map and import, with exit codes."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import shutil
+import tomllib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner, Result
+
+from lagesbild.analysis.figures import periods
+from lagesbild.analysis.pyramid import load_taxonomy
+from lagesbild.analysis.pyramid_view import pyramid_view, to_json
+from lagesbild.cli import main
+from lagesbild.frames import Frames, load_frames
+from lagesbild.layers import load_layers
+from lagesbild.settings import get_settings
+from lagesbild.workspace import GpkgWorkspace
+
+from frames_support import shared_demo
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return shared_demo(tmp_path_factory)
+
+
+def run(*args: object) -> Result:
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_layers_json(ws: Path) -> None:
+    result = run("layers", "--json", "-w", ws)
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    specs = load_layers(ROOT / "layers")
+    assert [r["id"] for r in rows] == list(specs)
+    frames = _frames(ws)
+    for row in rows:
+        assert row["periods"] == periods(frames, specs[row["id"]])
+        assert row["kind"] == specs[row["id"]].kind
+    by_id = {r["id"]: r for r in rows}
+    assert by_id["vald_topp"]["periods"] == [str(y) for y in range(2019, 2025)]
+    assert by_id["vald_nara_relation"]["periods"] == ["2022", "2023", "2024"]
+    assert by_id["mvp_tackning"]["periods"][-1] == "HT2024"
+
+
+def test_layers_text(ws: Path) -> None:
+    result = run("layers", "-w", ws)
+    assert result.exit_code == 0
+    assert re.search(r"^vald_topp\s+Anmält grövre våld", result.stdout, flags=re.M)
+
+
+@functools.cache
+def _frames(ws: Path) -> Frames:
+    return load_frames(GpkgWorkspace(ws))
+
+
+def _expected(ws: Path, area: str, period: str, sex: str, source: str = "counts") -> dict:
+    settings = get_settings()
+    taxonomy = load_taxonomy(settings.layers_dir / "pyramid.toml")
+    meta = tomllib.loads((settings.layers_dir / "indicators.toml").read_text(encoding="utf-8"))
+    view = pyramid_view(_frames(ws), taxonomy, meta, area_id=area,
+                        period=period, source=source, settings=settings)
+    return json.loads(json.dumps(to_json(view, taxonomy, sex=sex)))
+
+
+def test_pyramid_json_matches_the_analysis(ws: Path) -> None:
+    result = run("pyramid", "--area", "2417", "--period", "2024", "--sex", "K", "--json", "-w", ws)
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc == _expected(ws, "2417", "2024", "K")
+    assert doc["schema"] == "lagesbild.pyramid/1" and doc["area"] == {"id": "2417", "name": "Norsjö"}
+    assert [lv["level"] for lv in doc["levels"]] == [3, 2, 1, 0]
+
+
+def test_pyramid_small_kommun_shows_suppressed_cells(ws: Path) -> None:
+    result = run("pyramid", "--area", "2463", "--period", "2024", "--sex", "K", "--json", "-w", ws)
+    doc = json.loads(result.stdout)
+    cells = [c for lv in doc["levels"] for c in ([lv["total"]] if lv["total"] else []) + lv["categories"]]
+    hidden = [c for c in cells if c["suppressed"]]
+    assert hidden and all(c["count"] is None and c["rate_per_100000"] is None for c in hidden)
+    assert {c["display"] for c in hidden} <= {"<5", "dold"} and "<5" in {c["display"] for c in hidden}
+
+
+def test_pyramid_county_and_incident_source(ws: Path) -> None:
+    result = run("pyramid", "--area", "24", "--source", "incidents", "--json", "-w", ws)
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["period"] == "2024" and doc["sex"] == "T" and doc["count_source"] == "incidents"
+    assert doc["area"]["name"] == "Västerbottens län"
+    assert doc == _expected(ws, "24", "2024", "T", "incidents")
+    assert doc["levels"][0]["total"]["count"] > 100
+
+
+def test_pyramid_text(ws: Path) -> None:
+    result = run("pyramid", "--area", "24", "--period", "2023", "-w", ws)
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Västerbottens län 2023 (T)")
+    assert "Toppen: fysiskt och sexuellt våld" in result.stdout
+
+
+def test_pyramid_unknown_area_is_a_clear_error(ws: Path) -> None:
+    result = run("pyramid", "--area", "9999", "-w", ws)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Fel: ")
+    assert "'area'" in result.stderr and "9999" in result.stderr and "2417" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_pyramid_unknown_period(ws: Path) -> None:
+    result = run("pyramid", "--area", "2417", "--period", "1990", "-w", ws)
+    assert result.exit_code == 1 and "1990" in result.stderr and "2024" in result.stderr
+
+
+def test_map_writes_self_contained_html(ws: Path, tmp_path: Path) -> None:
+    out = tmp_path / "karta.html"
+    result = run("map", "--layer", "vald_topp", "--out", out, "-w", ws)
+    assert result.exit_code == 0, result.output
+    assert "vald_topp, 2024, T" in result.stdout
+    page = out.read_text(encoding="utf-8")
+    assert "leaflet" in page.lower() and "Leaflet 1.9" in page
+    assert not re.search(r"<script[^>]*\bsrc=[\"']?(https?:)?//", page, flags=re.I)
+    assert not re.search(r"<link[^>]*\bhref=[\"']?(https?:)?//", page, flags=re.I)
+    assert "Norsj" in page and "Skellefte" in page
+
+
+def test_map_english_coverage_layer(ws: Path, tmp_path: Path) -> None:
+    out = tmp_path / "mvp.html"
+    result = run("map", "--layer", "mvp_tackning", "--period", "HT2023", "--lang", "en",
+                 "--no-sites", "--out", out, "-w", ws)
+    assert result.exit_code == 0, result.output
+    assert "Share of target pupils reached by MVP" in out.read_text(encoding="utf-8")
+
+
+def test_map_unknown_layer_lists_valid_layers(ws: Path, tmp_path: Path) -> None:
+    out = tmp_path / "x.html"
+    result = run("map", "--layer", "finns_inte", "--out", out, "-w", ws)
+    assert result.exit_code == 1
+    assert "finns_inte" in result.stderr and "'layer'" in result.stderr
+    for layer in load_layers(ROOT / "layers"):
+        assert layer in result.stderr
+    assert not out.exists()
+
+
+def test_missing_workspace_is_a_clear_error(tmp_path: Path) -> None:
+    result = run("layers", "-w", tmp_path / "saknas.gpkg")
+    assert result.exit_code == 1 and result.stderr.startswith("Fel: ")
+
+
+def test_import_with_a_bad_row(ws: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "ws.gpkg"
+    shutil.copy(ws, copy)
+    csv = tmp_path / "bra_2025.csv"
+    csv.write_bytes(("Kommun;Kommunkod;År;Brottskategori;Kön;Antal\r\n"
+                     "Norsjö;2417;2025;Misshandel;Kvinnor;4\r\n"
+                     "Norsjö;2417;2025;Misshandel;Män;tre\r\n"
+                     "Norsjö;2417;2025;Misshandel;Totalt;9\r\n").encode("utf-8-sig"))
+    result = run("import", "crime_counts", csv, "-w", copy)
+    assert result.exit_code == 2, result.output
+    assert "Importerade 2 rader" in result.stdout
+    rejected = Path(f"{csv}.avvisade.csv")
+    assert rejected.exists() and "avvisades" in result.stderr
+    table = pd.read_csv(rejected, sep=";", encoding="utf-8-sig", dtype=str)
+    assert table.to_dict("records") == [{"fil": "bra_2025.csv", "rad": "3", "fält": "Antal",
+                                         "värde": "tre", "orsak": table["orsak"].iloc[0]}]
+    counts = GpkgWorkspace(copy).read("incident_counts")
+    assert sorted(counts.loc[counts["period"] == "2025", "count"].tolist()) == [4, 9]
+
+
+def test_import_strict_refuses_the_whole_file(ws: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "ws.gpkg"
+    shutil.copy(ws, copy)
+    csv = tmp_path / "bra.csv"
+    csv.write_text("Kommun;Kommunkod;År;Brottskategori;Kön;Antal\nNorsjö;9999;2025;Misshandel;Totalt;9\n"
+                   "Norsjö;2417;2025;Misshandel;Totalt;8\n", encoding="utf-8")
+    out = tmp_path / "avvisade.csv"
+    result = run("import", "crime_counts", csv, "-w", copy, "--strict", "--rejected-out", out)
+    assert result.exit_code == 1 and "rad 2" in result.stderr
+    counts = GpkgWorkspace(copy).read("incident_counts")
+    assert not (counts["period"] == "2025").any()

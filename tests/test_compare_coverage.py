@@ -1,0 +1,118 @@
+"""Comparison of kommuner and programme coverage, with shares computed by hand."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from lagesbild import schema
+from lagesbild.analysis.compare import comparison
+from lagesbild.analysis.coverage import actions_by_focus, coverage_by_area, site_status
+from lagesbild.frames import Frames
+
+from frames_support import tiny_frames
+
+
+@pytest.fixture(scope="module")
+def frames() -> Frames:
+    return tiny_frames()
+
+
+def _figures(values: dict[str, float | None], county: float | None) -> pd.DataFrame:
+    rows = [{"area_id": "24", "name": "Länet", "level": "lan", "value": county}]
+    rows += [{"area_id": f"24{i:02d}", "name": name, "level": "kommun", "value": v}
+             for i, (name, v) in enumerate(values.items())]
+    return pd.DataFrame(rows).astype({"value": "Float64"})
+
+
+def test_comparison_ranks_highest_first_and_hidden_last() -> None:
+    result = comparison(_figures({"Bjurholm": 10.0, "Åsele": None, "Umeå": 30.0, "Arjeplog": 10.0,
+                                  "Malå": 2.5}, county=20.0))
+    table = result.table
+    assert table["name"].tolist() == ["Umeå", "Arjeplog", "Bjurholm", "Malå", "Åsele"]
+    assert table["rank"].tolist()[:4] == [1, 2, 2, 4]  # ties share a rank
+    assert pd.isna(table["rank"].iloc[4])
+    assert (table["level"] == "kommun").all() and table.index.tolist() == [0, 1, 2, 3, 4]
+    assert result.county == 20.0 and result.county_name == "Länet"
+    assert result.median == pytest.approx(10.0)  # of 30, 10, 10, 2.5
+
+
+def test_comparison_without_values() -> None:
+    result = comparison(_figures({"A": None, "B": None}, county=None))
+    assert result.county is None and result.median is None
+    assert result.table["rank"].isna().all()
+
+
+def test_comparison_without_county_row() -> None:
+    figs = _figures({"A": 1.0, "B": 3.0}, county=None).iloc[1:]
+    result = comparison(figs)
+    assert result.county is None and result.county_name == ""
+    assert result.median == pytest.approx(2.0)
+
+
+def test_coverage_by_area_by_hand(frames: Frames) -> None:
+    table = coverage_by_area(frames, period="HT2024").set_index("area_id")
+    # Norsjö: two schools (the youth centre is not a school), one runs MVP: 45 of 100 + 50
+    norsjo = table.loc["2417"]
+    assert (norsjo["schools"], norsjo["schools_reached"]) == (2, 1)
+    assert (norsjo["eligible_pupils"], norsjo["pupils_reached"]) == (150, 45)
+    assert (norsjo["classes"], norsjo["staff_trained"]) == (2, 3)
+    assert norsjo["share_schools"] == pytest.approx(50.0)
+    assert norsjo["share_pupils"] == pytest.approx(30.0)
+    assert table.loc["2422", "share_pupils"] == pytest.approx(50.0)
+    assert table.loc["2422", "share_schools"] == pytest.approx(100.0)
+    county = table.loc["24"]
+    assert (county["schools"], county["schools_reached"]) == (3, 2)
+    assert (county["eligible_pupils"], county["pupils_reached"]) == (190, 65)
+    assert county["share_pupils"] == pytest.approx(100 * 65 / 190)
+    assert table.loc["2417", "source"] == "program.csv; skolor.csv"
+
+
+def test_coverage_by_programme_and_term(frames: Frames) -> None:
+    mvp = coverage_by_area(frames, period="HT2024", programmes=("MVP",)).set_index("area_id")
+    assert mvp.loc["2422", "pupils_reached"] == 0 and mvp.loc["2422", "share_pupils"] == 0.0
+    assert mvp.loc["24", "pupils_reached"] == 45
+    spring = coverage_by_area(frames, period="VT2024").set_index("area_id")
+    # MVP runs at S01 in VT2024 (40 pupils); the ended Mellanstadiet row counts for nothing
+    assert spring.loc["2417", "pupils_reached"] == 40 and spring.loc["2417", "schools_reached"] == 1
+    none = coverage_by_area(frames, period="HT2030").set_index("area_id")
+    assert (none["pupils_reached"] == 0).all() and (none["share_pupils"] == 0).all()
+
+
+def test_coverage_without_eligible_pupils_is_missing_not_zero(frames: Frames) -> None:
+    sites = frames.sites.assign(eligible_pupils=pd.array([100, 50, None, None], dtype="Int64"))
+    other = type(frames)(**{**frames.__dict__, "sites": sites})
+    table = coverage_by_area(other, period="HT2024").set_index("area_id")
+    assert pd.isna(table.loc["2422", "share_pupils"])
+    assert table.loc["2417", "share_pupils"] == pytest.approx(30.0)
+
+
+def test_site_status(frames: Frames) -> None:
+    status = site_status(frames, period="HT2024")
+    assert isinstance(status, gpd.GeoDataFrame) and status.crs == schema.CRS_STORE
+    by_site = status.set_index("site_id")
+    assert by_site.loc["2417-S01", "status"] == "genomförs"
+    assert by_site.loc["2417-S01", "programme"] == "MVP"
+    assert by_site.loc["2417-S02", "status"] == "planerad"
+    assert by_site.loc["2417-F01", "status"] == "inget program"
+    assert by_site.loc["2417-F01", "programme"] == ""
+    assert by_site.loc["2422-S01", "programme"] == "MVP Mellanstadiet"
+    assert len(status) == len(frames.sites)
+    # a running programme wins over an ended one at the same site
+    spring = site_status(frames, period="VT2024").set_index("site_id")
+    assert spring.loc["2417-S01", "status"] == "genomförs"
+    ended = site_status(frames, period="VT2024", programmes=("MVP Mellanstadiet",)).set_index("site_id")
+    assert ended.loc["2417-S01", "status"] == "avslutad"
+    assert ended.loc["2422-S01", "status"] == "inget program"
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_actions_in_focus_area_order(frames: Frames, lang: str) -> None:
+    actions = actions_by_focus(frames, lang=lang)
+    assert actions["action_id"].tolist() == ["A1", "A2", "A4", "A3"]
+    index = 1 if lang == "en" else 0
+    assert actions["focus_title"].tolist() == [
+        schema.FOCUS_AREAS[k][index] for k in ("valdsforebyggande", "valdsforebyggande", "kunskap",
+                                               "samverkan")]
+    assert frames.actions["action_id"].tolist() == ["A3", "A1", "A2", "A4"]  # input unchanged
