@@ -8,6 +8,7 @@ from lagesbild.render.assets import ensure_static
 from lagesbild.ui import common
 
 HERE = Path(__file__).parent
+# the first page is the default and lives at "/" (Streamlit ignores a default page's url_path)
 PAGES = [("map_page", "page_map", "karta"), ("pyramid_page", "page_pyramid", "pyramid"),
          ("compare_page", "page_compare", "jamforelse"), ("coverage_page", "page_coverage", "insatser"),
          ("data_page", "page_data", "data")]
