@@ -67,6 +67,8 @@ def serve(workspace: str, port: int, headless: bool) -> None:
     env = {**os.environ, "LAGESBILD_WORKSPACE": str(Path(workspace).resolve())}
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
            "--server.port", str(port), "--server.headless", str(headless).lower()]
+    click.echo(f"Lägesbilden startar på http://127.0.0.1:{port}/ (avsluta med Ctrl+C); "
+               f"arbetsyta {workspace}")
     raise SystemExit(subprocess.call(cmd, env=env, cwd=ROOT))
 
 

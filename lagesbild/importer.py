@@ -51,7 +51,7 @@ KIND_TITLES_SV = {
     "programme_activity": "Programdeltagande per termin (MVP m.fl.)",
     "actions": "Åtgärder per fokusområde",
     "polisen_events": "Polisens händelsenotiser (JSON från polisen.se, inte brottsstatistik)",
-    "boundaries": "Områdesgränser (GeoJSON, GeoPackage, zippad Shapefile, GeoParquet)",
+    "boundaries": "Områdesgränser (län, kommun, DeSO/RegSO, stadsdelar)",
     "scb_pxweb": "Folkmängd från SCB:s statistikdatabas (PX-Web JSON / JSON-stat)",
     "population_simple": "Folkmängd per kommun (enkel CSV)",
     "kolada": "Nyckeltal från Kolada (JSON)",

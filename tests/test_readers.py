@@ -253,7 +253,7 @@ def test_police_extract_exact(make_csv):
                                      (9, "Ärendenummer"), (10, "Longitud")]
     assert "datumformat" in reason(result, 3) and "tidigare rad" in reason(result, 5)
     assert "utanför Sverige" in reason(result, 6)
-    assert result.dataset.period == "2023–2024" and result.dataset.kind == "police_extract"
+    assert result.dataset.period == "2023–2024" and result.dataset.kind == "incidents"
     out = schema.conform(acc, "incidents")
     assert out["relation"].tolist()[0] is True and out["relation"].isna().tolist() == [False, True]
 

@@ -150,5 +150,5 @@ def read_indicators(source: str | Path | bytes, *, name: str | None = None,
     frame = rows.assign(unit="percent", ci_low=None, ci_high=None, source="")
     periods = sorted(frame["period"].unique())
     return t.ReadResult(frame, sorted(rejected + dups, key=lambda r: r.row), Dataset(
-        "", "indicators", "survey", raw.name, f"{periods[0]}–{periods[-1]}" if periods else ""),
+        "", "indicators", "indicators", raw.name, f"{periods[0]}–{periods[-1]}" if periods else ""),
         columns=dict(cols))

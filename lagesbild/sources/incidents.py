@@ -78,7 +78,7 @@ def read_police_extract(source: str | Path | bytes, *, name: str | None = None) 
     points = gpd.GeoDataFrame(frame, geometry=geometry, crs=schema.CRS_WEB).to_crs(schema.CRS_STORE)
     points["source"] = ""
     periods = sorted({str(y) for y in points["year"]})
-    dataset = Dataset(name="", table="incidents", kind="police_extract", file=raw.name,
+    dataset = Dataset(name="", table="incidents", kind="incidents", file=raw.name,
                       period=f"{periods[0]}–{periods[-1]}" if periods else "")
     notes.append(f"Läst som {raw.encoding}, avgränsare '{raw.separator}'.")
     return t.ReadResult(points, sorted(rejected, key=lambda r: r.row), dataset, notes,

@@ -25,7 +25,9 @@ def render(ctx: common.Context) -> None:
         ctx.t("rows"): ds["rows"],
         "Rejected rows" if en else "Avvisade rader": ds["rejected"],
         ctx.t("period"): ds["period"],
-        ctx.t("imported"): ds["imported_at"],
+        # stored in UTC; shown in Swedish time
+        ctx.t("imported"): pd.to_datetime(ds["imported_at"], utc=True, format="ISO8601")
+        .dt.tz_convert("Europe/Stockholm").dt.strftime("%Y-%m-%d %H:%M"),
     }))
     specs, taxonomy, meta = common.specs(ctx)
     with st.expander("Kartlager" if not en else "Map layers"):
