@@ -178,14 +178,27 @@ def pyramid(workspace: str, area: str, period: str | None, sex: str, source: str
 @workspace_option
 @click.option("--strict", is_flag=True, help="Refuse the whole file if any row is rejected.")
 @click.option("--rejected-out", type=click.Path(dir_okay=False),
-              help="CSV file for rejected rows (default: FILE.avvisade.csv when there are any).")
-def import_cmd(kind: str, file: str, workspace: str, strict: bool, rejected_out: str | None) -> None:
-    """Import FILE of KIND into the workspace; rejected rows go to a CSV."""
+              help="CSV file for rejected rows (default: ./<file name>.avvisade.csv).")
+@click.option("--level", type=click.Choice(["lan", "kommun", "regso", "deso", "stadsdel",
+                                            "polisomrade", "custom"]),
+              help="boundaries: area level (detected from the codes when omitted).")
+@click.option("--layer", help="boundaries: layer of a GeoPackage or zip with several.")
+@click.option("--code-column", help="boundaries: column holding the area code.")
+@click.option("--name-column", help="boundaries: column holding the area name.")
+@click.option("--parent-column", help="boundaries: column holding the parent area's code.")
+@click.option("--crs", "assume_crs", help="boundaries: CRS when the file declares none, e.g. EPSG:3006.")
+@click.option("--year", type=int, help="population_simple: the year of a file without a year column.")
+@click.option("--measure", help="scb_pxweb: the content variable when the answer has several.")
+def import_cmd(kind: str, file: str, workspace: str, strict: bool, rejected_out: str | None,
+               **options: object) -> None:
+    """Import FILE of KIND into the workspace; rejected rows go to a CSV (exit code 2)."""
     ws = GpkgWorkspace(workspace)
-    result = importer.import_file(ws, kind, Path(file), strict=strict)
+    result = importer.import_file(ws, kind, Path(file), strict=strict, options=options)
     click.echo(f"Importerade {len(result.accepted)} rader från {file} till {ws.path}.")
+    for note in result.notes:
+        click.echo(f"  {note}")
     if result.rejected:
-        target = Path(rejected_out or f"{file}.avvisade.csv")
+        target = Path(rejected_out or f"{Path(file).name}.avvisade.csv")
         result.rejected_frame().to_csv(target, index=False, sep=";", encoding="utf-8-sig")
         click.echo(f"{len(result.rejected)} rader avvisades; se {target}.", err=True)
         sys.exit(2)
