@@ -155,7 +155,8 @@ def test_missing_workspace_is_a_clear_error(tmp_path: Path) -> None:
     assert result.exit_code == 1 and result.stderr.startswith("Fel: ")
 
 
-def test_import_with_a_bad_row(ws: Path, tmp_path: Path) -> None:
+def test_import_with_a_bad_row(ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # rejected rows are written to the working directory
     copy = tmp_path / "ws.gpkg"
     shutil.copy(ws, copy)
     csv = tmp_path / "bra_2025.csv"
@@ -166,7 +167,7 @@ def test_import_with_a_bad_row(ws: Path, tmp_path: Path) -> None:
     result = run("import", "crime_counts", csv, "-w", copy)
     assert result.exit_code == 2, result.output
     assert "Importerade 2 rader" in result.stdout
-    rejected = Path(f"{csv}.avvisade.csv")
+    rejected = tmp_path / "bra_2025.csv.avvisade.csv"
     assert rejected.exists() and "avvisades" in result.stderr
     table = pd.read_csv(rejected, sep=";", encoding="utf-8-sig", dtype=str)
     assert table.to_dict("records") == [{"fil": "bra_2025.csv", "rad": "3", "fält": "Antal",

@@ -13,7 +13,9 @@ from lagesbild.errors import InputError
 SCHEMES = {
     "quantiles": mapclassify.Quantiles,
     "equal_interval": mapclassify.EqualInterval,
-    "natural_breaks": mapclassify.NaturalBreaks,
+    # Jenks' natural breaks, computed exactly (Fisher): the k-means NaturalBreaks is random and can
+    # fail on clustered values, and a map must look the same every time it is drawn
+    "natural_breaks": mapclassify.FisherJenks,
     "fisher_jenks": mapclassify.FisherJenks,
 }
 
