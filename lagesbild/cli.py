@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from lagesbild import importer
+from lagesbild.csv_out import csv_bytes
 from lagesbild.errors import LagesbildError
 from lagesbild.settings import ROOT, get_settings
 from lagesbild.workspace import GpkgWorkspace, open_workspace, require
@@ -189,19 +190,66 @@ def pyramid(workspace: str, area: str, period: str | None, sex: str, source: str
 @click.option("--crs", "assume_crs", help="boundaries: CRS when the file declares none, e.g. EPSG:3006.")
 @click.option("--year", type=int, help="population_simple: the year of a file without a year column.")
 @click.option("--measure", help="scb_pxweb: the content variable when the answer has several.")
+@click.option("--sheet", help="tables: the workbook sheet to read (default: the first).")
+@click.option("--column", "columns", multiple=True, metavar="FIELD=HEADER",
+              help="tables: read FIELD from the file's column HEADER (repeatable); FIELD= "
+                   "says the file lacks it. Fields: see README, 'Data formats'.")
 def import_cmd(kind: str, file: str, workspace: str, strict: bool, rejected_out: str | None,
-               **options: object) -> None:
+               columns: tuple[str, ...], **options: object) -> None:
     """Import FILE of KIND into the workspace; rejected rows go to a CSV (exit code 2)."""
     ws = GpkgWorkspace(workspace)
+    if columns:
+        options["mapping"] = _column_mapping(columns)
     result = importer.import_file(ws, kind, Path(file), strict=strict, options=options)
     click.echo(f"Importerade {len(result.accepted)} rader från {file} till {ws.path}.")
     for note in result.notes:
         click.echo(f"  {note}")
     if result.rejected:
         target = Path(rejected_out or f"{Path(file).name}.avvisade.csv")
-        result.rejected_frame().to_csv(target, index=False, sep=";", encoding="utf-8-sig")
+        Path(target).write_bytes(csv_bytes(result.rejected_frame()))
         click.echo(f"{len(result.rejected)} rader avvisades; se {target}.", err=True)
         sys.exit(2)
+
+
+def _column_mapping(pairs: tuple[str, ...]) -> dict[str, str | None]:
+    mapping: dict[str, str | None] = {}
+    for pair in pairs:
+        field, sep, header = pair.partition("=")
+        if not sep or not field.strip():
+            raise click.BadParameter(f"'{pair}': use FIELD=HEADER, e.g. count=Summa.",
+                                     param_hint="--column")
+        mapping[field.strip()] = header.strip() or None
+    return mapping
+
+
+@main.command("export")
+@workspace_option
+@click.option("--out", required=True, type=click.Path(file_okay=False),
+              help="Folder to write the files into (created if missing).")
+@click.option("--dataset", "dataset_name", default=None,
+              help="Only this dataset (see the workspace's datasets); default all, plus a manifest.")
+def export_cmd(workspace: str, out: str, dataset_name: str | None) -> None:
+    """Write datasets in the formats their importers read (CSV for Swedish Excel, GeoPackage, JSON)."""
+    from lagesbild import export
+
+    ws = require(open_workspace(workspace))
+    paths = ([export.export_dataset(ws, dataset_name, out)] if dataset_name is not None
+             else export.export_all(ws, out))
+    for path in paths:
+        click.echo(str(path))
+
+
+@main.command("restore")
+@workspace_option
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+def restore_cmd(workspace: str, folder: str) -> None:
+    """Import a folder written by `lagesbild export` (all datasets, or none)."""
+    from lagesbild import export
+
+    ws = GpkgWorkspace(workspace)
+    results = export.import_exported(ws, folder)
+    for result in results:
+        click.echo(f"{result.dataset.name}: {len(result.accepted)} rader")
 
 
 if __name__ == "__main__":

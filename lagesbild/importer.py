@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 
 from lagesbild import schema
@@ -34,16 +35,20 @@ READERS: dict[str, Reader] = {
     "kolada": kolada.read_kolada,
 }
 # options a user may give per kind (CLI flags / wizard fields), passed on to the reader
+# "mapping" (canonical column -> the file's header) overrides column detection in table files
+TABLE_KINDS = ("incidents", "crime_counts", "population", "indicators", "sites",
+               "programme_activity", "actions", "population_simple")
 OPTIONS: dict[str, tuple[str, ...]] = {
     "boundaries": ("level", "layer", "code_column", "name_column", "parent_column", "assume_crs"),
-    "population_simple": ("year",),
     "scb_pxweb": ("measure",),
+    **{kind: ("mapping", "sheet") for kind in TABLE_KINDS},
+    "population_simple": ("year", "mapping", "sheet"),
 }
 # kinds whose rows are checked against (or placed in) the workspace's kommuner
 NEEDS_AREAS = ("incidents", "crime_counts", "population", "indicators", "sites", "polisen_events",
                "scb_pxweb", "population_simple", "kolada")
 KIND_TITLES_SV = {
-    "incidents": "Polisens utdrag (brott med koordinater)",
+    "incidents": "Polisens utdrag (brott med koordinater eller områdeskoder)",
     "crime_counts": "Anmälda brott per kommun (Brå)",
     "population": "Folkmängd (SCB)",
     "indicators": "Enkätindikatorer (trygghet, utsatthet)",
@@ -118,10 +123,9 @@ def store(workspace: Workspace, results: Iterable[ReadResult]) -> None:
             writer.replace_dataset(result.dataset, result.accepted, rejected=len(result.rejected))
 
 
-def import_file(workspace: Workspace, kind: str, source: str | Path | bytes, *,
-                name: str | None = None, strict: bool = False,
-                options: dict[str, object] | None = None) -> ReadResult:
-    """Read, check and store one file. With `strict`, any rejected row refuses the whole file."""
+def check_file(workspace: Workspace, kind: str, source: str | Path | bytes, *,
+               name: str | None = None, options: dict[str, object] | None = None) -> ReadResult:
+    """Read and check one file against the workspace without storing anything (a dry run)."""
     areas = workspace.read("areas")
     if kind in NEEDS_AREAS and not len(_kommun_areas(areas)):
         # Without kommuner nothing can be checked or assigned: rows would be stored unplaced.
@@ -133,6 +137,19 @@ def import_file(workspace: Workspace, kind: str, source: str | Path | bytes, *,
                   options=options)
     if kind == "boundaries":
         _refuse_id_clashes(result, areas)
+    return result
+
+
+def import_file(workspace: Workspace, kind: str, source: str | Path | bytes, *,
+                name: str | None = None, strict: bool = False,
+                options: dict[str, object] | None = None) -> ReadResult:
+    """Read, check and store one file. With `strict`, any rejected row refuses the whole file."""
+    result = check_file(workspace, kind, source, name=name, options=options)
+    return commit(workspace, result, strict=strict)
+
+
+def commit(workspace: Workspace, result: ReadResult, *, strict: bool = False) -> ReadResult:
+    """Store a checked file in one transaction; refuse it whole when strict and rows were rejected."""
     if strict and result.rejected:
         first = result.rejected[0]
         raise InputError(f"{len(result.rejected)} rader avvisades; inget sparades. Första: {first.reason}",
@@ -170,17 +187,108 @@ def _kommun_areas(areas: pd.DataFrame) -> pd.DataFrame:
 
 
 def _assign(result: ReadResult, areas: pd.DataFrame) -> ReadResult:
-    points = result.accepted
-    kommun = _kommun_areas(areas)
-    area_id = assign_points(points.geometry, kommun)
-    outside = area_id.isna()
+    """Place each incident in its kommun (area_id) and, when known, its DeSO (sub_area_id).
+
+    Points are located in the workspace's kommuner (and DeSO areas, when imported); incidents
+    coded with an area take the code's kommun. A point outside every kommun, or a code whose
+    kommun is not in the workspace, is rejected with its line.
+    """
+    frame = result.accepted
+    is_point = (frame["precision"].astype(str) == schema.Precision.POINT.value).to_numpy()
     rejected = list(result.rejected)
-    field = "/".join(_column(result, c, c) for c in ("lat", "lon"))
+    notes = list(result.notes)
+    points = _assign_points(result, frame[is_point], areas, rejected)
+    coded = _assign_codes(result, frame[~is_point], areas, rejected, notes)
+    accepted = pd.concat([points, coded]).sort_values("_line", kind="stable")
+    accepted = gpd.GeoDataFrame(accepted, geometry="geometry", crs=frame.crs)
+    return replace(result, accepted=accepted.reset_index(drop=True), rejected=rejected, notes=notes)
+
+
+def _assign_points(result: ReadResult, points: pd.DataFrame, areas: pd.DataFrame,
+                   rejected: list[Rejection]) -> pd.DataFrame:
+    area_id = assign_points(points.geometry, _kommun_areas(areas))
+    outside = area_id.isna()
+    keys = ("northing", "easting") if "northing" in result.columns else ("lat", "lon")
+    field = "/".join(_column(result, c, c) for c in keys)
     for line, inc_id in zip(points.loc[outside, "_line"], points.loc[outside, "incident_id"]):
         rejected.append(Rejection(result.dataset.file, _line(line), field, str(inc_id),
                                   "Punkten ligger utanför arbetsytans kommuner."))
-    accepted = points.assign(area_id=area_id)[~outside].reset_index(drop=True)
-    return replace(result, accepted=accepted, rejected=rejected)
+    placed = points.assign(area_id=area_id)[~outside]
+    deso = areas[areas["level"] == schema.AreaLevel.DESO.value]
+    sub = assign_points(placed.geometry, deso) if len(deso) and len(placed) else None
+    placed = placed.assign(sub_area_id=sub)
+    return placed[~_outside_claimed(result, placed, areas, rejected)]
+
+
+def _outside_claimed(result: ReadResult, placed: pd.DataFrame, areas: pd.DataFrame,
+                     rejected: list[Rejection]) -> pd.Series:
+    """Points whose row also names an area (kommun or DeSO) they do not lie in."""
+    if "_claimed" not in placed or not placed["_claimed"].notna().any():
+        return pd.Series(False, index=placed.index)
+    kommun_of = _kommun_of(areas)
+    field = _column(result, "area_id", "Områdeskod")
+    bad = []
+    for line, claimed, kommun, sub in zip(placed["_line"], placed["_claimed"], placed["area_id"],
+                                          placed["sub_area_id"]):
+        if claimed is None or pd.isna(claimed):
+            bad.append(False)
+            continue
+        claimed = str(claimed)
+        wrong = (kommun_of(claimed) != str(kommun) if len(claimed) <= 4 or pd.isna(sub)
+                 else claimed != str(sub))
+        bad.append(wrong)
+        if wrong:
+            rejected.append(Rejection(
+                result.dataset.file, _line(line), field, claimed,
+                f"Punkten ligger inte i området som raden anger (den ligger i {kommun}"
+                + (f", {sub}" if not pd.isna(sub) else "") + "). Kontrollera koordinaterna "
+                "eller koden."))
+    return pd.Series(bad, index=placed.index, dtype=bool)
+
+
+def _kommun_of(areas: pd.DataFrame) -> Callable[[str], str | None]:
+    """code -> the workspace kommun it belongs to (itself, its parent, or its first 4 digits)."""
+    kommuner = set(_kommun_areas(areas)["area_id"].astype(str))
+    parents = dict(zip(areas["area_id"].astype(str), areas["parent_id"]))
+
+    def kommun(code: str) -> str | None:
+        if code in kommuner:
+            return code
+        parent = parents.get(code)
+        if parent is not None and not pd.isna(parent) and str(parent) in kommuner:
+            return str(parent)
+        return code[:4] if len(code) > 4 and code[:4] in kommuner else None
+    return kommun
+
+
+def _assign_codes(result: ReadResult, coded: pd.DataFrame, areas: pd.DataFrame,
+                  rejected: list[Rejection], notes: list[str]) -> pd.DataFrame:
+    """Area-coded incidents: area_id becomes the code's kommun, a finer code goes to sub_area_id."""
+    if not len(coded):
+        return coded.assign(sub_area_id=None)
+    kommun_of = _kommun_of(areas)
+    known = set(areas["area_id"].astype(str))
+    kommun_ids: list[str | None] = []
+    subs: list[str | None] = []
+    unknown_fine = 0
+    for code in coded["area_id"].astype(str):
+        kommun = kommun_of(code)
+        kommun_ids.append(kommun)
+        subs.append(code if kommun is not None and kommun != code else None)
+        unknown_fine += kommun is not None and code not in known
+    kommun_id = pd.Series(kommun_ids, index=coded.index, dtype="string")
+    bad = kommun_id.isna()
+    field = _column(result, "area_id", "Områdeskod")
+    for line, code in zip(coded.loc[bad, "_line"], coded.loc[bad, "area_id"]):
+        rejected.append(Rejection(result.dataset.file, _line(line), field, str(code),
+                                  "Koden hör inte till någon av arbetsytans kommuner."))
+    if unknown_fine:
+        notes.append(f"{unknown_fine} händelser har DeSO- eller RegSO-koder vars gränser inte "
+                     "finns i arbetsytan; de räknas i sin kommun, och koden sparas så att de kan "
+                     "visas på DeSO-nivå när gränserna importeras.")
+    out = coded.assign(area_id=kommun_id, sub_area_id=pd.Series(subs, index=coded.index,
+                                                                dtype="string"))
+    return out[~bad]
 
 
 def _check_sites(result: ReadResult, areas: pd.DataFrame) -> ReadResult:

@@ -56,7 +56,7 @@ TABLES: dict[str, dict[str, str]] = {
     "incidents": {
         "incident_id": STR, "occurred_at": TIME, "year": INT, "category": STR,
         "source_category": STR, "relation": BOOL, "victim_sex": STR, "area_id": STR,
-        "precision": STR, "source": STR,
+        "sub_area_id": STR, "precision": STR, "source": STR,
     },
     "incident_counts": {
         "area_id": STR, "period": STR, "category": STR, "sex": STR, "count": INT, "source": STR,
@@ -84,6 +84,10 @@ TABLES: dict[str, dict[str, str]] = {
     },
 }
 SPATIAL = {"areas", "sites", "incidents"}  # tables that carry a geometry column
+# Columns added after a table was first defined: a workspace written before reads them as empty.
+# incidents.area_id is always the kommun (the unit every figure counts by); sub_area_id is the
+# finer official area (DeSO) the incident lies in or was coded with, when known.
+ADDED_LATER: dict[str, tuple[str, ...]] = {"incidents": ("sub_area_id",)}
 
 
 def empty(table: str) -> pd.DataFrame:
@@ -94,6 +98,9 @@ def empty(table: str) -> pd.DataFrame:
 def conform(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     """Return `frame` with exactly the table's columns in order and dtypes (plus geometry)."""
     cols = TABLES[table]
+    later = [c for c in ADDED_LATER.get(table, ()) if c not in frame.columns]
+    if later:
+        frame = frame.assign(**{c: None for c in later})
     missing = [c for c in cols if c not in frame.columns]
     if missing:
         raise KeyError(f"table {table!r} lacks columns {missing}")

@@ -57,3 +57,51 @@ def test_an_option_of_another_kind_is_refused(tmp_path: Path, boundary_file: Pat
                                        "-w", str(tmp_path / "w.gpkg"), "--year", "2024"])
     assert result.exit_code == 1
     assert "year" in result.output and "gäller inte" in result.output
+
+
+def test_columns_mapped_and_sheet_chosen_on_the_command_line(
+        tmp_path: Path, boundary_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from openpyxl import Workbook
+
+    monkeypatch.chdir(tmp_path)
+    ws = tmp_path / "w.gpkg"
+    runner = CliRunner()
+    assert runner.invoke(main, ["import", "boundaries", str(boundary_file), "-w", str(ws),
+                                "--code-column", "kod", "--name-column", "namn"]).exit_code == 0
+    book = Workbook()
+    book.active.title = "Om tabellen"
+    sheet = book.create_sheet("Brott")
+    for row in (["Kommunkod", "År", "Brottskategori", "Kön", "Summa"],
+                ["2417", 2024, "Misshandel", "Kvinnor", 4],
+                ["2417", 2024, "Misshandel", "Män", "@tre"],
+                ["2417", 2024, "Misshandel", "Totalt", 9]):
+        sheet.append(row)
+    path = tmp_path / "bra.xlsx"
+    book.save(path)
+    unmapped = runner.invoke(main, ["import", "crime_counts", str(path), "-w", str(ws),
+                                    "--sheet", "Brott"])
+    assert unmapped.exit_code == 1 and "Summa" in unmapped.output and "count" in unmapped.output
+    bad = runner.invoke(main, ["import", "crime_counts", str(path), "-w", str(ws),
+                               "--column", "Summa"])
+    assert bad.exit_code == 2 and "FIELD=HEADER" in bad.output
+    ok = runner.invoke(main, ["import", "crime_counts", str(path), "-w", str(ws),
+                              "--sheet", "Brott", "--column", "count=Summa"])
+    assert ok.exit_code == 2, ok.output  # one rejected cell
+    counts = GpkgWorkspace(ws).read("incident_counts")
+    assert sorted(counts["count"].tolist()) == [4, 9]
+    rejected = (tmp_path / "bra.xlsx.avvisade.csv").read_text(encoding="utf-8-sig")
+    assert ";'@tre;" in rejected  # a formula in a rejected cell is neutralised for Excel
+
+
+def test_export_then_restore_into_a_new_workspace(tmp_path: Path, boundary_file: Path) -> None:
+    runner = CliRunner()
+    ws, ws2, out = tmp_path / "w.gpkg", tmp_path / "w2.gpkg", tmp_path / "export"
+    assert runner.invoke(main, ["import", "boundaries", str(boundary_file), "-w", str(ws),
+                                "--code-column", "kod", "--name-column", "namn"]).exit_code == 0
+    exported = runner.invoke(main, ["export", "-w", str(ws), "--out", str(out)])
+    assert exported.exit_code == 0, exported.output
+    restored = runner.invoke(main, ["restore", "-w", str(ws2), str(out)])
+    assert restored.exit_code == 0, restored.output
+    a, b = GpkgWorkspace(ws).read("areas"), GpkgWorkspace(ws2).read("areas")
+    assert a.drop(columns="geometry").equals(b.drop(columns="geometry"))
+    assert a.geometry.geom_equals_exact(b.geometry, 1e-3).all()

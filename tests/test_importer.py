@@ -68,6 +68,35 @@ def test_incidents_assigned_and_outside_points_rejected(area_workspace, police_c
         "incidents", 3, 1, "2024–2024")
 
 
+def test_area_coded_incidents_count_in_their_kommun_and_keep_the_finer_code(
+        area_workspace, make_csv, to_latlon):
+    lat, lon = to_latlon(*EAST_XY)
+    data = make_csv("Ärendenummer;Brottsdatum;Brottsbenämning;Latitud;Longitud;Områdeskod\n"
+                    "A-1;2024-03-01;Rån;;;2417\n"            # a kommun of the workspace
+                    "A-2;2024-03-01;Rån;;;2422A0010_DeSO2025\n"  # a DeSO in one: its kommun
+                    "A-3;2024-03-01;Rån;;;0114A0010\n"       # a DeSO outside the workspace
+                    f"A-4;2024-03-01;Rån;{lat};{lon};\n"     # a point
+                    f"A-5;2024-03-01;Rån;{lat};{lon};2417\n"  # a point outside its kommun
+                    f"A-6;2024-03-01;Rån;{lat};{lon};Sorsele\n")  # a point inside its kommun
+    result = importer.import_file(area_workspace, "incidents", data, name="omr.csv")
+    stored = area_workspace.read("incidents")
+    assert stored["incident_id"].tolist() == ["A-1", "A-2", "A-4", "A-6"]
+    assert stored["area_id"].tolist() == ["2417", "2422", "2422", "2422"]
+    assert stored["sub_area_id"].tolist()[:2] == [pd.NA, "2422A0010"]
+    assert stored["precision"].tolist() == ["area", "area", "point", "point"]
+    assert rows_of(result) == [(4, "Områdeskod"), (6, "Områdeskod")]
+    assert "inte till någon av arbetsytans kommuner" in result.rejected[0].reason
+    assert "ligger inte i området som raden anger (den ligger i 2422)" in result.rejected[1].reason
+    assert any("DeSO- eller RegSO-koder" in n and n.startswith("1 ") for n in result.notes)
+
+
+def test_a_workspace_written_before_sub_area_id_still_reads(area_workspace, police_csv):
+    importer.import_file(area_workspace, "incidents", police_csv(WEST_XY), name="p.csv")
+    frame = area_workspace.read("incidents").drop(columns="sub_area_id")
+    from lagesbild import schema
+    assert schema.conform(frame, "incidents")["sub_area_id"].isna().all()
+
+
 def test_reimporting_the_same_file_replaces_it(area_workspace, police_csv):
     importer.import_file(area_workspace, "incidents", police_csv(WEST_XY, EAST_XY), name="p.csv")
     importer.import_file(area_workspace, "incidents", police_csv(EAST_XY), name="p.csv")

@@ -385,3 +385,48 @@ def test_all_rows_rejected_gives_empty_result(make_csv, reader, text):
     result = reader(make_csv(text), name="x.csv")
     assert len(result.accepted) == 0
     assert [r.row for r in result.rejected] == [2]
+
+
+# --- exports with title rows, footnotes, names ------------------------------------------------
+
+@pytest.mark.parametrize("reader", READERS.values(), ids=READERS.keys())
+def test_every_reader_skips_titles_and_footnotes_and_says_so(make_csv, reader):
+    heads = {
+        aggregates.read_crime_counts: "Kommunkod;År;Brottskategori;Antal\n2417;2024;Rån;3",
+        aggregates.read_population: "region;kön;2024\n2417;män;3",
+        aggregates.read_indicators: "Kommunkod;År;Indikator;Kön;Andel;n\n2417;2024;x;K;3;10",
+        incidents.read_police_extract: "Ärendenummer;Datum;Brott;Latitud;Longitud\n"
+                                       "A;2024-01-01;Rån;64,9;19,5",
+        programmes.read_sites: "Enhets-ID;Namn;Typ;Kommunkod;Latitud;Longitud\n"
+                               "S1;X;grundskola;2417;64,9;19,5",
+        programmes.read_activity: "Enhets-ID;Program;Termin;Status;Elever som nåtts\n"
+                                  "S1;MVP;HT2024;genomförs;3",
+        programmes.read_actions: "ID;Fokusområde;Insats;Status\nA1;kunskap;y;pågår",
+    }
+    text = f"Rapport från systemet\n\n{heads[reader]}\n\nKälla: egen sammanställning\n"
+    result = reader(make_csv(text, "cp1252"), name="r.csv")
+    assert len(result.accepted) >= 1 and result.rejected == []
+    assert int(result.accepted["_line"].iloc[0]) == 4
+    assert any("ovanför tabellen" in n and "rubrikrad är rad 3" in n for n in result.notes)
+    assert any("fotnoter (rad 6" in n for n in result.notes)
+
+
+def test_population_csv_with_sex_and_year_in_the_headers(make_csv):
+    text = ('"Folkmängd efter region, kön och år"\n'
+            '"region";"2023 män";"2023 kvinnor";"2024 män";"2024 kvinnor"\n'
+            '"2417 Norsjö";"2 010";"1 990";"2 000";"1 950"\n'
+            '"Sorsele";"1 300";"1 200";"..";"1 190"\n')
+    result = aggregates.read_population(make_csv(text, "cp1252"), name="scb.csv")
+    got = {(a, y, s): p for a, y, s, p in
+           result.accepted[["area_id", "year", "sex", "population"]].itertuples(index=False)}
+    assert got[("2417", 2023, "T")] == 4000 and got[("2422", 2023, "T")] == 2500
+    assert ("2422", 2024, "T") not in got and got[("2422", 2024, "K")] == 1190
+    assert rejected_rows(result) == [(4, "2024 män")]
+
+
+def test_indicators_with_kommun_names(make_csv):
+    data = make_csv("Område;År;Indikator;Kön;Andel;n\nNorsjö kommun;2024;x;K;3;10\n"
+                    "Norsjö stad;2024;x;M;3;10\n")
+    result = aggregates.read_indicators(data, name="e.csv")
+    assert result.accepted["area_id"].tolist() == ["2417", "2417"]
+    assert any("matchades mot 1 kommun" in n for n in result.notes)

@@ -232,7 +232,8 @@ def test_parse_datetime(text, value):
 
 
 @pytest.mark.parametrize("text", ["2024-02-30", "2023-02-29", "2024-13-01", "2024-03-15 25:00",
-                                  "15 mars 2024", "", "igår"])
+                                  "30 februari 2024", "31/4/2024", "", "igår", "15 mors 2024",
+                                  "2024-03-15 +01:00", "03/15/2024"])
 def test_parse_datetime_rejects_impossible_dates(text):
     with pytest.raises(ValueError, match="datumformat"):
         t.parse_datetime(text)
@@ -314,3 +315,255 @@ def test_read_result_rejected_frame():
     assert frame.values.tolist() == [["f.csv", 3, "Antal", "-1", "fel"]]
     assert t.ReadResult(pd.DataFrame(), [], None).rejected_frame().columns.tolist() == [  # type: ignore[arg-type]
         "fil", "rad", "fält", "värde", "orsak"]
+
+
+# --- Swedish dialects: dates and numbers ----------------------------------------------------
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("15 mars 2024", datetime(2024, 3, 15)),
+    ("15 Mars 2024", datetime(2024, 3, 15)),
+    ("15 mar 2024", datetime(2024, 3, 15)),
+    ("15 mar. 2024", datetime(2024, 3, 15)),
+    ("1 maj 2024", datetime(2024, 5, 1)),
+    ("fredag 15 mars 2024", datetime(2024, 3, 15)),
+    ("15 sept 2024 kl 08:05", datetime(2024, 9, 15, 8, 5)),
+    ("15 mars 2024 kl. 21.40", datetime(2024, 3, 15, 21, 40)),
+    ("2024-03-15 kl. 21.40", datetime(2024, 3, 15, 21, 40)),
+    ("2024-03-15 kl 21:40", datetime(2024, 3, 15, 21, 40)),
+    ("2024-03-15 klockan 21.40.05", datetime(2024, 3, 15, 21, 40, 5)),
+    ("2024-03-15 21:40:05.250", datetime(2024, 3, 15, 21, 40, 5, 250000)),
+    ("2024-3-5", datetime(2024, 3, 5)),
+    ("2024/03/15", datetime(2024, 3, 15)),
+    ("15/3/2024", datetime(2024, 3, 15)),
+    ("5/3/2024", datetime(2024, 3, 5)),  # day first, as in Sweden
+    ("15-03-2024", datetime(2024, 3, 15)),
+    ("15.3.2024 21.40", datetime(2024, 3, 15, 21, 40)),
+    ("20240315", datetime(2024, 3, 15)),
+    ("  2024-03-15   21:40 ", datetime(2024, 3, 15, 21, 40)),
+    ("29 feb 2024", datetime(2024, 2, 29)),
+])
+def test_parse_datetime_swedish_dialects(text, value):
+    assert t.parse_datetime(text) == value
+
+
+def test_parse_datetime_impossible_date_says_so():
+    with pytest.raises(ValueError) as err:
+        t.parse_datetime("2024-02-30")
+    assert "finns inte" in str(err.value) and "datumformat" in str(err.value)
+    with pytest.raises(ValueError, match="okänt månadsnamn 'mors'"):
+        t.parse_datetime("15 mors 2024")
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("1\u00a0234\u00a0567", 1234567.0), ("1\u202f234,5", 1234.5), ("1\u2009234", 1234.0),
+    ("1 234,5", 1234.5), ("\u22125", -5.0), ("\u2212 1 234,5", -1234.5), ("\u20135", -5.0),
+    ("1.234.567", 1234567.0), ("1.234.567,5", 1234567.5), ("1,234,567", 1234567.0),
+    ("+7", 7.0), ("12 %", 12.0),
+])
+def test_parse_number_swedish_dialects(text, value):
+    assert t.parse_number(text) == value
+
+
+@pytest.mark.parametrize("text", ["1.23.4", "1,23,4", "12.34.567", "5\u2212", "1 234 kr"])
+def test_parse_number_rejects_broken_groups(text):
+    with pytest.raises(ValueError, match="väntade"):
+        t.parse_number(text)
+
+
+def test_parse_number_scb_missing_value():
+    with pytest.raises(ValueError) as err:
+        t.parse_number("..")
+    assert "saknas i källan" in str(err.value)
+
+
+# --- title rows, two-row headers and footnotes (SCB / Brå exports) --------------------------
+
+SCB_CSV = ('"Folkmängd efter region, kön och år"\n'
+           '\n'
+           '"region";"kön";"2023";"2024"\n'
+           '"2417 Norsjö";"män";"2 010";"2 000"\n'
+           '"2417 Norsjö";"kvinnor";"1 990";"1 950"\n'
+           '\n'
+           '"Källa: SCB"\n'
+           '"Senaste uppdatering: 2025-02-21"\n'
+           '"..: uppgift saknas"\n')
+
+
+def test_title_rows_and_footnotes_are_skipped_and_told(make_csv):
+    raw = t.read_delimited(make_csv(SCB_CSV, "cp1252"), name="scb.csv")
+    assert raw.separator == ";"  # the title's comma does not decide
+    assert raw.header == ["region", "kön", "2023", "2024"] and raw.header_line == 3
+    assert raw.rows["_line"].tolist() == [4, 5] and raw.ragged == []
+    assert raw.rows["2023"].tolist() == ["2 010", "1 990"]
+    assert raw.notes == [
+        "Raden 1 ovanför tabellen hoppades över (rubrik: 'Folkmängd efter region, kön och år'); "
+        "tabellens rubrikrad är rad 3.",
+        "3 rader under tabellen hoppades över som fotnoter (rad 7–9, t.ex. 'Källa: SCB')."]
+
+
+def test_footnote_without_blank_line_is_recognised_by_its_words(make_csv):
+    raw = t.read_delimited(make_csv("a;b\n1;2\nKälla: Brå\nAnm. preliminära siffror\n"),
+                           name="f.csv")
+    assert raw.rows["_line"].tolist() == [2] and raw.ragged == []
+    assert "rad 3–4" in raw.notes[0]
+
+
+def test_single_value_row_at_the_end_without_blank_line_stays_a_rejected_row(make_csv):
+    raw = t.read_delimited(make_csv("a;b\n1;2\n3\n"), name="f.csv")
+    assert [r.row for r in raw.ragged] == [3] and raw.notes == []
+
+
+def test_row_named_like_a_note_word_is_data_when_it_is_a_full_row(make_csv):
+    raw = t.read_delimited(make_csv("Namn;Antal\nKällans skola;2\nObservatoriet;3\n"), name="f.csv")
+    assert raw.rows["Namn"].tolist() == ["Källans skola", "Observatoriet"] and raw.notes == []
+
+
+@pytest.mark.parametrize(("top", "bottom", "header"), [
+    (";2023;2023;2024;2024", "region;män;kvinnor;män;kvinnor",
+     ["region", "2023 män", "2023 kvinnor", "2024 män", "2024 kvinnor"]),
+    ("region;2023;;2024;", ";män;kvinnor;män;kvinnor",
+     ["region", "2023 män", "2023 kvinnor", "2024 män", "2024 kvinnor"]),
+    ("region;män;;kvinnor;", ";2023;2024;2023;2024",
+     ["region", "män 2023", "män 2024", "kvinnor 2023", "kvinnor 2024"]),
+    (";;2023;2024", "region;kön;;", ["region", "kön", "2023", "2024"]),
+])
+def test_two_row_header_is_merged(make_csv, top, bottom, header):
+    width = len(header)
+    data_row = ";".join(["2417 Norsjö"] + ["män"] * (width == 4) + ["5"] * (width - 1 - (width == 4)))
+    raw = t.read_delimited(make_csv(f"Titel\n{top}\n{bottom}\n{data_row}\n"), name="h.csv")
+    assert raw.header == header
+    assert raw.header_line == 2 and raw.rows["_line"].tolist() == [4]
+    assert any("två rader (2–3)" in n for n in raw.notes)
+
+
+@pytest.mark.parametrize("text", [
+    "Kommun;Antal\nNorsjö;\n",              # a data row with a blank cell
+    "Kommun;;Antal\n2417;;5\n",             # a column empty in both rows
+    "Kommun;Kön;Antal\n;K;5\n",             # a blank first cell, but numbers: data
+    "a;b\n1;2\n",
+])
+def test_one_row_header_is_not_merged(make_csv, text):
+    raw = t.read_delimited(make_csv(text), name="h.csv")
+    assert raw.header_line == 1 and len(raw.rows) == 1
+    assert not any("två rader" in n for n in raw.notes)
+
+
+def test_one_column_file_keeps_its_first_line_as_header(make_csv):
+    raw = t.read_delimited(make_csv("Kommunkod|År|Antal\n2417|2024|5,5\n2418|2024|4,5\n"),
+                           name="p.csv")
+    assert raw.header == ["Kommunkod|År|Antal"] and raw.separator == ";"
+
+
+@pytest.mark.parametrize(("text", "sep"), [
+    ("Titel, med komma\n\nregion;kön;2024\n2417;män;5\n2417;kvinnor;6\n", ";"),
+    ("Titel\nregion\tkön\t2024\n2417\tmän\t5\n", "\t"),
+])
+def test_sniff_separator_below_a_title(text, sep):
+    assert t.sniff_separator(text) == sep
+
+
+def test_text_file_with_spreadsheet_name_is_read_as_csv(make_csv):
+    raw = t.read_table(make_csv("a;b\n1;2\n"), name="export.xls")
+    assert raw.rows[["a", "b"]].values.tolist() == [["1", "2"]]
+    assert "textfil" in raw.notes[0] and "export.xls" in raw.notes[0]
+
+
+def test_describe_and_column_label(make_csv):
+    raw = t.read_table(make_csv("a;b\nå;2\n", "cp1252"), name="x.csv")
+    assert raw.describe() == "Läst som cp1252, avgränsare ';'."
+    assert raw.column_label("b") == "kolumn 2"
+    renamed = raw.renamed({"b": "B!"})
+    assert renamed.header == ["a", "B!"] and renamed.rows["B!"].tolist() == ["2"]
+    assert raw.header == ["a", "b"]  # the original is unchanged
+
+
+def test_missing_path_is_an_input_error(tmp_path):
+    with pytest.raises(InputError, match="kan inte öppnas"):
+        t.read_table(tmp_path / "finns_inte.csv")
+
+
+# --- preview --------------------------------------------------------------------------------
+
+def test_read_header_and_preview_keeps_the_first_rows(make_csv):
+    text = "Titel\n\nKod;Antal\n" + "".join(f"{i};{i}\n" for i in range(1000)) + "\nKälla: x\n"
+    raw = t.read_header_and_preview(make_csv(text), name="p.csv", rows=5)
+    assert raw.header == ["Kod", "Antal"] and raw.header_line == 3
+    assert raw.rows["Kod"].tolist() == ["0", "1", "2", "3", "4"]
+    assert raw.rows["_line"].tolist() == [4, 5, 6, 7, 8]
+
+
+def test_sheet_names_of_a_text_file_is_empty(make_csv):
+    assert t.sheet_names(make_csv("a;b\n1;2\n")) == []
+
+
+# --- column mapping -------------------------------------------------------------------------
+
+WANTED = {"area_id": ["Kommunkod", "Kod"], "count": ["Antal"], "sex": ["Kön"]}
+
+
+def test_fold_header():
+    assert t.fold_header(" Andel (%) ") == "andel" and t.fold_header("Kommun_kod") == "kommun kod"
+    assert t.fold_header("Indikator-ID") == t.fold_header("indikator id")
+
+
+def test_mapping_overrides_detection(make_csv):
+    raw = _raw("Kod;Summa;Antal\n1;2;3\n", make_csv)
+    found = t.find_columns(raw, WANTED, optional=["sex"], mapping={"count": "Summa"})
+    assert found == {"area_id": "Kod", "count": "Summa"}
+
+
+def test_mapping_is_case_insensitive_and_may_mark_a_column_absent(make_csv):
+    raw = _raw("Kod;Antal;Kön\n1;2;K\n", make_csv)
+    found = t.find_columns(raw, WANTED, optional=["sex"], mapping={"area_id": "kod", "sex": None})
+    assert found == {"area_id": "Kod", "count": "Antal"}
+
+
+def test_mapping_to_an_unknown_header_lists_the_files_headers(make_csv):
+    raw = _raw("Kod;Antal\n1;2\n", make_csv)
+    with pytest.raises(InputError) as err:
+        t.find_columns(raw, WANTED, optional=["sex"], mapping={"count": "Summa"})
+    msg = str(err.value)
+    assert "fil c.csv" in msg and "rad 1" in msg and "fält 'Summa'" in msg
+    assert "Kolumnen 'Summa' (vald för count) finns inte" in msg and "Filen har: Kod, Antal" in msg
+    assert "kolumnmappningen" in err.value.fix
+
+
+def test_mapping_with_an_unknown_key_lists_the_keys(make_csv):
+    with pytest.raises(InputError) as err:
+        t.find_columns(_raw("Kod;Antal\n1;2\n", make_csv), WANTED, mapping={"antal": "Antal"})
+    assert "'antal'" in str(err.value) and "area_id, count, sex" in err.value.fix
+
+
+def test_mapping_the_same_header_twice_is_refused(make_csv):
+    with pytest.raises(InputError, match="både för area_id och för count"):
+        t.find_columns(_raw("Kod;Antal\n1;2\n", make_csv), WANTED,
+                       mapping={"area_id": "Kod", "count": "Kod"})
+
+
+def test_mapped_header_is_not_detected_again_for_another_key(make_csv):
+    raw = _raw("Kod;Antal\n1;2\n", make_csv)
+    with pytest.raises(InputError) as err:
+        t.find_columns(raw, WANTED, optional=["sex"], mapping={"count": "Kod"})
+    assert err.value.field == "area_id"
+
+
+def test_one_of_groups(make_csv):
+    wanted = {"id": ["ID"], "lat": ["Lat"], "lon": ["Lon"], "n": ["N"], "e": ["E"]}
+    groups = (("lat", "lon"), ("n", "e"))
+    assert t.find_columns(_raw("ID;N;E;Lat\n1;2;3;4\n", make_csv), wanted, one_of=groups) == {
+        "id": "ID", "lat": "Lat", "n": "N", "e": "E"}
+    with pytest.raises(InputError) as err:
+        t.find_columns(_raw("ID;Lat\n1;2\n", make_csv), wanted, one_of=groups)
+    assert "kolumngrupperna lat (Lat) + lon (Lon) eller n (N) + e (E)" in str(err.value)
+    assert err.value.field == "lat+lon/n+e"
+
+
+def test_guess_columns_never_raises(make_csv):
+    raw = _raw("KOD;x\n1;2\n", make_csv)
+    assert t.guess_columns(raw, WANTED) == {"area_id": "KOD"}
+    assert t.guess_columns(raw, WANTED, exclude=["KOD"]) == {}
+
+
+def test_column_spec_required():
+    spec = t.ColumnSpec({"a": ["A"], "b": ["B"], "c": ["C"], "d": ["D"]}, ("b",), (("c",), ("d",)))
+    assert spec.required() == ["a"]

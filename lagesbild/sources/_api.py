@@ -204,6 +204,15 @@ class HttpService:
                                fix="Kontrollera nätverksanslutningen och försök igen.") from exc
         raise AssertionError("unreachable")  # the loop always returns or raises
 
+    def request_json(self, url: str, *, body: bytes | None = None) -> tuple[bytes, Any]:
+        """`request`, and the answer parsed as JSON (ApiError when it is not JSON)."""
+        data = self.request(url, body=body)
+        try:
+            return data, json.loads(data.decode("utf-8-sig"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ApiError(f"{self.what} svarade med något som inte är JSON.", url=url,
+                           fix="Försök igen senare.") from exc
+
     def _read(self, response: Any, url: str) -> bytes:
         data: bytes = response.read(self.max_bytes + 1)
         if len(data) > self.max_bytes:

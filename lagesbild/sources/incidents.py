@@ -1,85 +1,301 @@
-"""Police extracts with true coordinates (CSV, Swedish Excel dialect) -> incidents."""
+"""Police extracts (CSV or XLSX) with true coordinates or area codes -> incidents.
+
+Locations, in this order of preference per file:
+- SWEREF 99 TM northing/easting in metres (EPSG:3006, the official Swedish grid);
+- WGS84 latitude/longitude in degrees;
+- an area code per row (DeSO '0114A0010', RegSO '0114R001', kommun '0114' or a kommun name):
+  the incident gets precision "area", no geometry, and area_id = the code. In a file with
+  coordinates, rows whose coordinates are both blank use the area code when there is one.
+
+Axes: SWEREF northing (6 100 000–7 700 000) and easting (250 000–930 000) cannot be confused,
+so when every row fits only with the two columns swapped (X/Y named the geodetic way, X =
+north) they are swapped for the whole file and a note says so; single swapped rows in an
+otherwise right file are rejected. Swapped WGS84 columns and metres under Latitud/Longitud
+stop the import with an InputError that explains the fix.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
+from pyproj import Transformer
 
 from lagesbild import schema
 from lagesbild.errors import InputError, Rejection
+from lagesbild.sources import area_codes
 from lagesbild.sources import tables as t
+from lagesbild.sources.kommun_names import kommun_code_or_name
 from lagesbild.workspace import Dataset
 
-COLUMNS = {
+COLUMNS: dict[str, list[str]] = {
     "incident_id": ["Ärendenummer", "Diarienummer", "Händelse-ID", "id"],
     "occurred_at": ["Brottsdatum", "Datum", "Händelsedatum", "Tidpunkt"],
     "source_category": ["Brottsbenämning", "Brottskategori", "Brottstyp", "Brott"],
     "victim_sex": ["Målsägandes kön", "Brottsoffrets kön", "Offrets kön", "Kön"],
     "relation": ["Nära relation", "Relation"],
-    "lat": ["Latitud", "Lat", "WGS84 lat"],
-    "lon": ["Longitud", "Lon", "Long", "WGS84 lon"],
+    "lat": ["Latitud", "Lat", "WGS84 lat", "Latitude"],
+    "lon": ["Longitud", "Lon", "Long", "WGS84 lon", "Longitude", "Lng"],
+    "northing": ["N (SWEREF99TM)", "N (SWEREF 99 TM)", "SWEREF99TM N", "SWEREF 99 TM N",
+                 "Northing", "Nordkoordinat", "Y-koordinat", "Nord", "N", "Y"],
+    "easting": ["E (SWEREF99TM)", "E (SWEREF 99 TM)", "SWEREF99TM E", "SWEREF 99 TM E",
+                "Easting", "Östkoordinat", "Ostkoordinat", "X-koordinat", "Öst", "Ost", "E", "X"],
+    "area_code": ["DeSO", "DeSO-kod", "Desokod", "RegSO", "RegSO-kod", "Områdeskod",
+                  "Kommunkod", "Kommun kod", "Kommun"],
 }
+OPTIONAL: tuple[str, ...] = ("victim_sex", "relation")
+# at least one complete location group
+ONE_OF: tuple[tuple[str, ...], ...] = (("lat", "lon"), ("northing", "easting"), ("area_code",))
+SPEC = t.ColumnSpec(COLUMNS, OPTIONAL, ONE_OF)
 YES_NO = {"ja": True, "j": True, "1": True, "nej": False, "n": False, "0": False, "": None}
 # Sweden's extent in WGS84, generously: anything outside is a wrong or swapped coordinate.
 LAT_RANGE, LON_RANGE = (55.0, 69.5), (10.5, 24.5)
+# ... and in SWEREF 99 TM metres
+NORTHING_RANGE, EASTING_RANGE = (6_100_000.0, 7_700_000.0), (250_000.0, 930_000.0)
+RT90_EASTING_RANGE = (1_200_000.0, 1_900_000.0)  # RT 90 2.5 gon V shares SWEREF's northings
+_TO_STORE = Transformer.from_crs(schema.CRS_WEB, schema.CRS_STORE, always_xy=True)
 
 
-def read_police_extract(source: str | Path | bytes, *, name: str | None = None) -> t.ReadResult:
-    """Incidents with WGS84 latitude/longitude; returns points in EPSG:3006, area not yet set."""
-    raw = t.read_delimited(source, name=name)
-    cols = t.find_columns(raw, COLUMNS, optional=["victim_sex", "relation"])
+def _number_or_blank(value: str) -> float | None:
+    return None if str(value).strip() == "" else t.parse_number(value)
+
+
+def area_code(value: str) -> str:
+    """DeSO / RegSO / kommun code (vintage suffix '_DeSO2025' dropped) or kommun name -> code."""
+    text = str(value).strip()
+    for level in ("deso", "regso", "kommun"):
+        code, _ = area_codes.official_code(text, level)
+        if code:
+            return code
+    for level in ("deso", "regso"):
+        code, reason = area_codes.official_code(text, level)
+        if "känd" in reason:  # the shape of a DeSO/RegSO code, but no such kommun
+            raise ValueError(reason.rstrip(".") + " (DeSO-koder börjar med kommunkoden)")
+    if any(c.isdigit() for c in text):
+        raise ValueError("väntade en DeSO-kod (t.ex. 0114A0010), RegSO-kod (0114R001), "
+                         "kommunkod med fyra siffror (0114) eller ett kommunnamn")
+    return kommun_code_or_name(text)
+
+
+def read_police_extract(source: str | Path | bytes, *, name: str | None = None,
+                        mapping: Mapping[str, str | None] | None = None,
+                        sheet: str | int | None = None) -> t.ReadResult:
+    """Incidents with coordinates (points in EPSG:3006, area_id not yet set) or area codes
+    (precision "area", geometry None, area_id set). See the module docstring."""
+    raw = t.read_table(source, name=name, sheet=sheet)
+    cols = t.find_columns(raw, COLUMNS, optional=OPTIONAL, mapping=mapping, one_of=ONE_OF)
+    notes = list(raw.notes)
+    sweref = "northing" in cols and "easting" in cols
+    wgs = not sweref and "lat" in cols and "lon" in cols
+    y_key, x_key = ("northing", "easting") if sweref else ("lat", "lon") if wgs else ("", "")
+    ignored = [cols[k] for k in ("lat", "lon") if sweref and k in cols]
+    if ignored:
+        notes.append(f"Koordinaterna lästes från SWEREF 99 TM-kolumnerna; {', '.join(ignored)} "
+                     "användes inte.")
     parsers = {
         "incident_id": t.required(t.text),
         "occurred_at": t.required(t.parse_datetime),
         "source_category": t.required(t.text),
         "victim_sex": t.choice(t.SEX_WORDS, "kön"),
         "relation": t.choice(YES_NO, "nära relation"),
-        "lat": t.required(t.parse_number),
-        "lon": t.required(t.parse_number),
     }
-    rows, rejected = t.validate_rows(raw, cols, parsers)
-    notes: list[str] = []
-    if len(rows):
-        lat, lon = rows["lat"].astype(float), rows["lon"].astype(float)
-        swapped = lat.between(*LON_RANGE) & lon.between(*LAT_RANGE) & ~lat.between(*LAT_RANGE)
-        if swapped.mean() > 0.5:
-            raise InputError(
-                "Latitud och longitud verkar ha bytt plats (latituden ligger mellan 10 och 25).",
-                file=raw.name, row=int(rows["_line"].iloc[0]), field=cols["lat"],
-                fix="Byt namn på kolumnerna Latitud och Longitud, eller byt plats på dem.")
-        outside = ~(lat.between(*LAT_RANGE) & lon.between(*LON_RANGE))
-        for line, la, lo in zip(rows.loc[outside, "_line"], lat[outside], lon[outside]):
-            rejected.append(Rejection(raw.name, int(line), cols["lat"], f"{la}, {lo}",
-                                      "Koordinaten ligger utanför Sverige (väntade WGS84 i grader)."))
-        rows = rows[~outside]
-        dup = rows["incident_id"].duplicated(keep="first")
-        for line, value in zip(rows.loc[dup, "_line"], rows.loc[dup, "incident_id"]):
-            rejected.append(Rejection(raw.name, int(line), cols["incident_id"], str(value),
-                                      "Ärendenumret finns redan på en tidigare rad."))
-        rows = rows[~dup]
-    occurred = pd.to_datetime(rows["occurred_at"]) if len(rows) else pd.Series([], dtype="datetime64[ms]")
-    frame = pd.DataFrame({
-        "_line": rows["_line"].values,
-        "incident_id": rows["incident_id"].values,
-        "occurred_at": occurred.values,
-        "year": occurred.dt.year.values if len(rows) else np.array([], dtype=int),
-        "category": rows["source_category"].values,
-        "source_category": rows["source_category"].values,
-        "relation": rows["relation"].values if len(rows) else [],
-        "victim_sex": rows["victim_sex"].values,
-        "area_id": None,
-        "precision": schema.Precision.POINT.value,
-    })
-    geometry = gpd.points_from_xy(rows["lon"].astype(float), rows["lat"].astype(float),
-                                  crs=schema.CRS_WEB)
-    points = gpd.GeoDataFrame(frame, geometry=geometry, crs=schema.CRS_WEB).to_crs(schema.CRS_STORE)
-    points["source"] = ""
-    periods = sorted({str(y) for y in points["year"]})
+    if y_key:
+        parsers |= {y_key: _number_or_blank, x_key: _number_or_blank}
+    use = {k: v for k, v in cols.items() if k in parsers or k == "area_code"}
+    rows, rejected = t.validate_rows(raw, use, {**parsers, "area_code": t.text})
+    rows, points, areas, more = _locate(raw, rows, cols, y_key, x_key, notes)
+    rejected += more
+    if y_key and len(points):
+        if sweref:
+            points, more = _check_sweref(raw, points, cols, notes)
+        else:
+            points, more = _check_wgs(raw, points, cols)
+        rejected += more
+    parts = [p for p in (points, areas) if len(p)]
+    frame = (pd.concat(parts) if len(parts) > 1 else parts[0] if parts else points).sort_values(
+        "_line", kind="stable")
+    dup = frame["incident_id"].duplicated(keep="first")
+    for line, value in zip(frame.loc[dup, "_line"], frame.loc[dup, "incident_id"]):
+        rejected.append(Rejection(raw.name, int(line), cols["incident_id"], str(value),
+                                  "Ärendenumret finns redan på en tidigare rad."))
+    frame = frame[~dup]
+    incidents = _frame(frame)
+    periods = sorted({str(y) for y in incidents["year"]})
     dataset = Dataset(name="", table="incidents", kind="incidents", file=raw.name,
                       period=f"{periods[0]}–{periods[-1]}" if periods else "")
-    notes.append(f"Läst som {raw.encoding}, avgränsare '{raw.separator}'.")
-    return t.ReadResult(points, sorted(rejected, key=lambda r: r.row), dataset, notes,
-                        columns=dict(cols))
+    if len(areas):
+        n = int((incidents["precision"] == "area").sum())
+        notes.append(f"{n} {'händelse' if n == 1 else 'händelser'} har bara ett område "
+                     f"(kolumnen '{cols['area_code']}'), ingen punkt.")
+    notes.append(raw.describe())
+    return t.ReadResult(incidents, sorted(rejected, key=lambda r: r.row), dataset, notes,
+                        columns=_columns(cols, y_key, x_key))
+
+
+def _columns(cols: dict[str, str], y_key: str, x_key: str) -> dict[str, str]:
+    """The file's headers; the area column also under "area_id" so area checks name it."""
+    out = {k: v for k, v in cols.items() if k not in ("lat", "lon", "northing", "easting")
+           or k in (y_key, x_key)}
+    if "area_code" in cols:
+        out["area_id"] = cols["area_code"]
+    return out
+
+
+def _locate(raw: t.RawTable, rows: pd.DataFrame, cols: dict[str, str], y_key: str,
+            x_key: str, notes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame,
+                                                   list[Rejection]]:
+    """Split parsed rows into points (both coordinates) and area rows (an area code only)."""
+    rejected: list[Rejection] = []
+    has_area = "area_code" in cols
+    if y_key:
+        y_blank, x_blank = rows[y_key].isna(), rows[x_key].isna()
+    else:
+        y_blank = x_blank = pd.Series(True, index=rows.index)
+    point = ~y_blank & ~x_blank
+    area = y_blank & x_blank & has_area
+    for rec in rows[~point & ~area].to_dict("records"):  # only with coordinate columns
+        key = y_key if pd.isna(rec[y_key]) else x_key
+        rejected.append(Rejection(raw.name, int(rec["_line"]), cols[key], "", "värde saknas"))
+    area_rows = rows[area].copy()
+    codes: list[str | None] = []
+    suffixed = 0
+    for rec in area_rows.to_dict("records"):
+        text = rec["area_code"]
+        try:
+            if not text:
+                raise ValueError("värde saknas" if not y_key else
+                                 "både koordinater och områdeskod saknas")
+            codes.append(area_code(text))
+            suffixed += "_" in text
+        except ValueError as exc:
+            codes.append(None)
+            rejected.append(Rejection(raw.name, int(rec["_line"]), cols["area_code"], text,
+                                      str(exc)))
+    area_rows["area_id"] = codes
+    area_rows = area_rows[area_rows["area_id"].notna()].assign(geometry=None, precision="area")
+    if suffixed:
+        notes.append(f"Årgångsändelsen (t.ex. '_DeSO2025') togs bort från {suffixed} "
+                     "områdeskoder.")
+    points = rows[point].copy()
+    claimed: list[str | None] = []
+    for rec in points.to_dict("records") if has_area else []:
+        # a point that also names its area: the importer checks that the point lies in it
+        text = rec["area_code"]
+        try:
+            claimed.append(area_code(text) if text else None)
+        except ValueError as exc:
+            claimed.append("")
+            rejected.append(Rejection(raw.name, int(rec["_line"]), cols["area_code"], text,
+                                      str(exc)))
+    if has_area:
+        points = points.assign(_claimed=claimed)
+        points = points[points["_claimed"] != ""]
+    else:
+        points = points.assign(_claimed=None)
+    points = points.assign(area_id=None, precision="point",
+                           _y=points[y_key].astype(float) if y_key else np.nan,
+                           _x=points[x_key].astype(float) if y_key else np.nan)
+    return rows, points, area_rows, rejected
+
+
+def _majority(mask: pd.Series) -> bool:
+    return bool(len(mask)) and mask.mean() > 0.5
+
+
+def _check_wgs(raw: t.RawTable, points: pd.DataFrame,
+               cols: dict[str, str]) -> tuple[pd.DataFrame, list[Rejection]]:
+    lat, lon = points["_y"], points["_x"]
+    first = int(points["_line"].iloc[0])
+    metres = (lat.abs() > 180) | (lon.abs() > 180)
+    if _majority(metres):
+        north, east = (lat, lon) if lat.median() > lon.median() else (lon, lat)
+        rt90 = north.between(*NORTHING_RANGE) & east.between(*RT90_EASTING_RANGE)
+        grid = "RT 90 (2,5 gon V)" if _majority(rt90) else "SWEREF 99 TM"
+        raise InputError(
+            f"Värdena i {cols['lat']}/{cols['lon']} ser ut som {grid}-koordinater i meter "
+            f"(t.ex. {points['_y'].iloc[0]:.0f} / {points['_x'].iloc[0]:.0f}), inte "
+            "latitud/longitud i grader.", file=raw.name, row=first, field=cols["lat"],
+            fix=("Räkna om koordinaterna till SWEREF 99 TM eller WGS84." if grid.startswith("RT")
+                 else "Byt namn på kolumnerna till N (SWEREF99TM) och E (SWEREF99TM), eller "
+                 "välj dem som northing och easting i kolumnmappningen."))
+    swapped = lat.between(*LON_RANGE) & lon.between(*LAT_RANGE) & ~lat.between(*LAT_RANGE)
+    if _majority(swapped):
+        raise InputError(
+            "Latitud och longitud verkar ha bytt plats (latituden ligger mellan 10 och 25).",
+            file=raw.name, row=first, field=cols["lat"],
+            fix="Byt namn på kolumnerna Latitud och Longitud, eller byt plats på dem.")
+    outside = ~(lat.between(*LAT_RANGE) & lon.between(*LON_RANGE))
+    rejected = [Rejection(raw.name, int(line), cols["lat"], f"{la}, {lo}",
+                          "Koordinaten ligger utanför Sverige (väntade WGS84 i grader).")
+                for line, la, lo in zip(points.loc[outside, "_line"], lat[outside], lon[outside])]
+    points = points[~outside].copy()
+    x, y = _TO_STORE.transform(points["_x"].to_numpy(), points["_y"].to_numpy())
+    return points.assign(_x=x, _y=y), rejected
+
+
+def _check_sweref(raw: t.RawTable, points: pd.DataFrame, cols: dict[str, str],
+                  notes: list[str]) -> tuple[pd.DataFrame, list[Rejection]]:
+    north, east = points["_y"], points["_x"]
+    first, field = int(points["_line"].iloc[0]), cols["northing"]
+    where = f"{cols['northing']}/{cols['easting']}"
+    if _majority((north.abs() <= 180) & (east.abs() <= 180)):
+        raise InputError(
+            f"Värdena i {where} ser ut som latitud/longitud i grader (t.ex. {north.iloc[0]}), "
+            "inte SWEREF 99 TM i meter.", file=raw.name, row=first, field=field,
+            fix="Byt namn på kolumnerna till Latitud och Longitud, eller välj dem som lat och "
+            "lon i kolumnmappningen.")
+    rt90 = (north.between(*NORTHING_RANGE) & east.between(*RT90_EASTING_RANGE)) | \
+        (east.between(*NORTHING_RANGE) & north.between(*RT90_EASTING_RANGE))
+    if _majority(rt90):
+        raise InputError(
+            f"Värdena i {where} ser ut som RT 90-koordinater (östvärden kring 1 200 000–"
+            f"1 900 000, t.ex. {east.iloc[0]:.0f}), inte SWEREF 99 TM.", file=raw.name,
+            row=first, field=cols["easting"],
+            fix="Räkna om koordinaterna till SWEREF 99 TM (EPSG:3006) i GIS-programmet.")
+    fits = north.between(*NORTHING_RANGE) & east.between(*EASTING_RANGE)
+    swapped = east.between(*NORTHING_RANGE) & north.between(*EASTING_RANGE)
+    if swapped.any() and not fits.any():
+        notes.append(f"Kolumnerna {cols['northing']} och {cols['easting']} hade nord- och "
+                     "östvärdena omvända (X = nord, som i geodetisk konvention); de byttes för "
+                     "hela filen.")
+        points = points.assign(_y=east, _x=north)
+        north, east, fits, swapped = east, north, swapped, fits
+    rejected = [Rejection(raw.name, int(line), field, f"{n:.0f}, {e:.0f}",
+                          "Nord- och östvärdet har bytt plats på raden." if s else
+                          "Koordinaten ligger utanför Sverige (väntade SWEREF 99 TM i meter: "
+                          "nord 6 100 000–7 700 000, öst 250 000–930 000).")
+                for line, n, e, s in zip(points.loc[~fits, "_line"], north[~fits], east[~fits],
+                                         swapped[~fits])]
+    return points[fits], rejected
+
+
+def _frame(rows: pd.DataFrame) -> gpd.GeoDataFrame:
+    """The canonical incidents table (plus _line) from located rows."""
+    occurred = pd.to_datetime(pd.Series(list(rows["occurred_at"]), dtype=object)) if len(rows) \
+        else pd.Series([], dtype="datetime64[ms]")
+    frame = pd.DataFrame({
+        "_line": rows["_line"].to_numpy(dtype=int),
+        "incident_id": rows["incident_id"].to_numpy(),
+        "occurred_at": occurred.to_numpy(),
+        "year": occurred.dt.year.to_numpy() if len(rows) else np.array([], dtype=int),
+        "category": rows["source_category"].to_numpy(),
+        "source_category": rows["source_category"].to_numpy(),
+        "relation": rows["relation"].to_numpy() if len(rows) else [],
+        "victim_sex": rows["victim_sex"].to_numpy(),
+        "area_id": rows["area_id"].to_numpy(),
+        "precision": rows["precision"].to_numpy(),
+        "_claimed": rows["_claimed"].to_numpy() if "_claimed" in rows else None,
+    })
+    point = (rows["precision"] == "point").to_numpy()
+    geometry = np.full(len(rows), None, dtype=object)
+    if point.any():
+        xs, ys = rows["_x"].to_numpy(dtype=float), rows["_y"].to_numpy(dtype=float)
+        geometry[point] = shapely.points(xs[point], ys[point])
+    out = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, crs=schema.CRS_STORE).values,
+                           crs=schema.CRS_STORE)
+    out["source"] = ""
+    return out

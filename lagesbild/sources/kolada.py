@@ -284,12 +284,7 @@ class KoladaClient:
                           ensure_ascii=False).encode("utf-8")
 
     def _page(self, url: str) -> dict[str, Any]:
-        data = self.http.request(url)
-        try:
-            page = json.loads(data.decode("utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise _api.ApiError("Kolada svarade med något som inte är JSON.", url=url,
-                                fix="Försök igen senare.") from exc
+        _, page = self.http.request_json(url)
         if not isinstance(page, dict) or not isinstance(page.get("values"), list):
             raise _api.ApiError("Kolada svarade utan listan 'values'.", url=url,
                                 fix="Kontrollera base_url (t.ex. https://api.kolada.se/v2).")

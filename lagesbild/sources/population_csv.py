@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from lagesbild.errors import InputError, Rejection
 from lagesbild.sources import tables as t
 from lagesbild.sources.aggregates import _duplicates, _year
+from lagesbild.sources.kommun_names import kommun_code_or_name
 from lagesbild.workspace import Dataset
 
 COLUMNS = {
@@ -16,21 +18,26 @@ COLUMNS = {
     "population": ["population", "Folkmängd", "Befolkning", "Invånare", "Antal invånare",
                    "Folkmängd 31 december", "Antal"],
 }
+OPTIONAL: tuple[str, ...] = ("name", "year")
+SPEC = t.ColumnSpec(COLUMNS, OPTIONAL)
 
 
 def read_population_simple(source: str | Path | bytes, *, name: str | None = None,
-                           year: int | None = None) -> t.ReadResult:
+                           year: int | None = None,
+                           mapping: Mapping[str, str | None] | None = None,
+                           sheet: str | int | None = None) -> t.ReadResult:
     """Total population (sex T) per kommun from a plain list (kommun_kod, kommun_namn, population).
 
     The year comes from a year column or, when the file has none, from `year`; when both are
     given, rows whose year differs from `year` are rejected. Codes keep their leading zeros
-    ("0114"; "114" from Excel becomes "0114").
+    ("0114"; "114" from Excel becomes "0114"); a kommun name ('Upplands Väsby') is matched to
+    its code.
     """
-    raw = t.read_delimited(source, name=name)
-    cols = t.find_columns(raw, COLUMNS, optional=["name", "year"])
+    raw = t.read_table(source, name=name, sheet=sheet)
+    cols = t.find_columns(raw, COLUMNS, optional=OPTIONAL, mapping=mapping)
     if "year" not in cols and year is None:
         raise InputError("Året saknas: filen har ingen årskolumn och inget år angavs.",
-                         file=raw.name, row=1, field="År",
+                         file=raw.name, row=raw.header_line, field="År",
                          fix="Ange året vid importen (t.ex. 2024) eller lägg till kolumnen År.")
     if year is not None and not 1900 <= int(year) <= 2099:
         raise InputError(f"Ogiltigt år {year}.", file=raw.name, field="År",
@@ -45,7 +52,7 @@ def read_population_simple(source: str | Path | bytes, *, name: str | None = Non
         return found
 
     rows, rejected = t.validate_rows(raw, cols, {
-        "area_id": t.required(t.kommun_code), "year": year_of,
+        "area_id": t.required(kommun_code_or_name), "year": year_of,
         "population": t.required(t.parse_count),
     })
     rows, dups = _duplicates(rows, ["area_id", "year"], raw.name, cols["area_id"])
@@ -54,7 +61,8 @@ def read_population_simple(source: str | Path | bytes, *, name: str | None = Non
     years = sorted(set(frame["year"].tolist()))
     period = "" if not years else str(years[0]) if years[0] == years[-1] else \
         f"{years[0]}–{years[-1]}"
-    notes = [] if "name" in cols else ["Filen har inga kommunnamn; koderna kontrolleras mot "
+    notes = list(raw.notes)
+    notes += [] if "name" in cols else ["Filen har inga kommunnamn; koderna kontrolleras mot "
                                        "arbetsytans kommuner vid importen."]
     all_rejected: list[Rejection] = sorted(rejected + dups, key=lambda r: r.row)
     return t.ReadResult(frame.reset_index(drop=True), all_rejected, Dataset(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import geopandas as gpd
@@ -13,6 +14,36 @@ from lagesbild.errors import Rejection
 from lagesbild.sources import tables as t
 from lagesbild.sources.incidents import LAT_RANGE, LON_RANGE
 from lagesbild.workspace import Dataset
+
+
+# canonical key -> header aliases, and the optional keys; a UI shows these in its mapping form
+SITE_COLUMNS: dict[str, list[str]] = {
+    "site_id": ["Enhets-ID", "Enhetsid", "Skolenhetskod", "ID"],
+    "name": ["Namn", "Enhetsnamn", "Skola"],
+    "kind": ["Typ", "Verksamhetstyp"],
+    "area_id": ["Kommunkod", "Kommun"],
+    "lat": ["Latitud", "Lat"], "lon": ["Longitud", "Lon", "Long"],
+    "eligible_pupils": ["Elever i målgrupp", "Antal elever", "Elever"],
+}
+SITE_OPTIONAL: tuple[str, ...] = ("eligible_pupils",)
+SITE_SPEC = t.ColumnSpec(SITE_COLUMNS, SITE_OPTIONAL)
+ACTIVITY_COLUMNS: dict[str, list[str]] = {
+    "site_id": ["Enhets-ID", "Enhetsid", "Skolenhetskod"],
+    "programme": ["Program"], "period": ["Termin", "Period"], "status": ["Status"],
+    "classes": ["Klasser", "Antal klasser"],
+    "pupils_reached": ["Elever som nåtts", "Elever nådda", "Antal elever"],
+    "staff_trained": ["Personal utbildad", "Utbildad personal"],
+}
+ACTIVITY_OPTIONAL: tuple[str, ...] = ("classes", "staff_trained")
+ACTIVITY_SPEC = t.ColumnSpec(ACTIVITY_COLUMNS, ACTIVITY_OPTIONAL)
+ACTION_COLUMNS: dict[str, list[str]] = {
+    "action_id": ["Åtgärds-ID", "ID", "Insats-ID"], "focus_area": ["Fokusområde"],
+    "title": ["Insats", "Åtgärd", "Titel"], "responsible": ["Ansvarig", "Ansvar"],
+    "period": ["Period"], "status": ["Status"],
+    "area_ids": ["Kommunkoder", "Kommuner", "Områden"], "indicator_ids": ["Indikatorer"],
+}
+ACTION_OPTIONAL: tuple[str, ...] = ("responsible", "period", "area_ids", "indicator_ids")
+ACTION_SPEC = t.ColumnSpec(ACTION_COLUMNS, ACTION_OPTIONAL)
 
 
 def _term(value: str) -> str:
@@ -26,16 +57,11 @@ def _count_or_zero(value: str) -> int:
     return 0 if str(value).strip() == "" else t.parse_count(value)
 
 
-def read_sites(source: str | Path | bytes, *, name: str | None = None) -> t.ReadResult:
-    raw = t.read_delimited(source, name=name)
-    cols = t.find_columns(raw, {
-        "site_id": ["Enhets-ID", "Enhetsid", "Skolenhetskod", "ID"],
-        "name": ["Namn", "Enhetsnamn", "Skola"],
-        "kind": ["Typ", "Verksamhetstyp"],
-        "area_id": ["Kommunkod", "Kommun"],
-        "lat": ["Latitud", "Lat"], "lon": ["Longitud", "Lon", "Long"],
-        "eligible_pupils": ["Elever i målgrupp", "Antal elever", "Elever"],
-    }, optional=["eligible_pupils"])
+def read_sites(source: str | Path | bytes, *, name: str | None = None,
+               mapping: Mapping[str, str | None] | None = None,
+               sheet: str | int | None = None) -> t.ReadResult:
+    raw = t.read_table(source, name=name, sheet=sheet)
+    cols = t.find_columns(raw, SITE_COLUMNS, optional=SITE_OPTIONAL, mapping=mapping)
     kinds = {k: k for k in schema.SITE_KINDS}
     rows, rejected = t.validate_rows(raw, cols, {
         "site_id": t.required(t.text), "name": t.required(t.text),
@@ -56,18 +82,15 @@ def read_sites(source: str | Path | bytes, *, name: str | None = None) -> t.Read
     frame = gpd.GeoDataFrame(rows.drop(columns=["lat", "lon"]).assign(source=""),
                              geometry=geometry, crs=schema.CRS_WEB).to_crs(schema.CRS_STORE)
     return t.ReadResult(frame, sorted(rejected, key=lambda r: r.row),
-                        Dataset("", "sites", "sites", raw.name), columns=dict(cols))
+                        Dataset("", "sites", "sites", raw.name), notes=list(raw.notes),
+                        columns=dict(cols))
 
 
-def read_activity(source: str | Path | bytes, *, name: str | None = None) -> t.ReadResult:
-    raw = t.read_delimited(source, name=name)
-    cols = t.find_columns(raw, {
-        "site_id": ["Enhets-ID", "Enhetsid", "Skolenhetskod"],
-        "programme": ["Program"], "period": ["Termin", "Period"], "status": ["Status"],
-        "classes": ["Klasser", "Antal klasser"],
-        "pupils_reached": ["Elever som nåtts", "Elever nådda", "Antal elever"],
-        "staff_trained": ["Personal utbildad", "Utbildad personal"],
-    }, optional=["classes", "staff_trained"])
+def read_activity(source: str | Path | bytes, *, name: str | None = None,
+                  mapping: Mapping[str, str | None] | None = None,
+                  sheet: str | int | None = None) -> t.ReadResult:
+    raw = t.read_table(source, name=name, sheet=sheet)
+    cols = t.find_columns(raw, ACTIVITY_COLUMNS, optional=ACTIVITY_OPTIONAL, mapping=mapping)
     statuses = {s: s for s in schema.PROGRAMME_STATUS}
     rows, rejected = t.validate_rows(raw, cols, {
         "site_id": t.required(t.text), "programme": t.required(t.text),
@@ -82,7 +105,7 @@ def read_activity(source: str | Path | bytes, *, name: str | None = None) -> t.R
     terms = sorted(frame["period"].unique(), key=lambda p: (p[2:], p[:2] == "HT"))
     return t.ReadResult(frame, sorted(rejected, key=lambda r: r.row), Dataset(
         "", "programme_activity", "programme_activity", raw.name,
-        f"{terms[0]}–{terms[-1]}" if terms else ""), columns=dict(cols))
+        f"{terms[0]}–{terms[-1]}" if terms else ""), notes=list(raw.notes), columns=dict(cols))
 
 
 def _focus_area(value: str) -> str:
@@ -98,14 +121,11 @@ def _codes(value: str) -> str:
     return ",".join(t.kommun_code(p) for p in parts)
 
 
-def read_actions(source: str | Path | bytes, *, name: str | None = None) -> t.ReadResult:
-    raw = t.read_delimited(source, name=name)
-    cols = t.find_columns(raw, {
-        "action_id": ["Åtgärds-ID", "ID", "Insats-ID"], "focus_area": ["Fokusområde"],
-        "title": ["Insats", "Åtgärd", "Titel"], "responsible": ["Ansvarig", "Ansvar"],
-        "period": ["Period"], "status": ["Status"],
-        "area_ids": ["Kommunkoder", "Kommuner", "Områden"], "indicator_ids": ["Indikatorer"],
-    }, optional=["responsible", "period", "area_ids", "indicator_ids"])
+def read_actions(source: str | Path | bytes, *, name: str | None = None,
+                 mapping: Mapping[str, str | None] | None = None,
+                 sheet: str | int | None = None) -> t.ReadResult:
+    raw = t.read_table(source, name=name, sheet=sheet)
+    cols = t.find_columns(raw, ACTION_COLUMNS, optional=ACTION_OPTIONAL, mapping=mapping)
     statuses = {s: s for s in schema.ACTION_STATUS}
     rows, rejected = t.validate_rows(raw, cols, {
         "action_id": t.required(t.text), "focus_area": t.required(_focus_area),
@@ -118,4 +138,5 @@ def read_actions(source: str | Path | bytes, *, name: str | None = None) -> t.Re
                            "Åtgärds-ID finns redan på en tidigare rad.") for r in rows[dup].to_dict("records")]
     frame = pd.DataFrame(rows[~dup]).assign(source="")
     return t.ReadResult(frame, sorted(rejected, key=lambda r: r.row),
-                        Dataset("", "actions", "actions", raw.name), columns=dict(cols))
+                        Dataset("", "actions", "actions", raw.name), notes=list(raw.notes),
+                        columns=dict(cols))

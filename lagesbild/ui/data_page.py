@@ -6,13 +6,18 @@ import pandas as pd
 import streamlit as st
 
 from lagesbild.importer import KIND_TITLES_SV
-from lagesbild.ui import common
+from lagesbild.ui import common, import_wizard
 
 
 def render(ctx: common.Context) -> None:
     st.title(ctx.t("page_data"))
-    if not common.require_workspace(ctx):
-        return
+    if common.require_workspace(ctx):
+        _contents(ctx)
+        st.divider()
+    import_wizard.render(ctx)
+
+
+def _contents(ctx: common.Context) -> None:
     frames = common.frames(ctx)
     if "demo" in ctx.workspace.path.name:
         st.info(ctx.t("demo_notice"))

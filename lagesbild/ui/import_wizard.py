@@ -1,0 +1,145 @@
+"""The import wizard on the Data page: upload, preview, column mapping, check, import."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from lagesbild import import_preview, importer
+from lagesbild.errors import LagesbildError
+from lagesbild.csv_out import csv_bytes
+from lagesbild.sources import tables
+from lagesbild.sources.tables import ReadResult
+from lagesbild.ui import common
+
+LEVELS = ["", "lan", "kommun", "regso", "deso", "stadsdel", "polisomrade", "custom"]
+
+
+def _kind_title(kind: str, lang: str) -> str:
+    return kind if lang == "en" else importer.KIND_TITLES_SV.get(kind, kind)
+
+
+def _options(kind: str, data: bytes, name: str, ctx: common.Context) -> dict[str, Any]:
+    """The per-kind settings: boundary layer/level/CRS, year, and the column mapping."""
+    en = ctx.lang == "en"
+    options: dict[str, Any] = {}
+    if kind == "boundaries":
+        layers = import_preview.boundary_layers(data, name)
+        if len(layers) > 1:
+            options["layer"] = st.selectbox("Layer" if en else "Lager", layers, key="imp_layer")
+        c1, c2 = st.columns(2)
+        options["level"] = c1.selectbox("Level" if en else "Nivå", LEVELS, key="imp_level",
+                                        format_func=lambda v: v or ("detect" if en else "känn igen"))
+        options["assume_crs"] = c2.text_input(
+            "CRS if the file has none" if en else "Koordinatsystem om filen saknar det",
+            key="imp_crs", placeholder="EPSG:3006")
+    if kind == "population_simple":
+        options["year"] = int(st.number_input("Year" if en else "År", min_value=1990, max_value=2100,
+                                              value=2024, step=1, key="imp_year"))
+    spec = import_preview.expected_columns(kind)
+    if spec is not None:
+        options.update(_table_options(kind, data, name, spec, en))
+    return options
+
+
+def _table_options(kind: str, data: bytes, name: str, spec: tables.ColumnSpec,
+                   en: bool) -> dict[str, Any]:
+    """Sheet choice, preview and column mapping for a table file."""
+    options: dict[str, Any] = {}
+    sheets = import_preview.sheets(data, name)
+    if len(sheets) > 1:
+        options["sheet"] = st.selectbox("Sheet" if en else "Blad", sheets, key="imp_sheet")
+    _forget_mapping_on_new_source(kind, name, data, options.get("sheet"))
+    preview = import_preview.preview_table(data, name, sheet=options.get("sheet"))
+    st.caption(("Preview" if en else "Förhandsvisning") + f": {preview.note}")
+    st.dataframe(preview.rows, hide_index=True, width="stretch", height=230)
+    detected = import_preview.detect_columns(preview.header, spec.columns)
+    st.markdown("**" + ("Columns" if en else "Kolumner") + "**")
+    st.caption("Choose the file's column for each field; leave empty when the file lacks it." if en
+               else "Välj filens kolumn för varje fält; lämna tomt om filen saknar det.")
+    required = set(spec.required())
+    grouped = {k for group in spec.one_of for k in group}
+    mapping: dict[str, str | None] = {}
+    cols = st.columns(3)
+    choices = [""] + list(preview.header)
+    for i, key in enumerate(spec.columns):
+        tag = ("" if key in required else
+               (" (one of the groups)" if en else " (en av grupperna)") if key in grouped else
+               (" (optional)" if en else " (valfri)"))
+        default = choices.index(detected[key]) if detected.get(key) in choices else 0
+        chosen = cols[i % 3].selectbox(f"{key}{tag}", choices, index=default,
+                                       key=f"imp_map_{kind}_{key}",
+                                       help=" / ".join(spec.columns[key]))
+        if chosen and chosen != detected.get(key):
+            mapping[key] = chosen
+        elif not chosen and key in detected:
+            mapping[key] = None  # the user says the detected column is not this field
+    if spec.one_of:
+        st.caption(("Coordinates: " if en else "Läge: ") + (" or " if en else " eller ").join(
+            " + ".join(group) for group in spec.one_of))
+    if mapping:
+        options["mapping"] = mapping
+    return options
+
+
+def _forget_mapping_on_new_source(kind: str, name: str, data: bytes, sheet: str | None) -> None:
+    """A new file or sheet has other headers: drop the column choices made for the last one."""
+    signature = (kind, name, len(data), hash(data), sheet)
+    if st.session_state.get("imp_source") != signature:
+        for key in [k for k in st.session_state if str(k).startswith("imp_map_")]:
+            del st.session_state[key]
+        st.session_state["imp_source"] = signature
+
+
+def _show_result(result: ReadResult, ctx: common.Context) -> None:
+    en = ctx.lang == "en"
+    st.metric("Rows accepted" if en else "Godkända rader", len(result.accepted))
+    for note in result.notes:
+        st.caption(note)
+    rejected = result.rejected_frame()
+    if len(rejected):
+        st.warning((f"{len(rejected)} rows rejected" if en else f"{len(rejected)} rader avvisades")
+                   + (" (they are not imported):" if en else " (de importeras inte):"))
+        common.table(rejected.head(500))
+        st.download_button("Download rejected rows (CSV)" if en else "Ladda ned avvisade rader (CSV)",
+                           csv_bytes(rejected), file_name=f"{result.dataset.file}.avvisade.csv",
+                           mime="text/csv", key="imp_download")
+
+
+def render(ctx: common.Context) -> None:
+    en = ctx.lang == "en"
+    st.subheader("Import data" if en else "Importera data")
+    kinds = list(importer.READERS)
+    c1, c2 = st.columns([1, 2])
+    kind = c1.selectbox("File type" if en else "Filtyp", kinds, key="imp_kind",
+                        format_func=lambda k: _kind_title(k, ctx.lang))
+    upload = c2.file_uploader("File" if en else "Fil", key="imp_file",
+                              type=["csv", "txt", "tsv", "xlsx", "json", "geojson", "gpkg", "zip",
+                                    "parquet"])
+    if upload is None:
+        st.caption("Import boundaries first; other files are checked against them." if en else
+                   "Importera gränser först; övriga filer kontrolleras mot dem.")
+        return
+    data, name = upload.getvalue(), upload.name
+    try:
+        options = _options(kind, data, name, ctx)
+        check, do_import = st.columns(2)
+        checked = check.button("Check" if en else "Kontrollera", key="imp_check")
+        imported = do_import.button("Import" if en else "Importera", key="imp_go", type="primary")
+        if not (checked or imported):
+            return
+        progress = st.progress(0, text="Läser filen…" if not en else "Reading the file…")
+        result = importer.check_file(ctx.workspace, kind, data, name=name, options=options)
+        progress.progress(60, text="Kontrollerad" if not en else "Checked")
+        if imported:
+            progress.progress(70, text="Sparar…" if not en else "Saving…")
+            importer.commit(ctx.workspace, result)
+            progress.progress(100, text="Klart" if not en else "Done")
+            st.success((f"Imported {len(result.accepted)} rows from {name}." if en else
+                        f"Importerade {len(result.accepted)} rader från {name}."))
+        else:
+            progress.progress(100, text="Inget sparat ännu" if not en else "Nothing saved yet")
+        _show_result(result, ctx)
+    except LagesbildError as exc:
+        st.error(str(exc))

@@ -1,0 +1,142 @@
+"""The Data page's import wizard through AppTest: upload, check (dry run), mapping, import."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lagesbild import demo
+from lagesbild.workspace import GpkgWorkspace
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
+PAGE = "lagesbild/ui/data_page.py"
+
+
+@pytest.fixture(scope="module")
+def demo_gpkg(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return demo.build_workspace(tmp_path_factory.mktemp("wiz") / "demo.gpkg").path
+
+
+def _data_page(path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("LAGESBILD_WORKSPACE", str(path))
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    return at
+
+
+def _upload(at: AppTest, name: str, data: bytes, mime: str = "text/csv") -> None:
+    at.file_uploader(key="imp_file").set_value((name, data, mime))
+    at.run()
+    assert not at.exception, at.exception
+
+
+def _counts_wizard(demo_gpkg: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """The wizard on a copy of the demo workspace, set to Brå-like crime counts."""
+    ws_path = tmp_path / "w.gpkg"
+    shutil.copy(demo_gpkg, ws_path)
+    at = _data_page(ws_path, monkeypatch)
+    at.selectbox(key="imp_kind").set_value("crime_counts").run()
+    return at
+
+
+COUNTS = ("Kommun;{code};År;Brottskategori;Kön;{count}\r\n"
+          "Norsjö;2417;2025;Misshandel;Kvinnor;4\r\n"
+          "Norsjö;2417;2025;Misshandel;Män;tre\r\n"
+          "Norsjö;2417;2025;Misshandel;Totalt;9\r\n")
+
+
+def test_check_stores_nothing_and_lists_rejected_rows_then_import_stores(
+        demo_gpkg: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ws_path = tmp_path / "w.gpkg"
+    before = GpkgWorkspace(demo_gpkg).datasets()
+    at = _counts_wizard(demo_gpkg, tmp_path, monkeypatch)
+    _upload(at, "bra_2025.csv", COUNTS.format(code="Kommunkod", count="Antal").encode("utf-8-sig"))
+    at.button(key="imp_check").click().run()
+    assert not at.exception
+    assert [m.value for m in at.metric] == ["2"]
+    assert any("1 rader avvisades" in w.value for w in at.warning)
+    rejected = at.dataframe[-1].value
+    assert rejected["rad"].tolist() == [3] and rejected["fält"].tolist() == ["Antal"]
+    assert len(GpkgWorkspace(ws_path).datasets()) == len(before)  # a check stores nothing
+
+    at.button(key="imp_go").click().run()
+    assert not at.exception
+    assert any("Importerade 2 rader" in s.value for s in at.success)
+    after = GpkgWorkspace(ws_path).datasets()
+    assert "bra_2025.csv" in set(after["dataset"]) and len(after) == len(before) + 1
+
+
+def test_a_header_the_readers_do_not_know_can_be_mapped(
+        demo_gpkg: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _counts_wizard(demo_gpkg, tmp_path, monkeypatch)
+    _upload(at, "bra_summa.csv", COUNTS.format(code="Kommunkod", count="Summa").encode("utf-8-sig"))
+    assert at.selectbox(key="imp_map_crime_counts_count").value == ""  # not detected
+    assert at.selectbox(key="imp_map_crime_counts_area_id").value == "Kommunkod"
+    at.button(key="imp_check").click().run()
+    error = " ".join(e.value for e in at.error)
+    assert "Summa" in error and "Antal" in error and "rad 1" in error  # names the file's headers
+    at.selectbox(key="imp_map_crime_counts_count").set_value("Summa").run()
+    at.button(key="imp_check").click().run()
+    assert not at.error and [m.value for m in at.metric] == ["2"]
+
+
+def test_a_workbook_sheet_is_chosen_and_previewed(
+        demo_gpkg: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "Info"
+    book.active.append(["Anmälda brott, Västerbotten"])
+    sheet = book.create_sheet("Data")
+    for line in COUNTS.format(code="Kommunkod", count="Antal").strip().split("\r\n"):
+        sheet.append([int(c) if c.isdigit() else c for c in line.split(";")])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    at = _counts_wizard(demo_gpkg, tmp_path, monkeypatch)
+    _upload(at, "bra.xlsx", buffer.getvalue(),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    at.selectbox(key="imp_sheet").set_value("Data").run()
+    assert any("bladet 'Data'" in c.value for c in at.caption)
+    at.button(key="imp_check").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert [m.value for m in at.metric] == ["2"]
+    rejected = at.dataframe[-1].value
+    assert rejected["fält"].tolist() == ["Antal"]
+
+
+def test_rejected_rows_download_is_neutralised_csv(
+        demo_gpkg: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _counts_wizard(demo_gpkg, tmp_path, monkeypatch)
+    body = COUNTS.format(code="Kommunkod", count="Antal").replace(";tre", ";=HYPERLINK(1)")
+    _upload(at, "bra.csv", body.encode("utf-8-sig"))
+    at.button(key="imp_check").click().run()
+    download = at.get("download_button")[0]
+    assert download.proto.label.startswith("Ladda ned")
+    rejected = at.dataframe[-1].value
+    assert rejected["värde"].tolist() == ["=HYPERLINK(1)"]  # shown as the file has it
+    from lagesbild.csv_out import csv_bytes
+    text = csv_bytes(rejected).decode("utf-8-sig")
+    assert "'=HYPERLINK(1)" in text and ";=HYPERLINK" not in text
+
+
+def test_boundaries_start_a_new_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ws_path = tmp_path / "new.gpkg"
+    at = _data_page(ws_path, monkeypatch)
+    assert any("lagesbild demo" in c.value for c in at.code)  # the hint for an empty workspace
+    square = [[[19.0, 64.0], [19.2, 64.0], [19.2, 64.2], [19.0, 64.2], [19.0, 64.0]]]
+    geojson = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"kommunkod": "2417", "namn": "Norsjö"},
+         "geometry": {"type": "Polygon", "coordinates": square}}]}
+    at.selectbox(key="imp_kind").set_value("boundaries").run()
+    _upload(at, "norsjo.geojson", json.dumps(geojson).encode(), "application/geo+json")
+    at.button(key="imp_go").click().run()
+    assert not at.exception and not at.error
+    areas = GpkgWorkspace(ws_path).read("areas")
+    assert areas["area_id"].tolist() == ["2417"] and areas.crs == "EPSG:3006"
