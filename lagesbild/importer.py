@@ -9,6 +9,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 from lagesbild import schema
 from lagesbild.analysis.assign import assign_points
@@ -99,6 +100,7 @@ def read(kind: str, source: str | Path | bytes, *, name: str | None = None,
             raise WorkspaceError("Polisens händelser kopplas till kommun eller län efter namn; "
                                  "importera gränserna först.")
         kwargs["lookup"] = polisen.area_lookup(areas)
+        kwargs["elsewhere"] = polisen.sweden_names()
     result = READERS[kind](source, **kwargs)
     file = result.dataset.file
     if kind in ("incidents",) and areas is not None:
@@ -137,7 +139,72 @@ def check_file(workspace: Workspace, kind: str, source: str | Path | bytes, *,
                   options=options)
     if kind == "boundaries":
         _refuse_id_clashes(result, areas)
+        result = _add_whole_lan(_place_in_kommuner(result, areas), areas)
     return result
+
+
+def _add_whole_lan(result: ReadResult, areas: pd.DataFrame) -> ReadResult:
+    """A kommun file holding every kommun of a län the workspace lacks also gives that län.
+
+    The län is the union of its kommuner in the file (so their borders agree); its name is the
+    official one. A län with only some of its kommuner in the file is not made up: a county
+    value from part of a county would mislead.
+    """
+    from lagesbild.sources.area_codes import KOMMUN_CODES
+    from lagesbild.sources.boundaries import lan_names
+
+    found = result.accepted
+    kommun = found[found["level"] == schema.AreaLevel.KOMMUN.value]
+    have = set(areas["area_id"].astype(str)) | set(found["area_id"].astype(str))
+    names = lan_names()
+    rows, notes = [], list(result.notes)
+    for lan in sorted({str(c)[:2] for c in kommun["code"].astype(str)} - have):
+        expected = {c for c in KOMMUN_CODES if c[:2] == lan}
+        members = kommun[kommun["code"].astype(str).str[:2] == lan]
+        if set(members["code"].astype(str)) != expected:
+            notes.append(f"Filen har {len(members)} av {len(expected)} kommuner i "
+                         f"{names.get(lan, 'län ' + lan)}; inget länsvärde visas för dem.")
+            continue
+        rows.append({"area_id": lan, "level": schema.AreaLevel.LAN.value, "code": lan,
+                     "name": names.get(lan, f"Län {lan}"), "parent_id": None,
+                     "geometry": shapely.union_all(members.geometry.values)})
+        notes.append(f"{names.get(lan, lan)} bildades av filens {len(members)} kommuner.")
+    if not rows:
+        return replace(result, notes=notes)
+    lan_rows = gpd.GeoDataFrame(rows, geometry="geometry", crs=found.crs)
+    accepted = found.copy()
+    is_kommun = accepted["level"] == schema.AreaLevel.KOMMUN.value
+    accepted.loc[is_kommun & accepted["parent_id"].isna(), "parent_id"] = \
+        accepted.loc[is_kommun, "code"].astype(str).str[:2]
+    accepted = pd.concat([lan_rows.assign(source=accepted["source"].iloc[0]), accepted],
+                         ignore_index=True)
+    return replace(result, accepted=gpd.GeoDataFrame(accepted, geometry="geometry",
+                                                     crs=found.crs), notes=notes)
+
+
+def _place_in_kommuner(result: ReadResult, areas: pd.DataFrame) -> ReadResult:
+    """Sub-kommun areas without a parent (stadsdelar, own divisions) get the kommun holding them.
+
+    An area lies in the kommun that holds a point inside it (its representative point, which is
+    always inside the area), so figures can be summed to kommun level.
+    """
+    found = result.accepted
+    sub_levels = (schema.AreaLevel.STADSDEL.value, schema.AreaLevel.POLISOMRADE.value,
+                  schema.AreaLevel.CUSTOM.value)
+    orphan = found["level"].isin(sub_levels) & found["parent_id"].isna() & found.geometry.notna()
+    kommuner = _kommun_areas(areas)
+    if not orphan.any() or not len(kommuner):
+        return result
+    points = gpd.GeoSeries(found.loc[orphan].geometry.representative_point(), crs=found.crs)
+    kommun = assign_points(points, kommuner)
+    placed = found.copy()
+    placed.loc[orphan, "parent_id"] = kommun.to_numpy()
+    n, missing = int(kommun.notna().sum()), int(kommun.isna().sum())
+    notes = [*result.notes, f"{n} områden utan överordnad kod placerades i den kommun i "
+                            "arbetsytan som rymmer dem."
+             + (f" {missing} ligger utanför arbetsytans kommuner och saknar kommun." if missing
+                else "")]
+    return replace(result, accepted=placed, notes=notes)
 
 
 def import_file(workspace: Workspace, kind: str, source: str | Path | bytes, *,

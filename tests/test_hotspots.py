@@ -1,0 +1,280 @@
+"""Getis-Ord Gi* hot spots on tiny grids of 1 km squares in EPSG:3006, checked by hand."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings as hyp_settings, strategies as st
+from scipy import stats
+from shapely.geometry import box
+
+from lagesbild import schema
+from lagesbild.analysis import hotspots as hs
+from lagesbild.analysis.figures import layer_figures
+from lagesbild.analysis.pyramid import load_taxonomy
+from lagesbild.errors import InputError, LagesbildError
+from lagesbild.frames import Frames
+from lagesbild.layers import LayerSpec
+from lagesbild.settings import Settings
+
+from frames_support import tiny_frames
+
+ROOT = Path(__file__).resolve().parents[1]
+TAXONOMY = load_taxonomy(ROOT / "layers" / "pyramid.toml")
+SETTINGS = Settings(suppress_below=5, min_survey_n=30)
+X0, Y0, SIDE = 700_000, 7_190_000, 1_000
+# a clear hot corner: the 2x2 block at row 0-1, column 0-1 of a 4x4 grid
+HOT = {(0, 0), (0, 1), (1, 0), (1, 1)}
+
+
+def cell_id(r: int, c: int) -> str:
+    return f"A{r}{c}"
+
+
+def grid(n: int = 4, *, extra: dict[str, tuple[int, int]] | None = None) -> gpd.GeoDataFrame:
+    """n x n squares, id A<row><col>; `extra` adds squares at (row, col) far outside the grid."""
+    cells = {cell_id(r, c): (r, c) for r in range(n) for c in range(n)} | (extra or {})
+    geoms = [box(X0 + c * SIDE, Y0 + r * SIDE, X0 + (c + 1) * SIDE, Y0 + (r + 1) * SIDE)
+             for r, c in cells.values()]
+    return gpd.GeoDataFrame({"area_id": list(cells)}, geometry=geoms, crs=schema.CRS_STORE)
+
+
+def hot_corner_values(n: int = 4) -> pd.Series:
+    """Rates: 100 + a little in the hot corner, 10 + a little elsewhere (all distinct)."""
+    rng = np.random.default_rng(7)
+    return pd.Series({cell_id(r, c): (100.0 if (r, c) in HOT else 10.0) + rng.random()
+                      for r in range(n) for c in range(n)})
+
+
+def textbook_gi_star(values: pd.Series, cells: dict[str, tuple[int, int]]) -> pd.Series:
+    """Ord & Getis (1995) Gi* with binary queen weights on grid cells and w_ii = 1."""
+    ids = sorted(cells)
+    x = values.reindex(ids).to_numpy(dtype=float)
+    n = len(x)
+    touch = [[abs(cells[a][0] - cells[b][0]) <= 1 and abs(cells[a][1] - cells[b][1]) <= 1
+              for b in ids] for a in ids]
+    w = np.array(touch, dtype=float)
+    mean = x.mean()
+    s = np.sqrt((x ** 2).sum() / n - mean ** 2)
+    sw, sw2 = w.sum(axis=1), (w ** 2).sum(axis=1)
+    z = (w @ x - mean * sw) / (s * np.sqrt((n * sw2 - sw ** 2) / (n - 1)))
+    return pd.Series(z, index=ids)
+
+
+def test_gi_star_matches_the_textbook_formula() -> None:
+    values = hot_corner_values()
+    out = hs.hotspots(grid(), values, permutations=99).set_index("area_id")
+    cells = {cell_id(r, c): (r, c) for r in range(4) for c in range(4)}
+    expected = textbook_gi_star(values, cells)
+    np.testing.assert_allclose(out["gi_z"].reindex(expected.index), expected, rtol=1e-10)
+    np.testing.assert_allclose(out["p_norm"], 2 * stats.norm.sf(out["gi_z"].abs()), rtol=1e-10)
+    assert list(out.columns) == hs.COLUMNS[1:]
+
+
+def _touching_the_corner(ids: pd.Index) -> bool:
+    return all(int(a[1]) <= 2 and int(a[2]) <= 2 for a in ids)
+
+
+def test_hot_corner_is_hot() -> None:
+    out = hs.hotspots(grid(), hot_corner_values()).set_index("area_id")
+    # the corner cell: its three neighbours and itself are all high
+    assert out.loc["A00", "class"] == "hot_99"
+    assert out.loc["A00", "label"] == "Het punkt (99 %)"
+    assert out.loc["A00", "label_en"] == "Hot spot (99%)"
+    assert out.loc[["A01", "A10"], "class"].str.startswith("hot").all()
+    assert _touching_the_corner(out.index[out["class"].str.startswith("hot")])
+    assert out.loc["A33", "class"] == "none"
+    assert out.loc["A33", "label"] == "Ingen signifikant klustring"
+    assert (out["reason"] == "").all()
+
+
+def test_a_cold_corner_is_cold() -> None:
+    out = hs.hotspots(grid(), 110.0 - hot_corner_values()).set_index("area_id")
+    assert out.loc["A00", "class"] == "cold_99"
+    assert out.loc["A00", "label"] == "Kall punkt (99 %)"
+    assert out.loc[["A01", "A10"], "class"].str.startswith("cold").all()
+    assert _touching_the_corner(out.index[out["class"].str.startswith("cold")])
+
+
+@hyp_settings(max_examples=20, deadline=None)
+@given(order=st.permutations(range(16)), values_order=st.permutations(range(16)))
+def test_row_order_does_not_matter(order: list[int], values_order: list[int]) -> None:
+    areas, values = grid(), hot_corner_values()
+    expected = hs.hotspots(areas, values, hidden=["A22"], permutations=199)
+    shuffled = hs.hotspots(areas.iloc[order], values.iloc[values_order], hidden=["A22"],
+                           permutations=199)
+    pd.testing.assert_frame_equal(shuffled, expected)
+
+
+def test_hidden_areas_are_left_out_and_their_values_never_used() -> None:
+    values = hot_corner_values()
+    out = hs.hotspots(grid(), values, hidden=["A01", "A22"], permutations=199).set_index("area_id")
+    for area in ("A01", "A22"):
+        assert out.loc[area, "class"] == "not_computed"
+        assert out.loc[area, "reason"] == "hidden_few_cases"
+        assert out.loc[area, "label"] == "Kan inte beräknas: dold (för få fall)"
+        assert out.loc[area, ["gi_z", "p_sim", "p_norm"]].isna().all()
+    # the rest is Gi* on the 14 visible squares alone, whatever the hidden values are
+    cells = {cell_id(r, c): (r, c) for r in range(4) for c in range(4)}
+    visible = {a: rc for a, rc in cells.items() if a not in ("A01", "A22")}
+    expected = textbook_gi_star(values, visible)
+    np.testing.assert_allclose(out["gi_z"].reindex(expected.index), expected, rtol=1e-10)
+    changed = values.copy()
+    changed[["A01", "A22"]] = [0.0, 1e6]
+    again = hs.hotspots(grid(), changed, hidden=["A01", "A22"], permutations=199)
+    pd.testing.assert_frame_equal(again.set_index("area_id"), out)
+    # hidden reasons may also be given as a mapping; a hidden area without a value is fine too
+    mapped = hs.hotspots(grid(), values.drop("A22"), hidden={"A22": "hidden_few_respondents"},
+                         permutations=99).set_index("area_id")
+    assert mapped.loc["A22", "label"] == "Kan inte beräknas: dold (för få svar)"
+
+
+def test_missing_values_and_islands_are_not_computed_without_warnings() -> None:
+    far = {"ISL": (40, 40), "P1": (20, 20), "P2": (20, 21)}  # an island and a separate pair
+    values = pd.concat([hot_corner_values(), pd.Series({"ISL": 500.0, "P1": 12.0, "P2": 13.0})])
+    values["A33"] = np.nan
+    out = hs.hotspots(grid(extra=far), values).set_index("area_id")  # filterwarnings=error
+    assert out.loc["ISL", "reason"] == "island"
+    assert out.loc["ISL", "label"] == "Kan inte beräknas: saknar grannområden"
+    assert out.loc["A33", "reason"] == "missing"
+    assert (out.loc[["ISL", "A33"], "class"] == "not_computed").all()
+    assert out.loc[["P1", "P2"], "gi_z"].notna().all()  # a second component is analysed
+    # the island's value enters nothing: Gi* is that of the others alone
+    cells = {cell_id(r, c): (r, c) for r in range(4) for c in range(4) if (r, c) != (3, 3)}
+    cells |= {"P1": (20, 20), "P2": (20, 21)}
+    expected = textbook_gi_star(values, cells)
+    np.testing.assert_allclose(out["gi_z"].reindex(expected.index), expected, rtol=1e-10)
+
+
+def test_too_few_areas_equal_values_and_full_neighbourhoods() -> None:
+    row = grid(4).iloc[:4]  # A00..A03 in a row
+    out = hs.hotspots(row, pd.Series(1.0 + np.arange(4), index=row["area_id"]))
+    assert (out["class"] == "not_computed").all() and (out["reason"] == "too_few_areas").all()
+    assert out["label"].iloc[0] == ("Kan inte beräknas: färre än 5 områden med grannar och "
+                                    "värden")
+    flat = hs.hotspots(grid(), pd.Series(3.0, index=grid()["area_id"]))
+    assert (flat["reason"] == "no_variation").all()
+    # in a 3x3 grid the centre touches every square: its Gi* is undefined
+    three = hs.hotspots(grid(3), hot_corner_values(3)).set_index("area_id")
+    assert three.loc["A11", "reason"] == "undefined"
+    assert three.drop(index="A11")["gi_z"].notna().all()
+
+
+def test_seeded_reproducible_and_global_random_state_untouched() -> None:
+    np.random.seed(1)
+    before = np.random.get_state()[1].copy()
+    first = hs.hotspots(grid(), hot_corner_values(), seed=11)
+    assert (np.random.get_state()[1] == before).all()
+    pd.testing.assert_frame_equal(first, hs.hotspots(grid(), hot_corner_values(), seed=11))
+    other = hs.hotspots(grid(), hot_corner_values(), seed=12)
+    pd.testing.assert_series_equal(other["gi_z"], first["gi_z"])
+    assert (other["p_sim"] != first["p_sim"]).any()
+
+
+def test_fdr_is_stricter_and_arguments_are_checked() -> None:
+    plain = hs.hotspots(grid(), hot_corner_values())
+    strict = hs.hotspots(grid(), hot_corner_values(), fdr=True)
+    rank = {c: i for i, (c, _, _) in enumerate(hs.legend())}
+    strength = lambda cls: abs(rank[cls] - rank["none"])  # noqa: E731
+    assert all(strength(s) <= strength(p) for s, p in zip(strict["class"], plain["class"]))
+    for bad in ({"weights": "knn"}, {"levels": (0.8,)}, {"permutations": 10}):
+        with pytest.raises(ValueError):
+            hs.hotspots(grid(), hot_corner_values(), **bad)
+    with pytest.raises(LagesbildError):
+        hs.hotspots(grid(), hot_corner_values() - 50)
+    rook = hs.hotspots(grid(), hot_corner_values(), weights="rook", levels=(0.95,))
+    assert set(rook["class"]) <= {"hot_95", "cold_95", "none"}
+
+
+def test_legend_colours_and_caveat() -> None:
+    assert [c for c, _, _ in hs.legend()] == ["hot_99", "hot_95", "hot_90", "none", "cold_90",
+                                             "cold_95", "cold_99", "not_computed"]
+    assert hs.legend()[-1][1] == "Kan inte beräknas"
+    assert hs.legend(lang="en")[0][1] == "Hot spot (99%)"
+    assert len(set(hs.CLASS_COLORS.values())) == len(hs.CLASS_COLORS)
+    assert "slumpen" in hs.CAVEAT["sv"] and "chance" in hs.CAVEAT["en"]
+
+
+# --- on a layer's protected figures -----------------------------------------------------------
+
+MISSHANDEL = LayerSpec(id="misshandel", title_sv="Misshandel", title_en="Assault",
+                       kind="count_rate", categories=("Misshandel",))
+
+
+def grid_frames(small: int = 3) -> Frames:
+    """Län 24 with 16 kommuner A00..A33 (4x4 grid), 10 000 inhabitants each, Misshandel 2024.
+
+    Counts per 10 000: about 100 in the hot corner, 20-35 elsewhere, `small` in A22 (hidden).
+    """
+    base = tiny_frames()
+    cells = grid()
+    areas = gpd.GeoDataFrame({
+        "area_id": ["24", *cells["area_id"]], "level": ["lan"] + ["kommun"] * 16,
+        "code": ["24", *cells["area_id"]], "name": ["Län", *cells["area_id"]],
+        "parent_id": [None] + ["24"] * 16, "source": "gränser",
+    }, geometry=[cells.union_all(), *cells.geometry], crs=schema.CRS_STORE)
+    population = pd.DataFrame(
+        [(a, 2024, s, 5_000 if s != "T" else 10_000, "folkmängd")
+         for a in cells["area_id"] for s in "KMT"],
+        columns=["area_id", "year", "sex", "population", "source"])
+    rows = []
+    for i, a in enumerate(cells["area_id"]):
+        r, c = int(a[1]), int(a[2])
+        t = small if a == "A22" else (100 + i if (r, c) in HOT else 20 + i)
+        k = t // 2
+        rows += [(a, "2024", "Misshandel", s, n, "brå.csv") for s, n in zip("KMT", (k, t - k, t))]
+    counts = pd.DataFrame(rows, columns=["area_id", "period", "category", "sex", "count", "source"])
+    return dataclasses.replace(base, areas=schema.conform(areas, "areas"),
+                               population=schema.conform(population, "population"),
+                               incident_counts=schema.conform(counts, "incident_counts"))
+
+
+def _hot_figures(frames: Frames, spec: LayerSpec = MISSHANDEL, sex: str = "T",
+                 **options: object) -> pd.DataFrame:
+    return hs.hotspot_figures(frames, spec, period="2024", sex=sex, taxonomy=TAXONOMY,
+                              settings=SETTINGS, **options)
+
+
+def test_hotspot_figures_use_protected_rates_and_never_leak_hidden_ones() -> None:
+    frames = grid_frames()
+    out = _hot_figures(frames, permutations=199).set_index("area_id")
+    figures = layer_figures(frames, MISSHANDEL, period="2024", sex="T", taxonomy=TAXONOMY,
+                            settings=SETTINGS).set_index("area_id")
+    hidden = figures.index[figures["suppressed"] & (figures["level"] == "kommun")]
+    assert "A22" in hidden
+    assert len(out) == 16 and "24" not in out.index
+    assert (out.loc[hidden, "class"] == "not_computed").all()
+    assert (out.loc[hidden, "reason"] == "hidden_few_cases").all()
+    assert out.loc["A00", "class"].startswith("hot")
+    assert out.loc["A00", "display"] == figures.loc["A00", "display"]
+    direct = hs.hotspots(frames.kommuner, figures["value"].drop(index=hidden).dropna(),
+                         hidden=list(hidden), permutations=199).set_index("area_id")
+    pd.testing.assert_frame_equal(out[hs.COLUMNS[1:]], direct)
+    # another small count in the hidden kommun changes nothing at all
+    pd.testing.assert_frame_equal(_hot_figures(grid_frames(small=1), permutations=199)
+                                  .set_index("area_id"), out)
+
+
+def test_only_area_rate_layers_are_accepted() -> None:
+    frames = tiny_frames()
+    for kind in ("coverage", "events", "polisen_events"):
+        spec = dataclasses.replace(MISSHANDEL, kind=kind)
+        with pytest.raises(InputError, match="Polisens händelser") as caught:
+            _hot_figures(frames, spec)
+        assert isinstance(caught.value, ValueError) and isinstance(caught.value, LagesbildError)
+    # two kommuner are too few; a kommun with too few survey answers stays hidden, which
+    # leaves its neighbour without neighbours
+    otrygghet = LayerSpec(id="o", title_sv="o", title_en="o", kind="indicator",
+                          indicator="otrygghet")
+    both = _hot_figures(frames, otrygghet, sex="T")
+    assert (both["reason"] == "too_few_areas").all()
+    women = _hot_figures(frames, otrygghet, sex="K").set_index("area_id")
+    assert women.loc["2422", "reason"] == "hidden_few_respondents"
+    assert women.loc["2417", "reason"] == "island"
+    incident = LayerSpec(id="i", title_sv="i", title_en="i", kind="incident_rate")
+    assert (_hot_figures(frames, incident)["class"] == "not_computed").all()
