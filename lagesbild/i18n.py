@@ -14,6 +14,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "page_coverage": ("Insatser", "Prevention"),
     "page_data": ("Data", "Data"),
     "layer": ("Kartlager", "Map layer"),
+    "view": ("Visning", "View"),
+    "no_view_data": ("Lagret saknar data för den här visningen (förändring kräver två perioder, "
+                     "3-årsmedel tre år i följd med folkmängd).",
+                     "No data for this view (change needs two periods, a 3-year mean three "
+                     "consecutive years with population)."),
     "period": ("Period", "Period"),
     "sex": ("Kön", "Sex"),
     "sex_K": ("Kvinnor", "Women"),

@@ -89,6 +89,30 @@ def test_map_page_layer_sex_and_sites(app: Start) -> None:
     assert any("elever" in cell for cell in _cells(at))
 
 
+@pytest.mark.parametrize(("layer", "views"), [
+    ("vald_topp", ["value", "smoothed", "rolling", "change", "hotspots"]),
+    ("otrygghet", ["value", "change", "hotspots"]),
+    ("mvp_tackning", ["value"]),
+])
+def test_map_page_every_view_of_a_layer(app: Start, layer: str, views: list[str]) -> None:
+    at = app()
+    at.selectbox(key="map_layer").set_value(layer).run()
+    assert at.selectbox(key="map_view").options == [
+        {"value": "Värde", "smoothed": "Utjämnad takt (Empirical Bayes)", "rolling": "3-årsmedel",
+         "change": "Förändring sedan föregående period",
+         "hotspots": "Heta och kalla punkter (Gi*)"}[v] for v in views]
+    for view in views:
+        at.selectbox(key="map_view").set_value(view).run()
+        assert not at.exception, (view, at.exception)
+        periods = at.selectbox(key="map_period").options
+        assert periods and at.selectbox(key="map_period").value == periods[-1]
+        if view == "change":
+            assert periods[0] != "2019" if layer == "vald_topp" else True  # no period before 2019
+        at.radio(key="map_sex").set_value("K").run()
+        assert not at.exception, (view, "K", at.exception)
+        at.radio(key="map_sex").set_value("T").run()
+
+
 def test_pyramid_page_area_source_and_period(app: Start) -> None:
     at = app("pyramid_page")
     assert at.selectbox(key="pyr_area").value == "24"

@@ -77,7 +77,7 @@ class Legend(MacroElement):
 
 
 def legend_html(title: str, breaks: list[float], colors: list[str], *, lang: str,
-                sites: bool) -> str:
+                sites: bool, note: str = "") -> str:
     rows = [f"<div style='font-weight:600;margin-bottom:4px;max-width:220px'>{esc(title)}</div>"]
     low = None
     for upper, color in zip(breaks, colors):
@@ -85,19 +85,30 @@ def legend_html(title: str, breaks: list[float], colors: list[str], *, lang: str
         rows.append(f"<div><span style='background:{color}' class='sw'></span>{esc(label)}</div>")
         low = upper
     rows.append(f"<div><span style='background:{MISSING}' class='sw'></span>{esc(t('no_data', lang))}</div>")
+    if note:
+        rows.append(f"<div style='max-width:240px;margin-top:4px;font-style:italic'>{esc(note)}</div>")
     if sites:
-        rows.append(f"<div style='margin-top:4px;font-weight:600'>{esc(t('site_status', lang))}</div>")
-        for status, color in STATUS_COLORS.items():
-            rows.append(f"<div><span style='background:{color};border-radius:50%' class='sw'></span>"
-                        f"{esc(t('status_' + status, lang))}</div>")
-    style = ("<style>.lagesbild-legend{background:#fff;padding:5px 7px;font:11px sans-serif;"
-             "border-radius:4px;box-shadow:0 0 4px rgba(0,0,0,.3)}.lagesbild-legend .sw{display:inline-block;"
-             "width:12px;height:12px;margin-right:6px;vertical-align:middle;border:1px solid #777}</style>")
-    return style + "".join(rows)
+        rows.append(_sites_legend(lang))
+    return _LEGEND_STYLE + "".join(rows)
+
+
+_LEGEND_STYLE = (
+    "<style>.lagesbild-legend{background:#fff;padding:5px 7px;font:11px sans-serif;"
+    "border-radius:4px;box-shadow:0 0 4px rgba(0,0,0,.3)}.lagesbild-legend .sw{display:inline-block;"
+    "width:12px;height:12px;margin-right:6px;vertical-align:middle;border:1px solid #777}</style>")
+
+
+def _sites_legend(lang: str) -> str:
+    rows = [f"<div style='margin-top:4px;font-weight:600'>{esc(t('site_status', lang))}</div>"]
+    for status, color in STATUS_COLORS.items():
+        rows.append(f"<div><span style='background:{color};border-radius:50%' class='sw'></span>"
+                    f"{esc(t('status_' + status, lang))}</div>")
+    return "".join(rows)
 
 
 def choropleth(figures: pd.DataFrame, geometry: gpd.GeoDataFrame, spec: LayerSpec, *,
-               lang: str = "sv", sites: gpd.GeoDataFrame | None = None) -> folium.Map:
+               lang: str = "sv", sites: gpd.GeoDataFrame | None = None, title: str | None = None,
+               note: str = "") -> folium.Map:
     """Map of the kommun rows of `figures` (layer_figures output) on web `geometry`.
 
     `sites` (optional) has name, kind, status, programme and geometry; drawn as true-position
@@ -109,26 +120,84 @@ def choropleth(figures: pd.DataFrame, geometry: gpd.GeoDataFrame, spec: LayerSpe
     palette = color_brewer(spec.colors, n=max(len(breaks), 3))[-len(breaks):] if breaks else []
     classes = class_of(data["value"], breaks)
     fills = [palette[int(c)] if pd.notna(c) else MISSING for c in classes]
+    period = figures["period"].iloc[0] if len(figures) else ""
+    sex = figures["sex"].iloc[0] if len(figures) else "T"
+    heading = f"{title or spec.title(lang)}, {period}, {sex_label(sex, lang).lower()}"
+    tips = [tooltip_html(row, spec, lang=lang) for _, row in data.iterrows()]
+    has_sites = sites is not None and len(sites) > 0
+    return _draw(data, fills, tips, layer_name=spec.title(lang), sites=sites, lang=lang,
+                 legend=legend_html(heading, breaks, palette, lang=lang, sites=has_sites,
+                                    note=note))
+
+
+def category_tip(name: str, lines: list[str], *, source: str, period: str, lang: str) -> str:
+    """Escaped tooltip for a category view: name, text lines, source and period."""
+    parts = [f"<b>{esc(name)}</b>", *(esc(line) for line in lines if line)]
+    parts.append(f"<small>{esc(t('source', lang))}: {esc(source or '–')}; "
+                 f"{esc(t('period', lang).lower())} {esc(period)}</small>")
+    return "<br>".join(parts)
+
+
+def view_map(view: object, geometry: gpd.GeoDataFrame, spec: LayerSpec, *, lang: str = "sv",
+             sites: gpd.GeoDataFrame | None = None) -> folium.Map:
+    """The map of an `analysis.map_views.MapView`: classed values or categories."""
+    from lagesbild.analysis.map_views import MapView
+
+    assert isinstance(view, MapView)
+    if view.figures is not None:
+        return choropleth(view.figures, geometry, spec, lang=lang, sites=sites,
+                          title=view.title, note=view.note)
+    rows = view.categories if view.categories is not None else pd.DataFrame(
+        columns=["area_id", "name", "category", "lines", "source"])
+    tips = [category_tip(n, lines, source=src, period=view.period, lang=lang)
+            for n, lines, src in zip(rows["name"], rows["lines"], rows["source"])]
+    return category_map(rows, geometry, title=view.title, legend=view.legend, tips=tips,
+                        lang=lang, note=view.note, sites=sites)
+
+
+def category_map(rows: pd.DataFrame, geometry: gpd.GeoDataFrame, *, title: str,
+                 legend: list[tuple[str, str, str]], tips: list[str], lang: str = "sv",
+                 note: str = "", sites: gpd.GeoDataFrame | None = None) -> folium.Map:
+    """Areas coloured by a category (hot spot class, change verdict …), not by classed values.
+
+    `rows` has area_id, name and `category` (a key of `legend`: (key, label, colour)); `tips`
+    are escaped tooltip HTML per row. `note` (a caveat) is shown under the legend.
+    """
+    data = geometry[["area_id", "geometry"]].merge(rows, on="area_id", how="inner")
+    colors = {key: color for key, _, color in legend}
+    fills = [colors.get(str(c), MISSING) for c in data["category"]]
+    by_area = dict(zip(rows["area_id"], tips))
+    html = [f"<div style='font-weight:600;margin-bottom:4px;max-width:240px'>{esc(title)}</div>"]
+    for key, label, color in legend:
+        html.append(f"<div><span style='background:{color}' class='sw'></span>{esc(label)}</div>")
+    if note:
+        html.append(f"<div style='max-width:240px;margin-top:4px;font-style:italic'>{esc(note)}</div>")
+    has_sites = sites is not None and len(sites) > 0
+    if has_sites:
+        html.append(_sites_legend(lang))
+    return _draw(data, fills, [by_area[a] for a in data["area_id"]], layer_name=title,
+                 sites=sites, lang=lang, legend=_LEGEND_STYLE + "".join(html))
+
+
+def _draw(data: gpd.GeoDataFrame, fills: list[str], tips: list[str], *, layer_name: str,
+          sites: gpd.GeoDataFrame | None, lang: str, legend: str) -> folium.Map:
     features = gpd.GeoDataFrame({
         "area_id": data["area_id"].astype(str).map(esc),
         "name": data["name"].map(esc),
         "fill": fills,
-        "tip": [tooltip_html(row, spec, lang=lang) for _, row in data.iterrows()],
+        "tip": tips,
     }, geometry=data.geometry.values, crs=schema.CRS_WEB)
     m = folium.Map(tiles=None, control_scale=True, prefer_canvas=False, zoom_snap=0.25)
     folium.GeoJson(
-        features.__geo_interface__, name=esc(spec.title(lang)),
+        features.__geo_interface__, name=esc(layer_name),
         style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#444",
                                   "weight": 1, "fillOpacity": 0.8},
         highlight_function=lambda f: {"weight": 3, "color": "#000"},
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
     ).add_to(m)
-    period = figures["period"].iloc[0] if len(figures) else ""
-    sex = figures["sex"].iloc[0] if len(figures) else "T"
-    title = f"{spec.title(lang)}, {period}, {sex_label(sex, lang).lower()}"
     if sites is not None and len(sites):
         _add_sites(m, sites, lang=lang)
-    Legend(legend_html(title, breaks, palette, lang=lang, sites=sites is not None and len(sites) > 0)).add_to(m)
+    Legend(legend).add_to(m)
     if len(features):
         minx, miny, maxx, maxy = features.total_bounds
         m.fit_bounds([[miny, minx], [maxy, maxx]])

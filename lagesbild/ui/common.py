@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from lagesbild.analysis.figures import layer_figures
+from lagesbild.analysis.map_views import MapView, map_view
 from lagesbild.analysis.pyramid import Taxonomy, load_taxonomy
 from lagesbild.frames import Frames, load_frames
 from lagesbild.i18n import LANGS, t
@@ -105,6 +106,20 @@ def figures(ctx: Context, spec: LayerSpec, period: str, sex: str) -> pd.DataFram
     """Cached layer figures (after disclosure control) for one layer, period and sex."""
     _, taxonomy, _ = specs(ctx)
     return _figures(ctx.key, str(ctx.workspace.path), spec, period, sex, taxonomy, ctx.settings)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _map_view(key: str, path: str, spec: LayerSpec, view: str, period: str, sex: str,
+              taxonomy: Taxonomy, settings: Settings, lang: str) -> MapView:
+    return map_view(frames_for(key, path), spec, view=view, period=period, sex=sex,
+                    taxonomy=taxonomy, settings=settings, lang=lang)
+
+
+def view(ctx: Context, spec: LayerSpec, view_id: str, period: str, sex: str) -> MapView:
+    """Cached map view (value, smoothed, 3-year mean, change, hot spots) of one layer."""
+    _, taxonomy, _ = specs(ctx)
+    return _map_view(ctx.key, str(ctx.workspace.path), spec, view_id, period, sex, taxonomy,
+                     ctx.settings, ctx.lang)
 
 
 def require_workspace(ctx: Context) -> bool:

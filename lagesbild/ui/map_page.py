@@ -8,11 +8,12 @@ from streamlit_folium import st_folium
 
 from lagesbild.analysis.coverage import site_status
 from lagesbild.analysis.figures import periods
+from lagesbild.analysis.map_views import available_views, view_periods, view_title
 from lagesbild.frames import Frames
 from lagesbild.i18n import sex_label
 from lagesbild.layers import LayerSpec
 from lagesbild.render.assets import use_static
-from lagesbild.render.map import choropleth
+from lagesbild.render.map import view_map
 from lagesbild.ui import common
 from lagesbild.ui.views import detail_table, overview_table
 
@@ -44,23 +45,30 @@ def render(ctx: common.Context) -> None:
     layer_id = c1.selectbox(ctx.t("layer"), list(specs), key="map_layer",
                             format_func=lambda i: specs[i].title(ctx.lang))
     spec = specs[layer_id]
-    available = periods(frames, spec)
+    views = available_views(spec)
+    if st.session_state.get("map_view") not in views:
+        st.session_state["map_view"] = "value"
+    v1, v2 = st.columns([3, 2])
+    view_id = v1.selectbox(ctx.t("view"), views, key="map_view",
+                           format_func=lambda v: view_title(v, ctx.lang))
+    available = view_periods(frames, spec, view_id)
     if not available:
-        st.info("Lagret saknar data i arbetsytan." if ctx.lang == "sv" else "No data for this layer.")
+        st.info(ctx.t("no_view_data"))
         return
     if st.session_state.get("map_period") not in available:
         st.session_state["map_period"] = available[-1]
     period = c2.selectbox(ctx.t("period"), available, key="map_period")
     sex = c3.radio(ctx.t("sex"), common.sex_options(), key="map_sex", horizontal=True,
                    format_func=lambda s: sex_label(s, ctx.lang))
-    show_sites = st.toggle(ctx.t("show_sites"), value=True, key="map_sites")
+    show_sites = v2.toggle(ctx.t("show_sites"), value=True, key="map_sites")
+    shown = common.view(ctx, spec, view_id, period, sex)
     figures = common.figures(ctx, spec, period, sex)
     sites = None
     if show_sites and len(frames.sites):
         terms = periods(frames, specs.get("mvp_tackning", spec)) if spec.kind != "coverage" else [period]
         term = period if spec.kind == "coverage" else (terms[-1] if terms else "")
         sites = site_status(frames, period=term)
-    m = use_static(choropleth(figures, common.geometry(ctx), spec, lang=ctx.lang, sites=sites))
+    m = use_static(view_map(shown, common.geometry(ctx), spec, lang=ctx.lang, sites=sites))
     left, right = st.columns([3, 2])
     with left:
         state = st_folium(m, key="map", height=560, use_container_width=True,

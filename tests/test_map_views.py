@@ -1,0 +1,108 @@
+"""Map views on the demo workspace: value, smoothed, 3-year mean, change, hot spots; escaping."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from lagesbild.analysis import change, hotspots
+from lagesbild.analysis.map_views import available_views, map_view, view_periods
+from lagesbild.analysis.pyramid import load_taxonomy
+from lagesbild.errors import InputError
+from lagesbild.frames import load_frames
+from lagesbild.layers import load_layers
+from lagesbild.render.map import category_tip, view_map
+from lagesbild.render.escape import esc
+from lagesbild.settings import get_settings
+from lagesbild.workspace import GpkgWorkspace
+
+from frames_support import shared_demo
+
+HOSTILE = "<img src=x onerror=alert(1)>${document.title='x'}"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory):
+    settings = get_settings()
+    frames = load_frames(GpkgWorkspace(shared_demo(tmp_path_factory)))
+    specs = load_layers(settings.layers_dir)
+    taxonomy = load_taxonomy(settings.layers_dir / "pyramid.toml")
+    return frames, specs, taxonomy, settings
+
+
+def _view(demo, layer: str, view: str, period: str | None = None, sex: str = "T"):
+    frames, specs, taxonomy, settings = demo
+    spec = specs[layer]
+    period = period or view_periods(frames, spec, view)[-1]
+    return spec, map_view(frames, spec, view=view, period=period, sex=sex, taxonomy=taxonomy,
+                          settings=settings)
+
+
+def test_views_offered_by_layer_kind(demo) -> None:
+    _, specs, _, _ = demo
+    assert available_views(specs["vald_topp"]) == ["value", "smoothed", "rolling", "change",
+                                                   "hotspots"]
+    assert available_views(specs["otrygghet"]) == ["value", "change", "hotspots"]
+    assert available_views(specs["mvp_tackning"]) == ["value"]
+
+
+def test_change_periods_start_at_the_second_period(demo) -> None:
+    frames, specs, _, _ = demo
+    spec = specs["vald_topp"]
+    from lagesbild.analysis.figures import periods
+    assert view_periods(frames, spec, "change") == periods(frames, spec)[1:]
+    assert set(view_periods(frames, spec, "rolling")) <= set(periods(frames, spec)[2:])
+
+
+def test_smoothed_view_hides_what_the_value_view_hides(demo) -> None:
+    _, value = _view(demo, "vald_nara_relation", "value", sex="K")
+    _, smoothed = _view(demo, "vald_nara_relation", "smoothed", period=value.period, sex="K")
+    v = value.figures.set_index("area_id")
+    s = smoothed.figures.set_index("area_id")
+    hidden = v.index[v["suppressed"] & (v["level"] == "kommun")]
+    assert s.loc[hidden, "value"].isna().all()
+    shown = v.index[~v["suppressed"] & (v["level"] == "kommun") & v["value"].notna()]
+    assert s.loc[shown, "value"].notna().all()
+    assert all("utjämnad" in n for n in s.loc[shown, "note"])
+
+
+def test_change_view_categories_are_verdicts(demo) -> None:
+    _, view = _view(demo, "vald_topp", "change")
+    assert view.figures is None and len(view.categories) == 15
+    assert set(view.categories["category"]) <= set(change.VERDICTS)
+    assert {key for key, _, _ in view.legend} == set(change.VERDICTS)
+    assert "slump" in view.note
+
+
+def test_hotspot_view_classes_and_caveat(demo) -> None:
+    _, view = _view(demo, "vald_topp", "hotspots")
+    assert set(view.categories["category"]) <= set(hotspots.CLASS_COLORS)
+    assert view.note == hotspots.CAVEAT["sv"]
+
+
+def test_an_unknown_view_or_a_first_period_change_is_one_clear_error(demo) -> None:
+    frames, specs, taxonomy, settings = demo
+    with pytest.raises(InputError, match="Visningen 'smoothed' finns inte"):
+        map_view(frames, specs["mvp_tackning"], view="smoothed", period="HT2024", sex="T",
+                 taxonomy=taxonomy, settings=settings)
+    with pytest.raises(InputError, match="ingen period före 2019"):
+        map_view(frames, specs["vald_topp"], view="change", period="2019", sex="T",
+                 taxonomy=taxonomy, settings=settings)
+
+
+@pytest.mark.parametrize("view", ["value", "smoothed", "rolling", "change", "hotspots"])
+def test_every_view_renders_with_escaped_tooltips(demo, view: str) -> None:
+    frames, _, _, _ = demo
+    spec, shown = _view(demo, "vald_topp", view)
+    from lagesbild.render.map import web_geometry
+    geometry = web_geometry(frames.kommuner)
+    html = view_map(shown, geometry, spec).get_root().render()
+    assert "Norsj" in html and "leaflet" in html.lower() and html.count("\"fill\":") == 15
+
+
+def test_category_tooltip_escapes_every_value() -> None:
+    tip = category_tip(HOSTILE, [HOSTILE, ""], source=HOSTILE, period=HOSTILE, lang="sv")
+    assert "<img" not in tip and "${" not in tip
+    assert tip.count(esc(HOSTILE)) == 4
