@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from lagesbild import importer
+from lagesbild.analysis.map_views import VIEWS
 from lagesbild.csv_out import csv_bytes
 from lagesbild.errors import LagesbildError
 from lagesbild.settings import ROOT, get_settings
@@ -115,32 +116,36 @@ def layers_cmd(workspace: str, as_json: bool) -> None:
 @main.command("map")
 @workspace_option
 @click.option("--layer", required=True, help="Layer id (see 'lagesbild layers').")
+@click.option("--view", "view_id", type=click.Choice(list(VIEWS)), default="value",
+              show_default=True, help="value, smoothed (Empirical Bayes), rolling (3-year mean), "
+                                      "change (since the previous period) or hotspots (Gi*).")
 @click.option("--period", default=None, help="Period; default the latest.")
 @sex_option
 @click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
 @click.option("--sites/--no-sites", default=True, help="Draw schools and youth centres.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="HTML file to write.")
-def map_cmd(workspace: str, layer: str, period: str | None, sex: str, lang: str, sites: bool,
-            out: str) -> None:
+def map_cmd(workspace: str, layer: str, view_id: str, period: str | None, sex: str, lang: str,
+            sites: bool, out: str) -> None:
     """Write a self-contained HTML map (opens offline)."""
     from lagesbild.analysis.coverage import site_status
-    from lagesbild.analysis.figures import layer_figures, periods
+    from lagesbild.analysis.map_views import map_view, view_periods
     from lagesbild.layers import get_layer
     from lagesbild.render.assets import inline_html
-    from lagesbild.render.map import choropleth, web_geometry
+    from lagesbild.render.map import view_map, web_geometry
 
     frames, specs, taxonomy, _, settings = _load(workspace)
     spec = get_layer(specs, layer)
-    period = _period(period, periods(frames, spec), spec.id)
-    figures = layer_figures(frames, spec, period=period, sex=sex, taxonomy=taxonomy, settings=settings)
+    period = _period(period, view_periods(frames, spec, view_id), f"{spec.id} ({view_id})")
+    shown = map_view(frames, spec, view=view_id, period=period, sex=sex, taxonomy=taxonomy,
+                     settings=settings, lang=lang)
     site_frame = None
     if sites and len(frames.sites):
         terms = sorted(frames.programme_activity["period"].unique(), key=lambda p: (p[2:], p[:2] == "HT"))
         term = period if spec.kind == "coverage" else (terms[-1] if terms else "")
         site_frame = site_status(frames, period=term)
-    m = choropleth(figures, web_geometry(frames.kommuner), spec, lang=lang, sites=site_frame)
+    m = view_map(shown, web_geometry(frames.kommuner), spec, lang=lang, sites=site_frame)
     Path(out).write_text(inline_html(m), encoding="utf-8")
-    click.echo(f"Karta skriven: {out} ({spec.id}, {period}, {sex})")
+    click.echo(f"Karta skriven: {out} ({spec.id}, {view_id}, {shown.period}, {sex})")
 
 
 @main.command()

@@ -124,7 +124,7 @@ def test_map_writes_self_contained_html(ws: Path, tmp_path: Path) -> None:
     out = tmp_path / "karta.html"
     result = run("map", "--layer", "vald_topp", "--out", out, "-w", ws)
     assert result.exit_code == 0, result.output
-    assert "vald_topp, 2024, T" in result.stdout
+    assert "vald_topp, value, 2024, T" in result.stdout
     page = out.read_text(encoding="utf-8")
     assert "leaflet" in page.lower() and "Leaflet 1.9" in page
     assert not re.search(r"<script[^>]*\bsrc=[\"']?(https?:)?//", page, flags=re.I)
@@ -138,6 +138,23 @@ def test_map_english_coverage_layer(ws: Path, tmp_path: Path) -> None:
                  "--no-sites", "--out", out, "-w", ws)
     assert result.exit_code == 0, result.output
     assert "Share of target pupils reached by MVP" in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("view", "said"), [
+    ("smoothed", "Empirical Bayes"), ("rolling", "3-årsmedel"), ("change", "utöver slumpen"),
+    ("hotspots", "Het punkt")])
+def test_map_views(ws: Path, tmp_path: Path, view: str, said: str) -> None:
+    out = tmp_path / f"{view}.html"
+    result = run("map", "--layer", "vald_topp", "--view", view, "--out", out, "-w", ws)
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert said in page or json.dumps(said)[1:-1] in page  # JSON in the page escapes å, ö
+
+
+def test_map_view_not_for_this_layer(ws: Path, tmp_path: Path) -> None:
+    result = run("map", "--layer", "mvp_tackning", "--view", "hotspots", "--out",
+                 tmp_path / "x.html", "-w", ws)
+    assert result.exit_code == 1 and "Visningen 'hotspots' finns inte" in result.stderr
 
 
 def test_map_unknown_layer_lists_valid_layers(ws: Path, tmp_path: Path) -> None:
