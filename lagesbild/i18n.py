@@ -15,6 +15,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "page_data": ("Data", "Data"),
     "layer": ("Kartlager", "Map layer"),
     "view": ("Visning", "View"),
+    "over_time": ("Över tid, kommun för kommun", "Over time, kommun by kommun"),
+    "over_time_note": ("Skuggat: 95 % konfidensintervall. Dolda perioder (för få fall) saknas i "
+                       "kurvan.", "Shaded: 95% confidence interval. Hidden periods (too few "
+                       "cases) are left out."),
     "no_view_data": ("Lagret saknar data för den här visningen (förändring kräver två perioder, "
                      "3-årsmedel tre år i följd med folkmängd).",
                      "No data for this view (change needs two periods, a 3-year mean three "

@@ -33,6 +33,20 @@ def _chart(table: pd.DataFrame, county: float | None, median: float | None, lang
     return alt.layer(*layers).properties(height=max(260, 26 * len(shown)))
 
 
+def _small_multiples(series: pd.DataFrame, lang: str, unit: str) -> alt.FacetChart:
+    """One small chart per kommun: value and interval over the periods (hidden periods blank)."""
+    data = series[series["level"] == "kommun"].dropna(subset=["value"])
+    base = alt.Chart(data).encode(x=alt.X("period:O", title=None))
+    band = base.mark_area(opacity=0.25, color="#c2553f").encode(
+        y=alt.Y("ci_low:Q", title=unit), y2="ci_high:Q")
+    line = base.mark_line(point=True, color="#c2553f").encode(
+        y="value:Q", tooltip=[alt.Tooltip("name:N", title=common.t("area", lang)),
+                              alt.Tooltip("period:O", title=common.t("period", lang)),
+                              alt.Tooltip("display:N", title=common.t("value", lang))])
+    return alt.layer(band, line, data=data).properties(width=150, height=90).facet(
+        facet=alt.Facet("name:N", title=None), columns=4)
+
+
 def render(ctx: common.Context) -> None:
     st.title(ctx.t("page_compare"))
     if not common.require_workspace(ctx):
@@ -66,6 +80,10 @@ def render(ctx: common.Context) -> None:
             for lo, hi in zip(result.table["ci_low"], result.table["ci_high"])],
         ctx.t("source"): result.table["source"],
     }))
+    st.subheader(ctx.t("over_time"))
+    series = pd.concat([common.figures(ctx, spec, p, sex) for p in available], ignore_index=True)
+    st.altair_chart(_small_multiples(series, ctx.lang, unit), width="content")
+    st.caption(ctx.t("over_time_note"))
 
 
 if __name__ == "__main__":  # run as a page by st.navigation

@@ -50,13 +50,19 @@ def _pyramid_html(view: PyramidView, taxonomy: Taxonomy, lang: str) -> str:
 def _category_table(view: PyramidView, level: int, lang: str) -> pd.DataFrame:
     part = view.counts[view.counts["level"] == level]
     wide = part.pivot_table(index="category", columns="sex", values="display", aggfunc="first")
-    rate_t = part[part["sex"] == "T"].set_index("category")["rate"]
+    total = part[part["sex"] == "T"].set_index("category")
+    rate_t = total["rate"]
+    interval = [("" if pd.isna(lo) or pd.isna(hi) else
+                 f"{lo:.1f}–{hi:.1f}".replace(".", ","))
+                for lo, hi in zip(total["ci_low"].reindex(wide.index),
+                                  total["ci_high"].reindex(wide.index))]
     out = pd.DataFrame({
         t("count", lang) + f" ({sex_label('K', lang)})": wide.get("K"),
         t("count", lang) + f" ({sex_label('M', lang)})": wide.get("M"),
         t("count", lang) + f" ({sex_label('T', lang)})": wide.get("T"),
         t("rate", lang): rate_t.reindex(wide.index).map(
             lambda v: "" if pd.isna(v) else f"{v:.1f}".replace(".", ",")),
+        t("interval", lang): interval,
     })
     out.index = [t("total_row", lang).upper() if c == ALL else c for c in out.index]
     order = [i for i in out.index if i == t("total_row", lang).upper()] + \
