@@ -49,6 +49,7 @@ TIME = "datetime64[ms]"
 TABLES: dict[str, dict[str, str]] = {
     "areas": {
         "area_id": STR, "level": STR, "code": STR, "name": STR, "parent_id": STR, "source": STR,
+        "kommungrupp": STR,  # SKR kommungrupp code (A1..C9) when the boundary file carries it
     },
     "population": {
         "area_id": STR, "year": INT, "sex": STR, "population": INT, "source": STR,
@@ -87,7 +88,8 @@ SPATIAL = {"areas", "sites", "incidents"}  # tables that carry a geometry column
 # Columns added after a table was first defined: a workspace written before reads them as empty.
 # incidents.area_id is always the kommun (the unit every figure counts by); sub_area_id is the
 # finer official area (DeSO) the incident lies in or was coded with, when known.
-ADDED_LATER: dict[str, tuple[str, ...]] = {"incidents": ("sub_area_id",)}
+ADDED_LATER: dict[str, tuple[str, ...]] = {"incidents": ("sub_area_id",),
+                                           "areas": ("kommungrupp",)}
 
 
 def empty(table: str) -> pd.DataFrame:

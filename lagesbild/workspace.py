@@ -123,6 +123,8 @@ def _read_table(path: Path, table: str) -> pd.DataFrame:
     """A stored canonical table, conformed: booleans come back from GPKG's 0/1 reals."""
     frame = _read_layer(path, table)
     for col, dtype in schema.TABLES[table].items():
+        if col not in frame.columns:
+            continue  # a column added after the workspace was written (schema.ADDED_LATER)
         if dtype == schema.BOOL:
             frame[col] = frame[col].map(
                 lambda v: pd.NA if pd.isna(v) else bool(v)).astype(schema.BOOL)

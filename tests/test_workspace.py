@@ -317,3 +317,18 @@ def test_not_a_geopackage_is_a_workspace_error(tmp_path):
     with pytest.raises(WorkspaceError, match="GeoPackage") as err:
         GpkgWorkspace(path).read("areas")
     assert isinstance(err.value, LagesbildError)
+
+
+@pytest.mark.parametrize("table", sorted(schema.ADDED_LATER))
+def test_a_workspace_written_before_a_column_was_added_still_reads_and_grows(workspace, table):
+    import pyogrio
+
+    store(workspace, table, SAMPLES[table], name="old")
+    later = list(schema.ADDED_LATER[table])
+    # rewrite the layer as an older version of the tool wrote it: without the later columns
+    frame = pyogrio.read_dataframe(workspace.path, layer=table)
+    pyogrio.write_dataframe(frame.drop(columns=later), workspace.path, layer=table)
+    got = workspace.read(table)
+    assert got[later].isna().all().all() and len(got) == len(SAMPLES[table])
+    store(workspace, table, SAMPLES[table].iloc[:1], name="new")  # a new import still lands
+    assert len(workspace.read(table)) == len(SAMPLES[table]) + 1

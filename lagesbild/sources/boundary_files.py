@@ -239,10 +239,13 @@ def _areas(frame: gpd.GeoDataFrame, gf: GeoFile, layer: str | None, *, declared:
 
     ids = _area_ids(level, codes, names, parents, stored, rows, code_col, notes)
     keep = np.flatnonzero(rows.alive())
+    group_col = _group_column(frame) if level == schema.AreaLevel.KOMMUN.value else None
+    groups = [ac.cell_text(v) or None for v in frame[group_col]] if group_col else [None] * n
     out = gpd.GeoDataFrame({
         "area_id": [ids[i] for i in keep], "level": level,
         "code": [codes[i] or None for i in keep], "name": [names[i] or codes[i] or None for i in keep],
         "parent_id": [parents[i] for i in keep], "source": "",
+        "kommungrupp": [groups[i] for i in keep],
     }, geometry=list(stored[keep]), crs=schema.CRS_STORE)
     notes.extend(geo_checks.coverage_notes(stored[keep], [who[i] for i in keep]))
     areas = schema.conform(out, "areas")
@@ -250,13 +253,24 @@ def _areas(frame: gpd.GeoDataFrame, gf: GeoFile, layer: str | None, *, declared:
     summary = (f"Läst som {FORMAT_LABELS[gf.format]}{f', lager {layer!r}' if layer else ''}: "
                f"{len(keep)} av {n} objekt, nivå {ac.LEVEL_LABELS[level]}"
                + (f", kod från '{code_col}'" if code_col else "")
-               + (f", namn från '{name_col}'" if name_col else "") + ".")
-    used = {"code": code_col, "name": name_col, "parent_id": parent_col}
+               + (f", namn från '{name_col}'" if name_col else "")
+               + (f", SKR:s kommungrupp från '{group_col}'" if group_col else "") + ".")
+    used = {"code": code_col, "name": name_col, "parent_id": parent_col, "kommungrupp": group_col}
     dataset = Dataset("", "areas", "boundaries", file, period=ac.period(raw, code_col, file),
                       description=f"{len(keep)} områden, nivå {ac.LEVEL_LABELS[level]}")
     rejected = sorted(rows.rejected.values(), key=lambda r: r.row)
     return ReadResult(areas, rejected, dataset, [summary, *notes],
                       columns={k: v for k, v in used.items() if v})
+
+
+# "kommungrupp", "kommungrupp_2023", "skr_kommungrupp", "skr_kommungrupp_kod" (folded); the code
+# (A1..C9) is the group key, so a column of group names ("..._namn") is not taken.
+_GROUP_COLUMN = re.compile(r"(skr)?kommungrupp(\d{4})?(kod)?(\d{4})?")
+
+
+def _group_column(frame: gpd.GeoDataFrame) -> str | None:
+    """The column with SKR's kommungrupp, when the file has one."""
+    return next((c for c in ac.attribute_columns(frame) if _GROUP_COLUMN.fullmatch(ac.fold(c))), None)
 
 
 def _who(code: str, name: str) -> str:
