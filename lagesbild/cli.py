@@ -148,6 +148,39 @@ def map_cmd(workspace: str, layer: str, view_id: str, period: str | None, sex: s
     click.echo(f"Karta skriven: {out} ({spec.id}, {view_id}, {shown.period}, {sex})")
 
 
+@main.command("compare")
+@workspace_option
+@click.option("--indicator", "layer", required=True,
+              help="Layer id to compare on (see 'lagesbild layers').")
+@click.option("--period", default=None, help="Period; default the latest.")
+@sex_option
+@click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (schema lagesbild.compare/1).")
+def compare_cmd(workspace: str, layer: str, period: str | None, sex: str, lang: str,
+                as_json: bool) -> None:
+    """Rank the kommuner on one layer, with intervals, the county value and the reference band."""
+    from lagesbild.analysis.compare import to_json
+    from lagesbild.analysis.figures import layer_figures, periods
+    from lagesbild.layers import get_layer
+
+    frames, specs, taxonomy, _, settings = _load(workspace)
+    spec = get_layer(specs, layer)
+    period = _period(period, periods(frames, spec), spec.id)
+    figures = layer_figures(frames, spec, period=period, sex=sex, taxonomy=taxonomy,
+                            settings=settings)
+    doc = to_json(figures, layer=spec.id, title=spec.title(lang), unit=spec.unit)
+    if as_json:
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{doc['title']}, {doc['period']} ({sex}) — {doc['source']}")
+    for row in doc["kommuner"]:
+        rank = row["rank"] if row["rank"] is not None else "–"
+        click.echo(f"  {rank:>3}  {row['name']}: {row['display']}")
+    if doc["county"]:
+        click.echo(f"  Län: {doc['county']['name']}: {doc['county']['display']}")
+    click.echo(f"  {doc['reference']['note']}")
+
+
 @main.command()
 @workspace_option
 @click.option("--area", required=True, help="Kommun or län code, e.g. 2417 or 24.")

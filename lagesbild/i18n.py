@@ -15,6 +15,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "page_data": ("Data", "Data"),
     "layer": ("Kartlager", "Map layer"),
     "view": ("Visning", "View"),
+    "band": ("Länets mittersta hälft", "County's middle half"),
+    "similar": ("Liknande kommuner", "Similar municipalities"),
+    "similar_on": ("Jämför på", "Compare on"),
+    "distance": ("Avstånd", "Distance"),
     "over_time": ("Över tid, kommun för kommun", "Over time, kommun by kommun"),
     "over_time_note": ("Skuggat: 95 % konfidensintervall. Dolda perioder (för få fall) saknas i "
                        "kurvan.", "Shaded: 95% confidence interval. Hidden periods (too few "

@@ -149,6 +149,23 @@ def test_compare_page_ranks_all_kommuner(app: Start) -> None:
     assert not at.exception and at.dataframe[0].value["Värde"].tolist() != women["Värde"].tolist()
 
 
+def test_compare_page_band_and_similar_kommuner(app: Start) -> None:
+    at = app("compare_page")
+    table = at.dataframe[0].value
+    positions = set(table["Länets mittersta hälft"]) - {""}
+    assert positions <= {"över länets mittersta hälft", "inom länets mittersta hälft",
+                         "under länets mittersta hälft"} and len(positions) >= 2
+    assert any("25:e–75:e percentilen" in c.value for c in at.caption)
+    at.selectbox(key="cmp_similar_area").set_value("2417").run()
+    at.multiselect(key="cmp_similar_on").set_value(["vald_topp", "otrygghet"]).run()
+    assert not at.exception
+    similar = at.dataframe[1].value
+    assert 0 < len(similar) <= 14 and "Norsjö" not in similar["Område"].tolist()
+    distances = [float(d.replace(",", ".")) for d in similar["Avstånd"]]
+    assert distances == sorted(distances)
+    assert any("standardiserat euklidiskt avstånd" in c.value for c in at.caption)
+
+
 def test_coverage_page_term_and_programmes(app: Start) -> None:
     at = app("coverage_page")
     term = at.selectbox(key="cov_term")

@@ -204,3 +204,35 @@ def test_import_strict_refuses_the_whole_file(ws: Path, tmp_path: Path) -> None:
     assert result.exit_code == 1 and "rad 2" in result.stderr
     counts = GpkgWorkspace(copy).read("incident_counts")
     assert not (counts["period"] == "2025").any()
+
+
+def test_compare_json_is_protected_and_ranked(ws: Path) -> None:
+    result = run("compare", "--indicator", "vald_nara_relation", "--sex", "K", "--json", "-w", ws)
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["schema"] == "lagesbild.compare/1" and doc["layer"] == "vald_nara_relation"
+    assert doc["period"] == "2024" and doc["sex"] == "K" and doc["source"]
+    assert len(doc["kommuner"]) == 15 and doc["county"]["area_id"] == "24"
+    hidden = [k for k in doc["kommuner"] if k["suppressed"]]
+    assert hidden and all(k["value"] is None and k["rank"] is None for k in hidden)
+    assert all(k["display"] in ("<5", "dold") for k in hidden)
+    shown = [k for k in doc["kommuner"] if not k["suppressed"] and k["value"] is not None]
+    assert [k["rank"] for k in shown] == sorted(k["rank"] for k in shown)
+    assert all(k["ci_low"] <= k["value"] <= k["ci_high"] for k in shown)
+    # the same cells as the map's figures (one policy, one exit)
+    from lagesbild.analysis.figures import layer_figures
+    from lagesbild.analysis.pyramid import load_taxonomy
+    from lagesbild.frames import load_frames
+    from lagesbild.settings import get_settings
+    settings = get_settings()
+    figs = layer_figures(load_frames(GpkgWorkspace(ws)), load_layers(ROOT / "layers")["vald_nara_relation"],
+                         period="2024", sex="K", settings=settings,
+                         taxonomy=load_taxonomy(ROOT / "layers" / "pyramid.toml"))
+    assert {k["area_id"] for k in hidden} == set(
+        figs.loc[figs["suppressed"] & (figs["level"] == "kommun"), "area_id"])
+
+
+def test_compare_text(ws: Path) -> None:
+    result = run("compare", "--indicator", "otrygghet", "-w", ws)
+    assert result.exit_code == 0 and "Län: Västerbottens län" in result.stdout
+    assert "percentilen" in result.stdout

@@ -29,3 +29,42 @@ def comparison(figures: pd.DataFrame) -> Comparison:
     median = float(values.median()) if len(values) else None
     return Comparison(kommun.reset_index(drop=True), county,
                       str(lan["name"].iloc[0]) if len(lan) else "", median)
+
+
+def _num(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else round(float(value), 6)  # type: ignore[arg-type]
+
+
+def to_json(figures: pd.DataFrame, *, layer: str, title: str, unit: str) -> dict[str, object]:
+    """The comparison as a stable JSON document (schema lagesbild.compare/1).
+
+    Only protected figures go in: a hidden value is null with its display ("<5" or "dold").
+    """
+    from lagesbild.analysis.references import band_position, reference_band
+
+    result = comparison(figures)
+    lan = figures[figures["level"] == schema.AreaLevel.LAN.value]
+    band = reference_band(figures, county_id=str(lan["area_id"].iloc[0]) if len(lan) == 1 else None)
+    county = lan.iloc[0] if len(lan) == 1 else None
+    return {
+        "schema": "lagesbild.compare/1",
+        "layer": layer, "title": title, "unit": unit,
+        "period": str(figures["period"].iloc[0]) if len(figures) else None,
+        "sex": str(figures["sex"].iloc[0]) if len(figures) else None,
+        "source": "; ".join(sorted({str(s) for s in figures["source"] if s})),
+        "county": None if county is None else {
+            "area_id": str(county["area_id"]), "name": str(county["name"]),
+            "value": _num(county["value"]), "ci_low": _num(county["ci_low"]),
+            "ci_high": _num(county["ci_high"]), "display": str(county["display"])},
+        "reference": {"p25": band["p25"], "p75": band["p75"], "median": band["median"],
+                      "n_used": band["n_used"], "n_hidden": band["n_hidden"],
+                      "note": band["note_sv"]},
+        "kommuner": [{
+            "rank": None if pd.isna(r["rank"]) else int(r["rank"]),
+            "area_id": str(r["area_id"]), "name": str(r["name"]),
+            "value": _num(r["value"]), "ci_low": _num(r["ci_low"]), "ci_high": _num(r["ci_high"]),
+            "n": None if pd.isna(r["n"]) else int(r["n"]),
+            "suppressed": bool(r["suppressed"]), "display": str(r["display"]),
+            "band_position": band_position(r["value"], band),
+        } for _, r in result.table.iterrows()],
+    }
