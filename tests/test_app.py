@@ -201,3 +201,15 @@ def test_missing_workspace_shows_how_to_build_the_demo(monkeypatch: pytest.Monke
     assert at.warning and at.warning[0].value == t("no_workspace")
     assert any("lagesbild demo" in c.value for c in at.code)
     assert not at.dataframe
+
+
+def test_pyramid_page_dark_figure_where_a_survey_exists(app: Start) -> None:
+    at = app("pyramid_page")
+    at.selectbox(key="pyr_area").set_value("2480").run()
+    assert not at.exception
+    cells = _cells(at)
+    assert any("anmälda brott per uppskattad utsatt person" in c for c in cells)
+    assert any("Vad kvoten inte säger" in c.value for c in at.caption)
+    at.selectbox(key="pyr_period").set_value("2019").run()  # no survey that year
+    assert not at.exception
+    assert not any("anmälda brott per uppskattad utsatt person" in c for c in _cells(at))

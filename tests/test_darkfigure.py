@@ -229,3 +229,7 @@ def test_demo_workspace(tmp_path_factory: pytest.TempPathFactory) -> None:
         assert len(shown) and shown["reported"].notna().all() and (shown["n"] >= 30).all()
         assert (shown["ratio_low"] <= shown["ratio"]).all() and (shown["ratio"] <= shown["ratio_high"]).all()
         assert out.loc[~out["shown"], "ratio"].isna().all()
+    # a year with reported offences but no survey: every row says so, nothing breaks
+    none = reporting_ratio(frames, "utsatt_misshandel", period="2019", taxonomy=TAXONOMY,
+                           settings=settings_, indicator_meta=META)
+    assert set(none["reason"]) == {"no_survey"} and (none["source"] == "").all()

@@ -151,7 +151,7 @@ def reporting_ratio(frames: Frames, indicator_id: str, *, period: str, taxonomy:
     level = f"{settings.confidence * 100:.0f}"
     out["display"] = [_display(r, "sv", level) for r in out.itertuples()]
     out["display_en"] = [_display(r, "en", level) for r in out.itertuples()]
-    out["source"] = out["source"].fillna("")
+    out["source"] = out["source"].astype("string").fillna("")  # all-NaN when no survey
     for col in ("n", "reported"):
         out[col] = pd.to_numeric(out[col]).round().astype("Int64")
     out["population_base"] = pd.to_numeric(out["population_base"]).astype("Float64")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from lagesbild.analysis.darkfigure import caveats, reported_categories, reporting_ratio
 from lagesbild.analysis.pyramid import ALL, Taxonomy
 from lagesbild.analysis.pyramid_view import PyramidView, count_periods, pyramid_view
 from lagesbild.i18n import sex_label, t
@@ -23,6 +24,38 @@ def _view(key: str, path: str, area_id: str, period: str, source: str, settings:
     _, taxonomy, meta = common._specs(str(settings.layers_dir), stamp)
     return pyramid_view(frames, taxonomy, meta, area_id=area_id, period=period, source=source,
                         settings=settings)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _dark_figure(key: str, path: str, indicator_id: str, period: str, source: str,
+                 settings: Settings, stamp: float) -> pd.DataFrame:
+    frames = common.frames_for(key, path)
+    _, taxonomy, meta = common._specs(str(settings.layers_dir), stamp)
+    return reporting_ratio(frames, indicator_id, period=period, taxonomy=taxonomy,
+                           settings=settings, indicator_meta=meta, source=source)
+
+
+def _dark_figure_section(ctx: common.Context, level_indicators: list[str], area_id: str,
+                         period: str, source: str, stamp: float) -> None:
+    """The reporting ratio (reported offences per estimated victim) for the level's survey items."""
+    _, _, meta = common.specs(ctx)
+    items = [i for i in level_indicators if reported_categories(meta, i)]
+    if not items:
+        return
+    st.markdown(f"**{ctx.t('dark_figure')}**")
+    rows = []
+    for item in items:
+        table = _dark_figure(ctx.key, str(ctx.workspace.path), item, period, source,
+                             ctx.settings, stamp)
+        mine = table[table["area_id"] == area_id]
+        title = meta.get(item, {}).get("title_en" if ctx.lang == "en" else "title_sv", item)
+        for _, r in mine.iterrows():
+            rows.append({ctx.t("indicator"): title, ctx.t("sex"): sex_label(r["sex"], ctx.lang),
+                         ctx.t("dark_figure_ratio"): r["display_en" if ctx.lang == "en"
+                                                       else "display"]})
+    common.table(pd.DataFrame(rows))
+    # expanders cannot nest: the caveats are a caption list under the table
+    st.caption(ctx.t("dark_figure_caveats") + ": " + " ".join(caveats(lang=ctx.lang)))
 
 
 def _pyramid_html(view: PyramidView, taxonomy: Taxonomy, lang: str) -> str:
@@ -98,6 +131,8 @@ def render(ctx: common.Context) -> None:
         with st.expander(title, expanded=level.level == 3):
             if level.level in (2, 3):
                 common.table(_category_table(view, level.level, ctx.lang))
+            if level.level in (2, 3):
+                _dark_figure_section(ctx, list(level.indicators), area_id, period, source, stamp)
             inds = view.indicators[view.indicators["level"] == level.level]
             if len(inds):
                 st.markdown(f"**{ctx.t('survey_items')}**")
