@@ -15,6 +15,17 @@ TEXTS: dict[str, tuple[str, str]] = {
     "page_data": ("Data", "Data"),
     "layer": ("Kartlager", "Map layer"),
     "view": ("Visning", "View"),
+    "coverage_need": ("Täckning mot behov", "Coverage versus need"),
+    "need_from": ("Behov mäts med", "Need measured by"),
+    "need_pick": ("Välj minst ett lager som mäter behov.", "Pick at least one layer measuring need."),
+    "need_pct": ("Behov (percentil i länet)", "Need (percentile in the county)"),
+    "coverage_pct": ("Täckning", "Coverage"),
+    "need_note": ("Behov = kommunens genomsnittliga percentil på de valda lagren (dolda värden "
+                  "används inte); täckning = andel elever i målgruppen som nås. Prioritet 1 har "
+                  "störst behov minus täckning.",
+                  "Need = the kommun's mean percentile on the chosen layers (hidden values are "
+                  "not used); coverage = share of target pupils reached. Priority 1 has the "
+                  "largest need minus coverage."),
     "dark_figure": ("Mörkertal: anmälda brott jämfört med enkätens utsatta",
                     "Dark figure: reported offences compared with the survey's victims"),
     "dark_figure_ratio": ("Anmälda brott per uppskattad utsatt person",

@@ -183,6 +183,21 @@ def test_coverage_page_term_and_programmes(app: Start) -> None:
     assert len(at.dataframe) >= 2 and any("A8" in c for c in _cells(at))
 
 
+def test_coverage_page_need_ranking(app: Start) -> None:
+    at = app("coverage_page")
+    assert at.multiselect(key="cov_need").value == ["vald_topp", "otrygghet"]
+    need = at.dataframe[1].value
+    assert list(need.columns)[:2] == ["Prioritet", "Kommun"] and len(need) == 15
+    ranked = need["Prioritet"].dropna().tolist()
+    assert ranked == sorted(ranked) and ranked[0] == 1
+    gaps = need.loc[need["Prioritet"].notna(), "Behov minus täckning"].tolist()
+    assert gaps == sorted(gaps, reverse=True)
+    at.multiselect(key="cov_need").set_value(["otrygghet"]).run()
+    assert not at.exception and at.dataframe[1].value["Prioritet"].notna().any()
+    at.multiselect(key="cov_need").set_value([]).run()
+    assert not at.exception and any("minst ett lager" in i.value for i in at.info)
+
+
 def test_data_page_lists_the_datasets(app: Start, ws: Path) -> None:
     at = app("data_page")
     table = at.dataframe[0].value

@@ -182,3 +182,15 @@ def test_percentile_rank_matches_scipy(values: list[int | None]) -> None:
             assert np.isnan(g)
         else:
             assert g == pytest.approx(percentileofscore(known, v, kind="mean"))
+
+
+def test_quadrants_by_hand() -> None:
+    from lagesbild.analysis.need import QUADRANTS, quadrants
+
+    table = pd.DataFrame({"need_pct": [90.0, 90.0, 10.0, 10.0, None, 60.0],
+                          "coverage_pct": [5.0, 80.0, 5.0, 80.0, 50.0, None]})
+    # median coverage of the known five = 50: above it is "high"
+    assert quadrants(table).tolist() == ["high_need_low_cov", "high_need_high_cov",
+                                         "low_need_low_cov", "low_need_high_cov", "unknown",
+                                         "unknown"]
+    assert set(quadrants(table)) <= set(QUADRANTS)

@@ -202,3 +202,25 @@ def coverage_need(frames: Frames, *, term: str, need: Iterable[str | LayerSpec],
                           na_position="last")
     out["rank"] = out["gap"].astype("float64").rank(ascending=False, method="min").astype("Int64")
     return out[NEED_COLUMNS].reset_index(drop=True)
+
+
+QUADRANTS = {  # key -> (Swedish, English, colour)
+    "high_need_low_cov": ("Högt behov, låg täckning", "High need, low coverage", "#d7301f"),
+    "high_need_high_cov": ("Högt behov, hög täckning", "High need, high coverage", "#fdae6b"),
+    "low_need_low_cov": ("Lägre behov, låg täckning", "Lower need, low coverage", "#c6dbef"),
+    "low_need_high_cov": ("Lägre behov, hög täckning", "Lower need, high coverage", "#74c476"),
+    "unknown": ("Behov eller täckning okänd", "Need or coverage unknown", "#d9d9d9"),
+}
+
+
+def quadrants(table: pd.DataFrame) -> pd.Series:
+    """Each kommun of a `coverage_need` table in one of QUADRANTS: need above the median
+    percentile (50) is high; coverage above the median of the kommuner with known coverage is high."""
+    need = pd.to_numeric(table["need_pct"]).astype("float64")
+    cov = pd.to_numeric(table["coverage_pct"]).astype("float64")
+    cut = float(np.nanmedian(cov)) if cov.notna().any() else np.nan
+    high_need, high_cov = need > 50, cov > cut
+    keys = np.where(need.isna() | cov.isna(), "unknown",
+                    np.where(high_need, np.where(high_cov, "high_need_high_cov", "high_need_low_cov"),
+                             np.where(high_cov, "low_need_high_cov", "low_need_low_cov")))
+    return pd.Series(keys, index=table.index, name="quadrant")

@@ -5,10 +5,58 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from streamlit_folium import st_folium
+
 from lagesbild.analysis.coverage import actions_by_focus, coverage_by_area
+from lagesbild.analysis.map_views import MapView
+from lagesbild.analysis.need import DOSE_NOTE, QUADRANTS, coverage_need, labelled, quadrants
+from lagesbild.frames import Frames
+from lagesbild.render.assets import use_static
+from lagesbild.render.map import view_map
 from lagesbild.ui import common
 
 STATUS_ICONS = {"genomförd": "✅", "pågår": "🔄", "försenad": "⚠️", "ej påbörjad": "⏳"}
+
+
+def _need(ctx: common.Context, frames: Frames, term: str, programmes: tuple[str, ...]) -> None:
+    """Coverage versus need: kommuner with high violence or insecurity and low coverage first."""
+    st.subheader(ctx.t("coverage_need"))
+    specs, taxonomy, meta = common.specs(ctx)
+    usable = [i for i, s in specs.items() if s.kind != "coverage"]
+    default = [i for i in ("vald_topp", "otrygghet") if i in usable] or usable[:1]
+    need = st.multiselect(ctx.t("need_from"), usable, default=default, key="cov_need",
+                          format_func=lambda i: specs[i].title(ctx.lang))
+    if not need:
+        st.info(ctx.t("need_pick"))
+        return
+    table = coverage_need(frames, term=term, need=need, programmes=programmes, layers=specs,
+                          taxonomy=taxonomy, settings=ctx.settings, indicator_meta=meta)
+    en = ctx.lang == "en"
+    keys = quadrants(table)
+    rows = pd.DataFrame({"area_id": table["area_id"], "name": table["name"], "category": keys,
+                         "lines": [[QUADRANTS[k][1 if en else 0],
+                                    f"{ctx.t('need_pct')}: {_pct(n)}",
+                                    f"{ctx.t('coverage_pct')}: {_pct(c)} %"]
+                                   for k, n, c in zip(keys, table["need_pct"], table["coverage_pct"])],
+                         "source": table["source"].fillna("")})
+    view = MapView("need", ctx.t("coverage_need"), term, categories=rows,
+                   legend=[(k, v[1 if en else 0], v[2]) for k, v in QUADRANTS.items()],
+                   note=ctx.t("need_note"))
+    left, right = st.columns([3, 2])
+    with left:
+        st_folium(use_static(view_map(view, common.geometry(ctx), specs[need[0]], lang=ctx.lang)),
+                  key="cov_map", height=460, use_container_width=True, returned_objects=[])
+    with right:
+        shown = labelled(table[["rank", "name", "need_pct", "coverage_pct", "gap", "status"]]
+                         .assign(need_pct=lambda f: f["need_pct"].round(0),
+                                 coverage_pct=lambda f: f["coverage_pct"].round(1),
+                                 gap=lambda f: f["gap"].round(0)), ctx.lang)
+        common.table(shown)
+    st.caption(ctx.t("need_note") + " " + DOSE_NOTE["en" if en else "sv"])
+
+
+def _pct(value: object) -> str:
+    return "–" if value is None or pd.isna(value) else f"{float(value):.0f}"
 
 
 def render(ctx: common.Context) -> None:
@@ -38,8 +86,12 @@ def render(ctx: common.Context) -> None:
             "Share of pupils (%)" if en else "Andel elever (%)": table["share_pupils"].round(1),
             "Classes" if en else "Klasser": table["classes"],
             "Staff trained" if en else "Utbildad personal": table["staff_trained"],
+            "Staff per 100 pupils reached" if en else "Personal per 100 nådda elever": (
+                pd.to_numeric(table["staff_trained"]) * 100
+                / pd.to_numeric(table["pupils_reached"]).where(lambda v: v > 0)).round(1),
         }))
         st.caption(f"{ctx.t('source')}: {table['source'].iloc[0] if len(table) else '–'}")
+        _need(ctx, frames, term, tuple(chosen))
     st.subheader(ctx.t("actions"))
     actions = actions_by_focus(frames, lang=ctx.lang)
     names = dict(zip(frames.areas["area_id"], frames.areas["name"]))
