@@ -92,7 +92,7 @@ def test_map_page_layer_sex_and_sites(app: Start) -> None:
 @pytest.mark.parametrize(("layer", "views"), [
     ("vald_topp", ["value", "smoothed", "rolling", "change", "hotspots"]),
     ("otrygghet", ["value", "change", "hotspots"]),
-    ("mvp_tackning", ["value"]),
+    ("mvp_tackning", ["value", "need"]),
 ])
 def test_map_page_every_view_of_a_layer(app: Start, layer: str, views: list[str]) -> None:
     at = app()
@@ -100,7 +100,8 @@ def test_map_page_every_view_of_a_layer(app: Start, layer: str, views: list[str]
     assert at.selectbox(key="map_view").options == [
         {"value": "Värde", "smoothed": "Utjämnad takt (Empirical Bayes)", "rolling": "3-årsmedel",
          "change": "Förändring sedan föregående period",
-         "hotspots": "Heta och kalla punkter (Gi*)"}[v] for v in views]
+         "hotspots": "Heta och kalla punkter (Gi*)", "need": "Täckning mot behov"}[v]
+        for v in views]
     for view in views:
         at.selectbox(key="map_view").set_value(view).run()
         assert not at.exception, (view, at.exception)

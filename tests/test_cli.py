@@ -151,6 +151,14 @@ def test_map_views(ws: Path, tmp_path: Path, view: str, said: str) -> None:
     assert said in page or json.dumps(said)[1:-1] in page  # JSON in the page escapes å, ö
 
 
+def test_map_coverage_need_view(ws: Path, tmp_path: Path) -> None:
+    out = tmp_path / "need.html"
+    result = run("map", "--layer", "mvp_tackning", "--view", "need", "--out", out, "-w", ws)
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert "Högt behov, låg täckning" in page or "H\\u00f6gt behov" in page
+
+
 def test_map_view_not_for_this_layer(ws: Path, tmp_path: Path) -> None:
     result = run("map", "--layer", "mvp_tackning", "--view", "hotspots", "--out",
                  tmp_path / "x.html", "-w", ws)

@@ -45,7 +45,7 @@ def test_views_offered_by_layer_kind(demo) -> None:
     assert available_views(specs["vald_topp"]) == ["value", "smoothed", "rolling", "change",
                                                    "hotspots"]
     assert available_views(specs["otrygghet"]) == ["value", "change", "hotspots"]
-    assert available_views(specs["mvp_tackning"]) == ["value"]
+    assert available_views(specs["mvp_tackning"]) == ["value", "need"]
 
 
 def test_change_periods_start_at_the_second_period(demo) -> None:
@@ -84,8 +84,8 @@ def test_hotspot_view_classes_and_caveat(demo) -> None:
 
 def test_an_unknown_view_or_a_first_period_change_is_one_clear_error(demo) -> None:
     frames, specs, taxonomy, settings = demo
-    with pytest.raises(InputError, match="Visningen 'smoothed' finns inte"):
-        map_view(frames, specs["mvp_tackning"], view="smoothed", period="HT2024", sex="T",
+    with pytest.raises(InputError, match="Visningen 'hotspots' finns inte"):
+        map_view(frames, specs["mvp_tackning"], view="hotspots", period="HT2024", sex="T",
                  taxonomy=taxonomy, settings=settings)
     with pytest.raises(InputError, match="ingen period före 2019"):
         map_view(frames, specs["vald_topp"], view="change", period="2019", sex="T",
@@ -106,3 +106,11 @@ def test_category_tooltip_escapes_every_value() -> None:
     tip = category_tip(HOSTILE, [HOSTILE, ""], source=HOSTILE, period=HOSTILE, lang="sv")
     assert "<img" not in tip and "${" not in tip
     assert tip.count(esc(HOSTILE)) == 4
+
+
+def test_need_view_on_the_coverage_layer(demo) -> None:
+    from lagesbild.analysis.need import QUADRANTS
+    _, view = _view(demo, "mvp_tackning", "need")
+    assert view.period == "HT2024" and len(view.categories) == 15
+    assert set(view.categories["category"]) <= set(QUADRANTS)
+    assert view.table["rank"].min() == 1 and "vald_topp" in view.note

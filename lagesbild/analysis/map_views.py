@@ -14,16 +14,18 @@ from lagesbild.analysis.figures import layer_figures, periods
 from lagesbild.analysis.pyramid import Taxonomy
 from lagesbild.errors import InputError
 from lagesbild.frames import Frames
-from lagesbild.layers import LayerSpec
+from lagesbild.layers import LayerSpec, load_layers
 from lagesbild.settings import Settings
 
-VIEWS = ("value", "smoothed", "rolling", "change", "hotspots")
+VIEWS = ("value", "smoothed", "rolling", "change", "hotspots", "need")
+DEFAULT_NEED = ("vald_topp", "otrygghet")  # layers measuring need for the coverage-gap view
 VIEW_TITLES = {
     "value": ("Värde", "Value"),
     "smoothed": ("Utjämnad takt (Empirical Bayes)", "Smoothed rate (Empirical Bayes)"),
     "rolling": ("3-årsmedel", "3-year mean"),
     "change": ("Förändring sedan föregående period", "Change since the previous period"),
     "hotspots": ("Heta och kalla punkter (Gi*)", "Hot and cold spots (Gi*)"),
+    "need": ("Täckning mot behov", "Coverage versus need"),
 }
 CHANGE_COLORS = {"up": "#d6604d", "down": "#4393c3", "none": "#f7f7f7", "hidden": "#bdbdbd",
                  "missing": "#d9d9d9"}
@@ -44,14 +46,15 @@ class MapView:
     categories: pd.DataFrame | None = None
     legend: list[tuple[str, str, str]] = field(default_factory=list)
     note: str = ""
+    table: pd.DataFrame | None = None  # the view's own table, when it has one (coverage_need)
 
 
 def available_views(spec: LayerSpec) -> list[str]:
     if spec.kind in smoothing.RATE_KINDS:
-        return list(VIEWS)
+        return ["value", "smoothed", "rolling", "change", "hotspots"]
     if spec.kind in hotspots.ACCEPTED_KINDS:
         return ["value", "change", "hotspots"]
-    return ["value"]
+    return ["value", "need"]
 
 
 def view_periods(frames: Frames, spec: LayerSpec, view: str) -> list[str]:
@@ -68,7 +71,9 @@ def view_title(view: str, lang: str) -> str:
 
 
 def map_view(frames: Frames, spec: LayerSpec, *, view: str, period: str, sex: str,
-             taxonomy: Taxonomy, settings: Settings, lang: str = "sv") -> MapView:
+             taxonomy: Taxonomy, settings: Settings, lang: str = "sv",
+             need: tuple[str, ...] = DEFAULT_NEED,
+             layers: dict[str, LayerSpec] | None = None) -> MapView:
     if view not in available_views(spec):
         raise InputError(f"Visningen '{view}' finns inte för lagret {spec.id}.", field="view",
                          fix=f"Välj en av: {', '.join(available_views(spec))}.")
@@ -88,6 +93,9 @@ def map_view(frames: Frames, spec: LayerSpec, *, view: str, period: str, sex: st
     if view == "rolling":
         figs = smoothing.rolling_rates(frames, spec, end=period, sex=sex, **args)
         return MapView(view, title, figs["period"].iloc[0] if len(figs) else period, figures=figs)
+    if view == "need":
+        return need_view(frames, spec, term=period, need=need, taxonomy=taxonomy,
+                         settings=settings, lang=lang, layers=layers)
     if view == "change":
         return _change_view(frames, spec, period=period, sex=sex, title=title, lang=lang, **args)
     return _hotspot_view(frames, spec, period=period, sex=sex, title=title, lang=lang, **args)
@@ -156,3 +164,34 @@ def _hotspot_view(frames: Frames, spec: LayerSpec, *, period: str, sex: str, tit
     })
     return MapView("hotspots", title, period, categories=rows,
                    legend=hotspots.legend(lang=lang), note=hotspots.CAVEAT[lang])
+
+
+def need_view(frames: Frames, spec: LayerSpec, *, term: str, need: tuple[str, ...],
+              taxonomy: Taxonomy, settings: Settings, lang: str = "sv",
+              layers: dict[str, LayerSpec] | None = None) -> MapView:
+    """Coverage of the layer's programmes in `term` against need on the `need` layers."""
+    from lagesbild.analysis.need import QUADRANTS, coverage_need, quadrants
+
+    available = set(layers or load_layers(settings.layers_dir))
+    usable = tuple(n for n in need if n in available) or tuple(
+        i for i in DEFAULT_NEED if i in available)
+    table = coverage_need(frames, term=term, need=usable, programmes=spec.programmes,
+                          layers=layers, taxonomy=taxonomy, settings=settings)
+    en = lang == "en"
+    keys = quadrants(table)
+    rows = pd.DataFrame({
+        "area_id": table["area_id"], "name": table["name"], "category": keys,
+        "lines": [[QUADRANTS[k][1 if en else 0],
+                   f"{'Need (percentile)' if en else 'Behov (percentil i länet)'}: {_pct(n)}",
+                   f"{'Coverage' if en else 'Täckning'}: {_pct(c)} %"]
+                  for k, n, c in zip(keys, table["need_pct"], table["coverage_pct"])],
+        "source": table["source"].fillna("")})
+    note = ("Need = the mean percentile on: " if en else "Behov = genomsnittlig percentil på: ") \
+        + ", ".join(usable)
+    return MapView("need", view_title("need", lang), term, categories=rows,
+                   legend=[(k, v[1 if en else 0], v[2]) for k, v in QUADRANTS.items()],
+                   note=note, table=table)
+
+
+def _pct(value: object) -> str:
+    return "–" if value is None or pd.isna(value) else f"{float(value):.0f}"

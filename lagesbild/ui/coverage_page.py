@@ -8,9 +8,10 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from lagesbild.analysis.coverage import actions_by_focus, coverage_by_area
-from lagesbild.analysis.map_views import MapView
-from lagesbild.analysis.need import DOSE_NOTE, QUADRANTS, coverage_need, labelled, quadrants
+from lagesbild.analysis.map_views import need_view
+from lagesbild.analysis.need import DOSE_NOTE, labelled
 from lagesbild.frames import Frames
+from lagesbild.layers import LayerSpec
 from lagesbild.render.assets import use_static
 from lagesbild.render.map import view_map
 from lagesbild.ui import common
@@ -29,19 +30,10 @@ def _need(ctx: common.Context, frames: Frames, term: str, programmes: tuple[str,
     if not need:
         st.info(ctx.t("need_pick"))
         return
-    table = coverage_need(frames, term=term, need=need, programmes=programmes, layers=specs,
-                          taxonomy=taxonomy, settings=ctx.settings, indicator_meta=meta)
-    en = ctx.lang == "en"
-    keys = quadrants(table)
-    rows = pd.DataFrame({"area_id": table["area_id"], "name": table["name"], "category": keys,
-                         "lines": [[QUADRANTS[k][1 if en else 0],
-                                    f"{ctx.t('need_pct')}: {_pct(n)}",
-                                    f"{ctx.t('coverage_pct')}: {_pct(c)} %"]
-                                   for k, n, c in zip(keys, table["need_pct"], table["coverage_pct"])],
-                         "source": table["source"].fillna("")})
-    view = MapView("need", ctx.t("coverage_need"), term, categories=rows,
-                   legend=[(k, v[1 if en else 0], v[2]) for k, v in QUADRANTS.items()],
-                   note=ctx.t("need_note"))
+    view = need_view(frames, _programme_spec(programmes), term=term,
+                     need=tuple(need), taxonomy=taxonomy, settings=ctx.settings, lang=ctx.lang,
+                     layers=specs)
+    table = view.table if view.table is not None else pd.DataFrame()
     left, right = st.columns([3, 2])
     with left:
         st_folium(use_static(view_map(view, common.geometry(ctx), specs[need[0]], lang=ctx.lang)),
@@ -52,11 +44,12 @@ def _need(ctx: common.Context, frames: Frames, term: str, programmes: tuple[str,
                                  coverage_pct=lambda f: f["coverage_pct"].round(1),
                                  gap=lambda f: f["gap"].round(0)), ctx.lang)
         common.table(shown)
-    st.caption(ctx.t("need_note") + " " + DOSE_NOTE["en" if en else "sv"])
+    st.caption(ctx.t("need_note") + " " + DOSE_NOTE["en" if ctx.lang == "en" else "sv"])
 
 
-def _pct(value: object) -> str:
-    return "–" if value is None or pd.isna(value) else f"{float(value):.0f}"
+def _programme_spec(programmes: tuple[str, ...]) -> LayerSpec:
+    return LayerSpec(id="programmes", title_sv="Program", title_en="Programmes", kind="coverage",
+                     programmes=programmes)
 
 
 def render(ctx: common.Context) -> None:
