@@ -96,15 +96,20 @@ def test_hidden_count_gives_no_ratio() -> None:
 def test_few_respondents_zero_share_and_no_survey() -> None:
     frames = with_indicators(tiny_frames(), [
         ("2417", "2024", "utsatt_misshandel", "T", 2.0, 20),
-        ("2422", "2024", "utsatt_misshandel", "T", 0.0, 100)])
+        ("2422", "2024", "utsatt_misshandel", "T", 4.0, 100)])
     out = ratio(frames)
     few = out.loc[("2417", "T")]
     assert few["reason"] == "few_respondents" and pd.isna(few["share"]) and pd.isna(few["ratio"])
     assert few["display"] == "för få svar"
-    zero = out.loc[("2422", "T")]
+    # with the county's pooled share shown, Sorsele's share would give Norsjö's away
+    other = out.loc[("2422", "T")]
+    assert other["reason"] == "hidden_share" and pd.isna(other["share"]) and pd.isna(other["ratio"])
+    assert out.loc[("2422", "K"), "reason"] == "no_survey"
+    zero = ratio(with_indicators(tiny_frames(), [
+        ("2417", "2024", "utsatt_misshandel", "T", 2.0, 100),
+        ("2422", "2024", "utsatt_misshandel", "T", 0.0, 100)])).loc[("2422", "T")]
     assert zero["reason"] == "zero_share" and zero["implied"] == 0 and pd.isna(zero["ratio"])
     assert zero["reported"] == 9  # the count is public; only the ratio is undefined
-    assert out.loc[("2422", "K"), "reason"] == "no_survey"
     assert set(out["reason"]) <= set(REASONS)
 
 

@@ -110,19 +110,38 @@ def test_incident_layer_with_relation(frames: Frames) -> None:
 
 def test_indicator_layer_wilson_and_too_few(frames: Frames) -> None:
     figs = _figs(frames, "otrygghet", "2024", "K")
-    low, high = wilson_ci(pd.Series([0.2]), pd.Series([100]))
-    assert figs.loc["2417", "value"] == pytest.approx(20.0)
-    assert figs.loc["2417", "ci_low"] == pytest.approx(100 * low[0])
-    assert figs.loc["2417", "ci_high"] == pytest.approx(100 * high[0])
-    assert figs.loc["2417", "n"] == 100 and figs.loc["2417", "display"] == "20,0 % (n=100)"
     # 20 respondents: too few to show
     assert figs.loc["2422", "suppressed"] and figs.loc["2422", "suppression"] == "few_respondents"
     assert figs.loc["2422", ["value", "ci_low", "ci_high"]].isna().all()
     assert figs.loc["2422", "display"] == "för få svar (n=20)"
+    # Norsjö's women would give Sorsele's away through the county's pooled share: hidden too
+    assert figs.loc["2417", "suppression"] == "secondary" and figs.loc["2417", "display"] == "dold"
+    assert figs.loc["2417", ["value", "ci_low", "ci_high"]].isna().all()
     # county: the kommuner's answers weighted by respondents: (20*100 + 30*20) / 120
     assert figs.loc["24", "value"] == pytest.approx(2600 / 120)
     assert figs.loc["24", "n"] == 120 and "länsvärde" in figs.loc["24", "note"]
     assert (figs["unit"] == "percent").all()
+    total = _figs(frames, "otrygghet", "2024", "T")
+    low, high = wilson_ci(pd.Series([0.15]), pd.Series([200]))
+    assert total.loc["2417", "value"] == pytest.approx(15.0)
+    assert total.loc["2417", "ci_low"] == pytest.approx(100 * low[0])
+    assert total.loc["2417", "ci_high"] == pytest.approx(100 * high[0])
+    assert total.loc["2417", "display"] == "15,0 % (n=200)"
+
+
+@pytest.mark.parametrize("min_n", [10, 30, 50, 101, 150, 250])
+def test_no_hidden_share_can_be_recovered_by_differencing(frames: Frames, min_n: int) -> None:
+    """The attack: with the n shown, a share is recovered from any additive group (K + M = T
+    within an area, kommuner = county within a sex) where it is the only hidden member."""
+    rows = indicator_figures(frames, "otrygghet", period="2024", settings=Settings(min_survey_n=min_n))
+    hidden = {(a, s) for a, s, h in zip(rows["area_id"], rows["sex"], rows["suppressed"]) if h}
+    groups = [[(a, s) for s in ("K", "M", "T")] for a in ("2417", "2422", "24")]
+    groups += [[("2417", s), ("2422", s), ("24", s)] for s in ("K", "M", "T")]
+    for group in groups:
+        assert sum(cell in hidden for cell in group) != 1, (min_n, group, sorted(hidden))
+    # and where nothing is hidden, nothing is lost
+    if min_n <= 20:
+        assert not hidden
 
 
 def test_indicator_figures_threshold_from_settings(frames: Frames) -> None:
@@ -130,7 +149,9 @@ def test_indicator_figures_threshold_from_settings(frames: Frames) -> None:
     assert not rows["suppressed"].any()
     rows = indicator_figures(frames, "otrygghet", period="2024", settings=Settings(min_survey_n=101))
     shown = rows.loc[~rows["suppressed"], ["area_id", "sex"]].apply(tuple, axis=1).tolist()
-    assert sorted(shown) == [("24", "K"), ("24", "M"), ("24", "T"), ("2417", "T")]
+    # Norsjö's total (n=200) alone would give Sorsele's (n=60) away through the county's
+    assert sorted(shown) == [("24", "K"), ("24", "M"), ("24", "T")]
+    assert rows.set_index(["area_id", "sex"]).loc[("2417", "T"), "suppression"] == "secondary"
 
 
 def test_areas_without_data_keep_sex_and_unit(frames: Frames) -> None:

@@ -249,11 +249,15 @@ def test_hotspot_figures_use_protected_rates_and_never_leak_hidden_ones() -> Non
     assert "A22" in hidden
     assert len(out) == 16 and "24" not in out.index
     assert (out.loc[hidden, "class"] == "not_computed").all()
-    assert (out.loc[hidden, "reason"] == "hidden_few_cases").all()
+    secondary = figures.loc[hidden, "suppression"] == "secondary"
+    assert (out.loc[hidden[~secondary.to_numpy()], "reason"] == "hidden_few_cases").all()
+    assert (out.loc[hidden[secondary.to_numpy()], "reason"] == "hidden_secondary").all()
     assert out.loc["A00", "class"].startswith("hot")
     assert out.loc["A00", "display"] == figures.loc["A00", "display"]
+    reasons = {a: "hidden_secondary" if s == "secondary" else "hidden_few_cases"
+               for a, s in zip(hidden, figures.loc[hidden, "suppression"])}
     direct = hs.hotspots(frames.kommuner, figures["value"].drop(index=hidden).dropna(),
-                         hidden=list(hidden), permutations=199).set_index("area_id")
+                         hidden=reasons, permutations=199).set_index("area_id")
     pd.testing.assert_frame_equal(out[hs.COLUMNS[1:]], direct)
     # another small count in the hidden kommun changes nothing at all
     pd.testing.assert_frame_equal(_hot_figures(grid_frames(small=1), permutations=199)
@@ -267,14 +271,14 @@ def test_only_area_rate_layers_are_accepted() -> None:
         with pytest.raises(InputError, match="Polisens händelser") as caught:
             _hot_figures(frames, spec)
         assert isinstance(caught.value, ValueError) and isinstance(caught.value, LagesbildError)
-    # two kommuner are too few; a kommun with too few survey answers stays hidden, which
-    # leaves its neighbour without neighbours
+    # two kommuner are too few; a kommun with too few survey answers stays hidden, and so does
+    # its neighbour, whose share would give it away through the county's
     otrygghet = LayerSpec(id="o", title_sv="o", title_en="o", kind="indicator",
                           indicator="otrygghet")
     both = _hot_figures(frames, otrygghet, sex="T")
     assert (both["reason"] == "too_few_areas").all()
     women = _hot_figures(frames, otrygghet, sex="K").set_index("area_id")
     assert women.loc["2422", "reason"] == "hidden_few_respondents"
-    assert women.loc["2417", "reason"] == "island"
+    assert women.loc["2417", "reason"] == "hidden_secondary"
     incident = LayerSpec(id="i", title_sv="i", title_en="i", kind="incident_rate")
     assert (_hot_figures(frames, incident)["class"] == "not_computed").all()

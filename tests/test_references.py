@@ -227,11 +227,13 @@ def test_similar_matches_scipy_seuclidean() -> None:
 def test_hidden_values_are_left_out() -> None:
     hidden = {"otrygghet": {**ONE["otrygghet"], "2417": (99.0, 20)}}  # n < 30: hidden
     result = similar(county(hidden), "2404", indicators=["otrygghet"])
-    assert "2417" not in result.table["area_id"].tolist() and result.excluded == 1
-    # the others are standardised without it: values 10, 20, 30, 40
-    sd = np.std([10, 20, 30, 40], ddof=1)
+    # with the county's pooled share shown, one more kommun is hidden so that Norsjö's share
+    # cannot be recovered (the one with the fewest "yes" answers: Nordmaling, 10 % of 100)
+    assert result.table["area_id"].tolist() == ["2403", "2409"] and result.excluded == 2
+    # the others are standardised without them: values 20, 30, 40
+    sd = np.std([20, 30, 40], ddof=1)
     assert result.table.set_index("area_id")["distance"]["2403"] == pytest.approx(10 / sd)
-    assert "1 kommuner saknar" in result.note()
+    assert "2 kommuner saknar" in result.note()
     own_hidden = similar(county(hidden), "2417", indicators=["otrygghet"])
     assert own_hidden.table.empty and "egna värden" in own_hidden.note()
 

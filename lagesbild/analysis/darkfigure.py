@@ -43,6 +43,8 @@ REASONS: dict[str, tuple[str, str]] = {  # why a row has no ratio: (sv, en)
     "partial_survey": ("enkäten täcker inte alla kommuner i länet",
                        "the survey does not cover every municipality in the county"),
     "few_respondents": ("för få svar", "too few respondents"),
+    "hidden_share": ("dold (andelen skyddar ett annat dolt värde)",
+                     "hidden (the share protects another hidden value)"),
     "no_categories": ("brottskategorierna saknas i källan", "the crime categories are not in the source"),
     "hidden_count": ("dold (antalet anmälda brott är dolt)", "hidden (the reported count is hidden)"),
     "no_population": ("folkmängd saknas", "population missing"),
@@ -104,7 +106,7 @@ def reporting_ratio(frames: Frames, indicator_id: str, *, period: str, taxonomy:
     survey = indicator_figures(frames, indicator_id, period=str(period), settings=settings)
     survey = survey[survey["sex"].isin(["K", "M", "T"])]
     survey = survey.drop_duplicates(["area_id", "sex"])[["area_id", "sex", "value", "n",
-                                                         "suppressed", "source"]]
+                                                         "suppressed", "suppression", "source"]]
     areas = pd.concat([frames.lan, frames.kommuner])[["area_id", "name", "level"]]
     grid = pd.DataFrame([(a, s) for a in areas["area_id"].astype(str) for s in ("K", "M", "T")],
                         columns=["area_id", "sex"]).merge(areas, on="area_id")
@@ -122,21 +124,23 @@ def reporting_ratio(frames: Frames, indicator_id: str, *, period: str, taxonomy:
                     on=["area_id", "sex"], how="left")
 
     partial = _partial_county(frames, indicator_id, str(period), out)
-    few = out["suppressed"].astype("boolean").fillna(False).astype(bool)
+    hidden_any = out["suppressed"].astype("boolean").fillna(False).astype(bool)
+    secondary = hidden_any & (out["suppression"].astype("string") == "secondary").fillna(False)
+    few = hidden_any & ~secondary
     share = pd.to_numeric(out["value"]).astype("float64") / 100
     n = pd.to_numeric(out["n"]).astype("float64")
     reported = pd.to_numeric(out["reported"]).astype("float64")
     pop = pd.to_numeric(out["population_base"]).astype("float64")
     hidden = out["hidden"].astype("boolean").fillna(False).astype(bool)
     no_cats = counts is None or int(counts["found"].iloc[0] if len(counts) else 0) == 0
-    conditions = [few, share.isna() | n.isna(), partial, pd.Series(no_cats, index=out.index), hidden,
+    conditions = [few, secondary, share.isna() | n.isna(), partial, pd.Series(no_cats, index=out.index), hidden,
                   reported.isna(), pop.isna() | (pop <= 0), share <= 0]
     reason = np.select([c.fillna(False).to_numpy(dtype=bool) for c in conditions],
-                       ["few_respondents", "no_survey", "partial_survey", "no_categories", "hidden_count",
+                       ["few_respondents", "hidden_share", "no_survey", "partial_survey", "no_categories", "hidden_count",
                         "no_categories", "no_population", "zero_share"], default="")
     shown = pd.Series(reason == "", index=out.index)
     res = ratio_interval(reported, share, n, pop, confidence=settings.confidence)
-    survey_ok = ~few & ~partial.to_numpy(dtype=bool) & share.notna() & n.notna()
+    survey_ok = ~hidden_any & ~partial.to_numpy(dtype=bool) & share.notna() & n.notna()
     count_ok = ~hidden & reported.notna() & (not no_cats)
     for col in ("share", "share_low", "share_high", "implied", "implied_low", "implied_high"):
         res[col] = res[col].where(survey_ok)

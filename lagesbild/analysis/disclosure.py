@@ -14,7 +14,8 @@ REVEALING = ("count", "value", "ci_low", "ci_high")
 
 
 def suppress(cells: pd.DataFrame, *, keys: Sequence[str], threshold: int,
-             additive: Sequence[tuple[str, str]] = (), count: str = "count") -> pd.DataFrame:
+             additive: Sequence[tuple[str, str]] = (), count: str = "count",
+             primary: np.ndarray | None = None) -> pd.DataFrame:
     """Hide small counts and every cell that would let them be recovered by subtraction.
 
     Primary: counts 1..threshold-1 are hidden. Secondary: for each additive relation
@@ -26,10 +27,15 @@ def suppress(cells: pd.DataFrame, *, keys: Sequence[str], threshold: int,
     Chains of subtractions over several groups are checked too: while linear algebra on all
     the groups still pins down a small cell, one more cell of one of its groups is hidden.
     Returns a copy with a boolean ``suppressed`` column and revealing columns set to NA.
+
+    `primary` (a boolean mask) replaces the small-count rule for cells hidden for another
+    reason, such as survey shares from too few respondents; `count` is then the additive
+    quantity behind the cells (for shares: the number answering yes, share × n).
     """
     out = cells.copy()
-    counts = pd.to_numeric(out[count]).astype("float64").to_numpy()
-    hidden = (counts >= 1) & (counts < threshold)
+    counts = pd.to_numeric(out[count]).astype("float64").fillna(0).to_numpy()
+    hidden = ((counts >= 1) & (counts < threshold)) if primary is None else \
+        np.asarray(primary, dtype=bool).copy()
     primary = hidden.copy()
     groups = _groups(out, keys, additive)
     while True:

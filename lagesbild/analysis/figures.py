@@ -182,20 +182,37 @@ def indicator_figures(frames: Frames, indicator_id: str, *, period: str, setting
     low, high = stats.wilson_ci(rows["value"].astype("float64") / 100, rows["n"],
                                 confidence=settings.confidence)
     rows["ci_low"], rows["ci_high"] = low * 100, high * 100
-    too_few = pd.to_numeric(rows["n"]).fillna(0) < settings.min_survey_n
-    rows["suppressed"] = too_few.to_numpy()
-    rows["suppression"] = np.where(too_few, "few_respondents", "")
-    for col in ("value", "ci_low", "ci_high"):
-        rows[col] = rows[col].astype("Float64").mask(too_few)
+    too_few = (pd.to_numeric(rows["n"]).fillna(0) < settings.min_survey_n).to_numpy()
+    rows = _protect_shares(rows.reset_index(drop=True), too_few, lan, settings)
     rows["count"] = pd.NA
     rows["denominator"] = rows["n"]
     rows["unit"] = "percent"
     rows["display"] = [
-        f"för få svar (n={int(n)})" if few else f"{_num(float(v), 1)} % (n={int(n)})"
-        for v, n, few in zip(rows["value"], rows["n"], too_few)]
+        f"för få svar (n={int(n)})" if kind == "few_respondents" else
+        "dold" if kind == "secondary" else f"{_num(float(v), 1)} % (n={int(n)})"
+        for v, n, kind in zip(rows["value"], rows["n"], rows["suppression"])]
     labels = {s: frames.source_label([s]) for s in rows["source"].unique()}
     rows["source"] = [labels[s] for s in rows["source"]]
     return rows
+
+
+def _protect_shares(rows: pd.DataFrame, too_few: np.ndarray, lan: list[str],
+                    settings: Settings) -> pd.DataFrame:
+    """Hide shares from too few respondents, and every share that would give one away.
+
+    A county share pooled from its kommuner, or a total share from women's and men's, is a
+    weighted sum: with the n shown, a single hidden share is the total minus the others. The
+    number answering yes (share × n) adds up like a count, so the one disclosure policy
+    (`disclosure.suppress`) decides the secondary cells, shown as "dold".
+    """
+    rows = rows.assign(_yes=pd.to_numeric(rows["value"]).astype("float64")
+                       * pd.to_numeric(rows["n"]).astype("float64") / 100)
+    additive = [("sex", "T")] + ([("area_id", lan[0])] if len(lan) == 1 else [])
+    out = disclosure.suppress(rows, keys=["area_id", "sex"], threshold=settings.suppress_below,
+                              additive=additive, count="_yes", primary=too_few)
+    out["suppression"] = np.where(out["suppression"] == "small", "few_respondents",
+                                  out["suppression"].astype(str))
+    return out.drop(columns="_yes")
 
 
 def _coverage(frames: Frames, spec: LayerSpec, *, period: str) -> pd.DataFrame:

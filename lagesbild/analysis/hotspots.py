@@ -57,6 +57,8 @@ CLASS_COLORS = {
 REASONS = {  # reason code -> (Swedish, English)
     "hidden_few_cases": ("dold (för få fall)", "hidden (too few cases)"),
     "hidden_few_respondents": ("dold (för få svar)", "hidden (too few respondents)"),
+    "hidden_secondary": ("dold (skyddar ett annat dolt värde)",
+                         "hidden (protects another hidden value)"),
     "missing": ("värde saknas", "no value"),
     "island": ("saknar grannområden", "no neighbouring areas"),
     "too_few_areas": (f"färre än {MIN_AREAS} områden med grannar och värden",
@@ -214,7 +216,8 @@ def hotspot_figures(frames: Frames, spec: LayerSpec, *, period: str, sex: str,
     figures = layer_figures(frames, spec, period=period, sex=sex, taxonomy=taxonomy,
                             settings=settings)
     figures = figures[figures["level"] == schema.AreaLevel.KOMMUN.value]
-    hidden = {str(a): ("hidden_few_respondents" if s == "few_respondents" else "hidden_few_cases")
+    reasons = {"few_respondents": "hidden_few_respondents", "secondary": "hidden_secondary"}
+    hidden = {str(a): reasons.get(str(s), "hidden_few_cases")
               for a, s in zip(figures.loc[figures["suppressed"], "area_id"],
                               figures.loc[figures["suppressed"], "suppression"])}
     values = figures.set_index("area_id")["value"].mask(figures.set_index("area_id")["suppressed"])
