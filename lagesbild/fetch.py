@@ -21,8 +21,8 @@ def official_boundaries(workspace: Workspace, level: str, *, cache_dir: str | Pa
     The national file is cut to the kommuner the workspace holds, so a county's workspace gets
     its own DeSO areas only. Needs kommuner in the workspace first.
     """
-    kommuner = set(workspace.read("areas").query("level == @schema.AreaLevel.KOMMUN.value")
-                   ["area_id"].astype(str))
+    areas = workspace.read("areas")
+    kommuner = set(areas.loc[areas["level"] == schema.AreaLevel.KOMMUN.value, "area_id"].astype(str))
     if not kommuner:
         raise WorkspaceError("Arbetsytan har inga kommuner; importera kommungränserna först "
                              "(t.ex. lagesbild demo eller lagesbild import boundaries FIL).")
