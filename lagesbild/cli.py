@@ -14,28 +14,10 @@ import click
 from lagesbild import importer
 from lagesbild.analysis.map_views import VIEWS
 from lagesbild.csv_out import csv_bytes
+from lagesbild.cli_options import Cli, sex_option, workspace_option
 from lagesbild.errors import LagesbildError
 from lagesbild.settings import ROOT, get_settings
 from lagesbild.workspace import GpkgWorkspace, open_workspace, require
-
-DEFAULT_WS = ROOT / "workspace" / "demo.gpkg"
-workspace_option = click.option("--workspace", "-w", type=click.Path(dir_okay=False),
-                                 default=str(DEFAULT_WS), show_default=True,
-                                 help="Workspace file (.gpkg).")
-sex_option = click.option("--sex", type=click.Choice(["K", "M", "T"]), default="T",
-                          show_default=True, help="K = kvinnor, M = män, T = totalt.")
-
-
-class Cli(click.Group):
-    """Show LagesbildError as one clear line and exit 1; anything else is a bug and surfaces."""
-
-    def invoke(self, ctx: click.Context) -> object:
-        try:
-            return super().invoke(ctx)
-        except LagesbildError as exc:
-            click.echo(f"Fel: {exc}", err=True)
-            sys.exit(1)
-
 
 @click.group(cls=Cli)
 @click.version_option(package_name="lagesbild")
@@ -333,6 +315,14 @@ def _report(result: object, what: str, workspace: str) -> None:
     if result.rejected:
         click.echo(f"{len(result.rejected)} rader avvisades (de importerades inte).", err=True)
 
+
+def _register() -> None:
+    from lagesbild.cli_snapshot import snapshot_group
+
+    main.add_command(snapshot_group)
+
+
+_register()
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,28 @@
+"""Options and error handling shared by the command-line modules."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from lagesbild.errors import LagesbildError
+from lagesbild.settings import ROOT
+
+DEFAULT_WS = ROOT / "workspace" / "demo.gpkg"
+workspace_option = click.option("--workspace", "-w", type=click.Path(dir_okay=False),
+                                 default=str(DEFAULT_WS), show_default=True,
+                                 help="Workspace file (.gpkg).")
+sex_option = click.option("--sex", type=click.Choice(["K", "M", "T"]), default="T",
+                          show_default=True, help="K = kvinnor, M = män, T = totalt.")
+
+
+class Cli(click.Group):
+    """Show LagesbildError as one clear line and exit 1; anything else is a bug and surfaces."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except LagesbildError as exc:
+            click.echo(f"Fel: {exc}", err=True)
+            sys.exit(1)
