@@ -34,8 +34,9 @@ def refuse_id_clashes(result: ReadResult, areas: pd.DataFrame) -> None:
 def place_in_kommuner(result: ReadResult, areas: pd.DataFrame) -> ReadResult:
     """Sub-kommun areas without a parent (stadsdelar, own divisions) get the kommun holding them.
 
-    An area lies in the kommun that holds a point inside it (its representative point, which is
-    always inside the area), so figures can be summed to kommun level.
+    An area belongs to the kommun covering the largest part of it, so figures can be summed to
+    kommun level. (A single point would not do: kommun files often leave out lakes and the sea,
+    where a district's inner point may lie.)
     """
     found = result.accepted
     sub_levels = (schema.AreaLevel.STADSDEL.value, schema.AreaLevel.POLISOMRADE.value,
@@ -44,16 +45,30 @@ def place_in_kommuner(result: ReadResult, areas: pd.DataFrame) -> ReadResult:
     kommuner = kommun_areas(areas)
     if not orphan.any() or not len(kommuner):
         return result
-    points = gpd.GeoSeries(found.loc[orphan].geometry.representative_point(), crs=found.crs)
-    kommun = assign_points(points, kommuner)
+    kommun = _largest_overlap(found.loc[orphan].geometry, kommuner)
     placed = found.copy()
     placed.loc[orphan, "parent_id"] = kommun.to_numpy()
     n, missing = int(kommun.notna().sum()), int(kommun.isna().sum())
     notes = [*result.notes, f"{n} områden utan överordnad kod placerades i den kommun i "
-                            "arbetsytan som rymmer dem."
+                            "arbetsytan som täcker störst del av dem."
              + (f" {missing} ligger utanför arbetsytans kommuner och saknar kommun." if missing
                 else "")]
     return replace(result, accepted=placed, notes=notes)
+
+
+def _largest_overlap(geoms: gpd.GeoSeries, kommuner: pd.DataFrame) -> pd.Series:
+    """Per geometry, the area_id of the kommun sharing the most area with it (NA: none)."""
+    targets = kommuner.geometry.values
+    ids = kommuner["area_id"].astype(str).to_numpy()
+    tree = shapely.STRtree(targets)
+    left, right = tree.query(geoms.values, predicate="intersects")
+    shared = shapely.area(shapely.intersection(geoms.values[left], targets[right]))
+    best: dict[int, tuple[float, str]] = {}
+    for i, j, a in zip(left, right, shared):
+        if a > 0 and a > best.get(int(i), (0.0, ""))[0]:
+            best[int(i)] = (float(a), str(ids[j]))
+    out = [best[i][1] if i in best else pd.NA for i in range(len(geoms))]
+    return pd.Series(pd.array(out, dtype="string"), index=geoms.index)
 
 
 def add_whole_lan(result: ReadResult, areas: pd.DataFrame) -> ReadResult:
@@ -81,7 +96,8 @@ def add_whole_lan(result: ReadResult, areas: pd.DataFrame) -> ReadResult:
         rows.append({"area_id": lan, "level": schema.AreaLevel.LAN.value, "code": lan,
                      "name": names.get(lan, f"Län {lan}"), "parent_id": None,
                      "geometry": shapely.union_all(members.geometry.values)})
-        notes.append(f"{names.get(lan, lan)} bildades av filens {len(members)} kommuner.")
+        notes.append(f"{names.get(lan, lan)} bildades av filens {len(members)} "
+                     f"{'kommun' if len(members) == 1 else 'kommuner'}.")
     if not rows:
         return replace(result, notes=notes)
     lan_rows = gpd.GeoDataFrame(rows, geometry="geometry", crs=found.crs)

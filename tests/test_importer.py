@@ -345,3 +345,19 @@ def test_part_of_a_county_gives_no_county(workspace, kommun_areas):
     assert set(workspace.read("areas")["level"]) == {"kommun"}
     assert "Filen har 2 av 15 kommuner i Västerbottens län; inget länsvärde visas för dem." \
         in result.notes
+
+
+def test_a_district_goes_to_the_kommun_covering_most_of_it(kommun_areas):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from lagesbild.placement import _largest_overlap
+
+    # 3 km in the west kommun, 7 km in the east; one wholly outside; a lake-like ring whose
+    # inner point would fall in its hole still belongs to the kommun around it
+    ring = box(701_000, 7_191_000, 709_000, 7_199_000).difference(
+        box(701_500, 7_191_500, 708_500, 7_198_500))
+    geoms = gpd.GeoSeries([box(707_000, 7_191_000, 717_000, 7_192_000),
+                           box(800_000, 7_191_000, 801_000, 7_192_000), ring],
+                          crs=kommun_areas.crs)
+    assert _largest_overlap(geoms, kommun_areas).tolist() == ["2422", pd.NA, "2417"]
