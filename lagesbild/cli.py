@@ -220,13 +220,20 @@ def import_cmd(kind: str, file: str, workspace: str, strict: bool, rejected_out:
     ws = GpkgWorkspace(workspace)
     if columns:
         options["mapping"] = _column_mapping(columns)
-    result = importer.import_file(ws, kind, Path(file), strict=strict, options=options)
+    result = importer.check_file(ws, kind, Path(file), options=options)
+    target = Path(rejected_out or f"{Path(file).name}.avvisade.csv")
+    if result.rejected:  # written first, so the rows are there even when nothing is stored
+        target.write_bytes(csv_bytes(result.rejected_frame()))
+    try:
+        importer.commit(ws, result, strict=strict)
+    except LagesbildError:
+        if result.rejected:
+            click.echo(f"{len(result.rejected)} rader avvisades; se {target}.", err=True)
+        raise
     click.echo(f"Importerade {len(result.accepted)} rader från {file} till {ws.path}.")
     for note in result.notes:
         click.echo(f"  {note}")
     if result.rejected:
-        target = Path(rejected_out or f"{Path(file).name}.avvisade.csv")
-        Path(target).write_bytes(csv_bytes(result.rejected_frame()))
         click.echo(f"{len(result.rejected)} rader avvisades; se {target}.", err=True)
         sys.exit(2)
 

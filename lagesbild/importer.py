@@ -156,8 +156,11 @@ def commit(workspace: Workspace, result: ReadResult, *, strict: bool = False) ->
                          file=first.file, row=first.row, field=first.field,
                          fix="Rätta raderna i listan över avvisade rader och importera igen.")
     if not len(result.accepted):
-        raise InputError("Inga rader kunde läsas; inget sparades.", file=result.dataset.file,
-                         fix="Se listan över avvisade rader.")
+        first = result.rejected[0] if result.rejected else None
+        reason = (f" Alla {len(result.rejected)} rader avvisades; den första (rad {first.row}, "
+                  f"fält '{first.field}', värde '{first.value}'): {first.reason}" if first else "")
+        raise InputError(f"Inga rader kunde läsas; inget sparades.{reason}",
+                         file=result.dataset.file, fix="Se listan över avvisade rader.")
     store(workspace, [result])
     return result
 

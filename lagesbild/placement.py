@@ -7,6 +7,7 @@ file's own line and column, so nothing is lost and the user sees what to fix.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -256,8 +257,25 @@ def known_areas(result: ReadResult, areas: pd.DataFrame, col: str) -> ReadResult
             continue
         seen.add(int(line))
         rejected.append(Rejection(result.dataset.file, int(line), _column(result, col, col),
-                                  str(code), "Koden finns inte bland arbetsytans områden."))
+                                  str(code), "Koden finns inte bland arbetsytans områden."
+                                  + _missing_level_hint(str(code), areas)))
     return replace(result, accepted=frame[~bad].reset_index(drop=True), rejected=rejected)
+
+
+_CODE_LEVELS = ((re.compile(r"\d{4}[A-C]\d{4}"), "deso", "DeSO"),
+                (re.compile(r"\d{4}R\d{3}"), "regso", "RegSO"),
+                (re.compile(r"\d{4}"), "kommun", "kommun"), (re.compile(r"\d{2}"), "lan", "län"))
+
+
+def _missing_level_hint(code: str, areas: pd.DataFrame) -> str:
+    """' Arbetsytan har inga RegSO-områden; …' when the code's level is absent altogether."""
+    for pattern, level, label in _CODE_LEVELS:
+        if pattern.fullmatch(code):
+            if not (areas["level"] == level).any():
+                return (f" Arbetsytan har inga {label}-områden alls: importera "
+                        f"{label}-gränserna först.")
+            return ""
+    return ""
 
 
 def known_action_areas(result: ReadResult, areas: pd.DataFrame) -> ReadResult:

@@ -105,3 +105,20 @@ def test_export_then_restore_into_a_new_workspace(tmp_path: Path, boundary_file:
     a, b = GpkgWorkspace(ws).read("areas"), GpkgWorkspace(ws2).read("areas")
     assert a.drop(columns="geometry").equals(b.drop(columns="geometry"))
     assert a.geometry.geom_equals_exact(b.geometry, 1e-3).all()
+
+
+def test_a_file_with_no_usable_row_still_writes_its_rejected_rows(
+        tmp_path: Path, boundary_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    ws = tmp_path / "w.gpkg"
+    runner = CliRunner()
+    assert runner.invoke(main, ["import", "boundaries", str(boundary_file), "-w", str(ws),
+                                "--code-column", "kod", "--name-column", "namn"]).exit_code == 0
+    pop = tmp_path / "regso.csv"
+    pop.write_bytes("kommun_kod;population\r\n2417R001;400\r\n2417R002;500\r\n".encode("cp1252"))
+    result = runner.invoke(main, ["import", "population_simple", str(pop), "-w", str(ws),
+                                  "--year", "2024"])
+    assert result.exit_code == 1
+    assert "Alla 2 rader avvisades" in result.output and "rad 2" in result.output
+    rejected = (tmp_path / "regso.csv.avvisade.csv").read_text(encoding="utf-8-sig")
+    assert "2417R001" in rejected and "2417R002" in rejected
