@@ -1,0 +1,354 @@
+"""Tables as Swedish offices write them: CSV dialects, Excel workbooks, SCB/Brå export layouts.
+
+A file is read as text into a `RawTable`: encoding and separator found, title rows above the
+header and note rows below the data cut, a two-row header merged. Which column holds what is
+`column_mapping`'s business, what a cell means `cell_values`'.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pandas as pd
+
+from lagesbild.errors import InputError, Rejection
+from lagesbild.sources import spreadsheet
+from lagesbild.sources.cell_values import parse_number
+
+ENCODINGS = ("utf-8", "cp1252")
+SEPARATORS = (";", "\t", ",")
+
+
+@dataclass
+class RawTable:
+    """A table read as text: header, rows (with their line numbers), dialect found."""
+
+    name: str
+    header: list[str]
+    rows: pd.DataFrame  # all str, plus "_line"
+    encoding: str  # "xlsx" for a workbook
+    separator: str  # "" for a workbook
+    ragged: list[Rejection]
+    notes: list[str] = field(default_factory=list)  # title/footer rows skipped, header merged …
+    header_line: int = 1  # the (first) header line; rows above it were titles
+    sheet: str = ""  # the workbook sheet read, "" for text files
+    first_column: int = 0  # sheet columns left of the table (all empty) that were dropped
+
+    @property
+    def is_workbook(self) -> bool:
+        return self.encoding == "xlsx"
+
+    def column_label(self, header: str) -> str:
+        """'kolumn C' (workbook) or 'kolumn 3' (text file) for one of the headers."""
+        index = self.header.index(header)
+        if self.is_workbook:
+            return f"kolumn {spreadsheet.column_letter(index + self.first_column)}"
+        return f"kolumn {index + 1}"
+
+    def renamed(self, names: Mapping[str, str]) -> RawTable:
+        """A copy with headers renamed (e.g. an unnamed column to 'region (kolumn A)')."""
+        return replace(self, header=[names.get(h, h) for h in self.header],
+                       rows=self.rows.rename(columns=dict(names)))
+
+    def describe(self) -> str:
+        """One Swedish line on how the file was read, for the reader's notes."""
+        if self.is_workbook:
+            return f"Läst som Excel-arbetsbok, bladet '{self.sheet}'."
+        return f"Läst som {self.encoding}, avgränsare '{self.separator}'."
+
+
+def decode(data: bytes, name: str) -> tuple[str, str]:
+    """Decode bytes the way Excel writes them; return (text, encoding name)."""
+    if not data.strip():
+        raise InputError("Filen är tom.", file=name, fix="Kontrollera att rätt fil valdes.")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    if b"\x00" in data[:4096]:
+        raise InputError("Filen innehåller binära data, inte text.", file=name,
+                         fix="Spara filen som CSV (semikolonseparerad) från Excel.")
+    for enc in ENCODINGS:
+        try:
+            return data.decode(enc), enc
+        except UnicodeDecodeError:
+            continue
+    raise InputError("Okänd teckenkodning.", file=name, fix="Spara filen som UTF-8 eller Windows-1252.")
+
+
+_YEAR = re.compile(r"(19|20)\d\d")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        parse_number(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _split(line: str, sep: str) -> list[str]:
+    return next(csv.reader([line], delimiter=sep))
+
+
+def _header_like(cells: list[str]) -> bool:
+    """Every cell is text or a year: a header line, not a data line."""
+    return all(c.strip() and (_YEAR.fullmatch(c.strip()) or not _is_number(c)) for c in cells)
+
+
+def sniff_separator(text: str) -> str:
+    """The separator that splits the header and first lines most consistently.
+
+    A line that splits differently from most lines after it (a title line above an SCB table,
+    perhaps with a comma in it) does not decide: the first line that splits into header-like
+    cells, consistently with the lines below it, does.
+    """
+    lines = [ln for ln in text.splitlines()[:30] if ln.strip()]
+    for start in range(min(len(lines), 10)):
+        best = _best_separator(lines[start:start + 20], consistent=True, titled=start > 0)
+        if best is not None:
+            return best
+    return _best_separator(lines[:20], consistent=False, titled=False) or ";"
+
+
+def _best_separator(lines: list[str], *, consistent: bool, titled: bool) -> str | None:
+    best, best_score = None, -1
+    for sep in SEPARATORS:
+        counts = [len(_split(ln, sep)) for ln in lines]
+        if not counts or counts[0] < 2:
+            continue
+        same = sum(c == counts[0] for c in counts)
+        if consistent and same < 0.5 * len(counts):
+            continue
+        if titled and not _header_like(_split(lines[0], sep)):
+            continue
+        score = same * 100 + counts[0]
+        if score > best_score:
+            best, best_score = sep, score
+    return best
+
+
+def read_table(source: str | Path | bytes, *, name: str | None = None,
+               sheet: str | int | None = None, limit: int | None = None) -> RawTable:
+    """Read a CSV/text table or an Excel workbook (.xlsx, found by content) as strings.
+
+    Title rows above the header and note rows below the data (SCB and Brå exports) are
+    skipped, a two-row header is merged ("2023" over "män" -> "2023 män"); both are told in
+    `notes`. Rows with the wrong number of fields are rejected. `sheet` picks a workbook sheet
+    (name or 0-based position; the first by default). `limit` keeps only the first rows, for a
+    preview.
+    """
+    if isinstance(source, bytes):
+        data, name = source, name or "uppladdad fil"
+    else:
+        path = Path(source)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"Filen kan inte öppnas ({exc.strerror}).", file=str(path),
+                             fix="Kontrollera sökvägen.") from exc
+        name = name or path.name
+    if not data.strip():
+        raise InputError("Filen är tom.", file=name, fix="Kontrollera att rätt fil valdes.")
+    if spreadsheet.is_xlsx(data):
+        title, records, notes, first = spreadsheet.read_rows(
+            data, name, sheet=sheet, limit=None if limit is None else limit + 50)
+        raw = _table(name, records, notes, encoding="xlsx", separator="", sheet=title,
+                     limit=limit)
+        return replace(raw, first_column=first)
+    spreadsheet.refuse_other_formats(data, name)
+    text, encoding = decode(data, name)
+    notes = [f"Filen heter '{name}' men är en textfil; den lästes som CSV."] \
+        if spreadsheet.looks_like_spreadsheet_name(name) else []
+    sep = sniff_separator(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    records: list[tuple[int, list[str]]] = []
+    end = 0
+    for row in _rows(reader, name):
+        # A quoted field may span lines: a record starts on the line after the previous one ended.
+        line, end = end + 1, reader.line_num
+        records.append((line, [c.strip() for c in row]))
+        if limit is not None and len(records) > limit + 50:
+            break
+    return _table(name, records, notes, encoding=encoding, separator=sep, sheet="", limit=limit)
+
+
+def read_delimited(source: str | Path | bytes, *, name: str | None = None,
+                   sheet: str | int | None = None) -> RawTable:
+    """Read a delimited file (or an .xlsx workbook) as strings; see `read_table`."""
+    return read_table(source, name=name, sheet=sheet)
+
+
+def read_header_and_preview(source: str | Path | bytes, *, name: str | None = None,
+                            rows: int = 20, sheet: str | int | None = None) -> RawTable:
+    """The header and the first `rows` data rows, for a column-mapping form or a preview."""
+    return read_table(source, name=name, sheet=sheet, limit=rows)
+
+
+def sheet_names(source: str | Path | bytes, *, name: str | None = None) -> list[str]:
+    """The sheets of an .xlsx workbook; [] for a text file."""
+    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    if not spreadsheet.is_xlsx(data):
+        return []
+    return spreadsheet.sheet_names(data, name or ("uppladdad fil" if isinstance(source, bytes)
+                                                  else Path(source).name))
+
+
+# Lines below a table that are notes, not data (SCB: "Källa", "Senaste uppdatering", "..").
+_NOTE = re.compile(
+    r"^(källa|källor|kalla|anm\.?|anmärkning(ar)?|fotnot(er)?|not(er)?|senaste uppdatering|"
+    r"uppdaterad|publicerad|hämtad|data hämtad|förklaring|teckenförklaring|definition(er)?|"
+    r"kommentar(er)?|observera|obs|statistiska centralbyrån|scb|brå|brottsförebyggande rådet|"
+    r"uppgifterna|uppgift saknas|source|note|copyright)\b|^(\.\.|\*|©|\(\w\))",
+    re.IGNORECASE)
+
+
+def _filled(cells: list[str]) -> int:
+    return sum(bool(c) for c in cells)
+
+
+def _table(name: str, records: list[tuple[int, list[str]]], notes: list[str], *, encoding: str,
+           separator: str, sheet: str, limit: int | None) -> RawTable:
+    """A RawTable from (line, stripped cells) records: header found, titles and footer cut."""
+    # the first non-blank lines: where the header and any title lines above it are
+    body = list(itertools.islice((i for i, (_, row) in enumerate(records) if any(row)), 50))
+    if not body:
+        raise InputError("Filen är tom.", file=name, fix="Kontrollera att rätt fil valdes.")
+    # The header is the first line with two or more values; when the first line has a single
+    # value, it is a title above the table if a header-like line follows (SCB, Brå exports).
+    h = 0
+    if _filled(records[body[0]][1]) < 2:
+        h = next((k for k, i in enumerate(body) if _filled(records[i][1]) >= 2
+                  and _header_like([c for c in records[i][1] if c])), 0)
+    header_line, top = records[body[h]]
+    start = body[h] + 1
+    if h:
+        first = next(c for c in records[body[0]][1] if c)
+        notes.append(f"{'Raden' if h == 1 else 'Raderna'} "
+                     f"{_span(records[body[0]][0], records[body[h - 1]][0])} ovanför tabellen "
+                     f"hoppades över (rubrik: '{first[:60]}'); tabellens rubrikrad är rad "
+                     f"{header_line}.")
+    cells = top
+    if start < len(records) and _filled(records[start][1]):
+        merged = _merge_header(top, records[start][1])
+        if merged is not None:
+            example = next((m for m in merged if " " in m), " | ".join(merged[:4]))
+            notes.append(f"Rubriken står på två rader ({header_line}–{records[start][0]}) och "
+                         f"slogs ihop, t.ex. '{example}'.")
+            cells, start = merged, start + 1
+    data = records[start:]
+    footer: list[tuple[int, list[str]]] = []
+    if limit is None or len(data) <= limit:
+        data, footer = _split_footer(data)
+    if footer:
+        filled = [(line, next(c for c in row if c)) for line, row in footer if _filled(row)]
+        notes.append(f"{len(filled)} {'rad' if len(filled) == 1 else 'rader'} under tabellen "
+                     f"hoppades över som fotnoter (rad {_span(filled[0][0], filled[-1][0])}, "
+                     f"t.ex. '{filled[0][1][:60]}').")
+    workbook = encoding == "xlsx"
+    if workbook:
+        width = max([len(cells), *(len(row) for _, row in data)])
+        cells = cells + [""] * (width - len(cells))
+    header = _header(cells, name, header_line)
+    records_out: list[list[str]] = []
+    lines: list[int] = []
+    ragged: list[Rejection] = []
+    for line, row in data:
+        if not any(row):
+            continue
+        if workbook:
+            row = row + [""] * (len(header) - len(row))
+        elif len(row) != len(header):
+            ragged.append(Rejection(name, line, "", separator.join(row)[:80],
+                                    f"Raden har {len(row)} fält, rubrikraden {len(header)}."))
+            continue
+        records_out.append(row)
+        lines.append(line)
+    if limit is not None:
+        records_out, lines = records_out[:limit], lines[:limit]
+    frame = pd.DataFrame(records_out, columns=header, dtype=object)
+    frame["_line"] = lines
+    return RawTable(name, header, frame, encoding, separator, ragged, notes, header_line, sheet)
+
+
+def _span(first: int, last: int) -> str:
+    return str(first) if first == last else f"{first}–{last}"
+
+
+def _merge_header(top: list[str], bottom: list[str]) -> list[str] | None:
+    """One header from two rows ('2023' above 'män' -> '2023 män'), or None when `bottom` is data.
+
+    Two rows are a header when each is incomplete on its own (blank or repeated cells, as
+    merged cells leave them), together they name every column, and `bottom` holds no numbers
+    other than years.
+    """
+    width = max(len(top), len(bottom))
+    top, bottom = top + [""] * (width - len(top)), bottom + [""] * (width - len(bottom))
+
+    def incomplete(row: list[str]) -> bool:
+        values = [c for c in row if c]
+        return len(values) < width or len(set(values)) < len(values)
+
+    if not (incomplete(top) and incomplete(bottom)):
+        return None
+    if any(not a and not b for a, b in zip(top, bottom)):
+        return None
+    if any(b and not _YEAR.fullmatch(b) and _is_number(b) for b in bottom):
+        return None
+    merged: list[str] = []
+    group = ""  # a top cell spanning the following blank ones (a merged cell in Excel)
+    for a, b in zip(top, bottom):
+        if a:
+            group = a if b else ""
+        label = a or (group if b else "")
+        merged.append(" ".join(p for p in (label, b) if p))
+    return merged
+
+
+def _split_footer(data: list[tuple[int, list[str]]]) -> tuple[
+        list[tuple[int, list[str]]], list[tuple[int, list[str]]]]:
+    """(data, footer): the footer is a trailing block of notes that starts at a blank line or a
+    note line ('Källa: SCB') and holds only blank, single-value or note lines."""
+    i = len(data)
+    while i > 0:
+        row = data[i - 1][1]
+        if _filled(row) <= 1 or _NOTE.match(next((c for c in row if c), "")):
+            i -= 1
+        else:
+            break
+    for j in range(i, len(data)):
+        row = data[j][1]
+        if not _filled(row) or _NOTE.match(next((c for c in row if c), "")):
+            if any(_filled(r) for _, r in data[j:]):
+                return data[:j], data[j:]
+            return data[:j], []
+    return data, []
+
+
+def _rows(reader: Iterator[list[str]], name: str) -> Iterator[list[str]]:
+    """The csv module's rows; its errors (NUL bytes, unclosed quotes) become InputErrors."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        line = getattr(reader, "line_num", None)
+        raise InputError(f"Filen kan inte läsas som text med avgränsare ({exc}).", file=name,
+                         row=line, fix="Spara filen som CSV (semikolonseparerad) från Excel.") from exc
+
+
+def _header(row: list[str], name: str, line: int) -> list[str]:
+    """Stripped header names; blank ones (trailing separators) get placeholders, repeats are refused."""
+    header = [h.strip().strip("\ufeff").strip() for h in row]
+    header = [h or f"_tom{i + 1}" for i, h in enumerate(header)]
+    seen: set[str] = set()
+    for h in header:
+        if h in seen:
+            raise InputError(f"Kolumnnamnet '{h}' finns flera gånger i rubrikraden.", file=name,
+                             row=line, field=h, fix="Ge kolumnerna olika namn.")
+        seen.add(h)
+    return header
