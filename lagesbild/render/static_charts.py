@@ -1,0 +1,424 @@
+"""Static PNG charts for reports (PDF, PowerPoint): the ranking and trends, and the drawing kit
+shared with `lagesbild.render.static` (the map and the pyramid).
+
+Drawn with matplotlib's Agg canvas directly (no pyplot, no `matplotlib.use`, no browser, no
+network). Every render runs under a lock inside `rc_context` on matplotlib's own defaults plus
+`_RC`, so the global rcParams are unchanged afterwards and a user's matplotlibrc cannot change
+the output. All text is plain text: every text artist gets ``usetex=False`` and
+``parse_math=False`` (a "$" in a kommun name is drawn as a dollar, never as mathtext), control
+characters become spaces and characters DejaVu Sans lacks become "?". PNGs carry no metadata,
+so the same input gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.text import Text
+from matplotlib.ticker import FuncFormatter
+
+from lagesbild.analysis.compare import comparison
+from lagesbild.i18n import sex_label, t
+from lagesbild.settings import get_settings
+
+FONT = "DejaVu Sans"  # ships with matplotlib; has å ä ö, en dash, ≤ and no-break space
+_RC = {
+    "font.family": "sans-serif", "font.sans-serif": [FONT], "font.size": 9.0,
+    "text.usetex": False, "axes.formatter.use_mathtext": False, "axes.unicode_minus": False,
+    "svg.hashsalt": "lagesbild", "path.simplify": True,
+}
+_LOCK = threading.RLock()
+TITLE_PT, BODY_PT, SMALL_PT = 12.0, 9.0, 7.0
+BAR = "#c2553f"          # the comparison page's bar colour
+COUNTY = "#2166ac"       # county line (as on the comparison page)
+MEDIAN = "#5aae61"       # median line
+BAND = "#bdbdbd"         # p25–p75 reference band
+SERIES_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+                 "#7f7f7f", "#bcbd22", "#17becf")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+# --- shared helpers (also used by lagesbild.render.static) ---------------------------------
+
+@contextmanager
+def style() -> Iterator[None]:
+    """matplotlib's defaults plus `_RC` for the duration; global rcParams restored afterwards."""
+    with _LOCK, matplotlib.rc_context():
+        matplotlib.rcdefaults()  # leaves the backend alone (style blacklist)
+        matplotlib.rcParams.update(_RC)
+        yield
+
+
+def new_figure(width_in: float, height_in: float, dpi: int) -> Figure:
+    """A figure on its own Agg canvas (never registered with pyplot)."""
+    fig = Figure(figsize=(width_in, height_in), dpi=dpi, facecolor="white")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def plain_texts(fig: Figure) -> None:
+    """Every text artist of `fig` drawn literally: no TeX, no mathtext."""
+    for artist in fig.findobj(Text):
+        artist.set_usetex(False)
+        artist.set_parse_math(False)
+
+
+def png_bytes(fig: Figure, dpi: int) -> bytes:
+    """The figure as PNG without metadata (deterministic bytes), texts made plain first."""
+    plain_texts(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, facecolor="white", metadata={"Software": None})
+    return buf.getvalue()
+
+
+@lru_cache(maxsize=1)
+def _glyphs() -> frozenset[int]:
+    from matplotlib.font_manager import FontProperties, findfont, get_font
+
+    maps = []
+    for weight, slant in (("normal", "normal"), ("bold", "normal"), ("normal", "italic")):
+        path = findfont(FontProperties(family=FONT, weight=weight, style=slant),
+                        fallback_to_default=True)
+        maps.append(set(get_font(path).get_charmap()))
+    return frozenset(set.intersection(*maps))
+
+
+def plain(value: object) -> str:
+    """Any value as one line of drawable text: control characters become spaces, characters
+    the font lacks become "?" (no missing-glyph warnings)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    text = _CONTROL.sub(" ", str(value))
+    glyphs = _glyphs()
+    return "".join(ch if ord(ch) in glyphs or ch == " " else "?" for ch in text)
+
+
+def num(value: object, digits: int = 1) -> str:
+    """Swedish number format as on the interactive map: no-break space thousands, decimal comma."""
+    if value is None or pd.isna(value):
+        return "–"
+    return f"{float(value):,.{digits}f}".replace(",", "\u00a0").replace(".", ",")
+
+
+def wrap(text: str, width_in: float, size_pt: float, *, weight: str = "normal",
+         slant: str = "normal") -> list[str]:
+    """`text` wrapped greedily at spaces to lines measured to fit `width_in` inches."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    prop = FontProperties(family=FONT, size=size_pt, weight=weight, style=slant)
+    measure = TextToPath()
+    limit = max(width_in, 0.3) * 72 * 0.97
+
+    def fits(s: str) -> bool:
+        return measure.get_text_width_height_descent(s, prop, ismath=False)[0] <= limit
+
+    out: list[str] = []
+    for part in text.replace(" %", "\u00a0%").split("\n"):
+        line = ""
+        for word in part.split(" "):
+            candidate = f"{line} {word}" if line else word
+            if fits(candidate):
+                line = candidate
+                continue
+            if line:
+                out.append(line)
+            while len(word) > 1 and not fits(word):  # a word wider than the line: cut it
+                cut = next(i for i in range(len(word) - 1, 0, -1) if fits(word[:i]) or i == 1)
+                out.append(word[:cut])
+                word = word[cut:]
+            line = word
+        out.append(line)
+    return out
+
+
+def text_width_in(text: str, size_pt: float, *, weight: str = "normal") -> float:
+    """Width of one line of `text` in inches."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    prop = FontProperties(family=FONT, size=size_pt, weight=weight)
+    return TextToPath().get_text_width_height_descent(text, prop, ismath=False)[0] / 72
+
+
+def fit(text: str, width_in: float, size_pt: float) -> str:
+    """`text` cut with "…" to fit one line of `width_in` inches."""
+    if text_width_in(text, size_pt) <= width_in:
+        return text
+    while len(text) > 1 and text_width_in(text + "…", size_pt) > width_in:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+def line_in(size_pt: float, lines: int = 1) -> float:
+    """Height in inches of `lines` lines of text at `size_pt`."""
+    return lines * size_pt * 1.3 / 72
+
+
+def floats(values: Iterable[object]) -> np.ndarray:
+    return pd.to_numeric(pd.Series(list(values), dtype="object"), errors="coerce").to_numpy(
+        dtype="float64", na_value=np.nan)
+
+
+def hidden(rows: pd.DataFrame) -> np.ndarray:
+    """True where a row's value must not be drawn: suppressed, or no value."""
+    sup = (rows["suppressed"].astype("boolean").fillna(False).astype(bool).to_numpy()
+           if "suppressed" in rows else np.zeros(len(rows), bool))
+    return sup | np.isnan(floats(rows["value"]))
+
+
+def suppression_note(lang: str, threshold: int | None = None) -> str:
+    limit = get_settings().suppress_below if threshold is None else int(threshold)
+    return t("suppression_note", lang, t=limit, last=limit - 1)
+
+
+def sources_text(values: Iterable[object]) -> str:
+    """Distinct non-empty source labels, in first-seen order, split on "; "."""
+    seen: dict[str, None] = {}
+    for value in values:
+        for part in plain(value).split("; "):
+            if part.strip():
+                seen.setdefault(part.strip(), None)
+    return "; ".join(seen) or "–"
+
+
+def footer(lang: str, sources: str, *extra: str, threshold: int | None = None) -> str:
+    parts = [f"{t('source', lang)}: {sources}."] + [e for e in extra if e]
+    parts.append(suppression_note(lang, threshold))
+    return " ".join(parts)
+
+
+def unit_label(unit: object, lang: str) -> str:
+    unit = str(unit or "")
+    if unit == "percent":
+        return "Share, %" if lang == "en" else "Andel, %"
+    if unit.startswith("per") and unit[3:].isdigit():
+        per = int(unit[3:])
+        if per == 100_000:
+            return t("rate", lang)
+        return f"Per {per:,} inhabitants" if lang == "en" else f"Per {num(per, 0)} inv."
+    return t("value", lang)
+
+
+class Frame:
+    """Title on top, footer at the bottom, body between; sizes in inches."""
+
+    def __init__(self, title: str, foot: str, width_in: float, *, margin: float = 0.25) -> None:
+        self.width, self.margin = width_in, margin
+        self.title_lines = wrap(title, width_in - 2 * margin, TITLE_PT, weight="bold")
+        self.foot_lines = wrap(foot, width_in - 2 * margin, SMALL_PT)
+        self.top = margin + line_in(TITLE_PT, len(self.title_lines)) + 0.12
+        self.bottom = margin + line_in(SMALL_PT, len(self.foot_lines)) + 0.12
+
+    def figure(self, body_in: float, dpi: int) -> Figure:
+        self.height = self.top + body_in + self.bottom
+        fig = new_figure(self.width, self.height, dpi)
+        fig.text(self.margin / self.width, 1 - self.margin / self.height,
+                 "\n".join(self.title_lines), ha="left", va="top", fontsize=TITLE_PT,
+                 fontweight="bold", parse_math=False, usetex=False)
+        fig.text(self.margin / self.width, self.margin / self.height, "\n".join(self.foot_lines),
+                 ha="left", va="bottom", fontsize=SMALL_PT, color="#444444", parse_math=False,
+                 usetex=False)
+        return fig
+
+    def axes(self, fig: Figure, left_in: float, bottom_in: float, width_in: float,
+             height_in: float):  # -> Axes
+        """Axes placed in inches from the body's lower left corner."""
+        return fig.add_axes((left_in / self.width, (self.bottom + bottom_in) / self.height,
+                             width_in / self.width, height_in / self.height))
+
+
+def title_with(title: str, period: object, sex: object, lang: str) -> str:
+    parts = [plain(title)]
+    p = plain(period)
+    if p and p not in parts[0]:
+        parts.append(p)
+    if sex in ("K", "M", "T"):
+        parts.append(sex_label(str(sex), lang).lower())
+    return ", ".join(x for x in parts if x)
+
+
+# --- ranking -------------------------------------------------------------------------------
+
+def ranking_png(figures: pd.DataFrame, *, lang: str = "sv", band: Mapping[str, object] | None = None,
+                title: str | None = None, threshold: int | None = None, width_px: int = 1600,
+                dpi: int = 200) -> bytes:
+    """The kommun rows of `figures` (layer_figures) ranked as horizontal bars with 95 % interval
+    whiskers, the county and median lines, and the p25–p75 band of `band` (reference_band)
+    shaded when given. Hidden values are listed by their display text ("dold", "<5" …)
+    without a bar. `threshold` is the disclosure limit for the footer (default: settings)."""
+    width = width_px / dpi
+    result = comparison(figures)
+    table = result.table
+    period = figures["period"].iloc[0] if len(figures) else ""
+    sex = figures["sex"].iloc[0] if len(figures) else None
+    unit = figures["unit"].iloc[0] if len(figures) else ""
+    head = title_with(title or t("page_compare", lang), period, sex, lang)
+    low, high = (band or {}).get("p25"), (band or {}).get("p75")
+    has_band = low is not None and high is not None and not pd.isna(low) and not pd.isna(high)
+    band_note = plain((band or {}).get("note_en" if lang == "en" else "note_sv", "")) \
+        if has_band else ""
+    foot = footer(lang, sources_text(table["source"]), band_note, threshold=threshold)
+    with style():
+        frame = Frame(head, foot, width)
+        usable = width - 2 * frame.margin
+        label_w = 0.38 * usable
+        labels = [fit(f"{int(r)}. {plain(n)}" if pd.notna(r) else plain(n), label_w - 0.15,
+                      BODY_PT) for r, n in zip(table["rank"], table["name"])]
+        label_w = min(label_w, 0.15 + max([text_width_in(x, BODY_PT) for x in labels] + [0.5]))
+        row_h = 0.24
+        legend_h = line_in(BODY_PT, 2) + 0.1
+        plot_h = max(1.0, row_h * max(len(table), 1))
+        axis_h = line_in(BODY_PT, 2) + 0.15  # tick labels and axis label
+        fig = frame.figure(plot_h + axis_h + legend_h, dpi)
+        ax = frame.axes(fig, frame.margin + label_w, axis_h + legend_h,
+                        usable - label_w - 0.1, plot_h)
+        values = floats(table["value"])
+        lows, highs = floats(table["ci_low"]), floats(table["ci_high"])
+        shown = ~hidden(table)
+        ys = np.arange(len(table), dtype=float)
+        refs = [v for v in (result.county, result.median, low if has_band else None,
+                            high if has_band else None) if v is not None]
+        top = np.nanmax(np.concatenate([values[shown], highs[shown], np.asarray(refs, float),
+                                        [0.0]])) if len(table) else 1.0
+        top = top if top > 0 else 1.0
+        ax.set_xlim(0, top * 1.18)
+        ax.set_ylim(len(table) - 0.5 if len(table) else 0.5, -0.5)
+        if has_band:
+            ax.axvspan(float(low), float(high), color=BAND, alpha=0.45, zorder=0, lw=0)
+        ax.barh(ys[shown], values[shown], height=0.62, color=BAR, zorder=2)
+        ci = shown & ~np.isnan(lows) & ~np.isnan(highs)
+        ax.hlines(ys[ci], lows[ci], highs[ci], color="#222222", lw=1.0, zorder=3)
+        for cap in (lows, highs):
+            ax.vlines(cap[ci], ys[ci] - 0.15, ys[ci] + 0.15, color="#222222", lw=1.0, zorder=3)
+        for y, v, hi, ok in zip(ys, values, highs, shown):
+            if ok:
+                x = max(v, hi) if not np.isnan(hi) else v
+                ax.text(x + top * 0.012, y, num(v), va="center", ha="left", fontsize=SMALL_PT,
+                        color="#222222", zorder=6, parse_math=False, usetex=False,
+                        bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.8,
+                              "alpha": 0.85})
+        for y, disp, ok in zip(ys, table["display"], shown):
+            if not ok:
+                ax.text(top * 0.012, y, plain(disp), va="center", ha="left", fontsize=SMALL_PT,
+                        color="#555555", fontstyle="italic", parse_math=False, usetex=False)
+        ax.set_yticks(ys, labels=labels)
+        ax.tick_params(axis="y", length=0, labelsize=BODY_PT)
+        ax.tick_params(axis="x", labelsize=SMALL_PT)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: num(v, 0 if top >= 20 else 1)))
+        ax.set_xlabel(unit_label(unit, lang), fontsize=SMALL_PT)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        handles, texts = [], []
+        if result.county is not None:
+            ax.axvline(result.county, color=COUNTY, ls="--", lw=1.4, zorder=5)
+            handles.append(Line2D([], [], color=COUNTY, ls="--", lw=1.4))
+            name = f" ({plain(result.county_name)})" if result.county_name else ""
+            texts.append(f"{t('county_value', lang)}{name}: {num(result.county)}")
+        if result.median is not None:
+            ax.axvline(result.median, color=MEDIAN, ls="--", lw=1.4, zorder=5)
+            handles.append(Line2D([], [], color=MEDIAN, ls="--", lw=1.4))
+            texts.append(f"{t('median', lang)}: {num(result.median)}")
+        if has_band:
+            handles.append(Patch(facecolor=BAND, alpha=0.45, edgecolor="none"))
+            texts.append(("25th–75th percentile" if lang == "en" else "25:e–75:e percentilen")
+                         + f": {num(low)}–{num(high)}")
+        if ci.any():
+            handles.append(Line2D([], [], color="#222222", lw=1.0))
+            texts.append(t("ci", lang))
+        if handles:
+            fig.legend(handles, texts, loc="lower left", ncols=2, frameon=False,
+                       fontsize=SMALL_PT, bbox_to_anchor=(frame.margin / width,
+                                                          (frame.bottom) / frame.height))
+        return png_bytes(fig, dpi)
+
+
+# --- trends --------------------------------------------------------------------------------
+
+def trend_png(series: pd.DataFrame, area_ids: Sequence[str], *, lang: str = "sv",
+              title: str | None = None, threshold: int | None = None, width_px: int = 1600,
+              dpi: int = 200) -> bytes:
+    """Value over the periods with its 95 % interval band, one line per area of `area_ids`.
+
+    `series` is layer_figures concatenated over periods (periods in the order they first
+    appear). Hidden values (suppressed or missing) leave a gap in the line.
+    """
+    width = width_px / dpi
+    rows = series[series["area_id"].astype(str).isin([str(a) for a in area_ids])]
+    order = [str(p) for p in pd.unique(series["period"].astype(str))]
+    sex = series["sex"].iloc[0] if len(series) else None
+    unit = series["unit"].iloc[0] if len(series) else ""
+    span = f"{order[0]}–{order[-1]}" if len(order) > 1 else (order[0] if order else "")
+    head = title_with(title or t("over_time", lang), span, sex, lang)
+    foot = footer(lang, sources_text(rows["source"]), t("over_time_note", lang),
+                  threshold=threshold)
+    with style():
+        frame = Frame(head, foot, width)
+        usable = width - 2 * frame.margin
+        n_areas = len(list(area_ids))
+        legend_rows = (n_areas + 2) // 3
+        legend_h = line_in(BODY_PT, legend_rows) + 0.15
+        plot_h = 0.55 * usable
+        axis_h = line_in(BODY_PT, 2) + 0.1
+        fig = frame.figure(plot_h + axis_h + legend_h, dpi)
+        left = 0.65
+        ax = frame.axes(fig, frame.margin + left, axis_h + legend_h, usable - left - 0.1, plot_h)
+        xs = np.arange(len(order), dtype=float)
+        pos = {p: i for i, p in enumerate(order)}
+        handles, texts = [], []
+        names = dict(zip(series["area_id"].astype(str), series["name"]))
+        for i, area in enumerate(str(a) for a in area_ids):
+            part = rows[rows["area_id"].astype(str) == area]
+            color = SERIES_COLORS[i % len(SERIES_COLORS)]
+            y = np.full(len(order), np.nan)
+            lo, hi = y.copy(), y.copy()
+            ok = ~hidden(part)
+            for p, v, a, b, keep in zip(part["period"].astype(str), floats(part["value"]),
+                                        floats(part["ci_low"]), floats(part["ci_high"]), ok):
+                if keep and p in pos:
+                    y[pos[p]], lo[pos[p]], hi[pos[p]] = v, a, b
+            band = ~np.isnan(lo) & ~np.isnan(hi)
+            if band.any():
+                ax.fill_between(xs, np.where(band, lo, 0), np.where(band, hi, 0), where=band,
+                                color=color, alpha=0.18, lw=0, interpolate=False)
+            ax.plot(xs, y, color=color, lw=1.6, marker="o", ms=3.5)
+            label = plain(names.get(area, area))
+            if np.isnan(y).all():
+                label += f" ({t('no_data', lang).lower()})"
+            label = fit(label, usable / 3 - 0.45, BODY_PT)
+            handles.append(Line2D([], [], color=color, lw=1.6, marker="o", ms=3.5))
+            texts.append(label)
+        ax.set_xticks(xs, labels=[plain(p) for p in order])
+        ax.set_xlim(-0.3, max(len(order) - 0.7, 0.3))
+        ax.tick_params(labelsize=SMALL_PT)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: num(v, 1 if _small(ax) else 0)))
+        ax.set_ylabel(unit_label(unit, lang), fontsize=SMALL_PT)
+        ax.grid(axis="y", color="#e0e0e0", lw=0.6)
+        ax.set_axisbelow(True)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        if not len(rows) or all(np.isnan(floats(rows["value"]))):
+            ax.text(0.5, 0.5, t("no_data", lang), transform=ax.transAxes, ha="center",
+                    va="center", color="#555555", parse_math=False, usetex=False)
+        if handles:
+            fig.legend(handles, texts, loc="lower left", ncols=3, frameon=False,
+                       fontsize=BODY_PT, bbox_to_anchor=(frame.margin / width,
+                                                         frame.bottom / frame.height))
+        return png_bytes(fig, dpi)
+
+
+def _small(ax) -> bool:  # noqa: ANN001
+    low, high = ax.get_ylim()
+    return abs(high - low) < 10
