@@ -230,3 +230,14 @@ def test_no_location_column_names_the_three_ways(make_csv):
 ])
 def test_area_code(text, code):
     assert incidents.area_code(text) == code
+
+
+def test_one_row_in_metres_among_degrees_is_named_as_metres(make_csv):
+    rows = "\n".join(f"A-{i};2024-01-01;Rån;64,{i}1;19,5" for i in range(1, 5))
+    data = make_csv(f"{HEAD};Latitud;Longitud\n{rows}\nA-9;2024-01-01;Rån;7195000;705000\n"
+                    "A-10;2024-01-01;Rån;7195000;1605000\nA-11;2024-01-01;Rån;40,1;2,3\n")
+    result = incidents.read_police_extract(data, name="blandat.csv")
+    assert len(result.accepted) == 4
+    reasons = {r.row: r.reason for r in result.rejected}
+    assert "i meter (SWEREF 99 TM?)" in reasons[6] and "i meter (RT 90?)" in reasons[7]
+    assert reasons[8] == "Koordinaten ligger utanför Sverige (väntade WGS84 i grader)."

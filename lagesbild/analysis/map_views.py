@@ -77,7 +77,7 @@ def map_view(frames: Frames, spec: LayerSpec, *, view: str, period: str, sex: st
     if view not in available_views(spec):
         raise InputError(f"Visningen '{view}' finns inte för lagret {spec.id}.", field="view",
                          fix=f"Välj en av: {', '.join(available_views(spec))}.")
-    title = f"{spec.title(lang)}: {view_title(view, lang).lower()}"
+    title = f"{spec.title(lang)}: {view_title(view, lang)}"
     args = dict(taxonomy=taxonomy, settings=settings)
     if view == "value":
         return MapView(view, spec.title(lang), period,

@@ -230,11 +230,22 @@ def _check_wgs(raw: t.RawTable, points: pd.DataFrame,
             fix="Byt namn på kolumnerna Latitud och Longitud, eller byt plats på dem.")
     outside = ~(lat.between(*LAT_RANGE) & lon.between(*LON_RANGE))
     rejected = [Rejection(raw.name, int(line), cols["lat"], f"{la}, {lo}",
-                          "Koordinaten ligger utanför Sverige (väntade WGS84 i grader).")
+                          _outside_reason(float(la), float(lo)))
                 for line, la, lo in zip(points.loc[outside, "_line"], lat[outside], lon[outside])]
     points = points[~outside].copy()
     x, y = _TO_STORE.transform(points["_x"].to_numpy(), points["_y"].to_numpy())
     return points.assign(_x=x, _y=y), rejected
+
+
+def _outside_reason(lat: float, lon: float) -> str:
+    """Why a WGS84 row is refused, naming the grid when the numbers are metres."""
+    north, east = max(lat, lon), min(lat, lon)
+    if north >= NORTHING_RANGE[0] and north <= NORTHING_RANGE[1]:
+        grid = "RT 90" if RT90_EASTING_RANGE[0] <= east <= RT90_EASTING_RANGE[1] else \
+            "SWEREF 99 TM"
+        return (f"Koordinaten är i meter ({grid}?), inte latitud/longitud i grader; rätta raden "
+                "eller ange hela filen i ett och samma koordinatsystem.")
+    return "Koordinaten ligger utanför Sverige (väntade WGS84 i grader)."
 
 
 def _check_sweref(raw: t.RawTable, points: pd.DataFrame, cols: dict[str, str],
