@@ -1,0 +1,1 @@
+"""The meeting pack: a lägesbild report for one area and period, in several formats."""
