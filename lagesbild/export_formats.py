@@ -345,6 +345,15 @@ class Format:
     csv: bool = False  # text cells are neutralised (and restored by import_exported)
 
 
+def _write_notes(frame: pd.DataFrame, path: Path, ctx: _Context) -> list[dict[str, str]]:
+    rows = [[_text(a), _text(p), _text(k), _text(x),
+             "" if _missing(u) else pd.Timestamp(u).strftime("%Y-%m-%d %H:%M:%S")]  # type: ignore[arg-type]
+            for a, p, k, x, u in zip(frame["area_id"], frame["period"], frame["key"],
+                                     frame["text"], frame["updated_at"])]
+    _write(path, _csv(["Område", "Period", "Nyckel", "Text", "Uppdaterad"], rows))
+    return [{}]
+
+
 FORMATS: dict[str, Format] = {
     "boundaries": Format("boundaries", ".gpkg", _write_boundaries),
     "incidents": Format("incidents", ".csv", _write_incidents, csv=True),
@@ -359,12 +368,13 @@ FORMATS: dict[str, Format] = {
     "programme_activity": Format("programme_activity", ".csv", _write_activity, csv=True),
     "actions": Format("actions", ".csv", _write_actions, csv=True),
     "polisen_events": Format("polisen_events", ".json", _write_events),
+    "notes": Format("notes", ".csv", _write_notes, csv=True),
 }
 # a kind this module does not know is written like its table's usual kind
 TABLE_KINDS = {"areas": "boundaries", "incidents": "incidents", "incident_counts": "crime_counts",
                "population": "population", "indicators": "indicators", "sites": "sites",
                "programme_activity": "programme_activity", "actions": "actions",
-               "events": "polisen_events"}
+               "events": "polisen_events", "notes": "notes"}
 
 
 def format_for(kind: str, table: str) -> Format:

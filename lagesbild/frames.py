@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import pandas as pd
@@ -23,6 +23,7 @@ class Frames:
     actions: pd.DataFrame
     events: pd.DataFrame
     datasets: pd.DataFrame
+    notes: pd.DataFrame = field(default_factory=lambda: schema.empty("notes"))
 
     @property
     def kommuner(self) -> gpd.GeoDataFrame:

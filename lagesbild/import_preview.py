@@ -20,6 +20,7 @@ _COLUMN_SPECS = {
     "programme_activity": ("programmes", "ACTIVITY_SPEC"),
     "actions": ("programmes", "ACTION_SPEC"),
     "population_simple": ("population_csv", "SPEC"),
+    "notes": ("notes_csv", "SPEC"),
 }
 
 

@@ -12,8 +12,8 @@ import pandas as pd
 from lagesbild import placement
 from lagesbild.errors import InputError, WorkspaceError
 from lagesbild.settings import get_settings
-from lagesbild.sources import (aggregates, boundary_files, incidents, kolada, polisen,
-                               population_csv, programmes, pxweb)
+from lagesbild.sources import (aggregates, boundary_files, incidents, kolada, notes_csv,
+                               polisen, population_csv, programmes, pxweb)
 from lagesbild.sources.tables import ReadResult
 from lagesbild.workspace import Dataset, Workspace
 
@@ -31,11 +31,12 @@ READERS: dict[str, Reader] = {
     "scb_pxweb": pxweb.read_pxweb,
     "population_simple": population_csv.read_population_simple,
     "kolada": kolada.read_kolada,
+    "notes": notes_csv.read_notes,
 }
 # options a user may give per kind (CLI flags / wizard fields), passed on to the reader
 # "mapping" (canonical column -> the file's header) overrides column detection in table files
 TABLE_KINDS = ("incidents", "crime_counts", "population", "indicators", "sites",
-               "programme_activity", "actions", "population_simple")
+               "programme_activity", "actions", "population_simple", "notes")
 OPTIONS: dict[str, tuple[str, ...]] = {
     "boundaries": ("level", "layer", "code_column", "name_column", "parent_column", "assume_crs"),
     "scb_pxweb": ("measure",),
@@ -58,6 +59,7 @@ KIND_TITLES_SV = {
     "scb_pxweb": "Folkmängd från SCB:s statistikdatabas (PX-Web JSON / JSON-stat)",
     "population_simple": "Folkmängd per kommun (enkel CSV)",
     "kolada": "Nyckeltal från Kolada (JSON)",
+    "notes": "Analysanteckningar och lokala mål (CSV från lagesbild export)",
 }
 
 

@@ -83,6 +83,11 @@ TABLES: dict[str, dict[str, str]] = {
         "action_id": STR, "focus_area": STR, "title": STR, "responsible": STR, "period": STR,
         "status": STR, "area_ids": STR, "indicator_ids": STR, "source": STR,
     },
+    # What the users write for a report: analysis notes per section ("note:analys") and local
+    # goals per focus area ("goal:valdsforebyggande"), per area and period.
+    "notes": {
+        "area_id": STR, "period": STR, "key": STR, "text": STR, "updated_at": TIME, "source": STR,
+    },
 }
 SPATIAL = {"areas", "sites", "incidents"}  # tables that carry a geometry column
 # Columns added after a table was first defined: a workspace written before reads them as empty.

@@ -67,6 +67,11 @@ SAMPLES: dict[str, pd.DataFrame] = {
         "title": ["Införa MVP på högstadiet", "Grundutbildning"], "responsible": ["Ö", ""],
         "period": ["2023–2026", ""], "status": ["pågår", "ej påbörjad"],
         "area_ids": ["0114,2417", ""], "indicator_ids": ["otrygghet", NA], "source": ""}),
+    "notes": pd.DataFrame({
+        "area_id": ["2417", "24"], "period": ["2024", "2024"],
+        "key": ["note:analys", "goal:valdsforebyggande"],
+        "text": ["Ökning i <b>Norsjö</b>\n${x}", "=HYPERLINK(1) MVP i alla åk 8"],
+        "updated_at": pd.to_datetime(["2026-03-01 10:00", "2026-03-02 11:30"]), "source": ""}),
     "events": pd.DataFrame({
         "event_id": ["480687", "480688"],
         "occurred_at": pd.to_datetime(["2024-01-01 00:40:16", "2024-07-01 09:05:00"]),
