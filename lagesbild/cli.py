@@ -324,9 +324,11 @@ def _report(result: object, what: str, workspace: str) -> None:
 
 
 def _register() -> None:
+    from lagesbild.cli_report import report_cmd
     from lagesbild.cli_snapshot import snapshot_group
 
     main.add_command(snapshot_group)
+    main.add_command(report_cmd)
 
 
 _register()

@@ -36,6 +36,12 @@ def read_notes(workspace: Workspace, area_id: str, period: str) -> tuple[dict[st
 def save_notes(workspace: Workspace, area_id: str, period: str, *, notes: Mapping[str, str],
                goals: Mapping[str, str], now: datetime | None = None) -> None:
     """Replace the notes and goals of one area and period (others are kept), in one transaction."""
+    from lagesbild.report.model import SECTION_KEYS
+
+    sections = sorted(set(notes) - set(SECTION_KEYS))
+    if sections:
+        raise InputError(f"Okänt avsnitt: {', '.join(sections)}.", field="notes",
+                         fix=f"Använd något av: {', '.join(SECTION_KEYS)}.")
     unknown = sorted(set(goals) - set(schema.FOCUS_AREAS))
     if unknown:
         raise InputError(f"Okänt fokusområde: {', '.join(unknown)}.", field="goals",

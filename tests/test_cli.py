@@ -244,3 +244,34 @@ def test_compare_text(ws: Path) -> None:
     result = run("compare", "--indicator", "otrygghet", "-w", ws)
     assert result.exit_code == 0 and "Län: Västerbottens län" in result.stdout
     assert "percentilen" in result.stdout
+
+
+@pytest.mark.parametrize("fmt", ["html", "xlsx"])
+def test_report_cli_writes_the_pack_with_the_saved_notes(ws: Path, tmp_path: Path, fmt: str) -> None:
+    import shutil
+
+    from lagesbild.notes import save_notes
+
+    copy = tmp_path / "w.gpkg"
+    shutil.copy(ws, copy)
+    save_notes(GpkgWorkspace(copy), "2417", "2024", notes={"analys": "Våldet i Norsjö ökade."},
+               goals={"valdsforebyggande": "MVP i alla åk 8 senast 2026"})
+    out = tmp_path / f"rapport.{fmt}"
+    result = run("report", "-w", copy, "--area", "2417", "--period", "2024", "--format", fmt,
+                 "--out", out, "--layers", "otrygghet,mvp_tackning", "--snapshot")
+    assert result.exit_code == 0, result.output
+    assert "Ögonblicksbild" in result.stdout and out.exists()
+    if fmt == "html":
+        page = out.read_text(encoding="utf-8")
+        assert "Våldet i Norsjö ökade." in page and "MVP i alla åk 8 senast 2026" in page
+        assert "kontrollsumma" in page
+    else:
+        from openpyxl import load_workbook
+        book = load_workbook(out)
+        assert book.sheetnames[0] == "Om rapporten" and len(book.sheetnames) > 2
+
+
+def test_report_cli_unknown_area(ws: Path, tmp_path: Path) -> None:
+    result = run("report", "-w", ws, "--area", "9999", "--period", "2024", "--format", "pdf",
+                 "--out", tmp_path / "x.pdf")
+    assert result.exit_code == 1 and "9999" in result.stderr and not (tmp_path / "x.pdf").exists()

@@ -29,6 +29,8 @@ def test_save_read_replace_and_keep_other_areas(area_workspace) -> None:
 
 
 def test_unknown_focus_area_and_overlong_text_are_refused(area_workspace) -> None:
+    with pytest.raises(InputError, match="Okänt avsnitt: inledning"):
+        save_notes(area_workspace, "2417", "2024", notes={"inledning": "x"}, goals={})
     with pytest.raises(InputError, match="Okänt fokusområde"):
         save_notes(area_workspace, "2417", "2024", notes={}, goals={"x": "y"})
     with pytest.raises(InputError, match="längre än"):
