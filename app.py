@@ -11,7 +11,7 @@ HERE = Path(__file__).parent
 # the first page is the default and lives at "/" (Streamlit ignores a default page's url_path)
 PAGES = [("map_page", "page_map", "karta"), ("pyramid_page", "page_pyramid", "pyramid"),
          ("compare_page", "page_compare", "jamforelse"), ("coverage_page", "page_coverage", "insatser"),
-         ("data_page", "page_data", "data")]
+         ("report_page", "page_report", "rapport"), ("data_page", "page_data", "data")]
 
 st.set_page_config(page_title="Lägesbild", page_icon="🗺️", layout="wide")
 ensure_static(HERE / "static")

@@ -1,0 +1,106 @@
+"""Rapport: notes and local goals for an area and period, and the meeting pack to download."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from lagesbild import schema
+from lagesbild.cli_report import FORMATS, write_report
+from lagesbild.errors import LagesbildError
+from lagesbild.notes import read_notes, save_notes
+from lagesbild.report.build import build_report
+from lagesbild.report.model import SECTION_TITLES
+from lagesbild.ui import common
+
+MIME = {"html": "text/html", "pdf": "application/pdf",
+        "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+NOTE_SECTIONS = ("kartlaggning", "analys", "forebyggande", "atgarder")
+
+
+def _periods(frames) -> list[str]:  # noqa: ANN001
+    years = {str(p) for p in frames.incident_counts["period"].dropna()}
+    years |= {str(y) for y in frames.incidents["year"].dropna()}
+    years |= {str(p) for p in frames.indicators["period"].dropna()}
+    return sorted(y for y in years if y.isdigit())
+
+
+def render(ctx: common.Context) -> None:
+    st.title(ctx.t("page_report"))
+    if not common.require_workspace(ctx):
+        return
+    frames = common.frames(ctx)
+    en = ctx.lang == "en"
+    areas = list(frames.lan["area_id"]) + list(frames.kommuner.sort_values("name")["area_id"])
+    periods = _periods(frames)
+    if not periods:
+        st.info(ctx.t("no_data"))
+        return
+    c1, c2, c3 = st.columns([2, 1, 2])
+    area_id = c1.selectbox(ctx.t("area"), areas, key="rep_area", format_func=frames.area_name)
+    period = c2.selectbox(ctx.t("period"), periods, index=len(periods) - 1, key="rep_period")
+    audience = c3.radio(ctx.t("audience"), ["wide", "police"], key="rep_audience",
+                        horizontal=True, format_func=lambda a: ctx.t(f"audience_{a}"))
+    notes, goals = read_notes(ctx.workspace, area_id, period)
+    with st.form(f"rep_notes_{area_id}_{period}"):
+        st.subheader(ctx.t("report_notes"))
+        new_notes = {key: st.text_area(SECTION_TITLES[key][1 if en else 0], notes.get(key, ""),
+                                       key=f"rep_note_{key}_{area_id}_{period}", height=100)
+                     for key in NOTE_SECTIONS}
+        st.subheader(ctx.t("report_goals"))
+        new_goals = {key: st.text_input(titles[1 if en else 0], goals.get(key, ""),
+                                        key=f"rep_goal_{key}_{area_id}_{period}")
+                     for key, titles in schema.FOCUS_AREAS.items()}
+        if st.form_submit_button(ctx.t("save")):
+            try:
+                save_notes(ctx.workspace, area_id, period, notes=new_notes, goals=new_goals)
+                st.cache_resource.clear()
+                st.success(ctx.t("saved"))
+            except LagesbildError as exc:
+                st.error(str(exc))
+    st.subheader(ctx.t("report_make"))
+    c1, c2 = st.columns([1, 2])
+    fmt = c1.selectbox(ctx.t("format"), FORMATS, key="rep_format", format_func=str.upper)
+    freeze = c2.checkbox(ctx.t("report_snapshot"), key="rep_snapshot")
+    if st.button(ctx.t("report_build"), key="rep_build", type="primary"):
+        _build(ctx, area_id, period, audience, fmt, freeze)
+    made = st.session_state.get("rep_file")
+    if made:
+        st.download_button(ctx.t("download") + f" ({made['fmt'].upper()})", made["data"],
+                           file_name=made["name"], mime=MIME[made["fmt"]], key="rep_download")
+        st.caption(made["caption"])
+
+
+def _build(ctx: common.Context, area_id: str, period: str, audience: str, fmt: str,
+           freeze: bool) -> None:
+    specs, taxonomy, _ = common.specs(ctx)
+    notes, goals = read_notes(ctx.workspace, area_id, period)
+    frozen = None
+    try:
+        with st.spinner(ctx.t("report_building")):
+            if freeze:
+                from lagesbild.snapshot import create_snapshot
+
+                snap = create_snapshot(ctx.workspace.path, layers_dir=ctx.settings.layers_dir,
+                                       settings=ctx.settings, notes={"notes": notes, "goals": goals},
+                                       title=f"Rapport {area_id} {period}", area_id=area_id,
+                                       period=period)
+                frozen = f"{snap.id} (kontrollsumma {snap.checksum})"
+            report = build_report(common.frames(ctx), specs, taxonomy, ctx.settings,
+                                  area_id=area_id, period=period, notes=notes, goals=goals,
+                                  audience=audience, lang=ctx.lang, created=date.today(),
+                                  snapshot=frozen)
+            data = write_report(report, fmt)
+    except LagesbildError as exc:
+        st.error(str(exc))
+        return
+    st.session_state["rep_file"] = {
+        "fmt": fmt, "data": data, "name": f"lagesbild_{area_id}_{period}.{fmt}",
+        "caption": (f"{report.area_name}, {period}, {ctx.t('audience_' + audience).lower()}"
+                    + (f"; {ctx.t('snapshot')}: {frozen}" if frozen else ""))}
+
+
+if __name__ == "__main__":  # run as a page by st.navigation
+    render(common.context())
