@@ -37,8 +37,11 @@ def write_report(report: object, fmt: str) -> bytes:
 @click.option("--layers", default=None, help="Comma-separated layer ids (default: all).")
 @click.option("--snapshot/--no-snapshot", default=False,
               help="Freeze the data behind the report first and print its checksum in it.")
+@click.option("--from-snapshot", "from_snapshot", type=click.Path(exists=True, file_okay=False),
+              default=None, help="Reopen a snapshot: its data, layers, settings and notes, "
+                                 "unchanged (checksums verified), instead of the workspace.")
 def report_cmd(workspace: str, area_id: str, period: str, fmt: str, out: str, audience: str,
-               lang: str, layers: str | None, snapshot: bool) -> None:
+               lang: str, layers: str | None, snapshot: bool, from_snapshot: str | None) -> None:
     """Write the lägesbild report (kartläggning, analys, förebyggande, åtgärder, källor)."""
     from lagesbild.analysis.pyramid import load_taxonomy
     from lagesbild.frames import load_frames
@@ -47,13 +50,24 @@ def report_cmd(workspace: str, area_id: str, period: str, fmt: str, out: str, au
     from lagesbild.report.build import build_report
 
     settings = get_settings()
-    ws = require(open_workspace(workspace))
+    frozen = None
+    if from_snapshot is not None:
+        if snapshot:
+            raise InputError("--snapshot och --from-snapshot går inte ihop.", field="snapshot",
+                             fix="En rapport ur en ögonblicksbild är redan fryst.")
+        from lagesbild.snapshot import open_snapshot
+
+        opened = open_snapshot(from_snapshot)
+        ws = opened.workspace()
+        settings = opened.settings
+        frozen = f"{opened.snapshot.id} (kontrollsumma {opened.snapshot.checksum})"
+    else:
+        ws = require(open_workspace(workspace))
     frames = load_frames(ws)
     if area_id not in set(frames.areas["area_id"].astype(str)):
         raise InputError(f"Området {area_id} finns inte i arbetsytan.", field="area",
                          fix="Ange en kommunkod (t.ex. 2417) eller en länskod (t.ex. 24).")
     notes, goals = read_notes(ws, area_id, period)
-    frozen = None
     if snapshot:
         from lagesbild.snapshot import create_snapshot
 

@@ -275,3 +275,36 @@ def test_report_cli_unknown_area(ws: Path, tmp_path: Path) -> None:
     result = run("report", "-w", ws, "--area", "9999", "--period", "2024", "--format", "pdf",
                  "--out", tmp_path / "x.pdf")
     assert result.exit_code == 1 and "9999" in result.stderr and not (tmp_path / "x.pdf").exists()
+
+
+def test_report_from_a_snapshot_a_year_later_is_unchanged(ws: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from openpyxl import load_workbook
+
+    copy = tmp_path / "w.gpkg"
+    shutil.copy(ws, copy)
+    made = run("snapshot", "create", "-w", copy, "--title", "Möte", "--area", "24",
+               "--period", "2024")
+    assert made.exit_code == 0, made.output
+    snap = json.loads(run("snapshot", "list", "-w", copy, "--json").stdout)[0]["path"]
+    args = ["--area", "24", "--period", "2024", "--format", "xlsx", "--layers", "otrygghet"]
+    before = tmp_path / "before.xlsx"
+    assert run("report", "-w", copy, *args, "--out", before).exit_code == 0
+    # the live workspace changes: the survey is replaced by one with other shares
+    indicators = GpkgWorkspace(copy).read("indicators")
+    name = indicators["source"].iloc[0]
+    indicators["value"] = indicators["value"] / 2
+    from lagesbild.workspace import Dataset
+    with GpkgWorkspace(copy).transaction() as writer:
+        writer.replace_dataset(Dataset(name, "indicators", "indicators", name), indicators)
+    later, frozen = tmp_path / "later.xlsx", tmp_path / "frozen.xlsx"
+    assert run("report", "-w", copy, *args, "--out", later).exit_code == 0
+    result = run("report", "--from-snapshot", snap, *args, "--out", frozen)
+    assert result.exit_code == 0, result.output
+
+    def cells(path: Path) -> list[str]:
+        book = load_workbook(path)
+        return [str(c.value) for sheet in book.worksheets[1:] for row in sheet.iter_rows()
+                for c in row if c.value is not None]
+    assert cells(frozen) == cells(before) and cells(later) != cells(before)
