@@ -29,6 +29,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     "report_building": ("Skapar rapporten …", "Making the report …"),
     "download": ("Ladda ned", "Download"),
     "snapshot": ("Ögonblicksbild", "Snapshot"),
+    "snapshots": ("Ögonblicksbilder (frysta underlag)", "Snapshots (frozen data)"),
+    "no_snapshots": ("Inga ögonblicksbilder ännu: markera 'Frys underlaget först' när du skapar "
+                     "rapporten.", "No snapshots yet: tick 'Freeze the data first' when you "
+                     "make the report."),
+    "created": ("Skapad", "Created"),
+    "title": ("Titel", "Title"),
+    "checksum": ("Kontrollsumma", "Checksum"),
+    "compare_with": ("Jämför nuläget med", "Compare today with"),
+    "what_changed": ("Vad har ändrats?", "What has changed?"),
+    "nothing_changed": ("Inget har ändrats sedan dess.", "Nothing has changed since."),
     "layer": ("Kartlager", "Map layer"),
     "view": ("Visning", "View"),
     "coverage_need": ("Täckning mot behov", "Coverage versus need"),

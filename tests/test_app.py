@@ -263,3 +263,9 @@ def test_report_page_saves_notes_and_makes_the_pack(monkeypatch: pytest.MonkeyPa
     assert any(c.startswith("'=HYPERLINK(1) MVP") for c in cells)
     assert not any(c.data_type == "f" for ws_ in book.worksheets for row in ws_.iter_rows()
                    for c in row)
+    # frozen first: the snapshot is listed and nothing has changed since
+    at.checkbox(key="rep_snapshot").check().run()
+    at.button(key="rep_build").click().run()
+    assert not at.exception and "kontrollsumma" in at.session_state["rep_file"]["caption"]
+    at.button(key="rep_diff").click().run()
+    assert not at.exception and any("Inget har ändrats" in s.value for s in at.success)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
 from lagesbild import schema
@@ -71,6 +72,41 @@ def render(ctx: common.Context) -> None:
         st.download_button(ctx.t("download") + f" ({made['fmt'].upper()})", made["data"],
                            file_name=made["name"], mime=MIME[made["fmt"]], key="rep_download")
         st.caption(made["caption"])
+    _snapshots(ctx)
+
+
+def _snapshots(ctx: common.Context) -> None:
+    """The snapshots of this workspace, and what changed since the latest one."""
+    from lagesbild.snapshot import current_state, default_root, list_snapshots
+    from lagesbild.snapshot_diff import compare_snapshots
+
+    st.subheader(ctx.t("snapshots"))
+    found = list_snapshots(default_root(ctx.workspace.path))
+    if not found:
+        st.caption(ctx.t("no_snapshots"))
+        return
+    common.table(pd.DataFrame({
+        "ID": [s.id for s in found], ctx.t("created"): [f"{s.created_at:%Y-%m-%d %H:%M} UTC"
+                                                       for s in found],
+        ctx.t("title"): [s.title for s in found], ctx.t("area"): [s.area_id for s in found],
+        ctx.t("period"): [s.period for s in found],
+        ctx.t("checksum"): [s.checksum[:16] for s in found]}))
+    chosen = st.selectbox(ctx.t("compare_with"), [s.id for s in found], key="rep_snap")
+    if st.button(ctx.t("what_changed"), key="rep_diff"):
+        path = next(s.path for s in found if s.id == chosen)
+        try:
+            with st.spinner(ctx.t("report_building")):
+                table = compare_snapshots(path, current_state(
+                    ctx.workspace.path, layers_dir=ctx.settings.layers_dir, settings=ctx.settings))
+        except LagesbildError as exc:
+            st.error(str(exc))
+            return
+        changed = table[table["changed"]]
+        if not len(changed):
+            st.success(ctx.t("nothing_changed"))
+        else:
+            common.table(changed[["kind", "item", "name", "period", "sex", "old", "new",
+                                  "status"]])
 
 
 def _build(ctx: common.Context, area_id: str, period: str, audience: str, fmt: str,
