@@ -164,3 +164,37 @@ def test_display_count(count: object, suppression: str, expected: str) -> None:
 
 def test_display_count_uses_threshold() -> None:
     assert display_count(None, "small", threshold=3) == "<3"
+
+
+def test_every_county_protects_its_own_kommuner() -> None:
+    """Two counties: a small kommun cell in one cannot be recovered from its county's total,
+    and the other county is left alone (a national workspace has 21 of them)."""
+    from lagesbild.analysis.disclosure import suppress_by_county
+
+    cells = pd.DataFrame({"area_id": ["0101", "0102", "01", "0201", "0202", "02"],
+                          "count": [3, 20, 23, 30, 40, 70]})
+    out = suppress_by_county(cells, keys=["area_id"], threshold=5, counties=["01", "02"])
+    assert out["suppressed"].tolist() == [True, True, False, False, False, False]
+    assert out["suppression"].tolist() == ["small", "secondary", "", "", "", ""]
+    assert out.index.equals(cells.index)
+    # the attack the old single-county rule allowed: county total minus the shown kommun
+    shown = out.set_index("area_id")["count"]
+    assert pd.isna(shown["0102"]) and shown["01"] == 23
+
+
+def test_every_county_with_a_primary_mask_and_sex_split() -> None:
+    from lagesbild.analysis.disclosure import suppress_by_county
+
+    rows = [(a, s, n) for a, ns in {"0101": (10, 20, 30), "0102": (40, 50, 90), "01": (50, 70, 120),
+                                     "0201": (5, 6, 11), "0202": (7, 8, 15), "02": (12, 14, 26)}.items()
+            for s, n in zip("KMT", ns)]
+    cells = pd.DataFrame(rows, columns=["area_id", "sex", "count"])
+    primary = ((cells["area_id"] == "0101") & (cells["sex"] == "K")).to_numpy()
+    out = suppress_by_county(cells, keys=["area_id", "sex"], threshold=5, counties=["01", "02"],
+                             additive=[("sex", "T")], primary=primary)
+    hidden = {(a, s) for a, s, h in zip(out["area_id"], out["sex"], out["suppressed"]) if h}
+    groups = [[(a, s) for s in "KMT"] for a in ("0101", "0102", "01")]
+    groups += [[("0101", s), ("0102", s), ("01", s)] for s in "KMT"]
+    assert ("0101", "K") in hidden and not any(a.startswith("02") for a, _ in hidden)
+    for group in groups:
+        assert sum(cell in hidden for cell in group) != 1, (group, sorted(hidden))

@@ -53,9 +53,8 @@ def protect(cube: pd.DataFrame, frames: Frames, *, settings: Settings) -> pd.Dat
     """Apply the disclosure policy over every additive relation the views expose."""
     additive: list[tuple[str, str]] = [("sex", "T"), ("category", ALL)]
     lan = frames.lan["area_id"].astype(str).tolist()
-    if len(lan) == 1:
-        additive.append(("area_id", lan[0]))
-    return disclosure.suppress(cube, keys=KEYS, threshold=settings.suppress_below, additive=additive)
+    return disclosure.suppress_by_county(cube, keys=KEYS, threshold=settings.suppress_below,
+                                         counties=lan, additive=additive)
 
 
 def protected_cube(frames: Frames, *, period: str, source: str, taxonomy: Taxonomy,

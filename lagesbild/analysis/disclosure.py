@@ -64,6 +64,32 @@ def suppress(cells: pd.DataFrame, *, keys: Sequence[str], threshold: int,
     return out
 
 
+def suppress_by_county(cells: pd.DataFrame, *, keys: Sequence[str], threshold: int,
+                       counties: Sequence[str], additive: Sequence[tuple[str, str]] = (),
+                       count: str = "count", primary: np.ndarray | None = None) -> pd.DataFrame:
+    """`suppress` with each county's kommuner adding up to the county's row.
+
+    A county row (area_id = a län code) is the sum of the kommuner whose codes start with it; the
+    counties are disjoint, so each county and its kommuner are protected on their own, with the
+    other `additive` relations (such as K + M = T) inside. Areas of no county are protected
+    with `additive` alone.
+    """
+    area = cells["area_id"].astype(str)
+    county_of = area.str[:2].where(area.str[:2].isin([str(c)[:2] for c in counties]))
+    mask = None if primary is None else np.asarray(primary, dtype=bool)
+    parts = []
+    for county, rows in cells.groupby(county_of.fillna(""), sort=False):
+        own = [*additive, ("area_id", next(c for c in counties if str(c)[:2] == county))] \
+            if county else list(additive)
+        part_primary = None if mask is None else mask[cells.index.get_indexer(rows.index)]
+        parts.append(suppress(rows, keys=keys, threshold=threshold, additive=own, count=count,
+                              primary=part_primary))
+    if not parts:
+        return suppress(cells, keys=keys, threshold=threshold, additive=additive, count=count,
+                        primary=mask)
+    return pd.concat(parts).loc[cells.index]
+
+
 Group = tuple[np.ndarray, np.ndarray]  # positions of the total row(s) and of the members
 
 

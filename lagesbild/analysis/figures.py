@@ -75,9 +75,9 @@ def protected_counts(frames: Frames, spec: LayerSpec, *, period: str, taxonomy: 
         return cells[["area_id", "sex", "count", "suppressed", "suppression"]].assign(source=label)
     cells = _filtered_counts(frames, spec, period=period, taxonomy=taxonomy)
     lan = frames.lan["area_id"].astype(str).tolist()
-    additive = [("sex", "T")] + ([("area_id", lan[0])] if len(lan) == 1 else [])
-    cells = disclosure.suppress(cells, keys=["area_id", "sex"], threshold=settings.suppress_below,
-                                additive=additive)
+    cells = disclosure.suppress_by_county(cells, keys=["area_id", "sex"],
+                                          threshold=settings.suppress_below, counties=lan,
+                                          additive=[("sex", "T")])
     return cells.assign(source=label)
 
 
@@ -207,9 +207,9 @@ def _protect_shares(rows: pd.DataFrame, too_few: np.ndarray, lan: list[str],
     """
     rows = rows.assign(_yes=pd.to_numeric(rows["value"]).astype("float64")
                        * pd.to_numeric(rows["n"]).astype("float64") / 100)
-    additive = [("sex", "T")] + ([("area_id", lan[0])] if len(lan) == 1 else [])
-    out = disclosure.suppress(rows, keys=["area_id", "sex"], threshold=settings.suppress_below,
-                              additive=additive, count="_yes", primary=too_few)
+    out = disclosure.suppress_by_county(rows, keys=["area_id", "sex"],
+                                        threshold=settings.suppress_below, counties=lan,
+                                        additive=[("sex", "T")], count="_yes", primary=too_few)
     out["suppression"] = np.where(out["suppression"] == "small", "few_respondents",
                                   out["suppression"].astype(str))
     return out.drop(columns="_yes")

@@ -212,8 +212,8 @@ def pool_figures(yearly: list[pd.DataFrame], *, per: int, settings: Settings) ->
     cells.loc[forced, "count"] = pd.NA
     cells["denominator"] = pd.array(denominator.reindex(idx).to_numpy(), dtype="Float64")
     lan = cells.loc[cells["level"] == "lan", "area_id"].astype(str).tolist()
-    checked = disclosure.suppress(cells, keys=["area_id"], threshold=settings.suppress_below,
-                                  additive=[("area_id", lan[0])] if len(lan) == 1 else [])
+    checked = disclosure.suppress_by_county(cells, keys=["area_id"],
+                                            threshold=settings.suppress_below, counties=lan)
     hidden = forced | checked["suppressed"].to_numpy(dtype=bool)
     cells["suppressed"] = hidden
     cells["suppression"] = np.where(hidden, "secondary", "")
