@@ -147,3 +147,19 @@ def shared_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         demo.build_workspace(path)
         _DEMO["path"] = path
     return _DEMO["path"]
+
+
+def demo_inputs(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    """(frames, specs, taxonomy, settings) of the shared demo workspace, loaded once."""
+    if "inputs" not in _DEMO:
+        from lagesbild.analysis.pyramid import load_taxonomy
+        from lagesbild.frames import load_frames
+        from lagesbild.layers import load_layers
+        from lagesbild.settings import get_settings
+        from lagesbild.workspace import GpkgWorkspace
+
+        settings = get_settings()
+        frames = load_frames(GpkgWorkspace(shared_demo(tmp_path_factory)))
+        _DEMO["inputs"] = (frames, load_layers(settings.layers_dir),  # type: ignore[assignment]
+                           load_taxonomy(settings.layers_dir / "pyramid.toml"), settings)
+    return _DEMO["inputs"]

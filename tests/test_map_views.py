@@ -2,34 +2,23 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from lagesbild.analysis import change, hotspots
 from lagesbild.analysis.map_views import available_views, map_view, view_periods
-from lagesbild.analysis.pyramid import load_taxonomy
 from lagesbild.errors import InputError
-from lagesbild.frames import load_frames
-from lagesbild.layers import load_layers
 from lagesbild.render.map import category_tip, view_map
 from lagesbild.render.escape import esc
-from lagesbild.settings import get_settings
-from lagesbild.workspace import GpkgWorkspace
 
-from frames_support import shared_demo
+from frames_support import demo_inputs
 
 HOSTILE = "<img src=x onerror=alert(1)>${document.title='x'}"
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory):
-    settings = get_settings()
-    frames = load_frames(GpkgWorkspace(shared_demo(tmp_path_factory)))
-    specs = load_layers(settings.layers_dir)
-    taxonomy = load_taxonomy(settings.layers_dir / "pyramid.toml")
-    return frames, specs, taxonomy, settings
+    return demo_inputs(tmp_path_factory)
 
 
 def _view(demo, layer: str, view: str, period: str | None = None, sex: str = "T"):

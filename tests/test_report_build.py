@@ -15,17 +15,14 @@ from lagesbild.analysis.darkfigure import caveats
 from lagesbild.analysis.figures import layer_figures, population_for
 from lagesbild.analysis.pyramid import load_taxonomy
 from lagesbild.errors import InputError
-from lagesbild.frames import load_frames
 from lagesbild.i18n import sex_label
-from lagesbild.layers import load_layers
 from lagesbild.report.build import build_report
 from lagesbild.report.build_context import pick_period
 from lagesbild.report.model import SECTION_KEYS, Report, Table
 from lagesbild.schema import FOCUS_AREAS
 from lagesbild.settings import get_settings
-from lagesbild.workspace import GpkgWorkspace
 
-from frames_support import shared_demo
+from frames_support import demo_inputs
 
 PNG = b"\x89PNG\r\n\x1a\n"
 AREA, PERIOD = "2417", "2024"
@@ -41,16 +38,6 @@ CREATED = date(2026, 1, 2)
 _CACHE: dict[object, object] = {}
 
 
-def demo_inputs(tmp_path_factory: pytest.TempPathFactory):
-    """(frames, specs, taxonomy, settings) of the demo workspace, loaded once per session."""
-    if "inputs" not in _CACHE:
-        settings = get_settings()
-        frames = load_frames(GpkgWorkspace(shared_demo(tmp_path_factory)))
-        _CACHE["inputs"] = (frames, load_layers(settings.layers_dir),
-                            load_taxonomy(settings.layers_dir / "pyramid.toml"), settings)
-    return _CACHE["inputs"]
-
-
 def demo_report(tmp_path_factory: pytest.TempPathFactory, **kwargs: object) -> Report:
     """The Norsjö 2024 report with hostile notes and goals (kwargs override), built once."""
     args = dict(area_id=AREA, period=PERIOD, notes=NOTES, goals=GOALS, audience="wide",
@@ -64,7 +51,7 @@ def demo_report(tmp_path_factory: pytest.TempPathFactory, **kwargs: object) -> R
 
 def raw_relation_count(frames, area_id: str, sex: str, year: str = PERIOD) -> int:
     """The true number of close-relation violence incidents behind a SMALL_LAYER cell."""
-    _, _, taxonomy, _ = _CACHE["inputs"]
+    taxonomy = load_taxonomy(get_settings().layers_dir / "pyramid.toml")
     inc = frames.incidents
     mask = ((inc["year"].astype("string") == year) & inc["relation"].fillna(False).astype(bool)
             & (taxonomy.level_of(inc["category"]) == 3))

@@ -18,16 +18,11 @@ from PIL import Image
 
 from lagesbild.analysis.figures import layer_figures, periods
 from lagesbild.analysis.map_views import map_view, view_periods
-from lagesbild.analysis.pyramid import load_taxonomy
 from lagesbild.analysis.pyramid_view import count_periods, pyramid_view
 from lagesbild.analysis.references import reference_band
-from lagesbild.frames import load_frames
-from lagesbild.layers import load_layers
 from lagesbild.render import static, static_charts
-from lagesbild.settings import get_settings
-from lagesbild.workspace import GpkgWorkspace
 
-from frames_support import shared_demo
+from frames_support import demo_inputs
 
 PNG = b"\x89PNG\r\n\x1a\n"
 # an even number of unescaped "$" would start mathtext, and \undefinedcommand makes it raise
@@ -36,11 +31,7 @@ HOSTILE = r"<img src=x onerror=alert(1)>${x}$ $\undefinedcommand{$ \$ 100 %"
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory):
-    settings = get_settings()
-    frames = load_frames(GpkgWorkspace(shared_demo(tmp_path_factory)))
-    specs = load_layers(settings.layers_dir)
-    taxonomy = load_taxonomy(settings.layers_dir / "pyramid.toml")
-    return frames, specs, taxonomy, settings
+    return demo_inputs(tmp_path_factory)
 
 
 @pytest.fixture
