@@ -15,7 +15,7 @@ from lagesbild import importer
 from lagesbild.analysis.map_views import VIEWS
 from lagesbild.csv_out import csv_bytes
 from lagesbild.cli_options import Cli, sex_option, workspace_option
-from lagesbild.errors import LagesbildError
+from lagesbild.errors import InputError, LagesbildError
 from lagesbild.settings import ROOT, get_settings
 from lagesbild.workspace import GpkgWorkspace, open_workspace, require
 
@@ -105,9 +105,14 @@ def layers_cmd(workspace: str, as_json: bool) -> None:
 @sex_option
 @click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
 @click.option("--sites/--no-sites", default=True, help="Draw schools and youth centres.")
+@click.option("--level", default="kommun", show_default=True,
+              type=click.Choice(["kommun", "deso", "regso", "stadsdel", "polisomrade", "custom"]),
+              help="Area level; below the kommun rates are per 1 000 (views value, smoothed, "
+                   "hotspots) and --kommun picks the kommun.")
+@click.option("--kommun", default=None, help="Kommun code for --level below the kommun.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="HTML file to write.")
 def map_cmd(workspace: str, layer: str, view_id: str, period: str | None, sex: str, lang: str,
-            sites: bool, out: str) -> None:
+            sites: bool, level: str, kommun: str | None, out: str) -> None:
     """Write a self-contained HTML map (opens offline)."""
     from lagesbild.analysis.coverage import site_status
     from lagesbild.analysis.map_views import map_view, view_periods
@@ -117,6 +122,10 @@ def map_cmd(workspace: str, layer: str, view_id: str, period: str | None, sex: s
 
     frames, specs, taxonomy, _, settings = _load(workspace)
     spec = get_layer(specs, layer)
+    if level != "kommun":
+        _small_map(frames, spec, level=level, kommun=kommun, view_id=view_id, period=period,
+                   sex=sex, lang=lang, taxonomy=taxonomy, settings=settings, out=out)
+        return
     period = _period(period, view_periods(frames, spec, view_id), f"{spec.id} ({view_id})")
     shown = map_view(frames, spec, view=view_id, period=period, sex=sex, taxonomy=taxonomy,
                      settings=settings, lang=lang)
@@ -128,6 +137,33 @@ def map_cmd(workspace: str, layer: str, view_id: str, period: str | None, sex: s
     m = view_map(shown, web_geometry(frames.kommuner), spec, lang=lang, sites=site_frame)
     Path(out).write_text(inline_html(m), encoding="utf-8")
     click.echo(f"Karta skriven: {out} ({spec.id}, {view_id}, {shown.period}, {sex})")
+
+
+def _small_map(frames, spec, *, level: str, kommun: str | None, view_id: str,
+               period: str | None, sex: str, lang: str, taxonomy, settings, out: str) -> None:
+    from lagesbild.analysis.figures import periods
+    from lagesbild.analysis.small_area_views import small_area_view, small_spec
+    from lagesbild.analysis.small_areas import kommuner_with, level_areas, supports
+    from lagesbild.render.assets import inline_html
+    from lagesbild.render.map import view_map, web_geometry
+
+    if not supports(spec, frames, level):
+        raise InputError(f"Lagret {spec.id} har inga uppgifter per {level} i arbetsytan.",
+                         field="--level", fix="Importera gränserna för nivån, eller välj ett "
+                         "lager från polisens utdrag eller en enkät med svar per område.")
+    choices = kommuner_with(frames, level)
+    kommun = kommun or choices[0]
+    if kommun not in choices:
+        raise InputError(f"Kommunen {kommun} har inga områden på nivån {level}.",
+                         field="--kommun", fix=f"Välj en av: {', '.join(choices)}.")
+    period = _period(period, periods(frames, spec), spec.id)
+    shown = small_area_view(frames, spec, level=level, kommun=kommun, view=view_id,
+                            period=period, sex=sex, taxonomy=taxonomy, settings=settings,
+                            lang=lang)
+    areas = level_areas(frames, level, kommun)
+    m = view_map(shown, web_geometry(areas, tolerance=20.0), small_spec(spec), lang=lang)
+    Path(out).write_text(inline_html(m), encoding="utf-8")
+    click.echo(f"Karta skriven: {out} ({spec.id}, {level} i {kommun}, {view_id}, {period}, {sex})")
 
 
 @main.command("compare")
@@ -143,6 +179,7 @@ def compare_cmd(workspace: str, layer: str, period: str | None, sex: str, lang: 
     """Rank the kommuner on one layer, with intervals, the county value and the reference band."""
     from lagesbild.analysis.compare import to_json
     from lagesbild.analysis.figures import layer_figures, periods
+    from lagesbild.analysis.national import national_figure
     from lagesbild.layers import get_layer
 
     frames, specs, taxonomy, _, settings = _load(workspace)
@@ -150,7 +187,9 @@ def compare_cmd(workspace: str, layer: str, period: str | None, sex: str, lang: 
     period = _period(period, periods(frames, spec), spec.id)
     figures = layer_figures(frames, spec, period=period, sex=sex, taxonomy=taxonomy,
                             settings=settings)
-    doc = to_json(figures, layer=spec.id, title=spec.title(lang), unit=spec.unit)
+    nat = national_figure(frames, spec, period=period, sex=sex, taxonomy=taxonomy,
+                          settings=settings, lang=lang)
+    doc = to_json(figures, layer=spec.id, title=spec.title(lang), unit=spec.unit, national=nat)
     if as_json:
         click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
         return
@@ -160,6 +199,8 @@ def compare_cmd(workspace: str, layer: str, period: str | None, sex: str, lang: 
         click.echo(f"  {rank:>3}  {row['name']}: {row['display']}")
     if doc["county"]:
         click.echo(f"  Län: {doc['county']['name']}: {doc['county']['display']}")
+    if doc["national"]:
+        click.echo(f"  Riket: {doc['national']['display']} ({doc['national']['source']})")
     click.echo(f"  {doc['reference']['note']}")
 
 

@@ -182,6 +182,11 @@ def generate_inputs(out_dir: str | Path, *, seed: int = SEED) -> dict[str, Path]
     rows = [[f"{code} {names[code]}", "kvinnor" if sex == "K" else "män",
              *[int(wide.loc[(code, sex), y]) for y in YEARS]]
             for code in KOMMUNER for sex in ("M", "K")]
+    national = np.random.default_rng(seed + 1)  # own stream: the kommun rows stay as they were
+    nat_pop = {(sex, y): int(base * 0.994 ** (2024 - y))
+               for sex, base in (("K", 5_271_000), ("M", 5_316_000)) for y in YEARS}
+    rows += [["00 Riket", "kvinnor" if sex == "K" else "män", *[nat_pop[(sex, y)] for y in YEARS]]
+             for sex in ("M", "K")]
     _write_csv(out / FILES["population"], ["region", "kön", *[str(y) for y in YEARS]], rows,
                encoding="cp1252", sep=",", quote_all=True)
 
@@ -197,6 +202,15 @@ def generate_inputs(out_dir: str | Path, *, seed: int = SEED) -> dict[str, Path]
                 m = int(known - k)
                 for sex, label, value in (("K", "Kvinnor", k), ("M", "Män", m), ("T", "Totalt", total)):
                     rows.append([names[code], code, year, cat, label, _thousands(value)])
+    # the national row Brå's tables end with, for the national reference value
+    for year in YEARS:
+        for cat, (per100k, women, _) in CATEGORIES.items():
+            people = nat_pop[("K", year)] + nat_pop[("M", year)]
+            total = int(national.poisson(people / 1e5 * per100k * (1 + 0.03 * (year - 2019))))
+            known = national.binomial(total, 0.97)
+            k = int(national.binomial(known, women))
+            for label, value in (("Kvinnor", k), ("Män", int(known - k)), ("Totalt", total)):
+                rows.append(["Riket", "00", year, cat, label, _thousands(value)])
     _write_csv(out / FILES["crime_counts"], ["Kommun", "Kommunkod", "År", "Brottskategori", "Kön", "Antal"],
                rows, encoding="utf-8-sig", sep=";")
 
@@ -243,6 +257,14 @@ def generate_inputs(out_dir: str | Path, *, seed: int = SEED) -> dict[str, Path]
                 xm = rng.binomial(nm, min(0.95, pm / 100 * np.exp(local[ind]) * drift))
                 for label, x, n in (("Kvinnor", xk, nk), ("Män", xm, nm), ("Totalt", xk + xm, nk + nm)):
                     rows.append([code, year, ind, label, _dec(100 * x / n, 1), n])
+    for year in SURVEY_YEARS:  # a national survey (NTU-sized) as the reference
+        nk, nm = int(national.integers(34_000, 37_000)), int(national.integers(33_000, 36_000))
+        for ind, (pk, pm) in INDICATORS.items():
+            drift = 1 + 0.02 * (year - 2021) * (1 if ind == "otrygghet" else -1)
+            xk = national.binomial(nk, min(0.95, pk / 100 * drift))
+            xm = national.binomial(nm, min(0.95, pm / 100 * drift))
+            for label, x, n in (("Kvinnor", xk, nk), ("Män", xm, nm), ("Totalt", xk + xm, nk + nm)):
+                rows.append(["00", year, ind, label, _dec(100 * x / n, 1), n])
     _write_csv(out / FILES["indicators"], ["Kommunkod", "År", "Indikator", "Kön", "Andel (%)", "Antal svarande"],
                rows, encoding="utf-8-sig", sep=";")
 

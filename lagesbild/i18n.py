@@ -87,6 +87,19 @@ TEXTS: dict[str, tuple[str, str]] = {
     "status_inget program": ("inget program", "no programme"),
     "click_hint": ("Klicka på en kommun för detaljer.", "Click a municipality for details."),
     "detail": ("Detaljer", "Details"),
+    "area_level": ("Områdesnivå", "Area level"),
+    "national_value": ("Riket", "Sweden"),
+    "kommuner": ("Kommuner", "Municipalities"),
+    "kommun": ("Kommun", "Municipality"),
+    "small_caveat": (
+        "Tal per 1 000 invånare i områden med få invånare: ett par brott flyttar talet mycket, "
+        "så läs intervallen. Brott utan läge på nivån räknas bara i kommunen.",
+        "Rates per 1,000 inhabitants in areas with few inhabitants: a couple of offences move "
+        "the rate a lot, so read the intervals. Offences without a position at this level "
+        "count only in the kommun."),
+    "small_table": ("Områdena, högst först", "The areas, highest first"),
+    "small_none": ("Lagret har inga uppgifter per område för den här nivån.",
+                   "The layer has no figures per area at this level."),
     "overview": ("Alla lager, senaste period, totalt", "All layers, latest period, total"),
     "county": ("Länet", "County"),
     "count": ("Antal", "Count"),

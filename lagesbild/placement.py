@@ -17,6 +17,7 @@ import shapely
 
 from lagesbild import schema
 from lagesbild.analysis.assign import assign_points
+from lagesbild.sources.kommun_names import NATIONAL_ID
 from lagesbild.errors import Rejection, WorkspaceError
 from lagesbild.sources.tables import ReadResult
 
@@ -246,7 +247,8 @@ def check_sites(result: ReadResult, areas: pd.DataFrame) -> ReadResult:
 
 def known_areas(result: ReadResult, areas: pd.DataFrame, col: str) -> ReadResult:
     frame = result.accepted
-    known = set(areas["area_id"].astype(str))
+    # the whole country ("Riket" in a Brå, SCB or survey table) is kept as a reference value
+    known = set(areas["area_id"].astype(str)) | {NATIONAL_ID}
     bad = ~frame[col].astype(str).isin(known)
     # One rejection per file line (a wide SCB line holds several years); rows the reader derived
     # (no line of their own, e.g. T = K + M) go with the lines they came from.

@@ -64,7 +64,10 @@ def test_demo_tables_use_known_codes(demo_workspace):
     codes = set(demo.KOMMUNER)
     for table in ("population", "incident_counts", "indicators", "sites", "programme_activity"):
         frame = demo_workspace.read(table)
-        assert len(frame) > 0 and set(frame["area_id"]) <= codes, table
+        # the national reference rows ("Riket", 00) only in the tables that have one
+        national = {"00"} if table in ("population", "incident_counts", "indicators") else set()
+        assert len(frame) > 0 and set(frame["area_id"]) <= codes | national, table
+        assert national <= set(frame["area_id"]), table
         assert str(frame["area_id"].dtype) == "string"
 
 
@@ -72,6 +75,6 @@ def test_demo_population_totals(demo_workspace):
     pop = demo_workspace.read("population")
     wide = pop.pivot_table(index=["area_id", "year"], columns="sex", values="population",
                            aggfunc="sum")
-    assert len(wide) == len(demo.KOMMUNER) * len(demo.YEARS)
+    assert len(wide) == (len(demo.KOMMUNER) + 1) * len(demo.YEARS)  # + Riket
     assert (wide["T"] == wide["K"] + wide["M"]).all()
     assert str(pop["population"].dtype) == schema.INT

@@ -141,7 +141,7 @@ def test_the_kommun_is_highlighted_beside_the_county(report: Report, inputs) -> 
     frames, specs, taxonomy, settings = inputs
     figs = layer_figures(frames, specs["otrygghet"], period=PERIOD, sex="T", taxonomy=taxonomy,
                          settings=settings).set_index("area_id")["display"]
-    expected = f"Norsjö: {figs['2417']} (länet {figs['24']})"
+    expected = f"Norsjö: {figs['2417']} (länet {figs['24']}, riket "
     assert any(expected in p for p in report.section("kartlaggning").paragraphs)
 
 

@@ -302,9 +302,10 @@ def test_scb_region_and_years_only_are_totals():
     data = xlsx([["Folkmängd efter region och år"], ["region", "2023", "2024"],
                  ["2417 Norsjö", 4000, 3950], ["00 Riket", 10_551_707, 10_587_710]])
     result = aggregates.read_population(data, name="scb.xlsx")
-    assert population(result) == {("2417", 2023, "T"): 4000, ("2417", 2024, "T"): 3950}
-    assert [(r.row, r.field) for r in result.rejected] == [(4, "region")]
-    assert "län eller riket" in result.rejected[0].reason
+    # the country's row is kept as the national reference (area "00"), not rejected
+    assert population(result) == {("2417", 2023, "T"): 4000, ("2417", 2024, "T"): 3950,
+                                  ("00", 2023, "T"): 10_551_707, ("00", 2024, "T"): 10_587_710}
+    assert not result.rejected
     assert "Filen anger inget kön; talen lästes som totalt (T)." in result.notes
 
 

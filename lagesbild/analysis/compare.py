@@ -35,16 +35,19 @@ def _num(value: object) -> float | None:
     return None if value is None or pd.isna(value) else round(float(value), 6)  # type: ignore[arg-type]
 
 
-def to_json(figures: pd.DataFrame, *, layer: str, title: str, unit: str) -> dict[str, object]:
+def to_json(figures: pd.DataFrame, *, layer: str, title: str, unit: str,
+            national: dict | None = None) -> dict[str, object]:
     """The comparison as a stable JSON document (schema lagesbild.compare/1).
 
     Only protected figures go in: a hidden value is null with its display ("<5" or "dold").
+    `national` is `analysis.national.national_figure` (None when the workspace has none).
     """
     from lagesbild.analysis.references import band_position, reference_band
 
     result = comparison(figures)
     lan = figures[figures["level"] == schema.AreaLevel.LAN.value]
-    band = reference_band(figures, county_id=str(lan["area_id"].iloc[0]) if len(lan) == 1 else None)
+    band = reference_band(figures, county_id=str(lan["area_id"].iloc[0]) if len(lan) == 1 else None,
+                          national=None if national is None else national.get("value"))
     county = lan.iloc[0] if len(lan) == 1 else None
     return {
         "schema": "lagesbild.compare/1",
@@ -56,7 +59,13 @@ def to_json(figures: pd.DataFrame, *, layer: str, title: str, unit: str) -> dict
             "area_id": str(county["area_id"]), "name": str(county["name"]),
             "value": _num(county["value"]), "ci_low": _num(county["ci_low"]),
             "ci_high": _num(county["ci_high"]), "display": str(county["display"])},
+        "national": None if national is None else {
+            "value": _num(national.get("value")), "ci_low": _num(national.get("ci_low")),
+            "ci_high": _num(national.get("ci_high")), "display": str(national.get("display")),
+            "source": str(national.get("source") or ""), "basis": national.get("basis"),
+            "note": str(national.get("note") or "")},
         "reference": {"p25": band["p25"], "p75": band["p75"], "median": band["median"],
+                      "national": _num(band["national"]),
                       "n_used": band["n_used"], "n_hidden": band["n_hidden"],
                       "note": band["note_sv"]},
         "kommuner": [{

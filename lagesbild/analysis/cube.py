@@ -6,6 +6,8 @@ a cell hidden in one view is hidden in every view and cannot be recovered by com
 
 from __future__ import annotations
 
+import weakref
+
 import pandas as pd
 
 from lagesbild.analysis import disclosure
@@ -57,7 +59,20 @@ def protect(cube: pd.DataFrame, frames: Frames, *, settings: Settings) -> pd.Dat
                                          counties=lan, additive=additive)
 
 
+# frames id -> {(period, source, taxonomy, settings): protected cube}; dropped with the frames
+_MEMO: dict[int, dict[tuple, pd.DataFrame]] = {}
+
+
 def protected_cube(frames: Frames, *, period: str, source: str, taxonomy: Taxonomy,
                    settings: Settings) -> pd.DataFrame:
-    return protect(count_cube(frames, period=period, source=source, taxonomy=taxonomy),
-                   frames, settings=settings)
+    """The protected cube, computed once per frames object and arguments (Frames is frozen:
+    its tables are not replaced, and nothing here writes to them)."""
+    memo = _MEMO.get(id(frames))
+    if memo is None:
+        memo = _MEMO[id(frames)] = {}
+        weakref.finalize(frames, _MEMO.pop, id(frames), None)
+    key = (str(period), source, taxonomy, settings)
+    if key not in memo:
+        memo[key] = protect(count_cube(frames, period=period, source=source, taxonomy=taxonomy),
+                            frames, settings=settings)
+    return memo[key].copy()

@@ -20,6 +20,7 @@ FIGURE_COLUMNS = ["area_id", "name", "level", "period", "sex", "count", "denomin
                   "ci_low", "ci_high", "n", "unit", "suppressed", "suppression", "display",
                   "note", "source"]
 SEXES = ("K", "M", "T")
+NATIONAL_ID = "00"  # the whole country's rows (reference values; see analysis.national)
 
 
 def periods(frames: Frames, spec: LayerSpec) -> list[str]:
@@ -90,12 +91,7 @@ def _filtered_counts(frames: Frames, spec: LayerSpec, *, period: str, taxonomy: 
         data = data[keep & data["sex"].isin(SEXES)]
         counts = data.groupby(["area_id", "sex"])["count"].sum()
     else:
-        data = frames.incidents
-        data = data[data["year"].astype("string") == period]
-        keep = _category_mask(data["category"], spec, taxonomy)
-        if spec.relation is not None:
-            keep &= data["relation"].fillna(False).astype(bool) == bool(spec.relation)
-        data = pd.DataFrame(data[keep])
+        data = pd.DataFrame(layer_incidents(frames, spec, period=period, taxonomy=taxonomy))
         by_sex = data[data["victim_sex"].isin(["K", "M"])].groupby(["area_id", "victim_sex"]).size()
         by_sex.index = by_sex.index.set_names(["area_id", "sex"])
         total = data.groupby("area_id").size()
@@ -110,6 +106,17 @@ def _filtered_counts(frames: Frames, spec: LayerSpec, *, period: str, taxonomy: 
         county = cube.groupby("sex", as_index=False)["count"].sum().assign(area_id=lan_id)
         cube = pd.concat([cube, county], ignore_index=True)
     return cube
+
+
+def layer_incidents(frames: Frames, spec: LayerSpec, *, period: str, taxonomy: Taxonomy
+                    ) -> pd.DataFrame:
+    """The incidents an incident layer counts in `period`: its level, categories and relation."""
+    data = frames.incidents
+    data = data[data["year"].astype("string") == str(period)]
+    keep = _category_mask(data["category"], spec, taxonomy)
+    if spec.relation is not None:
+        keep &= data["relation"].fillna(False).astype(bool) == bool(spec.relation)
+    return data[keep]
 
 
 def _category_mask(categories: pd.Series, spec: LayerSpec, taxonomy: Taxonomy) -> pd.Series:
@@ -164,11 +171,20 @@ def _num(value: float, digits: int) -> str:
     return f"{value:,.{digits}f}".replace(",", "\u00a0").replace(".", ",")
 
 
-def indicator_figures(frames: Frames, indicator_id: str, *, period: str, settings: Settings) -> pd.DataFrame:
-    """Survey shares per area × sex with Wilson intervals; too few respondents means hidden."""
+def indicator_figures(frames: Frames, indicator_id: str, *, period: str, settings: Settings,
+                      area_ids: list[str] | None = None) -> pd.DataFrame:
+    """Survey shares per area × sex with Wilson intervals; too few respondents means hidden.
+
+    With `area_ids` (areas below the kommun, such as a city's stadsdelar) only their rows are
+    read and no county share is pooled from them.
+    """
     data = frames.indicators
-    data = pd.DataFrame(data[(data["indicator_id"] == indicator_id) & (data["period"] == period)])
+    data = pd.DataFrame(data[(data["indicator_id"] == indicator_id) & (data["period"] == period)
+                             & (data["area_id"] != NATIONAL_ID)])
     lan = frames.lan["area_id"].astype(str).tolist()
+    if area_ids is not None:
+        data = data[data["area_id"].isin(area_ids)]
+        lan = []
     rows = data[["area_id", "sex", "value", "n", "source"]].copy()
     rows["note"] = ""
     if lan and not rows["area_id"].isin(lan).any() and len(rows):

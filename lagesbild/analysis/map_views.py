@@ -47,6 +47,7 @@ class MapView:
     legend: list[tuple[str, str, str]] = field(default_factory=list)
     note: str = ""
     table: pd.DataFrame | None = None  # the view's own table, when it has one (coverage_need)
+    level: str = "kommun"  # the area level drawn (small-area views: deso, regso, stadsdel…)
 
 
 def available_views(spec: LayerSpec) -> list[str]:

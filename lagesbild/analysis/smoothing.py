@@ -37,7 +37,8 @@ def _num(value: float, digits: int) -> str:
 
 # --- Empirical Bayes ------------------------------------------------------------------------
 
-def empirical_bayes(figures: pd.DataFrame, *, per: int) -> pd.DataFrame:
+def empirical_bayes(figures: pd.DataFrame, *, per: int, unit_level: str = "kommun",
+                    parent_level: str = "lan") -> pd.DataFrame:
     """Global Empirical Bayes rates (Marshall 1991, `esda.smoothing.Empirical_Bayes`) per kommun.
 
     `figures` are a rate layer's figures (FIGURE_COLUMNS; count and denominator = population),
@@ -48,6 +49,8 @@ def empirical_bayes(figures: pd.DataFrame, *, per: int) -> pd.DataFrame:
     "utjämnad (Empirical Bayes)"). The smoothed rows have no interval (ci_low/ci_high NA): the
     method-of-moments prior has no exact interval and a plug-in one would be too narrow.
     County rows and rows without a rate are returned unchanged (``smoothed`` False).
+    For areas below the kommun, `unit_level` is their level (e.g. "deso") and `parent_level`
+    "kommun": the rates are pulled toward their kommun's.
 
     Disclosure: a hidden kommun stays hidden (value NA, same display), and no hidden count is
     used, even if the frame carried one. The prior is the county's rate (its count and
@@ -67,19 +70,19 @@ def empirical_bayes(figures: pd.DataFrame, *, per: int) -> pd.DataFrame:
     pop = pd.to_numeric(out["denominator"]).astype("float64").to_numpy()
     level = out["level"].astype("string").to_numpy()
     with np.errstate(invalid="ignore"):
-        use = (level == "kommun") & ~hidden & ~np.isnan(count) & (pop > 0)
+        use = (level == unit_level) & ~hidden & ~np.isnan(count) & (pop > 0)
     events, at_risk = list(count[use]), list(pop[use])
-    county = (level == "lan")
+    county = (level == parent_level)
     source = "kommuner"
     if county.sum() == 1 and not hidden[county].any():
         rest_e = float(count[county][0]) - sum(events)
         rest_b = float(pop[county][0]) - sum(at_risk)
         if rest_e >= 0 and rest_b > 0:  # the hidden (and unpopulated) kommuner as one area
-            source = "län"
+            source = "län" if parent_level == "lan" else parent_level
             events.append(rest_e)
             at_risk.append(rest_b)
         elif rest_e == 0 and rest_b == 0:  # every kommun is shown: nothing left over
-            source = "län"
+            source = "län" if parent_level == "lan" else parent_level
     out["raw_value"] = out["value"].astype("Float64")
     out["raw_ci_low"] = out["ci_low"].astype("Float64")
     out["raw_ci_high"] = out["ci_high"].astype("Float64")

@@ -108,14 +108,14 @@ def _sites_legend(lang: str) -> str:
 
 def choropleth(figures: pd.DataFrame, geometry: gpd.GeoDataFrame, spec: LayerSpec, *,
                lang: str = "sv", sites: gpd.GeoDataFrame | None = None, title: str | None = None,
-               note: str = "") -> folium.Map:
-    """Map of the kommun rows of `figures` (layer_figures output) on web `geometry`.
+               note: str = "", level: str = schema.AreaLevel.KOMMUN.value) -> folium.Map:
+    """Map of the `level` rows of `figures` (layer_figures output) on web `geometry`.
 
     `sites` (optional) has name, kind, status, programme and geometry; drawn as true-position
     circles because schools are public places, never incident points.
     """
-    kommun = figures[figures["level"] == schema.AreaLevel.KOMMUN.value]
-    data = geometry[["area_id", "geometry"]].merge(kommun, on="area_id", how="inner")
+    shown = figures[figures["level"] == level]
+    data = geometry[["area_id", "geometry"]].merge(shown, on="area_id", how="inner")
     breaks = class_breaks(data["value"], scheme=spec.scheme, k=spec.k)
     palette = color_brewer(spec.colors, n=max(len(breaks), 3))[-len(breaks):] if breaks else []
     classes = class_of(data["value"], breaks)
@@ -146,7 +146,7 @@ def view_map(view: object, geometry: gpd.GeoDataFrame, spec: LayerSpec, *, lang:
     assert isinstance(view, MapView)
     if view.figures is not None:
         return choropleth(view.figures, geometry, spec, lang=lang, sites=sites,
-                          title=view.title, note=view.note)
+                          title=view.title, note=view.note, level=view.level)
     rows = view.categories if view.categories is not None else pd.DataFrame(
         columns=["area_id", "name", "category", "lines", "source"])
     tips = [category_tip(n, lines, source=src, period=view.period, lang=lang)

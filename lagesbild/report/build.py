@@ -31,7 +31,7 @@ from lagesbild.frames import Frames
 from lagesbild.i18n import t
 from lagesbild.layers import LayerSpec, get_layer
 from lagesbild.render import static
-from lagesbild.report import build_sections as sections
+from lagesbild.report import build_when, build_sections as sections
 from lagesbild.report.build_context import (LAN, Context, area_value, paragraphs, pick_period,
                                             rounded)
 from lagesbild.report.model import AUDIENCES, SECTION_KEYS, Figure, Report, Section, Table
@@ -105,10 +105,12 @@ def kartlaggning(ctx: Context, note: str | None) -> Section:
         else ctx.tr("arbetsytans kommuner", "the workspace's municipalities")
     paras = [ctx.tr(
         f"Kartläggning för {ctx.area_name}, {ctx.period}: vad (våldspyramiden och lagren), var "
-        f"(kartor över {where}), när (utveckling över tid) och vem (kvinnor och män). "
+        f"(kartor över {where}), när (över åren, veckodag och tid på dygnet) och vem (kvinnor och "
+        "män). "
         "Värden per 100 000 invånare eller andel i procent, med 95 % konfidensintervall.",
         f"Mapping for {ctx.area_name}, {ctx.period}: what (the violence pyramid and the "
-        f"layers), where (maps of {where}), when (trends) and who (women and men). Values per "
+        f"layers), where (maps of {where}), when (over the years, weekday and time of day) and "
+        "who (women and men). Values per "
         "100,000 inhabitants or shares in per cent, with 95% confidence intervals."),
         *paragraphs(note)]
     figures: list[Figure] = []
@@ -116,6 +118,7 @@ def kartlaggning(ctx: Context, note: str | None) -> Section:
     pyramid = _pyramid(ctx, paras, tables)
     if pyramid is not None:
         figures.append(pyramid)
+    build_when.when(ctx, paras, tables)
     term = ctx.term()  # the programme status of the schools on the interactive maps
     for spec in ctx.chosen():
         period = ctx.layer_period(spec)
@@ -152,7 +155,9 @@ def _layer_text(ctx: Context, spec: LayerSpec, period: str, figs: pd.DataFrame) 
     table = comparison(figs).table
     ranked = table[table["rank"].notna()]
     if ctx.is_county:
-        text = f"{title}{latest}. {ctx.area_name}: {own}{sexes}."
+        nat = ctx.national(spec, period)
+        nation = "" if nat is None else f" ({ctx.tr('riket', 'Sweden')} {ctx.display(nat['display'])})"
+        text = f"{title}{latest}. {ctx.area_name}: {own}{nation}{sexes}."
         if len(ranked):
             top, low = ranked.iloc[0], ranked.iloc[-1]
             text += ctx.tr(f" Högst bland kommunerna: {top['name']} ({ctx.display(top['display'])}); "
@@ -162,7 +167,10 @@ def _layer_text(ctx: Context, spec: LayerSpec, period: str, figs: pd.DataFrame) 
                            f"({ctx.display(low['display'])}).")
         return text
     county = area_value(ctx, figs, ctx.county_id)
-    text = f"{title}{latest}. {ctx.area_name}: {own} ({ctx.tr('länet', 'county')} {county}){sexes}."
+    nat = ctx.national(spec, period)
+    nation = "" if nat is None else f", {ctx.tr('riket', 'Sweden')} {ctx.display(nat['display'])}"
+    text = (f"{title}{latest}. {ctx.area_name}: {own} ({ctx.tr('länet', 'county')} {county}"
+            f"{nation}){sexes}.")
     mine = table[table["area_id"].astype(str) == ctx.area_id]
     if len(mine) and pd.notna(mine["rank"].iloc[0]):
         band = reference_band(figs, county_id=ctx.county_id)

@@ -173,6 +173,17 @@ class Context:
             self._memo[key] = figs[keep].reset_index(drop=True)
         return self._memo[key]
 
+    def national(self, spec: LayerSpec, period: str, sex: str = "T") -> dict | None:
+        """The layer's national reference value (None when the workspace has none)."""
+        key = ("national", spec.id, period, sex)
+        if key not in self._memo:
+            from lagesbild.analysis.national import national_figure
+
+            self._memo[key] = national_figure(self.frames, spec, period=period, sex=sex,
+                                              taxonomy=self.taxonomy, settings=self.settings,
+                                              lang=self.lang)
+        return self._memo[key]
+
     def periods(self, spec: LayerSpec) -> list[str]:
         key = ("periods", spec.id)
         if key not in self._memo:

@@ -10,7 +10,8 @@ import pandas as pd
 
 from lagesbild.errors import InputError, Rejection
 from lagesbild.sources import tables as t
-from lagesbild.sources.kommun_names import kommun_code_or_name
+from lagesbild.sources.kommun_names import (NATIONAL_ID, is_national, kommun_code_or_name,
+                                             kommun_or_national)
 from lagesbild.workspace import Dataset
 
 SEX_KMT = {k: v for k, v in t.SEX_WORDS.items() if v is not None}
@@ -96,12 +97,16 @@ def _name_note(raw: t.RawTable, column: str, matched: Mapping[str, str]) -> list
             f"{kommuner} {'kommun' if kommuner == 1 else 'kommuner'} (t.ex. '{first}' → {code})."]
 
 
+def _code_or_national(value: str) -> str:
+    return NATIONAL_ID if is_national(value) else t.kommun_code(value)
+
+
 def _area_parser(matched: dict[str, str]):  # type: ignore[no-untyped-def]
     """Code-or-name parser that remembers which names it matched, for the reader's note."""
     def parse(value: str) -> str:
-        code = kommun_code_or_name(value)
+        code = kommun_or_national(value)
         text = str(value).strip()
-        if not re.match(r"\d", text):
+        if not re.match(r"\d", text) and code != NATIONAL_ID:
             matched.setdefault(text, code)
         return code
     return parse
@@ -130,7 +135,7 @@ def read_crime_counts(source: str | Path | bytes, *, name: str | None = None,
                        one_of=CRIME_ONE_OF)  # raises, naming what is missing
     matched: dict[str, str] = {}
     area_key = "area_id" if "area_id" in cols else "area_name"
-    area = t.required(t.kommun_code if area_key == "area_id" else _area_parser(matched))
+    area = t.required(_code_or_national if area_key == "area_id" else _area_parser(matched))
     parsers = {
         "area_id": area, "category": t.required(t.text),
         "sex": (lambda v: "T" if str(v).strip() == "" else t.choice(SEX_KMT, "kön")(v)),

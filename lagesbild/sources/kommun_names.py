@@ -91,6 +91,25 @@ def match_kommun(value: str) -> str:
 
 
 _CODE = re.compile(r"^(\d{3,4})(?:\.0)?(?:\s+\D.*)?$")
+NATIONAL_ID = "00"
+# How tables name the whole country; "Totalt"/"Samtliga" are left out: in a county's own
+# table they are the county's sum, not the nation's.
+_NATIONAL = {"riket", "helariket", "helalandet", "sverige", "00", "00riket", "00helariket",
+             "00sverige", "0000"}
+
+
+def is_national(value: str) -> bool:
+    """'Riket', '00 Riket', 'Hela landet', 'Sverige': the whole country."""
+    return _key(str(value)) in _NATIONAL
+
+
+def kommun_or_national(value: str) -> str:
+    """`kommun_code_or_name`, but the whole country ('Riket', '00') is NATIONAL_ID.
+
+    Used by tables that may carry a national row (Brå, SCB, surveys): it becomes the national
+    reference value instead of a rejected row.
+    """
+    return NATIONAL_ID if is_national(value) else kommun_code_or_name(value)
 
 
 def kommun_code_or_name(value: str) -> str:

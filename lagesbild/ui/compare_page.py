@@ -18,7 +18,7 @@ from lagesbild.ui import common
 
 
 def _chart(table: pd.DataFrame, county: float | None, median: float | None, lang: str,
-           unit: str, band: dict[str, object]) -> alt.LayerChart:
+           unit: str, band: dict[str, object], national: float | None = None) -> alt.LayerChart:
     shown = table.dropna(subset=["value"])
     order = list(shown.sort_values("value", ascending=False)["name"])
     base = alt.Chart(shown).encode(y=alt.Y("name:N", sort=order, title=None))
@@ -37,11 +37,14 @@ def _chart(table: pd.DataFrame, county: float | None, median: float | None, lang
     layers += [bars, errors]
     refs = pd.DataFrame([
         {"label": common.t("county_value", lang), "value": county},
-        {"label": common.t("median", lang), "value": median}]).dropna()
+        {"label": common.t("median", lang), "value": median},
+        {"label": common.t("national_value", lang), "value": national}]).dropna()
     if len(refs):
+        colors = {common.t("county_value", lang): "#2166ac", common.t("median", lang): "#5aae61",
+                  common.t("national_value", lang): "#762a83"}
         layers.append(alt.Chart(refs).mark_rule(strokeDash=[5, 3], size=2).encode(
-            x="value:Q", color=alt.Color("label:N", title=None,
-                                         scale=alt.Scale(range=["#2166ac", "#5aae61"]))))
+            x="value:Q", color=alt.Color("label:N", title=None, scale=alt.Scale(
+                domain=list(refs["label"]), range=[colors[x] for x in refs["label"]]))))
     return alt.layer(*layers).properties(height=max(260, 26 * len(shown)))
 
 
@@ -110,11 +113,16 @@ def render(ctx: common.Context) -> None:
     figures = common.figures(ctx, spec, period, sex)
     result = comparison(figures)
     lan = frames.lan["area_id"].astype(str).tolist()
-    band = reference_band(figures, county_id=lan[0] if len(lan) == 1 else None)
+    nat = common.national(ctx, spec, period, sex)
+    band = reference_band(figures, county_id=lan[0] if len(lan) == 1 else None,
+                          national=None if nat is None else nat["value"])
     unit = "%" if spec.unit == "percent" else ctx.t("rate")
-    st.altair_chart(_chart(result.table, result.county, result.median, ctx.lang, unit, band),
-                    width="stretch")
-    st.caption(str(band["note_en" if ctx.lang == "en" else "note_sv"]) + " "
+    st.altair_chart(_chart(result.table, result.county, result.median, ctx.lang, unit, band,
+                           national=band["national"]), width="stretch")  # type: ignore[arg-type]
+    national_text = "" if nat is None else (
+        f"{ctx.t('national_value')}: {nat['display']} ({ctx.t('source').lower()}: "
+        f"{nat['source']}; {nat['note']}). ")
+    st.caption(national_text + str(band["note_en" if ctx.lang == "en" else "note_sv"]) + " "
                + ctx.suppression_note())
     labels = BAND_LABELS[ctx.lang]
     common.table(pd.DataFrame({

@@ -9,12 +9,13 @@ from streamlit_folium import st_folium
 from lagesbild.analysis.coverage import site_status
 from lagesbild.analysis.figures import periods
 from lagesbild.analysis.map_views import available_views, view_periods, view_title
+from lagesbild.analysis.small_areas import level_name, small_levels, supports
 from lagesbild.frames import Frames
 from lagesbild.i18n import sex_label
 from lagesbild.layers import LayerSpec
 from lagesbild.render.assets import use_static
 from lagesbild.render.map import view_map
-from lagesbild.ui import common
+from lagesbild.ui import common, small_map
 from lagesbild.ui.views import detail_table, overview_table
 
 
@@ -45,6 +46,17 @@ def render(ctx: common.Context) -> None:
     layer_id = c1.selectbox(ctx.t("layer"), list(specs), key="map_layer",
                             format_func=lambda i: specs[i].title(ctx.lang))
     spec = specs[layer_id]
+    levels = ["kommun", *[lv for lv in small_levels(frames) if supports(spec, frames, lv)]]
+    if st.session_state.get("map_level") not in levels:
+        st.session_state["map_level"] = "kommun"
+    if len(levels) > 1:
+        l1, l2 = st.columns([1, 2])
+        level = l1.selectbox(ctx.t("area_level"), levels, key="map_level",
+                             format_func=lambda lv: ctx.t("kommuner") if lv == "kommun"
+                             else level_name(lv, ctx.lang))
+        if level != "kommun":
+            small_map.render(ctx, frames, spec, level, l2)
+            return
     views = available_views(spec)
     if st.session_state.get("map_view") not in views:
         st.session_state["map_view"] = "value"

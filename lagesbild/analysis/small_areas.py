@@ -1,0 +1,395 @@
+"""Figures for areas below the kommun (DeSO, RegSO, stadsdelar, …): counts and rates per 1 000.
+
+Where the numbers come from:
+
+- Incident layers: an incident with a true position is located in the level's areas by its
+  point; an area-coded incident by the code it carries (`incidents.sub_area_id`: a DeSO code
+  counts in its DeSO and in the RegSO that DeSO lies in). Incidents that cannot be placed at
+  the level are counted as "utan läge" (without a position) in their kommun, so the areas and
+  that remainder add up to the kommun's published count.
+- Survey layers: indicator rows given per small area (a city's own survey per stadsdel).
+- Count layers (aggregated tables such as Brå's) have no detail below the kommun.
+
+Rates are per 1 000 inhabitants (`SMALL_PER`) with exact Poisson intervals; the population comes
+from the workspace's population table for the same areas (PX-Web per RegSO or DeSO).
+
+Disclosure control: each kommun is protected on its own as a table whose members (its small
+areas and the remainder without a position; for DeSO and RegSO both levels at once, each RegSO
+the sum of its DeSOs) add up to the kommun's count, with K + M = T in every area. The kommun's
+own cells keep the state they have in the kommun figures (a kommun hidden there is a hidden
+total here). If protecting the areas would have to hide a kommun cell that the kommun view
+shows, every area of that kommun is hidden instead. DeSO and RegSO are protected together, so
+a DeSO hidden in one view cannot be recovered from its RegSO in the other. Stadsdelar do not
+nest with DeSO: their borders differ, so no exact sum links the two (geographic differencing of
+overlapping areas is not modelled).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from lagesbild import schema
+from lagesbild.analysis import disclosure, stats
+from lagesbild.analysis.assign import assign_points
+from lagesbild.analysis.figures import (FIGURE_COLUMNS, _rate_text, indicator_figures,
+                                        layer_figures, layer_incidents, population_for,
+                                        protected_counts)
+from lagesbild.analysis.pyramid import ALL, Taxonomy
+from lagesbild.errors import InputError
+from lagesbild.frames import Frames
+from lagesbild.layers import LayerSpec
+from lagesbild.settings import Settings
+
+SMALL_PER = 1000
+SMALL_LEVELS = ("regso", "deso", "stadsdel", "polisomrade", "custom")
+SMALL_KINDS = ("incident_rate", "indicator")
+UNLOCATED = "_utan_lage"
+SEXES = ("K", "M", "T")
+LEVEL_NAMES = {"regso": ("RegSO", "RegSO"), "deso": ("DeSO", "DeSO"),
+               "stadsdel": ("stadsdelar", "city districts"),
+               "polisomrade": ("polisområden", "police areas"),
+               "custom": ("egna områden", "custom areas")}
+
+
+def level_name(level: str, lang: str = "sv") -> str:
+    sv, en = LEVEL_NAMES.get(level, (level, level))
+    return en if lang == "en" else sv
+
+
+def small_levels(frames: Frames) -> list[str]:
+    """The levels below the kommun that the workspace has boundaries for."""
+    present = set(frames.areas["level"].astype(str))
+    return [lv for lv in SMALL_LEVELS if lv in present]
+
+
+def level_areas(frames: Frames, level: str, kommun: str | None = None) -> pd.DataFrame:
+    """The areas of `level` (with their kommun in `kommun_id`), in one kommun or all."""
+    areas = frames.areas[frames.areas["level"] == level].copy()
+    areas["kommun_id"] = _kommun_ids(frames, areas)
+    areas = areas[areas["kommun_id"].notna()]
+    if kommun is not None:
+        areas = areas[areas["kommun_id"] == kommun]
+    return areas.sort_values("area_id")
+
+
+def kommuner_with(frames: Frames, level: str) -> list[str]:
+    """Kommun ids that have areas of `level`, those with the most areas first."""
+    counts = level_areas(frames, level)["kommun_id"].value_counts()
+    return sorted(counts.index.astype(str), key=lambda k: (-int(counts[k]), k))
+
+
+def supports(spec: LayerSpec, frames: Frames, level: str) -> bool:
+    """Whether the layer has figures at `level` (incidents always; surveys when given there)."""
+    if spec.kind == "incident_rate":
+        return level in small_levels(frames)
+    if spec.kind == "indicator":
+        ids = set(level_areas(frames, level)["area_id"].astype(str))
+        rows = frames.indicators[frames.indicators["indicator_id"] == spec.indicator]
+        return bool(rows["area_id"].astype(str).isin(ids).any())
+    return False
+
+
+def _kommun_ids(frames: Frames, areas: pd.DataFrame) -> pd.Series:
+    kommuner = set(frames.kommuner["area_id"].astype(str))
+    parent = areas["parent_id"].astype("string")
+    by_code = areas["area_id"].astype("string").str[:4]
+    out = parent.where(parent.isin(kommuner), by_code.where(by_code.isin(kommuner)))
+    return out.astype("string")
+
+
+def deso_to_regso(frames: Frames) -> dict[str, str]:
+    """The RegSO each DeSO lies in (DeSO nest in RegSO; matched by an inner point)."""
+    deso = frames.areas[frames.areas["level"] == schema.AreaLevel.DESO.value]
+    regso = frames.areas[frames.areas["level"] == schema.AreaLevel.REGSO.value]
+    if not len(deso) or not len(regso):
+        return {}
+    inner = pd.Series(shapely.point_on_surface(deso.geometry.values), index=deso.index)
+    import geopandas as gpd
+
+    found = assign_points(gpd.GeoSeries(inner, crs=deso.crs), regso)
+    return {str(d): str(r) for d, r in zip(deso["area_id"], found) if not pd.isna(r)}
+
+
+def locate(frames: Frames, incidents: pd.DataFrame, level: str) -> pd.Series:
+    """The `level` area of each incident (NA where it cannot be placed at that level)."""
+    out = pd.Series(pd.NA, index=incidents.index, dtype="string")
+    if not len(incidents):
+        return out
+    areas = level_areas(frames, level)
+    point = (incidents["precision"].astype("string") == schema.Precision.POINT.value).fillna(False)
+    if "geometry" in incidents and point.any():
+        geoms = incidents.loc[point, "geometry"]
+        import geopandas as gpd
+
+        found = assign_points(gpd.GeoSeries(geoms, crs=getattr(incidents, "crs", None)), areas)
+        out.loc[point] = found.to_numpy()
+    coded = incidents.loc[~point, "sub_area_id"].astype("string") if "sub_area_id" in incidents \
+        else pd.Series(dtype="string")
+    if len(coded):
+        ids = set(areas["area_id"].astype(str))
+        up = deso_to_regso(frames) if level == schema.AreaLevel.REGSO.value else {}
+        out.loc[coded.index] = [c if c in ids else up.get(c, pd.NA) if isinstance(c, str) else pd.NA
+                                for c in coded.to_numpy(dtype=object, na_value=None)]
+    return out
+
+
+def _counts_by(incidents: pd.DataFrame, where: pd.Series) -> pd.DataFrame:
+    """Counts per (kommun, place, sex) with T for all and K/M by victim sex."""
+    frame = pd.DataFrame({"kommun_id": incidents["area_id"].astype("string"),
+                          "place": where.fillna(UNLOCATED).astype("string"),
+                          "victim_sex": incidents["victim_sex"].astype("string")})
+    total = frame.groupby(["kommun_id", "place"]).size().rename("count").reset_index()
+    split = frame[frame["victim_sex"].isin(["K", "M"])]
+    by_sex = split.groupby(["kommun_id", "place", "victim_sex"]).size().rename("count")
+    by_sex = by_sex.reset_index().rename(columns={"victim_sex": "sex"})
+    return pd.concat([total.assign(sex="T"), by_sex], ignore_index=True)
+
+
+def protected_small_counts(frames: Frames, spec: LayerSpec, *, level: str, period: str,
+                           taxonomy: Taxonomy, settings: Settings) -> pd.DataFrame:
+    """Counts per small area × sex (and each kommun's remainder without a position), protected.
+
+    Columns: kommun_id, area_id (UNLOCATED for the remainder), sex, count, suppressed,
+    suppression. Only incident layers have counts below the kommun.
+    """
+    if spec.kind != "incident_rate":
+        raise InputError(f"Lagret {spec.id} har inga antal under kommunnivå.", field="level",
+                         fix="Välj ett lager byggt på enskilda brott (polisens utdrag).")
+    nested = level in ("deso", "regso") and {"deso", "regso"} <= set(small_levels(frames))
+    incidents = layer_incidents(frames, spec, period=period, taxonomy=taxonomy)
+    kommun_cells = protected_counts(frames, spec, period=period, taxonomy=taxonomy,
+                                    settings=settings)
+    kommun_hidden = {(str(a), str(s)): bool(h) for a, s, h in zip(
+        kommun_cells["area_id"], kommun_cells["sex"], kommun_cells["suppressed"])}
+    kommun_count = {(str(a), str(s)): c for a, s, c in zip(
+        kommun_cells["area_id"], kommun_cells["sex"], kommun_cells["count"])}
+    if nested:
+        up = deso_to_regso(frames)
+        deso_at = locate(frames, incidents, "deso")
+        regso_at = locate(frames, incidents, "regso")
+        cells = _nested_cells(frames, incidents, deso_at, regso_at, up)
+    else:
+        cells = _flat_cells(frames, incidents, locate(frames, incidents, level), level)
+    parts = []
+    for kommun, rows in cells.groupby("kommun_id", sort=True):
+        parts.append(_protect_kommun(rows.reset_index(drop=True), str(kommun), kommun_hidden,
+                                     kommun_count, settings.suppress_below))
+    if not parts:
+        return pd.DataFrame(columns=["kommun_id", "area_id", "sex", "count", "suppressed",
+                                     "suppression"])
+    out = pd.concat(parts, ignore_index=True)
+    solo = out["l1"].str.startswith("_solo:")
+    if nested and level == "deso":
+        is_area = ~out["l2"].isin([ALL, UNLOCATED])
+        area = out["l2"]
+        rest = (out["l2"] == UNLOCATED) | ((out["l1"] == UNLOCATED) & (out["l2"] == ALL))
+    elif nested:
+        is_area = (out["l2"] == ALL) & ~out["l1"].isin([ALL, UNLOCATED]) & ~solo
+        area = out["l1"]
+        rest = (out["l2"] == ALL) & ((out["l1"] == UNLOCATED) | solo)
+    else:
+        is_area = ~out["l1"].isin([ALL, UNLOCATED])
+        area = out["l1"]
+        rest = out["l1"] == UNLOCATED
+    shown = out[is_area].assign(area_id=area[is_area])
+    return pd.concat([shown, _remainder(out[rest])], ignore_index=True)[
+        ["kommun_id", "area_id", "sex", "count", "suppressed", "suppression"]]
+
+
+def _remainder(parts: pd.DataFrame) -> pd.DataFrame:
+    """Each kommun's incidents without a position at the level: the sum of its remainder cells,
+    hidden when any of them is (a sum with one hidden part would give that part away)."""
+    rows = []
+    for (kommun, sex), group in parts.groupby(["kommun_id", "sex"], sort=True):
+        hidden = bool(group["suppressed"].any())
+        kind = ("small" if (group["suppression"] == "small").all() and len(group) == 1
+                else "secondary") if hidden else ""
+        rows.append({"kommun_id": kommun, "area_id": UNLOCATED, "sex": sex,
+                     "count": pd.NA if hidden else int(group["count"].sum()),
+                     "suppressed": hidden, "suppression": kind})
+    return pd.DataFrame(rows, columns=["kommun_id", "area_id", "sex", "count", "suppressed",
+                                       "suppression"]).astype({"count": "Int64"})
+
+
+def _grid(kommun_places: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
+    """Every (kommun, l1, l2) row × K/M/T with its count (zeros kept)."""
+    grid = kommun_places.merge(pd.DataFrame({"sex": list(SEXES)}), how="cross")
+    out = grid.merge(counts, on=["kommun_id", "l1", "l2", "sex"], how="left")
+    out["count"] = out["count"].fillna(0).astype("int64")
+    return out
+
+
+def _flat_cells(frames: Frames, incidents: pd.DataFrame, where: pd.Series, level: str
+                ) -> pd.DataFrame:
+    areas = level_areas(frames, level)
+    counted = _counts_by(incidents, where).rename(columns={"place": "l1"}).assign(l2=ALL)
+    kommuner = sorted(set(areas["kommun_id"].astype(str)))
+    places = pd.concat([
+        pd.DataFrame({"kommun_id": areas["kommun_id"].astype(str), "l1": areas["area_id"].astype(str)}),
+        pd.DataFrame({"kommun_id": kommuner, "l1": UNLOCATED}),
+        pd.DataFrame({"kommun_id": kommuner, "l1": ALL})], ignore_index=True).assign(l2=ALL)
+    totals = counted.groupby(["kommun_id", "sex"], as_index=False)["count"].sum().assign(l1=ALL)
+    return _grid(places, pd.concat([counted, totals], ignore_index=True))
+
+
+def _nested_cells(frames: Frames, incidents: pd.DataFrame, deso_at: pd.Series,
+                  regso_at: pd.Series, up: dict[str, str]) -> pd.DataFrame:
+    """Rows l1 = RegSO (or UNLOCATED), l2 = DeSO inside it (or ALL for the RegSO's total, or
+    UNLOCATED for its incidents placed in the RegSO but in no DeSO). A DeSO without a RegSO
+    gets a one-member group of its own ("_solo:<id>"), never shown."""
+    deso = level_areas(frames, "deso")
+    regso = level_areas(frames, "regso")
+    parent = {d: up.get(d, f"_solo:{d}") for d in deso["area_id"].astype(str)}
+    l1 = regso_at.copy()
+    placed = deso_at.notna()
+    l1.loc[placed] = [parent[str(d)] for d in deso_at[placed]]
+    deso_rows = _counts_by(incidents[placed], deso_at[placed]).rename(columns={"place": "l2"})
+    deso_rows["l1"] = [parent[str(d)] for d in deso_rows["l2"]]
+    in_regso = ~placed & l1.notna()
+    rest = _counts_by(incidents[in_regso], l1[in_regso]).rename(columns={"place": "l1"})
+    rest = rest.assign(l2=UNLOCATED)
+    nowhere = _counts_by(incidents[l1.isna()], l1[l1.isna()]).rename(columns={"place": "l1"})
+    nowhere = nowhere.assign(l2=ALL)
+    members = pd.concat([deso_rows, rest], ignore_index=True)
+    group_totals = members.groupby(["kommun_id", "l1", "sex"], as_index=False)["count"].sum()
+    top = pd.concat([group_totals, nowhere], ignore_index=True)
+    kommun_totals = top.groupby(["kommun_id", "sex"], as_index=False)["count"].sum()
+    counts = pd.concat([members, group_totals.assign(l2=ALL), nowhere,
+                        kommun_totals.assign(l1=ALL, l2=ALL)], ignore_index=True)
+    kommun_of_regso = dict(zip(regso["area_id"].astype(str), regso["kommun_id"].astype(str)))
+    kommun_of_deso = dict(zip(deso["area_id"].astype(str), deso["kommun_id"].astype(str)))
+    kommuner = sorted(set(kommun_of_regso.values()) | set(kommun_of_deso.values()))
+    places = pd.concat([
+        pd.DataFrame({"kommun_id": list(kommun_of_deso.values()),
+                      "l1": [parent[d] for d in kommun_of_deso], "l2": list(kommun_of_deso)}),
+        pd.DataFrame({"kommun_id": list(kommun_of_regso.values()), "l1": list(kommun_of_regso),
+                      "l2": UNLOCATED}),
+        pd.DataFrame({"kommun_id": list(kommun_of_regso.values()), "l1": list(kommun_of_regso),
+                      "l2": ALL}),
+        pd.DataFrame({"kommun_id": [kommun_of_deso[d] for d, p in parent.items()
+                                    if p.startswith("_solo:")],
+                      "l1": [p for p in parent.values() if p.startswith("_solo:")], "l2": ALL}),
+        pd.DataFrame({"kommun_id": kommuner, "l1": UNLOCATED, "l2": ALL}),
+        pd.DataFrame({"kommun_id": kommuner, "l1": ALL, "l2": ALL})], ignore_index=True)
+    return _grid(places.drop_duplicates(), counts)
+
+
+def _protect_kommun(cells: pd.DataFrame, kommun: str, kommun_hidden: dict, kommun_count: dict,
+                    threshold: int) -> pd.DataFrame:
+    """One kommun's table protected, its total cells held at their kommun-view state."""
+    is_total = ((cells["l1"] == ALL) & (cells["l2"] == ALL)).to_numpy()
+    # the published kommun count is the total: the table must add up to what the map shows
+    published = [kommun_count.get((kommun, s)) for s in cells.loc[is_total, "sex"]]
+    cells.loc[is_total, "count"] = [c if c is not None and not pd.isna(c) else n for c, n in
+                                    zip(published, cells.loc[is_total, "count"])]
+    counts = pd.to_numeric(cells["count"]).to_numpy(dtype="float64")
+    small = (counts >= 1) & (counts < threshold) & ~is_total
+    held = np.array([kommun_hidden.get((kommun, s), False) for s in cells["sex"]]) & is_total
+    out = disclosure.suppress(cells, keys=["l1", "l2", "sex"], threshold=threshold,
+                              additive=[("sex", "T"), ("l2", ALL), ("l1", ALL)],
+                              primary=small | held)
+    changed = out.loc[is_total, "suppressed"].to_numpy() != held[is_total]
+    if changed.any():  # the areas cannot be shown without hiding what the kommun view shows
+        out["suppressed"] = True
+        out["suppression"] = np.where(small, "small", "secondary")
+        out["count"] = pd.array([pd.NA] * len(out), dtype="Int64")
+    out["suppression"] = out["suppression"].astype(str)
+    return out
+
+
+def small_area_figures(frames: Frames, spec: LayerSpec, *, level: str, period: str, sex: str,
+                       taxonomy: Taxonomy, settings: Settings, kommun: str | None = None
+                       ) -> pd.DataFrame:
+    """FIGURE_COLUMNS (+ parent_id) for the areas of `level` and their kommun(s), one `sex`.
+
+    Incident layers give rates per 1 000 (SMALL_PER) with Poisson intervals; the kommun rows
+    carry the kommun's published count as a rate per 1 000 too, and a note with the count that
+    has no position at this level. Survey layers give the shares given for the areas.
+    """
+    if level not in SMALL_LEVELS:
+        raise InputError(f"Okänd områdesnivå '{level}'.", field="level",
+                         fix=f"Välj en av: {', '.join(SMALL_LEVELS)}.")
+    if spec.kind not in SMALL_KINDS:
+        raise InputError(
+            f"Lagret {spec.id} finns bara per kommun: källan har inga uppgifter för mindre "
+            "områden.", field="level", fix="Välj ett lager från polisens utdrag eller en enkät "
+            "med svar per område.")
+    areas = level_areas(frames, level, kommun)
+    if spec.kind == "incident_rate":
+        rows = _incident_rows(frames, spec, areas, level=level, period=period, taxonomy=taxonomy,
+                              settings=settings)
+    else:
+        rows = _indicator_rows(frames, spec, areas, period=period, settings=settings)
+    rows = rows[rows["sex"] == sex]
+    kommuner = areas["kommun_id"].astype(str).unique().tolist() if kommun is None else [kommun]
+    meta = pd.concat([
+        pd.DataFrame({"area_id": areas["area_id"].astype(str), "name": areas["name"],
+                      "level": level, "parent_id": areas["kommun_id"].astype(str)}),
+        pd.DataFrame({"area_id": kommuner, "name": [frames.area_name(k) for k in kommuner],
+                      "level": schema.AreaLevel.KOMMUN.value,
+                      "parent_id": [frames.parent_of(k) for k in kommuner]})], ignore_index=True)
+    out = meta.merge(rows, on="area_id", how="left")
+    out["period"], out["sex"] = str(period), sex
+    unit = f"per{SMALL_PER}" if spec.kind == "incident_rate" else "percent"
+    out["unit"] = out["unit"].fillna(unit) if "unit" in out else unit
+    out["display"] = out["display"].fillna("uppgift saknas")
+    out["note"] = out["note"].fillna("")
+    out["suppressed"] = out["suppressed"].fillna(False).astype(bool)
+    out["suppression"] = out["suppression"].fillna("").astype(str)
+    out["source"] = out["source"].fillna("")
+    for col in ("count", "denominator", "n"):
+        out[col] = pd.to_numeric(out[col]).astype("Int64")
+    for col in ("value", "ci_low", "ci_high"):
+        out[col] = pd.to_numeric(out[col]).astype("Float64")
+    out.attrs.update(area_level=level, per=SMALL_PER)
+    return out[[*FIGURE_COLUMNS, "parent_id"]].reset_index(drop=True)
+
+
+def _incident_rows(frames: Frames, spec: LayerSpec, areas: pd.DataFrame, *, level: str,
+                   period: str, taxonomy: Taxonomy, settings: Settings) -> pd.DataFrame:
+    small = replace(spec, per=SMALL_PER)
+    cells = protected_small_counts(frames, spec, level=level, period=period, taxonomy=taxonomy,
+                                   settings=settings)
+    cells = cells[cells["kommun_id"].isin(set(areas["kommun_id"].astype(str)))]
+    label = frames.source_label(frames.incidents["source"].unique().tolist())
+    shown = cells[cells["area_id"] != UNLOCATED]
+    pop = population_for(frames, period)
+    out = shown.merge(pop, on=["area_id", "sex"], how="left")
+    rates = stats.rate(out["count"].astype("Float64"), out["population"], per=SMALL_PER,
+                       confidence=settings.confidence)
+    out = pd.concat([out, rates], axis=1).rename(columns={"population": "denominator"})
+    out["note"] = np.where(out["denominator"].isna(), "folkmängd saknas för området och året", "")
+    out["display"] = [_rate_text(v, c, s, SMALL_PER, settings.suppress_below)
+                      for v, c, s in zip(out["value"], out["count"], out["suppression"])]
+    kommun_rows = pd.concat([layer_figures(frames, small, period=period, sex=s, taxonomy=taxonomy,
+                                           settings=settings) for s in SEXES])
+    kommun_rows = kommun_rows[kommun_rows["area_id"].isin(set(areas["kommun_id"].astype(str)))]
+    rest = cells[cells["area_id"] == UNLOCATED].set_index(["kommun_id", "sex"])
+    notes = []
+    for a, s, note in zip(kommun_rows["area_id"], kommun_rows["sex"], kommun_rows["note"]):
+        extra = ""
+        r = rest.loc[(a, s)] if (a, s) in rest.index else None
+        if r is not None and (bool(r["suppressed"]) or int(r["count"]) > 0):
+            shown_count = disclosure.display_count(r["count"], str(r["suppression"]),
+                                                   threshold=settings.suppress_below)
+            extra = f"{shown_count} brott utan läge på {level_name(level)}-nivå"
+        notes.append("; ".join(x for x in (note, extra) if x))
+    kommun_rows = kommun_rows.assign(note=notes)
+    keep = ["area_id", "sex", "count", "denominator", "value", "ci_low", "ci_high", "suppressed",
+            "suppression", "display", "note"]
+    out = pd.concat([out[keep], kommun_rows[keep]], ignore_index=True)
+    return out.assign(n=pd.NA, unit=small.unit, source=label)
+
+
+def _indicator_rows(frames: Frames, spec: LayerSpec, areas: pd.DataFrame, *, period: str,
+                    settings: Settings) -> pd.DataFrame:
+    ids = areas["area_id"].astype(str).tolist()
+    rows = indicator_figures(frames, spec.indicator or "", period=period, settings=settings,
+                             area_ids=ids)
+    kommun = indicator_figures(frames, spec.indicator or "", period=period, settings=settings)
+    kommun = kommun[kommun["area_id"].isin(set(areas["kommun_id"].astype(str)))]
+    return pd.concat([rows, kommun], ignore_index=True)

@@ -1,0 +1,81 @@
+"""The map page below the kommun: DeSO-like areas inside Umeå, through AppTest."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from streamlit.testing.v1 import AppTest
+
+from lagesbild import schema
+from lagesbild.frames import load_frames
+from lagesbild.workspace import Dataset, GpkgWorkspace
+
+from frames_support import shared_demo
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
+
+
+def grid_areas(kommun: gpd.GeoDataFrame, code: str, n: int = 4) -> gpd.GeoDataFrame:
+    """The kommun cut into an n × n grid (empty cells dropped): a coverage of DeSO-like areas."""
+    geom = kommun.geometry.iloc[0]
+    x0, y0, x1, y1 = geom.bounds
+    xs, ys = np.linspace(x0, x1, n + 1), np.linspace(y0, y1, n + 1)
+    cells = [shapely.box(xs[i], ys[j], xs[i + 1], ys[j + 1]) for i in range(n) for j in range(n)]
+    parts = [shapely.intersection(geom, c) for c in cells]
+    parts = [p for p in parts if not p.is_empty and p.area > 0]
+    ids = [f"{code}A{i + 1:04d}" for i in range(len(parts))]
+    return gpd.GeoDataFrame({"area_id": ids, "level": "deso", "code": ids,
+                             "name": [f"Ruta {i + 1}" for i in range(len(parts))],
+                             "parent_id": code, "source": "rutor"},
+                            geometry=parts, crs=kommun.crs)
+
+
+@pytest.fixture(scope="module")
+def small_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("small") / "ws.gpkg"
+    shutil.copy(shared_demo(tmp_path_factory), path)
+    ws = GpkgWorkspace(path)
+    frames = load_frames(ws)
+    umea = frames.kommuner[frames.kommuner["area_id"] == "2480"]
+    areas = grid_areas(umea, "2480")
+    pop = pd.DataFrame([(a, 2024, s, p, "rutor-folk") for a in areas["area_id"]
+                        for s, p in (("K", 4000), ("M", 4000), ("T", 8000))],
+                       columns=["area_id", "year", "sex", "population", "source"])
+    with ws.transaction() as writer:
+        writer.replace_dataset(Dataset("rutor", "areas", "boundaries", "rutor.gpkg"),
+                               schema.conform(areas, "areas"))
+        writer.replace_dataset(Dataset("rutor-folk", "population", "population", "folk.csv"),
+                               schema.conform(pop, "population"))
+    return path
+
+
+def test_map_page_shows_one_kommuns_areas(monkeypatch: pytest.MonkeyPatch, small_ws: Path) -> None:
+    monkeypatch.setenv("LAGESBILD_WORKSPACE", str(small_ws))
+    at = AppTest.from_file(str(APP), default_timeout=90)
+    at.run()
+    at.switch_page("lagesbild/ui/map_page.py").run()
+    assert not at.exception, at.exception
+    at.selectbox(key="map_layer").set_value("vald_nara_relation").run()
+    assert at.selectbox(key="map_level").options == ["Kommuner", "DeSO"]
+    at.selectbox(key="map_level").set_value("deso").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="map_small_kommun").value == "2480"
+    table = at.dataframe[0].value
+    assert "Ruta 1" in set(table["Område"]) and "Umeå" in set(table["Område"])
+    shown = " ".join(table["Värde"].astype(str))
+    assert "per 1\u00a0000" in shown
+    umea_note = table.loc[table["Område"] == "Umeå", "Anmärkning"].iloc[0]
+    assert "DeSO-nivå" in umea_note or umea_note == ""
+    for view in ("smoothed", "hotspots"):
+        at.selectbox(key="map_small_view").set_value(view).run()
+        assert not at.exception, at.exception
+    # a count layer has no figures below the kommun: the level choice is not offered
+    at.selectbox(key="map_layer").set_value("vald_topp").run()
+    assert not at.exception, at.exception
+    assert not any(s.key == "map_level" for s in at.selectbox)
