@@ -260,8 +260,11 @@ def test_police_audience_is_recorded(tmp_path_factory) -> None:
     report = demo_report(tmp_path_factory, audience="police", layers=[], notes={}, goals={})
     assert report.audience == "police"
     assert any(p.startswith("Målgrupp: polisen") for p in report.section("kallor").paragraphs)
+    # the police's own report adds the extract's offence locations as points
     assert [f.title for f in report.section("kartlaggning").figures] == [
-        "Våldspyramiden: Norsjö, 2024"]
+        "Våldspyramiden: Norsjö, 2024",
+        "Brottsplatser i polisens utdrag, Norsjö 2024 – endast polisen"]
+    assert report.meta["point_data"].startswith("police: ")
 
 
 @pytest.mark.parametrize("kwargs, field", [

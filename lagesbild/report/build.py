@@ -31,7 +31,7 @@ from lagesbild.frames import Frames
 from lagesbild.i18n import t
 from lagesbild.layers import LayerSpec, get_layer
 from lagesbild.render import static
-from lagesbild.report import build_when, build_sections as sections
+from lagesbild.report import build_detail, build_when, build_sections as sections
 from lagesbild.report.build_context import (LAN, Context, area_value, paragraphs, pick_period,
                                             rounded)
 from lagesbild.report.model import AUDIENCES, SECTION_KEYS, Figure, Report, Section, Table
@@ -89,7 +89,8 @@ def build_report(frames: Frames, specs: dict[str, LayerSpec], taxonomy: Taxonomy
         "layer_periods": "; ".join(f"{s.id}={ctx.layer_period(s)}" for s in ctx.chosen()),
         "suppress_below": str(settings.suppress_below),
         "min_survey_n": str(settings.min_survey_n),
-        "point_data": "none",
+        # "none", or how many offence points the police's own report shows
+        "point_data": str(ctx._memo.get("point_data", "none")),
     }
     return Report(title=title, area_id=ctx.area_id, area_name=ctx.area_name, period=str(period),
                   audience=audience, lang=lang, created=created or date.today(),
@@ -119,6 +120,9 @@ def kartlaggning(ctx: Context, note: str | None) -> Section:
     if pyramid is not None:
         figures.append(pyramid)
     build_when.when(ctx, paras, tables)
+    for extra in (build_detail.small_area_figure(ctx, paras), build_detail.police_points(ctx, paras)):
+        if extra is not None:
+            figures.append(extra)
     term = ctx.term()  # the programme status of the schools on the interactive maps
     for spec in ctx.chosen():
         period = ctx.layer_period(spec)

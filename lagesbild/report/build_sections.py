@@ -361,10 +361,17 @@ def kallor(ctx: Context, note: str | None, snapshot: str | None) -> Section:
 
 def _audience_text(ctx: Context) -> str:
     if ctx.audience == "police":
+        if "point_data" in ctx._memo:
+            return ctx.tr("Målgrupp: polisen och kommunens samverkan. Rapporten visar brottsplatser "
+                          "ur polisens utdrag som punkter: sprid den inte vidare.",
+                          "Audience: the police and the municipality's joint work. The report "
+                          "shows offence locations from the police extract as points: do not "
+                          "distribute it further.")
         return ctx.tr("Målgrupp: polisen och kommunens samverkan. Rapporten innehåller inga "
-                      "punktuppgifter om brott (arbetsytan har inget punktlager att visa).",
+                      "punktuppgifter om brott (arbetsytan har inga brott med läge för perioden).",
                       "Audience: the police and the municipality's joint work. The report holds "
-                      "no point data on offences (the workspace has no point layer to show).")
+                      "no point data on offences (the workspace has no offences with a position "
+                      "for the period).")
     return ctx.tr("Målgrupp: bred spridning utanför polisen. Rapporten innehåller inga "
                   "punktuppgifter om brott, bara värden per kommun; skolor och fritidsgårdar är "
                   "offentliga platser och visas med sitt läge.",
