@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 
 from lagesbild import schema
-from lagesbild.analysis.assign import assign_points
+from lagesbild.analysis.fast_assign import assign_points_fast as assign_points
 from lagesbild.sources.kommun_names import NATIONAL_ID
 from lagesbild.errors import Rejection, WorkspaceError
 from lagesbild.sources.tables import ReadResult

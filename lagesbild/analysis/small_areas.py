@@ -34,7 +34,7 @@ import shapely
 
 from lagesbild import schema
 from lagesbild.analysis import disclosure, stats
-from lagesbild.analysis.assign import assign_points
+from lagesbild.analysis.fast_assign import assign_points_fast as assign_points
 from lagesbild.analysis.figures import (FIGURE_COLUMNS, _rate_text, indicator_figures,
                                         layer_figures, layer_incidents, population_for,
                                         protected_counts)

@@ -1,0 +1,1 @@
+"""Benchmarks on synthetic national data (not part of the installed package)."""
