@@ -136,3 +136,21 @@ def test_compare_json_carries_the_national_value():
     assert doc["national"]["value"] == pytest.approx(857.142857, rel=1e-6)
     assert doc["national"]["source"] and doc["reference"]["national"] == doc["national"]["value"]
     assert to_json(figs, layer="m", title="m", unit="per100000")["national"] is None
+
+
+# --- population and survey tables per small area ---------------------------------------------
+
+def test_population_per_deso_and_regso_is_read(make_csv):
+    from lagesbild.sources import aggregates, population_csv
+
+    scb = make_csv('"region","kön","2024"\n"2417A0010","män","510"\n"2417A0010","kvinnor","490"\n'
+                   '"2417R001_RegSO2025","män","1000"\n"2417R001_RegSO2025","kvinnor","990"\n'
+                   '"9999A0010","män","1"\n', "cp1252")
+    result = aggregates.read_population(scb, name="scb.csv")
+    totals = result.accepted[result.accepted["sex"] == "T"].set_index("area_id")["population"]
+    assert totals.to_dict() == {"2417A0010": 1000, "2417R001": 1990}
+    assert [(r.row, r.value) for r in result.rejected] == [(6, "9999A0010")]
+    assert "känd kommunkod" in result.rejected[0].reason
+    simple = population_csv.read_population_simple(
+        make_csv("Kod;Folkmängd\n2417A0010;1000\n00;10587710\n", "utf-8"), name="p.csv", year=2024)
+    assert simple.accepted["area_id"].tolist() == ["2417A0010", "00"]

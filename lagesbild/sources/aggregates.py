@@ -10,8 +10,8 @@ import pandas as pd
 
 from lagesbild.errors import InputError, Rejection
 from lagesbild.sources import tables as t
-from lagesbild.sources.kommun_names import (NATIONAL_ID, is_national, kommun_code_or_name,
-                                             kommun_or_national)
+from lagesbild.sources.kommun_names import (NATIONAL_ID, area_code_or_name, is_national,
+                                             kommun_code_or_name)
 from lagesbild.workspace import Dataset
 
 SEX_KMT = {k: v for k, v in t.SEX_WORDS.items() if v is not None}
@@ -104,7 +104,7 @@ def _code_or_national(value: str) -> str:
 def _area_parser(matched: dict[str, str]):  # type: ignore[no-untyped-def]
     """Code-or-name parser that remembers which names it matched, for the reader's note."""
     def parse(value: str) -> str:
-        code = kommun_or_national(value)
+        code = area_code_or_name(value)
         text = str(value).strip()
         if not re.match(r"\d", text) and code != NATIONAL_ID:
             matched.setdefault(text, code)

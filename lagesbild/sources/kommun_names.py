@@ -134,3 +134,26 @@ def kommun_code_or_name(value: str) -> str:
 def is_name(value: str) -> bool:
     """True when `value` has letters but no leading code: it was matched by name."""
     return not _CODE.match(str(value).strip())
+
+
+_SMALL = re.compile(r"^(\d{3,4}[A-Ca-c]\d{4}|\d{3,4}[Rr]\d{3})(_\w+)?(?:\s+\D.*)?$")
+
+
+def area_code_or_name(value: str) -> str:
+    """`kommun_or_national`, and DeSO/RegSO codes ('0114A0010', '1480R001_RegSO2025',
+    '1480R001 Centrum'): tables per small area (population, a city's own survey) keep them.
+
+    Whether the area exists is checked at import against the workspace's boundaries.
+    """
+    text = str(value).strip()
+    m = _SMALL.match(text)
+    if m:
+        from lagesbild.sources.area_codes import official_code
+
+        for level in ("deso", "regso"):
+            code, _ = official_code(m.group(1) + (m.group(2) or ""), level)
+            if code:
+                return code
+        raise ValueError(f"'{text}' liknar en DeSO- eller RegSO-kod men börjar inte med en känd "
+                         "kommunkod")
+    return kommun_or_national(value)

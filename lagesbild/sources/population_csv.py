@@ -8,7 +8,7 @@ from pathlib import Path
 from lagesbild.errors import InputError, Rejection
 from lagesbild.sources import tables as t
 from lagesbild.sources.aggregates import _duplicates, _year
-from lagesbild.sources.kommun_names import kommun_or_national
+from lagesbild.sources.kommun_names import area_code_or_name
 from lagesbild.workspace import Dataset
 
 COLUMNS = {
@@ -52,7 +52,7 @@ def read_population_simple(source: str | Path | bytes, *, name: str | None = Non
         return found
 
     rows, rejected = t.validate_rows(raw, cols, {
-        "area_id": t.required(kommun_or_national), "year": year_of,
+        "area_id": t.required(area_code_or_name), "year": year_of,
         "population": t.required(t.parse_count),
     })
     rows, dups = _duplicates(rows, ["area_id", "year"], raw.name, cols["area_id"])
