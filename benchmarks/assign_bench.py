@@ -102,11 +102,15 @@ def _run_child(method: str, folder: str, chunk: int) -> dict:
 
 
 def run(n_points: int = 5_000_000, seed: int = 2024, repeats: int = 1, *,
-        n_small: int = 6000, chunk: int = 500_000) -> dict:
-    """Time and measure both paths on `n_points` synthetic points over ~`n_small` areas."""
+        n_small: int = 6000, chunk: int = 500_000, areas=None, label: str = "synthetic") -> dict:
+    """Time and measure both paths on `n_points` points over ~`n_small` synthetic areas, or
+    over the given `areas` (real boundaries; points spread by area)."""
     from benchmarks.synthetic import national_areas, points_where_people_live
 
-    _, small = national_areas(seed=seed, n_small=n_small)
+    if areas is None:
+        _, small = national_areas(seed=seed, n_small=n_small)
+    else:
+        small = areas[["area_id", "geometry"]].reset_index(drop=True)
     x, y = points_where_people_live(small, n_points, seed=seed)
     runs: dict[str, list[dict]] = {"naive": [], "fast": []}
     with tempfile.TemporaryDirectory(prefix="assign_bench_") as tmp:
@@ -125,7 +129,7 @@ def run(n_points: int = 5_000_000, seed: int = 2024, repeats: int = 1, *,
     fast_peak = max(r["peak_bytes"] for r in runs["fast"])
     counts = [np.bincount(r + 1, minlength=len(small) + 1) for r in (naive_res, fast_res)]
     return {
-        "n_points": n, "n_areas": len(small), "repeats": max(int(repeats), 1),
+        "label": label, "n_points": n, "n_areas": len(small), "repeats": max(int(repeats), 1),
         "naive_seconds": naive_s, "fast_seconds": fast_s,
         "fast_build_seconds": min(r["build_seconds"] for r in runs["fast"]),
         "naive_points_per_second": n / naive_s, "fast_points_per_second": n / fast_s,
@@ -151,7 +155,8 @@ def format_table(res: dict) -> str:
     ]
     width = [max(len(r[i]) for r in rows + [("figure", "naive", "fast", "ratio")])
              for i in range(4)]
-    lines = [f"{res['n_points']:,} points, {res['n_areas']:,} areas, best of {res['repeats']}"]
+    lines = [f"{res.get('label', 'synthetic')}: {res['n_points']:,} points, {res['n_areas']:,} "
+             f"areas, best of {res['repeats']}"]
     for row in [("figure", "naive", "fast", "ratio")] + rows:
         lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
                                for i, (c, w) in enumerate(zip(row, width))))

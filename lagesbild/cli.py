@@ -374,5 +374,24 @@ def _register() -> None:
 
 _register()
 
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
+                                "help_option_names": []})
+@click.pass_context
+def bench(ctx: click.Context) -> None:
+    """National-scale benchmark against the naive stack (see `lagesbild bench --help`).
+
+    Runs `python -m benchmarks` from the repository (the benchmarks and the shared data sit
+    beside the package, not inside it).
+    """
+    if not (ROOT / "benchmarks" / "__main__.py").is_file():
+        raise click.ClickException("lagesbild bench needs the repository (benchmarks/ beside "
+                                   "lagesbild/): run it from a clone.")
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from benchmarks.__main__ import main as bench_main
+
+    bench_main(list(ctx.args))
+
+
 if __name__ == "__main__":
     main()

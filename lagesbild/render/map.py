@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 
 import folium
+import folium.features
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 from branca.element import MacroElement
+from folium.utilities import get_obj_in_upper_tree
 from branca.utilities import color_brewer
 from jinja2 import Template
 
@@ -42,15 +44,27 @@ def _fmt(value: object, digits: int = 1) -> str:
 
 def tooltip_html(row: pd.Series, spec: LayerSpec, *, lang: str) -> str:
     """Escaped tooltip: name, value, interval, note, source and period."""
-    parts = [f"<b>{esc(row['name'])}</b>",
-             f"{esc(spec.title(lang))}: {esc(row['display'])}"]
-    if pd.notna(row["ci_low"]) and pd.notna(row["ci_high"]):
-        parts.append(f"{esc(t('ci', lang))}: {esc(_fmt(row['ci_low']))}–{esc(_fmt(row['ci_high']))}")
-    if row.get("note"):
-        parts.append(f"<i>{esc(row['note'])}</i>")
-    parts.append(f"<small>{esc(t('source', lang))}: {esc(row['source'] or '–')}; "
-                 f"{esc(t('period', lang).lower())} {esc(row['period'])}, {esc(sex_label(row['sex'], lang).lower())}</small>")
-    return "<br>".join(parts)
+    return _tips(spec, lang)(row["name"], row["display"], row["ci_low"], row["ci_high"],
+                             row.get("note"), row["source"], row["period"], row["sex"])
+
+
+def _tips(spec: LayerSpec, lang: str):  # noqa: ANN202 - a closure over the translated labels
+    """The tooltip builder for one layer and language: the labels are translated once."""
+    title, ci, source_label = esc(spec.title(lang)), esc(t("ci", lang)), esc(t("source", lang))
+    period_label = esc(t("period", lang).lower())
+
+    def tip(name: object, display: object, ci_low: object, ci_high: object, note: object,
+            source: object, period: object, sex: str) -> str:
+        parts = [f"<b>{esc(name)}</b>", f"{title}: {esc(display)}"]
+        if pd.notna(ci_low) and pd.notna(ci_high):
+            parts.append(f"{ci}: {esc(_fmt(ci_low))}–{esc(_fmt(ci_high))}")
+        if note:
+            parts.append(f"<i>{esc(note)}</i>")
+        parts.append(f"<small>{source_label}: {esc(source or '–')}; "
+                     f"{period_label} {esc(period)}, {esc(sex_label(sex, lang).lower())}</small>")
+        return "<br>".join(parts)
+
+    return tip
 
 
 class Legend(MacroElement):
@@ -123,7 +137,11 @@ def choropleth(figures: pd.DataFrame, geometry: gpd.GeoDataFrame, spec: LayerSpe
     period = figures["period"].iloc[0] if len(figures) else ""
     sex = figures["sex"].iloc[0] if len(figures) else "T"
     heading = f"{title or spec.title(lang)}, {period}, {sex_label(sex, lang).lower()}"
-    tips = [tooltip_html(row, spec, lang=lang) for _, row in data.iterrows()]
+    tip = _tips(spec, lang)
+    notes = data["note"] if "note" in data.columns else [None] * len(data)
+    tips = [tip(*values) for values in zip(data["name"], data["display"], data["ci_low"],
+                                            data["ci_high"], notes, data["source"],
+                                            data["period"], data["sex"])]
     has_sites = sites is not None and len(sites) > 0
     return _draw(data, fills, tips, layer_name=spec.title(lang), sites=sites, lang=lang,
                  legend=legend_html(heading, breaks, palette, lang=lang, sites=has_sites,
@@ -181,15 +199,13 @@ def category_map(rows: pd.DataFrame, geometry: gpd.GeoDataFrame, *, title: str,
 
 def _draw(data: gpd.GeoDataFrame, fills: list[str], tips: list[str], *, layer_name: str,
           sites: gpd.GeoDataFrame | None, lang: str, legend: str) -> folium.Map:
-    features = gpd.GeoDataFrame({
-        "area_id": data["area_id"].astype(str).map(esc),
-        "name": data["name"].map(esc),
-        "fill": fills,
-        "tip": tips,
-    }, geometry=data.geometry.values, crs=schema.CRS_WEB)
+    geoms = np.asarray(data.geometry.values, dtype=object)
+    features = _collection(geoms, {"area_id": [esc(str(a)) for a in data["area_id"]],
+                                   "name": [esc(n) for n in data["name"]],
+                                   "fill": list(fills), "tip": list(tips)})
     m = folium.Map(tiles=None, control_scale=True, prefer_canvas=False, zoom_snap=0.25)
-    folium.GeoJson(
-        features.__geo_interface__, name=esc(layer_name),
+    _Features(
+        features, geoms, style_property="fill", name=esc(layer_name),
         style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#444",
                                   "weight": 1, "fillOpacity": 0.8},
         highlight_function=lambda f: {"weight": 3, "color": "#000"},
@@ -198,28 +214,124 @@ def _draw(data: gpd.GeoDataFrame, fills: list[str], tips: list[str], *, layer_na
     if sites is not None and len(sites):
         _add_sites(m, sites, lang=lang)
     Legend(legend).add_to(m)
-    if len(features):
-        minx, miny, maxx, maxy = features.total_bounds
+    if len(geoms):
+        minx, miny, maxx, maxy = shapely.total_bounds(geoms)
         m.fit_bounds([[miny, minx], [maxy, maxx]])
     return m
 
 
 def _add_sites(m: folium.Map, sites: gpd.GeoDataFrame, *, lang: str) -> None:
     pts = sites.to_crs(schema.CRS_WEB)
+    label = esc(t("site_status", lang))
+    programmes = pts["programme"] if "programme" in pts.columns else [None] * len(pts)
     tips = [
-        f"<b>{esc(r['name'])}</b><br>{esc(r['kind'])}<br>{esc(t('site_status', lang))}: "
-        f"{esc(t('status_' + r['status'], lang) if ('status_' + r['status']) in _STATUS_KEYS else r['status'])}"
-        + (f" ({esc(r['programme'])})" if r.get("programme") else "")
-        for _, r in pts.iterrows()]
-    features = gpd.GeoDataFrame({
-        "name": pts["name"].map(esc), "color": [STATUS_COLORS.get(s, "#8c8c8c") for s in pts["status"]],
-        "tip": tips}, geometry=pts.geometry.values, crs=schema.CRS_WEB)
-    folium.GeoJson(
-        features.__geo_interface__, name=esc(t("site_status", lang)),
+        f"<b>{esc(name)}</b><br>{esc(kind)}<br>{label}: "
+        f"{esc(t('status_' + status, lang) if ('status_' + status) in _STATUS_KEYS else status)}"
+        + (f" ({esc(programme)})" if programme else "")
+        for name, kind, status, programme in zip(pts["name"], pts["kind"], pts["status"],
+                                                 programmes)]
+    geoms = np.asarray(pts.geometry.values, dtype=object)
+    features = _collection(geoms, {
+        "name": [esc(n) for n in pts["name"]],
+        "color": [STATUS_COLORS.get(s, "#8c8c8c") for s in pts["status"]], "tip": tips})
+    _Features(
+        features, geoms, style_property="color", name=label,
         marker=folium.CircleMarker(radius=6, weight=1, fill=True, fill_opacity=0.9),
         style_function=lambda f: {"fillColor": f["properties"]["color"], "color": "#222"},
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
     ).add_to(m)
+
+
+def _collection(geoms: np.ndarray, properties: dict[str, list]) -> dict:
+    """The FeatureCollection geopandas' __geo_interface__ gives (ids "0", "1", ...), built directly."""
+    keys = list(properties)
+    return {"type": "FeatureCollection", "features": [
+        {"id": str(i), "type": "Feature", "properties": dict(zip(keys, values)),
+         "geometry": g.__geo_interface__ if g is not None and not g.is_empty else None}
+        for i, (g, values) in enumerate(zip(geoms, zip(*properties.values())))]}
+
+
+class _Features(folium.GeoJson):
+    """folium.GeoJson whose style depends on one property only, with known bounds.
+
+    The page is the same as folium's: the style maps are grouped by that property's value (one
+    style_function call per value instead of one json.dumps per feature) and the bounds come
+    from the geometry instead of a walk over every coordinate.
+    """
+
+    def __init__(self, data: dict, geoms: np.ndarray, *, style_property: str, **kwargs: object
+                 ) -> None:
+        super().__init__(data, **kwargs)
+        self._style_property = style_property
+        if len(geoms) and not shapely.is_missing(geoms).all():
+            minx, miny, maxx, maxy = (float(v) for v in shapely.total_bounds(geoms))
+            self._bounds = [[miny, minx], [maxy, maxx]]
+        else:
+            self._bounds = [[None, None], [None, None]]
+
+    def _get_self_bounds(self) -> list[list[float | None]]:
+        return self._bounds
+
+    def _grouped(self, func: object) -> dict:
+        mapping: dict[str, list[str]] = {}
+        keys: dict[object, str] = {}
+        for feature in self.data["features"]:
+            value = feature["properties"][self._style_property]
+            if value not in keys:
+                keys[value] = folium.features.GeoJsonStyleMapper._to_key(func(feature))
+            mapping.setdefault(keys[value], []).append(feature["id"])
+        folium.features.GeoJsonStyleMapper._set_default_key(mapping)
+        return mapping
+
+    def render(self, **kwargs: object) -> None:
+        if not (self.data["features"] and self.feature_identifier == "feature.id"):
+            return super().render(**kwargs)
+        self.parent_map = get_obj_in_upper_tree(self, folium.Map)
+        self.style_map = self._grouped(self.style_function)
+        if self.highlight:
+            self.highlight_map = self._grouped(self.highlight_function)
+        folium.map.Layer.render(self, **kwargs)
+
+
+def folium_payload(m: folium.Map) -> dict:
+    """What `streamlit_folium.st_folium(m)` sends to its component, computed once to be cached.
+
+    The same steps as st_folium 0.27 (render the figure, then read its header, html and the
+    Leaflet script), except that the figure is rendered with one feature per GeoJson layer: the
+    header and html do not depend on the data, and folium compiles every rendered script as a
+    Jinja template, which for 290 kommuner and their sites costs more than all the rest. The
+    script is then generated from the full data, as st_folium does.
+    """
+    import streamlit_folium as sf
+
+    layers = [c for c in m._children.values() if isinstance(c, folium.GeoJson)]
+    full = [layer.data for layer in layers]
+    try:
+        for layer in layers:
+            layer.data = {**layer.data, "features": layer.data["features"][:1]}
+        m.get_root().render()
+        m.render()
+    finally:
+        for layer, data in zip(layers, full):
+            layer.data = data
+    for layer in layers:  # the style maps of the full data, as GeoJson.render makes them
+        layer.render()
+    html, header = sf._get_html(m), sf._get_header(m)
+    script = sf._get_map_string(m)
+    css: list[str] = []
+    js: list[str] = []
+    stack: list[object] = [m]
+    while stack:  # st_folium's walk: every element's links, depth first, in order
+        element = stack.pop()
+        css.extend(href for _, href in getattr(element, "default_css", []))
+        js.extend(src for _, src in getattr(element, "default_js", []))
+        stack.extend(reversed(list(getattr(element, "_children", {}).values())))
+    (south, west), (north, east) = m.get_bounds()
+    return {"script": script, "header": header, "html": html, "id": sf.get_full_id(m),
+            "bounds": {"_southWest": {"lat": south, "lng": west},
+                       "_northEast": {"lat": north, "lng": east}},
+            "zoom": m.options.get("zoom"), "css_links": list(dict.fromkeys(css)),
+            "js_links": list(dict.fromkeys(js))}
 
 
 _STATUS_KEYS = {f"status_{s}" for s in STATUS_COLORS}
