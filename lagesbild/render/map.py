@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import folium
+import folium.elements
 import folium.features
 import geopandas as gpd
 import numpy as np
@@ -121,12 +123,13 @@ def _sites_legend(lang: str) -> str:
 
 
 def choropleth(figures: pd.DataFrame, geometry: gpd.GeoDataFrame, spec: LayerSpec, *,
-               lang: str = "sv", sites: gpd.GeoDataFrame | None = None, title: str | None = None,
-               note: str = "", level: str = schema.AreaLevel.KOMMUN.value) -> folium.Map:
+               lang: str = "sv", sites: gpd.GeoDataFrame | SiteLayer | None = None,
+               title: str | None = None, note: str = "",
+               level: str = schema.AreaLevel.KOMMUN.value) -> folium.Map:
     """Map of the `level` rows of `figures` (layer_figures output) on web `geometry`.
 
-    `sites` (optional) has name, kind, status, programme and geometry; drawn as true-position
-    circles because schools are public places, never incident points.
+    `sites` (optional) has name, kind, status, programme and geometry (or is their `site_layer`);
+    drawn as true-position circles because schools are public places, never incident points.
     """
     shown = figures[figures["level"] == level]
     data = geometry[["area_id", "geometry"]].merge(shown, on="area_id", how="inner")
@@ -157,7 +160,7 @@ def category_tip(name: str, lines: list[str], *, source: str, period: str, lang:
 
 
 def view_map(view: object, geometry: gpd.GeoDataFrame, spec: LayerSpec, *, lang: str = "sv",
-             sites: gpd.GeoDataFrame | None = None) -> folium.Map:
+             sites: gpd.GeoDataFrame | SiteLayer | None = None) -> folium.Map:
     """The map of an `analysis.map_views.MapView`: classed values or categories."""
     from lagesbild.analysis.map_views import MapView
 
@@ -175,7 +178,7 @@ def view_map(view: object, geometry: gpd.GeoDataFrame, spec: LayerSpec, *, lang:
 
 def category_map(rows: pd.DataFrame, geometry: gpd.GeoDataFrame, *, title: str,
                  legend: list[tuple[str, str, str]], tips: list[str], lang: str = "sv",
-                 note: str = "", sites: gpd.GeoDataFrame | None = None) -> folium.Map:
+                 note: str = "", sites: gpd.GeoDataFrame | SiteLayer | None = None) -> folium.Map:
     """Areas coloured by a category (hot spot class, change verdict …), not by classed values.
 
     `rows` has area_id, name and `category` (a key of `legend`: (key, label, colour)); `tips`
@@ -198,7 +201,7 @@ def category_map(rows: pd.DataFrame, geometry: gpd.GeoDataFrame, *, title: str,
 
 
 def _draw(data: gpd.GeoDataFrame, fills: list[str], tips: list[str], *, layer_name: str,
-          sites: gpd.GeoDataFrame | None, lang: str, legend: str) -> folium.Map:
+          sites: gpd.GeoDataFrame | SiteLayer | None, lang: str, legend: str) -> folium.Map:
     geoms = np.asarray(data.geometry.values, dtype=object)
     features = _collection(geoms, {"area_id": [esc(str(a)) for a in data["area_id"]],
                                    "name": [esc(n) for n in data["name"]],
@@ -220,7 +223,21 @@ def _draw(data: gpd.GeoDataFrame, fills: list[str], tips: list[str], *, layer_na
     return m
 
 
-def _add_sites(m: folium.Map, sites: gpd.GeoDataFrame, *, lang: str) -> None:
+@dataclass(frozen=True, eq=False)
+class SiteLayer:
+    """Programme sites ready to draw: their features (escaped tooltips) built once, for reuse
+    by every map that shows the same status table in the same language."""
+
+    data: dict
+    geoms: np.ndarray
+    label: str
+
+    def __len__(self) -> int:
+        return len(self.data["features"])
+
+
+def site_layer(sites: gpd.GeoDataFrame, *, lang: str) -> SiteLayer:
+    """`sites` (name, kind, status, programme, geometry) as map features with escaped tooltips."""
     pts = sites.to_crs(schema.CRS_WEB)
     label = esc(t("site_status", lang))
     programmes = pts["programme"] if "programme" in pts.columns else [None] * len(pts)
@@ -231,11 +248,16 @@ def _add_sites(m: folium.Map, sites: gpd.GeoDataFrame, *, lang: str) -> None:
         for name, kind, status, programme in zip(pts["name"], pts["kind"], pts["status"],
                                                  programmes)]
     geoms = np.asarray(pts.geometry.values, dtype=object)
-    features = _collection(geoms, {
+    return SiteLayer(_collection(geoms, {
         "name": [esc(n) for n in pts["name"]],
-        "color": [STATUS_COLORS.get(s, "#8c8c8c") for s in pts["status"]], "tip": tips})
+        "color": [STATUS_COLORS.get(s, "#8c8c8c") for s in pts["status"]], "tip": tips}),
+        geoms, label)
+
+
+def _add_sites(m: folium.Map, sites: gpd.GeoDataFrame | SiteLayer, *, lang: str) -> None:
+    layer = sites if isinstance(sites, SiteLayer) else site_layer(sites, lang=lang)
     _Features(
-        features, geoms, style_property="color", name=label,
+        layer.data, layer.geoms, style_property="color", name=layer.label,
         marker=folium.CircleMarker(radius=6, weight=1, fill=True, fill_opacity=0.9),
         style_function=lambda f: {"fillColor": f["properties"]["color"], "color": "#222"},
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
@@ -243,12 +265,17 @@ def _add_sites(m: folium.Map, sites: gpd.GeoDataFrame, *, lang: str) -> None:
 
 
 def _collection(geoms: np.ndarray, properties: dict[str, list]) -> dict:
-    """The FeatureCollection geopandas' __geo_interface__ gives (ids "0", "1", ...), built directly."""
+    """What geopandas' __geo_interface__ gives for these geometries and properties (ids "0",
+    "1", ..., bounding boxes), built directly: the same page, without a GeoDataFrame per map."""
     keys = list(properties)
-    return {"type": "FeatureCollection", "features": [
-        {"id": str(i), "type": "Feature", "properties": dict(zip(keys, values)),
-         "geometry": g.__geo_interface__ if g is not None and not g.is_empty else None}
-        for i, (g, values) in enumerate(zip(geoms, zip(*properties.values())))]}
+    features = []
+    for i, (g, values) in enumerate(zip(geoms, zip(*properties.values()))):
+        present = g is not None and not g.is_empty
+        features.append({"id": str(i), "type": "Feature", "properties": dict(zip(keys, values)),
+                         "geometry": g.__geo_interface__ if present else None,
+                         "bbox": g.bounds if present else None})
+    bounds = shapely.total_bounds(geoms) if len(geoms) else np.full(4, np.nan)
+    return {"type": "FeatureCollection", "features": features, "bbox": tuple(bounds.tolist())}
 
 
 class _Features(folium.GeoJson):
@@ -284,13 +311,24 @@ class _Features(folium.GeoJson):
         return mapping
 
     def render(self, **kwargs: object) -> None:
-        if not (self.data["features"] and self.feature_identifier == "feature.id"):
-            return super().render(**kwargs)
         self.parent_map = get_obj_in_upper_tree(self, folium.Map)
-        self.style_map = self._grouped(self.style_function)
-        if self.highlight:
-            self.highlight_map = self._grouped(self.highlight_function)
-        folium.map.Layer.render(self, **kwargs)
+        _restyle(self)
+        folium.map.Layer.render(self, **kwargs)  # GeoJson.render without its own style mapping
+
+
+def _restyle(layer: folium.GeoJson) -> None:
+    if not ((layer.style or layer.highlight) and layer.data["features"]):
+        return
+    if isinstance(layer, _Features) and layer.feature_identifier == "feature.id":
+        layer.style_map = layer._grouped(layer.style_function)
+        if layer.highlight:
+            layer.highlight_map = layer._grouped(layer.highlight_function)
+        return
+    mapper = folium.features.GeoJsonStyleMapper(layer.data, layer.feature_identifier, layer)
+    if layer.style:
+        layer.style_map = mapper.get_style_map(layer.style_function)
+    if layer.highlight:
+        layer.highlight_map = mapper.get_highlight_map(layer.highlight_function)
 
 
 def folium_payload(m: folium.Map) -> dict:
@@ -315,16 +353,17 @@ def folium_payload(m: folium.Map) -> dict:
         for layer, data in zip(layers, full):
             layer.data = data
     for layer in layers:  # the style maps of the full data, as GeoJson.render makes them
-        layer.render()
+        _restyle(layer)
     html, header = sf._get_html(m), sf._get_header(m)
     script = sf._get_map_string(m)
     css: list[str] = []
     js: list[str] = []
     stack: list[object] = [m]
-    while stack:  # st_folium's walk: every element's links, depth first, in order
+    while stack:  # st_folium's walk: the links of every JS/CSS element, depth first, in order
         element = stack.pop()
-        css.extend(href for _, href in getattr(element, "default_css", []))
-        js.extend(src for _, src in getattr(element, "default_js", []))
+        if isinstance(element, folium.elements.JSCSSMixin):
+            css.extend(href for _, href in element.default_css)
+            js.extend(src for _, src in element.default_js)
         stack.extend(reversed(list(getattr(element, "_children", {}).values())))
     (south, west), (north, east) = m.get_bounds()
     return {"script": script, "header": header, "html": html, "id": sf.get_full_id(m),

@@ -1,9 +1,15 @@
-"""Shared UI state: language, workspace, cached loaders keyed on small hashable values."""
+"""Shared UI state: language, workspace, cached loaders keyed on small hashable values, the
+cached map and the background thread that warms the caches the next rerun will read."""
 
 from __future__ import annotations
 
+import atexit
+import logging
 import os
+import threading
+import time
 import tomllib
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,17 +18,24 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from lagesbild.analysis.figures import layer_figures
-from lagesbild.analysis.map_views import MapView, map_view
+from lagesbild.analysis.coverage import site_status
+from lagesbild.analysis.figures import layer_figures, periods
+from lagesbild.analysis.map_views import MapView, map_view, view_periods
 from lagesbild.analysis.pyramid import Taxonomy, load_taxonomy
 from lagesbild.frames import Frames, load_frames
 from lagesbild.i18n import LANGS, t
 from lagesbild.layers import LayerSpec, load_layers
-from lagesbild.render.map import web_geometry
+from lagesbild.render.assets import use_static
+from lagesbild.render.map import SiteLayer, folium_payload, site_layer, view_map, web_geometry
 from lagesbild.settings import ROOT, Settings, get_settings
 from lagesbild.workspace import GpkgWorkspace
 
 DEFAULT_WORKSPACE = ROOT / "workspace" / "demo.gpkg"
+# The cached functions below take these frozen dataclasses as arguments; their repr is all of
+# their fields and hashes in microseconds, where Streamlit's own hashing takes milliseconds.
+FAST_HASH: dict[Any, Callable[[Any], str]] = {LayerSpec: repr, Taxonomy: repr, Settings: repr}
+_LOG = logging.getLogger(__name__)
+MAP_CACHE = 64  # map payloads kept (about 1-2 MB each for all of Sweden with its schools)
 
 
 @dataclass(frozen=True)
@@ -56,6 +69,7 @@ def context() -> Context:
 
 def sidebar() -> Context:
     """Language switch and workspace facts, drawn once per run by app.py."""
+    _WARMER.pause()  # a run has started: the background thread starts no new job meanwhile
     lang = st.session_state.get("lang", "sv")
     st.sidebar.radio(t("language", lang), LANGS, key="lang", horizontal=True,
                      format_func=lambda code: {"sv": "Svenska", "en": "English"}[code])
@@ -95,7 +109,7 @@ def geometry(ctx: Context) -> gpd.GeoDataFrame:
     return _web_geometry(ctx.key, str(ctx.workspace.path))
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=256, show_spinner=False, hash_funcs=FAST_HASH)
 def _figures(key: str, path: str, spec: LayerSpec, period: str, sex: str, taxonomy: Taxonomy,
              settings: Settings) -> pd.DataFrame:
     return layer_figures(frames_for(key, path), spec, period=period, sex=sex, taxonomy=taxonomy,
@@ -108,7 +122,7 @@ def figures(ctx: Context, spec: LayerSpec, period: str, sex: str) -> pd.DataFram
     return _figures(ctx.key, str(ctx.workspace.path), spec, period, sex, taxonomy, ctx.settings)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=256, show_spinner=False, hash_funcs=FAST_HASH)
 def _map_view(key: str, path: str, spec: LayerSpec, view: str, period: str, sex: str,
               taxonomy: Taxonomy, settings: Settings, lang: str) -> MapView:
     return map_view(frames_for(key, path), spec, view=view, period=period, sex=sex,
@@ -154,7 +168,7 @@ def small_geometry(ctx: Context, level: str, kommun: str) -> gpd.GeoDataFrame:
     return _small_geometry(ctx.key, str(ctx.workspace.path), level, kommun)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, show_spinner=False, hash_funcs=FAST_HASH)
 def _small_view(key: str, path: str, spec: LayerSpec, level: str, kommun: str, view: str,
                 period: str, sex: str, taxonomy: Taxonomy, settings: Settings, lang: str
                 ) -> MapView:
@@ -173,7 +187,7 @@ def small_view(ctx: Context, spec: LayerSpec, level: str, kommun: str, view_id: 
                        sex, taxonomy, ctx.settings, ctx.lang)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=128, show_spinner=False, hash_funcs=FAST_HASH)
 def _national(key: str, path: str, spec: LayerSpec, period: str, sex: str, taxonomy: Taxonomy,
               settings: Settings, lang: str) -> dict | None:
     from lagesbild.analysis.national import national_figure
@@ -187,3 +201,205 @@ def national(ctx: Context, spec: LayerSpec, period: str, sex: str) -> dict | Non
     _, taxonomy, _ = specs(ctx)
     return _national(ctx.key, str(ctx.workspace.path), spec, period, sex, taxonomy,
                      ctx.settings, ctx.lang)
+
+
+# --- small lookups every rerun makes, cached per workspace ---------------------------------------
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _names(key: str, path: str) -> dict[str, str]:
+    areas = frames_for(key, path).areas
+    names: dict[str, str] = {}
+    for area_id, name in zip(areas["area_id"], areas["name"]):
+        names.setdefault(area_id, str(name))  # the first match, as Frames.area_name
+    return names
+
+
+def area_name(ctx: Context) -> Callable[[str], str]:
+    """Frames.area_name as a dict lookup: select boxes call it once per option on every rerun."""
+    names = _names(ctx.key, str(ctx.workspace.path))
+    return lambda area_id: names.get(area_id, area_id)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _kommun_options(key: str, path: str) -> list[str]:
+    return list(frames_for(key, path).kommuner.sort_values("name")["area_id"])
+
+
+def kommun_options(ctx: Context) -> list[str]:
+    """Kommun ids ordered by name."""
+    return _kommun_options(ctx.key, str(ctx.workspace.path))
+
+
+@st.cache_data(max_entries=256, show_spinner=False, hash_funcs=FAST_HASH)
+def _periods(key: str, path: str, spec: LayerSpec, view: str | None) -> list[str]:
+    frames = frames_for(key, path)
+    return periods(frames, spec) if view is None else view_periods(frames, spec, view)
+
+
+def layer_periods(ctx: Context, spec: LayerSpec, view: str | None = None) -> list[str]:
+    """The layer's periods (analysis.figures.periods), or its view's (map_views.view_periods)."""
+    return _periods(ctx.key, str(ctx.workspace.path), spec, view)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _fact(key: str, path: str, name: str, *args: Any) -> Any:
+    from lagesbild.analysis import pyramid_view, small_areas
+
+    module = pyramid_view if name == "count_periods" else small_areas
+    return getattr(module, name)(frames_for(key, path), *args)
+
+
+def fact(ctx: Context, name: str, *args: Any) -> Any:
+    """`count_periods(frames, source)` or `small_levels(frames)` of the workspace, cached."""
+    return _fact(ctx.key, str(ctx.workspace.path), name, *args)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _sites(key: str, path: str, term: str, lang: str) -> SiteLayer:
+    return site_layer(site_status(frames_for(key, path), period=term), lang=lang)
+
+
+# --- the map, built once per choice and sent as streamlit_folium would send it -------------------
+
+@st.cache_resource(max_entries=MAP_CACHE, show_spinner=False, hash_funcs=FAST_HASH)
+def _map_payload(key: str, path: str, spec: LayerSpec, view_id: str, period: str, sex: str,
+                 taxonomy: Taxonomy, settings: Settings, lang: str, term: str | None) -> dict:
+    shown = _map_view(key, path, spec, view_id, period, sex, taxonomy, settings, lang)
+    sites = None if term is None else _sites(key, path, term, lang)
+    m = use_static(view_map(shown, _web_geometry(key, path), spec, lang=lang, sites=sites))
+    return folium_payload(m)
+
+
+def map_payload(ctx: Context, spec: LayerSpec, view_id: str, period: str, sex: str,
+                term: str | None) -> dict:
+    """The kommun map of a view (with the sites' status in `term` unless None), ready to send."""
+    _, taxonomy, _ = specs(ctx)
+    return _map_payload(ctx.key, str(ctx.workspace.path), spec, view_id, period, sex, taxonomy,
+                        ctx.settings, ctx.lang, term)
+
+
+# what st_folium can return, in its order
+_RETURNS = ("last_clicked", "last_object_clicked", "last_object_clicked_count",
+            "last_object_clicked_tooltip", "last_object_clicked_popup", "all_drawings",
+            "last_active_drawing", "bounds", "zoom", "last_circle_radius", "last_circle_polygon",
+            "selected_layers", "selected_tags", "last_geocoder_result")
+
+
+def st_map(payload: dict, *, key: str, height: int, returned_objects: list[str]) -> Any:
+    """Show a `map_payload` exactly as `st_folium(m, key=key, height=height,
+    use_container_width=True, returned_objects=returned_objects)` shows the map it came from
+    (streamlit-folium 0.27: the same component, arguments and widget key)."""
+    import streamlit_folium as sf
+
+    hashes = payload.setdefault("hashes", {})
+    if key not in hashes:  # the component's key: a hash of the script, as st_folium makes it
+        hashes[key] = sf.generate_js_hash(payload["script"], key, False)
+    hash_key = hashes[key]
+    defaults = {k: payload[k] if k in ("bounds", "zoom") else None for k in _RETURNS
+                if k in returned_objects}
+
+    def on_change() -> None:
+        st.session_state[key] = st.session_state.get(hash_key, {})
+
+    return sf._component_func(
+        script=payload["script"], header=payload["header"], html=payload["html"],
+        id=payload["id"], key=hash_key, height=height, width=None,
+        returned_objects=returned_objects, default=defaults, zoom=None, center=None,
+        feature_group=None, return_on_hover=False, layer_control=None, pixelated=False,
+        css_links=payload["css_links"], js_links=payload["js_links"], on_change=on_change,
+        wrap_longitude=False)
+
+
+# --- background warming --------------------------------------------------------------------------
+# After a page is drawn it hands the warmer a plan: a generator of (key, job) pairs, the values
+# the next filter changes will read, nearest first. One daemon thread runs the latest plan.
+# Jobs only call the cached functions above with plain values: no st.* element, no session
+# state, no ScriptRunContext. Streamlit's caches lock per key, so a rerun that needs a value the
+# thread is computing waits for it instead of computing it twice; a job whose value is cached
+# costs a lookup and keeps the value recent in its cache. The thread starts no job while a run
+# is going on (sidebar() pauses it, the page's plan resumes it). LAGESBILD_WARM=0 turns it off.
+
+Plan = Iterator[tuple[Hashable, Callable[[], object]]]
+
+
+class Warmer:
+    PAUSE_S = 2.0  # the longest a run keeps the thread from starting a job
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._plan: Plan | None = None
+        self._busy = False
+        self._paused_until = 0.0
+        self._thread: threading.Thread | None = None
+
+    def start(self, plan: Plan) -> None:
+        """Run `plan` from now on, instead of the previous one."""
+        with self._cond:
+            self._plan, self._paused_until = plan, 0.0
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="lagesbild-warm",
+                                                daemon=True)
+                self._thread.start()
+            self._cond.notify_all()
+
+    def pause(self) -> None:
+        with self._cond:
+            self._paused_until = time.monotonic() + self.PAUSE_S
+
+    def stop(self) -> None:
+        """Drop the plan (a job already running finishes)."""
+        with self._cond:
+            self._plan = None
+            self._cond.notify_all()
+
+    def idle(self) -> bool:
+        with self._cond:
+            return self._plan is None and not self._busy
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until the plan is done (True) or `timeout` seconds have passed (False)."""
+        end = time.monotonic() + timeout
+        with self._cond:
+            while self._plan is not None or self._busy:
+                if time.monotonic() >= end:
+                    return False
+                self._cond.wait(min(end - time.monotonic(), 0.05))
+            return True
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while self._plan is None or time.monotonic() < self._paused_until:
+                    self._busy = False
+                    self._cond.notify_all()
+                    left = self._paused_until - time.monotonic()
+                    self._cond.wait(None if self._plan is None else max(left, 0.01))
+                plan, self._busy = self._plan, True
+            try:
+                _, job = next(plan)  # planning may itself read cached values
+                job()
+            except StopIteration:
+                with self._cond:
+                    if self._plan is plan:
+                        self._plan = None
+            except Exception:  # noqa: BLE001 - a failed job only leaves a cache cold
+                _LOG.debug("warming failed", exc_info=True)
+
+
+_WARMER = Warmer()
+# at exit, let a running job finish rather than tear pandas down under it
+atexit.register(lambda: (_WARMER.stop(), _WARMER.wait_idle(30.0)))
+
+
+def warmer() -> Warmer:
+    return _WARMER
+
+
+def warm(ctx: Context, plan: Callable[[], Plan]) -> None:
+    """Hand the background thread `plan()` (called in that thread)."""
+    if os.environ.get("LAGESBILD_WARM", "1") != "0" and ctx.workspace.exists():
+        _WARMER.start(_lazy(plan))
+
+
+def _lazy(plan: Callable[[], Plan]) -> Plan:
+    yield from plan()

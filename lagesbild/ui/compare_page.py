@@ -7,14 +7,16 @@ import pandas as pd
 import streamlit as st
 
 from lagesbild.analysis.compare import comparison
+from lagesbild.analysis.pyramid import Taxonomy
 from lagesbild.analysis.references import (BAND_LABELS, band_position, reference_band,
                                            similar_municipalities)
 from lagesbild.errors import LagesbildError
-from lagesbild.frames import Frames
-from lagesbild.layers import LayerSpec
-from lagesbild.analysis.figures import periods
 from lagesbild.i18n import sex_label
+from lagesbild.layers import LayerSpec
+from lagesbild.settings import Settings
 from lagesbild.ui import common
+
+SEXES = ("T", "K", "M")
 
 
 def _chart(table: pd.DataFrame, county: float | None, median: float | None, lang: str,
@@ -62,46 +64,137 @@ def _small_multiples(series: pd.DataFrame, lang: str, unit: str) -> alt.FacetCha
         facet=alt.Facet("name:N", title=None), columns=4)
 
 
-def _similar(ctx: common.Context, frames: Frames, specs: dict[str, LayerSpec], spec: LayerSpec,
-             period: str, sex: str, figures: pd.DataFrame) -> None:
+def _spec_of(chart: alt.TopLevelMixin) -> dict | alt.TopLevelMixin:
+    """The Vega-Lite spec st.altair_chart makes of `chart` (its private converter, so that the
+    spec can be cached: Altair validates a spec against the schema on every conversion)."""
+    try:
+        from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+    except ImportError:  # another Streamlit: draw the chart itself
+        return chart
+    return _convert_altair_to_vega_lite_spec(chart)
+
+
+def _draw(spec: dict | alt.TopLevelMixin, width: str) -> None:
+    if isinstance(spec, dict):  # the spec is consumed while it is sent: send a copy
+        st.vega_lite_chart(spec={**spec, "datasets": dict(spec.get("datasets", {}))}, width=width)
+    else:
+        st.altair_chart(spec, width=width)  # type: ignore[arg-type]
+
+
+@st.cache_data(max_entries=256, show_spinner=False, hash_funcs=common.FAST_HASH)
+def _comparison(key: str, path: str, spec: LayerSpec, period: str, sex: str,
+                available: tuple[str, ...], taxonomy: Taxonomy, settings: Settings,
+                lang: str) -> dict:
+    """Everything the page shows for one indicator, period and sex (not the similar kommuner)."""
+    t = lambda k: common.t(k, lang)  # noqa: E731
+    figures = common._figures(key, path, spec, period, sex, taxonomy, settings)
+    result = comparison(figures)
+    lan = common.frames_for(key, path).lan["area_id"].astype(str).tolist()
+    nat = common._national(key, path, spec, period, sex, taxonomy, settings, lang)
+    band = reference_band(figures, county_id=lan[0] if len(lan) == 1 else None,
+                          national=None if nat is None else nat["value"])
+    unit = "%" if spec.unit == "percent" else t("rate")
+    national_text = "" if nat is None else (
+        f"{t('national_value')}: {nat['display']} ({t('source').lower()}: "
+        f"{nat['source']}; {nat['note']}). ")
+    labels = BAND_LABELS[lang]
+    table = pd.DataFrame({
+        "#": result.table["rank"],
+        t("area"): result.table["name"],
+        t("value"): result.table["display"],
+        t("interval"): [
+            "" if pd.isna(lo) else f"{lo:.1f}–{hi:.1f}".replace(".", ",")
+            for lo, hi in zip(result.table["ci_low"], result.table["ci_high"])],
+        t("band"): [labels.get(band_position(v, band) or "", "") for v in result.table["value"]],
+        t("source"): result.table["source"],
+    })
+    series = pd.concat([common._figures(key, path, spec, p, sex, taxonomy, settings)
+                        for p in available], ignore_index=True)
+    return {
+        "chart": _spec_of(_chart(result.table, result.county, result.median, lang, unit, band,
+                                 national=band["national"])),  # type: ignore[arg-type]
+        "caption": national_text + str(band["note_en" if lang == "en" else "note_sv"]),
+        "table": table, "display": figures[["area_id", "display"]],
+        "small": _spec_of(_small_multiples(series, lang, unit)),
+    }
+
+
+@st.cache_data(max_entries=128, show_spinner=False, hash_funcs=common.FAST_HASH)
+def _similar_to(key: str, path: str, area_id: str, chosen: tuple[str, ...],
+                specs: tuple[LayerSpec, ...], taxonomy: Taxonomy, settings: Settings, sex: str
+                ) -> tuple[pd.DataFrame, dict[str, str]] | str:
+    """Similar kommuner and their note in both languages, or the reason there are none."""
+    try:
+        similar = similar_municipalities(common.frames_for(key, path), area_id,
+                                         indicators=list(chosen),
+                                         layers={s.id: s for s in specs}, taxonomy=taxonomy,
+                                         settings=settings, sex=sex)
+    except LagesbildError as exc:
+        return str(exc)
+    return similar.table, {lang: similar.note(lang) for lang in ("sv", "en")}
+
+
+def _similar(ctx: common.Context, specs: dict[str, LayerSpec], spec: LayerSpec, period: str,
+             sex: str, display: pd.DataFrame) -> tuple[str, tuple[str, ...]]:
     """Similar kommuner (SKR kommungrupp, else nearest on chosen indicators) and their values."""
     st.subheader(ctx.t("similar"))
-    kommuner = frames.kommuner.sort_values("name")
     c1, c2 = st.columns([1, 2])
-    area_id = c1.selectbox(ctx.t("area"), list(kommuner["area_id"]), key="cmp_similar_area",
-                           format_func=frames.area_name)
+    area_id = c1.selectbox(ctx.t("area"), common.kommun_options(ctx), key="cmp_similar_area",
+                           format_func=common.area_name(ctx))
     usable = [i for i, s in specs.items() if s.kind != "coverage"]
     chosen = c2.multiselect(ctx.t("similar_on"), usable, default=[spec.id] if spec.id in usable
                             else usable[:1], key="cmp_similar_on",
                             format_func=lambda i: specs[i].title(ctx.lang))
     _, taxonomy, _ = common.specs(ctx)
-    try:
-        similar = similar_municipalities(frames, area_id, indicators=chosen, layers=specs,
-                                         taxonomy=taxonomy, settings=ctx.settings, sex=sex)
-    except LagesbildError as exc:
-        st.info(str(exc))
-        return
-    shown = similar.table.merge(figures[["area_id", "display"]], on="area_id", how="left")
+    found = _similar_to(ctx.key, str(ctx.workspace.path), area_id, tuple(chosen),
+                        tuple(specs.values()), taxonomy, ctx.settings, sex)
+    if isinstance(found, str):
+        st.info(found)
+        return area_id, tuple(chosen)
+    table, notes = found
+    shown = table.merge(display, on="area_id", how="left")
     common.table(pd.DataFrame({
         "#": shown["rank"], ctx.t("area"): shown["name"],
         f"{spec.title(ctx.lang)} ({period})": shown["display"].fillna("–"),
         ctx.t("distance"): shown["distance"].map(
             lambda d: "" if pd.isna(d) else f"{d:.2f}".replace(".", ",")),
     }))
-    st.caption(similar.note(ctx.lang))
+    st.caption(notes[ctx.lang])
+    return area_id, tuple(chosen)
+
+
+def _plan(ctx: common.Context, specs: dict[str, LayerSpec], layer_id: str, period: str,
+          sex: str, similar: tuple[str, tuple[str, ...]]):  # noqa: ANN202 - warming jobs
+    """The comparisons one change away (sex, period, indicator), then the rest of the
+    indicator's; the similar kommuner of the chosen kommun for the other sexes."""
+    _, taxonomy, _ = common.specs(ctx)
+    path = str(ctx.workspace.path)
+    for who in SEXES:
+        yield ("similar", similar, who), lambda who=who: _similar_to(
+            ctx.key, path, *similar, tuple(specs.values()), taxonomy, ctx.settings, who)
+    states = [(layer_id, period, s) for s in SEXES]
+    available = {i: tuple(common.layer_periods(ctx, s)) for i, s in specs.items()}
+    states += [(layer_id, p, sex) for p in available[layer_id]]
+    states += [(i, period if period in available[i] else available[i][-1], sex)
+               for i in specs if available[i]]
+    states += [(layer_id, p, s) for p in available[layer_id] for s in SEXES]
+    for state in dict.fromkeys(states):
+        layer, when, who = state
+        yield ("cmp", ctx.lang, state), lambda layer=layer, when=when, who=who: _comparison(
+            ctx.key, path, specs[layer], when, who, available[layer], taxonomy, ctx.settings,
+            ctx.lang)
 
 
 def render(ctx: common.Context) -> None:
     st.title(ctx.t("page_compare"))
     if not common.require_workspace(ctx):
         return
-    frames = common.frames(ctx)
-    specs, _, _ = common.specs(ctx)
+    specs, taxonomy, _ = common.specs(ctx)
     c1, c2, c3 = st.columns([3, 1, 1])
     layer_id = c1.selectbox(ctx.t("indicator"), list(specs), key="cmp_layer",
                             format_func=lambda i: specs[i].title(ctx.lang))
     spec = specs[layer_id]
-    available = periods(frames, spec)
+    available = common.layer_periods(ctx, spec)
     if not available:
         st.info(ctx.t("no_data"))
         return
@@ -110,37 +203,16 @@ def render(ctx: common.Context) -> None:
     period = c2.selectbox(ctx.t("period"), available, key="cmp_period")
     sex = c3.radio(ctx.t("sex"), common.sex_options(), key="cmp_sex", horizontal=True,
                    format_func=lambda s: sex_label(s, ctx.lang))
-    figures = common.figures(ctx, spec, period, sex)
-    result = comparison(figures)
-    lan = frames.lan["area_id"].astype(str).tolist()
-    nat = common.national(ctx, spec, period, sex)
-    band = reference_band(figures, county_id=lan[0] if len(lan) == 1 else None,
-                          national=None if nat is None else nat["value"])
-    unit = "%" if spec.unit == "percent" else ctx.t("rate")
-    st.altair_chart(_chart(result.table, result.county, result.median, ctx.lang, unit, band,
-                           national=band["national"]), width="stretch")  # type: ignore[arg-type]
-    national_text = "" if nat is None else (
-        f"{ctx.t('national_value')}: {nat['display']} ({ctx.t('source').lower()}: "
-        f"{nat['source']}; {nat['note']}). ")
-    st.caption(national_text + str(band["note_en" if ctx.lang == "en" else "note_sv"]) + " "
-               + ctx.suppression_note())
-    labels = BAND_LABELS[ctx.lang]
-    common.table(pd.DataFrame({
-        "#": result.table["rank"],
-        ctx.t("area"): result.table["name"],
-        ctx.t("value"): result.table["display"],
-        ctx.t("interval"): [
-            "" if pd.isna(lo) else f"{lo:.1f}–{hi:.1f}".replace(".", ",")
-            for lo, hi in zip(result.table["ci_low"], result.table["ci_high"])],
-        ctx.t("band"): [labels.get(band_position(v, band) or "", "")
-                        for v in result.table["value"]],
-        ctx.t("source"): result.table["source"],
-    }))
-    _similar(ctx, frames, specs, spec, period, sex, figures)
+    shown = _comparison(ctx.key, str(ctx.workspace.path), spec, period, sex, tuple(available),
+                        taxonomy, ctx.settings, ctx.lang)
+    _draw(shown["chart"], "stretch")
+    st.caption(shown["caption"] + " " + ctx.suppression_note())
+    common.table(shown["table"])
+    similar = _similar(ctx, specs, spec, period, sex, shown["display"])
     st.subheader(ctx.t("over_time"))
-    series = pd.concat([common.figures(ctx, spec, p, sex) for p in available], ignore_index=True)
-    st.altair_chart(_small_multiples(series, ctx.lang, unit), width="content")
+    _draw(shown["small"], "content")
     st.caption(ctx.t("over_time_note"))
+    common.warm(ctx, lambda: _plan(ctx, specs, layer_id, period, sex, similar))
 
 
 if __name__ == "__main__":  # run as a page by st.navigation

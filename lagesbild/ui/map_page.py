@@ -2,38 +2,128 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
-from lagesbild.analysis.coverage import site_status
-from lagesbild.analysis.figures import periods
-from lagesbild.analysis.map_views import available_views, view_periods, view_title
-from lagesbild.analysis.small_areas import level_name, small_levels, supports
+from lagesbild.analysis.map_views import available_views, view_title
+from lagesbild.analysis.pyramid import Taxonomy
+from lagesbild.analysis.small_areas import level_name, supports
 from lagesbild.frames import Frames
 from lagesbild.i18n import sex_label
 from lagesbild.layers import LayerSpec
-from lagesbild.render.assets import use_static
-from lagesbild.render.map import view_map
+from lagesbild.settings import Settings
 from lagesbild.ui import common, small_map
 from lagesbild.ui.views import detail_table, overview_table
 
+SEXES = ("K", "M", "T")
+# choices warmed after each run: fewer than the map cache holds, so that they stay there
+PLAN_STATES = common.MAP_CACHE * 5 // 8
 
-def _overview(ctx: common.Context, frames: Frames, specs: dict[str, LayerSpec], area_id: str
-              ) -> pd.DataFrame:
-    """Every layer's latest period, totals, for the kommun and its county."""
-    rows = []
-    for spec in specs.values():
-        available = periods(frames, spec)
+
+@st.cache_data(max_entries=16, show_spinner=False, hash_funcs=common.FAST_HASH)
+def _overview_all(key: str, path: str, specs: tuple[LayerSpec, ...], taxonomy: Taxonomy,
+                  settings: Settings, lang: str) -> list[tuple[str, str, dict[str, str], str]]:
+    """Per layer with data: title, latest period, display per area (totals), the county's."""
+    out = []
+    for spec in specs:
+        available = common._periods(key, path, spec, None)
         if not available:
             continue
-        figs = common.figures(ctx, spec, available[-1], "T")
-        mine = figs[figs["area_id"] == area_id]
-        county = figs[figs["level"] == "lan"]
-        rows.append({"layer": spec.title(ctx.lang), "period": available[-1],
-                     "value": mine["display"].iloc[0] if len(mine) else "–",
-                     "county": county["display"].iloc[0] if len(county) else "–"})
+        figs = common._figures(key, path, spec, available[-1], "T", taxonomy, settings)
+        shown: dict[str, str] = {}
+        for area_id, display in zip(figs["area_id"], figs["display"]):
+            shown.setdefault(area_id, display)  # the first row, as .iloc[0]
+        county = figs.loc[figs["level"] == "lan", "display"]
+        out.append((spec.title(lang), available[-1], shown,
+                    county.iloc[0] if len(county) else "–"))
+    return out
+
+
+def _overview(parts: list[tuple[str, str, dict[str, str], str]], area_id: str) -> pd.DataFrame:
+    """Every layer's latest period, totals, for the kommun and its county."""
+    rows = [{"layer": title, "period": period, "value": shown.get(area_id, "–"),
+             "county": county} for title, period, shown, county in parts]
     return pd.DataFrame(rows, columns=["layer", "period", "value", "county"])
+
+
+@st.cache_data(max_entries=256, show_spinner=False, hash_funcs=common.FAST_HASH)
+def _detail_all(key: str, path: str, spec: LayerSpec, period: str, taxonomy: Taxonomy,
+                settings: Settings) -> pd.DataFrame:
+    """The figures of every area for K, M and T."""
+    return pd.concat([common._figures(key, path, spec, period, s, taxonomy, settings)
+                      for s in SEXES])
+
+
+def _levels(ctx: common.Context, frames: Frames, spec: LayerSpec) -> list[str]:
+    small = common.fact(ctx, "small_levels")
+    return ["kommun", *[lv for lv in small if supports(spec, frames, lv)]] if small else ["kommun"]
+
+
+def _choice(ctx: common.Context, specs: dict[str, LayerSpec], layer_id: str, view_id: str | None,
+            period: str | None) -> tuple[str, str] | None:
+    """(view, period) the page shows for a layer after a change: the view and period kept when
+    the layer has them, else the value view and the newest period; None without data."""
+    spec = specs[layer_id]
+    view_id = view_id if view_id in available_views(spec) else "value"
+    available = common.layer_periods(ctx, spec, view_id)
+    if not available:
+        return None
+    return view_id, period if period in available else available[-1]
+
+
+def _term(ctx: common.Context, frames: Frames, specs: dict[str, LayerSpec], spec: LayerSpec,
+          period: str, show_sites: bool) -> str | None:
+    """The term whose programme status the sites show (None: no sites drawn)."""
+    if not (show_sites and len(frames.sites)):
+        return None
+    if spec.kind == "coverage":
+        return period
+    terms = common.layer_periods(ctx, specs.get("mvp_tackning", spec))
+    return terms[-1] if terms else ""
+
+
+def _plan(ctx: common.Context, frames: Frames, specs: dict[str, LayerSpec], layer_id: str,
+          view_id: str, period: str, sex: str, show_sites: bool) -> Iterator:
+    """What the next reruns will read, nearest choices first: every choice one change away
+    (sex, period, view, layer), then two changes away: its map and the detail's figures."""
+    _, taxonomy, _ = common.specs(ctx)
+    path = str(ctx.workspace.path)
+
+    def jobs(state: tuple[str, str, str, str]) -> Iterator:
+        layer, view, when, who = state
+        spec = specs[layer]
+        term = _term(ctx, frames, specs, spec, when, show_sites)
+        yield ("map", ctx.lang, state, term), lambda: common.map_payload(ctx, spec, view, when,
+                                                                          who, term)
+        yield ("detail", layer, when), lambda: _detail_all(ctx.key, path, spec, when, taxonomy,
+                                                            ctx.settings)
+
+    def neighbours(state: tuple[str, str, str, str]) -> Iterator[tuple[str, str, str, str]]:
+        layer, view, when, who = state
+        for s in SEXES:
+            yield layer, view, when, s
+        for p in common.layer_periods(ctx, specs[layer], view):
+            yield layer, view, p, who
+        for v in available_views(specs[layer]):
+            if (choice := _choice(ctx, specs, layer, v, when)) is not None:
+                yield layer, *choice, who
+        for other in specs:
+            if (choice := _choice(ctx, specs, other, view, when)) is not None:
+                yield other, *choice, who
+
+    start = (layer_id, view_id, period, sex)
+    seen, ring = {start}, [start]
+    for _ in range(2):
+        next_ring = []
+        for state in ring:
+            for near in neighbours(state):
+                if near not in seen and len(seen) <= PLAN_STATES:
+                    seen.add(near)
+                    next_ring.append(near)
+                    yield from jobs(near)
+        ring = next_ring
 
 
 def render(ctx: common.Context) -> None:
@@ -41,12 +131,13 @@ def render(ctx: common.Context) -> None:
     if not common.require_workspace(ctx):
         return
     frames = common.frames(ctx)
-    specs, _, _ = common.specs(ctx)
+    specs, taxonomy, _ = common.specs(ctx)
+    path = str(ctx.workspace.path)
     c1, c2, c3 = st.columns([3, 1, 1])
     layer_id = c1.selectbox(ctx.t("layer"), list(specs), key="map_layer",
                             format_func=lambda i: specs[i].title(ctx.lang))
     spec = specs[layer_id]
-    levels = ["kommun", *[lv for lv in small_levels(frames) if supports(spec, frames, lv)]]
+    levels = _levels(ctx, frames, spec)
     if st.session_state.get("map_level") not in levels:
         st.session_state["map_level"] = "kommun"
     if len(levels) > 1:
@@ -63,7 +154,7 @@ def render(ctx: common.Context) -> None:
     v1, v2 = st.columns([3, 2])
     view_id = v1.selectbox(ctx.t("view"), views, key="map_view",
                            format_func=lambda v: view_title(v, ctx.lang))
-    available = view_periods(frames, spec, view_id)
+    available = common.layer_periods(ctx, spec, view_id)
     if not available:
         st.info(ctx.t("no_view_data"))
         return
@@ -73,41 +164,36 @@ def render(ctx: common.Context) -> None:
     sex = c3.radio(ctx.t("sex"), common.sex_options(), key="map_sex", horizontal=True,
                    format_func=lambda s: sex_label(s, ctx.lang))
     show_sites = v2.toggle(ctx.t("show_sites"), value=True, key="map_sites")
-    shown = common.view(ctx, spec, view_id, period, sex)
-    figures = common.figures(ctx, spec, period, sex)
-    sites = None
-    if show_sites and len(frames.sites):
-        terms = periods(frames, specs.get("mvp_tackning", spec)) if spec.kind != "coverage" else [period]
-        term = period if spec.kind == "coverage" else (terms[-1] if terms else "")
-        sites = site_status(frames, period=term)
-    m = use_static(view_map(shown, common.geometry(ctx), spec, lang=ctx.lang, sites=sites))
+    term = _term(ctx, frames, specs, spec, period, show_sites)
+    payload = common.map_payload(ctx, spec, view_id, period, sex, term)
     left, right = st.columns([3, 2])
     with left:
-        state = st_folium(m, key="map", height=560, use_container_width=True,
-                          returned_objects=["last_active_drawing"])
+        state = common.st_map(payload, key="map", height=560,
+                              returned_objects=["last_active_drawing"])
         st.caption(ctx.t("click_hint") + " " + ctx.suppression_note())
     clicked = (state or {}).get("last_active_drawing") or {}
     area_id = (clicked.get("properties") or {}).get("area_id")
     with right:
         st.subheader(ctx.t("detail"))
-        kommuner = frames.kommuner.sort_values("name")
-        options = list(kommuner["area_id"])
+        options = common.kommun_options(ctx)
         # follow a new click only: the last clicked feature is returned on every rerun
         if area_id in options and area_id != st.session_state.get("map_clicked"):
             st.session_state["map_area"] = area_id
         st.session_state["map_clicked"] = area_id
-        chosen = st.selectbox(ctx.t("area"), options, key="map_area",
-                              format_func=lambda a: frames.area_name(a))
-        rows = [common.figures(ctx, spec, period, s) for s in ("K", "M", "T")]
-        detail = pd.concat(rows)
+        name = common.area_name(ctx)
+        chosen = st.selectbox(ctx.t("area"), options, key="map_area", format_func=name)
+        detail = _detail_all(ctx.key, path, spec, period, taxonomy, ctx.settings)
         lan_ids = set(frames.lan["area_id"])
         detail = detail[(detail["area_id"] == chosen) | detail["area_id"].isin(lan_ids)]
         detail_table(detail, ctx.lang)
-        source = figures.loc[figures["area_id"] == chosen, "source"]
+        source = detail.loc[(detail["area_id"] == chosen) & (detail["sex"] == sex), "source"]
         if len(source):
             st.caption(f"{ctx.t('source')}: {source.iloc[0]}")
-    st.markdown(f"**{frames.area_name(chosen)}: {ctx.t('overview').lower()}**")
-    overview_table(_overview(ctx, frames, specs, chosen), ctx.lang)
+    st.markdown(f"**{name(chosen)}: {ctx.t('overview').lower()}**")
+    parts = _overview_all(ctx.key, path, tuple(specs.values()), taxonomy, ctx.settings, ctx.lang)
+    overview_table(_overview(parts, chosen), ctx.lang)
+    common.warm(ctx, lambda: _plan(ctx, frames, specs, layer_id, view_id, period, sex,
+                                   show_sites))
 
 
 if __name__ == "__main__":  # run as a page by st.navigation

@@ -7,7 +7,7 @@ import streamlit as st
 
 from lagesbild.analysis.darkfigure import caveats, reported_categories, reporting_ratio
 from lagesbild.analysis.pyramid import ALL, Taxonomy
-from lagesbild.analysis.pyramid_view import PyramidView, count_periods, pyramid_view
+from lagesbild.analysis.pyramid_view import PyramidView, pyramid_view
 from lagesbild.i18n import sex_label, t
 from lagesbild.render.escape import esc
 from lagesbild.settings import Settings
@@ -17,7 +17,7 @@ COLORS = {3: "#b2182b", 2: "#ef8a62", 1: "#fddbc7"}
 WIDTHS = {3: 45, 2: 70, 1: 95}
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=256, show_spinner=False, hash_funcs=common.FAST_HASH)
 def _view(key: str, path: str, area_id: str, period: str, source: str, settings: Settings,
           stamp: float) -> PyramidView:
     frames = common.frames_for(key, path)
@@ -26,7 +26,7 @@ def _view(key: str, path: str, area_id: str, period: str, source: str, settings:
                         settings=settings)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=256, show_spinner=False, hash_funcs=common.FAST_HASH)
 def _dark_figure(key: str, path: str, indicator_id: str, period: str, source: str,
                  settings: Settings, stamp: float) -> pd.DataFrame:
     frames = common.frames_for(key, path)
@@ -35,27 +35,49 @@ def _dark_figure(key: str, path: str, indicator_id: str, period: str, source: st
                            settings=settings, indicator_meta=meta, source=source)
 
 
-def _dark_figure_section(ctx: common.Context, level_indicators: list[str], area_id: str,
-                         period: str, source: str, stamp: float) -> None:
-    """The reporting ratio (reported offences per estimated victim) for the level's survey items."""
-    _, _, meta = common.specs(ctx)
+def _dark_rows(key: str, path: str, level_indicators: list[str], area_id: str, period: str,
+               source: str, settings: Settings, stamp: float, lang: str) -> pd.DataFrame | None:
+    """The reporting ratio (reported offences per estimated victim) for the level's survey
+    items; None when none of them has reported categories."""
+    _, _, meta = common._specs(str(settings.layers_dir), stamp)
     items = [i for i in level_indicators if reported_categories(meta, i)]
     if not items:
-        return
-    st.markdown(f"**{ctx.t('dark_figure')}**")
+        return None
     rows = []
     for item in items:
-        table = _dark_figure(ctx.key, str(ctx.workspace.path), item, period, source,
-                             ctx.settings, stamp)
+        table = _dark_figure(key, path, item, period, source, settings, stamp)
         mine = table[table["area_id"] == area_id]
-        title = meta.get(item, {}).get("title_en" if ctx.lang == "en" else "title_sv", item)
+        title = meta.get(item, {}).get("title_en" if lang == "en" else "title_sv", item)
         for _, r in mine.iterrows():
-            rows.append({ctx.t("indicator"): title, ctx.t("sex"): sex_label(r["sex"], ctx.lang),
-                         ctx.t("dark_figure_ratio"): r["display_en" if ctx.lang == "en"
-                                                       else "display"]})
-    common.table(pd.DataFrame(rows))
-    # expanders cannot nest: the caveats are a caption list under the table
-    st.caption(ctx.t("dark_figure_caveats") + ": " + " ".join(caveats(lang=ctx.lang)))
+            rows.append({t("indicator", lang): title, t("sex", lang): sex_label(r["sex"], lang),
+                         t("dark_figure_ratio", lang): r["display_en" if lang == "en"
+                                                         else "display"]})
+    return pd.DataFrame(rows)
+
+
+@st.cache_data(max_entries=1024, show_spinner=False, hash_funcs=common.FAST_HASH)
+def _page(key: str, path: str, area_id: str, period: str, source: str, settings: Settings,
+          stamp: float, lang: str) -> dict:
+    """The pyramid's html and every table of the page for one area, period and source."""
+    view = _view(key, path, area_id, period, source, settings, stamp)
+    _, taxonomy, _ = common._specs(str(settings.layers_dir), stamp)
+    out: dict = {"html": _pyramid_html(view, taxonomy, lang), "source": view.source_label,
+                 "counts": {0: _category_table(view, 0, lang)}, "dark": {}, "items": {}}
+    for level in taxonomy.levels:
+        if level.level in (2, 3):
+            out["counts"][level.level] = _category_table(view, level.level, lang)
+            out["dark"][level.level] = _dark_rows(key, path, list(level.indicators), area_id,
+                                                  period, source, settings, stamp, lang)
+        inds = view.indicators[view.indicators["level"] == level.level]
+        out["items"][level.level] = None if not len(inds) else pd.DataFrame({
+            t("indicator", lang): inds["title_en" if lang == "en" else "title_sv"],
+            t("sex", lang): [sex_label(s, lang) for s in inds["sex"]],
+            t("value", lang): inds["display"],
+            t("interval", lang): [
+                "" if pd.isna(lo) else f"{lo:.1f}–{hi:.1f} %".replace(".", ",")
+                for lo, hi in zip(inds["ci_low"], inds["ci_high"])],
+        })
+    return out
 
 
 def _pyramid_html(view: PyramidView, taxonomy: Taxonomy, lang: str) -> str:
@@ -107,14 +129,14 @@ def render(ctx: common.Context) -> None:
     st.title(ctx.t("page_pyramid"))
     if not common.require_workspace(ctx):
         return
-    frames = common.frames(ctx)
     _, taxonomy, _ = common.specs(ctx)
-    areas = list(frames.lan["area_id"]) + list(frames.kommuner.sort_values("name")["area_id"])
+    areas = _areas(ctx.key, str(ctx.workspace.path))
     c1, c2, c3 = st.columns([2, 2, 1])
-    area_id = c1.selectbox(ctx.t("area"), areas, key="pyr_area", format_func=frames.area_name)
+    area_id = c1.selectbox(ctx.t("area"), areas, key="pyr_area",
+                           format_func=common.area_name(ctx))
     source = c2.radio(ctx.t("pyramid_source"), ["counts", "incidents"], key="pyr_source",
                       horizontal=True, format_func=lambda s: ctx.t(f"src_{s}"))
-    available = count_periods(frames, source)
+    available = common.fact(ctx, "count_periods", source)
     if not available:
         st.info(ctx.t("no_data"))
         return
@@ -122,32 +144,71 @@ def render(ctx: common.Context) -> None:
         st.session_state["pyr_period"] = available[-1]
     period = c3.selectbox(ctx.t("period"), available, key="pyr_period")
     stamp = max((p.stat().st_mtime for p in ctx.settings.layers_dir.glob("*.toml")), default=0.0)
-    view = _view(ctx.key, str(ctx.workspace.path), area_id, period, source, ctx.settings, stamp)
-    st.markdown(_pyramid_html(view, taxonomy, ctx.lang), unsafe_allow_html=True)
-    st.caption(f"{ctx.t('source')}: {view.source_label}. "
+    shown = _page(ctx.key, str(ctx.workspace.path), area_id, period, source, ctx.settings, stamp,
+                  ctx.lang)
+    st.markdown(shown["html"], unsafe_allow_html=True)
+    st.caption(f"{ctx.t('source')}: {shown['source']}. "
                + ctx.suppression_note())
     for level in taxonomy.levels:
         title = level.title_en if ctx.lang == "en" else level.title_sv
         with st.expander(title, expanded=level.level == 3):
             if level.level in (2, 3):
-                common.table(_category_table(view, level.level, ctx.lang))
-            if level.level in (2, 3):
-                _dark_figure_section(ctx, list(level.indicators), area_id, period, source, stamp)
-            inds = view.indicators[view.indicators["level"] == level.level]
-            if len(inds):
+                common.table(shown["counts"][level.level])
+                dark = shown["dark"][level.level]
+                if dark is not None:
+                    st.markdown(f"**{ctx.t('dark_figure')}**")
+                    common.table(dark)
+                    # expanders cannot nest: the caveats are a caption list under the table
+                    st.caption(ctx.t("dark_figure_caveats") + ": "
+                               + " ".join(caveats(lang=ctx.lang)))
+            items = shown["items"][level.level]
+            if items is not None:
                 st.markdown(f"**{ctx.t('survey_items')}**")
-                common.table(pd.DataFrame({
-                    ctx.t("indicator"): inds["title_en" if ctx.lang == "en" else "title_sv"],
-                    ctx.t("sex"): [sex_label(s, ctx.lang) for s in inds["sex"]],
-                    ctx.t("value"): inds["display"],
-                    ctx.t("interval"): [
-                        "" if pd.isna(lo) else f"{lo:.1f}–{hi:.1f} %".replace(".", ",")
-                        for lo, hi in zip(inds["ci_low"], inds["ci_high"])],
-                }))
+                common.table(items)
             elif level.level == 1:
                 st.info(ctx.t("no_survey"))
     with st.expander(ctx.t("outside")):
-        common.table(_category_table(view, 0, ctx.lang))
+        common.table(shown["counts"][0])
+    common.warm(ctx, lambda: _plan(ctx, areas, area_id, source, period, available, stamp))
+
+
+def _plan(ctx: common.Context, areas: list[str], area_id: str, source: str, period: str,
+          available: list[str], stamp: float):  # noqa: ANN202 - a generator of warming jobs
+    """The pyramids one change away: the area's other periods, the areas next to it in the
+    list, every area in this period (the most inhabitants first), the other source."""
+    path = str(ctx.workspace.path)
+
+    def jobs(area: str, when: str, src: str):  # noqa: ANN202
+        yield ("pyr", ctx.lang, area, when, src), lambda: _page(
+            ctx.key, path, area, when, src, ctx.settings, stamp, ctx.lang)
+
+    at = areas.index(area_id) if area_id in areas else 0
+    near = [a for a in areas[max(at - 2, 0):at + 3] if a != area_id]
+    states = [(area_id, p, source) for p in available]
+    states += [(a, period, source) for a in [*near, *_by_size(ctx.key, path)]]
+    states += [(area_id, p, other) for other in ("counts", "incidents") if other != source
+               for p in common.fact(ctx, "count_periods", other)]
+    for state in dict.fromkeys(states):
+        yield from jobs(*state)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _areas(key: str, path: str) -> list[str]:
+    """The counties, then the kommuner by name."""
+    frames = common.frames_for(key, path)
+    return list(frames.lan["area_id"]) + list(frames.kommuner.sort_values("name")["area_id"])
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _by_size(key: str, path: str) -> list[str]:
+    """Counties and kommuner, the most inhabitants first (a county counts its kommuner)."""
+    frames = common.frames_for(key, path)
+    people = frames.population.groupby("area_id")["population"].sum()
+    kommuner = frames.kommuner.assign(people=frames.kommuner["area_id"].map(people).fillna(0))
+    lan = kommuner.groupby("parent_id")["people"].sum()
+    size = {**dict(zip(kommuner["area_id"], kommuner["people"])),
+            **{a: lan.get(a, 0) for a in frames.lan["area_id"]}}
+    return sorted(size, key=lambda a: (-size[a], a))
 
 
 if __name__ == "__main__":  # run as a page by st.navigation
