@@ -14,6 +14,7 @@ from lagesbild.errors import InputError, WorkspaceError
 from lagesbild.settings import get_settings
 from lagesbild.sources import (aggregates, boundary_files, incidents, kolada, notes_csv,
                                polisen, population_csv, programmes, pxweb)
+from lagesbild.sources.fast_cells import paused_gc
 from lagesbild.sources.tables import ReadResult
 from lagesbild.workspace import Dataset, Workspace
 
@@ -100,26 +101,33 @@ def read(kind: str, source: str | Path | bytes, *, name: str | None = None,
                                  "importera gränserna först.")
         kwargs["lookup"] = polisen.area_lookup(areas)
         kwargs["elsewhere"] = polisen.sweden_names()
-    result = READERS[kind](source, **kwargs)
+    with paused_gc():  # a large file makes a million objects (its points), none cyclic
+        result = _place(kind, READERS[kind](source, **kwargs), areas, sites)
     file = result.dataset.file
-    if kind in ("incidents",) and areas is not None:
-        result = placement.assign_incidents(result, areas)
-    elif kind == "sites" and areas is not None:
-        result = placement.check_sites(result, areas)
-    elif kind in ("crime_counts", "population", "indicators", "scb_pxweb", "population_simple",
-                  "kolada") and areas is not None:
-        result = placement.known_areas(result, areas, "area_id")
-    elif kind == "programme_activity" and sites is not None:
-        result = placement.known_sites(result, sites)
-    elif kind == "actions" and areas is not None:
-        result = placement.known_action_areas(result, areas)
     dataset = replace(result.dataset, name=result.dataset.name or file)
     return replace(result, rejected=sorted(result.rejected, key=lambda r: r.row), dataset=dataset)
 
 
+def _place(kind: str, result: ReadResult, areas: pd.DataFrame | None,
+           sites: pd.DataFrame | None) -> ReadResult:
+    """Check the rows read against (or place them in) the workspace's areas and sites."""
+    if kind in ("incidents",) and areas is not None:
+        return placement.assign_incidents(result, areas)
+    if kind == "sites" and areas is not None:
+        return placement.check_sites(result, areas)
+    if kind in ("crime_counts", "population", "indicators", "scb_pxweb", "population_simple",
+                "kolada") and areas is not None:
+        return placement.known_areas(result, areas, "area_id")
+    if kind == "programme_activity" and sites is not None:
+        return placement.known_sites(result, sites)
+    if kind == "actions" and areas is not None:
+        return placement.known_action_areas(result, areas)
+    return result
+
+
 def store(workspace: Workspace, results: Iterable[ReadResult]) -> None:
     """Write several read results in one transaction: all land, or none does."""
-    with workspace.transaction() as writer:
+    with paused_gc(), workspace.transaction() as writer:
         for result in results:
             writer.replace_dataset(result.dataset, result.accepted, rejected=len(result.rejected))
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -114,6 +115,8 @@ def add_whole_lan(result: ReadResult, areas: pd.DataFrame) -> ReadResult:
 
 
 def _line(value: object) -> int:
+    if isinstance(value, (int, np.integer)):  # the usual case, without pd.isna's cost
+        return int(value)
     return int(value) if value is not None and not pd.isna(value) else 0
 
 
@@ -137,9 +140,13 @@ def assign_incidents(result: ReadResult, areas: pd.DataFrame) -> ReadResult:
     is_point = (frame["precision"].astype(str) == schema.Precision.POINT.value).to_numpy()
     rejected = list(result.rejected)
     notes = list(result.notes)
-    points = _assign_points(result, frame[is_point], areas, rejected)
+    # (a mask that keeps every row, or an order already right, would only copy the frame)
+    points = _assign_points(result, frame if is_point.all() else frame[is_point], areas,
+                            rejected)
     coded = _assign_codes(result, frame[~is_point], areas, rejected, notes)
-    accepted = pd.concat([points, coded]).sort_values("_line", kind="stable")
+    accepted = pd.concat([points, coded])
+    if not accepted["_line"].is_monotonic_increasing:
+        accepted = accepted.sort_values("_line", kind="stable")
     accepted = gpd.GeoDataFrame(accepted, geometry="geometry", crs=frame.crs)
     return replace(result, accepted=accepted.reset_index(drop=True), rejected=rejected, notes=notes)
 
@@ -157,7 +164,8 @@ def _assign_points(result: ReadResult, points: pd.DataFrame, areas: pd.DataFrame
     deso = areas[areas["level"] == schema.AreaLevel.DESO.value]
     sub = assign_points(placed.geometry, deso) if len(deso) and len(placed) else None
     placed = placed.assign(sub_area_id=sub)
-    return placed[~_outside_claimed(result, placed, areas, rejected)]
+    claimed_elsewhere = _outside_claimed(result, placed, areas, rejected)
+    return placed[~claimed_elsewhere] if claimed_elsewhere.any() else placed
 
 
 def _outside_claimed(result: ReadResult, placed: pd.DataFrame, areas: pd.DataFrame,

@@ -47,6 +47,11 @@ def parse_number(text: str) -> float:
     return float(t)
 
 
+def parse_number_or_blank(text: str) -> float | None:
+    """A number as `parse_number` reads it, or None for a blank cell."""
+    return None if str(text).strip() == "" else parse_number(text)
+
+
 def parse_count(text: str) -> int:
     value = parse_number(text)
     if value < 0 or value != int(value):
@@ -132,6 +137,7 @@ def required(parser: Callable[[str], object]) -> Callable[[str], object]:
         if text is None or str(text).strip() == "":
             raise ValueError("värde saknas")
         return parser(text)
+    wrapped.required_of = parser  # type: ignore[attr-defined]  # for fast_cells' column kernels
     return wrapped
 
 

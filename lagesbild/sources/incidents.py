@@ -29,6 +29,8 @@ from lagesbild import schema
 from lagesbild.errors import InputError, Rejection
 from lagesbild.sources import area_codes
 from lagesbild.sources import tables as t
+from lagesbild.sources.cell_values import parse_number_or_blank
+from lagesbild.sources.fast_cells import duplicated, paused_gc, validate_columns
 from lagesbild.sources.kommun_names import kommun_code_or_name
 from lagesbild.workspace import Dataset
 
@@ -60,10 +62,6 @@ RT90_EASTING_RANGE = (1_200_000.0, 1_900_000.0)  # RT 90 2.5 gon V shares SWEREF
 _TO_STORE = Transformer.from_crs(schema.CRS_WEB, schema.CRS_STORE, always_xy=True)
 
 
-def _number_or_blank(value: str) -> float | None:
-    return None if str(value).strip() == "" else t.parse_number(value)
-
-
 def area_code(value: str) -> str:
     """DeSO / RegSO / kommun code (vintage suffix '_DeSO2025' dropped) or kommun name -> code."""
     text = str(value).strip()
@@ -83,10 +81,15 @@ def area_code(value: str) -> str:
 
 def read_police_extract(source: str | Path | bytes, *, name: str | None = None,
                         mapping: Mapping[str, str | None] | None = None,
-                        sheet: str | int | None = None) -> t.ReadResult:
+                        sheet: str | int | None = None, fast: bool = True) -> t.ReadResult:
     """Incidents with coordinates (points in EPSG:3006, area_id not yet set) or area codes
-    (precision "area", geometry None, area_id set). See the module docstring."""
-    raw = t.read_table(source, name=name, sheet=sheet)
+    (precision "area", geometry None, area_id set). See the module docstring.
+
+    `fast` reads a plain CSV file with pyarrow and parses whole columns at once, leaving only
+    the rows it is unsure of to the row-wise parsers (`fast_read`, `fast_cells`): the same
+    result; False reads and parses row by row.
+    """
+    raw = t.read_table(source, name=name, sheet=sheet, fast=fast)
     cols = t.find_columns(raw, COLUMNS, optional=OPTIONAL, mapping=mapping, one_of=ONE_OF)
     notes = list(raw.notes)
     sweref = "northing" in cols and "easting" in cols
@@ -104,9 +107,10 @@ def read_police_extract(source: str | Path | bytes, *, name: str | None = None,
         "relation": t.choice(YES_NO, "nära relation"),
     }
     if y_key:
-        parsers |= {y_key: _number_or_blank, x_key: _number_or_blank}
+        parsers |= {y_key: parse_number_or_blank, x_key: parse_number_or_blank}
     use = {k: v for k, v in cols.items() if k in parsers or k == "area_code"}
-    rows, rejected = t.validate_rows(raw, use, {**parsers, "area_code": t.text})
+    validate = validate_columns if fast else t.validate_rows
+    rows, rejected = validate(raw, use, {**parsers, "area_code": t.text})
     rows, points, areas, more = _locate(raw, rows, cols, y_key, x_key, notes)
     rejected += more
     if y_key and len(points):
@@ -116,15 +120,17 @@ def read_police_extract(source: str | Path | bytes, *, name: str | None = None,
             points, more = _check_wgs(raw, points, cols)
         rejected += more
     parts = [p for p in (points, areas) if len(p)]
-    frame = (pd.concat(parts) if len(parts) > 1 else parts[0] if parts else points).sort_values(
-        "_line", kind="stable")
-    dup = frame["incident_id"].duplicated(keep="first")
-    for line, value in zip(frame.loc[dup, "_line"], frame.loc[dup, "incident_id"]):
-        rejected.append(Rejection(raw.name, int(line), cols["incident_id"], str(value),
-                                  "Ärendenumret finns redan på en tidigare rad."))
-    frame = frame[~dup]
+    frame = pd.concat(parts) if len(parts) > 1 else parts[0] if parts else points
+    if not frame["_line"].is_monotonic_increasing:
+        frame = frame.sort_values("_line", kind="stable")
+    dup = duplicated(frame["incident_id"])
+    if dup.any():
+        for line, value in zip(frame.loc[dup, "_line"], frame.loc[dup, "incident_id"]):
+            rejected.append(Rejection(raw.name, int(line), cols["incident_id"], str(value),
+                                      "Ärendenumret finns redan på en tidigare rad."))
+        frame = frame[~dup]
     incidents = _frame(frame)
-    periods = sorted({str(y) for y in incidents["year"]})
+    periods = sorted(str(y) for y in pd.unique(incidents["year"].to_numpy()))
     dataset = Dataset(name="", table="incidents", kind="incidents", file=raw.name,
                       period=f"{periods[0]}–{periods[-1]}" if periods else "")
     if len(areas):
@@ -160,38 +166,31 @@ def _locate(raw: t.RawTable, rows: pd.DataFrame, cols: dict[str, str], y_key: st
     for rec in rows[~point & ~area].to_dict("records"):  # only with coordinate columns
         key = y_key if pd.isna(rec[y_key]) else x_key
         rejected.append(Rejection(raw.name, int(rec["_line"]), cols[key], "", "värde saknas"))
-    area_rows = rows[area].copy()
-    codes: list[str | None] = []
-    suffixed = 0
-    for rec in area_rows.to_dict("records"):
-        text = rec["area_code"]
-        try:
-            if not text:
-                raise ValueError("värde saknas" if not y_key else
-                                 "både koordinater och områdeskod saknas")
-            codes.append(area_code(text))
-            suffixed += "_" in text
-        except ValueError as exc:
-            codes.append(None)
-            rejected.append(Rejection(raw.name, int(rec["_line"]), cols["area_code"], text,
-                                      str(exc)))
-    area_rows["area_id"] = codes
+    area_rows = rows[area]
+    texts = area_rows["area_code"].tolist()
+    found = _area_codes(texts, "värde saknas" if not y_key else
+                        "både koordinater och områdeskod saknas")
+    codes = [found[text][0] for text in texts]
+    for line, text, code in zip(area_rows["_line"], texts, codes):
+        if code is None:
+            rejected.append(Rejection(raw.name, int(line), cols["area_code"], text,
+                                      found[text][1]))
+    suffixed = sum("_" in text for text, code in zip(texts, codes) if code is not None)
+    area_rows = area_rows.assign(area_id=codes)
     area_rows = area_rows[area_rows["area_id"].notna()].assign(geometry=None, precision="area")
     if suffixed:
         notes.append(f"Årgångsändelsen (t.ex. '_DeSO2025') togs bort från {suffixed} "
                      "områdeskoder.")
-    points = rows[point].copy()
-    claimed: list[str | None] = []
-    for rec in points.to_dict("records") if has_area else []:
-        # a point that also names its area: the importer checks that the point lies in it
-        text = rec["area_code"]
-        try:
-            claimed.append(area_code(text) if text else None)
-        except ValueError as exc:
-            claimed.append("")
-            rejected.append(Rejection(raw.name, int(rec["_line"]), cols["area_code"], text,
-                                      str(exc)))
+    points = rows if point.all() else rows[point]
     if has_area:
+        # a point that also names its area: the importer checks that the point lies in it
+        texts = points["area_code"].tolist()
+        found = _area_codes(texts, None)
+        claimed = [found[text][0] if found[text][1] is None else "" for text in texts]
+        for line, text, code in zip(points["_line"], texts, claimed):
+            if code == "":
+                rejected.append(Rejection(raw.name, int(line), cols["area_code"], text,
+                                          found[text][1]))
         points = points.assign(_claimed=claimed)
         points = points[points["_claimed"] != ""]
     else:
@@ -202,6 +201,20 @@ def _locate(raw: t.RawTable, rows: pd.DataFrame, cols: dict[str, str], y_key: st
     return rows, points, area_rows, rejected
 
 
+def _area_codes(texts: list[str], blank: str | None) -> dict[str, tuple[str | None, str | None]]:
+    """`area_code` once per distinct text: text -> (code, None) or (None, the reason it is
+    refused). A blank text is refused with `blank`, or has no code (None, None)."""
+    found: dict[str, tuple[str | None, str | None]] = {}
+    for text in dict.fromkeys(texts):
+        try:
+            if not text and blank is not None:
+                raise ValueError(blank)
+            found[text] = (area_code(text) if text else None, None)
+        except ValueError as exc:
+            found[text] = (None, str(exc))
+    return found
+
+
 def _majority(mask: pd.Series) -> bool:
     return bool(len(mask)) and mask.mean() > 0.5
 
@@ -209,8 +222,9 @@ def _majority(mask: pd.Series) -> bool:
 def _check_wgs(raw: t.RawTable, points: pd.DataFrame,
                cols: dict[str, str]) -> tuple[pd.DataFrame, list[Rejection]]:
     lat, lon = points["_y"], points["_x"]
+    la, lo = lat.to_numpy(), lon.to_numpy()  # the masks in numpy: faster on a million rows
     first = int(points["_line"].iloc[0])
-    metres = (lat.abs() > 180) | (lon.abs() > 180)
+    metres = (np.abs(la) > 180) | (np.abs(lo) > 180)
     if _majority(metres):
         north, east = (lat, lon) if lat.median() > lon.median() else (lon, lat)
         rt90 = north.between(*NORTHING_RANGE) & east.between(*RT90_EASTING_RANGE)
@@ -222,19 +236,25 @@ def _check_wgs(raw: t.RawTable, points: pd.DataFrame,
             fix=("Räkna om koordinaterna till SWEREF 99 TM eller WGS84." if grid.startswith("RT")
                  else "Byt namn på kolumnerna till N (SWEREF99TM) och E (SWEREF99TM), eller "
                  "välj dem som northing och easting i kolumnmappningen."))
-    swapped = lat.between(*LON_RANGE) & lon.between(*LAT_RANGE) & ~lat.between(*LAT_RANGE)
+    swapped = _between(la, LON_RANGE) & _between(lo, LAT_RANGE) & ~_between(la, LAT_RANGE)
     if _majority(swapped):
         raise InputError(
             "Latitud och longitud verkar ha bytt plats (latituden ligger mellan 10 och 25).",
             file=raw.name, row=first, field=cols["lat"],
             fix="Byt namn på kolumnerna Latitud och Longitud, eller byt plats på dem.")
-    outside = ~(lat.between(*LAT_RANGE) & lon.between(*LON_RANGE))
+    outside = ~(_between(la, LAT_RANGE) & _between(lo, LON_RANGE))
     rejected = [Rejection(raw.name, int(line), cols["lat"], f"{la}, {lo}",
                           _outside_reason(float(la), float(lo)))
                 for line, la, lo in zip(points.loc[outside, "_line"], lat[outside], lon[outside])]
-    points = points[~outside].copy()
-    x, y = _TO_STORE.transform(points["_x"].to_numpy(), points["_y"].to_numpy())
+    if outside.any():
+        points, la, lo = points[~outside], la[~outside], lo[~outside]
+    x, y = _TO_STORE.transform(lo, la)
     return points.assign(_x=x, _y=y), rejected
+
+
+def _between(values: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
+    """`Series.between` (both ends included) on a numpy array."""
+    return (values >= bounds[0]) & (values <= bounds[1])
 
 
 def _outside_reason(lat: float, lon: float) -> str:
@@ -284,28 +304,41 @@ def _check_sweref(raw: t.RawTable, points: pd.DataFrame, cols: dict[str, str],
     return points[fits], rejected
 
 
+def _values(column: pd.Series) -> object:
+    """A column's values for a new frame: Arrow-backed strings as they are (to_numpy would make
+    Python objects that the frame turns back into the same Arrow strings)."""
+    if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
+        return column.array
+    return column.to_numpy()
+
+
 def _frame(rows: pd.DataFrame) -> gpd.GeoDataFrame:
     """The canonical incidents table (plus _line) from located rows."""
-    occurred = pd.to_datetime(pd.Series(list(rows["occurred_at"]), dtype=object)) if len(rows) \
-        else pd.Series([], dtype="datetime64[ms]")
+    if not len(rows):
+        occurred = pd.Series([], dtype="datetime64[ms]")
+    elif rows["occurred_at"].dtype == "datetime64[us]":  # what to_datetime makes of datetimes
+        occurred = rows["occurred_at"]
+    else:
+        occurred = pd.to_datetime(pd.Series(list(rows["occurred_at"]), dtype=object))
     frame = pd.DataFrame({
         "_line": rows["_line"].to_numpy(dtype=int),
-        "incident_id": rows["incident_id"].to_numpy(),
+        "incident_id": _values(rows["incident_id"]),
         "occurred_at": occurred.to_numpy(),
         "year": occurred.dt.year.to_numpy() if len(rows) else np.array([], dtype=int),
-        "category": rows["source_category"].to_numpy(),
-        "source_category": rows["source_category"].to_numpy(),
+        "category": _values(rows["source_category"]),
+        "source_category": _values(rows["source_category"]),
         "relation": rows["relation"].to_numpy() if len(rows) else [],
-        "victim_sex": rows["victim_sex"].to_numpy(),
+        "victim_sex": _values(rows["victim_sex"]),
         "area_id": rows["area_id"].to_numpy(),
-        "precision": rows["precision"].to_numpy(),
+        "precision": _values(rows["precision"]),
         "_claimed": rows["_claimed"].to_numpy() if "_claimed" in rows else None,
     })
     point = (rows["precision"] == "point").to_numpy()
     geometry = np.full(len(rows), None, dtype=object)
     if point.any():
         xs, ys = rows["_x"].to_numpy(dtype=float), rows["_y"].to_numpy(dtype=float)
-        geometry[point] = shapely.points(xs[point], ys[point])
+        with paused_gc():  # a million new objects: the collector would walk them again and again
+            geometry[point] = shapely.points(xs[point], ys[point])
     out = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, crs=schema.CRS_STORE).values,
                            crs=schema.CRS_STORE)
     out["source"] = ""

@@ -65,7 +65,7 @@ class RawTable:
 
 def decode(data: bytes, name: str) -> tuple[str, str]:
     """Decode bytes the way Excel writes them; return (text, encoding name)."""
-    if not data.strip():
+    if not data or data.isspace():  # bytes.strip() would copy the file
         raise InputError("Filen är tom.", file=name, fix="Kontrollera att rätt fil valdes.")
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8"), "utf-8-sig"
@@ -76,10 +76,20 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
                          fix="Spara filen som CSV (semikolonseparerad) från Excel.")
     for enc in ENCODINGS:
         try:
+            if enc == "cp1252" and len(data) > 1 << 20 and not _cp1252_only(data):
+                # no byte where Windows-1252 and Latin-1 differ: the same text, decoded faster
+                return data.decode("latin-1"), enc
             return data.decode(enc), enc
         except UnicodeDecodeError:
             continue
     raise InputError("Okänd teckenkodning.", file=name, fix="Spara filen som UTF-8 eller Windows-1252.")
+
+
+def _cp1252_only(data: bytes) -> bool:
+    """True when `data` holds a byte 0x80–0x9F, where Windows-1252 has its own characters."""
+    import numpy as np
+
+    return bool(((np.frombuffer(data, dtype=np.uint8) - 0x80) < 0x20).any())
 
 
 _YEAR = re.compile(r"(19|20)\d\d")
@@ -109,12 +119,23 @@ def sniff_separator(text: str) -> str:
     perhaps with a comma in it) does not decide: the first line that splits into header-like
     cells, consistently with the lines below it, does.
     """
-    lines = [ln for ln in text.splitlines()[:30] if ln.strip()]
+    lines = [ln for ln in _first_lines(text, 30) if ln.strip()]
     for start in range(min(len(lines), 10)):
         best = _best_separator(lines[start:start + 20], consistent=True, titled=start > 0)
         if best is not None:
             return best
     return _best_separator(lines[:20], consistent=False, titled=False) or ";"
+
+
+def _first_lines(text: str, n: int) -> list[str]:
+    """`text.splitlines()[:n]` without splitting a whole large file: a prefix that holds more
+    than n lines has the same first n lines as the whole text."""
+    size = 1 << 16
+    while True:
+        lines = text[:size].splitlines()
+        if size >= len(text) or len(lines) > n:
+            return lines[:n]
+        size *= 4
 
 
 def _best_separator(lines: list[str], *, consistent: bool, titled: bool) -> str | None:
@@ -135,14 +156,16 @@ def _best_separator(lines: list[str], *, consistent: bool, titled: bool) -> str 
 
 
 def read_table(source: str | Path | bytes, *, name: str | None = None,
-               sheet: str | int | None = None, limit: int | None = None) -> RawTable:
+               sheet: str | int | None = None, limit: int | None = None,
+               fast: bool = False) -> RawTable:
     """Read a CSV/text table or an Excel workbook (.xlsx, found by content) as strings.
 
     Title rows above the header and note rows below the data (SCB and Brå exports) are
     skipped, a two-row header is merged ("2023" over "män" -> "2023 män"); both are told in
     `notes`. Rows with the wrong number of fields are rejected. `sheet` picks a workbook sheet
     (name or 0-based position; the first by default). `limit` keeps only the first rows, for a
-    preview.
+    preview. `fast` reads a large plain text file (no quotes) with pyarrow instead (see
+    `fast_read`): the same table, its cells in Arrow-backed string columns.
     """
     if isinstance(source, bytes):
         data, name = source, name or "uppladdad fil"
@@ -154,7 +177,7 @@ def read_table(source: str | Path | bytes, *, name: str | None = None,
             raise InputError(f"Filen kan inte öppnas ({exc.strerror}).", file=str(path),
                              fix="Kontrollera sökvägen.") from exc
         name = name or path.name
-    if not data.strip():
+    if not data or data.isspace():  # bytes.strip() would copy the file
         raise InputError("Filen är tom.", file=name, fix="Kontrollera att rätt fil valdes.")
     if spreadsheet.is_xlsx(data):
         title, records, notes, first = spreadsheet.read_rows(
@@ -167,6 +190,12 @@ def read_table(source: str | Path | bytes, *, name: str | None = None,
     notes = [f"Filen heter '{name}' men är en textfil; den lästes som CSV."] \
         if spreadsheet.looks_like_spreadsheet_name(name) else []
     sep = sniff_separator(text)
+    if fast and limit is None:
+        from lagesbild.sources.fast_read import fast_table
+
+        raw = fast_table(text, name, encoding=encoding, separator=sep, notes=notes)
+        if raw is not None:
+            return raw
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     records: list[tuple[int, list[str]]] = []
     end = 0
@@ -216,32 +245,7 @@ def _filled(cells: list[str]) -> int:
 def _table(name: str, records: list[tuple[int, list[str]]], notes: list[str], *, encoding: str,
            separator: str, sheet: str, limit: int | None) -> RawTable:
     """A RawTable from (line, stripped cells) records: header found, titles and footer cut."""
-    # the first non-blank lines: where the header and any title lines above it are
-    body = list(itertools.islice((i for i, (_, row) in enumerate(records) if any(row)), 50))
-    if not body:
-        raise InputError("Filen är tom.", file=name, fix="Kontrollera att rätt fil valdes.")
-    # The header is the first line with two or more values; when the first line has a single
-    # value, it is a title above the table if a header-like line follows (SCB, Brå exports).
-    h = 0
-    if _filled(records[body[0]][1]) < 2:
-        h = next((k for k, i in enumerate(body) if _filled(records[i][1]) >= 2
-                  and _header_like([c for c in records[i][1] if c])), 0)
-    header_line, top = records[body[h]]
-    start = body[h] + 1
-    if h:
-        first = next(c for c in records[body[0]][1] if c)
-        notes.append(f"{'Raden' if h == 1 else 'Raderna'} "
-                     f"{_span(records[body[0]][0], records[body[h - 1]][0])} ovanför tabellen "
-                     f"hoppades över (rubrik: '{first[:60]}'); tabellens rubrikrad är rad "
-                     f"{header_line}.")
-    cells = top
-    if start < len(records) and _filled(records[start][1]):
-        merged = _merge_header(top, records[start][1])
-        if merged is not None:
-            example = next((m for m in merged if " " in m), " | ".join(merged[:4]))
-            notes.append(f"Rubriken står på två rader ({header_line}–{records[start][0]}) och "
-                         f"slogs ihop, t.ex. '{example}'.")
-            cells, start = merged, start + 1
+    cells, start, header_line = find_header(records, name, notes)
     data = records[start:]
     footer: list[tuple[int, list[str]]] = []
     if limit is None or len(data) <= limit:
@@ -275,6 +279,45 @@ def _table(name: str, records: list[tuple[int, list[str]]], notes: list[str], *,
     frame = pd.DataFrame(records_out, columns=header, dtype=object)
     frame["_line"] = lines
     return RawTable(name, header, frame, encoding, separator, ragged, notes, header_line, sheet)
+
+
+HEADER_SEARCH = 50  # the header (and any title lines above it) is among the first non-blank lines
+
+
+def find_header(records: list[tuple[int, list[str]]], name: str,
+                notes: list[str]) -> tuple[list[str], int, int]:
+    """(header cells, index of the first data record, header line) of (line, cells) records.
+
+    Reads only the first HEADER_SEARCH non-blank records and the one after the header; title
+    lines skipped and a two-row header merged are told in `notes`.
+    """
+    body = list(itertools.islice((i for i, (_, row) in enumerate(records) if any(row)),
+                                 HEADER_SEARCH))
+    if not body:
+        raise InputError("Filen är tom.", file=name, fix="Kontrollera att rätt fil valdes.")
+    # The header is the first line with two or more values; when the first line has a single
+    # value, it is a title above the table if a header-like line follows (SCB, Brå exports).
+    h = 0
+    if _filled(records[body[0]][1]) < 2:
+        h = next((k for k, i in enumerate(body) if _filled(records[i][1]) >= 2
+                  and _header_like([c for c in records[i][1] if c])), 0)
+    header_line, top = records[body[h]]
+    start = body[h] + 1
+    if h:
+        first = next(c for c in records[body[0]][1] if c)
+        notes.append(f"{'Raden' if h == 1 else 'Raderna'} "
+                     f"{_span(records[body[0]][0], records[body[h - 1]][0])} ovanför tabellen "
+                     f"hoppades över (rubrik: '{first[:60]}'); tabellens rubrikrad är rad "
+                     f"{header_line}.")
+    cells = top
+    if start < len(records) and _filled(records[start][1]):
+        merged = _merge_header(top, records[start][1])
+        if merged is not None:
+            example = next((m for m in merged if " " in m), " | ".join(merged[:4]))
+            notes.append(f"Rubriken står på två rader ({header_line}–{records[start][0]}) och "
+                         f"slogs ihop, t.ex. '{example}'.")
+            cells, start = merged, start + 1
+    return cells, start, header_line
 
 
 def _span(first: int, last: int) -> str:
@@ -315,13 +358,7 @@ def _split_footer(data: list[tuple[int, list[str]]]) -> tuple[
         list[tuple[int, list[str]]], list[tuple[int, list[str]]]]:
     """(data, footer): the footer is a trailing block of notes that starts at a blank line or a
     note line ('Källa: SCB') and holds only blank, single-value or note lines."""
-    i = len(data)
-    while i > 0:
-        row = data[i - 1][1]
-        if _filled(row) <= 1 or _NOTE.match(next((c for c in row if c), "")):
-            i -= 1
-        else:
-            break
+    i = trailing_notes(data)
     for j in range(i, len(data)):
         row = data[j][1]
         if not _filled(row) or _NOTE.match(next((c for c in row if c), "")):
@@ -329,6 +366,18 @@ def _split_footer(data: list[tuple[int, list[str]]]) -> tuple[
                 return data[:j], data[j:]
             return data[:j], []
     return data, []
+
+
+def trailing_notes(data: list[tuple[int, list[str]]]) -> int:
+    """Where the trailing block of blank, single-value or note lines starts (len: none)."""
+    i = len(data)
+    while i > 0:
+        row = data[i - 1][1]
+        if _filled(row) <= 1 or _NOTE.match(next((c for c in row if c), "")):
+            i -= 1
+        else:
+            break
+    return i
 
 
 def _rows(reader: Iterator[list[str]], name: str) -> Iterator[list[str]]:
