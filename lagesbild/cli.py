@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from lagesbild import importer
-from lagesbild.analysis.map_views import VIEWS
+from lagesbild.analysis.view_names import VIEWS
 from lagesbild.csv_out import csv_bytes
 from lagesbild.cli_options import Cli, sex_option, workspace_option
 from lagesbild.errors import InputError, LagesbildError

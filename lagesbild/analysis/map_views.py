@@ -12,21 +12,13 @@ from lagesbild import schema
 from lagesbild.analysis import change, hotspots, smoothing
 from lagesbild.analysis.figures import layer_figures, periods
 from lagesbild.analysis.pyramid import Taxonomy
+from lagesbild.analysis.view_names import VIEW_TITLES
 from lagesbild.errors import InputError
 from lagesbild.frames import Frames
 from lagesbild.layers import LayerSpec, load_layers
 from lagesbild.settings import Settings
 
-VIEWS = ("value", "smoothed", "rolling", "change", "hotspots", "need")
 DEFAULT_NEED = ("vald_topp", "otrygghet")  # layers measuring need for the coverage-gap view
-VIEW_TITLES = {
-    "value": ("Värde", "Value"),
-    "smoothed": ("Utjämnad takt (Empirical Bayes)", "Smoothed rate (Empirical Bayes)"),
-    "rolling": ("3-årsmedel", "3-year mean"),
-    "change": ("Förändring sedan föregående period", "Change since the previous period"),
-    "hotspots": ("Heta och kalla punkter (Gi*)", "Hot and cold spots (Gi*)"),
-    "need": ("Täckning mot behov", "Coverage versus need"),
-}
 CHANGE_COLORS = {"up": "#d6604d", "down": "#4393c3", "none": "#f7f7f7", "hidden": "#bdbdbd",
                  "missing": "#d9d9d9"}
 CHANGE_CAVEAT = (
