@@ -96,3 +96,25 @@ def test_the_map_page_draws_the_national_workspace(monkeypatch: pytest.MonkeyPat
     chosen = at.selectbox(key="map_area")
     assert chosen.format_func(chosen.value) in detail.columns  # the first kommun by name
     assert list(detail.iloc[:, 0]) == ["Kvinnor", "Män", "Totalt"]
+    assert len(detail.columns) == 3  # the sex, the kommun and its own county: not all 21 län
+
+
+def test_the_overview_shows_the_kommuns_own_county(monkeypatch: pytest.MonkeyPatch,
+                                                    national: Path, frames: Frames) -> None:
+    monkeypatch.setenv("LAGESBILD_WORKSPACE", str(national))
+    monkeypatch.setenv("LAGESBILD_WARM", "0")
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.run()
+    kommuner = frames.areas[frames.areas["level"] == "kommun"]
+    malmo = kommuner.loc[kommuner["name"] == "Malmö", "area_id"].iloc[0]
+    skane = frames.parent_of(malmo)
+    first = at.selectbox(key="map_area").value
+    assert frames.parent_of(first) != skane  # a kommun of another county is shown first
+    at.selectbox(key="map_area").set_value(malmo).run()
+    assert not at.exception, at.exception
+    detail = at.dataframe[0].value
+    assert list(detail.columns[1:]) == ["Malmö", frames.area_name(skane)]
+    overview = at.dataframe[1].value
+    county_value = overview.iloc[:, 3]
+    skane_total = detail[frames.area_name(skane)].iloc[-1]  # Totalt
+    assert county_value.iloc[0] == skane_total

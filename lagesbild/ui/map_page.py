@@ -24,8 +24,8 @@ PLAN_STATES = common.MAP_CACHE * 5 // 8
 
 @st.cache_data(max_entries=16, show_spinner=False, hash_funcs=common.FAST_HASH)
 def _overview_all(key: str, path: str, specs: tuple[LayerSpec, ...], taxonomy: Taxonomy,
-                  settings: Settings, lang: str) -> list[tuple[str, str, dict[str, str], str]]:
-    """Per layer with data: title, latest period, display per area (totals), the county's."""
+                  settings: Settings, lang: str) -> list[tuple[str, str, dict[str, str]]]:
+    """Per layer with data: title, latest period, display per area (kommuner and län, totals)."""
     out = []
     for spec in specs:
         available = common._periods(key, path, spec, None)
@@ -35,16 +35,16 @@ def _overview_all(key: str, path: str, specs: tuple[LayerSpec, ...], taxonomy: T
         shown: dict[str, str] = {}
         for area_id, display in zip(figs["area_id"], figs["display"]):
             shown.setdefault(area_id, display)  # the first row, as .iloc[0]
-        county = figs.loc[figs["level"] == "lan", "display"]
-        out.append((spec.title(lang), available[-1], shown,
-                    county.iloc[0] if len(county) else "–"))
+        out.append((spec.title(lang), available[-1], shown))
     return out
 
 
-def _overview(parts: list[tuple[str, str, dict[str, str], str]], area_id: str) -> pd.DataFrame:
-    """Every layer's latest period, totals, for the kommun and its county."""
+def _overview(parts: list[tuple[str, str, dict[str, str]]], area_id: str,
+              county_id: str | None) -> pd.DataFrame:
+    """Every layer's latest period, totals, for the kommun and its own county."""
     rows = [{"layer": title, "period": period, "value": shown.get(area_id, "–"),
-             "county": county} for title, period, shown, county in parts]
+             "county": shown.get(county_id, "–") if county_id else "–"}
+            for title, period, shown in parts]
     return pd.DataFrame(rows, columns=["layer", "period", "value", "county"])
 
 
@@ -183,15 +183,15 @@ def render(ctx: common.Context) -> None:
         name = common.area_name(ctx)
         chosen = st.selectbox(ctx.t("area"), options, key="map_area", format_func=name)
         detail = _detail_all(ctx.key, path, spec, period, taxonomy, ctx.settings)
-        lan_ids = set(frames.lan["area_id"])
-        detail = detail[(detail["area_id"] == chosen) | detail["area_id"].isin(lan_ids)]
+        county_id = frames.parent_of(chosen)
+        detail = detail[detail["area_id"].isin({chosen, county_id} - {None})]
         detail_table(detail, ctx.lang)
         source = detail.loc[(detail["area_id"] == chosen) & (detail["sex"] == sex), "source"]
         if len(source):
             st.caption(f"{ctx.t('source')}: {source.iloc[0]}")
     st.markdown(f"**{name(chosen)}: {ctx.t('overview').lower()}**")
     parts = _overview_all(ctx.key, path, tuple(specs.values()), taxonomy, ctx.settings, ctx.lang)
-    overview_table(_overview(parts, chosen), ctx.lang)
+    overview_table(_overview(parts, chosen, county_id), ctx.lang)
     common.warm(ctx, lambda: _plan(ctx, frames, specs, layer_id, view_id, period, sex,
                                    show_sites))
 
