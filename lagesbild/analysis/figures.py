@@ -2,9 +2,16 @@
 
 This is the single exit of the analysis layer for the map, comparison and CLI: every frame it
 returns has passed `disclosure.suppress` with the same settings.
+
+Survey shares and populations do not depend on the area a page shows: they are computed for
+every area once per frames object and arguments (`_memo`, as `cube.protected_cube` does), so
+choosing another area costs a lookup.
 """
 
 from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -102,10 +109,21 @@ def _filtered_counts(frames: Frames, spec: LayerSpec, *, period: str, taxonomy: 
     grid = pd.MultiIndex.from_product([kommuner, SEXES], names=["area_id", "sex"])
     cube = counts.reindex(grid, fill_value=0).rename("count").reset_index()
     cube["count"] = cube["count"].astype("int64")
-    for lan_id in frames.lan["area_id"].astype(str):
-        county = cube.groupby("sex", as_index=False)["count"].sum().assign(area_id=lan_id)
-        cube = pd.concat([cube, county], ignore_index=True)
-    return cube
+    counties = _county_sums(cube, frames.lan["area_id"].astype(str).tolist(), ["sex"], ["count"])
+    return pd.concat([cube, counties], ignore_index=True) if len(counties) else cube
+
+
+def _county_sums(rows: pd.DataFrame, lan: list[str], by: list[str], values: list[str]
+                 ) -> pd.DataFrame:
+    """Per county in `lan`: the sums of `values` by `by` over its kommuner's rows (those whose
+    area code starts with the county's, as `disclosure.suppress_by_county` groups them), with
+    area_id = the county. A county without kommuner in `rows` gets no row."""
+    prefix = rows["area_id"].astype(str).str[:2]
+    parts = [rows[prefix == lan_id[:2]].groupby(by, as_index=False)[values].sum()
+             .assign(area_id=lan_id) for lan_id in lan]
+    parts = [part for part in parts if len(part)]
+    return pd.concat(parts, ignore_index=True) if parts else rows.iloc[:0][["area_id", *by,
+                                                                            *values]]
 
 
 def layer_incidents(frames: Frames, spec: LayerSpec, *, period: str, taxonomy: Taxonomy
@@ -129,16 +147,39 @@ def _category_mask(categories: pd.Series, spec: LayerSpec, taxonomy: Taxonomy) -
     return mask
 
 
+# frames id -> {(what, *arguments): frame}; dropped with the frames. Frames is frozen: its tables
+# are not replaced, and nothing here writes to them; a new workspace is a new frames object.
+_MEMO: dict[int, dict[tuple, pd.DataFrame]] = {}
+
+
+def _memo(frames: Frames, key: tuple, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """`compute()` once per frames object and key; each caller gets its own copy."""
+    memo = _MEMO.get(id(frames))
+    if memo is None:
+        memo = _MEMO[id(frames)] = {}
+        weakref.finalize(frames, _MEMO.pop, id(frames), None)
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key].copy()
+
+
 def population_for(frames: Frames, year: str) -> pd.DataFrame:
     """Population per area × sex for `year`, kommuner and their län (summed when absent)."""
+    return _memo(frames, ("population", str(year)), lambda: _population_for(frames, year))
+
+
+def _population_for(frames: Frames, year: str) -> pd.DataFrame:
     pop = frames.population
     pop = pop[pop["year"].astype("string") == str(year)]
     pop = pop.groupby(["area_id", "sex"], as_index=False)["population"].sum()
-    lan = frames.lan["area_id"].astype(str).tolist()
-    if lan and not pop["area_id"].isin(lan).any():
+    # a county without its own population rows: the sum of its kommuner's
+    missing = [lan_id for lan_id in frames.lan["area_id"].astype(str)
+               if not (pop["area_id"] == lan_id).any()]
+    if missing:
         kommuner = pop[pop["area_id"].isin(frames.kommuner["area_id"])]
-        pop = pd.concat([pop, kommuner.groupby("sex", as_index=False)["population"].sum()
-                         .assign(area_id=lan[0])], ignore_index=True)
+        sums = _county_sums(kommuner, missing, ["sex"], ["population"])
+        if len(sums):
+            pop = pd.concat([pop, sums], ignore_index=True)
     return pop
 
 
@@ -178,6 +219,14 @@ def indicator_figures(frames: Frames, indicator_id: str, *, period: str, setting
     With `area_ids` (areas below the kommun, such as a city's stadsdelar) only their rows are
     read and no county share is pooled from them.
     """
+    key = ("indicator", indicator_id, period, settings,
+           None if area_ids is None else tuple(area_ids))
+    return _memo(frames, key, lambda: _indicator_figures(frames, indicator_id, period=period,
+                                                         settings=settings, area_ids=area_ids))
+
+
+def _indicator_figures(frames: Frames, indicator_id: str, *, period: str, settings: Settings,
+                       area_ids: list[str] | None) -> pd.DataFrame:
     data = frames.indicators
     data = pd.DataFrame(data[(data["indicator_id"] == indicator_id) & (data["period"] == period)
                              & (data["area_id"] != NATIONAL_ID)])
@@ -187,14 +236,19 @@ def indicator_figures(frames: Frames, indicator_id: str, *, period: str, setting
         lan = []
     rows = data[["area_id", "sex", "value", "n", "source"]].copy()
     rows["note"] = ""
-    if lan and not rows["area_id"].isin(lan).any() and len(rows):
+    # a county without its own rows: its kommuner's answers pooled (weighted by respondents)
+    missing = [lan_id for lan_id in lan if not (rows["area_id"] == lan_id).any()]
+    if missing and len(rows):
         known = rows.dropna(subset=["value", "n"])
-        pooled = known.assign(x=known["value"] * known["n"]).groupby("sex", as_index=False)[["x", "n"]].sum()
+        known = known.assign(x=known["value"] * known["n"])
+        pooled = _county_sums(known, missing, ["sex"], ["x", "n"])
+        source = dict(zip(known["area_id"].astype(str).str[:2], known["source"]))
         pooled["value"] = pooled["x"] / pooled["n"]
         pooled = pooled.drop(columns="x").assign(
-            area_id=lan[0], source=rows["source"].iloc[0],
+            source=[source.get(a[:2], rows["source"].iloc[0]) for a in pooled["area_id"]],
             note="länsvärde: kommunernas svar sammanvägda efter antal svarande")
-        rows = pd.concat([rows, pooled], ignore_index=True)
+        if len(pooled):
+            rows = pd.concat([rows, pooled], ignore_index=True)
     low, high = stats.wilson_ci(rows["value"].astype("float64") / 100, rows["n"],
                                 confidence=settings.confidence)
     rows["ci_low"], rows["ci_high"] = low * 100, high * 100
