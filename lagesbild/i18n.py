@@ -98,6 +98,15 @@ TEXTS: dict[str, tuple[str, str]] = {
         "the rate a lot, so read the intervals. Offences without a position at this level "
         "count only in the kommun."),
     "small_table": ("Områdena, högst först", "The areas, highest first"),
+    "all_kommuner": ("Alla kommuner", "All kommuner"),
+    "small_all_caveat": (
+        "Varje kommuns områden skyddas som en egen tabell (dolda områden visas utan värde) och "
+        "utjämnade tal dras mot den egna kommunens tal. Där folkmängden är mycket liten går "
+        "områdenas tal inte att jämföra med varandra, inte heller över kommungränser.",
+        "Each kommun's areas are protected as a table of their own (hidden areas are shown "
+        "without a value) and smoothed rates are pulled toward the area's own kommun. Where "
+        "populations are tiny, the areas' rates are not comparable with each other, nor across "
+        "kommun borders."),
     "small_none": ("Lagret har inga uppgifter per område för den här nivån.",
                    "The layer has no figures per area at this level."),
     "overview": ("Alla lager, senaste period, totalt", "All layers, latest period, total"),

@@ -1,7 +1,9 @@
-"""Map views inside one kommun at a level below it: value, smoothed rate and hot spots.
+"""Map views at a level below the kommun: value, smoothed rate and hot spots.
 
 Every view reads `small_areas.small_area_figures` (protected); the smoothed rates pull each
 area toward its kommun's published rate, and hot spots (Gi*) use the shown area rates only.
+`small_area_view` shows one kommun's areas; `all_kommuner_view` every kommun's at once (value
+and smoothed only, see `all_views`).
 """
 
 from __future__ import annotations
@@ -39,6 +41,74 @@ def small_views(spec: LayerSpec) -> list[str]:
     return ["value", "hotspots"] if spec.kind in SMALL_KINDS else []
 
 
+def all_views(spec: LayerSpec) -> list[str]:
+    """The views of every kommun's areas at once: the one-kommun views without hot spots.
+
+    Gi* is left out on purpose. Over all areas (about 6 000 DeSO nationally) its permutation
+    p-values at 5 % flag hundreds of areas by chance alone, and the neighbours would cross
+    kommun borders although each kommun's areas are protected (hidden) as a table of their own;
+    per kommun it would be the one-kommun view repeated, with 290 permutation runs per rerun and
+    the same multiple-testing problem summed over kommuner. Neither is sound at this scale, so
+    hot spots stay a one-kommun view.
+    """
+    return [v for v in small_views(spec) if v != "hotspots"]
+
+
+def smooth_per_kommun(figures: pd.DataFrame, *, level: str) -> pd.DataFrame:
+    """`smoothing.empirical_bayes` run inside each kommun: areas toward their own kommun.
+
+    `figures` are `small_area_figures(..., kommun=None)`: area rows (parent_id = kommun) and
+    kommun rows. Each kommun with its areas is smoothed as the one-kommun view smooths it, so a
+    kommun's smoothed rates are the same whether it is shown alone or among all.
+    """
+    owner = figures["parent_id"].where(figures["level"] == level, figures["area_id"])
+    parts = [smoothing.empirical_bayes(rows, per=SMALL_PER, unit_level=level,
+                                       parent_level="kommun")
+             for _, rows in figures.groupby(owner.astype(str), sort=False)]
+    if not parts:
+        out = smoothing.empirical_bayes(figures, per=SMALL_PER, unit_level=level,
+                                        parent_level="kommun")
+    else:
+        for part in parts:
+            part.attrs = {}
+        out = pd.concat(parts).loc[figures.index]
+    out.attrs = {**figures.attrs, "smoothing": "empirical_bayes", "prior_source": "kommun"}
+    return out
+
+
+def all_kommuner_view(frames: Frames, spec: LayerSpec, *, level: str, view: str, period: str,
+                      sex: str, taxonomy: Taxonomy, settings: Settings, lang: str = "sv",
+                      figures: pd.DataFrame | None = None) -> MapView:
+    """Every kommun's areas at `level`, each kommun protected as its own table (as shown alone).
+
+    `small_area_figures(kommun=None)` protects each kommun separately (the same cells as the
+    one-kommun view; the protection is computed for every kommun either way, so this costs
+    what one kommun costs). `figures`: those figures when the caller has them already (the
+    value view's), so that the smoothed view does not protect the same table again.
+    """
+    if view not in all_views(spec):
+        raise InputError(f"Visningen '{view}' finns inte för alla kommuners "
+                         f"{level_name(level, lang)} i lagret {spec.id}.", field="view",
+                         fix=f"Välj en av: {', '.join(all_views(spec)) or 'värde per kommun'}.")
+    shown = small_spec(spec)
+    figs = figures if figures is not None else small_area_figures(
+        frames, spec, level=level, period=period, sex=sex, taxonomy=taxonomy, settings=settings,
+        kommun=None)
+    en = lang == "en"
+    place = f"{'all kommuner' if en else 'alla kommuner'}, {level_name(level, lang)}"
+    if view == "value":
+        return MapView(view, f"{shown.title(lang)} ({place})", period, figures=figs, level=level)
+    out = smooth_per_kommun(figs, level=level)
+    return MapView(view, f"{shown.title(lang)}: {view_title(view, lang)} ({place})", period,
+                   figures=out, level=level, note=_smooth_note(lang))
+
+
+def _smooth_note(lang: str) -> str:
+    return ("Smoothed values pull small areas' rates towards the kommun's; no interval is "
+            "shown for them." if lang == "en" else "Utjämnade värden drar små områdens takt "
+            "mot kommunens; inget intervall visas för dem.")
+
+
 def small_area_view(frames: Frames, spec: LayerSpec, *, level: str, kommun: str, view: str,
                     period: str, sex: str, taxonomy: Taxonomy, settings: Settings,
                     lang: str = "sv") -> MapView:
@@ -56,9 +126,7 @@ def small_area_view(frames: Frames, spec: LayerSpec, *, level: str, kommun: str,
     if view == "smoothed":
         out = smoothing.empirical_bayes(figs, per=SMALL_PER, unit_level=level,
                                         parent_level="kommun")
-        note = ("Smoothed values pull small areas' rates towards the kommun's; no interval is "
-                "shown for them." if en else "Utjämnade värden drar små områdens takt mot "
-                "kommunens; inget intervall visas för dem.")
+        note = _smooth_note(lang)
         return MapView(view, f"{shown.title(lang)}: {view_title(view, lang)} ({place})", period,
                        figures=out, level=level, note=note)
     table = small_area_hotspots(frames, figs, level=level, kommun=kommun)

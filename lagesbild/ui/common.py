@@ -155,38 +155,6 @@ def table(frame: pd.DataFrame, **kwargs: Any) -> None:
     st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _small_geometry(key: str, path: str, level: str, kommun: str) -> gpd.GeoDataFrame:
-    from lagesbild.analysis.small_areas import level_areas
-
-    areas = level_areas(frames_for(key, path), level, kommun)
-    return web_geometry(gpd.GeoDataFrame(areas, geometry="geometry"), tolerance=20.0)
-
-
-def small_geometry(ctx: Context, level: str, kommun: str) -> gpd.GeoDataFrame:
-    """Web geometry of one kommun's areas at `level` (simplified less than kommuner)."""
-    return _small_geometry(ctx.key, str(ctx.workspace.path), level, kommun)
-
-
-@st.cache_data(max_entries=64, show_spinner=False, hash_funcs=FAST_HASH)
-def _small_view(key: str, path: str, spec: LayerSpec, level: str, kommun: str, view: str,
-                period: str, sex: str, taxonomy: Taxonomy, settings: Settings, lang: str
-                ) -> MapView:
-    from lagesbild.analysis.small_area_views import small_area_view
-
-    return small_area_view(frames_for(key, path), spec, level=level, kommun=kommun, view=view,
-                           period=period, sex=sex, taxonomy=taxonomy, settings=settings,
-                           lang=lang)
-
-
-def small_view(ctx: Context, spec: LayerSpec, level: str, kommun: str, view_id: str,
-               period: str, sex: str) -> MapView:
-    """Cached map view of one kommun's areas below the kommun level."""
-    _, taxonomy, _ = specs(ctx)
-    return _small_view(ctx.key, str(ctx.workspace.path), spec, level, kommun, view_id, period,
-                       sex, taxonomy, ctx.settings, ctx.lang)
-
-
 @st.cache_data(max_entries=128, show_spinner=False, hash_funcs=FAST_HASH)
 def _national(key: str, path: str, spec: LayerSpec, period: str, sex: str, taxonomy: Taxonomy,
               settings: Settings, lang: str) -> dict | None:
@@ -250,7 +218,8 @@ def _fact(key: str, path: str, name: str, *args: Any) -> Any:
 
 
 def fact(ctx: Context, name: str, *args: Any) -> Any:
-    """`count_periods(frames, source)` or `small_levels(frames)` of the workspace, cached."""
+    """`count_periods(frames, source)`, `small_levels(frames)` or `kommuner_with(frames, level)`
+    of the workspace, cached."""
     return _fact(ctx.key, str(ctx.workspace.path), name, *args)
 
 

@@ -1,4 +1,10 @@
-"""Karta below the kommun: one kommun's DeSO, RegSO or stadsdelar, rates per 1 000."""
+"""Karta below the kommun: DeSO, RegSO or stadsdelar, rates per 1 000.
+
+One kommun's areas (`view_map`: one feature with its own tooltip per area, every view), or
+"Alla kommuner": every area of the level in the workspace at once, drawn through the fast
+big-map path (`small_cache.all_payload`: cached packed geometry, values only per filter), in
+the value and smoothed views (`small_area_views.all_views` says why not hot spots).
+"""
 
 from __future__ import annotations
 
@@ -6,16 +12,16 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from lagesbild.analysis.figures import periods
 from lagesbild.analysis.map_views import view_title
-from lagesbild.analysis.small_area_views import small_spec, small_views
-from lagesbild.analysis.small_areas import kommuner_with
+from lagesbild.analysis.small_area_views import all_views, small_spec, small_views
 from lagesbild.frames import Frames
 from lagesbild.i18n import sex_label
 from lagesbild.layers import LayerSpec
 from lagesbild.render.assets import use_static
 from lagesbild.render.map import view_map
-from lagesbild.ui import common
+from lagesbild.ui import common, small_cache
+
+ALL = "*"  # the "Alla kommuner" choice (no area id is "*")
 
 
 def _fmt(value: object) -> str:
@@ -24,35 +30,45 @@ def _fmt(value: object) -> str:
     return f"{float(value):,.1f}".replace(",", "\u00a0").replace(".", ",")
 
 
-def area_table(figures: pd.DataFrame, level: str, lang: str) -> pd.DataFrame:
-    """The areas highest first (hidden and missing last), then the kommun for reference."""
+def area_table(figures: pd.DataFrame, level: str, lang: str,
+               kommun_names: dict[str, str] | None = None) -> pd.DataFrame:
+    """The areas highest first (hidden and missing last), then the kommun for reference.
+
+    With `kommun_names` (all kommuner): a Kommun column and no kommun rows."""
     rows = figures[figures["level"] == level].copy()
     rows = rows.sort_values("value", ascending=False, na_position="last", kind="stable")
-    rows = pd.concat([rows, figures[figures["level"] == "kommun"]])
+    if kommun_names is None:
+        rows = pd.concat([rows, figures[figures["level"] == "kommun"]])
     ci = [f"{_fmt(lo)}–{_fmt(hi)}" if pd.notna(lo) and pd.notna(hi) else ""
           for lo, hi in zip(rows["ci_low"], rows["ci_high"])]
     en = lang == "en"
-    return pd.DataFrame({
-        ("Area" if en else "Område"): rows["name"].to_numpy(),
+    out = {("Area" if en else "Område"): rows["name"].to_numpy()}
+    if kommun_names is not None:
+        out["Municipality" if en else "Kommun"] = [kommun_names.get(str(k), str(k))
+                                                   for k in rows["parent_id"]]
+    out.update({
         ("Value" if en else "Värde"): rows["display"].to_numpy(),
         ("95% interval" if en else "95 % intervall"): ci,
         ("Note" if en else "Anmärkning"): rows["note"].to_numpy(),
     })
+    return pd.DataFrame(out)
 
 
 def render(ctx: common.Context, frames: Frames, spec: LayerSpec, level: str, column) -> None:
-    kommuner = kommuner_with(frames, level)
-    if st.session_state.get("map_small_kommun") not in kommuner:
+    kommuner = common.fact(ctx, "kommuner_with", level)
+    options = [ALL, *kommuner] if len(kommuner) > 1 else kommuner
+    if st.session_state.get("map_small_kommun") not in options:
         st.session_state["map_small_kommun"] = kommuner[0]
-    kommun = column.selectbox(ctx.t("kommun"), kommuner, key="map_small_kommun",
-                              format_func=frames.area_name)
-    views = small_views(spec)
+    name = common.area_name(ctx)
+    kommun = column.selectbox(ctx.t("kommun"), options, key="map_small_kommun",
+                              format_func=lambda k: ctx.t("all_kommuner") if k == ALL else name(k))
+    views = all_views(spec) if kommun == ALL else small_views(spec)
     if st.session_state.get("map_small_view") not in views:
         st.session_state["map_small_view"] = "value"
     c1, c2, c3 = st.columns([3, 1, 1])
     view_id = c1.selectbox(ctx.t("view"), views, key="map_small_view",
                            format_func=lambda v: view_title(v, ctx.lang))
-    available = periods(frames, spec)
+    available = common.layer_periods(ctx, spec)
     if not available:
         st.info(ctx.t("small_none"))
         return
@@ -61,8 +77,11 @@ def render(ctx: common.Context, frames: Frames, spec: LayerSpec, level: str, col
     period = c2.selectbox(ctx.t("period"), available, key="map_small_period")
     sex = c3.radio(ctx.t("sex"), common.sex_options(), key="map_small_sex", horizontal=True,
                    format_func=lambda s: sex_label(s, ctx.lang))
-    shown = common.small_view(ctx, spec, level, kommun, view_id, period, sex)
-    geometry = common.small_geometry(ctx, level, kommun)
+    if kommun == ALL:
+        _render_all(ctx, spec, level, view_id, period, sex, available, views)
+        return
+    shown = small_cache.small_view(ctx, spec, level, kommun, view_id, period, sex)
+    geometry = small_cache.small_geometry(ctx, level, kommun)
     m = use_static(view_map(shown, geometry, small_spec(spec), lang=ctx.lang))
     left, right = st.columns([3, 2])
     with left:
@@ -70,9 +89,35 @@ def render(ctx: common.Context, frames: Frames, spec: LayerSpec, level: str, col
         st.caption(ctx.t("small_caveat") + " " + ctx.suppression_note())
     with right:
         st.subheader(ctx.t("small_table"))
-        values = common.small_view(ctx, spec, level, kommun, "value", period, sex)
+        values = small_cache.small_view(ctx, spec, level, kommun, "value", period, sex)
         assert values.figures is not None
         common.table(area_table(values.figures, level, ctx.lang))
-        sources = values.figures["source"].replace("", pd.NA).dropna()
-        if len(sources):
-            st.caption(f"{ctx.t('source')}: {sources.iloc[0]}; {ctx.t('period').lower()} {period}")
+        _source_caption(ctx, values.figures, period)
+
+
+def _source_caption(ctx: common.Context, figures: pd.DataFrame, period: str) -> None:
+    source = small_cache.source_of(figures)
+    if source:
+        st.caption(f"{ctx.t('source')}: {source}; {ctx.t('period').lower()} {period}")
+
+
+def _render_all(ctx: common.Context, spec: LayerSpec, level: str, view_id: str, period: str,
+                sex: str, available: list[str], views: list[str]) -> None:
+    """Every kommun's areas: the fast map, and the table of areas with their kommun."""
+    payload = small_cache.all_payload(ctx, spec, level, view_id, period, sex)
+    left, right = st.columns([3, 2])
+    with left:
+        common.st_map(payload, key="map_small_all", height=560, returned_objects=[])
+        st.caption(" ".join((ctx.t("small_caveat"), ctx.t("small_all_caveat"),
+                             ctx.suppression_note())))
+    with right:
+        st.subheader(ctx.t("small_table"))
+        values = small_cache.all_view(ctx, spec, level, "value", period, sex)
+        assert values.figures is not None
+        names = common.area_name(ctx)
+        kommun_ids = values.figures.loc[values.figures["level"] == "kommun", "area_id"]
+        common.table(area_table(values.figures, level, ctx.lang,
+                                {str(k): names(str(k)) for k in kommun_ids}))
+        _source_caption(ctx, values.figures, period)
+    common.warm(ctx, small_cache.all_plan(ctx, spec, level, view_id, period, sex, available,
+                                          views))

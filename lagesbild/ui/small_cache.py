@@ -1,0 +1,170 @@
+"""Cached values of the Karta page below the kommun (DeSO, RegSO, stadsdelar).
+
+One kommun: its areas' web geometry and map views (drawn by `render.map.view_map`, one feature
+and tooltip per area). All kommuner: the fast big-map path (`render.web_payload`): the geometry
+of every area of a level is prepared once per workspace and level (`_all_geometry`), and a
+filter change only recomputes the figures (`_all_view`) and the values sent with the cached
+geometry (`_all_payload`, ready for `common.st_map`). Keys follow `common`: workspace key and
+path, small frozen dataclasses hashed by `common.FAST_HASH`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from lagesbild.analysis.map_views import MapView
+from lagesbild.analysis.pyramid import Taxonomy
+from lagesbild.layers import LayerSpec
+from lagesbild.render.assets import use_static
+from lagesbild.render.map import folium_payload, web_geometry
+from lagesbild.settings import Settings
+from lagesbild.ui.common import FAST_HASH, Context, _names, frames_for, specs
+
+SEXES = ("T", "K", "M")
+NATIONAL_SPAN_M = 500_000  # areas spread wider than this are drawn as a national map
+ALL_CACHE = 32  # all-kommuner payloads kept (about 70 kB each for Göteborgsregionen's DeSO)
+
+
+# --- one kommun ----------------------------------------------------------------------------------
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _small_geometry(key: str, path: str, level: str, kommun: str) -> gpd.GeoDataFrame:
+    from lagesbild.analysis.small_areas import level_areas
+
+    areas = level_areas(frames_for(key, path), level, kommun)
+    return web_geometry(gpd.GeoDataFrame(areas, geometry="geometry"), tolerance=20.0)
+
+
+def small_geometry(ctx: Context, level: str, kommun: str) -> gpd.GeoDataFrame:
+    """Web geometry of one kommun's areas at `level` (simplified less than kommuner)."""
+    return _small_geometry(ctx.key, str(ctx.workspace.path), level, kommun)
+
+
+@st.cache_data(max_entries=64, show_spinner=False, hash_funcs=FAST_HASH)
+def _small_view(key: str, path: str, spec: LayerSpec, level: str, kommun: str, view: str,
+                period: str, sex: str, taxonomy: Taxonomy, settings: Settings, lang: str
+                ) -> MapView:
+    from lagesbild.analysis.small_area_views import small_area_view
+
+    return small_area_view(frames_for(key, path), spec, level=level, kommun=kommun, view=view,
+                           period=period, sex=sex, taxonomy=taxonomy, settings=settings,
+                           lang=lang)
+
+
+def small_view(ctx: Context, spec: LayerSpec, level: str, kommun: str, view_id: str,
+               period: str, sex: str) -> MapView:
+    """Cached map view of one kommun's areas below the kommun level."""
+    _, taxonomy, _ = specs(ctx)
+    return _small_view(ctx.key, str(ctx.workspace.path), spec, level, kommun, view_id, period,
+                       sex, taxonomy, ctx.settings, ctx.lang)
+
+
+# --- all kommuner: the fast path -----------------------------------------------------------------
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _all_geometry(key: str, path: str, level: str):  # noqa: ANN202 - a web_payload.WebGeometry
+    """Every area of `level` in the workspace, simplified as a coverage, quantised and packed."""
+    from lagesbild.analysis.small_areas import level_areas
+    from lagesbild.render import web_payload
+
+    areas = gpd.GeoDataFrame(level_areas(frames_for(key, path), level)[["area_id", "geometry"]],
+                             geometry="geometry")
+    # read at county scale (Göteborgsregionen's 584 DeSO), or at kommun scale nationally
+    x0, y0, x1, y1 = areas.total_bounds if len(areas) else (0.0, 0.0, 0.0, 0.0)
+    view = "national" if max(x1 - x0, y1 - y0) > NATIONAL_SPAN_M else "lan"
+    return web_payload.prepare_geometry(areas, view=view, key=("small-all", key, path, level))
+
+
+@st.cache_data(max_entries=64, show_spinner=False, hash_funcs=FAST_HASH)
+def _all_view(key: str, path: str, spec: LayerSpec, level: str, view: str, period: str,
+              sex: str, taxonomy: Taxonomy, settings: Settings, lang: str) -> MapView:
+    from lagesbild.analysis.small_area_views import all_kommuner_view
+
+    figures = None
+    if view != "value":  # the same protected figures as the value view, cached once
+        figures = _all_view(key, path, spec, level, "value", period, sex, taxonomy, settings,
+                            lang).figures
+    return all_kommuner_view(frames_for(key, path), spec, level=level, view=view, period=period,
+                             sex=sex, taxonomy=taxonomy, settings=settings, lang=lang,
+                             figures=figures)
+
+
+def all_view(ctx: Context, spec: LayerSpec, level: str, view_id: str, period: str,
+             sex: str) -> MapView:
+    """Cached map view of every kommun's areas at `level` (value or smoothed)."""
+    _, taxonomy, _ = specs(ctx)
+    return _all_view(ctx.key, str(ctx.workspace.path), spec, level, view_id, period, sex,
+                     taxonomy, ctx.settings, ctx.lang)
+
+
+def map_rows(figures: pd.DataFrame, level: str, names: dict[str, str]) -> pd.DataFrame:
+    """area_id, value, display, name ("area, kommun") of the areas, for `fast_choropleth`.
+
+    Hidden areas keep value NA and their display ("<5", "dold"): drawn in the no-data class."""
+    rows = figures[figures["level"] == level]
+    return pd.DataFrame({
+        "area_id": rows["area_id"].astype(str).to_numpy(),
+        "value": pd.to_numeric(rows["value"]).astype("float64").to_numpy(),
+        "display": rows["display"].astype(str).to_numpy(),
+        "name": [f"{n}, {names.get(str(k), str(k))}"
+                 for n, k in zip(rows["name"], rows["parent_id"])],
+    })
+
+
+def source_of(figures: pd.DataFrame) -> str:
+    sources = figures["source"].replace("", pd.NA).dropna()
+    return str(sources.iloc[0]) if len(sources) else ""
+
+
+@st.cache_resource(max_entries=ALL_CACHE, show_spinner=False, hash_funcs=FAST_HASH)
+def _all_payload(key: str, path: str, spec: LayerSpec, level: str, view: str, period: str,
+                 sex: str, taxonomy: Taxonomy, settings: Settings, lang: str) -> dict:
+    from lagesbild.analysis.small_area_views import small_spec
+    from lagesbild.i18n import sex_label
+    from lagesbild.render import web_payload
+
+    shown = _all_view(key, path, spec, level, view, period, sex, taxonomy, settings, lang)
+    assert shown.figures is not None
+    layer = small_spec(spec)
+    data = map_rows(shown.figures, level, _names(key, path))
+    m = web_payload.fast_choropleth(
+        _all_geometry(key, path, level), data, title=shown.title, lang=lang,
+        scheme=layer.scheme, k=layer.k, colors=layer.colors, source=source_of(shown.figures),
+        period=f"{period}, {sex_label(sex, lang).lower()}", note=shown.note)
+    return folium_payload(use_static(m))
+
+
+def all_payload(ctx: Context, spec: LayerSpec, level: str, view_id: str, period: str,
+                sex: str) -> dict:
+    """The all-kommuner map of a view, ready for `common.st_map`."""
+    _, taxonomy, _ = specs(ctx)
+    return _all_payload(ctx.key, str(ctx.workspace.path), spec, level, view_id, period, sex,
+                        taxonomy, ctx.settings, ctx.lang)
+
+
+def all_plan(ctx: Context, spec: LayerSpec, level: str, view_id: str, period: str, sex: str,
+             periods: list[str], views: list[str]) -> Callable[[], object]:
+    """A warming plan (for `common.warm`): the maps one change away (sex, period, view)."""
+    _, taxonomy, _ = specs(ctx)
+    path = str(ctx.workspace.path)
+
+    def plan():  # noqa: ANN202 - a common.Plan
+        states = [(view_id, period, s) for s in SEXES]
+        near = sorted(periods, key=lambda p: abs(periods.index(p) - periods.index(period))
+                      if period in periods else 0)
+        states += [(view_id, p, sex) for p in near]
+        states += [(v, period, sex) for v in views]
+        seen = {(view_id, period, sex)}
+        for state in states:
+            if state in seen:
+                continue
+            seen.add(state)
+            v, p, s = state
+            yield (("small-all", level, *state, ctx.lang),
+                   lambda v=v, p=p, s=s: _all_payload(ctx.key, path, spec, level, v, p, s,
+                                                      taxonomy, ctx.settings, ctx.lang))
+    return plan
