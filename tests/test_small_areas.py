@@ -297,3 +297,20 @@ def test_survey_shares_given_per_area(taxonomy) -> None:
     assert figs.loc["2417A0002", "suppression"] == "few_respondents"
     assert figs.loc["2417C0003", "display"] == "uppgift saknas"
     assert figs.loc["2417", "value"] == pytest.approx(15.0)  # the kommun's own survey row
+
+
+def test_protected_counts_are_computed_once_per_frames_and_given_as_copies(taxonomy) -> None:
+    from lagesbild.analysis import small_areas
+
+    frames = small_frames({"2417A0001": (10, 12, 1), "2417A0002": (3, 7, 0),
+                           "2417C0003": (6, 2, 0), "2417C0004": (9, 9, 2)})
+    first = _cells(frames, "deso", taxonomy)
+    fresh = small_areas._protected_small_counts(frames, SPEC, level="deso", period="2024",
+                                                taxonomy=taxonomy, settings=SETTINGS)
+    pd.testing.assert_frame_equal(first, fresh)
+    assert first["suppressed"].any()  # the small ones are hidden, from the memo as fresh
+    first.loc[:, "count"] = 999  # a caller changing its copy changes nothing for the next
+    pd.testing.assert_frame_equal(_cells(frames, "deso", taxonomy), fresh)
+    other = small_frames({"2417A0001": (1, 1, 1), "2417A0002": (3, 7, 0),
+                          "2417C0003": (6, 2, 0), "2417C0004": (9, 9, 2)})
+    assert not _cells(other, "deso", taxonomy).equals(fresh)  # new frames: no stale entry

@@ -97,11 +97,15 @@ def _groups(cells: pd.DataFrame, keys: Sequence[str], additive: Sequence[tuple[s
             ) -> list[Group]:
     """Every (total, members) group of the additive relations, as row positions."""
     groups: list[Group] = []
+    # each key's values as integer codes, once (missing values are a value of their own)
+    codes = {k: pd.factorize(cells[k], use_na_sentinel=False) for k in keys}
     for dim, total in additive:
         others = [k for k in keys if k != dim]
-        is_total = (cells[dim].astype("string") == total).fillna(False).to_numpy(dtype=bool)
-        group_ids = (cells.groupby(others, sort=False, dropna=False).ngroup().to_numpy()
-                     if others else np.zeros(len(cells), dtype=np.int64))
+        dim_codes, dim_values = codes[dim]
+        is_total = np.array([not _missing(v) and str(v) == total for v in dim_values],
+                            dtype=bool)[dim_codes] if len(dim_values) else \
+            np.zeros(len(cells), dtype=bool)
+        group_ids = _group_ids([codes[k] for k in others], len(cells))
         order = np.argsort(group_ids, kind="stable")
         bounds = np.flatnonzero(np.diff(group_ids[order])) + 1
         for part in np.split(order, bounds):
@@ -109,6 +113,27 @@ def _groups(cells: pd.DataFrame, keys: Sequence[str], additive: Sequence[tuple[s
             if len(totals) and len(members):
                 groups.append((totals, members))
     return groups
+
+
+def _missing(value: object) -> bool:
+    missing = pd.isna(value)
+    return bool(missing) if np.ndim(missing) == 0 else False
+
+
+def _group_ids(factorized: list[tuple[np.ndarray, object]], n: int) -> np.ndarray:
+    """Group numbers of the rows by the combination of the given key codes, numbered in order
+    of first appearance (as pandas' `groupby(sort=False, dropna=False).ngroup()`)."""
+    if not factorized:
+        return np.zeros(n, dtype=np.int64)
+    combined = np.zeros(n, dtype=np.int64)
+    for key_codes, uniques in factorized:
+        combined = combined * max(len(uniques), 1) + key_codes
+        # renumbered densely after each key, so the product of the sizes never overflows
+        _, combined = np.unique(combined, return_inverse=True)
+    _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    return rank[inverse.reshape(-1)]
 
 
 def _next_to_hide(totals: np.ndarray, members: np.ndarray, hidden: np.ndarray,

@@ -35,10 +35,11 @@ import shapely
 from lagesbild import schema
 from lagesbild.analysis import disclosure, stats
 from lagesbild.analysis.fast_assign import assign_points_fast as assign_points
-from lagesbild.analysis.figures import (FIGURE_COLUMNS, _rate_text, indicator_figures,
+from lagesbild.analysis.figures import (FIGURE_COLUMNS, _memo, _rate_text, indicator_figures,
                                         layer_figures, layer_incidents, population_for,
                                         protected_counts)
 from lagesbild.analysis.pyramid import ALL, Taxonomy
+from lagesbild.analysis.small_protect import protect_kommun, remainder
 from lagesbild.errors import InputError
 from lagesbild.frames import Frames
 from lagesbild.layers import LayerSpec
@@ -154,11 +155,19 @@ def protected_small_counts(frames: Frames, spec: LayerSpec, *, level: str, perio
     """Counts per small area × sex (and each kommun's remainder without a position), protected.
 
     Columns: kommun_id, area_id (UNLOCATED for the remainder), sex, count, suppressed,
-    suppression. Only incident layers have counts below the kommun.
+    suppression. Only incident layers have counts below the kommun. Computed once per frames
+    object and arguments (K, M and T together: a change of sex reads the same table).
     """
     if spec.kind != "incident_rate":
         raise InputError(f"Lagret {spec.id} har inga antal under kommunnivå.", field="level",
                          fix="Välj ett lager byggt på enskilda brott (polisens utdrag).")
+    return _memo(frames, ("small_counts", spec, level, str(period), taxonomy, settings),
+                 lambda: _protected_small_counts(frames, spec, level=level, period=period,
+                                                 taxonomy=taxonomy, settings=settings))
+
+
+def _protected_small_counts(frames: Frames, spec: LayerSpec, *, level: str, period: str,
+                            taxonomy: Taxonomy, settings: Settings) -> pd.DataFrame:
     nested = level in ("deso", "regso") and {"deso", "regso"} <= set(small_levels(frames))
     incidents = layer_incidents(frames, spec, period=period, taxonomy=taxonomy)
     kommun_cells = protected_counts(frames, spec, period=period, taxonomy=taxonomy,
@@ -175,8 +184,11 @@ def protected_small_counts(frames: Frames, spec: LayerSpec, *, level: str, perio
     else:
         cells = _flat_cells(frames, incidents, locate(frames, incidents, level), level)
     parts = []
+    # plain Python strings: each kommun's table is small, and Arrow-backed columns would be
+    # converted to NumPy again on every comparison inside the protection
+    cells = cells.astype({col: object for col in ("kommun_id", "l1", "l2", "sex")})
     for kommun, rows in cells.groupby("kommun_id", sort=True):
-        parts.append(_protect_kommun(rows.reset_index(drop=True), str(kommun), kommun_hidden,
+        parts.append(protect_kommun(rows.reset_index(drop=True), str(kommun), kommun_hidden,
                                      kommun_count, settings.suppress_below))
     if not parts:
         return pd.DataFrame(columns=["kommun_id", "area_id", "sex", "count", "suppressed",
@@ -196,23 +208,8 @@ def protected_small_counts(frames: Frames, spec: LayerSpec, *, level: str, perio
         area = out["l1"]
         rest = out["l1"] == UNLOCATED
     shown = out[is_area].assign(area_id=area[is_area])
-    return pd.concat([shown, _remainder(out[rest])], ignore_index=True)[
+    return pd.concat([shown, remainder(out[rest], UNLOCATED)], ignore_index=True)[
         ["kommun_id", "area_id", "sex", "count", "suppressed", "suppression"]]
-
-
-def _remainder(parts: pd.DataFrame) -> pd.DataFrame:
-    """Each kommun's incidents without a position at the level: the sum of its remainder cells,
-    hidden when any of them is (a sum with one hidden part would give that part away)."""
-    rows = []
-    for (kommun, sex), group in parts.groupby(["kommun_id", "sex"], sort=True):
-        hidden = bool(group["suppressed"].any())
-        kind = ("small" if (group["suppression"] == "small").all() and len(group) == 1
-                else "secondary") if hidden else ""
-        rows.append({"kommun_id": kommun, "area_id": UNLOCATED, "sex": sex,
-                     "count": pd.NA if hidden else int(group["count"].sum()),
-                     "suppressed": hidden, "suppression": kind})
-    return pd.DataFrame(rows, columns=["kommun_id", "area_id", "sex", "count", "suppressed",
-                                       "suppression"]).astype({"count": "Int64"})
 
 
 def _grid(kommun_places: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
@@ -276,29 +273,6 @@ def _nested_cells(frames: Frames, incidents: pd.DataFrame, deso_at: pd.Series,
         pd.DataFrame({"kommun_id": kommuner, "l1": UNLOCATED, "l2": ALL}),
         pd.DataFrame({"kommun_id": kommuner, "l1": ALL, "l2": ALL})], ignore_index=True)
     return _grid(places.drop_duplicates(), counts)
-
-
-def _protect_kommun(cells: pd.DataFrame, kommun: str, kommun_hidden: dict, kommun_count: dict,
-                    threshold: int) -> pd.DataFrame:
-    """One kommun's table protected, its total cells held at their kommun-view state."""
-    is_total = ((cells["l1"] == ALL) & (cells["l2"] == ALL)).to_numpy()
-    # the published kommun count is the total: the table must add up to what the map shows
-    published = [kommun_count.get((kommun, s)) for s in cells.loc[is_total, "sex"]]
-    cells.loc[is_total, "count"] = [c if c is not None and not pd.isna(c) else n for c, n in
-                                    zip(published, cells.loc[is_total, "count"])]
-    counts = pd.to_numeric(cells["count"]).to_numpy(dtype="float64")
-    small = (counts >= 1) & (counts < threshold) & ~is_total
-    held = np.array([kommun_hidden.get((kommun, s), False) for s in cells["sex"]]) & is_total
-    out = disclosure.suppress(cells, keys=["l1", "l2", "sex"], threshold=threshold,
-                              additive=[("sex", "T"), ("l2", ALL), ("l1", ALL)],
-                              primary=small | held)
-    changed = out.loc[is_total, "suppressed"].to_numpy() != held[is_total]
-    if changed.any():  # the areas cannot be shown without hiding what the kommun view shows
-        out["suppressed"] = True
-        out["suppression"] = np.where(small, "small", "secondary")
-        out["count"] = pd.array([pd.NA] * len(out), dtype="Int64")
-    out["suppression"] = out["suppression"].astype(str)
-    return out
 
 
 def small_area_figures(frames: Frames, spec: LayerSpec, *, level: str, period: str, sex: str,
