@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import weakref
 
+import numpy as np
 import pandas as pd
 
 from lagesbild.analysis import disclosure
@@ -28,7 +29,7 @@ def count_cube(frames: Frames, *, period: str, source: str, taxonomy: Taxonomy) 
         data = frames.incident_counts[frames.incident_counts["period"] == str(period)]
         build = count_pyramid
     else:
-        data = frames.incidents[frames.incidents["year"].astype("string") == str(period)]
+        data = frames.incidents.iloc[incident_rows(frames, period)]
         build = incident_pyramid
     kommuner = frames.kommuner["area_id"].astype(str).tolist()
     cube = build(data[data["area_id"].isin(kommuner)], taxonomy, by="area_id")
@@ -49,6 +50,34 @@ def count_cube(frames: Frames, *, period: str, source: str, taxonomy: Taxonomy) 
         county = county.groupby(["level", "category", "sex"], as_index=False)["count"].sum()
         cube = pd.concat([cube, county.assign(area_id=lan_id)], ignore_index=True)
     return cube[[*KEYS, "count"]]
+
+
+# frames id -> {year as text: positions of its rows in frames.incidents}; dropped with the frames
+_YEARS: dict[int, dict[str, np.ndarray]] = {}
+
+
+def incident_years(frames: Frames) -> dict[str, np.ndarray]:
+    """Every year of `frames.incidents` (as text, "2024") with the positions of its rows in
+    order: one pass over the table per frames object (millions of rows nationally) instead of
+    one per period asked for. Read-only arrays; rows without a year are in none."""
+    years = _YEARS.get(id(frames))
+    if years is None:
+        codes, uniques = pd.factorize(frames.incidents["year"], sort=True)
+        order = np.argsort(codes, kind="stable")
+        starts = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+        years = {}
+        for i, year in enumerate(uniques):
+            rows = order[starts[i]:starts[i + 1]]
+            rows.flags.writeable = False
+            years[str(year)] = rows
+        _YEARS[id(frames)] = years
+        weakref.finalize(frames, _YEARS.pop, id(frames), None)
+    return years
+
+
+def incident_rows(frames: Frames, period: str) -> np.ndarray:
+    """Positions of the incidents of `period` (those whose year, as text, is `period`)."""
+    return incident_years(frames).get(str(period), np.empty(0, dtype=np.intp))
 
 
 def protect(cube: pd.DataFrame, frames: Frames, *, settings: Settings) -> pd.DataFrame:

@@ -5,7 +5,8 @@ returns has passed `disclosure.suppress` with the same settings.
 
 Survey shares and populations do not depend on the area a page shows: they are computed for
 every area once per frames object and arguments (`_memo`, as `cube.protected_cube` does), so
-choosing another area costs a lookup.
+choosing another area costs a lookup. So are an incident layer's rows (`layer_incidents`: a
+national police extract holds millions) and its protected counts per kommun.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from lagesbild.analysis import disclosure, stats
-from lagesbild.analysis.cube import protected_cube
+from lagesbild.analysis.cube import incident_rows, incident_years, protected_cube
 from lagesbild.analysis.pyramid import ALL, Taxonomy
 from lagesbild.frames import Frames
 from lagesbild.layers import LayerSpec
@@ -35,7 +36,7 @@ def periods(frames: Frames, spec: LayerSpec) -> list[str]:
     if spec.kind == "count_rate":
         values = frames.incident_counts["period"]
     elif spec.kind == "incident_rate":
-        values = frames.incidents["year"].astype("string")
+        values = pd.Series(list(incident_years(frames)), dtype="string")
     elif spec.kind == "indicator":
         values = frames.indicators.loc[frames.indicators["indicator_id"] == spec.indicator, "period"]
     else:
@@ -48,7 +49,17 @@ def periods(frames: Frames, spec: LayerSpec) -> list[str]:
 
 def layer_figures(frames: Frames, spec: LayerSpec, *, period: str, sex: str,
                   taxonomy: Taxonomy, settings: Settings) -> pd.DataFrame:
-    """One row per kommun plus one per län for `period` and `sex`, in FIGURE_COLUMNS."""
+    """One row per kommun plus one per län for `period` and `sex`, in FIGURE_COLUMNS.
+
+    Computed once per frames object and arguments (`_memo`): the views below the kommun ask
+    for the kommun figures of every sex on each change."""
+    return _memo(frames, ("layer_figures", spec, period, sex, taxonomy, settings),
+                 lambda: _layer_figures(frames, spec, period=period, sex=sex, taxonomy=taxonomy,
+                                        settings=settings))
+
+
+def _layer_figures(frames: Frames, spec: LayerSpec, *, period: str, sex: str,
+                   taxonomy: Taxonomy, settings: Settings) -> pd.DataFrame:
     if spec.kind in ("count_rate", "incident_rate"):
         out = _rates(frames, protected_counts(frames, spec, period=period, taxonomy=taxonomy,
                                               settings=settings),
@@ -74,8 +85,24 @@ def protected_counts(frames: Frames, spec: LayerSpec, *, period: str, taxonomy: 
     the pyramid page hide the same cells.
     """
     source = "counts" if spec.kind == "count_rate" else "incidents"
-    table = frames.incident_counts if source == "counts" else frames.incidents
-    label = frames.source_label(table["source"].unique().tolist())
+    key = ("protected_counts", source, spec.pyramid_level, tuple(spec.categories), spec.relation,
+           period, taxonomy, settings)
+    return _memo(frames, key, lambda: _protected_counts(frames, spec, source, period=period,
+                                                        taxonomy=taxonomy, settings=settings))
+
+
+def source_label(frames: Frames, source: str) -> str:
+    """`frames.source_label` of every dataset in the counts' or the incidents' table."""
+    key = ("source_label", source)
+    if key not in _memo_dict(frames):
+        table = frames.incident_counts if source == "counts" else frames.incidents
+        _memo_dict(frames)[key] = frames.source_label(table["source"].unique().tolist())
+    return _memo_dict(frames)[key]
+
+
+def _protected_counts(frames: Frames, spec: LayerSpec, source: str, *, period: str,
+                      taxonomy: Taxonomy, settings: Settings) -> pd.DataFrame:
+    label = source_label(frames, source)
     if spec.pyramid_level is not None and not spec.categories and spec.relation is None:
         cube = protected_cube(frames, period=period, source=source, taxonomy=taxonomy,
                               settings=settings)
@@ -128,13 +155,37 @@ def _county_sums(rows: pd.DataFrame, lan: list[str], by: list[str], values: list
 
 def layer_incidents(frames: Frames, spec: LayerSpec, *, period: str, taxonomy: Taxonomy
                     ) -> pd.DataFrame:
-    """The incidents an incident layer counts in `period`: its level, categories and relation."""
-    data = frames.incidents
-    data = data[data["year"].astype("string") == str(period)]
-    keep = _category_mask(data["category"], spec, taxonomy)
-    if spec.relation is not None:
-        keep &= data["relation"].fillna(False).astype(bool) == bool(spec.relation)
-    return data[keep]
+    """The incidents an incident layer counts in `period`: its level, categories and relation.
+
+    The rows' positions are found once per frames object, layer filter and period (`_memo`),
+    by category and relation codes of the whole table made once (`_incident_codes`)."""
+    key = ("layer_incidents", spec.pyramid_level, tuple(spec.categories), spec.relation,
+           str(period), taxonomy)
+    if key not in _memo_dict(frames):
+        rows = incident_rows(frames, period)
+        categories, category_codes, relation = _incident_codes(frames)
+        keep = _category_mask(categories, spec, taxonomy).to_numpy(dtype=bool)[category_codes[rows]]
+        if spec.relation is not None:
+            keep &= relation[rows] == bool(spec.relation)
+        found = rows[keep]
+        found.flags.writeable = False
+        _memo_dict(frames)[key] = found
+    return frames.incidents.iloc[_memo_dict(frames)[key]]
+
+
+def _incident_codes(frames: Frames) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """The distinct categories of frames.incidents (missing as one of them), each row's code
+    into them, and each row's relation (missing as False): made once per frames object."""
+    key = ("incident_codes",)
+    if key not in _memo_dict(frames):
+        data = frames.incidents
+        codes, uniques = pd.factorize(data["category"], use_na_sentinel=False)
+        relation = data["relation"].fillna(False).astype(bool).to_numpy()
+        for array in (codes, relation):
+            array.flags.writeable = False
+        _memo_dict(frames)[key] = (pd.Series(uniques, dtype=data["category"].dtype), codes,
+                                   relation)
+    return _memo_dict(frames)[key]
 
 
 def _category_mask(categories: pd.Series, spec: LayerSpec, taxonomy: Taxonomy) -> pd.Series:
@@ -149,15 +200,20 @@ def _category_mask(categories: pd.Series, spec: LayerSpec, taxonomy: Taxonomy) -
 
 # frames id -> {(what, *arguments): frame}; dropped with the frames. Frames is frozen: its tables
 # are not replaced, and nothing here writes to them; a new workspace is a new frames object.
-_MEMO: dict[int, dict[tuple, pd.DataFrame]] = {}
+_MEMO: dict[int, dict[tuple, object]] = {}
 
 
-def _memo(frames: Frames, key: tuple, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
-    """`compute()` once per frames object and key; each caller gets its own copy."""
+def _memo_dict(frames: Frames) -> dict[tuple, object]:
     memo = _MEMO.get(id(frames))
     if memo is None:
         memo = _MEMO[id(frames)] = {}
         weakref.finalize(frames, _MEMO.pop, id(frames), None)
+    return memo
+
+
+def _memo(frames: Frames, key: tuple, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """`compute()` once per frames object and key; each caller gets its own copy."""
+    memo = _memo_dict(frames)
     if key not in memo:
         memo[key] = compute()
     return memo[key].copy()

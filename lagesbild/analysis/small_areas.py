@@ -37,7 +37,7 @@ from lagesbild.analysis import disclosure, stats
 from lagesbild.analysis.fast_assign import assign_points_fast as assign_points
 from lagesbild.analysis.figures import (FIGURE_COLUMNS, _memo, _rate_text, indicator_figures,
                                         layer_figures, layer_incidents, population_for,
-                                        protected_counts)
+                                        protected_counts, source_label)
 from lagesbild.analysis.pyramid import ALL, Taxonomy
 from lagesbild.analysis.small_protect import protect_kommun, remainder
 from lagesbild.errors import InputError
@@ -329,7 +329,7 @@ def _incident_rows(frames: Frames, spec: LayerSpec, areas: pd.DataFrame, *, leve
     cells = protected_small_counts(frames, spec, level=level, period=period, taxonomy=taxonomy,
                                    settings=settings)
     cells = cells[cells["kommun_id"].isin(set(areas["kommun_id"].astype(str)))]
-    label = frames.source_label(frames.incidents["source"].unique().tolist())
+    label = source_label(frames, "incidents")  # memoised: millions of rows nationally
     shown = cells[cells["area_id"] != UNLOCATED]
     pop = population_for(frames, period)
     out = shown.merge(pop, on=["area_id", "sex"], how="left")
