@@ -14,8 +14,9 @@ import click
 from lagesbild import importer
 from lagesbild.analysis.view_names import VIEWS
 from lagesbild.csv_out import csv_bytes
-from lagesbild.cli_options import Cli, sex_option, workspace_option
-from lagesbild.errors import InputError, LagesbildError
+from lagesbild.cli_options import Cli, period_choice as _period, sex_option, workspace_option
+from lagesbild.cli_small import small_map as _small_map
+from lagesbild.errors import LagesbildError
 from lagesbild.settings import ROOT, get_settings
 from lagesbild.workspace import GpkgWorkspace, open_workspace, require
 
@@ -68,16 +69,6 @@ def _load(workspace: str):  # noqa: ANN202 - small private helper
             load_taxonomy(settings.layers_dir / "pyramid.toml"), meta, settings)
 
 
-def _period(period: str | None, available: list[str], what: str) -> str:
-    if not available:
-        raise LagesbildError(f"Arbetsytan har inga data för {what}.")
-    if period is None:
-        return available[-1]
-    if period not in available:
-        raise LagesbildError(f"Perioden {period} finns inte för {what}. Välj en av: {', '.join(available)}.")
-    return period
-
-
 @main.command("layers")
 @workspace_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -109,7 +100,8 @@ def layers_cmd(workspace: str, as_json: bool) -> None:
               type=click.Choice(["kommun", "deso", "regso", "stadsdel", "polisomrade", "custom"]),
               help="Area level; below the kommun rates are per 1 000 (views value, smoothed, "
                    "hotspots) and --kommun picks the kommun.")
-@click.option("--kommun", default=None, help="Kommun code for --level below the kommun.")
+@click.option("--kommun", default=None, help="Kommun code for --level below the kommun; "
+              "'alla' (or 'all') for every kommun's areas at once (views value, smoothed).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="HTML file to write.")
 def map_cmd(workspace: str, layer: str, view_id: str, period: str | None, sex: str, lang: str,
             sites: bool, level: str, kommun: str | None, out: str) -> None:
@@ -137,33 +129,6 @@ def map_cmd(workspace: str, layer: str, view_id: str, period: str | None, sex: s
     m = view_map(shown, web_geometry(frames.kommuner), spec, lang=lang, sites=site_frame)
     Path(out).write_text(inline_html(m), encoding="utf-8")
     click.echo(f"Karta skriven: {out} ({spec.id}, {view_id}, {shown.period}, {sex})")
-
-
-def _small_map(frames, spec, *, level: str, kommun: str | None, view_id: str,
-               period: str | None, sex: str, lang: str, taxonomy, settings, out: str) -> None:
-    from lagesbild.analysis.figures import periods
-    from lagesbild.analysis.small_area_views import small_area_view, small_spec
-    from lagesbild.analysis.small_areas import kommuner_with, level_areas, supports
-    from lagesbild.render.assets import inline_html
-    from lagesbild.render.map import view_map, web_geometry
-
-    if not supports(spec, frames, level):
-        raise InputError(f"Lagret {spec.id} har inga uppgifter per {level} i arbetsytan.",
-                         field="--level", fix="Importera gränserna för nivån, eller välj ett "
-                         "lager från polisens utdrag eller en enkät med svar per område.")
-    choices = kommuner_with(frames, level)
-    kommun = kommun or choices[0]
-    if kommun not in choices:
-        raise InputError(f"Kommunen {kommun} har inga områden på nivån {level}.",
-                         field="--kommun", fix=f"Välj en av: {', '.join(choices)}.")
-    period = _period(period, periods(frames, spec), spec.id)
-    shown = small_area_view(frames, spec, level=level, kommun=kommun, view=view_id,
-                            period=period, sex=sex, taxonomy=taxonomy, settings=settings,
-                            lang=lang)
-    areas = level_areas(frames, level, kommun)
-    m = view_map(shown, web_geometry(areas, tolerance=20.0), small_spec(spec), lang=lang)
-    Path(out).write_text(inline_html(m), encoding="utf-8")
-    click.echo(f"Karta skriven: {out} ({spec.id}, {level} i {kommun}, {view_id}, {period}, {sex})")
 
 
 @main.command("compare")

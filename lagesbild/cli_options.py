@@ -26,3 +26,14 @@ class Cli(click.Group):
         except LagesbildError as exc:
             click.echo(f"Fel: {exc}", err=True)
             sys.exit(1)
+
+
+def period_choice(period: str | None, available: list[str], what: str) -> str:
+    """`period`, or the latest of `available`; an error naming `what` when there is none."""
+    if not available:
+        raise LagesbildError(f"Arbetsytan har inga data för {what}.")
+    if period is None:
+        return available[-1]
+    if period not in available:
+        raise LagesbildError(f"Perioden {period} finns inte för {what}. Välj en av: {', '.join(available)}.")
+    return period

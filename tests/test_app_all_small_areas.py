@@ -9,13 +9,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lagesbild.analysis.pyramid import load_taxonomy
-from lagesbild.analysis.small_area_views import (all_kommuner_view, all_views, small_area_view,
-                                                 smooth_per_kommun)
+from lagesbild.analysis.small_area_views import (all_kommuner_view, all_map_rows, all_views,
+                                                 small_area_view, smooth_per_kommun)
 from lagesbild.analysis.small_areas import kommuner_with, small_area_figures
 from lagesbild.frames import load_frames
 from lagesbild.layers import load_layers
 from lagesbild.settings import get_settings
-from lagesbild.ui.small_cache import map_rows
 from lagesbild.ui.small_map import ALL, area_table
 from lagesbild.workspace import GpkgWorkspace
 
@@ -80,7 +79,7 @@ def test_map_rows_keep_hidden_areas_without_a_value(inputs) -> None:
     frames, spec, taxonomy, settings = inputs
     view = all_kommuner_view(frames, spec, level="deso", view="value", period="2024", sex="T",
                              taxonomy=taxonomy, settings=settings)
-    rows = map_rows(view.figures, "deso", {"2480": "Umeå"})
+    rows = all_map_rows(view.figures, "deso", {"2480": "Umeå"})
     hidden = rows["display"].isin(HIDDEN)
     assert hidden.any() and rows.loc[hidden, "value"].isna().all()
     assert rows.loc[rows["area_id"] == "2480A0001", "name"].iloc[0].endswith(", Umeå")
@@ -151,3 +150,25 @@ def _dropped(path: Path) -> int:
     """Grid cells outside a kommun are dropped: count what the workspace really has."""
     areas = GpkgWorkspace(path).read("areas")
     return 3 * 16 - int((areas["level"] == "deso").sum())
+
+
+def test_cli_map_of_every_kommuns_areas(all_ws: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from lagesbild.cli import main
+
+    runner = CliRunner()
+    out = tmp_path / "alla.html"
+    done = runner.invoke(main, ["map", "-w", str(all_ws), "--layer", "vald_nara_relation",
+                                "--level", "deso", "--kommun", "alla", "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    assert "deso i alla kommuner" in done.output
+    page = out.read_text(encoding="utf-8")
+    for kommun in KOMMUNER:  # the packed area ids are front-coded: each kommun's code is there
+        assert kommun in page
+    assert "alla kommuner" in page and "leaflet" in page.lower()
+    refused = runner.invoke(main, ["map", "-w", str(all_ws), "--layer", "vald_nara_relation",
+                                   "--level", "deso", "--kommun", "alla", "--view", "hotspots",
+                                   "--out", str(out)])
+    assert refused.exit_code != 0 and "value, smoothed" in refused.output
+

@@ -157,3 +157,39 @@ def small_area_hotspots(frames: Frames, figures: pd.DataFrame, *, level: str, ko
     result = hotspots.hotspots(areas, values, hidden=hidden, **options)  # type: ignore[arg-type]
     shown = rows[["area_id", "name", "display", "source"]].astype({"area_id": str})
     return shown.merge(result, on="area_id", how="right")
+
+
+NATIONAL_SPAN_M = 500_000  # areas spread wider than this are drawn as a national map
+
+
+def all_areas_geometry(areas: pd.DataFrame, *, key: object = None):  # noqa: ANN201
+    """The fast-path browser geometry (`web_payload.WebGeometry`) of every area at a level:
+    simplified for county scale (Göteborgsregionen's 584 DeSO), or for kommun scale when the
+    areas span the country."""
+    import geopandas as gpd
+
+    from lagesbild.render import web_payload
+
+    frame = gpd.GeoDataFrame(areas[["area_id", "geometry"]], geometry="geometry")
+    x0, y0, x1, y1 = frame.total_bounds if len(frame) else (0.0, 0.0, 0.0, 0.0)
+    view = "national" if max(x1 - x0, y1 - y0) > NATIONAL_SPAN_M else "lan"
+    return web_payload.prepare_geometry(frame, view=view, key=key)
+
+
+def all_map_rows(figures: pd.DataFrame, level: str, names: dict[str, str]) -> pd.DataFrame:
+    """area_id, value, display, name ("area, kommun") of the areas, for `fast_choropleth`.
+
+    Hidden areas keep value NA and their display ("<5", "dold"): drawn in the no-data class."""
+    rows = figures[figures["level"] == level]
+    return pd.DataFrame({
+        "area_id": rows["area_id"].astype(str).to_numpy(),
+        "value": pd.to_numeric(rows["value"]).astype("float64").to_numpy(),
+        "display": rows["display"].astype(str).to_numpy(),
+        "name": [f"{n}, {names.get(str(k), str(k))}"
+                 for n, k in zip(rows["name"], rows["parent_id"])],
+    })
+
+
+def figures_source(figures: pd.DataFrame) -> str:
+    sources = figures["source"].replace("", pd.NA).dropna()
+    return str(sources.iloc[0]) if len(sources) else ""

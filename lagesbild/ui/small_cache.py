@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import geopandas as gpd
-import pandas as pd
 import streamlit as st
 
 from lagesbild.analysis.map_views import MapView
@@ -25,7 +24,6 @@ from lagesbild.settings import Settings
 from lagesbild.ui.common import FAST_HASH, Context, _names, frames_for, specs
 
 SEXES = ("T", "K", "M")
-NATIONAL_SPAN_M = 500_000  # areas spread wider than this are drawn as a national map
 ALL_CACHE = 32  # all-kommuner payloads kept (about 70 kB each for Göteborgsregionen's DeSO)
 
 
@@ -68,15 +66,11 @@ def small_view(ctx: Context, spec: LayerSpec, level: str, kommun: str, view_id: 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _all_geometry(key: str, path: str, level: str):  # noqa: ANN202 - a web_payload.WebGeometry
     """Every area of `level` in the workspace, simplified as a coverage, quantised and packed."""
+    from lagesbild.analysis.small_area_views import all_areas_geometry
     from lagesbild.analysis.small_areas import level_areas
-    from lagesbild.render import web_payload
 
-    areas = gpd.GeoDataFrame(level_areas(frames_for(key, path), level)[["area_id", "geometry"]],
-                             geometry="geometry")
-    # read at county scale (Göteborgsregionen's 584 DeSO), or at kommun scale nationally
-    x0, y0, x1, y1 = areas.total_bounds if len(areas) else (0.0, 0.0, 0.0, 0.0)
-    view = "national" if max(x1 - x0, y1 - y0) > NATIONAL_SPAN_M else "lan"
-    return web_payload.prepare_geometry(areas, view=view, key=("small-all", key, path, level))
+    return all_areas_geometry(level_areas(frames_for(key, path), level),
+                              key=("small-all", key, path, level))
 
 
 @st.cache_data(max_entries=64, show_spinner=False, hash_funcs=FAST_HASH)
@@ -101,39 +95,20 @@ def all_view(ctx: Context, spec: LayerSpec, level: str, view_id: str, period: st
                      taxonomy, ctx.settings, ctx.lang)
 
 
-def map_rows(figures: pd.DataFrame, level: str, names: dict[str, str]) -> pd.DataFrame:
-    """area_id, value, display, name ("area, kommun") of the areas, for `fast_choropleth`.
-
-    Hidden areas keep value NA and their display ("<5", "dold"): drawn in the no-data class."""
-    rows = figures[figures["level"] == level]
-    return pd.DataFrame({
-        "area_id": rows["area_id"].astype(str).to_numpy(),
-        "value": pd.to_numeric(rows["value"]).astype("float64").to_numpy(),
-        "display": rows["display"].astype(str).to_numpy(),
-        "name": [f"{n}, {names.get(str(k), str(k))}"
-                 for n, k in zip(rows["name"], rows["parent_id"])],
-    })
-
-
-def source_of(figures: pd.DataFrame) -> str:
-    sources = figures["source"].replace("", pd.NA).dropna()
-    return str(sources.iloc[0]) if len(sources) else ""
-
-
 @st.cache_resource(max_entries=ALL_CACHE, show_spinner=False, hash_funcs=FAST_HASH)
 def _all_payload(key: str, path: str, spec: LayerSpec, level: str, view: str, period: str,
                  sex: str, taxonomy: Taxonomy, settings: Settings, lang: str) -> dict:
-    from lagesbild.analysis.small_area_views import small_spec
+    from lagesbild.analysis.small_area_views import all_map_rows, figures_source, small_spec
     from lagesbild.i18n import sex_label
     from lagesbild.render import web_payload
 
     shown = _all_view(key, path, spec, level, view, period, sex, taxonomy, settings, lang)
     assert shown.figures is not None
     layer = small_spec(spec)
-    data = map_rows(shown.figures, level, _names(key, path))
+    data = all_map_rows(shown.figures, level, _names(key, path))
     m = web_payload.fast_choropleth(
         _all_geometry(key, path, level), data, title=shown.title, lang=lang,
-        scheme=layer.scheme, k=layer.k, colors=layer.colors, source=source_of(shown.figures),
+        scheme=layer.scheme, k=layer.k, colors=layer.colors, source=figures_source(shown.figures),
         period=f"{period}, {sex_label(sex, lang).lower()}", note=shown.note)
     return folium_payload(use_static(m))
 

@@ -13,7 +13,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from lagesbild.analysis.map_views import view_title
-from lagesbild.analysis.small_area_views import all_views, small_spec, small_views
+from lagesbild.analysis.small_area_views import all_views, figures_source, small_spec, small_views
 from lagesbild.frames import Frames
 from lagesbild.i18n import sex_label
 from lagesbild.layers import LayerSpec
@@ -96,7 +96,7 @@ def render(ctx: common.Context, frames: Frames, spec: LayerSpec, level: str, col
 
 
 def _source_caption(ctx: common.Context, figures: pd.DataFrame, period: str) -> None:
-    source = small_cache.source_of(figures)
+    source = figures_source(figures)
     if source:
         st.caption(f"{ctx.t('source')}: {source}; {ctx.t('period').lower()} {period}")
 
