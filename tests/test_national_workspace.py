@@ -206,7 +206,8 @@ def test_the_map_has_deso_rates_below_the_kommun(deso_frames: Frames) -> None:
     rows = figs[figs["level"] == "deso"]
     assert len(rows) == len(_deso(deso_frames)) and (figs["level"] == "kommun").sum() == 290
     assert rows["denominator"].notna().all()  # a population for every DeSO
-    assert rows["value"].notna().sum() > len(rows) / 3 and (rows["count"] > 0).any()
+    # 3 000 incidents over 600 DeSO: many small counts are hidden, a good share is shown
+    assert rows["value"].notna().sum() > len(rows) / 4 and (rows["count"] > 0).any()
 
 
 def test_deso_inputs_depend_only_on_the_seed(tmp_path: Path) -> None:
