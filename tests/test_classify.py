@@ -58,6 +58,18 @@ def test_ties_give_fewer_breaks_without_warning() -> None:
     assert breaks == sorted(set(breaks)) and breaks[-1] == 7.0 and breaks[0] == 1.0
 
 
+def test_a_heavy_tie_keeps_its_class_and_the_rest_is_cut_into_the_classes_left() -> None:
+    # DeSO rates: most areas have no incident (0), the others spread out
+    rest = np.random.default_rng(1).gamma(2.0, 1.0, 150)
+    values = pd.Series([0.0] * 400 + list(rest))
+    breaks = class_breaks(values, scheme="quantiles", k=5)
+    assert len(breaks) == 5 and breaks[0] == 0.0 and breaks[-1] == float(rest.max())
+    above = class_of(pd.Series(rest), breaks).value_counts()
+    assert above.min() >= 30  # the 150 values above the tie fill the four classes left evenly
+    # the plain quantiles would have given three classes: ≤ 0, a narrow one, and the rest
+    assert len(np.unique(np.quantile(values, [0.2, 0.4, 0.6, 0.8, 1.0]))) == 3
+
+
 def test_class_of_upper_bounds_are_inclusive() -> None:
     values = pd.Series([0.5, 1.0, 1.5, 2.0, 3.0, 99.0, np.nan], index=list("abcdefg"))
     classes = class_of(values, [1.0, 2.0, 3.0])

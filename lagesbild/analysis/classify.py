@@ -31,11 +31,39 @@ def class_breaks(values: pd.Series, *, scheme: str = "quantiles", k: int = 5) ->
     distinct = np.unique(y)
     if len(distinct) <= k:
         return [float(v) for v in distinct]
+    breaks = _bins(scheme, y, k)
+    if scheme == "quantiles" and len(breaks) < k:
+        breaks = _quantiles_past_ties(y, k)
+    return breaks
+
+
+def _bins(scheme: str, y: np.ndarray, k: int) -> list[float]:
     with warnings.catch_warnings():
-        # mapclassify warns when quantile classes collapse on ties; we then return fewer breaks
+        # mapclassify warns when quantile classes collapse on ties (we handle that ourselves)
         warnings.simplefilter("ignore", UserWarning)
         classifier = SCHEMES[scheme](y, k=k)
     return sorted({float(b) for b in classifier.bins})
+
+
+def _quantiles_past_ties(y: np.ndarray, k: int) -> list[float]:
+    """Quantile breaks when ties collapse classes (small areas: many rates of exactly 0): the
+    lowest break keeps its class, and the values above it are cut into the classes left, until
+    there are k classes or no more distinct values (deterministic, like the plain quantiles)."""
+    breaks: list[float] = []
+    rest = y
+    while len(rest) and len(breaks) < k:
+        left = k - len(breaks)
+        distinct = np.unique(rest)
+        if len(distinct) <= left:
+            breaks += [float(v) for v in distinct]
+            break
+        bins = _bins("quantiles", rest, left)
+        if len(bins) == left:
+            breaks += bins
+            break
+        breaks.append(bins[0])
+        rest = rest[rest > bins[0]]
+    return sorted(set(breaks))
 
 
 def class_of(values: pd.Series, breaks: list[float]) -> pd.Series:
