@@ -6,12 +6,11 @@ a cell hidden in one view is hidden in every view and cannot be recovered by com
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 import pandas as pd
 
 from lagesbild.analysis import disclosure
+from lagesbild.analysis.memo import memo_dict, memoised
 from lagesbild.analysis.pyramid import (ALL, Taxonomy, count_pyramid, incident_pyramid,
                                         pyramid_levels)
 from lagesbild.frames import Frames
@@ -52,15 +51,12 @@ def count_cube(frames: Frames, *, period: str, source: str, taxonomy: Taxonomy) 
     return cube[[*KEYS, "count"]]
 
 
-# frames id -> {year as text: positions of its rows in frames.incidents}; dropped with the frames
-_YEARS: dict[int, dict[str, np.ndarray]] = {}
-
-
 def incident_years(frames: Frames) -> dict[str, np.ndarray]:
     """Every year of `frames.incidents` (as text, "2024") with the positions of its rows in
     order: one pass over the table per frames object (millions of rows nationally) instead of
     one per period asked for. Read-only arrays; rows without a year are in none."""
-    years = _YEARS.get(id(frames))
+    memo = memo_dict(frames)
+    years = memo.get(("incident_years",))
     if years is None:
         codes, uniques = pd.factorize(frames.incidents["year"], sort=True)
         order = np.argsort(codes, kind="stable")
@@ -70,9 +66,8 @@ def incident_years(frames: Frames) -> dict[str, np.ndarray]:
             rows = order[starts[i]:starts[i + 1]]
             rows.flags.writeable = False
             years[str(year)] = rows
-        _YEARS[id(frames)] = years
-        weakref.finalize(frames, _YEARS.pop, id(frames), None)
-    return years
+        memo[("incident_years",)] = years
+    return years  # type: ignore[return-value]
 
 
 def incident_rows(frames: Frames, period: str) -> np.ndarray:
@@ -88,20 +83,10 @@ def protect(cube: pd.DataFrame, frames: Frames, *, settings: Settings) -> pd.Dat
                                          counties=lan, additive=additive)
 
 
-# frames id -> {(period, source, taxonomy, settings): protected cube}; dropped with the frames
-_MEMO: dict[int, dict[tuple, pd.DataFrame]] = {}
-
-
 def protected_cube(frames: Frames, *, period: str, source: str, taxonomy: Taxonomy,
                    settings: Settings) -> pd.DataFrame:
     """The protected cube, computed once per frames object and arguments (Frames is frozen:
     its tables are not replaced, and nothing here writes to them)."""
-    memo = _MEMO.get(id(frames))
-    if memo is None:
-        memo = _MEMO[id(frames)] = {}
-        weakref.finalize(frames, _MEMO.pop, id(frames), None)
-    key = (str(period), source, taxonomy, settings)
-    if key not in memo:
-        memo[key] = protect(count_cube(frames, period=period, source=source, taxonomy=taxonomy),
-                            frames, settings=settings)
-    return memo[key].copy()
+    return memoised(frames, ("protected_cube", str(period), source, taxonomy, settings),
+                    lambda: protect(count_cube(frames, period=period, source=source,
+                                               taxonomy=taxonomy), frames, settings=settings))

@@ -4,21 +4,21 @@ This is the single exit of the analysis layer for the map, comparison and CLI: e
 returns has passed `disclosure.suppress` with the same settings.
 
 Survey shares and populations do not depend on the area a page shows: they are computed for
-every area once per frames object and arguments (`_memo`, as `cube.protected_cube` does), so
-choosing another area costs a lookup. So are an incident layer's rows (`layer_incidents`: a
+every area once per frames object and arguments (`analysis/memo.py`, which
+`cube.protected_cube` uses too), so choosing another area costs a lookup. So are an incident layer's rows (`layer_incidents`: a
 national police extract holds millions) and its protected counts per kommun.
 """
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
 from lagesbild.analysis import disclosure, stats
 from lagesbild.analysis.cube import incident_rows, incident_years, protected_cube
+from lagesbild.analysis.memo import memo_dict as _memo_dict
+from lagesbild.analysis.memo import memoised as _memo
 from lagesbild.analysis.pyramid import ALL, Taxonomy
 from lagesbild.frames import Frames
 from lagesbild.layers import LayerSpec
@@ -196,27 +196,6 @@ def _category_mask(categories: pd.Series, spec: LayerSpec, taxonomy: Taxonomy) -
     if spec.categories:
         mask &= folded.isin([c.casefold() for c in spec.categories])
     return mask
-
-
-# frames id -> {(what, *arguments): frame}; dropped with the frames. Frames is frozen: its tables
-# are not replaced, and nothing here writes to them; a new workspace is a new frames object.
-_MEMO: dict[int, dict[tuple, object]] = {}
-
-
-def _memo_dict(frames: Frames) -> dict[tuple, object]:
-    memo = _MEMO.get(id(frames))
-    if memo is None:
-        memo = _MEMO[id(frames)] = {}
-        weakref.finalize(frames, _MEMO.pop, id(frames), None)
-    return memo
-
-
-def _memo(frames: Frames, key: tuple, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
-    """`compute()` once per frames object and key; each caller gets its own copy."""
-    memo = _memo_dict(frames)
-    if key not in memo:
-        memo[key] = compute()
-    return memo[key].copy()
 
 
 def population_for(frames: Frames, year: str) -> pd.DataFrame:

@@ -35,9 +35,10 @@ import shapely
 from lagesbild import schema
 from lagesbild.analysis import disclosure, stats
 from lagesbild.analysis.fast_assign import assign_points_fast as assign_points
-from lagesbild.analysis.figures import (FIGURE_COLUMNS, _memo, _rate_text, indicator_figures,
+from lagesbild.analysis.figures import (FIGURE_COLUMNS, _rate_text, indicator_figures,
                                         layer_figures, layer_incidents, population_for,
                                         protected_counts, source_label)
+from lagesbild.analysis.memo import memoised
 from lagesbild.analysis.pyramid import ALL, Taxonomy
 from lagesbild.analysis.small_protect import protect_kommun, remainder
 from lagesbild.errors import InputError
@@ -161,7 +162,7 @@ def protected_small_counts(frames: Frames, spec: LayerSpec, *, level: str, perio
     if spec.kind != "incident_rate":
         raise InputError(f"Lagret {spec.id} har inga antal under kommunnivå.", field="level",
                          fix="Välj ett lager byggt på enskilda brott (polisens utdrag).")
-    return _memo(frames, ("small_counts", spec, level, str(period), taxonomy, settings),
+    return memoised(frames, ("small_counts", spec, level, str(period), taxonomy, settings),
                  lambda: _protected_small_counts(frames, spec, level=level, period=period,
                                                  taxonomy=taxonomy, settings=settings))
 
