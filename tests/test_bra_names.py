@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lagesbild.errors import InputError
+from lagesbild.core.errors import InputError
 from lagesbild.sources import aggregates
 from lagesbild.sources import kommun_names as kn
 

@@ -75,7 +75,7 @@ def tab(browser: Browser) -> Iterator[Tab]:
 
 @pytest.fixture(scope="module")
 def demo_gpkg(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from lagesbild import demo
+    from lagesbild.store import demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.gpkg"
     demo.build_workspace(path)

@@ -9,7 +9,7 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from lagesbild.workspace import GpkgWorkspace
+from lagesbild.store.gpkg import GpkgWorkspace
 
 import browser_support as bs
 import test_browser as tb

@@ -17,10 +17,10 @@ from statsmodels.stats import rates as sm_rates
 from lagesbild.analysis.change import (CHANGE_COLUMNS, VERDICTS, change_table, rate_change,
                                        share_change)
 from lagesbild.analysis.figures import FIGURE_COLUMNS, layer_figures
-from lagesbild.analysis.pyramid import load_taxonomy
-from lagesbild.frames import Frames
-from lagesbild.layers import load_layers
-from lagesbild.settings import Settings
+from lagesbild.core.taxonomy import load_taxonomy
+from lagesbild.core.frames import Frames
+from lagesbild.core.layers import load_layers
+from lagesbild.core.settings import Settings
 
 from frames_support import tiny_frames
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lagesbild.analysis.classify import SCHEMES, class_breaks, class_of
-from lagesbild.errors import InputError
+from lagesbild.core.errors import InputError
 
 TEN = pd.Series(np.arange(1.0, 11.0))
 

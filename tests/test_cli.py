@@ -14,13 +14,14 @@ import pytest
 from click.testing import CliRunner, Result
 
 from lagesbild.analysis.figures import periods
-from lagesbild.analysis.pyramid import load_taxonomy
+from lagesbild.core.taxonomy import load_taxonomy
 from lagesbild.analysis.pyramid_view import pyramid_view, to_json
-from lagesbild.cli import main
-from lagesbild.frames import Frames, load_frames
-from lagesbild.layers import load_layers
-from lagesbild.settings import get_settings
-from lagesbild.workspace import GpkgWorkspace
+from lagesbild.cli.main import main
+from lagesbild.core.frames import Frames
+from lagesbild.store.frames import load_frames
+from lagesbild.core.layers import load_layers
+from lagesbild.core.settings import get_settings
+from lagesbild.store.gpkg import GpkgWorkspace
 
 from frames_support import shared_demo
 
@@ -229,9 +230,9 @@ def test_compare_json_is_protected_and_ranked(ws: Path) -> None:
     assert all(k["ci_low"] <= k["value"] <= k["ci_high"] for k in shown)
     # the same cells as the map's figures (one policy, one exit)
     from lagesbild.analysis.figures import layer_figures
-    from lagesbild.analysis.pyramid import load_taxonomy
-    from lagesbild.frames import load_frames
-    from lagesbild.settings import get_settings
+    from lagesbild.core.taxonomy import load_taxonomy
+    from lagesbild.store.frames import load_frames
+    from lagesbild.core.settings import get_settings
     settings = get_settings()
     figs = layer_figures(load_frames(GpkgWorkspace(ws)), load_layers(ROOT / "layers")["vald_nara_relation"],
                          period="2024", sex="K", settings=settings,
@@ -250,7 +251,7 @@ def test_compare_text(ws: Path) -> None:
 def test_report_cli_writes_the_pack_with_the_saved_notes(ws: Path, tmp_path: Path, fmt: str) -> None:
     import shutil
 
-    from lagesbild.notes import save_notes
+    from lagesbild.store.notes import save_notes
 
     copy = tmp_path / "w.gpkg"
     shutil.copy(ws, copy)
@@ -295,7 +296,7 @@ def test_report_from_a_snapshot_a_year_later_is_unchanged(ws: Path, tmp_path: Pa
     indicators = GpkgWorkspace(copy).read("indicators")
     name = indicators["source"].iloc[0]
     indicators["value"] = indicators["value"] / 2
-    from lagesbild.workspace import Dataset
+    from lagesbild.core.dataset import Dataset
     with GpkgWorkspace(copy).transaction() as writer:
         writer.replace_dataset(Dataset(name, "indicators", "indicators", name), indicators)
     later, frozen = tmp_path / "later.xlsx", tmp_path / "frozen.xlsx"

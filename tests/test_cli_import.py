@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from lagesbild.cli import main
-from lagesbild.workspace import GpkgWorkspace
+from lagesbild.cli.main import main
+from lagesbild.store.gpkg import GpkgWorkspace
 
 
 def _square(x: float, y: float, size: float = 0.2) -> list[list[list[float]]]:

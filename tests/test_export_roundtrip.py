@@ -26,10 +26,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from shapely.geometry import box
 
-from lagesbild import demo, export, importer, schema
-from lagesbild.cli import main
-from lagesbild.errors import InputError, WorkspaceError
-from lagesbild.workspace import Dataset, GpkgWorkspace
+from lagesbild.core import schema
+from lagesbild.store import demo, export, importer
+from lagesbild.cli.main import main
+from lagesbild.core.errors import InputError, WorkspaceError
+from lagesbild.core.dataset import Dataset
+from lagesbild.store.gpkg import GpkgWorkspace
 
 # --- comparing workspaces and exports --------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""lagesbild.analysis.fast_assign against the reference assign_points; the synthetic generator."""
+"""lagesbild.core.fast_assign against the reference assign_points; the synthetic generator."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import MultiPolygon, Point, Polygon, box
 
-from lagesbild import schema
-from lagesbild.analysis.assign import assign_points
-from lagesbild.analysis.fast_assign import AreaIndex, assign_points_fast, assign_xy
+from lagesbild.core import schema
+from lagesbild.core.assign import assign_points
+from lagesbild.core.fast_assign import AreaIndex, assign_points_fast, assign_xy
 
 # `benchmarks` sits at the repository root, outside the installed package: plain `pytest`
 # (unlike `python -m pytest` from the root) does not put the root on sys.path

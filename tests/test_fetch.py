@@ -12,11 +12,12 @@ import pytest
 from click.testing import CliRunner
 from shapely.geometry import box
 
-from lagesbild import fetch, schema
-from lagesbild.errors import LagesbildError
-from lagesbild.sources import official_download
-from lagesbild.sources._api import ApiError
-from lagesbild.sources.polisen_api import PolisenClient
+from lagesbild.core import schema
+from lagesbild.store import fetch
+from lagesbild.core.errors import LagesbildError
+from lagesbild.sources.clients import official_download
+from lagesbild.sources.clients._api import ApiError
+from lagesbild.sources.clients.polisen import PolisenClient
 from replay_support import Canned, FakeClock, ReplayServer, replay
 
 
@@ -109,7 +110,7 @@ def test_polisen_events_fetched_imported_and_saved(area_workspace, server, tmp_p
 
 
 def test_cli_fetch_reports_a_closed_network_clearly(area_workspace, monkeypatch) -> None:
-    from lagesbild.cli import main
+    from lagesbild.cli.main import main
 
     def offline(level: str, **_: object) -> None:
         raise ApiError("Kunde inte hämta deso.parquet (ConnectionError).", fix="Kontrollera nätet.")

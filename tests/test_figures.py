@@ -11,14 +11,14 @@ import pytest
 
 from lagesbild.analysis.figures import (FIGURE_COLUMNS, indicator_figures, layer_figures, periods,
                                         population_for)
-from lagesbild.analysis.pyramid import ALL, load_taxonomy
+from lagesbild.core.taxonomy import ALL, load_taxonomy
 from lagesbild.analysis.pyramid_view import (SCHEMA, PyramidView, count_periods, pyramid_view,
                                              to_json)
 from lagesbild.analysis.stats import poisson_ci, wilson_ci
-from lagesbild.errors import InputError
-from lagesbild.frames import Frames
-from lagesbild.layers import LayerSpec, load_layers
-from lagesbild.settings import Settings
+from lagesbild.core.errors import InputError
+from lagesbild.core.frames import Frames
+from lagesbild.core.layers import LayerSpec, load_layers
+from lagesbild.core.settings import Settings
 
 from frames_support import tiny_frames
 

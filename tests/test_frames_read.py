@@ -9,9 +9,11 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import Point
 
-from lagesbild import schema
-from lagesbild.frames import Frames, _read_arrow, load_frames
-from lagesbild.workspace import Dataset, GpkgWorkspace
+from lagesbild.core import schema
+from lagesbild.core.frames import Frames
+from lagesbild.store.frames import _read_arrow, load_frames
+from lagesbild.core.dataset import Dataset
+from lagesbild.store.gpkg import GpkgWorkspace
 
 
 def _store(ws: GpkgWorkspace, frame: pd.DataFrame, name: str) -> None:

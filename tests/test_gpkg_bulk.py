@@ -18,9 +18,12 @@ import pytest
 import shapely
 from test_workspace import SAMPLES
 
-from lagesbild import importer, schema, workspace
-from lagesbild.sources import gpkg_bulk, incidents
-from lagesbild.workspace import Dataset, GpkgWorkspace
+from lagesbild.core import schema
+from lagesbild.store import gpkg, importer
+from lagesbild.sources import incidents
+from lagesbild.store import gpkg_bulk
+from lagesbild.core.dataset import Dataset
+from lagesbild.store.gpkg import GpkgWorkspace
 
 
 def old_write(path, layer: str, frame: pd.DataFrame) -> None:
@@ -173,7 +176,7 @@ def test_replacing_rows_in_place_stores_what_the_rewrite_stored(tmp_path, monkey
     replace_all(fast, steps)
     assert appended.count(True) >= 3  # b and c appended, a's rows replaced by SQL and append
     calls = []
-    monkeypatch.setattr(workspace, "_replace_rows",
+    monkeypatch.setattr(gpkg, "_replace_rows",
                         lambda *a: calls.append(1) or False)  # the old read-and-rewrite
     slow = GpkgWorkspace(tmp_path / "slow.gpkg")
     replace_all(slow, steps)
@@ -191,7 +194,7 @@ def test_strings_made_arrow_before_conform_are_what_conform_makes():
     for values in (["a", None, np.nan, pd.NA, "b"], [None, None], [1, "a"], [b"x", "a"], [],
                    ["å", None]):
         frame = pd.DataFrame({"area_id": pd.Series(values, dtype=object)})
-        got = workspace._strings_as_arrow(frame, "incidents")["area_id"].astype("string")
+        got = gpkg._strings_as_arrow(frame, "incidents")["area_id"].astype("string")
         pd.testing.assert_series_equal(got, frame["area_id"].astype("string"))
 
 
@@ -239,9 +242,9 @@ def test_a_failed_import_leaves_the_workspace_byte_identical(area_workspace, nat
             raise RuntimeError("mitt i skrivningen")
         monkeypatch.setattr(pyogrio, "write_arrow", half)
     else:
-        real_layer = workspace._write_layer
-        monkeypatch.setattr(workspace, "_write_layer", lambda path, layer, frame: boom()
-                            if layer == workspace.DATASETS else real_layer(path, layer, frame))
+        real_layer = gpkg._write_layer
+        monkeypatch.setattr(gpkg, "_write_layer", lambda path, layer, frame: boom()
+                            if layer == gpkg.DATASETS else real_layer(path, layer, frame))
     with pytest.raises(RuntimeError, match="mitt i"):
         importer.import_file(area_workspace, "incidents", national(300, start=1000),
                              name=name)

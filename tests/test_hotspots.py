@@ -13,14 +13,14 @@ from hypothesis import given, settings as hyp_settings, strategies as st
 from scipy import stats
 from shapely.geometry import box
 
-from lagesbild import schema
+from lagesbild.core import schema
 from lagesbild.analysis import hotspots as hs
 from lagesbild.analysis.figures import layer_figures
-from lagesbild.analysis.pyramid import load_taxonomy
-from lagesbild.errors import InputError, LagesbildError
-from lagesbild.frames import Frames
-from lagesbild.layers import LayerSpec
-from lagesbild.settings import Settings
+from lagesbild.core.taxonomy import load_taxonomy
+from lagesbild.core.errors import InputError, LagesbildError
+from lagesbild.core.frames import Frames
+from lagesbild.core.layers import LayerSpec
+from lagesbild.core.settings import Settings
 
 from frames_support import tiny_frames
 

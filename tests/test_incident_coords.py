@@ -9,8 +9,8 @@ import pytest
 from openpyxl import Workbook
 from pyproj import Transformer
 
-from lagesbild import schema
-from lagesbild.errors import InputError
+from lagesbild.core import schema
+from lagesbild.core.errors import InputError
 from lagesbild.sources import incidents
 
 HEAD = "Ärendenummer;Brottsdatum;Brottsbenämning"

@@ -8,10 +8,11 @@ import pandas as pd
 import pytest
 from replay_support import Canned, FakeClock, ReplayServer
 
-from lagesbild import schema
-from lagesbild.errors import InputError
-from lagesbild.sources import _api
-from lagesbild.sources.kolada import KoladaClient, read_kolada
+from lagesbild.core import schema
+from lagesbild.core.errors import InputError
+from lagesbild.sources.clients import _api
+from lagesbild.sources.clients.kolada import KoladaClient
+from lagesbild.sources.kolada import read_kolada
 
 
 def answer(*records: dict, **extra: object) -> bytes:

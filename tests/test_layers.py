@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from lagesbild.errors import InputError
-from lagesbild.layers import KINDS, LayerSpec, get_layer, load_layers
+from lagesbild.core.errors import InputError
+from lagesbild.core.layers import KINDS, LayerSpec, get_layer, load_layers
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -13,15 +13,16 @@ import geopandas as gpd
 import pytest
 import streamlit_folium as sf
 
-from lagesbild import schema
+from lagesbild.core import schema
 from lagesbild.analysis.coverage import site_status
 from lagesbild.analysis.figures import layer_figures
-from lagesbild.analysis.pyramid import load_taxonomy
-from lagesbild.layers import LayerSpec, load_layers
+from lagesbild.core.taxonomy import load_taxonomy
+from lagesbild.core.layers import LayerSpec, load_layers
 from lagesbild.render.assets import use_static
 from lagesbild.render.escape import esc
-from lagesbild.render.map import choropleth, folium_payload, web_geometry
-from lagesbild.settings import Settings
+from lagesbild.render.map import choropleth, web_geometry
+from lagesbild.ui.folium_payload import folium_payload
+from lagesbild.core.settings import Settings
 from lagesbild.ui import common
 
 from frames_support import tiny_frames

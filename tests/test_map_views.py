@@ -7,7 +7,7 @@ import pytest
 
 from lagesbild.analysis import change, hotspots
 from lagesbild.analysis.map_views import available_views, map_view, view_periods
-from lagesbild.errors import InputError
+from lagesbild.core.errors import InputError
 from lagesbild.render.map import category_tip, view_map
 from lagesbild.render.escape import esc
 

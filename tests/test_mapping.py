@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lagesbild.errors import InputError
+from lagesbild.core.errors import InputError
 from lagesbild.sources import aggregates, incidents, population_csv, programmes
 from lagesbild.sources import tables as t
 

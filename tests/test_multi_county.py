@@ -14,11 +14,12 @@ import pytest
 
 from benchmarks import national_workspace
 from lagesbild.analysis.figures import indicator_figures, population_for, protected_counts
-from lagesbild.analysis.pyramid import load_taxonomy
-from lagesbild.frames import Frames, load_frames
-from lagesbild.layers import load_layers
-from lagesbild.settings import ROOT, get_settings
-from lagesbild.workspace import GpkgWorkspace
+from lagesbild.core.taxonomy import load_taxonomy
+from lagesbild.core.frames import Frames
+from lagesbild.store.frames import load_frames
+from lagesbild.core.layers import load_layers
+from lagesbild.core.settings import ROOT, get_settings
+from lagesbild.store.gpkg import GpkgWorkspace
 
 YEAR = "2024"
 

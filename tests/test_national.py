@@ -9,13 +9,14 @@ import pytest
 from scipy import stats as sps
 from statsmodels.stats.proportion import proportion_confint
 
-from lagesbild import importer, schema
+from lagesbild.core import schema
+from lagesbild.store import importer
 from lagesbild.analysis import national
 from lagesbild.analysis.compare import to_json
 from lagesbild.analysis.figures import indicator_figures, layer_figures
-from lagesbild.analysis.pyramid import load_taxonomy
-from lagesbild.layers import LayerSpec
-from lagesbild.settings import ROOT, get_settings
+from lagesbild.core.taxonomy import load_taxonomy
+from lagesbild.core.layers import LayerSpec
+from lagesbild.core.settings import ROOT, get_settings
 from lagesbild.sources import kommun_names as kn
 from tests.frames_support import tiny_frames
 

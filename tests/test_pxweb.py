@@ -13,10 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from replay_support import Canned, FakeClock, ReplayServer
 
-from lagesbild import schema
-from lagesbild.errors import InputError
-from lagesbild.sources import _api
-from lagesbild.sources.pxweb import PxWebClient, read_pxweb
+from lagesbild.core import schema
+from lagesbild.core.errors import InputError
+from lagesbild.sources.clients import _api
+from lagesbild.sources.clients.pxweb import PxWebClient
+from lagesbild.sources.pxweb import read_pxweb
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "population"
 COLUMNS = [{"code": "Region", "text": "region", "type": "d"},

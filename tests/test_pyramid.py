@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lagesbild.analysis.pyramid import ALL, count_pyramid, incident_pyramid, load_taxonomy
-from lagesbild.errors import InputError
+from lagesbild.analysis.pyramid import count_pyramid, incident_pyramid
+from lagesbild.core.taxonomy import ALL, load_taxonomy
+from lagesbild.core.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 TAXONOMY = load_taxonomy(ROOT / "layers" / "pyramid.toml")

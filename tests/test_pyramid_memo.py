@@ -18,7 +18,7 @@ from frames_support import demo_inputs, tiny_frames
 from lagesbild.analysis import figures
 from lagesbild.analysis.memo import MEMO
 from lagesbild.analysis.pyramid_view import PyramidView, count_periods, pyramid_view
-from lagesbild.frames import Frames
+from lagesbild.core.frames import Frames
 
 
 def _fresh(frames: Frames) -> Frames:
@@ -99,7 +99,7 @@ def test_memoised_frames_are_copies(tmp_path_factory: pytest.TempPathFactory) ->
 
 def test_a_new_workspace_does_not_reuse_old_memo_entries(monkeypatch: pytest.MonkeyPatch
                                                          ) -> None:
-    from lagesbild.settings import get_settings
+    from lagesbild.core.settings import get_settings
 
     settings = get_settings()
     old = tiny_frames()
@@ -131,7 +131,7 @@ def test_a_new_workspace_does_not_reuse_old_memo_entries(monkeypatch: pytest.Mon
 
 
 def test_the_memo_is_dropped_with_its_frames() -> None:
-    from lagesbild.settings import get_settings
+    from lagesbild.core.settings import get_settings
 
     frames = tiny_frames()
     figures.indicator_figures(frames, "otrygghet", period="2024", settings=get_settings())

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from pyproj import Transformer
 
-from lagesbild import schema
-from lagesbild.errors import InputError
+from lagesbild.core import schema
+from lagesbild.core.errors import InputError
 from lagesbild.sources import aggregates, incidents, programmes
 
 READERS = {

@@ -13,14 +13,15 @@ import pytest
 from lagesbild.analysis.change import change_table
 from lagesbild.analysis.darkfigure import caveats
 from lagesbild.analysis.figures import layer_figures, population_for
-from lagesbild.analysis.pyramid import load_taxonomy
-from lagesbild.errors import InputError
-from lagesbild.i18n import sex_label
+from lagesbild.core.taxonomy import load_taxonomy
+from lagesbild.core.errors import InputError
+from lagesbild.core.i18n import sex_label
 from lagesbild.report.build import build_report
 from lagesbild.report.build_context import pick_period
-from lagesbild.report.model import SECTION_KEYS, Report, Table
-from lagesbild.schema import FOCUS_AREAS
-from lagesbild.settings import get_settings
+from lagesbild.core.schema import SECTION_KEYS
+from lagesbild.report.model import Report, Table
+from lagesbild.core.schema import FOCUS_AREAS
+from lagesbild.core.settings import get_settings
 
 from frames_support import demo_inputs
 

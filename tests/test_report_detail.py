@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from lagesbild import schema
+from lagesbild.core import schema
 from lagesbild.report.build import build_report
 from lagesbild.report.pdf import to_pdf
 

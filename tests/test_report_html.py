@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 from pyproj import Transformer
 
-from lagesbild import schema
-from lagesbild.i18n import sex_label
+from lagesbild.core import schema
+from lagesbild.core.i18n import sex_label
 from lagesbild.render.escape import esc
 from lagesbild.report.html import cell, to_html
 from lagesbild.report.model import Figure, Report, Section, Table

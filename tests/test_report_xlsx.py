@@ -11,8 +11,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from lagesbild.csv_out import neutralise
-from lagesbild.i18n import sex_label
+from lagesbild.core.csv_out import neutralise
+from lagesbild.core.i18n import sex_label
 from lagesbild.report.model import Report, Section, Table
 from lagesbild.report.xlsx import safe_text, sheet_name, to_xlsx
 

@@ -12,15 +12,15 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 from scipy import stats as sps
 from shapely.geometry import Point, box
 
-from lagesbild import schema
+from lagesbild.core import schema
 from lagesbild.analysis import small_areas
 from lagesbild.analysis.figures import layer_figures
 from lagesbild.analysis.small_areas import (UNLOCATED, locate, protected_small_counts,
                                             small_area_figures)
-from lagesbild.errors import InputError
-from lagesbild.frames import Frames
-from lagesbild.layers import LayerSpec
-from lagesbild.settings import get_settings
+from lagesbild.core.errors import InputError
+from lagesbild.core.frames import Frames
+from lagesbild.core.layers import LayerSpec
+from lagesbild.core.settings import get_settings
 from tests.frames_support import tiny_frames
 
 SETTINGS = get_settings()
@@ -90,8 +90,8 @@ def small_frames(counts: dict[str, tuple[int, int, int]], *, coded: list[tuple[s
 
 @pytest.fixture()
 def taxonomy():
-    from lagesbild.analysis.pyramid import load_taxonomy
-    from lagesbild.settings import ROOT
+    from lagesbild.core.taxonomy import load_taxonomy
+    from lagesbild.core.settings import ROOT
 
     return load_taxonomy(ROOT / "layers" / "pyramid.toml")
 

@@ -13,18 +13,18 @@ from esda.smoothing import Empirical_Bayes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lagesbild import schema
+from lagesbild.core import schema
 from lagesbild.analysis import disclosure
 from lagesbild.analysis.figures import FIGURE_COLUMNS, layer_figures
-from lagesbild.analysis.pyramid import load_taxonomy
+from lagesbild.core.taxonomy import load_taxonomy
 from lagesbild.analysis.smoothing import (EB_COLUMNS, EB_NOTE, empirical_bayes, pool_figures,
                                           rolling_label, rolling_periods, rolling_rates,
                                           rolling_window)
 from lagesbild.analysis.stats import poisson_ci
-from lagesbild.errors import InputError
-from lagesbild.frames import Frames
-from lagesbild.layers import LayerSpec, load_layers
-from lagesbild.settings import Settings
+from lagesbild.core.errors import InputError
+from lagesbild.core.frames import Frames
+from lagesbild.core.layers import LayerSpec, load_layers
+from lagesbild.core.settings import Settings
 
 from disclosure_support import linear_attack
 from frames_support import tiny_frames

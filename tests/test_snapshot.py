@@ -12,16 +12,18 @@ import pandas as pd
 import pytest
 
 from lagesbild.analysis.figures import layer_figures, periods
-from lagesbild.analysis.pyramid import load_taxonomy
-from lagesbild.errors import LagesbildError, WorkspaceError
-from lagesbild.frames import load_frames
-from lagesbild.layers import load_layers
-from lagesbild.settings import Settings
-from lagesbild.snapshot import (FORMAT, OpenedSnapshot, create_snapshot, current_state,
-                                default_root, list_snapshots, open_snapshot, overall_checksum,
-                                verify_snapshot)
-from lagesbild.snapshot_diff import COLUMNS, compare_snapshots
-from lagesbild.workspace import Dataset, GpkgWorkspace
+from lagesbild.core.taxonomy import load_taxonomy
+from lagesbild.core.errors import LagesbildError, WorkspaceError
+from lagesbild.store.frames import load_frames
+from lagesbild.core.layers import load_layers
+from lagesbild.core.settings import Settings
+from lagesbild.store.snapshot import (FORMAT, OpenedSnapshot, create_snapshot, current_state,
+                                      default_root, list_snapshots, open_snapshot, overall_checksum,
+                                      verify_snapshot)
+from lagesbild.analysis.snapshot_diff import COLUMNS, compare_snapshots
+from lagesbild.store.snapshot_sides import load_sides
+from lagesbild.core.dataset import Dataset
+from lagesbild.store.gpkg import GpkgWorkspace
 
 from frames_support import shared_demo
 
@@ -226,7 +228,7 @@ def test_compare_shows_what_changed_since_the_last_meeting(live) -> None:
     june = _snap(live, title="Juni", now=datetime(2026, 6, 1, 8, tzinfo=timezone.utc),
                  settings=Settings(suppress_below=5, min_survey_n=30, confidence=0.9,
                                    layers_dir=layers))
-    diff = compare_snapshots(march.path, june.path)
+    diff = compare_snapshots(*load_sides(march.path, june.path))
     assert list(diff.columns) == COLUMNS
     by = diff.set_index(["kind", "item"])
     datasets = diff[diff["kind"] == "dataset"].set_index("item")["status"]
@@ -249,9 +251,9 @@ def test_compare_shows_what_changed_since_the_last_meeting(live) -> None:
     assert (survey["old"] == survey["new"]).all()
     assert set(diff["status"]) <= {"added", "removed", "replaced", "changed", "unchanged"}
 
-    now = compare_snapshots(open_snapshot(june.path),
-                            current_state(ws, layers_dir=layers, settings=Settings(
-                                suppress_below=5, min_survey_n=30, confidence=0.9,
-                                layers_dir=layers)))
+    now = compare_snapshots(*load_sides(open_snapshot(june.path),
+                                        current_state(ws, layers_dir=layers, settings=Settings(
+                                            suppress_below=5, min_survey_n=30, confidence=0.9,
+                                            layers_dir=layers))))
     assert not now["changed"].any()
     assert isinstance(open_snapshot(march.path), OpenedSnapshot)

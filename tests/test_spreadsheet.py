@@ -9,7 +9,7 @@ from datetime import date, datetime, time
 import pytest
 from openpyxl import Workbook
 
-from lagesbild.errors import InputError
+from lagesbild.core.errors import InputError
 from lagesbild.sources import aggregates, incidents, population_csv, programmes
 from lagesbild.sources import spreadsheet as xl
 from lagesbild.sources import tables as t

@@ -7,7 +7,7 @@ from datetime import datetime
 import pandas as pd
 import pytest
 
-from lagesbild.errors import InputError, Rejection
+from lagesbild.core.errors import InputError, Rejection
 from lagesbild.sources import tables as t
 
 TEXT = "Kommunkod;Namn;Antal\n0114;Upplands Väsby;1 234\n2417;Norsjö;7\n"

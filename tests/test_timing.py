@@ -8,10 +8,10 @@ import geopandas as gpd
 import pandas as pd
 from hypothesis import given, settings as hsettings, strategies as st
 
-from lagesbild import schema
-from lagesbild.analysis.pyramid import ALL, load_taxonomy
+from lagesbild.core import schema
+from lagesbild.core.taxonomy import ALL, load_taxonomy
 from lagesbild.analysis.timing import when_table, when_wide
-from lagesbild.settings import ROOT, get_settings
+from lagesbild.core.settings import ROOT, get_settings
 from tests.disclosure_support import linear_attack, primary_cells
 from tests.frames_support import tiny_frames
 

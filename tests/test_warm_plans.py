@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from lagesbild.settings import get_settings
+from lagesbild.core.settings import get_settings
 from lagesbild.ui import common, compare_page, map_page, pyramid_page
-from lagesbild.workspace import GpkgWorkspace
+from lagesbild.store.gpkg import GpkgWorkspace
 
 from frames_support import shared_demo
 

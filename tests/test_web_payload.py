@@ -16,7 +16,7 @@ import pytest
 import shapely
 from shapely.geometry import LineString, box, shape
 
-from lagesbild import schema
+from lagesbild.core import schema
 from lagesbild.render import web_layer, web_pack, web_shapes
 from lagesbild.render import web_payload as wp
 from lagesbild.render.escape import esc

@@ -15,10 +15,11 @@ import pandas as pd
 import pytest
 from shapely.geometry import MultiPolygon, Point, box
 
-from lagesbild import schema
-from lagesbild.errors import LagesbildError, WorkspaceError
-from lagesbild.workspace import (DATASET_COLUMNS, Dataset, GpkgWorkspace, open_workspace,
-                                 require)
+from lagesbild.core import schema
+from lagesbild.core.errors import LagesbildError, WorkspaceError
+from lagesbild.core.dataset import DATASET_COLUMNS, Dataset
+from lagesbild.store.gpkg import GpkgWorkspace
+from lagesbild.store.workspace import open_workspace, require
 
 NA = None
 

@@ -26,7 +26,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from lagesbild.analysis.stats import wilson_ci
-from lagesbild.settings import Settings
+from lagesbild.core.settings import Settings
 
 CHANGE_COLUMNS = ["area_id", "name", "level", "sex", "period_from", "period_to", "unit",
                   "value_from", "value_to", "measure", "ratio", "difference", "ci_low",

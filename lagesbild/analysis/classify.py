@@ -8,9 +8,10 @@ import mapclassify
 import numpy as np
 import pandas as pd
 
-from lagesbild.errors import InputError
+from lagesbild.core.errors import InputError
+from lagesbild.core.layers import SCHEME_NAMES
 
-SCHEMES = {
+_CLASSIFIERS = {
     "quantiles": mapclassify.Quantiles,
     "equal_interval": mapclassify.EqualInterval,
     # Jenks' natural breaks, computed exactly (Fisher): the k-means NaturalBreaks is random and can
@@ -18,6 +19,7 @@ SCHEMES = {
     "natural_breaks": mapclassify.FisherJenks,
     "fisher_jenks": mapclassify.FisherJenks,
 }
+SCHEMES = {name: _CLASSIFIERS[name] for name in SCHEME_NAMES}  # every name a layer may give
 
 
 def class_breaks(values: pd.Series, *, scheme: str = "quantiles", k: int = 5) -> list[float]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from lagesbild import schema
+from lagesbild.core import schema
 
 
 @dataclass(frozen=True)

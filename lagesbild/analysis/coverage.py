@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from lagesbild import schema
-from lagesbild.frames import Frames
+from lagesbild.core import schema
+from lagesbild.core.frames import Frames
 
 SCHOOL_KINDS = ("grundskola", "gymnasium")
 

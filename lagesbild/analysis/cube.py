@@ -11,10 +11,10 @@ import pandas as pd
 
 from lagesbild.analysis import disclosure
 from lagesbild.analysis.memo import memo_dict, memoised
-from lagesbild.analysis.pyramid import (ALL, Taxonomy, count_pyramid, incident_pyramid,
-                                        pyramid_levels)
-from lagesbild.frames import Frames
-from lagesbild.settings import Settings
+from lagesbild.analysis.pyramid import count_pyramid, incident_pyramid, pyramid_levels
+from lagesbild.core.frames import Frames
+from lagesbild.core.settings import Settings
+from lagesbild.core.taxonomy import ALL, Taxonomy
 
 SOURCES = ("counts", "incidents")
 KEYS = ["area_id", "level", "category", "sex"]

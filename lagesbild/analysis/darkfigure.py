@@ -33,9 +33,9 @@ import pandas as pd
 from lagesbild.analysis import stats
 from lagesbild.analysis.cube import protected_cube
 from lagesbild.analysis.figures import indicator_figures, population_for
-from lagesbild.analysis.pyramid import ALL, Taxonomy
-from lagesbild.frames import Frames
-from lagesbild.settings import Settings
+from lagesbild.core.frames import Frames
+from lagesbild.core.settings import Settings
+from lagesbild.core.taxonomy import ALL, Taxonomy
 
 REASONS: dict[str, tuple[str, str]] = {  # why a row has no ratio: (sv, en)
     "": ("", ""),

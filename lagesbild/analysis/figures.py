@@ -11,7 +11,6 @@ national police extract holds millions) and its protected counts per kommun.
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 
@@ -19,10 +18,10 @@ from lagesbild.analysis import disclosure, stats
 from lagesbild.analysis.cube import incident_rows, incident_years, protected_cube
 from lagesbild.analysis.memo import memo_dict as _memo_dict
 from lagesbild.analysis.memo import memoised as _memo
-from lagesbild.analysis.pyramid import ALL, Taxonomy
-from lagesbild.frames import Frames
-from lagesbild.layers import LayerSpec
-from lagesbild.settings import Settings
+from lagesbild.core.frames import Frames
+from lagesbild.core.layers import LayerSpec
+from lagesbild.core.settings import Settings
+from lagesbild.core.taxonomy import ALL, Taxonomy
 
 FIGURE_COLUMNS = ["area_id", "name", "level", "period", "sex", "count", "denominator", "value",
                   "ci_low", "ci_high", "n", "unit", "suppressed", "suppression", "display",

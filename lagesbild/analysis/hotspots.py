@@ -34,16 +34,16 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from esda.significance import calculate_significance
-from libpysal.weights import W, Queen, Rook
+from libpysal.weights import Queen, Rook, W
 from scipy import stats
 
-from lagesbild import schema
 from lagesbild.analysis.figures import layer_figures
-from lagesbild.analysis.pyramid import Taxonomy
-from lagesbild.errors import InputError, LagesbildError
-from lagesbild.frames import Frames
-from lagesbild.layers import LayerSpec
-from lagesbild.settings import Settings
+from lagesbild.core import schema
+from lagesbild.core.errors import InputError, LagesbildError
+from lagesbild.core.frames import Frames
+from lagesbild.core.layers import LayerSpec
+from lagesbild.core.settings import Settings
+from lagesbild.core.taxonomy import Taxonomy
 
 COLUMNS = ["area_id", "gi_z", "p_sim", "p_norm", "class", "reason", "label", "label_en"]
 LEVELS = (0.90, 0.95, 0.99)

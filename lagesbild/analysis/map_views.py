@@ -8,15 +8,15 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from lagesbild import schema
 from lagesbild.analysis import change, hotspots, smoothing
 from lagesbild.analysis.figures import layer_figures, periods
-from lagesbild.analysis.pyramid import Taxonomy
 from lagesbild.analysis.view_names import VIEW_TITLES
-from lagesbild.errors import InputError
-from lagesbild.frames import Frames
-from lagesbild.layers import LayerSpec, load_layers
-from lagesbild.settings import Settings
+from lagesbild.core import schema
+from lagesbild.core.errors import InputError
+from lagesbild.core.frames import Frames
+from lagesbild.core.layers import LayerSpec, load_layers
+from lagesbild.core.settings import Settings
+from lagesbild.core.taxonomy import Taxonomy
 
 DEFAULT_NEED = ("vald_topp", "otrygghet")  # layers measuring need for the coverage-gap view
 CHANGE_COLORS = {"up": "#d6604d", "down": "#4393c3", "none": "#f7f7f7", "hidden": "#bdbdbd",

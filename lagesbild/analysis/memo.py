@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from lagesbild.frames import Frames
+from lagesbild.core.frames import Frames
 
 # frames id -> {(what, *arguments): result}; dropped when the frames object is freed
 MEMO: dict[int, dict[tuple, object]] = {}

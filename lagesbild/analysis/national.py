@@ -18,12 +18,18 @@ from __future__ import annotations
 import pandas as pd
 
 from lagesbild.analysis import disclosure, stats
-from lagesbild.analysis.figures import (NATIONAL_ID, FIGURE_COLUMNS, _category_mask, _num,
-                                        _rate_text, layer_figures)
-from lagesbild.analysis.pyramid import Taxonomy
-from lagesbild.frames import Frames
-from lagesbild.layers import LayerSpec
-from lagesbild.settings import Settings
+from lagesbild.analysis.figures import (
+    FIGURE_COLUMNS,
+    NATIONAL_ID,
+    _category_mask,
+    _num,
+    _rate_text,
+    layer_figures,
+)
+from lagesbild.core.frames import Frames
+from lagesbild.core.layers import LayerSpec
+from lagesbild.core.settings import Settings
+from lagesbild.core.taxonomy import Taxonomy
 
 N_KOMMUNER = 290
 N_LAN = 21

@@ -22,15 +22,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lagesbild import schema
 from lagesbild.analysis.coverage import SCHOOL_KINDS, coverage_by_area
 from lagesbild.analysis.darkfigure import load_indicator_meta
 from lagesbild.analysis.figures import periods as layer_periods
-from lagesbild.analysis.pyramid import Taxonomy
 from lagesbild.analysis.references import indicator_matrix, resolve_spec
-from lagesbild.frames import Frames
-from lagesbild.layers import LayerSpec, load_layers
-from lagesbild.settings import Settings, get_settings
+from lagesbild.core import schema
+from lagesbild.core.frames import Frames
+from lagesbild.core.layers import LayerSpec, load_layers
+from lagesbild.core.settings import Settings, get_settings
+from lagesbild.core.taxonomy import Taxonomy
 
 DOSE_NOTE = {
     "sv": "Dos: utbildad personal per 100 nådda elever. Antal lektioner eller tillfällen per klass "

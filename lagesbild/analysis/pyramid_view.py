@@ -10,10 +10,10 @@ import pandas as pd
 from lagesbild.analysis import disclosure, stats
 from lagesbild.analysis.cube import protected_cube
 from lagesbild.analysis.figures import indicator_figures, population_for
-from lagesbild.analysis.pyramid import ALL, Taxonomy
-from lagesbild.errors import InputError
-from lagesbild.frames import Frames
-from lagesbild.settings import Settings
+from lagesbild.core.errors import InputError
+from lagesbild.core.frames import Frames
+from lagesbild.core.settings import Settings
+from lagesbild.core.taxonomy import ALL, Taxonomy
 
 SCHEMA = "lagesbild.pyramid/1"
 

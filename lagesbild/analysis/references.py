@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from lagesbild import schema
 from lagesbild.analysis.figures import layer_figures, periods
-from lagesbild.analysis.pyramid import Taxonomy, load_taxonomy
-from lagesbild.errors import InputError
-from lagesbild.frames import Frames
-from lagesbild.layers import LayerSpec, load_layers
-from lagesbild.settings import Settings, get_settings
+from lagesbild.core import schema
+from lagesbild.core.errors import InputError
+from lagesbild.core.frames import Frames
+from lagesbild.core.layers import LayerSpec, load_layers
+from lagesbild.core.settings import Settings, get_settings
+from lagesbild.core.taxonomy import Taxonomy, load_taxonomy
 
 NATIONAL_IDS = ("00", "0000", "riket")
 NATIONAL_LEVEL = "riket"

@@ -15,13 +15,18 @@ import pandas as pd
 
 from lagesbild.analysis import hotspots, smoothing
 from lagesbild.analysis.map_views import MapView, view_title
-from lagesbild.analysis.pyramid import Taxonomy
-from lagesbild.analysis.small_areas import (SMALL_KINDS, SMALL_PER, level_areas, level_name,
-                                            small_area_figures)
-from lagesbild.errors import InputError
-from lagesbild.frames import Frames
-from lagesbild.layers import LayerSpec
-from lagesbild.settings import Settings
+from lagesbild.analysis.small_areas import (
+    SMALL_KINDS,
+    SMALL_PER,
+    level_areas,
+    level_name,
+    small_area_figures,
+)
+from lagesbild.core.errors import InputError
+from lagesbild.core.frames import Frames
+from lagesbild.core.layers import LayerSpec
+from lagesbild.core.settings import Settings
+from lagesbild.core.taxonomy import Taxonomy
 
 SMALL_VIEWS = ("value", "smoothed", "hotspots")
 _PER = re.compile(r"per 100[\s\u00a0,.]?000")
@@ -157,23 +162,6 @@ def small_area_hotspots(frames: Frames, figures: pd.DataFrame, *, level: str, ko
     result = hotspots.hotspots(areas, values, hidden=hidden, **options)  # type: ignore[arg-type]
     shown = rows[["area_id", "name", "display", "source"]].astype({"area_id": str})
     return shown.merge(result, on="area_id", how="right")
-
-
-NATIONAL_SPAN_M = 500_000  # areas spread wider than this are drawn as a national map
-
-
-def all_areas_geometry(areas: pd.DataFrame, *, key: object = None):  # noqa: ANN201
-    """The fast-path browser geometry (`web_payload.WebGeometry`) of every area at a level:
-    simplified for county scale (Göteborgsregionen's 584 DeSO), or for kommun scale when the
-    areas span the country."""
-    import geopandas as gpd
-
-    from lagesbild.render import web_payload
-
-    frame = gpd.GeoDataFrame(areas[["area_id", "geometry"]], geometry="geometry")
-    x0, y0, x1, y1 = frame.total_bounds if len(frame) else (0.0, 0.0, 0.0, 0.0)
-    view = "national" if max(x1 - x0, y1 - y0) > NATIONAL_SPAN_M else "lan"
-    return web_payload.prepare_geometry(frame, view=view, key=key)
 
 
 def all_map_rows(figures: pd.DataFrame, level: str, names: dict[str, str]) -> pd.DataFrame:

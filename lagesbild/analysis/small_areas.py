@@ -32,19 +32,26 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from lagesbild import schema
 from lagesbild.analysis import disclosure, stats
-from lagesbild.analysis.fast_assign import assign_points_fast as assign_points
-from lagesbild.analysis.figures import (FIGURE_COLUMNS, _rate_text, indicator_figures,
-                                        layer_figures, layer_incidents, population_for,
-                                        protected_counts, source_label)
+from lagesbild.analysis.figures import (
+    FIGURE_COLUMNS,
+    _rate_text,
+    indicator_figures,
+    layer_figures,
+    layer_incidents,
+    population_for,
+    protected_counts,
+    source_label,
+)
 from lagesbild.analysis.memo import memoised
-from lagesbild.analysis.pyramid import ALL, Taxonomy
 from lagesbild.analysis.small_protect import protect_kommun, remainder
-from lagesbild.errors import InputError
-from lagesbild.frames import Frames
-from lagesbild.layers import LayerSpec
-from lagesbild.settings import Settings
+from lagesbild.core import schema
+from lagesbild.core.errors import InputError
+from lagesbild.core.fast_assign import assign_points_fast as assign_points
+from lagesbild.core.frames import Frames
+from lagesbild.core.layers import LayerSpec
+from lagesbild.core.settings import Settings
+from lagesbild.core.taxonomy import ALL, Taxonomy
 
 SMALL_PER = 1000
 SMALL_LEVELS = ("regso", "deso", "stadsdel", "polisomrade", "custom")

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from lagesbild.analysis import disclosure
-from lagesbild.analysis.pyramid import ALL
+from lagesbild.core.taxonomy import ALL
 
 
 def protect_kommun(cells: pd.DataFrame, kommun: str, kommun_hidden: dict, kommun_count: dict,

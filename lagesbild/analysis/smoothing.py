@@ -20,11 +20,11 @@ import pandas as pd
 
 from lagesbild.analysis import disclosure, stats
 from lagesbild.analysis.figures import FIGURE_COLUMNS, layer_figures, periods
-from lagesbild.analysis.pyramid import Taxonomy
-from lagesbild.errors import InputError
-from lagesbild.frames import Frames
-from lagesbild.layers import LayerSpec
-from lagesbild.settings import Settings
+from lagesbild.core.errors import InputError
+from lagesbild.core.frames import Frames
+from lagesbild.core.layers import LayerSpec
+from lagesbild.core.settings import Settings
+from lagesbild.core.taxonomy import Taxonomy
 
 EB_NOTE = "utjämnad (Empirical Bayes)"
 EB_COLUMNS = ["raw_value", "raw_ci_low", "raw_ci_high", "weight", "smoothed"]

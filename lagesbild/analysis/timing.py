@@ -11,9 +11,9 @@ from __future__ import annotations
 import pandas as pd
 
 from lagesbild.analysis import disclosure
-from lagesbild.analysis.pyramid import ALL, Taxonomy
-from lagesbild.frames import Frames
-from lagesbild.settings import Settings
+from lagesbild.core.frames import Frames
+from lagesbild.core.settings import Settings
+from lagesbild.core.taxonomy import ALL, Taxonomy
 
 BANDS = ((0, 6), (6, 12), (12, 18), (18, 24))
 WEEKDAYS = {"sv": ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"),

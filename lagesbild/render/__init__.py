@@ -1,1 +1,2 @@
-"""Rendering: folium maps and their assets; every value reaching the browser is escaped here."""
+"""Rendering: folium maps and their assets, static images; every value reaching the browser is
+escaped here. Imports only core/ and analysis/; never the store, sources, report or Streamlit."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import folium
 
-from lagesbild.errors import LagesbildError
+from lagesbild.core.errors import LagesbildError
 
 STATIC_URL = "/app/static/vendor/leaflet/"  # where Streamlit's static serving exposes ./static
 FILES = ("leaflet.js", "leaflet.css")

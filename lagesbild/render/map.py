@@ -13,14 +13,14 @@ import numpy as np
 import pandas as pd
 import shapely
 from branca.element import MacroElement
-from folium.utilities import get_obj_in_upper_tree
 from branca.utilities import color_brewer
+from folium.utilities import get_obj_in_upper_tree
 from jinja2 import Template
 
-from lagesbild import schema
 from lagesbild.analysis.classify import class_breaks, class_of
-from lagesbild.i18n import sex_label, t
-from lagesbild.layers import LayerSpec
+from lagesbild.core import schema
+from lagesbild.core.i18n import sex_label, t
+from lagesbild.core.layers import LayerSpec
 from lagesbild.render.escape import esc
 
 MISSING = "#d9d9d9"
@@ -312,11 +312,12 @@ class _Features(folium.GeoJson):
 
     def render(self, **kwargs: object) -> None:
         self.parent_map = get_obj_in_upper_tree(self, folium.Map)
-        _restyle(self)
+        restyle(self)
         folium.map.Layer.render(self, **kwargs)  # GeoJson.render without its own style mapping
 
 
-def _restyle(layer: folium.GeoJson) -> None:
+def restyle(layer: folium.GeoJson) -> None:
+    """The style (and highlight) maps of a GeoJson layer's full data, as GeoJson.render makes them."""
     if not ((layer.style or layer.highlight) and layer.data["features"]):
         return
     if isinstance(layer, _Features) and layer.feature_identifier == "feature.id":
@@ -329,48 +330,6 @@ def _restyle(layer: folium.GeoJson) -> None:
         layer.style_map = mapper.get_style_map(layer.style_function)
     if layer.highlight:
         layer.highlight_map = mapper.get_highlight_map(layer.highlight_function)
-
-
-def folium_payload(m: folium.Map) -> dict:
-    """What `streamlit_folium.st_folium(m)` sends to its component, computed once to be cached.
-
-    The same steps as st_folium 0.27 (render the figure, then read its header, html and the
-    Leaflet script), except that the figure is rendered with one feature per GeoJson layer: the
-    header and html do not depend on the data, and folium compiles every rendered script as a
-    Jinja template, which for 290 kommuner and their sites costs more than all the rest. The
-    script is then generated from the full data, as st_folium does.
-    """
-    import streamlit_folium as sf
-
-    layers = [c for c in m._children.values() if isinstance(c, folium.GeoJson)]
-    full = [layer.data for layer in layers]
-    try:
-        for layer in layers:
-            layer.data = {**layer.data, "features": layer.data["features"][:1]}
-        m.get_root().render()
-        m.render()
-    finally:
-        for layer, data in zip(layers, full):
-            layer.data = data
-    for layer in layers:  # the style maps of the full data, as GeoJson.render makes them
-        _restyle(layer)
-    html, header = sf._get_html(m), sf._get_header(m)
-    script = sf._get_map_string(m)
-    css: list[str] = []
-    js: list[str] = []
-    stack: list[object] = [m]
-    while stack:  # st_folium's walk: the links of every JS/CSS element, depth first, in order
-        element = stack.pop()
-        if isinstance(element, folium.elements.JSCSSMixin):
-            css.extend(href for _, href in element.default_css)
-            js.extend(src for _, src in element.default_js)
-        stack.extend(reversed(list(getattr(element, "_children", {}).values())))
-    (south, west), (north, east) = m.get_bounds()
-    return {"script": script, "header": header, "html": html, "id": sf.get_full_id(m),
-            "bounds": {"_southWest": {"lat": south, "lng": west},
-                       "_northEast": {"lat": north, "lng": east}},
-            "zoom": m.options.get("zoom"), "css_links": list(dict.fromkeys(css)),
-            "js_links": list(dict.fromkeys(js))}
 
 
 _STATUS_KEYS = {f"status_{s}" for s in STATUS_COLORS}

@@ -23,16 +23,31 @@ from matplotlib.collections import PatchCollection
 from matplotlib.patches import PathPatch, Polygon, Rectangle
 from matplotlib.path import Path
 
-from lagesbild import schema
 from lagesbild.analysis.classify import class_breaks, class_of
-from lagesbild.analysis.pyramid import ALL, Taxonomy
 from lagesbild.analysis.pyramid_view import PyramidView
-from lagesbild.i18n import sex_label, t
-from lagesbild.layers import LayerSpec
-from lagesbild.render.static_charts import (BODY_PT, SMALL_PT, Frame, floats, footer, hidden,
-                                            line_in, num, plain, png_bytes, ranking_png,
-                                            sources_text, style, title_with, trend_png,
-                                            unit_label, wrap)
+from lagesbild.core import schema
+from lagesbild.core.i18n import sex_label, t
+from lagesbild.core.layers import LayerSpec
+from lagesbild.core.taxonomy import ALL, Taxonomy
+from lagesbild.render.static_charts import (
+    BODY_PT,
+    SMALL_PT,
+    Frame,
+    floats,
+    footer,
+    hidden,
+    line_in,
+    num,
+    plain,
+    png_bytes,
+    ranking_png,
+    sources_text,
+    style,
+    title_with,
+    trend_png,
+    unit_label,
+    wrap,
+)
 
 if TYPE_CHECKING:
     from lagesbild.analysis.map_views import MapView

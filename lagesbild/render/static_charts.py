@@ -21,13 +21,36 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from lagesbild.analysis.compare import comparison
-from lagesbild.i18n import t
-from lagesbild.render.static_kit import (BAND, BAR, BODY_PT, COUNTY, MEDIAN, SERIES_COLORS,
-                                         SMALL_PT, Frame, fit, floats, footer, hidden, line_in,
-                                         num, plain, png_bytes, sources_text, style,
-                                         text_width_in, title_with, unit_label)
+from lagesbild.core.i18n import t
 from lagesbild.render.static_kit import (  # noqa: F401 - re-exported for static.py and tests
-    FONT, TITLE_PT, new_figure, plain_texts, suppression_note, wrap)
+    BAND,
+    BAR,
+    BODY_PT,
+    COUNTY,
+    FONT,
+    MEDIAN,
+    SERIES_COLORS,
+    SMALL_PT,
+    TITLE_PT,
+    Frame,
+    fit,
+    floats,
+    footer,
+    hidden,
+    line_in,
+    new_figure,
+    num,
+    plain,
+    plain_texts,
+    png_bytes,
+    sources_text,
+    style,
+    suppression_note,
+    text_width_in,
+    title_with,
+    unit_label,
+    wrap,
+)
 
 
 def ranking_png(figures: pd.DataFrame, *, lang: str = "sv", band: Mapping[str, object] | None = None,

@@ -20,8 +20,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from lagesbild.i18n import sex_label, t
-from lagesbild.settings import get_settings
+from lagesbild.core.i18n import sex_label, t
+from lagesbild.core.settings import get_settings
 
 FONT = "DejaVu Sans"  # ships with matplotlib; has å ä ö, en dash, ≤ and no-break space
 _RC = {

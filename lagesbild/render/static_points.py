@@ -7,7 +7,7 @@ import numpy as np
 from matplotlib.collections import PatchCollection
 from matplotlib.patches import PathPatch
 
-from lagesbild import schema
+from lagesbild.core import schema
 from lagesbild.render.static import _paths
 from lagesbild.render.static_kit import Frame, png_bytes, style
 

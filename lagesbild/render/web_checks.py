@@ -6,7 +6,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from lagesbild import schema
+from lagesbild.core import schema
 from lagesbild.render.web_shapes import WebGeometry, _polygonal
 
 

@@ -10,7 +10,7 @@ from folium.map import Layer
 from jinja2 import Template
 
 from lagesbild.analysis.classify import class_breaks, class_of
-from lagesbild.i18n import t
+from lagesbild.core.i18n import t
 from lagesbild.render.escape import esc
 from lagesbild.render.map import MISSING, Legend, legend_html
 from lagesbild.render.web_pack import ID_SEP, PREFIX_KEYS, _js

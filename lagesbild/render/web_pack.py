@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 import re
 
-
 import numpy as np
 import pandas as pd
 import shapely
 
 from lagesbild.render.escape import esc
-
 
 FORMAT_VERSION = 1
 # separators in the packed geometry: none is in the polyline alphabet (63-126), none needs

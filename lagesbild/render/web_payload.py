@@ -42,17 +42,51 @@ reaches the page is escaped with `esc` and passed to JavaScript as JSON with "</
 
 from __future__ import annotations
 
+import geopandas as gpd
+import pandas as pd
+
 from lagesbild.render.web_checks import gap_free
 from lagesbild.render.web_layer import FastGeoJson, fast_choropleth, values_payload
-from lagesbild.render.web_pack import (AREA_SEP, FORMAT_VERSION, ID_SEP, POLY_SEP, PREFIX_KEYS,
-                                       RING_SEP, RUN, front_code, pack)
-from lagesbild.render.web_shapes import (CACHE_SIZE, VIEW_ZOOM, WebGeometry, auto_tolerance,
-                                         build_geometry, cache_clear, cache_info, digits_for,
-                                         fingerprint, metres_per_pixel, prepare_geometry,
-                                         quantise, tolerance_cap)
+from lagesbild.render.web_pack import (
+    AREA_SEP,
+    FORMAT_VERSION,
+    ID_SEP,
+    POLY_SEP,
+    PREFIX_KEYS,
+    RING_SEP,
+    RUN,
+    front_code,
+    pack,
+)
+from lagesbild.render.web_shapes import (
+    CACHE_SIZE,
+    VIEW_ZOOM,
+    WebGeometry,
+    auto_tolerance,
+    build_geometry,
+    cache_clear,
+    cache_info,
+    digits_for,
+    fingerprint,
+    metres_per_pixel,
+    prepare_geometry,
+    quantise,
+    tolerance_cap,
+)
 
-__all__ = ["AREA_SEP", "CACHE_SIZE", "FORMAT_VERSION", "FastGeoJson", "ID_SEP", "POLY_SEP",
+__all__ = ["AREA_SEP", "NATIONAL_SPAN_M", "all_areas_geometry", "CACHE_SIZE", "FORMAT_VERSION", "FastGeoJson", "ID_SEP", "POLY_SEP",
            "PREFIX_KEYS", "RING_SEP", "RUN", "VIEW_ZOOM", "WebGeometry", "auto_tolerance",
            "build_geometry", "cache_clear", "cache_info", "digits_for", "fast_choropleth",
            "fingerprint", "front_code", "gap_free", "metres_per_pixel", "pack",
            "prepare_geometry", "quantise", "tolerance_cap", "values_payload"]
+
+NATIONAL_SPAN_M = 500_000  # areas spread wider than this are drawn as a national map
+
+
+def all_areas_geometry(areas: pd.DataFrame, *, key: object = None) -> WebGeometry:
+    """The fast-path browser geometry of every area at a level: simplified for county scale
+    (Göteborgsregionen's 584 DeSO), or for kommun scale when the areas span the country."""
+    frame = gpd.GeoDataFrame(areas[["area_id", "geometry"]], geometry="geometry")
+    x0, y0, x1, y1 = frame.total_bounds if len(frame) else (0.0, 0.0, 0.0, 0.0)
+    view = "national" if max(x1 - x0, y1 - y0) > NATIONAL_SPAN_M else "lan"
+    return prepare_geometry(frame, view=view, key=key)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from lagesbild import schema
+from lagesbild.core import schema
 from lagesbild.render.escape import esc
 from lagesbild.render.web_pack import _js, pack
 

@@ -23,20 +23,27 @@ import pandas as pd
 from lagesbild.analysis.compare import comparison
 from lagesbild.analysis.darkfigure import load_indicator_meta
 from lagesbild.analysis.map_views import MapView
-from lagesbild.analysis.pyramid import ALL, Taxonomy
 from lagesbild.analysis.pyramid_view import count_periods, pyramid_view
 from lagesbild.analysis.references import BAND_LABELS, band_position, reference_band
-from lagesbild.errors import InputError
-from lagesbild.frames import Frames
-from lagesbild.i18n import t
-from lagesbild.layers import LayerSpec, get_layer
+from lagesbild.core.errors import InputError
+from lagesbild.core.frames import Frames
+from lagesbild.core.i18n import t
+from lagesbild.core.layers import LayerSpec, get_layer
+from lagesbild.core.schema import FOCUS_AREAS, SECTION_KEYS
+from lagesbild.core.settings import Settings
+from lagesbild.core.taxonomy import ALL, Taxonomy
 from lagesbild.render import static
-from lagesbild.report import build_detail, build_when, build_sections as sections
-from lagesbild.report.build_context import (LAN, Context, area_value, paragraphs, pick_period,
-                                            rounded)
-from lagesbild.report.model import AUDIENCES, SECTION_KEYS, Figure, Report, Section, Table
-from lagesbild.schema import FOCUS_AREAS
-from lagesbild.settings import Settings
+from lagesbild.report import build_detail, build_when
+from lagesbild.report import build_sections as sections
+from lagesbild.report.build_context import (
+    LAN,
+    Context,
+    area_value,
+    paragraphs,
+    pick_period,
+    rounded,
+)
+from lagesbild.report.model import AUDIENCES, Figure, Report, Section, Table
 
 __all__ = ["build_report"]
 
@@ -48,7 +55,7 @@ def build_report(frames: Frames, specs: dict[str, LayerSpec], taxonomy: Taxonomy
                  layers: list[str] | None = None, snapshot: str | None = None) -> Report:
     """The report for `area_id` (a kommun, or a län for Länsstyrelsen) and `period`.
 
-    `notes` holds the user's analysis text per section key (`model.SECTION_KEYS`), `goals` the
+    `notes` holds the user's analysis text per section key (`schema.SECTION_KEYS`), `goals` the
     local goal per focus area (`schema.FOCUS_AREAS`). `layers` limits the map layers (default:
     every layer with data; each at `period`, or its latest period containing it, or its
     latest). `audience` "wide" (beyond the police) or "police"; `snapshot` names the snapshot

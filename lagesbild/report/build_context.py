@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import pandas as pd
 
-from lagesbild import schema
 from lagesbild.analysis.figures import layer_figures, periods
-from lagesbild.analysis.pyramid import Taxonomy
-from lagesbild.frames import Frames
-from lagesbild.i18n import sex_label, t
-from lagesbild.layers import LayerSpec
+from lagesbild.core import schema
+from lagesbild.core.frames import Frames
+from lagesbild.core.i18n import sex_label, t
+from lagesbild.core.layers import LayerSpec
+from lagesbild.core.settings import Settings
+from lagesbild.core.taxonomy import Taxonomy
 from lagesbild.report.model import Table
-from lagesbild.settings import Settings
 
 KOMMUN = schema.AreaLevel.KOMMUN.value
 LAN = schema.AreaLevel.LAN.value

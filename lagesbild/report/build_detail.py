@@ -13,7 +13,6 @@ from lagesbild.report.build_context import Context, pick_period
 from lagesbild.report.model import Figure
 
 
-
 def _period(ctx: Context) -> str | None:
     years = sorted({str(y) for y in ctx.frames.incidents["year"].dropna()})
     return pick_period(years, ctx.period)

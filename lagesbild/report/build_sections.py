@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from lagesbild import schema
 from lagesbild.analysis.change import CHANGE_COLUMNS, VERDICTS, change_table
 from lagesbild.analysis.coverage import actions_by_focus
 from lagesbild.analysis.darkfigure import caveats, load_indicator_meta
 from lagesbild.analysis.figures import indicator_figures
 from lagesbild.analysis.map_views import CHANGE_CAVEAT, DEFAULT_NEED, need_view
 from lagesbild.analysis.need import DOSE_NOTE, QUADRANTS, labelled, programme_coverage
-from lagesbild.i18n import t
+from lagesbild.core import schema
+from lagesbild.core.i18n import t
 from lagesbild.render import static
 from lagesbild.report.build_context import KOMMUN, Context, paragraphs, pick_period, rounded
 from lagesbild.report.model import SECTION_TITLES, Figure, Section, Table

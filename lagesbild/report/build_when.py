@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from lagesbild.analysis.pyramid import ALL
 from lagesbild.analysis.timing import when_table, when_wide
+from lagesbild.core.taxonomy import ALL
 from lagesbild.report.build_context import Context, pick_period
 from lagesbild.report.model import Table
 

@@ -12,8 +12,6 @@ from datetime import date
 
 import pandas as pd
 
-# The sections, in the order the law (2023:196) and Brå's method ask for them.
-SECTION_KEYS = ("kartlaggning", "analys", "forebyggande", "atgarder", "kallor")
 SECTION_TITLES = {
     "kartlaggning": ("Kartläggning: vad, var, när och vem", "Mapping: what, where, when and who"),
     "analys": ("Analys", "Analysis"),

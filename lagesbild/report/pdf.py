@@ -23,11 +23,17 @@ from fpdf.enums import Align, TableCellFillMode, WrapMode, XPos, YPos
 from fpdf.fonts import FontFace
 from PIL import Image
 
-from lagesbild.i18n import t
+from lagesbild.core.i18n import t
+from lagesbild.core.settings import get_settings
 from lagesbild.report.model import Figure, Report, Section, Table
-from lagesbild.report.pptx import (audience_line, clean, column_groups, frame_rows,
-                                   numeric_columns, shorten)
-from lagesbild.settings import get_settings
+from lagesbild.report.pptx import (
+    audience_line,
+    clean,
+    column_groups,
+    frame_rows,
+    numeric_columns,
+    shorten,
+)
 
 FONT = "DejaVu"
 _FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}

@@ -25,7 +25,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from lagesbild.csv_out import neutralise
+from lagesbild.core.csv_out import neutralise
 from lagesbild.report.model import Report, Table
 
 MAX_CELL = 32_767  # Excel's limit on the characters of one cell

@@ -8,11 +8,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from lagesbild.errors import InputError, Rejection
+from lagesbild.core.dataset import Dataset
+from lagesbild.core.errors import InputError, Rejection
 from lagesbild.sources import tables as t
-from lagesbild.sources.kommun_names import (NATIONAL_ID, area_code_or_name, is_national,
-                                             kommun_code_or_name)
-from lagesbild.workspace import Dataset
+from lagesbild.sources.kommun_names import (
+    NATIONAL_ID,
+    area_code_or_name,
+    is_national,
+    kommun_code_or_name,
+)
 
 SEX_KMT = {k: v for k, v in t.SEX_WORDS.items() if v is not None}
 

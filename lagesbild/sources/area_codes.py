@@ -10,7 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from lagesbild.errors import InputError
+from lagesbild.core.errors import InputError
 
 OFFICIAL = ("deso", "regso", "kommun", "lan")
 LEVEL_LABELS = {"lan": "län", "kommun": "kommun", "regso": "RegSO", "deso": "DeSO",

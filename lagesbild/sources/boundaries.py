@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from lagesbild import schema
-from lagesbild.errors import InputError
+from lagesbild.core import schema
+from lagesbild.core.errors import InputError
 
 
 def clean_coverage(geoms: gpd.GeoSeries, *, gap_width: float = 50.0) -> gpd.GeoSeries:

@@ -24,14 +24,14 @@ import pyogrio.errors
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from lagesbild import schema
-from lagesbild.errors import InputError, Rejection
+from lagesbild.core import schema
+from lagesbild.core.dataset import Dataset
+from lagesbild.core.errors import InputError, Rejection
 from lagesbild.sources import area_codes as ac
 from lagesbild.sources import geo_checks
 from lagesbild.sources.geo_checks import some
 from lagesbild.sources.geo_safety import FORMAT_LABELS, GeoFile, open_geo_source
 from lagesbild.sources.tables import ReadResult
-from lagesbild.workspace import Dataset
 
 T = TypeVar("T")
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from lagesbild.errors import Rejection
+from lagesbild.core.errors import Rejection
 
 if TYPE_CHECKING:  # raw_tables imports this module (parse_number)
     from lagesbild.sources.raw_tables import RawTable

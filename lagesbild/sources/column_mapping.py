@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from lagesbild.errors import InputError
+from lagesbild.core.errors import InputError
 from lagesbild.sources.raw_tables import RawTable
 
 

@@ -31,7 +31,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from lagesbild.errors import Rejection
+from lagesbild.core.errors import Rejection
 from lagesbild.sources import cell_values as cv
 from lagesbild.sources.fast_read import strip
 from lagesbild.sources.raw_tables import RawTable

@@ -23,9 +23,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
-from lagesbild.errors import Rejection
-from lagesbild.sources.raw_tables import (HEADER_SEARCH, RawTable, _header, _split_footer,
-                                          find_header, trailing_notes)
+from lagesbild.core.errors import Rejection
+from lagesbild.sources.raw_tables import (
+    HEADER_SEARCH,
+    RawTable,
+    _header,
+    _split_footer,
+    find_header,
+    trailing_notes,
+)
 
 HEAD_LINES = 400  # first lines parsed row-wise to find the header
 TAIL_LINES = 100  # last lines parsed row-wise to find a footer

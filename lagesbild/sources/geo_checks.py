@@ -10,8 +10,8 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from lagesbild import schema
-from lagesbild.errors import InputError
+from lagesbild.core import schema
+from lagesbild.core.errors import InputError
 from lagesbild.sources.geo_safety import GeoFile
 
 # Sweden in SWEREF 99 TM (EPSG:3006), with a margin for the sea: (minx, miny, maxx, maxy).

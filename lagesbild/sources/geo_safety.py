@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from lagesbild.errors import InputError
+from lagesbild.core.errors import InputError
 
 # Zip limits (module constants so tests can lower them instead of building huge files).
 MAX_UNZIPPED_BYTES = 500 * 1024 * 1024  # everything the zip would unpack to, declared or real

@@ -25,14 +25,14 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
-from lagesbild import schema
-from lagesbild.errors import InputError, Rejection
+from lagesbild.core import schema
+from lagesbild.core.dataset import Dataset
+from lagesbild.core.errors import InputError, Rejection
 from lagesbild.sources import area_codes
 from lagesbild.sources import tables as t
 from lagesbild.sources.cell_values import parse_number_or_blank
 from lagesbild.sources.fast_cells import duplicated, paused_gc, validate_columns
 from lagesbild.sources.kommun_names import kommun_code_or_name
-from lagesbild.workspace import Dataset
 
 COLUMNS: dict[str, list[str]] = {
     "incident_id": ["Ärendenummer", "Diarienummer", "Händelse-ID", "id"],

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from lagesbild import schema
-from lagesbild.errors import Rejection
+from lagesbild.core import schema
+from lagesbild.core.dataset import Dataset
+from lagesbild.core.errors import Rejection
 from lagesbild.sources import tables as t
-from lagesbild.workspace import Dataset
 
 COLUMNS: dict[str, list[str]] = {
     "area_id": ["Område", "Områdeskod", "Kommunkod"], "period": ["Period"],

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from lagesbild.errors import InputError, Rejection
+from lagesbild.core.dataset import Dataset
+from lagesbild.core.errors import InputError, Rejection
 from lagesbild.sources import tables as t
-from lagesbild.workspace import Dataset
 
 _DATETIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2}) (\d{1,2}):(\d{2}):(\d{2}) ([+-]\d{2}):?(\d{2})$")
 

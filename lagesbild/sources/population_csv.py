@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from lagesbild.errors import InputError, Rejection
+from lagesbild.core.dataset import Dataset
+from lagesbild.core.errors import InputError, Rejection
 from lagesbild.sources import tables as t
 from lagesbild.sources.aggregates import _duplicates, _year
 from lagesbild.sources.kommun_names import area_code_or_name
-from lagesbild.workspace import Dataset
 
 COLUMNS = {
     "area_id": ["kommun_kod", "Kommunkod", "Kommun kod", "Kod", "Regionkod", "Region", "Kommun"],

@@ -9,12 +9,11 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from lagesbild import schema
-from lagesbild.errors import Rejection
+from lagesbild.core import schema
+from lagesbild.core.dataset import Dataset
+from lagesbild.core.errors import Rejection
 from lagesbild.sources import tables as t
 from lagesbild.sources.incidents import LAT_RANGE, LON_RANGE
-from lagesbild.workspace import Dataset
-
 
 # canonical key -> header aliases, and the optional keys; a UI shows these in its mapping form
 SITE_COLUMNS: dict[str, list[str]] = {

@@ -1,7 +1,7 @@
-"""SCB Statistikdatabasen (PX-Web API v1 JSON and JSON-stat 2.0) -> population, plus a client.
+"""SCB Statistikdatabasen (PX-Web API v1 JSON and JSON-stat 2.0) -> population.
 
 `read_pxweb` decodes the answer into a cube (`pxweb_cube`) and collapses it into population per
-region, year and sex here. The API client is `pxweb_client.PxWebClient`, re-exported here.
+region, year and sex here. The API client is `sources.clients.pxweb.PxWebClient`.
 """
 
 from __future__ import annotations
@@ -15,16 +15,21 @@ from typing import Any
 
 import pandas as pd
 
-from lagesbild.errors import InputError, Rejection
-from lagesbild.sources import _api
+from lagesbild.core.dataset import Dataset
+from lagesbild.core.errors import InputError, Rejection
+from lagesbild.sources import json_input
 from lagesbild.sources import tables as t
-from lagesbild.sources.pxweb_client import FIX_QUERY, SCB_BASE_URL, SCB_MIN_INTERVAL, PxWebClient
-from lagesbild.sources.pxweb_cube import (FIX_FORMAT, _Cell, _Cube, _Dim, _jsonstat_cube,
-                                          _pxweb_cube, _short)
-from lagesbild.workspace import Dataset
+from lagesbild.sources.pxweb_cube import (
+    FIX_FORMAT,
+    _Cell,
+    _Cube,
+    _Dim,
+    _jsonstat_cube,
+    _pxweb_cube,
+    _short,
+)
 
-__all__ = ["read_pxweb", "PxWebClient", "SCB_BASE_URL", "SCB_MIN_INTERVAL", "FIX_QUERY",
-           "FIX_FORMAT", "MISSING_SYMBOLS", "SEX_CODES"]
+__all__ = ["read_pxweb", "FIX_FORMAT", "MISSING_SYMBOLS", "SEX_CODES"]
 
 # Region codes carry the vintage of the division: "1480R001_RegSO2025" -> "1480R001".
 _VINTAGE = re.compile(r"_(?:RegSO|DeSO)\d{4}$", re.IGNORECASE)
@@ -57,7 +62,7 @@ def read_pxweb(source: str | Path | bytes, *, name: str | None = None,
     the default takes the only one, or the one about folkmängd). T = K + M is added only where the
     file has no total and both K and M are complete.
     """
-    doc, name = _api.load_json(source, name, fix=FIX_FORMAT)
+    doc, name = json_input.load_json(source, name, fix=FIX_FORMAT)
     if not isinstance(doc, dict):
         raise InputError("Filen är JSON men inget SCB-svar (väntade ett objekt { … }).",
                          file=name, fix=FIX_FORMAT)

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from itertools import product
 from typing import Any
 
-from lagesbild.errors import InputError, Rejection
-from lagesbild.sources import _api
+from lagesbild.core.errors import InputError, Rejection
+from lagesbild.sources import json_input
 
 FIX_REFETCH = "Filen är ofullständig eller ändrad; hämta den igen från SCB."
 FIX_FORMAT = ("Spara svaret från SCB:s API oförändrat, i formatet json (PX-Web) eller "
@@ -64,14 +64,14 @@ class _Cube:
 def _pxweb_cube(doc: dict[str, Any], name: str, measure: str) -> _Cube:
     columns, data = doc.get("columns"), doc.get("data")
     if not isinstance(columns, list) or not columns:
-        raise _api.shape_error(name, "columns", "en lista med kolumner", fix=FIX_FORMAT)
+        raise json_input.shape_error(name, "columns", "en lista med kolumner", fix=FIX_FORMAT)
     if not isinstance(data, list):
-        raise _api.shape_error(name, "data", "en lista med celler", fix=FIX_FORMAT)
+        raise json_input.shape_error(name, "data", "en lista med celler", fix=FIX_FORMAT)
     dims: list[_Dim] = []
     contents: list[tuple[str, str]] = []
     for i, col in enumerate(columns):
         if not isinstance(col, dict) or not isinstance(col.get("code"), str):
-            raise _api.shape_error(name, f"columns[{i}].code", "kolumnens kod (text)",
+            raise json_input.shape_error(name, f"columns[{i}].code", "kolumnens kod (text)",
                                    fix=FIX_FORMAT)
         code, label, kind = col["code"], str(col.get("text") or col["code"]), col.get("type")
         if kind == "c":
@@ -126,22 +126,22 @@ def _jsonstat_cube(doc: dict[str, Any], name: str, measure: str) -> _Cube:
         ds = doc["dataset"]
         dimension = ds.get("dimension")
         if not isinstance(dimension, dict):
-            raise _api.shape_error(name, "dataset.dimension", "ett objekt", fix=FIX_FORMAT)
+            raise json_input.shape_error(name, "dataset.dimension", "ett objekt", fix=FIX_FORMAT)
         ids, sizes, role = dimension.get("id"), dimension.get("size"), dimension.get("role")
     else:
         ds = doc
         dimension = ds.get("dimension")
         ids, sizes, role = ds.get("id"), ds.get("size"), ds.get("role")
     if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
-        raise _api.shape_error(name, "id", "en lista med dimensionernas namn", fix=FIX_FORMAT)
+        raise json_input.shape_error(name, "id", "en lista med dimensionernas namn", fix=FIX_FORMAT)
     if not isinstance(sizes, list) or not all(isinstance(s, int) and not isinstance(s, bool)
                                               and s >= 0 for s in sizes):
-        raise _api.shape_error(name, "size", "en lista med heltal", fix=FIX_FORMAT)
+        raise json_input.shape_error(name, "size", "en lista med heltal", fix=FIX_FORMAT)
     if len(sizes) != len(ids):
         raise InputError(f"'id' har {len(ids)} dimensioner men 'size' {len(sizes)} storlekar.",
                          file=name, field="size", fix=FIX_FORMAT)
     if not isinstance(dimension, dict):
-        raise _api.shape_error(name, "dimension", "ett objekt per dimension", fix=FIX_FORMAT)
+        raise json_input.shape_error(name, "dimension", "ett objekt per dimension", fix=FIX_FORMAT)
     role = role if isinstance(role, dict) else {}
     total = math.prod(sizes)
     if total > MAX_CELLS:
@@ -185,7 +185,7 @@ def _jsonstat_dim(dimension: dict[str, Any], dim_id: str, size: int, name: str) 
     spec = dimension.get(dim_id)
     where = f"dimension.{dim_id}"
     if not isinstance(spec, dict) or not isinstance(spec.get("category"), dict):
-        raise _api.shape_error(name, f"{where}.category", "ett objekt med index och label",
+        raise json_input.shape_error(name, f"{where}.category", "ett objekt med index och label",
                                fix=FIX_FORMAT)
     category = spec["category"]
     index, labels = category.get("index"), category.get("label")
@@ -196,7 +196,7 @@ def _jsonstat_dim(dimension: dict[str, Any], dim_id: str, size: int, name: str) 
         try:
             by_pos = sorted((int(p), str(c)) for c, p in index.items())
         except (TypeError, ValueError):
-            raise _api.shape_error(name, f"{where}.category.index",
+            raise json_input.shape_error(name, f"{where}.category.index",
                                    "heltal per kategori", fix=FIX_FORMAT) from None
         codes = [c for _, c in by_pos]
         if [p for p, _ in by_pos] != list(range(len(codes))):
@@ -205,7 +205,7 @@ def _jsonstat_dim(dimension: dict[str, Any], dim_id: str, size: int, name: str) 
     elif index is None and len(labels) == 1:  # the spec allows leaving out a lone index
         codes = list(labels)
     else:
-        raise _api.shape_error(name, f"{where}.category.index", "en lista eller ett objekt",
+        raise json_input.shape_error(name, f"{where}.category.index", "en lista eller ett objekt",
                                fix=FIX_FORMAT)
     if len(codes) != size:
         raise InputError(f"Dimensionen '{dim_id}' har {len(codes)} kategorier men 'size' säger "
@@ -233,7 +233,7 @@ def _jsonstat_values(value: object, total: int, sizes: list[int],
                                  fix=FIX_REFETCH)
             out[int(key)] = v
         return out
-    raise _api.shape_error(name, "value", "en lista eller ett objekt med värden", fix=FIX_FORMAT)
+    raise json_input.shape_error(name, "value", "en lista eller ett objekt med värden", fix=FIX_FORMAT)
 
 
 def _jsonstat_status(status: object, total: int) -> dict[int, str]:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lagesbild.errors import InputError, Rejection
+from lagesbild.core.errors import InputError, Rejection
 from lagesbild.sources import spreadsheet
 from lagesbild.sources.cell_values import parse_number
 

@@ -15,16 +15,38 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from lagesbild.errors import Rejection
-from lagesbild.sources.cell_values import (MONTHS, SEX_WORDS, choice, kommun_code, parse_count,
-                                           parse_datetime, parse_number, required, text,
-                                           validate_rows)
-from lagesbild.sources.column_mapping import (ColumnSpec, find_columns, find_spec, fold_header,
-                                              guess_columns)
-from lagesbild.sources.raw_tables import (ENCODINGS, SEPARATORS, RawTable, decode,
-                                          read_delimited, read_header_and_preview, read_table,
-                                          sheet_names, sniff_separator)
-from lagesbild.workspace import Dataset
+from lagesbild.core.dataset import Dataset
+from lagesbild.core.errors import Rejection
+from lagesbild.sources.cell_values import (
+    MONTHS,
+    SEX_WORDS,
+    choice,
+    kommun_code,
+    parse_count,
+    parse_datetime,
+    parse_number,
+    required,
+    text,
+    validate_rows,
+)
+from lagesbild.sources.column_mapping import (
+    ColumnSpec,
+    find_columns,
+    find_spec,
+    fold_header,
+    guess_columns,
+)
+from lagesbild.sources.raw_tables import (
+    ENCODINGS,
+    SEPARATORS,
+    RawTable,
+    decode,
+    read_delimited,
+    read_header_and_preview,
+    read_table,
+    sheet_names,
+    sniff_separator,
+)
 
 __all__ = [
     "ReadResult",

@@ -1,1 +1,2 @@
-"""Streamlit pages: thin views over the package; caching lives here, logic does not."""
+"""Streamlit pages: thin views over the package; caching lives here, logic does not. Imports any
+stage but never cli/."""

@@ -21,14 +21,16 @@ import streamlit as st
 from lagesbild.analysis.coverage import site_status
 from lagesbild.analysis.figures import layer_figures, periods
 from lagesbild.analysis.map_views import MapView, map_view, view_periods
-from lagesbild.analysis.pyramid import Taxonomy, load_taxonomy
-from lagesbild.frames import Frames, load_frames
-from lagesbild.i18n import LANGS, t
-from lagesbild.layers import LayerSpec, load_layers
+from lagesbild.core.frames import Frames
+from lagesbild.core.i18n import LANGS, t
+from lagesbild.core.layers import LayerSpec, load_layers
+from lagesbild.core.settings import ROOT, Settings, get_settings
+from lagesbild.core.taxonomy import Taxonomy, load_taxonomy
 from lagesbild.render.assets import use_static
-from lagesbild.render.map import SiteLayer, folium_payload, site_layer, view_map, web_geometry
-from lagesbild.settings import ROOT, Settings, get_settings
-from lagesbild.workspace import GpkgWorkspace
+from lagesbild.render.map import SiteLayer, site_layer, view_map, web_geometry
+from lagesbild.store.frames import load_frames
+from lagesbild.store.gpkg import GpkgWorkspace
+from lagesbild.ui.folium_payload import folium_payload
 
 DEFAULT_WORKSPACE = ROOT / "workspace" / "demo.gpkg"
 # The cached functions below take these frozen dataclasses as arguments; their repr is all of

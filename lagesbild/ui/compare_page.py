@@ -7,13 +7,17 @@ import pandas as pd
 import streamlit as st
 
 from lagesbild.analysis.compare import comparison
-from lagesbild.analysis.pyramid import Taxonomy
-from lagesbild.analysis.references import (BAND_LABELS, band_position, reference_band,
-                                           similar_municipalities)
-from lagesbild.errors import LagesbildError
-from lagesbild.i18n import sex_label
-from lagesbild.layers import LayerSpec
-from lagesbild.settings import Settings
+from lagesbild.analysis.references import (
+    BAND_LABELS,
+    band_position,
+    reference_band,
+    similar_municipalities,
+)
+from lagesbild.core.errors import LagesbildError
+from lagesbild.core.i18n import sex_label
+from lagesbild.core.layers import LayerSpec
+from lagesbild.core.settings import Settings
+from lagesbild.core.taxonomy import Taxonomy
 from lagesbild.ui import common
 
 SEXES = ("T", "K", "M")

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-
 from streamlit_folium import st_folium
 
 from lagesbild.analysis.coverage import actions_by_focus, coverage_by_area
 from lagesbild.analysis.map_views import need_view
 from lagesbild.analysis.need import DOSE_NOTE, labelled
-from lagesbild.frames import Frames
-from lagesbild.layers import LayerSpec
+from lagesbild.core.frames import Frames
+from lagesbild.core.layers import LayerSpec
 from lagesbild.render.assets import use_static
 from lagesbild.render.map import view_map
 from lagesbild.ui import common

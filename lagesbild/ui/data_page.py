@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lagesbild.importer import KIND_TITLES_SV
+from lagesbild.store.importer import KIND_TITLES_SV
 from lagesbild.ui import common, import_wizard
 
 

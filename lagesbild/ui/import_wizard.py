@@ -6,11 +6,11 @@ from typing import Any
 
 import streamlit as st
 
-from lagesbild import import_preview, importer
-from lagesbild.errors import LagesbildError
-from lagesbild.csv_out import csv_bytes
+from lagesbild.core.csv_out import csv_bytes
+from lagesbild.core.errors import LagesbildError
 from lagesbild.sources import tables
 from lagesbild.sources.tables import ReadResult
+from lagesbild.store import import_preview, importer
 from lagesbild.ui import common
 
 LEVELS = ["", "lan", "kommun", "regso", "deso", "stadsdel", "polisomrade", "custom"]

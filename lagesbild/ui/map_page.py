@@ -8,12 +8,12 @@ import pandas as pd
 import streamlit as st
 
 from lagesbild.analysis.map_views import available_views, view_title
-from lagesbild.analysis.pyramid import Taxonomy
 from lagesbild.analysis.small_areas import level_name, supports
-from lagesbild.frames import Frames
-from lagesbild.i18n import sex_label
-from lagesbild.layers import LayerSpec
-from lagesbild.settings import Settings
+from lagesbild.core.frames import Frames
+from lagesbild.core.i18n import sex_label
+from lagesbild.core.layers import LayerSpec
+from lagesbild.core.settings import Settings
+from lagesbild.core.taxonomy import Taxonomy
 from lagesbild.ui import common, small_map
 from lagesbild.ui.views import detail_table, overview_table
 

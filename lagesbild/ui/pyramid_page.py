@@ -6,11 +6,11 @@ import pandas as pd
 import streamlit as st
 
 from lagesbild.analysis.darkfigure import caveats, reported_categories, reporting_ratio
-from lagesbild.analysis.pyramid import ALL, Taxonomy
 from lagesbild.analysis.pyramid_view import PyramidView, pyramid_view
-from lagesbild.i18n import sex_label, t
+from lagesbild.core.i18n import sex_label, t
+from lagesbild.core.settings import Settings
+from lagesbild.core.taxonomy import ALL, Taxonomy
 from lagesbild.render.escape import esc
-from lagesbild.settings import Settings
 from lagesbild.ui import common
 
 COLORS = {3: "#b2182b", 2: "#ef8a62", 1: "#fddbc7"}

@@ -7,12 +7,12 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from lagesbild import schema
-from lagesbild.cli_report import FORMATS, write_report
-from lagesbild.errors import LagesbildError
-from lagesbild.notes import read_notes, save_notes
+from lagesbild.core import schema
+from lagesbild.core.errors import LagesbildError
 from lagesbild.report.build import build_report
 from lagesbild.report.model import SECTION_TITLES
+from lagesbild.report.writers import FORMATS, write_report
+from lagesbild.store.notes import read_notes, save_notes
 from lagesbild.ui import common
 
 MIME = {"html": "text/html", "pdf": "application/pdf",
@@ -77,8 +77,9 @@ def render(ctx: common.Context) -> None:
 
 def _snapshots(ctx: common.Context) -> None:
     """The snapshots of this workspace, and what changed since the latest one."""
-    from lagesbild.snapshot import current_state, default_root, list_snapshots
-    from lagesbild.snapshot_diff import compare_snapshots
+    from lagesbild.analysis.snapshot_diff import compare_snapshots
+    from lagesbild.store.snapshot import current_state, default_root, list_snapshots
+    from lagesbild.store.snapshot_sides import load_sides
 
     st.subheader(ctx.t("snapshots"))
     found = list_snapshots(default_root(ctx.workspace.path))
@@ -96,8 +97,9 @@ def _snapshots(ctx: common.Context) -> None:
         path = next(s.path for s in found if s.id == chosen)
         try:
             with st.spinner(ctx.t("report_building")):
-                table = compare_snapshots(path, current_state(
-                    ctx.workspace.path, layers_dir=ctx.settings.layers_dir, settings=ctx.settings))
+                table = compare_snapshots(*load_sides(path, current_state(
+                    ctx.workspace.path, layers_dir=ctx.settings.layers_dir,
+                    settings=ctx.settings)))
         except LagesbildError as exc:
             st.error(str(exc))
             return
@@ -117,7 +119,7 @@ def _build(ctx: common.Context, area_id: str, period: str, audience: str, fmt: s
     try:
         with st.spinner(ctx.t("report_building")):
             if freeze:
-                from lagesbild.snapshot import create_snapshot
+                from lagesbild.store.snapshot import create_snapshot
 
                 snap = create_snapshot(ctx.workspace.path, layers_dir=ctx.settings.layers_dir,
                                        settings=ctx.settings, notes={"notes": notes, "goals": goals},

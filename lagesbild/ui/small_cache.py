@@ -16,12 +16,13 @@ import geopandas as gpd
 import streamlit as st
 
 from lagesbild.analysis.map_views import MapView
-from lagesbild.analysis.pyramid import Taxonomy
-from lagesbild.layers import LayerSpec
+from lagesbild.core.layers import LayerSpec
+from lagesbild.core.settings import Settings
+from lagesbild.core.taxonomy import Taxonomy
 from lagesbild.render.assets import use_static
-from lagesbild.render.map import folium_payload, web_geometry
-from lagesbild.settings import Settings
+from lagesbild.render.map import web_geometry
 from lagesbild.ui.common import FAST_HASH, Context, _names, frames_for, specs
+from lagesbild.ui.folium_payload import folium_payload
 
 SEXES = ("T", "K", "M")
 ALL_CACHE = 32  # all-kommuner payloads kept (about 70 kB each for Göteborgsregionen's DeSO)
@@ -66,8 +67,8 @@ def small_view(ctx: Context, spec: LayerSpec, level: str, kommun: str, view_id: 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _all_geometry(key: str, path: str, level: str):  # noqa: ANN202 - a web_payload.WebGeometry
     """Every area of `level` in the workspace, simplified as a coverage, quantised and packed."""
-    from lagesbild.analysis.small_area_views import all_areas_geometry
     from lagesbild.analysis.small_areas import level_areas
+    from lagesbild.render.web_payload import all_areas_geometry
 
     return all_areas_geometry(level_areas(frames_for(key, path), level),
                               key=("small-all", key, path, level))
@@ -99,7 +100,7 @@ def all_view(ctx: Context, spec: LayerSpec, level: str, view_id: str, period: st
 def _all_payload(key: str, path: str, spec: LayerSpec, level: str, view: str, period: str,
                  sex: str, taxonomy: Taxonomy, settings: Settings, lang: str) -> dict:
     from lagesbild.analysis.small_area_views import all_map_rows, figures_source, small_spec
-    from lagesbild.i18n import sex_label
+    from lagesbild.core.i18n import sex_label
     from lagesbild.render import web_payload
 
     shown = _all_view(key, path, spec, level, view, period, sex, taxonomy, settings, lang)

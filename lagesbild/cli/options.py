@@ -1,0 +1,54 @@
+"""Options and error handling shared by the command-line modules."""
+
+from __future__ import annotations
+
+import sys
+import tomllib
+
+import click
+
+from lagesbild.core.errors import LagesbildError
+from lagesbild.core.settings import ROOT, get_settings
+from lagesbild.store.workspace import open_workspace, require
+
+DEFAULT_WS = ROOT / "workspace" / "demo.gpkg"
+workspace_option = click.option("--workspace", "-w", type=click.Path(dir_okay=False),
+                                 default=str(DEFAULT_WS), show_default=True,
+                                 help="Workspace file (.gpkg).")
+sex_option = click.option("--sex", type=click.Choice(["K", "M", "T"]), default="T",
+                          show_default=True, help="K = kvinnor, M = män, T = totalt.")
+
+
+class Cli(click.Group):
+    """Show LagesbildError as one clear line and exit 1; anything else is a bug and surfaces."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except LagesbildError as exc:
+            click.echo(f"Fel: {exc}", err=True)
+            sys.exit(1)
+
+
+def period_choice(period: str | None, available: list[str], what: str) -> str:
+    """`period`, or the latest of `available`; an error naming `what` when there is none."""
+    if not available:
+        raise LagesbildError(f"Arbetsytan har inga data för {what}.")
+    if period is None:
+        return available[-1]
+    if period not in available:
+        raise LagesbildError(f"Perioden {period} finns inte för {what}. Välj en av: {', '.join(available)}.")
+    return period
+
+
+def load_workspace(workspace: str):  # noqa: ANN201
+    """(frames, layer specs, taxonomy, indicator metadata, settings) of a workspace that exists."""
+    from lagesbild.core.layers import load_layers
+    from lagesbild.core.taxonomy import load_taxonomy
+    from lagesbild.store.frames import load_frames
+
+    settings = get_settings()
+    frames = load_frames(require(open_workspace(workspace)))
+    meta = tomllib.loads((settings.layers_dir / "indicators.toml").read_text(encoding="utf-8"))
+    return (frames, load_layers(settings.layers_dir),
+            load_taxonomy(settings.layers_dir / "pyramid.toml"), meta, settings)

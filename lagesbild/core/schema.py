@@ -1,0 +1,156 @@
+"""Canonical tables: their columns, dtypes and closed vocabularies, defined once."""
+
+from __future__ import annotations
+
+from enum import Enum, IntEnum
+
+import geopandas as gpd
+import pandas as pd
+
+CRS_STORE = "EPSG:3006"  # SWEREF 99 TM: every geometry is stored in it
+CRS_WEB = "EPSG:4326"  # what the browser gets
+
+
+class Sex(str, Enum):
+    K = "K"  # kvinnor
+    M = "M"  # män
+    T = "T"  # totalt
+
+
+class AreaLevel(str, Enum):
+    LAN = "lan"
+    KOMMUN = "kommun"
+    REGSO = "regso"
+    DESO = "deso"
+    STADSDEL = "stadsdel"
+    POLISOMRADE = "polisomrade"
+    CUSTOM = "custom"
+
+
+class PyramidLevel(IntEnum):
+    OUTSIDE = 0  # utanför pyramiden
+    BASE = 1
+    MIDDLE = 2
+    TOP = 3
+
+
+class Precision(str, Enum):
+    POINT = "point"
+    AREA = "area"
+
+
+STR = "string"
+INT = "Int64"
+FLOAT = "Float64"
+BOOL = "boolean"
+TIME = "datetime64[ms]"
+
+# table -> {column: dtype}; geometry columns are listed separately.
+TABLES: dict[str, dict[str, str]] = {
+    "areas": {
+        "area_id": STR, "level": STR, "code": STR, "name": STR, "parent_id": STR, "source": STR,
+        "kommungrupp": STR,  # SKR kommungrupp code (A1..C9) when the boundary file carries it
+    },
+    "population": {
+        "area_id": STR, "year": INT, "sex": STR, "population": INT, "source": STR,
+    },
+    "incidents": {
+        "incident_id": STR, "occurred_at": TIME, "year": INT, "category": STR,
+        "source_category": STR, "relation": BOOL, "victim_sex": STR, "area_id": STR,
+        "sub_area_id": STR, "precision": STR, "source": STR,
+    },
+    "incident_counts": {
+        "area_id": STR, "period": STR, "category": STR, "sex": STR, "count": INT, "source": STR,
+    },
+    "indicators": {
+        "area_id": STR, "period": STR, "indicator_id": STR, "sex": STR, "value": FLOAT,
+        "unit": STR, "n": INT, "ci_low": FLOAT, "ci_high": FLOAT, "source": STR,
+    },
+    "sites": {
+        "site_id": STR, "name": STR, "kind": STR, "area_id": STR, "eligible_pupils": INT,
+        "source": STR,
+    },
+    "programme_activity": {
+        "site_id": STR, "area_id": STR, "programme": STR, "period": STR, "classes": INT,
+        "pupils_reached": INT, "staff_trained": INT, "status": STR, "source": STR,
+    },
+    # Polisen's public events: area precision only (their gps is the area's centre, never stored)
+    "events": {
+        "event_id": STR, "occurred_at": TIME, "year": INT, "type": STR, "title": STR,
+        "location_name": STR, "area_id": STR, "area_level": STR, "source": STR,
+    },
+    "actions": {
+        "action_id": STR, "focus_area": STR, "title": STR, "responsible": STR, "period": STR,
+        "status": STR, "area_ids": STR, "indicator_ids": STR, "source": STR,
+    },
+    # What the users write for a report: analysis notes per section ("note:analys") and local
+    # goals per focus area ("goal:valdsforebyggande"), per area and period.
+    "notes": {
+        "area_id": STR, "period": STR, "key": STR, "text": STR, "updated_at": TIME, "source": STR,
+    },
+}
+SPATIAL = {"areas", "sites", "incidents"}  # tables that carry a geometry column
+# Columns added after a table was first defined: a workspace written before reads them as empty.
+# incidents.area_id is always the kommun (the unit every figure counts by); sub_area_id is the
+# finer official area (DeSO) the incident lies in or was coded with, when known.
+ADDED_LATER: dict[str, tuple[str, ...]] = {"incidents": ("sub_area_id",),
+                                           "areas": ("kommungrupp",)}
+
+
+def empty(table: str) -> pd.DataFrame:
+    """An empty frame with the table's columns and dtypes (a GeoDataFrame for spatial tables)."""
+    return conform(pd.DataFrame({c: [] for c in TABLES[table]}), table)
+
+
+def conform(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Return `frame` with exactly the table's columns in order and dtypes (plus geometry)."""
+    cols = TABLES[table]
+    later = [c for c in ADDED_LATER.get(table, ()) if c not in frame.columns]
+    if later:
+        frame = frame.assign(**{c: None for c in later})
+    missing = [c for c in cols if c not in frame.columns]
+    if missing:
+        raise KeyError(f"table {table!r} lacks columns {missing}")
+    out = pd.DataFrame(index=frame.index)
+    for col, dtype in cols.items():
+        s = frame[col]
+        if dtype == INT:
+            s = pd.to_numeric(s).round().astype(INT)
+        elif dtype == FLOAT:
+            s = pd.to_numeric(s).astype(FLOAT)
+        elif dtype == BOOL:
+            s = s.astype(BOOL)
+        elif dtype == TIME:
+            s = pd.to_datetime(s).astype(TIME)
+        else:
+            s = s.astype(STR)
+        out[col] = s
+    if table in SPATIAL:
+        geom = frame.geometry if isinstance(frame, gpd.GeoDataFrame) else gpd.GeoSeries(
+            [None] * len(frame), index=frame.index)
+        crs = geom.crs or CRS_STORE
+        out = gpd.GeoDataFrame(out, geometry=geom.values, crs=crs)
+        if out.crs != CRS_STORE:
+            out = out.to_crs(CRS_STORE)
+    return out.reset_index(drop=True)
+
+
+# The six focus areas of Kalmar's strategy 2022–2026 (seed 003): key -> (sv, en).
+# A report's sections, in the order the law (2023:196) and Brå's method ask for them (their
+# titles are in `report.model.SECTION_TITLES`); notes are stored per section.
+SECTION_KEYS = ("kartlaggning", "analys", "forebyggande", "atgarder", "kallor")
+
+FOCUS_AREAS: dict[str, tuple[str, str]] = {
+    "valdsforebyggande": ("Våldsförebyggande arbete", "Violence prevention"),
+    "tidig_upptackt": ("Tidig upptäckt av våld samt stärkt skydd och stöd för våldsutsatta",
+                       "Early detection, protection and support for victims"),
+    "ungas_parrelationer": ("Motverka våld i ungas parrelationer",
+                            "Countering violence in young people's relationships"),
+    "valdsutovare": ("Tidiga insatser riktade till personer som utövar våld",
+                     "Early interventions for perpetrators"),
+    "kunskap": ("Kunskap och kompetens", "Knowledge and competence"),
+    "samverkan": ("Samverkan med myndigheter, föreningsliv och övriga aktörer", "Collaboration"),
+}
+SITE_KINDS = ("grundskola", "gymnasium", "fritidsgård", "parklek")
+PROGRAMME_STATUS = ("genomförs", "planerad", "avslutad", "ej startad")
+ACTION_STATUS = ("ej påbörjad", "pågår", "genomförd", "försenad")

@@ -1,0 +1,402 @@
+"""How each kind of dataset is written back out: one writer per reader format, and its cells.
+
+Every dataset is written in the format of the reader that made it (README: "Data formats it
+reads"), so an export is also a backup that the ordinary importers understand:
+
+| dataset kind | file | read back as |
+|---|---|---|
+| boundaries | GeoPackage, EPSG:3006, one layer per level; columns code, name, level, parent | boundaries (`layer`, `level`, column options in the manifest) |
+| incidents | police extract CSV, WGS84 with 9 decimals (≈0.1 mm), Områdeskod for area precision | incidents |
+| crime_counts | Brå-like CSV | crime_counts |
+| population | SCB CSV: region ("2417 Norsjö"), kön, one column per year | population |
+| population_simple | kommun_kod, kommun_namn, År, population | population_simple |
+| scb_pxweb | PX-Web API v1 JSON (Region, Kon 1/2/1+2, Tid) | scb_pxweb |
+| indicators | survey CSV | indicators |
+| kolada | Kolada API v2 JSON (KPI ids from layers/indicators.toml) | kolada |
+| sites, programme_activity, actions | their CSVs | the same kinds |
+| polisen_events | the events API's JSON list | polisen_events |
+
+A kind this module does not know is written in the format of its table's usual kind.
+
+CSV files are what Swedish Excel opens directly: UTF-8 with BOM, ';', decimal comma, CRLF. Text
+cells a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR) get a leading
+apostrophe (OWASP's advice against CSV injection); a lone "-" is left alone, it is a common "none"
+and no formula. The escape is reversible: text that already starts with apostrophes before such a
+character gets one more, and `export.import_exported` removes exactly one. The ordinary importers
+do not remove it (yet), so such a cell reads back with its apostrophe.
+
+What the formats cannot hold is not exported: an incident's `category` (the police extract has
+only Brottsbenämning, read into both), times finer than seconds, Kolada's value status, and
+and a point-precision incident's DeSO (found again from its point). Area-precision incidents are
+written with their finest code in an Områdeskod column and no coordinates.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+
+from lagesbild.core import schema
+from lagesbild.core.csv_out import neutralise
+from lagesbild.core.errors import WorkspaceError
+from lagesbild.store import importer
+
+COORD_DECIMALS = 9  # 1e-9 degrees is about 0.1 mm: a re-import lands on the same point
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+# --- cell formatting ---------------------------------------------------------------------------
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+
+
+def _text(value: object) -> str:
+    return "" if _missing(value) else neutralise(str(value))
+
+
+def _plain(value: object) -> str:
+    return "" if _missing(value) else str(value)
+
+
+def _int(value: object) -> str:
+    return "" if _missing(value) else str(int(value))  # type: ignore[call-overload]
+
+
+def _decimal(value: object) -> str:
+    """The shortest decimal that reads back as the same float, with a decimal comma, no exponent."""
+    if _missing(value):
+        return ""
+    return np.format_float_positional(float(value), unique=True, trim="-").replace(".", ",")  # type: ignore[arg-type]
+
+
+def _coord(value: float) -> str:
+    text = f"{value:.{COORD_DECIMALS}f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+def _csv(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def _json(document: object, *, compact: bool = False) -> bytes:
+    """UTF-8 JSON; compact like the statistics APIs send it, or indented for reading."""
+    text = json.dumps(document, ensure_ascii=False, indent=None if compact else 2,
+                      separators=(",", ":") if compact else None)
+    return (text + "\n").encode("utf-8")
+
+
+SEX_PERSON = {"K": "Kvinna", "M": "Man", "T": "Totalt"}
+SEX_GROUP = {"K": "Kvinnor", "M": "Män", "T": "Totalt"}
+SEX_SCB = {"M": "män", "K": "kvinnor", "T": "totalt"}  # SCB's order: män first
+SEX_PXWEB = {"M": "1", "K": "2", "T": "1+2"}
+YES_NO = {True: "Ja", False: "Nej"}
+
+
+# --- writers, one per reader format ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Context:
+    """What a writer needs besides its rows: the areas' names and the dataset's import time."""
+
+    area_names: dict[str, str]
+    imported_at: str
+
+
+Writer = Callable[[pd.DataFrame, Path, _Context], list[dict[str, str]]]
+
+
+def _region_name(ctx: _Context, area_id: object) -> str:
+    return " ".join(ctx.area_names.get(str(area_id), "").split())  # one line, for the code regex
+
+
+def _write_boundaries(frame: pd.DataFrame, path: Path, ctx: _Context) -> list[dict[str, str]]:
+    """One layer per level (the reader reads one level at a time)."""
+    imports: list[dict[str, str]] = []
+    tmp = _tmp(path)
+    tmp.unlink(missing_ok=True)
+    try:
+        if not len(frame):  # still a GeoPackage, with one empty layer
+            pyogrio.write_dataframe(gpd.GeoDataFrame(
+                {"code": [], "name": [], "level": [], "parent": []}, geometry=[],
+                crs=schema.CRS_STORE), tmp, layer="areas", driver="GPKG")
+        for level in dict.fromkeys(frame["level"].astype(str)):
+            part = frame[frame["level"].astype(str) == level]
+            layer = gpd.GeoDataFrame({
+                "code": _objects(part["code"]), "name": _objects(part["name"]),
+                "level": level, "parent": _objects(part["parent_id"]),
+            }, geometry=part.geometry.values, crs=schema.CRS_STORE)
+            pyogrio.write_dataframe(layer, tmp, layer=level, driver="GPKG",
+                                    promote_to_multi=False)
+            options = {"layer": level, "level": level}
+            if part["code"].notna().any():  # areas without codes get their ids from their names
+                options["code_column"] = "code"
+            imports.append({**options, "name_column": "name", "parent_column": "parent"})
+        _stamp_gpkg(tmp, ctx.imported_at)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return imports
+
+
+def _objects(series: pd.Series) -> list[object]:
+    # pd.NA must become None: pyogrio would store the text "<NA>" instead of NULL
+    return [None if _missing(v) else str(v) for v in series]
+
+
+def _stamp_gpkg(path: Path, imported_at: str) -> None:
+    """GeoPackage's last_change := the import time, so the same data give the same file."""
+    try:
+        when = datetime.fromisoformat(imported_at).astimezone(timezone.utc)
+    except (TypeError, ValueError):
+        return  # no import time recorded: GDAL's own (the writing time) stays
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    with contextlib.closing(sqlite3.connect(path)) as con:
+        con.execute("UPDATE gpkg_contents SET last_change = ?", (stamp,))
+        con.commit()
+
+
+def _write_incidents(frame: pd.DataFrame, path: Path, ctx: _Context) -> list[dict[str, str]]:
+    """Points as WGS84 coordinates; area-precision incidents as an Områdeskod (their finest code)."""
+    geoms = frame.geometry if isinstance(frame, gpd.GeoDataFrame) else gpd.GeoSeries(
+        [None] * len(frame), crs=schema.CRS_STORE)
+    no_point = np.array(frame["precision"].astype(str) != schema.Precision.POINT.value)
+    missing = np.array(geoms.isna() | geoms.is_empty) & ~no_point
+    if missing.any():
+        raise WorkspaceError(f"{int(missing.sum())} brott har punktprecision men ingen punkt; "
+                             "arbetsytan är skadad. Importera utdraget på nytt.")
+    wgs = geoms.to_crs(schema.CRS_WEB)
+    codes = [_plain(sub) if not _missing(sub) else _plain(area)
+             for sub, area in zip(frame.get("sub_area_id", frame["area_id"]), frame["area_id"])]
+    rows = []
+    for i, t, c, s_, r, p, code, area in zip(
+            frame["incident_id"], frame["occurred_at"], frame["source_category"],
+            frame["victim_sex"], frame["relation"], wgs, codes, no_point):
+        row = [_text(i), _when(t), _text(c), SEX_PERSON.get(_plain(s_), ""),
+               YES_NO.get(r, "") if not _missing(r) else "",
+               "" if area else _coord(p.y), "" if area else _coord(p.x)]
+        rows.append(row + ([code if area else ""] if no_point.any() else []))
+    header = ["Ärendenummer", "Brottsdatum", "Brottsbenämning", "Målsägandes kön",
+              "Nära relation", "Latitud", "Longitud"]
+    _write(path, _csv(header + (["Områdeskod"] if no_point.any() else []), rows))
+    return [{}]
+
+
+def _when(value: object) -> str:
+    ts = pd.Timestamp(value)  # type: ignore[arg-type]
+    return ts.strftime("%Y-%m-%d %H:%M" if ts.second == 0 else "%Y-%m-%d %H:%M:%S")
+
+
+def _write_crime_counts(frame: pd.DataFrame, path: Path, ctx: _Context) -> list[dict[str, str]]:
+    rows = [[_text(_region_name(ctx, a)), _plain(a), _plain(p), _text(c),
+             SEX_GROUP.get(_plain(s), ""), _int(n)]
+            for a, p, c, s, n in zip(frame["area_id"], frame["period"], frame["category"],
+                                     frame["sex"], frame["count"])]
+    _write(path, _csv(["Kommun", "Kommunkod", "År", "Brottskategori", "Kön", "Antal"], rows))
+    return [{}]
+
+
+def _write_population(frame: pd.DataFrame, path: Path, ctx: _Context) -> list[dict[str, str]]:
+    """SCB's wide table; a cell the workspace lacks is SCB's '..' (read back as a rejected cell)."""
+    years = sorted({int(y) for y in frame["year"]})
+    cells = {(str(a), int(y), str(s)): int(p) for a, y, s, p in
+             zip(frame["area_id"], frame["year"], frame["sex"], frame["population"])}
+    order = list(SEX_SCB)
+    lines = sorted({(a, s) for a, _, s in cells}, key=lambda k: (k[0], order.index(k[1])))
+    rows = [[_text(f"{a} {_region_name(ctx, a)}".strip()), SEX_SCB[s],
+             *[str(cells[(a, y, s)]) if (a, y, s) in cells else ".." for y in years]]
+            for a, s in lines]
+    _write(path, _csv(["region", "kön", *map(str, years)], rows))
+    return [{}]
+
+
+def _write_population_simple(frame: pd.DataFrame, path: Path,
+                             ctx: _Context) -> list[dict[str, str]]:
+    if (frame["sex"].astype(str) != schema.Sex.T.value).any():
+        raise WorkspaceError("En enkel folkmängdslista har bara totaler (T); datasetet har "
+                             "uppdelning på kön.")
+    rows = [[_plain(a), _text(_region_name(ctx, a)), _int(y), _int(p)]
+            for a, y, p in zip(frame["area_id"], frame["year"], frame["population"])]
+    _write(path, _csv(["kommun_kod", "kommun_namn", "År", "population"], rows))
+    return [{}]
+
+
+def _write_pxweb(frame: pd.DataFrame, path: Path, ctx: _Context) -> list[dict[str, str]]:
+    doc = {
+        "columns": [{"code": "Region", "text": "region", "type": "d"},
+                    {"code": "Kon", "text": "kön", "type": "d"},
+                    {"code": "Tid", "text": "år", "type": "t"},
+                    {"code": "BE0101N1", "text": "Folkmängd", "type": "c"}],
+        "comments": [],
+        "data": [{"key": [str(a), SEX_PXWEB[str(s)], str(int(y))], "values": [str(int(p))]}
+                 for a, s, y, p in zip(frame["area_id"], frame["sex"], frame["year"],
+                                       frame["population"])],
+    }
+    _write(path, _json(doc, compact=True))
+    return [{}]
+
+
+def _write_indicators(frame: pd.DataFrame, path: Path, ctx: _Context) -> list[dict[str, str]]:
+    rows = [[_plain(a), _plain(p), _text(i), SEX_GROUP.get(_plain(s), ""), _decimal(v), _int(n)]
+            for a, p, i, s, v, n in zip(frame["area_id"], frame["period"], frame["indicator_id"],
+                                        frame["sex"], frame["value"], frame["n"])]
+    _write(path, _csv(["Kommunkod", "År", "Indikator", "Kön", "Andel (%)", "Antal svarande"],
+                      rows))
+    return [{}]
+
+
+def _write_kolada(frame: pd.DataFrame, path: Path, ctx: _Context) -> list[dict[str, str]]:
+    kpi_of = {indicator: kpi for kpi, indicator in importer.kolada_map().items()}
+    records: dict[tuple[str, str, str], list[dict[str, object]]] = {}
+    for a, p, i, s, v in zip(frame["area_id"], frame["period"], frame["indicator_id"],
+                             frame["sex"], frame["value"]):
+        key = (kpi_of.get(str(i), str(i)), str(a), str(p))
+        records.setdefault(key, []).append({"gender": str(s), "value": float(v), "status": ""})
+    values = [{"kpi": k, "municipality": a, "period": int(p), "values": inner}
+              for (k, a, p), inner in records.items()]
+    _write(path, _json({"count": len(values), "values": values}, compact=True))
+    return [{}]
+
+
+def _write_sites(frame: pd.DataFrame, path: Path, ctx: _Context) -> list[dict[str, str]]:
+    wgs = frame.geometry.to_crs(schema.CRS_WEB)
+    rows = [[_text(i), _text(n), _text(k), _plain(a), _coord(p.y), _coord(p.x), _int(e)]
+            for i, n, k, a, p, e in zip(frame["site_id"], frame["name"], frame["kind"],
+                                        frame["area_id"], wgs, frame["eligible_pupils"])]
+    _write(path, _csv(["Enhets-ID", "Namn", "Typ", "Kommunkod", "Latitud", "Longitud",
+                       "Elever i målgrupp"], rows))
+    return [{}]
+
+
+def _write_activity(frame: pd.DataFrame, path: Path, ctx: _Context) -> list[dict[str, str]]:
+    rows = [[_text(i), _text(p), _plain(t), _text(s), _int(c), _int(r), _int(st)]
+            for i, p, t, s, c, r, st in zip(frame["site_id"], frame["programme"], frame["period"],
+                                            frame["status"], frame["classes"],
+                                            frame["pupils_reached"], frame["staff_trained"])]
+    _write(path, _csv(["Enhets-ID", "Program", "Termin", "Status", "Klasser", "Elever som nåtts",
+                       "Personal utbildad"], rows))
+    return [{}]
+
+
+def _write_actions(frame: pd.DataFrame, path: Path, ctx: _Context) -> list[dict[str, str]]:
+    def focus(key: object) -> str:
+        return schema.FOCUS_AREAS[str(key)][0] if str(key) in schema.FOCUS_AREAS else _text(key)
+
+    def codes(value: object) -> str:
+        # "2417, 2422": with the space Swedish Excel keeps it text instead of reading 2417,2422
+        return ", ".join(c for c in _plain(value).split(",") if c)
+
+    rows = [[_text(i), focus(f), _text(t), _text(r), _text(p), _text(s), codes(a), _text(ind)]
+            for i, f, t, r, p, s, a, ind in zip(
+                frame["action_id"], frame["focus_area"], frame["title"], frame["responsible"],
+                frame["period"], frame["status"], frame["area_ids"], frame["indicator_ids"])]
+    _write(path, _csv(["Åtgärds-ID", "Fokusområde", "Insats", "Ansvarig", "Period", "Status",
+                       "Kommunkoder", "Indikatorer"], rows))
+    return [{}]
+
+
+def _write_events(frame: pd.DataFrame, path: Path, ctx: _Context) -> list[dict[str, str]]:
+    records = [{"id": _event_id(i), "datetime": event_time(t), "name": _plain(n), "summary": "",
+                "url": "", "type": _plain(k), "location": {"name": _plain(loc), "gps": ""}}
+               for i, t, n, k, loc in zip(frame["event_id"], frame["occurred_at"], frame["title"],
+                                          frame["type"], frame["location_name"])]
+    _write(path, _json(records))
+    return [{}]
+
+
+def _event_id(value: object) -> int | str:
+    text = _plain(value)
+    return int(text) if text.isdigit() and str(int(text)) == text else text  # the API's ids are numbers
+
+
+def event_time(value: object) -> str:
+    """Local Swedish time as the events API writes it: '2024-01-05 9:13:04 +01:00'."""
+    ts = pd.Timestamp(value).to_pydatetime()  # type: ignore[arg-type]
+    offset = ts.replace(tzinfo=STOCKHOLM).utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 60
+    sign = "+" if minutes >= 0 else "-"
+    return (f"{ts:%Y-%m-%d} {ts.hour}:{ts:%M:%S} "
+            f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}")
+
+
+@dataclass(frozen=True)
+class Format:
+    """How one kind of dataset is written: the reader kind that reads it back, suffix, writer."""
+
+    kind: str
+    suffix: str
+    write: Writer
+    csv: bool = False  # text cells are neutralised (and restored by import_exported)
+
+
+def _write_notes(frame: pd.DataFrame, path: Path, ctx: _Context) -> list[dict[str, str]]:
+    rows = [[_text(a), _text(p), _text(k), _text(x),
+             "" if _missing(u) else pd.Timestamp(u).strftime("%Y-%m-%d %H:%M:%S")]  # type: ignore[arg-type]
+            for a, p, k, x, u in zip(frame["area_id"], frame["period"], frame["key"],
+                                     frame["text"], frame["updated_at"])]
+    _write(path, _csv(["Område", "Period", "Nyckel", "Text", "Uppdaterad"], rows))
+    return [{}]
+
+
+FORMATS: dict[str, Format] = {
+    "boundaries": Format("boundaries", ".gpkg", _write_boundaries),
+    "incidents": Format("incidents", ".csv", _write_incidents, csv=True),
+    "crime_counts": Format("crime_counts", ".csv", _write_crime_counts, csv=True),
+    "population": Format("population", ".csv", _write_population, csv=True),
+    "population_simple": Format("population_simple", ".csv", _write_population_simple,
+                                csv=True),
+    "scb_pxweb": Format("scb_pxweb", ".json", _write_pxweb),
+    "indicators": Format("indicators", ".csv", _write_indicators, csv=True),
+    "kolada": Format("kolada", ".json", _write_kolada),
+    "sites": Format("sites", ".csv", _write_sites, csv=True),
+    "programme_activity": Format("programme_activity", ".csv", _write_activity, csv=True),
+    "actions": Format("actions", ".csv", _write_actions, csv=True),
+    "polisen_events": Format("polisen_events", ".json", _write_events),
+    "notes": Format("notes", ".csv", _write_notes, csv=True),
+}
+# a kind this module does not know is written like its table's usual kind
+TABLE_KINDS = {"areas": "boundaries", "incidents": "incidents", "incident_counts": "crime_counts",
+               "population": "population", "indicators": "indicators", "sites": "sites",
+               "programme_activity": "programme_activity", "actions": "actions",
+               "events": "polisen_events", "notes": "notes"}
+
+
+def format_for(kind: str, table: str) -> Format:
+    if kind in FORMATS:
+        return FORMATS[kind]
+    if table in TABLE_KINDS:
+        return FORMATS[TABLE_KINDS[table]]
+    raise WorkspaceError(f"Dataset av typen '{kind}' (tabell {table}) kan inte exporteras.")
+
+
+# --- files -------------------------------------------------------------------------------------
+
+def _tmp(path: Path) -> Path:
+    return path.with_name(f".{path.stem}.tmp{path.suffix}")  # GDAL wants the .gpkg suffix
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write through a temporary file, so a crash never leaves half a file under the real name."""
+    tmp = _tmp(path)
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

