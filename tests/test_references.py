@@ -15,18 +15,19 @@ from hypothesis import strategies as st
 from scipy.spatial.distance import cdist
 from shapely.geometry import box
 
-from lagesbild import schema
+from lagesbild.core import schema
 from lagesbild.analysis.figures import layer_figures
-from lagesbild.analysis.pyramid import load_taxonomy
+from lagesbild.core.taxonomy import load_taxonomy
 from lagesbild.analysis.references import (BAND_LABELS, band_position, national_indicator,
                                            reference_band, similar_municipalities,
                                            standardized_distances)
-from lagesbild.errors import InputError
-from lagesbild.frames import Frames
-from lagesbild.layers import load_layers
-from lagesbild.settings import Settings
+from lagesbild.core.errors import InputError
+from lagesbild.core.frames import Frames
+from lagesbild.core.layers import load_layers
+from lagesbild.core.settings import Settings
 from lagesbild.sources.boundary_files import read_boundaries
-from lagesbild.workspace import Dataset, GpkgWorkspace
+from lagesbild.core.dataset import Dataset
+from lagesbild.store.gpkg import GpkgWorkspace
 
 from frames_support import tiny_frames
 
@@ -268,8 +269,13 @@ def test_similar_refuses_what_it_cannot_do() -> None:
         similar(frames, "2404", indicators=["otrygghet"], method="nearest")
 
 
+# Indicator values as published (a few decimals): with a spread like 1e-160 scipy's reference
+# itself loses precision (its variance underflows to a subnormal), not the function under test.
+_VALUE = st.floats(-100, 100).map(lambda v: round(v, 4))
+
+
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.floats(-100, 100), st.floats(-100, 100), st.floats(0, 5)),
+@given(st.lists(st.tuples(_VALUE, _VALUE, st.floats(0, 5).map(lambda v: round(v, 4))),
                 min_size=3, max_size=8), st.randoms())
 def test_standardized_distances_properties(rows: list[tuple[float, float, float]], rnd) -> None:
     ids = [f"k{i}" for i in range(len(rows))]
