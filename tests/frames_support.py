@@ -56,7 +56,7 @@ INDICATORS = {
     ("2417", "2024", "otrygghet", "T"): (15.0, 200),
     ("2422", "2024", "otrygghet", "K"): (30.0, 20), ("2422", "2024", "otrygghet", "M"): (10.0, 40),
     ("2422", "2024", "otrygghet", "T"): (50.0 / 3, 60),
-    ("2417", "2024", "utsatt_misshandel", "T"): (2.0, 200),
+    ("2417", "2024", "utsatt_misshandel", "T"): (2.0, 250),  # 5 answering yes: shown
     ("2417", "2023", "otrygghet", "T"): (12.0, 150),
 }
 

@@ -14,8 +14,8 @@ from scipy import stats as sps
 from statsmodels.stats import proportion as sm_proportion
 from statsmodels.stats import rates as sm_rates
 
-from lagesbild.analysis.change import (CHANGE_COLUMNS, VERDICTS, change_table, rate_change,
-                                       share_change)
+from lagesbild.analysis.change import (CHANGE_COLUMNS, VERDICTS, change_flags, change_table,
+                                       rate_change, share_change)
 from lagesbild.analysis.figures import FIGURE_COLUMNS, layer_figures
 from lagesbild.core.taxonomy import load_taxonomy
 from lagesbild.core.frames import Frames
@@ -191,7 +191,7 @@ def test_table_hidden_cells_give_no_numbers(frames: Frames) -> None:
     for area in ("2417", "2422"):  # shown in 2023, hidden in 2024
         assert out.loc[area, "verdict"] == "dold" and out.loc[area, "verdict_en"] == "hidden"
         assert out.loc[area, NUMBERS].isna().all() and not out.loc[area, "significant"]
-    assert out.loc["2422", "display_to"] == "<5" and out.loc["2417", "display_to"] == "dold"
+    assert out.loc["2422", "display_to"] == ".." and out.loc["2417", "display_to"] == ".."
     assert out.loc["24", "ratio"] == pytest.approx((13 / 3000) / (20 / 3010))
 
 
@@ -296,3 +296,30 @@ def test_table_properties(pair: tuple[pd.DataFrame, pd.DataFrame], seed: int) ->
     shuffled = change_table(before.iloc[rng.permutation(len(before))],
                             after.iloc[rng.permutation(len(after))], settings=SETTINGS)
     pd.testing.assert_frame_equal(shuffled.set_index("area_id").loc[out.index], out)
+
+
+def test_a_change_is_flagged_only_when_its_interval_leaves_out_no_change() -> None:
+    # 20 -> 30 per 10 000: the point says "up", the interval (0.86, 2.68) holds 1
+    before = _hand([("A", 20, 10_000, 200.0, None, False), ("B", 20, 10_000, 200.0, None, False),
+                    ("C", 20, 10_000, 200.0, None, True)], "2023")
+    after = _hand([("A", 30, 10_000, 300.0, None, False), ("B", 60, 10_000, 600.0, None, False),
+                   ("C", 20, 10_000, 200.0, None, False)], "2024")
+    out = change_table(before, after, settings=SETTINGS).set_index("area_id")
+    assert out.loc["A", "ratio"] > 1 and out.loc["A", "ci_low"] < 1 < out.loc["A", "ci_high"]
+    assert not out.loc["A", "significant"] and out.loc["A", "verdict"] == VERDICTS["none"][0]
+    assert out.loc["B", "significant"] and out.loc["B", "ci_low"] > 1
+    # flags against chance: A and B are tested (C is hidden), one flagged, 2 × 5 % expected
+    flags = change_flags(out.reset_index(), SETTINGS.confidence)
+    assert (flags.n_tested, flags.flagged) == (2, 1)
+    assert flags.expected == pytest.approx(0.1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(pair=figure_pairs())
+def test_every_flag_has_an_interval_beyond_no_change(pair) -> None:
+    out = change_table(*pair, settings=SETTINGS)
+    flagged = out[out["significant"]]
+    assert ((flagged["ci_low"] > 1) | (flagged["ci_high"] < 1)).all()
+    flags = change_flags(out, SETTINGS.confidence)
+    untested = out["verdict"].isin([VERDICTS["hidden"][0], VERDICTS["missing"][0]])
+    assert flags.flagged == len(flagged) and flags.n_tested == int((~untested).sum())

@@ -88,7 +88,7 @@ def test_pyramid_small_kommun_shows_suppressed_cells(ws: Path) -> None:
     cells = [c for lv in doc["levels"] for c in ([lv["total"]] if lv["total"] else []) + lv["categories"]]
     hidden = [c for c in cells if c["suppressed"]]
     assert hidden and all(c["count"] is None and c["rate_per_100000"] is None for c in hidden)
-    assert {c["display"] for c in hidden} <= {"<5", "dold"} and "<5" in {c["display"] for c in hidden}
+    assert {c["display"] for c in hidden} == {".."}  # one symbol: no label says "1 to 4"
 
 
 def test_pyramid_county_and_incident_source(ws: Path) -> None:
@@ -150,6 +150,28 @@ def test_map_views(ws: Path, tmp_path: Path, view: str, said: str) -> None:
     assert result.exit_code == 0, result.output
     page = out.read_text(encoding="utf-8")
     assert said in page or json.dumps(said)[1:-1] in page  # JSON in the page escapes å, ö
+
+
+def test_map_hotspots_say_flags_against_chance_and_take_fdr(ws: Path, tmp_path: Path) -> None:
+    out = tmp_path / "hot.html"
+    result = run("map", "--layer", "vald_topp", "--view", "hotspots", "--period", "2024",
+                 "--out", out, "-w", ws)
+    assert result.exit_code == 0, result.output
+    first, second = result.stdout.splitlines()[:2]
+    assert first.startswith("Karta skriven:")
+    assert second.strip().startswith("Flaggade mot vad slumpen ensam ger: 90\u00a0%-nivån")
+    assert "av 15 områden (väntat av slumpen ensam: 1,5)" in second
+    adjusted = run("map", "--layer", "vald_topp", "--view", "hotspots", "--period", "2024",
+                   "--fdr", "--lang", "en", "--out", tmp_path / "fdr.html", "-w", ws)
+    assert adjusted.exit_code == 0, adjusted.output
+    assert "false-discovery-rate adjustment" in adjusted.stdout
+    refused = run("map", "--layer", "vald_topp", "--view", "value", "--fdr", "--out",
+                  tmp_path / "x.html", "-w", ws)
+    assert refused.exit_code == 1 and "--fdr" in refused.stderr
+    too_few = run("map", "--layer", "vald_nara_relation", "--view", "hotspots", "--period",
+                  "2023", "--sex", "M", "--out", tmp_path / "few.html", "-w", ws)
+    assert too_few.exit_code == 0, too_few.output
+    assert "beräknas inte: färre än 15 områden" in too_few.stdout
 
 
 def test_map_coverage_need_view(ws: Path, tmp_path: Path) -> None:
@@ -224,7 +246,7 @@ def test_compare_json_is_protected_and_ranked(ws: Path) -> None:
     assert len(doc["kommuner"]) == 15 and doc["county"]["area_id"] == "24"
     hidden = [k for k in doc["kommuner"] if k["suppressed"]]
     assert hidden and all(k["value"] is None and k["rank"] is None for k in hidden)
-    assert all(k["display"] in ("<5", "dold") for k in hidden)
+    assert all(k["display"] == ".." for k in hidden)
     shown = [k for k in doc["kommuner"] if not k["suppressed"] and k["value"] is not None]
     assert [k["rank"] for k in shown] == sorted(k["rank"] for k in shown)
     assert all(k["ci_low"] <= k["value"] <= k["ci_high"] for k in shown)
@@ -241,10 +263,26 @@ def test_compare_json_is_protected_and_ranked(ws: Path) -> None:
         figs.loc[figs["suppressed"] & (figs["level"] == "kommun"), "area_id"])
 
 
+def test_compare_json_flags_only_intervals_outside_the_band(ws: Path) -> None:
+    doc = json.loads(run("compare", "--indicator", "vald_topp", "--json", "-w", ws).stdout)
+    band = doc["reference"]
+    shown = [k for k in doc["kommuner"] if k["band_position"] is not None]
+    for k in shown:
+        outside = k["ci_low"] > band["p75"] or k["ci_high"] < band["p25"]
+        assert (k["band_position"] != "within") == outside
+        assert k["band_position"] != "above" or k["ci_low"] > band["p75"]
+        assert k["band_position"] != "below" or k["ci_high"] < band["p25"]
+    flags = doc["band_flags"]
+    assert flags["n_tested"] == len(shown) and flags["confidence"] == 0.95
+    assert flags["n_above"] == sum(k["band_position"] == "above" for k in shown)
+    assert flags["expected_by_chance"] == pytest.approx(len(shown) * 0.05)
+
+
 def test_compare_text(ws: Path) -> None:
     result = run("compare", "--indicator", "otrygghet", "-w", ws)
     assert result.exit_code == 0 and "Län: Västerbottens län" in result.stdout
     assert "percentilen" in result.stdout
+    assert "av slumpen ensam väntas upp till" in result.stdout
 
 
 @pytest.mark.parametrize("fmt", ["html", "xlsx"])

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from lagesbild.core import schema
-from lagesbild.analysis.compare import comparison
+from lagesbild.analysis.compare import comparison, to_json
 from lagesbild.analysis.coverage import actions_by_focus, coverage_by_area, site_status
 from lagesbild.core.frames import Frames
 
@@ -49,6 +49,32 @@ def test_comparison_without_county_row() -> None:
     result = comparison(figs)
     assert result.county is None and result.county_name == ""
     assert result.median == pytest.approx(2.0)
+
+
+def test_compare_json_band_positions_use_the_interval_and_count_flags() -> None:
+    # kommun values 10, 20, 30, 40, 50, 60: p25 = 22.5, p75 = 47.5 (numpy's linear percentiles)
+    values = {"A": 10.0, "B": 20.0, "C": 30.0, "D": 40.0, "E": 50.0, "F": 60.0}
+    figs = _figures(values, county=35.0).assign(
+        period="2024", sex="T", source="x", n=pd.NA, suppressed=False, display="…")
+    half = {"A": 5.0, "B": 5.0, "C": 1.0, "D": 1.0, "E": 5.0, "F": 5.0}  # B and E overlap it
+    figs["ci_low"] = [None, *(v - half[k] for k, v in values.items())]
+    figs["ci_high"] = [None, *(v + half[k] for k, v in values.items())]
+    doc = to_json(figs, layer="x", title="x", unit="per100000", confidence=0.95)
+    assert doc["schema"] == "lagesbild.compare/1"
+    assert (doc["reference"]["p25"], doc["reference"]["p75"]) == (22.5, 47.5)
+    position = {k["name"]: k["band_position"] for k in doc["kommuner"]}
+    # E's point (50) is above the band but its interval 45–55 overlaps it: within
+    assert position == {"A": "below", "B": "within", "C": "within", "D": "within",
+                        "E": "within", "F": "above"}
+    flags = doc["band_flags"]
+    assert (flags["n_tested"], flags["n_above"], flags["n_below"]) == (6, 1, 1)
+    assert flags["expected_by_chance"] == pytest.approx(0.3) and flags["confidence"] == 0.95
+    assert "väntas upp till 0,30" in flags["note"]
+    # the keys of lagesbild.compare/1 are kept; band_flags is the one addition
+    assert set(doc) == {"schema", "layer", "title", "unit", "period", "sex", "source", "county",
+                        "national", "reference", "kommuner", "band_flags"}
+    assert set(doc["kommuner"][0]) == {"rank", "area_id", "name", "value", "ci_low", "ci_high",
+                                       "n", "suppressed", "display", "band_position"}
 
 
 def test_coverage_by_area_by_hand(frames: Frames) -> None:

@@ -55,18 +55,18 @@ def ratio(frames: Frames, indicator: str = "utsatt_misshandel", **kw) -> pd.Data
 
 def test_reporting_ratio_by_hand() -> None:
     row = ratio(tiny_frames()).loc[("2417", "T")]
-    # 2 % of 200 respondents, 4 000 inhabitants: 80 implied victims; 16 reported Misshandel
-    assert row["share"] == pytest.approx(2.0) and row["n"] == 200
+    # 2 % of 250 respondents, 4 000 inhabitants: 80 implied victims; 16 reported Misshandel
+    assert row["share"] == pytest.approx(2.0) and row["n"] == 250
     assert row["implied"] == pytest.approx(80.0) and row["reported"] == 16
     assert row["ratio"] == pytest.approx(0.2) and row["shown"] and row["reason"] == ""
     # each interval at 97.5 % (Bonferroni for 95 % together), checked against statsmodels
-    p_low, p_high = proportion_confint(4, 200, alpha=0.025, method="wilson")
+    p_low, p_high = proportion_confint(5, 250, alpha=0.025, method="wilson")
     c_low, c_high = confint_poisson(16, 1, method="exact-c", alpha=0.025)
     assert row["share_low"] == pytest.approx(100 * p_low) and row["share_high"] == pytest.approx(100 * p_high)
     assert row["ratio_low"] == pytest.approx(c_low / (4000 * p_high))
     assert row["ratio_high"] == pytest.approx(c_high / (4000 * p_low))
     assert row["categories"] == "Misshandel, Grov misshandel"
-    assert row["display"] == ("0,20 anmälda brott per uppskattad utsatt person (95 % KI 0,04–1,00; "
+    assert row["display"] == ("0,20 anmälda brott per uppskattad utsatt person (95 % KI 0,04–0,90; "
                               "16 anmälda, cirka 80 utsatta)")
     assert row["display_en"].startswith("0.20 reported offences per estimated victim")
     assert row["source"].startswith("enkät.csv")
@@ -83,14 +83,14 @@ def test_reported_categories_come_from_indicators_toml() -> None:
 
 
 def test_hidden_count_gives_no_ratio() -> None:
-    frames = with_indicators(tiny_frames(), [("2417", "2024", "utsatt_misshandel", "K", 3.0, 100)])
+    frames = with_indicators(tiny_frames(), [("2417", "2024", "utsatt_misshandel", "K", 6.0, 100)])
     cube = protected_cube(frames, period="2024", source="counts", taxonomy=TAXONOMY, settings=SETTINGS)
     cell = cube[(cube["area_id"] == "2417") & (cube["sex"] == "K") & (cube["category"] == "Misshandel")]
     assert cell["suppressed"].iloc[0]  # Sorsele's 2 women make Norsjö's 6 recoverable
     row = ratio(frames).loc[("2417", "K")]
     assert row["reason"] == "hidden_count" and not row["shown"]
     assert row[REVEALING].isna().all()
-    assert row["implied"] == pytest.approx(60.0)  # the survey side may be shown
+    assert row["implied"] == pytest.approx(120.0)  # the survey side may be shown: 6 % of 2 000 women
     assert row["display"] == "dold (antalet anmälda brott är dolt)"
 
 
@@ -118,10 +118,10 @@ def test_county_needs_every_kommun_in_the_survey() -> None:
     assert ratio(tiny_frames()).loc[("24", "T"), "reason"] == "partial_survey"
     frames = with_indicators(tiny_frames(), [("2422", "2024", "utsatt_misshandel", "T", 4.0, 100)])
     row = ratio(frames).loc[("24", "T")]
-    # pooled share (2 % × 200 + 4 % × 100) / 300; 6 000 inhabitants; 16 + 9 reported
-    assert row["share"] == pytest.approx(800 / 300)
-    assert row["implied"] == pytest.approx(160.0) and row["reported"] == 25
-    assert row["ratio"] == pytest.approx(25 / 160) and row["reason"] == ""
+    # pooled share (2 % × 250 + 4 % × 100) / 350; 6 000 inhabitants; 16 + 9 reported
+    assert row["share"] == pytest.approx(900 / 350)
+    assert row["implied"] == pytest.approx(6000 * 9 / 350) and row["reported"] == 25
+    assert row["ratio"] == pytest.approx(25 / (6000 * 9 / 350)) and row["reason"] == ""
 
 
 def test_population_base_categories_and_count_period() -> None:

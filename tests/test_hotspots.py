@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from pathlib import Path
 
 import geopandas as gpd
@@ -11,11 +12,12 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings as hyp_settings, strategies as st
 from scipy import stats
-from shapely.geometry import box
+from shapely.geometry import Polygon, box
 
 from lagesbild.core import schema
 from lagesbild.analysis import hotspots as hs
 from lagesbild.analysis.figures import layer_figures
+from lagesbild.analysis.permutation import bh_threshold
 from lagesbild.core.taxonomy import load_taxonomy
 from lagesbild.core.errors import InputError, LagesbildError
 from lagesbild.core.frames import Frames
@@ -112,24 +114,24 @@ def test_row_order_does_not_matter(order: list[int], values_order: list[int]) ->
 
 
 def test_hidden_areas_are_left_out_and_their_values_never_used() -> None:
-    values = hot_corner_values()
-    out = hs.hotspots(grid(), values, hidden=["A01", "A22"], permutations=199).set_index("area_id")
+    values = hot_corner_values(5)  # 5x5: 23 areas left, enough for Gi* (at least 15)
+    out = hs.hotspots(grid(5), values, hidden=["A01", "A22"], permutations=199).set_index("area_id")
     for area in ("A01", "A22"):
         assert out.loc[area, "class"] == "not_computed"
         assert out.loc[area, "reason"] == "hidden_few_cases"
         assert out.loc[area, "label"] == "Kan inte beräknas: dold (för få fall)"
         assert out.loc[area, ["gi_z", "p_sim", "p_norm"]].isna().all()
-    # the rest is Gi* on the 14 visible squares alone, whatever the hidden values are
-    cells = {cell_id(r, c): (r, c) for r in range(4) for c in range(4)}
+    # the rest is Gi* on the 23 visible squares alone, whatever the hidden values are
+    cells = {cell_id(r, c): (r, c) for r in range(5) for c in range(5)}
     visible = {a: rc for a, rc in cells.items() if a not in ("A01", "A22")}
     expected = textbook_gi_star(values, visible)
     np.testing.assert_allclose(out["gi_z"].reindex(expected.index), expected, rtol=1e-10)
     changed = values.copy()
     changed[["A01", "A22"]] = [0.0, 1e6]
-    again = hs.hotspots(grid(), changed, hidden=["A01", "A22"], permutations=199)
+    again = hs.hotspots(grid(5), changed, hidden=["A01", "A22"], permutations=199)
     pd.testing.assert_frame_equal(again.set_index("area_id"), out)
     # hidden reasons may also be given as a mapping; a hidden area without a value is fine too
-    mapped = hs.hotspots(grid(), values.drop("A22"), hidden={"A22": "hidden_few_respondents"},
+    mapped = hs.hotspots(grid(5), values.drop("A22"), hidden={"A22": "hidden_few_respondents"},
                          permutations=99).set_index("area_id")
     assert mapped.loc["A22", "label"] == "Kan inte beräknas: dold (för få svar)"
 
@@ -151,18 +153,36 @@ def test_missing_values_and_islands_are_not_computed_without_warnings() -> None:
     np.testing.assert_allclose(out["gi_z"].reindex(expected.index), expected, rtol=1e-10)
 
 
+def ring(side: int = 5) -> gpd.GeoDataFrame:
+    """A big square ("MID") inside a ring of 1 km squares: MID touches every other area."""
+    cells = [(r, c) for r in range(side) for c in range(side)
+             if r in (0, side - 1) or c in (0, side - 1)]
+    geoms = [box(X0 + c * SIDE, Y0 + r * SIDE, X0 + (c + 1) * SIDE, Y0 + (r + 1) * SIDE)
+             for r, c in cells]
+    edge = range(1, side)  # every km on MID's border is a vertex: contiguity shares vertices
+    corners = ([(c, 1) for c in edge] + [(side - 1, r) for r in edge[1:]]
+               + [(c, side - 1) for c in reversed(edge[:-1])] + [(1, r) for r in reversed(edge[1:-1])])
+    mid = Polygon([(X0 + c * SIDE, Y0 + r * SIDE) for c, r in corners])
+    return gpd.GeoDataFrame({"area_id": [cell_id(r, c) for r, c in cells] + ["MID"]},
+                            geometry=[*geoms, mid], crs=schema.CRS_STORE)
+
+
 def test_too_few_areas_equal_values_and_full_neighbourhoods() -> None:
     row = grid(4).iloc[:4]  # A00..A03 in a row
     out = hs.hotspots(row, pd.Series(1.0 + np.arange(4), index=row["area_id"]))
     assert (out["class"] == "not_computed").all() and (out["reason"] == "too_few_areas").all()
-    assert out["label"].iloc[0] == ("Kan inte beräknas: färre än 5 områden med grannar och "
+    # changed by issue 13: the minimum is 15 areas taking part (was 5)
+    assert out["label"].iloc[0] == ("Kan inte beräknas: färre än 15 områden med grannar och "
                                     "värden")
     flat = hs.hotspots(grid(), pd.Series(3.0, index=grid()["area_id"]))
     assert (flat["reason"] == "no_variation").all()
-    # in a 3x3 grid the centre touches every square: its Gi* is undefined
-    three = hs.hotspots(grid(3), hot_corner_values(3)).set_index("area_id")
-    assert three.loc["A11", "reason"] == "undefined"
-    assert three.drop(index="A11")["gi_z"].notna().all()
+    # the middle of a ring touches every square: its Gi* is undefined (was a 3x3 grid's centre,
+    # now too few areas; the ring has 17)
+    areas = ring()
+    values = pd.Series(np.arange(len(areas), dtype=float) + 1, index=areas["area_id"])
+    out = hs.hotspots(areas, values).set_index("area_id")
+    assert out.loc["MID", "reason"] == "undefined"
+    assert out.drop(index="MID")["gi_z"].notna().all()
 
 
 def test_seeded_reproducible_and_global_random_state_untouched() -> None:
@@ -173,7 +193,14 @@ def test_seeded_reproducible_and_global_random_state_untouched() -> None:
     pd.testing.assert_frame_equal(first, hs.hotspots(grid(), hot_corner_values(), seed=11))
     other = hs.hotspots(grid(), hot_corner_values(), seed=12)
     pd.testing.assert_series_equal(other["gi_z"], first["gi_z"])
-    assert (other["p_sim"] != first["p_sim"]).any()
+    # changed by issue 13: 16 areas have exact permutation distributions, so the seed only
+    # matters when random draws are used instead (exact_limit=0)
+    pd.testing.assert_series_equal(other["p_sim"], first["p_sim"])
+    drawn = [hs.hotspots(grid(), hot_corner_values(), seed=s, exact_limit=0) for s in (11, 12)]
+    assert (np.random.get_state()[1] == before).all()
+    pd.testing.assert_frame_equal(drawn[0], hs.hotspots(grid(), hot_corner_values(), seed=11,
+                                                        exact_limit=0))
+    assert (drawn[1]["p_sim"] != drawn[0]["p_sim"]).any()
 
 
 def test_fdr_is_stricter_and_arguments_are_checked() -> None:
@@ -282,3 +309,94 @@ def test_only_area_rate_layers_are_accepted() -> None:
     assert women.loc["2417", "reason"] == "hidden_secondary"
     incident = LayerSpec(id="i", title_sv="i", title_en="i", kind="incident_rate")
     assert (_hot_figures(frames, incident)["class"] == "not_computed").all()
+
+
+# --- issue 13: exact permutation p-values, at least 15 areas, flags against chance -------------
+
+def strip(n: int) -> gpd.GeoDataFrame:
+    """n squares in a row (S00, S01, …): each touches the one before and after."""
+    ids = [f"S{c:02d}" for c in range(n)]
+    geoms = [box(X0 + c * SIDE, Y0, X0 + (c + 1) * SIDE, Y0 + SIDE) for c in range(n)]
+    return gpd.GeoDataFrame({"area_id": ids}, geometry=geoms, crs=schema.CRS_STORE)
+
+
+def test_fourteen_areas_are_too_few_fifteen_are_enough() -> None:
+    assert hs.MIN_AREAS == 15
+    values = lambda n: pd.Series([1.0 + (c % 4) * 3 for c in range(n)],  # noqa: E731
+                                 index=[f"S{c:02d}" for c in range(n)])
+    fourteen = hs.hotspots(strip(14), values(14))
+    assert (fourteen["class"] == "not_computed").all()
+    assert (fourteen["reason"] == "too_few_areas").all()
+    assert fourteen[["gi_z", "p_sim", "p_norm"]].isna().all().all()
+    assert hs.summary(fourteen) == hs.NOT_OFFERED["sv"].format(n=14)
+    assert "färre än 15 områden" in hs.summary(fourteen)
+    assert "fewer than 15 areas" in hs.summary(fourteen, "en")
+    assert hs.flag_counts(fourteen)[0].n_tested == 0
+    fifteen = hs.hotspots(strip(15), values(15))
+    assert (fifteen["reason"] == "").all() and fifteen["p_sim"].notna().all()
+    assert hs.flag_counts(fifteen)[0].n_tested == 15
+    # areas that do not take part do not count: 16 squares, two of them hidden, are 14
+    hidden = hs.hotspots(strip(16), values(16), hidden=["S03", "S09"])
+    assert set(hidden["reason"]) == {"too_few_areas", "hidden_few_cases"}
+    assert "(14)" in hs.summary(hidden)
+
+
+def test_the_corner_p_value_is_the_exact_two_sided_one() -> None:
+    values = hot_corner_values()
+    out = hs.hotspots(grid(), values).set_index("area_id")
+    # A00's neighbours are A01, A10, A11: every 3 of the 15 other values is one arrangement
+    others = values.drop("A00").to_numpy()
+    observed = values[["A01", "A10", "A11"]].sum()
+    sums = np.array([others[list(c)].sum() for c in itertools.combinations(range(15), 3)])
+    upper = (sums >= observed - 1e-9).mean()
+    lower = (sums <= observed + 1e-9).mean()
+    assert len(sums) == 455 and upper == pytest.approx(1 / 455)  # the four highest values
+    assert out.loc["A00", "p_sim"] == pytest.approx(min(1.0, 2 * min(lower, upper)))
+    assert out.loc["A00", "p_sim"] == pytest.approx(2 / 455)
+
+
+def test_flags_are_counted_against_chance_per_level() -> None:
+    classes = ["hot_99", "hot_95", "cold_90", "none", "none"] + ["none"] * 15 + ["not_computed"]
+    result = pd.DataFrame({"class": classes, "reason": [""] * 20 + ["missing"]})
+    counts = hs.flag_counts(result)
+    assert [(c.level, c.n_tested, c.flagged) for c in counts] == [
+        (0.90, 20, 3), (0.95, 20, 2), (0.99, 20, 1)]
+    assert [c.expected for c in counts] == pytest.approx([2.0, 1.0, 0.2])
+    text = hs.summary(result)
+    assert "90\u00a0%-nivån 3 av 20 områden (väntat av slumpen ensam: 2,0)" in text
+    assert "99\u00a0%-nivån 1 av 20 områden (väntat av slumpen ensam: 0,20)" in text
+    assert "90% level 3 of 20 areas (expected by chance alone: 2.0)" in hs.summary(result, "en")
+    # with FDR the statement is about the flagged: at most 10 % of 3
+    fdr = hs.summary(result, fdr=True)
+    assert "FDR" in fdr and "90\u00a0%-nivån 3 av 20 områden (högst 0,30 av dem av slump)" in fdr
+
+
+def test_fdr_uses_every_area_tested_as_its_family() -> None:
+    values = hot_corner_values()
+    plain = hs.hotspots(grid(), values)
+    adjusted = hs.hotspots(grid(), values, fdr=True)
+    tested = plain["p_sim"].to_numpy()
+    for level in hs.LEVELS:
+        cut = bh_threshold(tested, round(1 - level, 10))
+        strength = adjusted["class"].str.extract(r"_(\d+)$")[0].astype(float)
+        flagged = strength >= round(level * 100)
+        assert (flagged <= (plain["p_sim"] <= cut + 1e-12)).all()
+    assert (hs.flag_counts(adjusted)[0].flagged <= hs.flag_counts(plain)[0].flagged)
+
+
+@hyp_settings(max_examples=15, deadline=None)
+@given(st.lists(st.integers(0, 6), min_size=16, max_size=16))
+def test_classes_follow_the_p_values_and_the_sign(counts: list[int]) -> None:
+    values = pd.Series([float(c) for c in counts], index=sorted(grid()["area_id"]))
+    out = hs.hotspots(grid(), values)
+    if (out["reason"] == "no_variation").all():
+        return
+    for cls, p, z in zip(out["class"], out["p_sim"], out["gi_z"]):
+        assert 0 < p <= 1
+        if cls.startswith(("hot", "cold")):
+            assert p <= 1 - int(cls.split("_")[1]) / 100 + 1e-12
+            assert (z > 0) == cls.startswith("hot")
+        else:
+            assert cls == "none"
+    counts_ = hs.flag_counts(out)
+    assert counts_[0].flagged >= counts_[1].flagged >= counts_[2].flagged

@@ -103,3 +103,50 @@ def test_need_view_on_the_coverage_layer(demo) -> None:
     assert view.period == "HT2024" and len(view.categories) == 15
     assert set(view.categories["category"]) <= set(QUADRANTS)
     assert view.table["rank"].min() == 1 and "vald_topp" in view.note
+
+
+# --- issue 13: the flags against chance beside the map ------------------------------------------
+
+def test_hotspot_view_states_flags_against_chance_and_offers_fdr(demo) -> None:
+    spec, view = _view(demo, "vald_topp", "hotspots", period="2024")
+    tested = int((view.categories["category"] != "not_computed").sum())
+    assert tested >= hotspots.MIN_AREAS
+    assert [c.n_tested for c in view.flags] == [tested] * 3
+    flagged = view.categories["category"].str.match(r"^(hot|cold)_").sum()
+    assert view.flags[0].flagged == flagged and view.flags[0].expected == pytest.approx(
+        tested * 0.1)
+    assert view.summary.startswith("Flaggade mot vad slumpen ensam ger: 90\u00a0%-nivån "
+                                   f"{flagged} av {tested} områden")
+    frames, *_ = demo
+    from lagesbild.render.map import web_geometry
+    html = view_map(view, web_geometry(frames.kommuner), spec).get_root().render()
+    assert "Flaggade mot vad slumpen ensam ger" in html  # in the legend, after the caveat
+    frames, specs, taxonomy, settings = demo
+    adjusted = map_view(frames, spec, view="hotspots", period="2024", sex="T", taxonomy=taxonomy,
+                        settings=settings, fdr=True)
+    assert adjusted.summary.startswith("Flaggade, justerat för falska upptäckter (FDR)")
+    assert "Benjamini–Hochberg" in adjusted.note
+    assert all(a.flagged <= p.flagged for a, p in zip(adjusted.flags, view.flags))
+
+
+def test_hotspots_with_too_few_areas_say_why_and_draw_not_computed(demo) -> None:
+    # men's violence in close relationships, 2023: most kommuner hidden, too few left
+    frames, specs, taxonomy, settings = demo
+    view = map_view(frames, specs["vald_nara_relation"], view="hotspots", period="2023",
+                    sex="M", taxonomy=taxonomy, settings=settings)
+    assert (view.categories["category"] == "not_computed").all()
+    assert [key for key, _, _ in view.legend] == ["not_computed"] and view.flags == ()
+    assert view.summary.startswith("Heta och kalla punkter beräknas inte: färre än 15 områden")
+    english = map_view(frames, specs["vald_nara_relation"], view="hotspots", period="2023",
+                       sex="M", taxonomy=taxonomy, settings=settings, lang="en")
+    assert english.summary.startswith("Hot and cold spots are not computed: fewer than 15 areas")
+
+
+def test_change_view_states_flags_against_chance(demo) -> None:
+    _, view = _view(demo, "vald_topp", "change")
+    verdicts = view.categories["category"]
+    tested = int(verdicts.isin(["up", "down", "none"]).sum())
+    (flags,) = view.flags
+    assert (flags.n_tested, flags.flagged) == (tested, int(verdicts.isin(["up", "down"]).sum()))
+    assert flags.expected == pytest.approx(tested * 0.05)
+    assert f"95\u00a0%-nivån {flags.flagged} av {tested} kommuner" in view.summary

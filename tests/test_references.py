@@ -18,7 +18,8 @@ from shapely.geometry import box
 from lagesbild.core import schema
 from lagesbild.analysis.figures import layer_figures
 from lagesbild.core.taxonomy import load_taxonomy
-from lagesbild.analysis.references import (BAND_LABELS, band_position, national_indicator,
+from lagesbild.analysis.references import (BAND_LABELS, band_flags, band_position,
+                                           band_positions, national_indicator,
                                            reference_band, similar_municipalities,
                                            standardized_distances)
 from lagesbild.core.errors import InputError
@@ -165,6 +166,48 @@ def test_band_position(value: float | None, expected: str | None) -> None:
         assert BAND_LABELS["sv"][expected] and BAND_LABELS["en"][expected]
 
 
+# issue 13: above or below only when the whole interval lies outside the band
+@pytest.mark.parametrize(("value", "low", "high", "expected"), [
+    (35.0, 30.0, 40.0, "within"),   # point above the band, interval overlaps it
+    (35.0, 32.5, 40.0, "within"),   # touching p75 is overlapping
+    (35.0, 32.6, 40.0, "above"),
+    (10.0, 5.0, 17.5, "within"),    # point below, interval reaches p25
+    (10.0, 5.0, 17.4, "below"),
+    (25.0, 10.0, 40.0, "within"),   # an interval wider than the band
+    (35.0, None, None, "above"),    # no interval (no sampling uncertainty): the value decides
+    (None, 30.0, 40.0, None),
+])
+def test_band_position_uses_the_interval(value, low, high, expected) -> None:
+    band = {"p25": 17.5, "p75": 32.5}
+    assert band_position(value, band, low, high) == expected
+    assert band_position(value, band, pd.NA, float("nan")) == band_position(value, band)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.floats(0, 100), st.floats(0, 50), st.floats(0, 50), st.floats(0, 100), st.floats(0, 100))
+def test_an_interval_never_says_more_than_its_point(value: float, below: float, above: float,
+                                                    p25: float, width: float) -> None:
+    band = {"p25": p25, "p75": p25 + width}
+    with_interval = band_position(value, band, value - below, value + above)
+    if with_interval != "within":  # a flag from the interval is a flag from the point too
+        assert band_position(value, band) == with_interval
+    wider = band_position(value, band, value - below - 1, value + above + 1)
+    assert wider == with_interval or wider == "within"  # widening only takes flags away
+
+
+def test_band_flags_against_chance() -> None:
+    flags = band_flags(["above", "within", "below", None, "within", "within"], 0.95)
+    assert (flags["n_tested"], flags["n_above"], flags["n_below"]) == (5, 1, 1)
+    assert flags["expected_by_chance"] == pytest.approx(0.25)  # 5 × 5 %
+    assert "1 över och 1 under av 5 kommuner; av slumpen ensam väntas upp till 0,25" in \
+        flags["note_sv"]
+    assert "chance alone gives up to 0.25" in flags["note_en"]
+    assert "95\u00a0%-intervallet" in flags["note_sv"]
+    figs = pd.DataFrame({"value": [40.0, 40.0, None], "ci_low": [35.0, 20.0, None],
+                         "ci_high": [45.0, 60.0, None]})
+    assert band_positions(figs, {"p25": 17.5, "p75": 32.5}) == ["above", "within", None]
+
+
 values = st.one_of(st.none(), st.floats(0, 1e5, allow_nan=False))
 
 
@@ -213,8 +256,9 @@ def test_similar_on_layers_of_the_tiny_county() -> None:
 
 
 def test_similar_matches_scipy_seuclidean() -> None:
-    two = {**ONE, "utsatt_hot": {"2401": (3.0, 100), "2403": (9.0, 100), "2404": (4.0, 100),
-                                 "2409": (1.0, 100), "2417": (6.0, 100)}}
+    # 1 000 respondents each: a share that 1-4 people answered yes to would be hidden
+    two = {**ONE, "utsatt_hot": {"2401": (3.0, 1000), "2403": (9.0, 1000), "2404": (4.0, 1000),
+                                 "2409": (1.0, 1000), "2417": (6.0, 1000)}}
     result = similar(county(two), "2401", indicators=["otrygghet", "utsatt_hot"])
     x = np.array([[10, 3], [20, 9], [30, 4], [40, 1], [50, 6]], dtype=float)
     expected = cdist(x[:1], x, "seuclidean", V=x.var(axis=0, ddof=1))[0]

@@ -28,7 +28,7 @@ from frames_support import demo_inputs
 PNG = b"\x89PNG\r\n\x1a\n"
 AREA, PERIOD = "2417", "2024"
 LAYERS = ["vald_nara_relation", "otrygghet", "mvp_tackning"]
-SMALL_LAYER = "vald_nara_relation"  # has "<5" and "dold" cells in 2024
+SMALL_LAYER = "vald_nara_relation"  # has hidden ("..") cells in 2024
 HOSTILE_NOTE = ("<script>alert('note')</script> ${alert(1)} `x` "
                 "=HYPERLINK(\"http://evil.example\",\"klicka\")")
 HOSTILE_GOAL = "=HYPERLINK(\"http://evil.example/?q=1\",\"mål\") <img src=x onerror=alert(2)> ${x}"
@@ -129,7 +129,7 @@ def test_mapping_has_pyramid_and_per_layer_map_trend_comparison(report: Report, 
             assert f"{kind}: {title}" in titles
     for fig in figures:
         assert fig.png.startswith(PNG) and fig.table is not None and len(fig.table.frame)
-        assert "<5" in fig.caption and "dold" in fig.caption  # the disclosure note
+        assert '".."' in fig.caption  # the disclosure note
     maps = [f for f in figures if f.title.startswith("Karta")]
     assert len(maps) == len(LAYERS) and all(f.html and "<html" in f.html for f in maps)
     # the comparison table: rank, value, interval, band position; the county's 15 kommuner
@@ -149,7 +149,7 @@ def test_the_kommun_is_highlighted_beside_the_county(report: Report, inputs) -> 
 def test_same_hidden_cells_as_layer_figures_and_no_true_value(report: Report,
                                                               tmp_path_factory) -> None:
     cells = suppressed_cells(tmp_path_factory)
-    assert {c["display"] for c in cells} == {"<5", "dold"}
+    assert {c["display"] for c in cells} == {".."}
     frame = map_table(report, "Våld i nära relation (polisens utdrag) per 100 000 inv.").frame
     for cell in cells:
         row = frame[(frame["Kod"] == cell["area_id"]) & (frame["Kön"] == sex_label(cell["sex"]))]
@@ -167,7 +167,7 @@ def test_every_hidden_display_has_no_number_beside_it(report: Report) -> None:
         frame = table.frame
         if "Värde" not in frame or "Värde (tal)" not in frame:
             continue
-        hidden = frame["Värde"].isin(["<5", "dold"]) | frame["Värde"].str.startswith("för få svar")
+        hidden = frame["Värde"].str.startswith("..")
         for col in ("Värde (tal)", "95 % KI, från", "95 % KI, till", "Antal"):
             if col in frame:
                 assert frame.loc[hidden, col].isna().all(), (table.title, col)
@@ -218,7 +218,7 @@ def test_sources_and_caveats(report: Report, inputs) -> None:
     section = report.section("kallor")
     text = "\n".join(section.paragraphs)
     assert section.paragraphs[0] == "@SUM(1+1)"  # the user's note, kept as written
-    assert "Antal 1–4 visas som \"<5\"; celler som annars kunde räknas fram" in text
+    assert "Dolda uppgifter visas som \"..\": antal 1–4 och andra uppgifter" in text
     assert f"färre än {settings.min_survey_n} svarande" in text
     assert ("Polisens händelsenotiser är inte brottsstatistik och deras läge är områdets "
             "mittpunkt") in text

@@ -51,4 +51,4 @@ def test_no_hidden_true_value_and_the_same_statements(report, tmp_path_factory, 
         assert _normal(section.title)[:40] in text
     first = _normal(report.section("kartlaggning").paragraphs[1])
     assert first[:60] in text
-    assert "<5" in text and "dold" in text
+    assert ".." in text

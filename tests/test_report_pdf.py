@@ -17,8 +17,8 @@ from lagesbild.report.model import Figure, Report, Section, Table
 from lagesbild.report.pdf import to_pdf
 
 BLUE = (31, 119, 180)  # "#1f77b4"
-DISCLOSURE = ('Antal 1–4 visas som "<5"; celler som annars kunde räknas fram ur summor '
-              'visas som "dold".')
+DISCLOSURE = ('Dolda uppgifter visas som "..": antal 1–4 och andra uppgifter som annars '
+              'kunde räknas fram eller ringas in ur de visade siffrorna.')
 
 
 def png(color: str, size: tuple[float, float] = (3, 2)) -> bytes:
@@ -137,7 +137,7 @@ def test_english_and_another_threshold() -> None:
     texts = pages_text(to_pdf(rep))
     assert "page 1 of 4" in texts[0] and "Created: 2025-03-14" in texts[0]
     assert "not for further distribution" in texts[0]
-    assert 'Counts 1–2 are shown as "<3"' in texts[2]
+    assert 'Hidden figures are shown as "..": counts 1–2' in texts[2]
 
 
 def test_unreadable_image_becomes_a_note() -> None:
@@ -164,7 +164,7 @@ def test_wide_table_fits_in_column_groups() -> None:
     rep = report(sections=(Section("analys", "Analys", (), (), (Table("Bred", frame),)),))
     text = "\n".join(pages_text(to_pdf(rep))[1:])
     assert "Bred (1/2)" in text and "Bred (2/2)" in text
-    assert text.count("dold") == 15 + 1  # the cells and the footer
+    assert text.count("dold") == 15  # the cells (the footer writes ".." for hidden figures)
     words = " ".join(text.split())  # headers wrap at spaces
     assert all(f"Kolumn med långt namn {i}" in words for i in range(15))
     assert text.count("\nrad\n") == 2  # the first column is repeated in each group

@@ -58,7 +58,7 @@ def figure_frame(counts: list[int], pops: list[int], *, hidden: tuple[int, ...] 
     rows["ci_high"] = high / rows["denominator"] * PER
     rows["suppressed"] = is_hidden
     rows["suppression"] = np.where(is_hidden, "secondary", "")
-    rows["display"] = [("dold" if h else f"{v:.1f} per 100 000") for h, v in
+    rows["display"] = [(".." if h else f"{v:.1f} per 100 000") for h, v in
                        zip(is_hidden, rows["value"])]
     for col in ("value", "ci_low", "ci_high") + (() if reveal_hidden else ("count",)):
         rows[col] = rows[col].astype("Float64").mask(is_hidden)
@@ -125,7 +125,7 @@ def test_eb_hidden_kommuner_stay_hidden_and_enter_the_prior_only_as_county_remai
     for area in ("2402", "2403", "2405"):
         assert out.loc[area, ["count", "value", "ci_low", "ci_high", "raw_value",
                               "weight"]].isna().all()
-        assert out.loc[area, "display"] == "dold" and out.loc[area, "suppressed"]
+        assert out.loc[area, "display"] == ".." and out.loc[area, "suppressed"]
         assert not out.loc[area, "smoothed"]
     # prior: the shown kommuner plus one area = county minus the shown (6 events, 2 100 inh.)
     reference = marshall([30, 80, 6], [3000, 5000, 2100]) * PER
@@ -283,11 +283,11 @@ def test_rolling_hides_a_window_with_a_hidden_year() -> None:
     yearly = {y: layer_figures(frames, LAYERS["vald_topp"], period=y, sex="K", taxonomy=TAXONOMY,
                                settings=SETTINGS).set_index("area_id")
               for y in ("2022", "2023", "2024")}
-    assert yearly["2024"].loc["2422", "display"] == "<5"
+    assert yearly["2024"].loc["2422", "display"] == ".."
     assert yearly["2022"].loc["2422", "count"] == 10 and yearly["2023"].loc["2422", "count"] == 10
     out = _rolling(frames, "K").set_index("area_id")
     for area in ("2417", "2422"):  # 2417 is hidden in 2024 too, or 2422 would follow
-        assert out.loc[area, "suppressed"] and out.loc[area, "display"] == "dold"
+        assert out.loc[area, "suppressed"] and out.loc[area, "display"] == ".."
         assert out.loc[area, ["count", "value", "ci_low", "ci_high"]].isna().all()
         assert "minst ett av åren är dolt" in out.loc[area, "note"]
         assert out.loc[area, "denominator"] > 0  # population is public

@@ -177,7 +177,7 @@ def test_map_title_legend_and_footer(demo, captured: list) -> None:
     assert spec.title_sv.split(" (")[0] in text.replace("\n", " ")
     assert view.period in text and "kvinnor" in text
     assert "Uppgift saknas eller dold" in text and "Källa: " in text
-    assert "Antal 1–4 visas som" in text.replace("\n", " ")
+    assert 'Dolda uppgifter visas som ".."' in text.replace("\n", " ")
     static.map_png(view, frames.kommuner, spec, lang="en")
     text = " ".join(t.get_text() for t in _texts(captured[-1]))
     assert "No data or suppressed" in text and "Source: " in text

@@ -4,7 +4,9 @@ Rates: the exact conditional test for two Poisson counts with exposures (given k
 binomial with p = e2 / (e1 + e2) when the rates are equal) and the rate ratio with its exact
 (Clopper–Pearson) interval. The p-value is the central one (twice the smaller one-sided
 binomial p), the test the Clopper–Pearson interval inverts: the ratio is "larger than chance"
-exactly when its interval leaves out 1, so the verdict never contradicts the interval.
+exactly when its interval leaves out 1, so the verdict never contradicts the interval (and the
+verdict also checks the interval itself, so that rounding can never flag a change whose
+interval still holds 1). A point estimate above or below 1 is never enough on its own.
 
 Survey shares: the difference in percentage points with Newcombe's hybrid Wilson interval and
 the pooled two-proportion z-test. These two can disagree at the margin; a change is called
@@ -13,7 +15,8 @@ larger than chance only when both say so.
 `change_table` works on two `layer_figures` frames, i.e. on published figures only, and gives
 no numbers for a cell hidden in either period (a ratio and one count would reveal the other).
 Each row is a separate test: with many kommuner some "changes" are chance (no correction for
-multiple comparisons is made).
+multiple comparisons is made); `change_flags` counts the changes flagged against the number
+expected by chance alone, which the pages and the report state beside them.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from lagesbild.analysis.chance import FlagCount
 from lagesbild.analysis.stats import wilson_ci
 from lagesbild.core.settings import Settings
 
@@ -162,7 +166,7 @@ def _row(r: dict, *, is_rate: bool, settings: Settings) -> dict:
     if is_rate:
         ch = rate_change(r["count_from"], r["denominator_from"], r["count_to"],
                          r["denominator_to"], confidence=conf)
-        significant = ch.p_value < 1 - conf
+        significant = ch.p_value < 1 - conf and (ch.ci_low > 1 or ch.ci_high < 1)
         row["ratio"] = ch.estimate
         display = (f"kvot {_num(ch.estimate, 2)} ({_ci_label(conf)} {_num(ch.ci_low, 2)}–"
                    f"{_num(ch.ci_high, 2)})" if not np.isnan(ch.estimate)
@@ -180,6 +184,14 @@ def _row(r: dict, *, is_rate: bool, settings: Settings) -> dict:
     key = ("up" if up else "down") if significant else "none"
     return {**row, "ci_low": ch.ci_low, "ci_high": ch.ci_high, "p_value": ch.p_value,
             "significant": bool(significant), "display": display, **_verdict(key)}
+
+
+def change_flags(table: pd.DataFrame, confidence: float) -> FlagCount:
+    """The rows tested (verdict up, down or none: not hidden, not missing) and those flagged as
+    a change beyond chance, with the number chance alone would flag at `confidence`."""
+    tested = table["verdict"].isin([VERDICTS[k][0] for k in ("up", "down", "none")])
+    return FlagCount(confidence, int(tested.sum()),
+                     int((tested & table["significant"].astype(bool)).sum()))
 
 
 def _verdict(key: str) -> dict:

@@ -36,18 +36,23 @@ def _num(value: object) -> float | None:
 
 
 def to_json(figures: pd.DataFrame, *, layer: str, title: str, unit: str,
-            national: dict | None = None) -> dict[str, object]:
+            national: dict | None = None, confidence: float = 0.95) -> dict[str, object]:
     """The comparison as a stable JSON document (schema lagesbild.compare/1).
 
     Only protected figures go in: a hidden value is null with its display ("<5" or "dold").
     `national` is `analysis.national.national_figure` (None when the workspace has none).
+    `band_position` is above or below only when the kommun's whole interval (at `confidence`,
+    the figures' own) lies outside the band; `band_flags` counts those flags against the
+    number chance alone would give.
     """
-    from lagesbild.analysis.references import band_position, reference_band
+    from lagesbild.analysis.references import band_flags, band_positions, reference_band
 
     result = comparison(figures)
     lan = figures[figures["level"] == schema.AreaLevel.LAN.value]
     band = reference_band(figures, county_id=str(lan["area_id"].iloc[0]) if len(lan) == 1 else None,
                           national=None if national is None else national.get("value"))
+    positions = band_positions(result.table, band)
+    flags = band_flags(positions, confidence)
     county = lan.iloc[0] if len(lan) == 1 else None
     return {
         "schema": "lagesbild.compare/1",
@@ -68,12 +73,15 @@ def to_json(figures: pd.DataFrame, *, layer: str, title: str, unit: str,
                       "national": _num(band["national"]),
                       "n_used": band["n_used"], "n_hidden": band["n_hidden"],
                       "note": band["note_sv"]},
+        "band_flags": {k: flags[k] for k in ("n_tested", "n_above", "n_below",
+                                             "expected_by_chance", "confidence")}
+        | {"note": flags["note_sv"]},
         "kommuner": [{
             "rank": None if pd.isna(r["rank"]) else int(r["rank"]),
             "area_id": str(r["area_id"]), "name": str(r["name"]),
             "value": _num(r["value"]), "ci_low": _num(r["ci_low"]), "ci_high": _num(r["ci_high"]),
             "n": None if pd.isna(r["n"]) else int(r["n"]),
             "suppressed": bool(r["suppressed"]), "display": str(r["display"]),
-            "band_position": band_position(r["value"], band),
-        } for _, r in result.table.iterrows()],
+            "band_position": position,
+        } for (_, r), position in zip(result.table.iterrows(), positions)],
     }

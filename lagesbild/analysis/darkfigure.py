@@ -125,8 +125,8 @@ def reporting_ratio(frames: Frames, indicator_id: str, *, period: str, taxonomy:
 
     partial = _partial_county(frames, indicator_id, str(period), out)
     hidden_any = out["suppressed"].astype("boolean").fillna(False).astype(bool)
-    secondary = hidden_any & (out["suppression"].astype("string") == "secondary").fillna(False)
-    few = hidden_any & ~secondary
+    few = hidden_any & (out["suppression"].astype("string") == "few_respondents").fillna(False)
+    secondary = hidden_any & ~few  # hidden to protect another share, or 1-4 people said yes
     share = pd.to_numeric(out["value"]).astype("float64") / 100
     n = pd.to_numeric(out["n"]).astype("float64")
     reported = pd.to_numeric(out["reported"]).astype("float64")

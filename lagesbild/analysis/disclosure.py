@@ -9,8 +9,14 @@ import pandas as pd
 import scipy.sparse
 import scipy.sparse.csgraph
 
+from lagesbild.analysis.hypercube import protect_with_boxes
+
 # Columns that reveal a count when shown; blanked together with it.
 REVEALING = ("count", "value", "ci_low", "ci_high")
+# Every hidden cell is written the same way, whatever hid it (as SCB and Brå write ".."): a label
+# that told small cells from the others would itself say "one to four". The reason is given in
+# the legend and the caveats, never in the cell.
+HIDDEN = ".."
 
 
 def suppress(cells: pd.DataFrame, *, keys: Sequence[str], threshold: int,
@@ -18,7 +24,9 @@ def suppress(cells: pd.DataFrame, *, keys: Sequence[str], threshold: int,
              primary: np.ndarray | None = None) -> pd.DataFrame:
     """Hide small counts and every cell that would let them be recovered by subtraction.
 
-    Primary: counts 1..threshold-1 are hidden. Secondary: for each additive relation
+    Primary: counts 1..threshold-1 are hidden. Secondary: each of them on the corners of a
+    hidden box along the additive relations (`hypercube`), so it can take at least `threshold`
+    consecutive values whatever is shown. Then, for each additive relation
     ``(dimension, total_value)`` (members of `dimension` add up to the row where it equals
     `total_value`, other keys equal), no group (its total and its members) has exactly one
     hidden cell, since that cell is the total minus the others, or the sum of the members.
@@ -26,7 +34,11 @@ def suppress(cells: pd.DataFrame, *, keys: Sequence[str], threshold: int,
     known sum give the small cell away), else the smallest visible member, else the total.
     Chains of subtractions over several groups are checked too: while linear algebra on all
     the groups still pins down a small cell, one more cell of one of its groups is hidden.
-    Returns a copy with a boolean ``suppressed`` column and revealing columns set to NA.
+    Finally the adversary's audit (`audit.audit`: integer programming with every shown cell,
+    the groups' sums and counts >= 0, every hidden cell read as "hidden" whatever its reason)
+    runs over the table: while a hidden cell can be narrowed to fewer than `threshold`
+    consecutive values, one more cell of one of its groups (or of a group linked to it) is
+    hidden. Returns a copy with a boolean ``suppressed`` column and revealing columns set to NA.
 
     `primary` (a boolean mask) replaces the small-count rule for cells hidden for another
     reason, such as survey shares from too few respondents; `count` is then the additive
@@ -38,6 +50,8 @@ def suppress(cells: pd.DataFrame, *, keys: Sequence[str], threshold: int,
         np.asarray(primary, dtype=bool).copy()
     primary = hidden.copy()
     groups = _groups(out, keys, additive)
+    protect_with_boxes(out, keys=keys, additive=additive, counts=counts, hidden=hidden,
+                       sensitive=primary, need=threshold - 1)
     while True:
         _hide_singletons(groups, hidden, counts)
         determined = _determined(groups, hidden, len(out))
@@ -52,8 +66,9 @@ def suppress(cells: pd.DataFrame, *, keys: Sequence[str], threshold: int,
                 for totals, members in groups:
                     if new in totals or new in members:
                         touched[totals] = touched[members] = True
+    _widen_until_audited(groups, hidden, counts, protection=threshold)
     out["suppressed"] = hidden
-    # "small" cells are shown as "<threshold"; "secondary" ones may be large and are only "dold".
+    # the reason stays in the data (for the legend and the police audience), never in the cell
     out["suppression"] = pd.Series(
         ["small" if p else ("secondary" if h else "") for p, h in zip(primary, hidden)],
         index=out.index, dtype="string")
@@ -209,12 +224,99 @@ def _determined(groups: list[Group], hidden: np.ndarray, n: int) -> np.ndarray:
     return result
 
 
-def display_count(count: object, suppression: str, *, threshold: int) -> str:
-    """How a (possibly hidden) count is written: '<5' for small ones, 'dold' for secondary ones."""
-    if suppression == "small":
-        return f"<{threshold}"
-    if suppression == "secondary":
-        return "dold"
+def _widen_until_audited(groups: list[Group], hidden: np.ndarray, counts: np.ndarray, *,
+                         protection: int) -> None:
+    """Hide more cells until the audit finds no hidden cell narrower than `protection` values."""
+    from lagesbild.analysis.audit import audit, hidden_cell, shown_cell
+
+    values = np.round(counts).astype("int64")
+    relations = [_relation(int(t), members, values) for totals, members in groups for t in totals]
+    linked = [np.concatenate([totals, members]) for totals, members in groups]
+    while hidden.any():
+        _fill_thin_groups(groups, hidden, values, protection - 1)
+        cells = [hidden_cell(str(i), "t", int(max(values[i], 0))) if hidden[i] else
+                 shown_cell(str(i), "t", int(max(values[i], 0)))
+                 for i in sorted({int(c) for g in linked for c in g})]
+        result = audit(cells, relations, protection=protection)
+        bad = [int(c) for c in result.disclosed["cell"]]
+        if not bad:
+            return
+        done = np.zeros(len(hidden), dtype=bool)
+        for cell in bad:
+            if done[cell]:
+                continue
+            new = _partner_to_hide(linked, cell, hidden, values, protection - 1)
+            hidden[new] = True
+            for g in linked:
+                if new in g or cell in g:
+                    done[g] = True
+
+
+def _fill_thin_groups(groups: list[Group], hidden: np.ndarray, values: np.ndarray,
+                      need: int) -> None:
+    """The audit's cheap part, until nothing changes: in a group whose total is shown, every
+    hidden member lies between 0 and what the shown members leave of the total (the group's
+    slack); a slack below `need` pins them too narrowly, so one more member (the smallest shown
+    one that brings the slack to `need`, else the largest) or else the total is hidden."""
+    changed = True
+    while changed:
+        changed = False
+        for totals, members in groups:
+            if hidden[totals].any() or not hidden[members].any():
+                continue
+            slack = int(values[totals].max()) - int(values[members[~hidden[members]]].sum())
+            if slack >= need:
+                continue
+            visible = members[~hidden[members]]
+            if len(visible):
+                enough = visible[values[visible] >= need - slack]
+                pick = enough[np.argmin(values[enough])] if len(enough) else \
+                    visible[np.argmax(values[visible])]
+            else:
+                pick = totals[0]
+            hidden[int(pick)] = True
+            changed = True
+
+
+def _relation(total: int, members: np.ndarray, values: np.ndarray) -> object:
+    """The group as the adversary may read it, the strongest form the true counts allow: the
+    total is the members' sum, or at least it (T >= K + M when some victims' sex is unknown),
+    or at most it (a source whose parts exceed its total)."""
+    from lagesbild.analysis.audit import Relation
+
+    terms = ((str(total), 1), *((str(int(m)), -1) for m in members))
+    balance = int(values[total]) - int(values[members].sum())
+    if balance == 0:
+        return Relation(terms, "==")
+    return Relation(terms if balance > 0 else tuple((c, -k) for c, k in terms), ">=")
+
+
+def _partner_to_hide(linked: list[np.ndarray], cell: int, hidden: np.ndarray,
+                     values: np.ndarray, need: int) -> int:
+    """A shown cell to hide so that `cell` can vary more: in one of its groups the smallest
+    shown cell with at least `need` (it can give that much), else the largest shown one; if
+    its groups are all hidden, the same search in the groups linked to them."""
+    seen_cells = {cell}
+    frontier = [cell]
+    while frontier:
+        pool = np.unique(np.concatenate([g for g in linked if np.isin(frontier, g).any()] or
+                                        [np.empty(0, dtype=np.int64)]))
+        visible = pool[~hidden[pool]]
+        if len(visible):
+            enough = visible[values[visible] >= need]
+            if len(enough):
+                return int(enough[np.argmin(values[enough])])
+            return int(visible[np.argmax(values[visible])])
+        frontier = [int(c) for c in pool if int(c) not in seen_cells]
+        seen_cells.update(frontier)
+    raise RuntimeError("disclosure: no cell left to hide")  # cannot happen: all hidden is safe
+
+
+def display_count(count: object, suppression: str, *, threshold: int) -> str:  # noqa: ARG001
+    """How a (possibly hidden) count is written: HIDDEN for every hidden one, whatever the reason
+    (`threshold` is kept for the callers' sake: the label no longer depends on it)."""
+    if suppression in ("small", "secondary"):
+        return HIDDEN
     if count is None or pd.isna(count):
         return "–"
     return f"{int(count):,}".replace(",", "\u00a0")

@@ -292,8 +292,9 @@ def _indicator_figures(frames: Frames, indicator_id: str, *, period: str, settin
     rows["denominator"] = rows["n"]
     rows["unit"] = "percent"
     rows["display"] = [
-        f"för få svar (n={int(n)})" if kind == "few_respondents" else
-        "dold" if kind == "secondary" else f"{_num(float(v), 1)} % (n={int(n)})"
+        f"{disclosure.HIDDEN} (n={int(n)})" if kind in ("few_respondents", "small", "secondary")
+        and not pd.isna(n) else disclosure.HIDDEN if kind else
+        f"{_num(float(v), 1)} % (n={int(n)})"
         for v, n, kind in zip(rows["value"], rows["n"], rows["suppression"])]
     labels = {s: frames.source_label([s]) for s in rows["source"].unique()}
     rows["source"] = [labels[s] for s in rows["source"]]
@@ -307,15 +308,20 @@ def _protect_shares(rows: pd.DataFrame, too_few: np.ndarray, lan: list[str],
     A county share pooled from its kommuner, or a total share from women's and men's, is a
     weighted sum: with the n shown, a single hidden share is the total minus the others. The
     number answering yes (share × n) adds up like a count, so the one disclosure policy
-    (`disclosure.suppress`) decides the secondary cells, shown as "dold".
+    (`disclosure.suppress`) decides the secondary cells; a share whose yes-answers are 1–4
+    people is hidden like such a count. Every hidden share is shown as `disclosure.HIDDEN`.
     """
-    rows = rows.assign(_yes=pd.to_numeric(rows["value"]).astype("float64")
-                       * pd.to_numeric(rows["n"]).astype("float64") / 100)
+    yes = (pd.to_numeric(rows["value"]).astype("float64")
+           * pd.to_numeric(rows["n"]).astype("float64") / 100).to_numpy()
+    # a share whose yes-answers are 1..threshold-1 people is hidden like such a count
+    few_yes = (np.round(np.nan_to_num(yes)) >= 1) & (np.round(np.nan_to_num(yes))
+                                                      < settings.suppress_below)
+    rows = rows.assign(_yes=yes)
     out = disclosure.suppress_by_county(rows, keys=["area_id", "sex"],
                                         threshold=settings.suppress_below, counties=lan,
-                                        additive=[("sex", "T")], count="_yes", primary=too_few)
-    out["suppression"] = np.where(out["suppression"] == "small", "few_respondents",
-                                  out["suppression"].astype(str))
+                                        additive=[("sex", "T")], count="_yes",
+                                        primary=too_few | few_yes)
+    out["suppression"] = np.where(too_few, "few_respondents", out["suppression"].astype(str))
     return out.drop(columns="_yes")
 
 

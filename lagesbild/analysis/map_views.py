@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from lagesbild.analysis import change, hotspots, smoothing
+from lagesbild.analysis.chance import FlagCount, flags_text
 from lagesbild.analysis.figures import layer_figures, periods
 from lagesbild.analysis.view_names import VIEW_TITLES
 from lagesbild.core import schema
@@ -40,6 +41,10 @@ class MapView:
     note: str = ""
     table: pd.DataFrame | None = None  # the view's own table, when it has one (coverage_need)
     level: str = "kommun"  # the area level drawn (small-area views: deso, regso, stadsdel…)
+    # what the flags add up to, shown beside the map: the areas flagged against the number
+    # expected by chance alone (change, hot spots), or why hot spots were not computed
+    summary: str = ""
+    flags: tuple[FlagCount, ...] = ()
 
 
 def available_views(spec: LayerSpec) -> list[str]:
@@ -66,7 +71,8 @@ def view_title(view: str, lang: str) -> str:
 def map_view(frames: Frames, spec: LayerSpec, *, view: str, period: str, sex: str,
              taxonomy: Taxonomy, settings: Settings, lang: str = "sv",
              need: tuple[str, ...] = DEFAULT_NEED,
-             layers: dict[str, LayerSpec] | None = None) -> MapView:
+             layers: dict[str, LayerSpec] | None = None, fdr: bool = False) -> MapView:
+    """The map of `view`; `fdr` applies the false-discovery-rate cut-off to hot spots."""
     if view not in available_views(spec):
         raise InputError(f"Visningen '{view}' finns inte för lagret {spec.id}.", field="view",
                          fix=f"Välj en av: {', '.join(available_views(spec))}.")
@@ -91,7 +97,8 @@ def map_view(frames: Frames, spec: LayerSpec, *, view: str, period: str, sex: st
                          settings=settings, lang=lang, layers=layers)
     if view == "change":
         return _change_view(frames, spec, period=period, sex=sex, title=title, lang=lang, **args)
-    return _hotspot_view(frames, spec, period=period, sex=sex, title=title, lang=lang, **args)
+    return _hotspot_view(frames, spec, period=period, sex=sex, title=title, lang=lang,
+                         fdr=fdr, **args)
 
 
 def _with_raw_note(figures: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -137,14 +144,16 @@ def _change_view(frames: Frames, spec: LayerSpec, *, period: str, sex: str, titl
     })
     legend = [(key, (en_label if en else sv_label), CHANGE_COLORS[key])
               for key, (sv_label, en_label) in change.VERDICTS.items()]
+    flags = (change.change_flags(table, settings.confidence),)
     return MapView("change", f"{title} ({before}–{period})", period, categories=rows,
-                   legend=legend, note=CHANGE_CAVEAT[1 if en else 0])
+                   legend=legend, note=CHANGE_CAVEAT[1 if en else 0],
+                   summary=flags_text(flags, lang, "kommuner"), flags=flags)
 
 
 def _hotspot_view(frames: Frames, spec: LayerSpec, *, period: str, sex: str, title: str,
-                  lang: str, taxonomy: Taxonomy, settings: Settings) -> MapView:
+                  lang: str, taxonomy: Taxonomy, settings: Settings, fdr: bool) -> MapView:
     table = hotspots.hotspot_figures(frames, spec, period=period, sex=sex, taxonomy=taxonomy,
-                                     settings=settings)
+                                     settings=settings, fdr=fdr)
     figs = layer_figures(frames, spec, period=period, sex=sex, taxonomy=taxonomy,
                          settings=settings)
     sources = dict(zip(figs["area_id"], figs["source"]))
@@ -155,8 +164,23 @@ def _hotspot_view(frames: Frames, spec: LayerSpec, *, period: str, sex: str, tit
                   zip(table["label"], table["label_en"], table["display"])],
         "source": [sources.get(a, "") for a in table["area_id"]],
     })
-    return MapView("hotspots", title, period, categories=rows,
-                   legend=hotspots.legend(lang=lang), note=hotspots.CAVEAT[lang])
+    return hotspot_map_view(table, rows, title=title, period=period, lang=lang, fdr=fdr)
+
+
+def hotspot_map_view(table: pd.DataFrame, rows: pd.DataFrame, *, title: str, period: str,
+                     lang: str, fdr: bool, level: str = "kommun") -> MapView:
+    """The hot-spot MapView of a `hotspots` result: classes, legend, caveat and the flags
+    against chance; when no area took part for lack of areas, only "not computed" and why."""
+    flags = tuple(hotspots.flag_counts(table, fdr=fdr))
+    legend = hotspots.legend(lang=lang)
+    if flags[0].n_tested == 0:
+        legend, flags = legend[-1:], ()
+    caveat = hotspots.CAVEAT[lang]
+    if fdr:
+        caveat += (" Justerat för falska upptäckter (Benjamini–Hochberg)." if lang != "en" else
+                   " Adjusted for false discoveries (Benjamini–Hochberg).")
+    return MapView("hotspots", title, period, categories=rows, legend=legend, note=caveat,
+                   level=level, summary=hotspots.summary(table, lang, fdr=fdr), flags=flags)
 
 
 def need_view(frames: Frames, spec: LayerSpec, *, term: str, need: tuple[str, ...],

@@ -4,6 +4,10 @@ and Kolada-style similar municipalities (same SKR kommungrupp, or nearest on cho
 Everything here reads figures that already passed disclosure control (`figures.layer_figures`
 and `figures.indicator_figures`): a hidden value is never used, only counted as excluded.
 
+A kommun is placed above or below the band only when its whole interval lies outside it
+(`band_position`), and `band_flags` puts the number so placed beside the number chance alone
+would place there.
+
 National values: `schema.AreaLevel` has no national level, so the areas (and therefore
 `layer_figures`) never hold a national row. A national value comes either from a row in the
 figures with area_id "00"/"0000"/"riket" or level "riket" (a caller may add one), or from the
@@ -20,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from lagesbild.analysis.chance import FlagCount, number, pct
 from lagesbild.analysis.figures import layer_figures, periods
 from lagesbild.core import schema
 from lagesbild.core.errors import InputError
@@ -120,15 +125,58 @@ def reference_band(figures: pd.DataFrame, *, county_id: str | None = None,
     return out
 
 
-def band_position(value: object, band: Mapping[str, object]) -> str | None:
-    """'above', 'within' or 'below' the band (see BAND_LABELS); None without value or band."""
+def _given(value: object) -> bool:
+    return value is not None and not pd.isna(value)  # type: ignore[arg-type]
+
+
+def band_position(value: object, band: Mapping[str, object], ci_low: object = None,
+                  ci_high: object = None) -> str | None:
+    """'above', 'within' or 'below' the band (see BAND_LABELS); None without value or band.
+
+    A kommun is above (below) only when its whole interval [`ci_low`, `ci_high`] lies above
+    p75 (below p25); an interval that overlaps the band, even at a point, is 'within', whatever
+    the point estimate. Without an interval (a figure with no sampling uncertainty, such as the
+    coverage of a whole target group) the value itself is compared.
+    """
     low, high = band.get("p25"), band.get("p75")
-    if value is None or pd.isna(value) or low is None or high is None:  # type: ignore[arg-type]
+    if not _given(value) or low is None or high is None:
         return None
     v = float(value)  # type: ignore[arg-type]
-    if v < float(low):  # type: ignore[arg-type]
+    lo = float(ci_low) if _given(ci_low) else v  # type: ignore[arg-type]
+    hi = float(ci_high) if _given(ci_high) else v  # type: ignore[arg-type]
+    if hi < float(low):  # type: ignore[arg-type]
         return "below"
-    return "above" if v > float(high) else "within"  # type: ignore[arg-type]
+    return "above" if lo > float(high) else "within"  # type: ignore[arg-type]
+
+
+def band_positions(figures: pd.DataFrame, band: Mapping[str, object]) -> list[str | None]:
+    """`band_position` of each row of `figures` (value, ci_low, ci_high), in row order."""
+    return [band_position(v, band, lo, hi)
+            for v, lo, hi in zip(figures["value"], figures["ci_low"], figures["ci_high"])]
+
+
+def band_flags(positions: Iterable[str | None], confidence: float) -> dict[str, object]:
+    """How many kommuner are flagged above or below the band, against chance alone.
+
+    ``n_tested`` (kommuner with a position), ``n_above``, ``n_below``, ``expected_by_chance``
+    (n_tested × (1 − confidence): a kommun truly inside the band has at most a 1 − confidence
+    chance that its interval misses the band) and ``note_sv``/``note_en``.
+    """
+    shown = [p for p in positions if p is not None]
+    above, below = shown.count("above"), shown.count("below")
+    count = FlagCount(confidence, len(shown), above + below)
+    level, expected = pct(confidence, "sv"), number(count.expected, "sv")
+    out: dict[str, object] = {"n_tested": len(shown), "n_above": above, "n_below": below,
+                              "expected_by_chance": round(count.expected, 6),
+                              "confidence": confidence}
+    out["note_sv"] = (f"Över eller under bandet bara när hela {level}-intervallet ligger "
+                      f"utanför det: {above} över och {below} under av {len(shown)} kommuner; "
+                      f"av slumpen ensam väntas upp till {expected}.")
+    out["note_en"] = (f"Above or below the band only when the whole {pct(confidence, 'en')} "
+                      f"interval lies outside it: {above} above and {below} below of "
+                      f"{len(shown)} municipalities; chance alone gives up to "
+                      f"{number(count.expected, 'en')}.")
+    return out
 
 
 def national_indicator(frames: Frames, indicator_id: str, *, period: str, sex: str,

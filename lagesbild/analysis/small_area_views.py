@@ -14,7 +14,7 @@ from dataclasses import replace
 import pandas as pd
 
 from lagesbild.analysis import hotspots, smoothing
-from lagesbild.analysis.map_views import MapView, view_title
+from lagesbild.analysis.map_views import MapView, hotspot_map_view, view_title
 from lagesbild.analysis.small_areas import (
     SMALL_KINDS,
     SMALL_PER,
@@ -116,7 +116,9 @@ def _smooth_note(lang: str) -> str:
 
 def small_area_view(frames: Frames, spec: LayerSpec, *, level: str, kommun: str, view: str,
                     period: str, sex: str, taxonomy: Taxonomy, settings: Settings,
-                    lang: str = "sv") -> MapView:
+                    lang: str = "sv", fdr: bool = False) -> MapView:
+    """One kommun's areas at `level`; `fdr` applies the false-discovery-rate cut-off to hot
+    spots (which need at least `hotspots.MIN_AREAS` areas taking part)."""
     if view not in small_views(spec):
         raise InputError(f"Visningen '{view}' finns inte per {level_name(level, lang)} för "
                          f"lagret {spec.id}.", field="view",
@@ -134,16 +136,15 @@ def small_area_view(frames: Frames, spec: LayerSpec, *, level: str, kommun: str,
         note = _smooth_note(lang)
         return MapView(view, f"{shown.title(lang)}: {view_title(view, lang)} ({place})", period,
                        figures=out, level=level, note=note)
-    table = small_area_hotspots(frames, figs, level=level, kommun=kommun)
+    table = small_area_hotspots(frames, figs, level=level, kommun=kommun, fdr=fdr)
     rows = pd.DataFrame({
         "area_id": table["area_id"], "name": table["name"], "category": table["class"],
         "lines": [[lab_en if en else lab, disp] for lab, lab_en, disp in
                   zip(table["label"], table["label_en"], table["display"])],
         "source": table["source"],
     })
-    return MapView("hotspots", f"{shown.title(lang)}: {view_title(view, lang)} ({place})",
-                   period, categories=rows, legend=hotspots.legend(lang=lang),
-                   note=hotspots.CAVEAT[lang], level=level)
+    return hotspot_map_view(table, rows, title=f"{shown.title(lang)}: {view_title(view, lang)} "
+                            f"({place})", period=period, lang=lang, fdr=fdr, level=level)
 
 
 def small_area_hotspots(frames: Frames, figures: pd.DataFrame, *, level: str, kommun: str,

@@ -186,7 +186,7 @@ def pool_figures(yearly: list[pd.DataFrame], *, per: int, settings: Settings) ->
     """Pool protected yearly rate figures (one sex, same areas) into one window's figures.
 
     A pooled cell is shown only when every yearly cell of it is shown, so its count is a sum of
-    published counts; else it is hidden ("dold", note says why). The pooled cells then pass
+    published counts; else it is hidden ("..", the note says why). The pooled cells then pass
     `disclosure.suppress` over the area relation (county = sum of kommuner) as every published
     count does; by construction nothing is left for it to hide (sums of counts that are 0 or
     at least the threshold are never small).
@@ -231,7 +231,7 @@ def pool_figures(yearly: list[pd.DataFrame], *, per: int, settings: Settings) ->
     cells.loc[no_pop & ~hidden, "note"] = f"{note}; folkmängd saknas för något år"
     cells["n"] = pd.NA
     cells["display"] = [
-        "dold" if h else "uppgift saknas" if pd.isna(c)
+        disclosure.HIDDEN if h else "uppgift saknas" if pd.isna(c)
         else f"{_num(float(c), 0)} brott {label}" if pd.isna(v)
         else f"{_num(float(v), 1)} per {_num(per, 0)} och år ({_num(float(c), 0)} brott {label})"
         for h, c, v in zip(hidden, cells["count"], cells["value"])]

@@ -43,7 +43,7 @@ def compare_snapshots(old: ComparedSide, new: ComparedSide, *,
 
     `status` is one of STATUSES and `changed` says whether it is anything but "unchanged".
     Figures are compared per layer for the latest period both sides have, per kommun and län and
-    per sex in `sexes`; `old` and `new` are then the protected display texts ("<5", "dold", …).
+    per sex in `sexes`; `old` and `new` are then the protected display texts ("..", …).
     """
     rows = [*_datasets(old.frames.datasets, new.frames.datasets), *_settings(old, new),
             *_layer_files(old, new), *_figures(old, new, sexes)]

@@ -97,7 +97,8 @@ def compare_cmd(workspace: str, layer: str, period: str | None, sex: str, lang: 
                             settings=settings)
     nat = national_figure(frames, spec, period=period, sex=sex, taxonomy=taxonomy,
                           settings=settings, lang=lang)
-    doc = to_json(figures, layer=spec.id, title=spec.title(lang), unit=spec.unit, national=nat)
+    doc = to_json(figures, layer=spec.id, title=spec.title(lang), unit=spec.unit, national=nat,
+                  confidence=settings.confidence)
     if as_json:
         click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
         return
@@ -110,6 +111,7 @@ def compare_cmd(workspace: str, layer: str, period: str | None, sex: str, lang: 
     if doc["national"]:
         click.echo(f"  Riket: {doc['national']['display']} ({doc['national']['source']})")
     click.echo(f"  {doc['reference']['note']}")
+    click.echo(f"  {doc['band_flags']['note']}")
 
 
 @main.command()
@@ -273,10 +275,12 @@ def _report(result: object, what: str, workspace: str) -> None:
 
 
 def _register() -> None:
+    from lagesbild.cli.audit import audit_cmd
     from lagesbild.cli.maps import map_cmd
     from lagesbild.cli.report import report_cmd
     from lagesbild.cli.snapshot import snapshot_group
 
+    main.add_command(audit_cmd)
     main.add_command(map_cmd)
     main.add_command(snapshot_group)
     main.add_command(report_cmd)

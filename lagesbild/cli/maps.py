@@ -29,25 +29,33 @@ from lagesbild.core.errors import InputError
                    "hotspots) and --kommun picks the kommun.")
 @click.option("--kommun", default=None, help="Kommun code for --level below the kommun; "
               "'alla' (or 'all') for every kommun's areas at once (views value, smoothed).")
+@click.option("--fdr", is_flag=True, help="Hot spots: the false-discovery-rate cut-off "
+              "(Benjamini–Hochberg) per level instead of one test per area.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="HTML file to write.")
 def map_cmd(workspace: str, layer: str, view_id: str, period: str | None, sex: str, lang: str,
-            sites: bool, level: str, kommun: str | None, out: str) -> None:
-    """Write a self-contained HTML map (opens offline)."""
+            sites: bool, level: str, kommun: str | None, fdr: bool, out: str) -> None:
+    """Write a self-contained HTML map (opens offline).
+
+    For the change and hot-spot views a second line says how many areas were flagged against
+    the number chance alone would flag (or why hot spots were not computed)."""
     from lagesbild.analysis.coverage import site_status
     from lagesbild.analysis.map_views import map_view, view_periods
     from lagesbild.core.layers import get_layer
     from lagesbild.render.assets import inline_html
     from lagesbild.render.map import view_map, web_geometry
 
+    if fdr and view_id != "hotspots":
+        raise InputError("--fdr gäller bara heta och kalla punkter.", field="--fdr",
+                         fix="Lägg till --view hotspots eller ta bort --fdr.")
     frames, specs, taxonomy, _, settings = load_workspace(workspace)
     spec = get_layer(specs, layer)
     if level != "kommun":
         small_map(frames, spec, level=level, kommun=kommun, view_id=view_id, period=period,
-                   sex=sex, lang=lang, taxonomy=taxonomy, settings=settings, out=out)
+                  sex=sex, lang=lang, taxonomy=taxonomy, settings=settings, out=out, fdr=fdr)
         return
     period = _period(period, view_periods(frames, spec, view_id), f"{spec.id} ({view_id})")
     shown = map_view(frames, spec, view=view_id, period=period, sex=sex, taxonomy=taxonomy,
-                     settings=settings, lang=lang)
+                     settings=settings, lang=lang, fdr=fdr)
     site_frame = None
     if sites and len(frames.sites):
         terms = sorted(frames.programme_activity["period"].unique(), key=lambda p: (p[2:], p[:2] == "HT"))
@@ -56,10 +64,18 @@ def map_cmd(workspace: str, layer: str, view_id: str, period: str | None, sex: s
     m = view_map(shown, web_geometry(frames.kommuner), spec, lang=lang, sites=site_frame)
     Path(out).write_text(inline_html(m), encoding="utf-8")
     click.echo(f"Karta skriven: {out} ({spec.id}, {view_id}, {shown.period}, {sex})")
+    _summary(shown)
+
+
+def _summary(shown) -> None:  # noqa: ANN001 - a MapView
+    """The view's flags against chance (or why hot spots were not computed), when it has any."""
+    if shown.summary:
+        click.echo(f"  {shown.summary}")
 
 
 def small_map(frames, spec, *, level: str, kommun: str | None, view_id: str,
-               period: str | None, sex: str, lang: str, taxonomy, settings, out: str) -> None:
+              period: str | None, sex: str, lang: str, taxonomy, settings, out: str,
+              fdr: bool = False) -> None:
     from lagesbild.analysis.figures import periods
     from lagesbild.analysis.small_area_views import small_area_view, small_spec
     from lagesbild.analysis.small_areas import kommuner_with, level_areas, supports
@@ -82,11 +98,12 @@ def small_map(frames, spec, *, level: str, kommun: str | None, view_id: str,
                          field="--kommun", fix=f"Välj en av: {', '.join(choices)} eller alla.")
     shown = small_area_view(frames, spec, level=level, kommun=kommun, view=view_id,
                             period=period, sex=sex, taxonomy=taxonomy, settings=settings,
-                            lang=lang)
+                            lang=lang, fdr=fdr)
     areas = level_areas(frames, level, kommun)
     m = view_map(shown, web_geometry(areas, tolerance=20.0), small_spec(spec), lang=lang)
     Path(out).write_text(inline_html(m), encoding="utf-8")
     click.echo(f"Karta skriven: {out} ({spec.id}, {level} i {kommun}, {view_id}, {period}, {sex})")
+    _summary(shown)
 
 
 ALL_KOMMUNER = ("alla", "all", "*")

@@ -26,6 +26,10 @@ class InputError(LagesbildError, ValueError):
         super().__init__(text)
 
 
+class DisclosureError(LagesbildError):
+    """A release the disclosure audit fails: publishing it would let a hidden cell be narrowed."""
+
+
 class WorkspaceError(LagesbildError):
     """The workspace file is missing, locked or not a lägesbild workspace."""
 

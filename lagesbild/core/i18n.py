@@ -29,6 +29,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "report_building": ("Skapar rapporten …", "Making the report …"),
     "download": ("Ladda ned", "Download"),
     "snapshot": ("Ögonblicksbild", "Snapshot"),
+    "unprotected_copy": ("En ögonblicksbild (och en export) är en kopia av arbetsytans egna, "
+                         "oskyddade uppgifter: bara för arbetsytans ägare, inte för spridning.",
+                         "A snapshot (and an export) is a copy of the workspace's own, "
+                         "unprotected data: for the workspace's owners only, not for "
+                         "publication."),
     "snapshots": ("Ögonblicksbilder (frysta underlag)", "Snapshots (frozen data)"),
     "no_snapshots": ("Inga ögonblicksbilder ännu: markera 'Frys underlaget först' när du skapar "
                      "rapporten.", "No snapshots yet: tick 'Freeze the data first' when you "
@@ -85,6 +90,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "status_avslutad": ("avslutad", "ended"),
     "status_ej startad": ("ej startad", "not started"),
     "status_inget program": ("inget program", "no programme"),
+    "fdr": ("Justera för många test (FDR)", "Adjust for many tests (FDR)"),
+    "fdr_help": ("Benjamini–Hochbergs gräns för falska upptäckter per nivå i stället för ett "
+                 "test per område: färre områden flaggas, och högst 10 % (5 %, 1 %) av de "
+                 "flaggade väntas vara slump.",
+                 "Benjamini–Hochberg's false-discovery-rate cut-off per level instead of one "
+                 "test per area: fewer areas are flagged, and at most 10% (5%, 1%) of those "
+                 "flagged are expected to be chance."),
     "click_hint": ("Klicka på en kommun för detaljer.", "Click a municipality for details."),
     "detail": ("Detaljer", "Details"),
     "area_level": ("Områdesnivå", "Area level"),
@@ -116,8 +128,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "value": ("Värde", "Value"),
     "respondents": ("Antal svarande", "Respondents"),
     "suppression_note": (
-        "Antal 1–{last} visas som \"<{t}\"; celler som annars kunde räknas fram ur summor visas som \"dold\".",
-        "Counts 1–{last} are shown as \"<{t}\"; cells that could be recovered from totals are shown as \"dold\" (hidden)."),
+        "Dolda uppgifter visas som \"..\": antal 1–{last} och andra uppgifter som annars kunde "
+        "räknas fram eller ringas in ur de visade siffrorna.",
+        "Hidden figures are shown as \"..\": counts 1–{last} and other figures that could "
+        "otherwise be worked out or narrowed down from the figures shown."),
     "pyramid_source": ("Källa för nivå 2–3", "Source for levels 2–3"),
     "src_counts": ("Anmälda brott (Brå-tabell)", "Reported offences (Brå table)"),
     "src_incidents": ("Polisens utdrag", "Police extract"),

@@ -165,15 +165,16 @@ def view_map(view: object, geometry: gpd.GeoDataFrame, spec: LayerSpec, *, lang:
     from lagesbild.analysis.map_views import MapView
 
     assert isinstance(view, MapView)
+    note = " ".join(x for x in (view.note, view.summary) if x)  # the caveat, then the flags
     if view.figures is not None:
         return choropleth(view.figures, geometry, spec, lang=lang, sites=sites,
-                          title=view.title, note=view.note, level=view.level)
+                          title=view.title, note=note, level=view.level)
     rows = view.categories if view.categories is not None else pd.DataFrame(
         columns=["area_id", "name", "category", "lines", "source"])
     tips = [category_tip(n, lines, source=src, period=view.period, lang=lang)
             for n, lines, src in zip(rows["name"], rows["lines"], rows["source"])]
     return category_map(rows, geometry, title=view.title, legend=view.legend, tips=tips,
-                        lang=lang, note=view.note, sites=sites)
+                        lang=lang, note=note, sites=sites)
 
 
 def category_map(rows: pd.DataFrame, geometry: gpd.GeoDataFrame, *, title: str,

@@ -157,8 +157,8 @@ def map_png(view: MapView, areas: gpd.GeoDataFrame, spec: LayerSpec, *, lang: st
         minx, miny, maxx, maxy = minx - pad, miny - pad, maxx + pad, maxy + pad
         map_h = float(np.clip(map_w * (maxy - miny) / (maxx - minx), 2.0, 2.2 * map_w))
         entries = [(c, wrap(label, legend_w - 0.35, BODY_PT)) for c, label in legend]
-        note = (wrap(plain(view.note), legend_w - 0.1, SMALL_PT, slant="italic") if view.note
-                else [])
+        said = " ".join(x for x in (view.note, view.summary) if x)
+        note = wrap(plain(said), legend_w - 0.1, SMALL_PT, slant="italic") if said else []
         head_lines = wrap(heading, legend_w - 0.1, BODY_PT, weight="bold") if heading else []
         legend_h = (line_in(BODY_PT, len(head_lines)) + 0.08
                     + sum(max(line_in(BODY_PT, len(ls)), 0.2) + 0.05 for _, ls in entries)

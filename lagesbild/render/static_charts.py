@@ -58,7 +58,7 @@ def ranking_png(figures: pd.DataFrame, *, lang: str = "sv", band: Mapping[str, o
                 dpi: int = 200) -> bytes:
     """The kommun rows of `figures` (layer_figures) ranked as horizontal bars with 95 % interval
     whiskers, the county and median lines, and the p25–p75 band of `band` (reference_band)
-    shaded when given. Hidden values are listed by their display text ("dold", "<5" …)
+    shaded when given. Hidden values are listed by their display text ("..")
     without a bar. `threshold` is the disclosure limit for the footer (default: settings)."""
     width = width_px / dpi
     result = comparison(figures)

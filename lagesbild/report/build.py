@@ -24,8 +24,14 @@ from lagesbild.analysis.compare import comparison
 from lagesbild.analysis.darkfigure import load_indicator_meta
 from lagesbild.analysis.map_views import MapView
 from lagesbild.analysis.pyramid_view import count_periods, pyramid_view
-from lagesbild.analysis.references import BAND_LABELS, band_position, reference_band
-from lagesbild.core.errors import InputError
+from lagesbild.analysis.references import (
+    BAND_LABELS,
+    band_flags,
+    band_position,
+    band_positions,
+    reference_band,
+)
+from lagesbild.core.errors import DisclosureError, InputError
 from lagesbild.core.frames import Frames
 from lagesbild.core.i18n import t
 from lagesbild.core.layers import LayerSpec, get_layer
@@ -46,6 +52,21 @@ from lagesbild.report.build_context import (
 from lagesbild.report.model import AUDIENCES, Figure, Report, Section, Table
 
 __all__ = ["build_report"]
+
+
+def _refuse_a_disclosing_release(frames: Frames, taxonomy: Taxonomy, settings: Settings,
+                                  period: str) -> None:
+    """The adversary over the period's protected cubes; a report is not built from a release
+    that would let a hidden cell be narrowed (a bug in the protection, never the user's)."""
+    from lagesbild.analysis.release import release_audit
+
+    result = release_audit(frames, taxonomy=taxonomy, settings=settings, periods=[period])
+    if not result.passed:
+        cells = ", ".join(result.disclosed["cell"].head(3))
+        raise DisclosureError(
+            f"Rapporten skapas inte: granskningen av röjanderisken hittade {len(result.disclosed)} "
+            f"dolda uppgifter som kan ringas in ({cells} …). Kör 'lagesbild audit' och rapportera "
+            "felet; rapporten för polisen påverkas inte.")
 
 
 def build_report(frames: Frames, specs: dict[str, LayerSpec], taxonomy: Taxonomy,
@@ -77,6 +98,8 @@ def build_report(frames: Frames, specs: dict[str, LayerSpec], taxonomy: Taxonomy
         raise InputError(f"Området '{area_id}' finns inte i arbetsytan.", field="area",
                          fix=f"Välj en av: {', '.join(sorted(known_areas))}.")
     chosen = [get_layer(specs, i).id for i in layers] if layers is not None else list(specs)
+    if audience == "wide":
+        _refuse_a_disclosing_release(frames, taxonomy, settings, str(period))
     ctx = Context(frames, specs, taxonomy, settings, str(area_id), str(period), lang, audience,
                   tuple(chosen))
     built = (
@@ -185,7 +208,8 @@ def _layer_text(ctx: Context, spec: LayerSpec, period: str, figs: pd.DataFrame) 
     mine = table[table["area_id"].astype(str) == ctx.area_id]
     if len(mine) and pd.notna(mine["rank"].iloc[0]):
         band = reference_band(figs, county_id=ctx.county_id)
-        position = band_position(mine["value"].iloc[0], band)
+        position = band_position(mine["value"].iloc[0], band, mine["ci_low"].iloc[0],
+                                 mine["ci_high"].iloc[0])
         where = f", {BAND_LABELS[ctx.lang][position]}" if position else ""
         text += ctx.tr(f" Plats {mine['rank'].iloc[0]} av {len(ranked)} i länet (1 = högst){where}.",
                        f" Rank {mine['rank'].iloc[0]} of {len(ranked)} in the county "
@@ -237,6 +261,7 @@ def _ranking(ctx: Context, spec: LayerSpec, period: str, figs: pd.DataFrame) -> 
                              threshold=ctx.settings.suppress_below)
     ranked = comparison(figs).table
     labels = BAND_LABELS[ctx.lang]
+    positions = band_positions(ranked, band)
     frame = pd.DataFrame({
         "#": pd.to_numeric(ranked["rank"]).astype("Int64"),
         t("area", ctx.lang): [f"{n} ◀" if a == ctx.area_id else n
@@ -245,10 +270,10 @@ def _ranking(ctx: Context, spec: LayerSpec, period: str, figs: pd.DataFrame) -> 
         ctx.tr("Värde (tal)", "Value (number)"): rounded(ranked["value"]),
         ctx.tr("95 % KI, från", "95% CI, from"): rounded(ranked["ci_low"]),
         ctx.tr("95 % KI, till", "95% CI, to"): rounded(ranked["ci_high"]),
-        t("band", ctx.lang): [labels.get(band_position(v, band) or "", "")
-                              for v in ranked["value"]],
+        t("band", ctx.lang): [labels.get(p or "", "") for p in positions],
         t("source", ctx.lang): ranked["source"].astype(str)})
-    note = str(band["note_en" if ctx.en else "note_sv"])
+    note = str(band["note_en" if ctx.en else "note_sv"]) + " " + str(
+        band_flags(positions, ctx.settings.confidence)["note_en" if ctx.en else "note_sv"])
     county = area_value(ctx, figs, ctx.county_id)
     if ctx.county_id:
         note += ctx.tr(f" Länet: {county}.", f" County: {county}.")

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from lagesbild.analysis.change import CHANGE_COLUMNS, VERDICTS, change_table
+from lagesbild.analysis.chance import flags_text
+from lagesbild.analysis.change import CHANGE_COLUMNS, VERDICTS, change_flags, change_table
 from lagesbild.analysis.coverage import actions_by_focus
 from lagesbild.analysis.darkfigure import caveats, load_indicator_meta
 from lagesbild.analysis.figures import indicator_figures
@@ -65,6 +66,9 @@ def analys(ctx: Context, note: str | None) -> Section:
         rows += [{"layer": title, **r} for r in table.to_dict("records")]
     paras.append(CHANGE_CAVEAT[1 if ctx.en else 0])
     frame = pd.DataFrame(rows)
+    if len(frame):  # the changes flagged against the number chance alone would give
+        paras.append(flags_text([change_flags(frame, ctx.settings.confidence)], ctx.lang,
+                                "tests"))
     tables = []
     if len(frame):
         tables.append(ctx.table(ctx.tr(f"Förändring sedan föregående period: {ctx.area_name}",
@@ -318,11 +322,12 @@ def kallor(ctx: Context, note: str | None, snapshot: str | None) -> Section:
     paras = paragraphs(note)
     paras += [
         ctx.tr("Röjandekontroll: ", "Disclosure control: ") + ctx.suppression_note(),
-        ctx.tr(f"Andelar från enkäter med färre än {s.min_survey_n} svarande visas som "
-               "\"för få svar\"; andelar som annars kunde räknas fram visas som \"dold\".",
-               f"Survey shares from fewer than {s.min_survey_n} respondents are shown as "
-               "\"för få svar\" (too few respondents); shares that could otherwise be "
-               "recovered are shown as \"dold\" (hidden)."),
+        ctx.tr(f"Andelar från enkäter med färre än {s.min_survey_n} svarande, andelar där "
+               f"färre än {s.suppress_below} personer svarat ja och andelar som annars kunde "
+               "räknas fram visas också som \"..\".",
+               f"Survey shares from fewer than {s.min_survey_n} respondents, shares where fewer "
+               f"than {s.suppress_below} people answered yes, and shares that could otherwise "
+               "be worked out are shown as \"..\" too."),
         ctx.tr("Takter har exakta 95 % Poisson-intervall, enkätandelar Wilson-intervall och "
                "antal svarande.", "Rates carry exact 95% Poisson intervals, survey shares "
                "Wilson intervals and the number of respondents."),

@@ -2,8 +2,8 @@
 new page with its heading, paragraphs, figures (PNG, fitted to the text width) with their
 captions, and tables (page breaks with the header row repeated).
 
-Every page has a footer with the report title, "sida N av M" and the disclosure line ("Antal 1–4
-visas som <5 …"). Text is embedded in DejaVu Sans, the TrueType font matplotlib ships (å ä ö,
+Every page has a footer with the report title, "sida N av M" and the disclosure line ("Dolda
+uppgifter visas som .. …"). Text is embedded in DejaVu Sans, the TrueType font matplotlib ships (å ä ö,
 "–", "≤"), subset; everything is written as plain text (no markdown, no HTML), with control
 characters removed and characters the font lacks drawn as "?". The same report gives the same
 bytes: the creation date comes from `report.created` and fpdf2 derives the file id from the

@@ -121,11 +121,11 @@ def column_groups(n: int, most: int) -> list[list[int]]:
 
 
 _NUM = r"[\d\s\u00a0.,%‰]"
-_NUMERIC = re.compile(rf"^(?:[<>≤≥~±+−–-]?\s?{_NUM}*\d{_NUM}*|dold|–|-)$")
+_NUMERIC = re.compile(rf"^(?:[<>≤≥~±+−–-]?\s?{_NUM}*\d{_NUM}*|\.\.|dold|–|-)$")
 
 
 def numeric_columns(rows: list[list[str]], n: int) -> list[bool]:
-    """True for columns whose every non-empty cell is a number, "<5", "dold" or "–" (to be
+    """True for columns whose every non-empty cell is a number, "..", "<5", "dold" or "–" (to be
     right-aligned)."""
     return [any(r[c] for r in rows) and all(not r[c] or bool(_NUMERIC.match(r[c])) for r in rows)
             for c in range(n)]

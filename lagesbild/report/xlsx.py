@@ -7,7 +7,7 @@ sheets. Each table sheet has the table's title and note on top and the table bel
 No cell is ever a formula: every text cell is cleaned of characters XML cannot carry, then
 neutralised with `csv_out.neutralise` (a leading =, +, -, @, tab or CR gets an apostrophe, as
 in every CSV the tool writes), and typed as a string. Numbers stay numbers, codes ("0114")
-stay text, hidden values stay as their display text ("<5", "dold") or an empty cell.
+stay text, hidden values stay as their display text ("..") or an empty cell.
 """
 
 from __future__ import annotations

@@ -126,16 +126,18 @@ def figures(ctx: Context, spec: LayerSpec, period: str, sex: str) -> pd.DataFram
 
 @st.cache_data(max_entries=256, show_spinner=False, hash_funcs=FAST_HASH)
 def _map_view(key: str, path: str, spec: LayerSpec, view: str, period: str, sex: str,
-              taxonomy: Taxonomy, settings: Settings, lang: str) -> MapView:
+              taxonomy: Taxonomy, settings: Settings, lang: str, fdr: bool = False) -> MapView:
     return map_view(frames_for(key, path), spec, view=view, period=period, sex=sex,
-                    taxonomy=taxonomy, settings=settings, lang=lang)
+                    taxonomy=taxonomy, settings=settings, lang=lang, fdr=fdr)
 
 
-def view(ctx: Context, spec: LayerSpec, view_id: str, period: str, sex: str) -> MapView:
-    """Cached map view (value, smoothed, 3-year mean, change, hot spots) of one layer."""
+def view(ctx: Context, spec: LayerSpec, view_id: str, period: str, sex: str,
+         fdr: bool = False) -> MapView:
+    """Cached map view (value, smoothed, 3-year mean, change, hot spots) of one layer; `fdr`
+    applies the false-discovery-rate cut-off to hot spots."""
     _, taxonomy, _ = specs(ctx)
     return _map_view(ctx.key, str(ctx.workspace.path), spec, view_id, period, sex, taxonomy,
-                     ctx.settings, ctx.lang)
+                     ctx.settings, ctx.lang, fdr and view_id == "hotspots")
 
 
 def require_workspace(ctx: Context) -> bool:
@@ -234,19 +236,21 @@ def _sites(key: str, path: str, term: str, lang: str) -> SiteLayer:
 
 @st.cache_resource(max_entries=MAP_CACHE, show_spinner=False, hash_funcs=FAST_HASH)
 def _map_payload(key: str, path: str, spec: LayerSpec, view_id: str, period: str, sex: str,
-                 taxonomy: Taxonomy, settings: Settings, lang: str, term: str | None) -> dict:
-    shown = _map_view(key, path, spec, view_id, period, sex, taxonomy, settings, lang)
+                 taxonomy: Taxonomy, settings: Settings, lang: str, term: str | None,
+                 fdr: bool = False) -> dict:
+    shown = _map_view(key, path, spec, view_id, period, sex, taxonomy, settings, lang, fdr)
     sites = None if term is None else _sites(key, path, term, lang)
     m = use_static(view_map(shown, _web_geometry(key, path), spec, lang=lang, sites=sites))
     return folium_payload(m)
 
 
 def map_payload(ctx: Context, spec: LayerSpec, view_id: str, period: str, sex: str,
-                term: str | None) -> dict:
-    """The kommun map of a view (with the sites' status in `term` unless None), ready to send."""
+                term: str | None, fdr: bool = False) -> dict:
+    """The kommun map of a view (with the sites' status in `term` unless None), ready to send;
+    `fdr` (hot spots only) the false-discovery-rate cut-off."""
     _, taxonomy, _ = specs(ctx)
     return _map_payload(ctx.key, str(ctx.workspace.path), spec, view_id, period, sex, taxonomy,
-                        ctx.settings, ctx.lang, term)
+                        ctx.settings, ctx.lang, term, fdr and view_id == "hotspots")
 
 
 # what st_folium can return, in its order

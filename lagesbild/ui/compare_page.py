@@ -9,7 +9,8 @@ import streamlit as st
 from lagesbild.analysis.compare import comparison
 from lagesbild.analysis.references import (
     BAND_LABELS,
-    band_position,
+    band_flags,
+    band_positions,
     reference_band,
     similar_municipalities,
 )
@@ -102,6 +103,8 @@ def _comparison(key: str, path: str, spec: LayerSpec, period: str, sex: str,
         f"{t('national_value')}: {nat['display']} ({t('source').lower()}: "
         f"{nat['source']}; {nat['note']}). ")
     labels = BAND_LABELS[lang]
+    positions = band_positions(result.table, band)
+    flags = band_flags(positions, settings.confidence)
     table = pd.DataFrame({
         "#": result.table["rank"],
         t("area"): result.table["name"],
@@ -109,7 +112,7 @@ def _comparison(key: str, path: str, spec: LayerSpec, period: str, sex: str,
         t("interval"): [
             "" if pd.isna(lo) else f"{lo:.1f}–{hi:.1f}".replace(".", ",")
             for lo, hi in zip(result.table["ci_low"], result.table["ci_high"])],
-        t("band"): [labels.get(band_position(v, band) or "", "") for v in result.table["value"]],
+        t("band"): [labels.get(p or "", "") for p in positions],
         t("source"): result.table["source"],
     })
     series = pd.concat([common._figures(key, path, spec, p, sex, taxonomy, settings)
@@ -117,7 +120,8 @@ def _comparison(key: str, path: str, spec: LayerSpec, period: str, sex: str,
     return {
         "chart": _spec_of(_chart(result.table, result.county, result.median, lang, unit, band,
                                  national=band["national"])),  # type: ignore[arg-type]
-        "caption": national_text + str(band["note_en" if lang == "en" else "note_sv"]),
+        "caption": national_text + str(band["note_en" if lang == "en" else "note_sv"]) + " "
+        + str(flags["note_en" if lang == "en" else "note_sv"]),
         "table": table, "display": figures[["area_id", "display"]],
         "small": _spec_of(_small_multiples(series, lang, unit)),
     }

@@ -15,7 +15,7 @@ from lagesbild.core.layers import LayerSpec
 from lagesbild.core.settings import Settings
 from lagesbild.core.taxonomy import Taxonomy
 from lagesbild.ui import common, small_map
-from lagesbild.ui.views import detail_table, overview_table
+from lagesbild.ui.views import detail_table, flags_note, overview_table
 
 SEXES = ("K", "M", "T")
 # choices warmed after each run: fewer than the map cache holds, so that they stay there
@@ -85,9 +85,10 @@ def _term(ctx: common.Context, frames: Frames, specs: dict[str, LayerSpec], spec
 
 
 def _plan(ctx: common.Context, frames: Frames, specs: dict[str, LayerSpec], layer_id: str,
-          view_id: str, period: str, sex: str, show_sites: bool) -> Iterator:
+          view_id: str, period: str, sex: str, show_sites: bool, fdr: bool = False) -> Iterator:
     """What the next reruns will read, nearest choices first: every choice one change away
-    (sex, period, view, layer), then two changes away: its map and the detail's figures."""
+    (sex, period, view, layer), then two changes away: its map and the detail's figures.
+    Hot-spot maps are warmed with the page's false-discovery-rate choice `fdr`."""
     _, taxonomy, _ = common.specs(ctx)
     path = str(ctx.workspace.path)
 
@@ -95,8 +96,9 @@ def _plan(ctx: common.Context, frames: Frames, specs: dict[str, LayerSpec], laye
         layer, view, when, who = state
         spec = specs[layer]
         term = _term(ctx, frames, specs, spec, when, show_sites)
-        yield ("map", ctx.lang, state, term), lambda: common.map_payload(ctx, spec, view, when,
-                                                                          who, term)
+        adjust = fdr and view == "hotspots"
+        yield ("map", ctx.lang, state, term, adjust), lambda: common.map_payload(
+            ctx, spec, view, when, who, term, adjust)
         yield ("detail", layer, when), lambda: _detail_all(ctx.key, path, spec, when, taxonomy,
                                                             ctx.settings)
 
@@ -164,13 +166,17 @@ def render(ctx: common.Context) -> None:
     sex = c3.radio(ctx.t("sex"), common.sex_options(), key="map_sex", horizontal=True,
                    format_func=lambda s: sex_label(s, ctx.lang))
     show_sites = v2.toggle(ctx.t("show_sites"), value=True, key="map_sites")
+    fdr = view_id == "hotspots" and v2.toggle(ctx.t("fdr"), value=False, key="map_fdr",
+                                              help=ctx.t("fdr_help"))
     term = _term(ctx, frames, specs, spec, period, show_sites)
-    payload = common.map_payload(ctx, spec, view_id, period, sex, term)
+    payload = common.map_payload(ctx, spec, view_id, period, sex, term, fdr)
     left, right = st.columns([3, 2])
     with left:
         state = common.st_map(payload, key="map", height=560,
                               returned_objects=["last_active_drawing"])
         st.caption(ctx.t("click_hint") + " " + ctx.suppression_note())
+        if view_id in ("change", "hotspots"):
+            flags_note(common.view(ctx, spec, view_id, period, sex, fdr))
     clicked = (state or {}).get("last_active_drawing") or {}
     area_id = (clicked.get("properties") or {}).get("area_id")
     with right:
@@ -193,7 +199,7 @@ def render(ctx: common.Context) -> None:
     parts = _overview_all(ctx.key, path, tuple(specs.values()), taxonomy, ctx.settings, ctx.lang)
     overview_table(_overview(parts, chosen, county_id), ctx.lang)
     common.warm(ctx, lambda: _plan(ctx, frames, specs, layer_id, view_id, period, sex,
-                                   show_sites))
+                                   show_sites, fdr))
 
 
 if __name__ == "__main__":  # run as a page by st.navigation

@@ -64,7 +64,8 @@ def render(ctx: common.Context) -> None:
     st.subheader(ctx.t("report_make"))
     c1, c2 = st.columns([1, 2])
     fmt = c1.selectbox(ctx.t("format"), FORMATS, key="rep_format", format_func=str.upper)
-    freeze = c2.checkbox(ctx.t("report_snapshot"), key="rep_snapshot")
+    freeze = c2.checkbox(ctx.t("report_snapshot"), key="rep_snapshot",
+                         help=ctx.t("unprotected_copy"))
     if st.button(ctx.t("report_build"), key="rep_build", type="primary"):
         _build(ctx, area_id, period, audience, fmt, freeze)
     made = st.session_state.get("rep_file")
@@ -82,6 +83,7 @@ def _snapshots(ctx: common.Context) -> None:
     from lagesbild.store.snapshot_sides import load_sides
 
     st.subheader(ctx.t("snapshots"))
+    st.caption(ctx.t("unprotected_copy"))
     found = list_snapshots(default_root(ctx.workspace.path))
     if not found:
         st.caption(ctx.t("no_snapshots"))

@@ -45,21 +45,22 @@ def small_geometry(ctx: Context, level: str, kommun: str) -> gpd.GeoDataFrame:
 
 @st.cache_data(max_entries=64, show_spinner=False, hash_funcs=FAST_HASH)
 def _small_view(key: str, path: str, spec: LayerSpec, level: str, kommun: str, view: str,
-                period: str, sex: str, taxonomy: Taxonomy, settings: Settings, lang: str
-                ) -> MapView:
+                period: str, sex: str, taxonomy: Taxonomy, settings: Settings, lang: str,
+                fdr: bool = False) -> MapView:
     from lagesbild.analysis.small_area_views import small_area_view
 
     return small_area_view(frames_for(key, path), spec, level=level, kommun=kommun, view=view,
                            period=period, sex=sex, taxonomy=taxonomy, settings=settings,
-                           lang=lang)
+                           lang=lang, fdr=fdr)
 
 
 def small_view(ctx: Context, spec: LayerSpec, level: str, kommun: str, view_id: str,
-               period: str, sex: str) -> MapView:
-    """Cached map view of one kommun's areas below the kommun level."""
+               period: str, sex: str, fdr: bool = False) -> MapView:
+    """Cached map view of one kommun's areas below the kommun level (`fdr`: hot spots with
+    the false-discovery-rate cut-off)."""
     _, taxonomy, _ = specs(ctx)
     return _small_view(ctx.key, str(ctx.workspace.path), spec, level, kommun, view_id, period,
-                       sex, taxonomy, ctx.settings, ctx.lang)
+                       sex, taxonomy, ctx.settings, ctx.lang, fdr and view_id == "hotspots")
 
 
 # --- all kommuner: the fast path -----------------------------------------------------------------

@@ -20,6 +20,7 @@ from lagesbild.core.layers import LayerSpec
 from lagesbild.render.assets import use_static
 from lagesbild.render.map import view_map
 from lagesbild.ui import common, small_cache
+from lagesbild.ui.views import flags_note
 
 ALL = "*"  # the "Alla kommuner" choice (no area id is "*")
 
@@ -80,13 +81,16 @@ def render(ctx: common.Context, frames: Frames, spec: LayerSpec, level: str, col
     if kommun == ALL:
         _render_all(ctx, spec, level, view_id, period, sex, available, views)
         return
-    shown = small_cache.small_view(ctx, spec, level, kommun, view_id, period, sex)
+    fdr = view_id == "hotspots" and st.toggle(ctx.t("fdr"), value=False, key="map_small_fdr",
+                                              help=ctx.t("fdr_help"))
+    shown = small_cache.small_view(ctx, spec, level, kommun, view_id, period, sex, fdr)
     geometry = small_cache.small_geometry(ctx, level, kommun)
     m = use_static(view_map(shown, geometry, small_spec(spec), lang=ctx.lang))
     left, right = st.columns([3, 2])
     with left:
         st_folium(m, key="map_small", height=560, use_container_width=True, returned_objects=[])
         st.caption(ctx.t("small_caveat") + " " + ctx.suppression_note())
+        flags_note(shown)
     with right:
         st.subheader(ctx.t("small_table"))
         values = small_cache.small_view(ctx, spec, level, kommun, "value", period, sex)

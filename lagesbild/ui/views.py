@@ -1,10 +1,12 @@
-"""Small display helpers shared by pages: figure tables with translated headers."""
+"""Small display helpers shared by pages: figure tables with translated headers, and what a
+map view's flags add up to."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
+from lagesbild.analysis.map_views import MapView
 from lagesbild.core.i18n import sex_label, t
 
 
@@ -24,3 +26,14 @@ def overview_table(overview: pd.DataFrame, lang: str) -> None:
     st.dataframe(overview.rename(columns={
         "layer": t("layer", lang), "period": t("period", lang), "value": t("value", lang),
         "county": t("county_value", lang)}), hide_index=True, width="stretch")
+
+
+def flags_note(view: MapView) -> None:
+    """Beside a change or hot-spot map: the areas flagged against the number chance alone
+    would flag, or (as a notice) why hot spots were not computed."""
+    if not view.summary:
+        return
+    if view.view == "hotspots" and not view.flags:
+        st.info(view.summary)
+    else:
+        st.caption(view.summary)

@@ -1,0 +1,83 @@
+"""`lagesbild audit` and the report's refusal to publish a release the adversary can read."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner, Result
+
+from frames_support import demo_inputs, shared_demo
+from lagesbild.analysis import cube
+from lagesbild.cli.main import main
+from lagesbild.core.errors import DisclosureError
+from lagesbild.report.build import build_report
+from lagesbild.store.frames import load_frames
+from lagesbild.store.gpkg import GpkgWorkspace
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return shared_demo(tmp_path_factory)
+
+
+def run(*args: object) -> Result:
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def _leaky_protect(real):  # noqa: ANN001, ANN202
+    """The cube's protection with every secondary cell put back: small cells stay hidden but
+    can be worked out."""
+    def protect(raw: pd.DataFrame, frames, *, settings) -> pd.DataFrame:  # noqa: ANN001
+        out = real(raw, frames, settings=settings)
+        back = (out["suppression"] == "secondary").to_numpy()
+        out.loc[back, "suppressed"] = False
+        out.loc[back, "suppression"] = ""
+        out.loc[back, "count"] = raw.loc[back, "count"].to_numpy()
+        return out
+    return protect
+
+
+def test_the_demo_passes_and_says_so(ws: Path) -> None:
+    result = run("audit", "-w", ws, "--period", "2024", "--json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["schema"] == "lagesbild.audit/1" and doc["passed"] and doc["disclosed"] == []
+    tables = {t["table"]: t for t in doc["tables"]}
+    assert set(tables) == {"pyramid counts 2024", "pyramid incidents 2024"}
+    for table in tables.values():
+        assert table["hidden"] > 0 and table["disclosed"] == 0
+        low, high = table["narrowest"]["low"], table["narrowest"]["high"]
+        assert high is None or high - low >= 4
+    text = run("audit", "-w", ws, "--period", "2024")
+    assert text.exit_code == 0 and "ingen dold uppgift kan ringas in" in text.output
+    police = json.loads(run("audit", "-w", ws, "--audience", "police", "--json").stdout)
+    assert police["passed"] and police["tables"] == []
+
+
+def test_a_leaking_protection_exits_1_and_names_the_cells(ws: Path, monkeypatch) -> None:
+    monkeypatch.setattr(cube, "protect", _leaky_protect(cube.protect))
+    result = run("audit", "-w", ws, "--period", "2024", "--json")
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    assert not doc["passed"] and doc["disclosed"]
+    for cell in doc["disclosed"]:
+        assert cell["cell"].startswith("pyramid|") and cell["high"] - cell["low"] < 4
+    assert sum(t["disclosed"] for t in doc["tables"]) == len(doc["disclosed"])
+
+
+def test_the_report_refuses_a_release_that_leaks(tmp_path_factory, monkeypatch) -> None:
+    _, specs, taxonomy, settings = demo_inputs(tmp_path_factory)
+    monkeypatch.setattr(cube, "protect", _leaky_protect(cube.protect))
+    frames = load_frames(GpkgWorkspace(shared_demo(tmp_path_factory)))  # fresh: no memo
+    with pytest.raises(DisclosureError, match="lagesbild audit"):
+        build_report(frames, specs, taxonomy, settings, area_id="2417", period="2024",
+                     audience="wide", created=date(2026, 1, 2), layers=["vald_topp"])
+    police = build_report(frames, specs, taxonomy, settings, area_id="2417", period="2024",
+                          audience="police", created=date(2026, 1, 2), layers=["vald_topp"])
+    assert police.audience == "police"
+    assert np.isfinite(len(police.sections))
