@@ -119,7 +119,7 @@ def test_hidden_areas_are_left_out_and_their_values_never_used() -> None:
     for area in ("A01", "A22"):
         assert out.loc[area, "class"] == "not_computed"
         assert out.loc[area, "reason"] == "hidden_few_cases"
-        assert out.loc[area, "label"] == "Kan inte beräknas: dold (för få fall)"
+        assert out.loc[area, "label"] == "Kan inte beräknas: dold"
         assert out.loc[area, ["gi_z", "p_sim", "p_norm"]].isna().all()
     # the rest is Gi* on the 23 visible squares alone, whatever the hidden values are
     cells = {cell_id(r, c): (r, c) for r in range(5) for c in range(5)}
@@ -133,7 +133,7 @@ def test_hidden_areas_are_left_out_and_their_values_never_used() -> None:
     # hidden reasons may also be given as a mapping; a hidden area without a value is fine too
     mapped = hs.hotspots(grid(5), values.drop("A22"), hidden={"A22": "hidden_few_respondents"},
                          permutations=99).set_index("area_id")
-    assert mapped.loc["A22", "label"] == "Kan inte beräknas: dold (för få svar)"
+    assert mapped.loc["A22", "label"] == "Kan inte beräknas: dold"  # never why it is hidden
 
 
 def test_missing_values_and_islands_are_not_computed_without_warnings() -> None:

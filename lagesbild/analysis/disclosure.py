@@ -22,23 +22,19 @@ HIDDEN = ".."
 def suppress(cells: pd.DataFrame, *, keys: Sequence[str], threshold: int,
              additive: Sequence[tuple[str, str]] = (), count: str = "count",
              primary: np.ndarray | None = None) -> pd.DataFrame:
-    """Hide small counts and every cell that would let them be recovered by subtraction.
+    """Hide small counts and every cell that would let them be worked out or narrowed down.
 
     Primary: counts 1..threshold-1 are hidden. Secondary: each of them on the corners of a
-    hidden box along the additive relations (`hypercube`), so it can take at least `threshold`
-    consecutive values whatever is shown. Then, for each additive relation
-    ``(dimension, total_value)`` (members of `dimension` add up to the row where it equals
-    `total_value`, other keys equal), no group (its total and its members) has exactly one
-    hidden cell, since that cell is the total minus the others, or the sum of the members.
-    The smallest visible non-zero member is hidden too (a zero partner would let "<5" plus a
-    known sum give the small cell away), else the smallest visible member, else the total.
-    Chains of subtractions over several groups are checked too: while linear algebra on all
-    the groups still pins down a small cell, one more cell of one of its groups is hidden.
-    Finally the adversary's audit (`audit.audit`: integer programming with every shown cell,
-    the groups' sums and counts >= 0, every hidden cell read as "hidden" whatever its reason)
-    runs over the table: while a hidden cell can be narrowed to fewer than `threshold`
-    consecutive values, one more cell of one of its groups (or of a group linked to it) is
-    hidden. Returns a copy with a boolean ``suppressed`` column and revealing columns set to NA.
+    hidden box along the additive relations ``(dimension, total_value)`` (members of
+    `dimension` add up to the row where it equals `total_value`, other keys equal; `hypercube`),
+    so it and every other corner can take at least `threshold` consecutive values whatever is
+    shown. Where the table lacks a good box for a cell (a missing row), two more steps cover
+    what the boxes do not: no group (a total and its members) may hold exactly one hidden cell,
+    nor a set of groups whose equations pin a small cell down (linear algebra), and then the
+    adversary's audit (`audit.audit`: integer programming with every shown cell, the groups'
+    sums and counts >= 0, every hidden cell read as "hidden" whatever its reason) runs over
+    the table, hiding more while any hidden cell can be narrowed to fewer than `threshold`
+    values. Returns a copy with a boolean ``suppressed`` column and revealing columns set to NA.
 
     `primary` (a boolean mask) replaces the small-count rule for cells hidden for another
     reason, such as survey shares from too few respondents; `count` is then the additive
@@ -49,9 +45,27 @@ def suppress(cells: pd.DataFrame, *, keys: Sequence[str], threshold: int,
     hidden = ((counts >= 1) & (counts < threshold)) if primary is None else \
         np.asarray(primary, dtype=bool).copy()
     primary = hidden.copy()
+    covered = protect_with_boxes(out, keys=keys, additive=additive, counts=counts,
+                                 hidden=hidden, sensitive=primary, need=threshold - 1)
+    if (hidden & ~covered).any():  # a small cell without a good box: the slower steps
+        _protect_without_boxes(out, keys, additive, hidden, primary, counts, threshold)
+    out["suppressed"] = hidden
+    # the reason stays in the data (for the legend and the police audience), never in the cell
+    out["suppression"] = pd.Series(
+        ["small" if p else ("secondary" if h else "") for p, h in zip(primary, hidden)],
+        index=out.index, dtype="string")
+    for col in REVEALING:
+        if col in out.columns:
+            out[col] = out[col].astype("Float64").mask(hidden) if col != count else \
+                pd.to_numeric(out[col]).astype("Int64").mask(hidden)
+    return out
+
+
+def _protect_without_boxes(out: pd.DataFrame, keys: Sequence[str],
+                           additive: Sequence[tuple[str, str]], hidden: np.ndarray,
+                           primary: np.ndarray, counts: np.ndarray, threshold: int) -> None:
+    """No group with one hidden cell, no small cell pinned by linear algebra, then the audit."""
     groups = _groups(out, keys, additive)
-    protect_with_boxes(out, keys=keys, additive=additive, counts=counts, hidden=hidden,
-                       sensitive=primary, need=threshold - 1)
     while True:
         _hide_singletons(groups, hidden, counts)
         determined = _determined(groups, hidden, len(out))
@@ -67,16 +81,6 @@ def suppress(cells: pd.DataFrame, *, keys: Sequence[str], threshold: int,
                     if new in totals or new in members:
                         touched[totals] = touched[members] = True
     _widen_until_audited(groups, hidden, counts, protection=threshold)
-    out["suppressed"] = hidden
-    # the reason stays in the data (for the legend and the police audience), never in the cell
-    out["suppression"] = pd.Series(
-        ["small" if p else ("secondary" if h else "") for p, h in zip(primary, hidden)],
-        index=out.index, dtype="string")
-    for col in REVEALING:
-        if col in out.columns:
-            out[col] = out[col].astype("Float64").mask(hidden) if col != count else \
-                pd.to_numeric(out[col]).astype("Int64").mask(hidden)
-    return out
 
 
 def suppress_by_county(cells: pd.DataFrame, *, keys: Sequence[str], threshold: int,

@@ -60,10 +60,10 @@ CLASS_COLORS = {
     "cold_90": "#d1e5f0", "cold_95": "#67a9cf", "cold_99": "#2166ac", "not_computed": "#bdbdbd",
 }
 REASONS = {  # reason code -> (Swedish, English)
-    "hidden_few_cases": ("dold (för få fall)", "hidden (too few cases)"),
-    "hidden_few_respondents": ("dold (för få svar)", "hidden (too few respondents)"),
-    "hidden_secondary": ("dold (skyddar ett annat dolt värde)",
-                         "hidden (protects another hidden value)"),
+    # one label for every hidden area, whatever hid it: "too few cases" would say "1 to 4"
+    "hidden_few_cases": ("dold", "hidden"),
+    "hidden_few_respondents": ("dold", "hidden"),
+    "hidden_secondary": ("dold", "hidden"),
     "missing": ("värde saknas", "no value"),
     "island": ("saknar grannområden", "no neighbouring areas"),
     "too_few_areas": (f"färre än {MIN_AREAS} områden med grannar och värden",

@@ -17,7 +17,7 @@ threshold − 1; "dold": 0 or at least the threshold): what the audit measures o
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
@@ -25,6 +25,7 @@ from lagesbild.analysis.audit import (RESULT_COLUMNS, Audit, Relation, at_least,
                                       hidden_cell, shown_cell, total_of)
 from lagesbild.analysis.cube import KEYS, count_cube, protect
 from lagesbild.core.frames import Frames
+from lagesbild.core.layers import LayerSpec
 from lagesbild.core.settings import Settings
 from lagesbild.core.taxonomy import ALL, Taxonomy
 
@@ -115,13 +116,19 @@ def _kommuner(value: dict[tuple[object, ...], int], county: str) -> list[str]:
 
 
 def release_audit(frames: Frames, *, taxonomy: Taxonomy, settings: Settings,
-                  periods: Iterable[str] | None = None) -> Audit:
+                  periods: Iterable[str] | None = None,
+                  specs: Mapping[str, LayerSpec] | None = None) -> Audit:
     """The adversary over every protected cube a wide audience can get (both sources, every
-    period, or those in `periods`): one Audit whose tables are "pyramid <source> <period>"."""
+    period, or those in `periods`), each together with the count layers of `specs` that are
+    protected on their own (subsets of a level: tied to the cube by their relations). One
+    Audit; its tables are "pyramid <source> <period>" and "layer <id> <period>"."""
     from lagesbild.analysis.cube import protected_cube
+    from lagesbild.analysis.figures import periods as layer_periods
     from lagesbild.analysis.pyramid_view import count_periods
 
     wanted = None if periods is None else {str(p) for p in periods}
+    subsets = [s for s in (specs or {}).values() if s.kind in ("count_rate", "incident_rate")
+               and (s.categories or s.relation is not None or s.pyramid_level is None)]
     parts = []
     for source in ("counts", "incidents"):
         for period in count_periods(frames, source):
@@ -131,6 +138,52 @@ def release_audit(frames: Frames, *, taxonomy: Taxonomy, settings: Settings,
                                    settings=settings)
             cells, relations = cube_release(frames, period=period, source=source,
                                             taxonomy=taxonomy, settings=settings, shown=shown)
+            for spec in subsets:
+                if (spec.kind == "count_rate") == (source == "counts") and \
+                        period in layer_periods(frames, spec):
+                    more, linked = subset_layer_release(frames, spec, period=period,
+                                                        taxonomy=taxonomy, settings=settings)
+                    cells, relations = cells + more, relations + linked
             parts.append(audit(cells, relations, protection=settings.suppress_below).cells)
     cells = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=RESULT_COLUMNS)
     return Audit(cells, settings.suppress_below)
+
+
+def subset_layer_release(frames: Frames, spec: LayerSpec, *, period: str, taxonomy: Taxonomy,
+                         settings: Settings, labels: str = "one_symbol"
+                         ) -> tuple[list[dict[str, object]], list[Relation]]:
+    """(cells, relations) of a count layer protected on its own (a subset of a pyramid level:
+    some of its categories, or only violence in close relationships): its kommun and county
+    cells, T against K + M, kommuner within the county, and the layer within its level's cube
+    cell of the same area and sex (at most it; exactly the sum of its categories when the layer
+    is a set of whole categories without a relation filter)."""
+    from lagesbild.analysis.figures import _filtered_counts, protected_counts
+
+    source = "counts" if spec.kind == "count_rate" else "incidents"
+    raw = _filtered_counts(frames, spec, period=period, taxonomy=taxonomy)
+    shown = protected_counts(frames, spec, period=period, taxonomy=taxonomy, settings=settings)
+    shown = shown.set_index(["area_id", "sex"]).loc[
+        list(raw[["area_id", "sex"]].itertuples(index=False, name=None))].reset_index()
+    prefix = ("layer", spec.id, period)
+    keys = ["area_id", "sex"]
+    cells = label_cells(raw, shown, table=f"layer {spec.id} {period}", prefix=prefix,
+                        threshold=settings.suppress_below, keys=keys, labels=labels)
+    value = {k: int(v) for k, v in zip(raw[keys].itertuples(index=False, name=None), raw["count"])}
+    relations: list[Relation] = []
+    for (area, sex), v in value.items():
+        if sex == "T" and (area, "K") in value and (area, "M") in value:
+            build = total_of if v == value[(area, "K")] + value[(area, "M")] else at_least
+            relations.append(build(cell_id(*prefix, area, "T"),
+                                   [cell_id(*prefix, area, "K"), cell_id(*prefix, area, "M")]))
+    for county in frames.lan["area_id"].astype(str):
+        for sex in ("K", "M", "T"):
+            if (county, sex) in value:
+                members = [cell_id(*prefix, a, sex) for a in _kommuner(
+                    {(a, 0, 0, 0): 0 for a, _ in value}, county) if (a, sex) in value]
+                relations.append(total_of(cell_id(*prefix, county, sex), members))
+    if spec.pyramid_level is not None:
+        level = int(spec.pyramid_level)
+        for (area, sex) in value:  # only kommuner and counties of the cube are in `value`
+            cube_cell = cell_id("pyramid", source, period, area, level, ALL, sex)
+            relations.append(at_least(cube_cell, [cell_id(*prefix, area, sex)]))
+    return cells, relations

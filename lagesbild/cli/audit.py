@@ -28,13 +28,13 @@ def audit_cmd(workspace: str, audience: str, period: str | None, as_json: bool) 
     """
     from lagesbild.analysis.release import release_audit
 
-    frames, _, taxonomy, _, settings = load_workspace(workspace)
+    frames, specs, taxonomy, _, settings = load_workspace(workspace)
     if audience == "police":
         doc = {"schema": SCHEMA, "audience": audience, "passed": True, "tables": [],
                "disclosed": [], "note": "polisen ser exakta uppgifter: inget är dolt"}
     else:
         result = release_audit(frames, taxonomy=taxonomy, settings=settings,
-                               periods=None if period is None else [period])
+                               periods=None if period is None else [period], specs=specs)
         doc = {"schema": SCHEMA, "audience": audience, "protection": result.protection,
                "passed": result.passed,
                "tables": [{"table": r["table"], "hidden": int(r["hidden"]),

@@ -67,9 +67,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "similar_on": ("Jämför på", "Compare on"),
     "distance": ("Avstånd", "Distance"),
     "over_time": ("Över tid, kommun för kommun", "Over time, kommun by kommun"),
-    "over_time_note": ("Skuggat: 95 % konfidensintervall. Dolda perioder (för få fall) saknas i "
-                       "kurvan.", "Shaded: 95% confidence interval. Hidden periods (too few "
-                       "cases) are left out."),
+    "over_time_note": ("Skuggat: 95 % konfidensintervall. Dolda perioder saknas i kurvan.",
+                       "Shaded: 95% confidence interval. Hidden periods are left out."),
     "no_view_data": ("Lagret saknar data för den här visningen (förändring kräver två perioder, "
                      "3-årsmedel tre år i följd med folkmängd).",
                      "No data for this view (change needs two periods, a 3-year mean three "

@@ -54,13 +54,14 @@ from lagesbild.report.model import AUDIENCES, Figure, Report, Section, Table
 __all__ = ["build_report"]
 
 
-def _refuse_a_disclosing_release(frames: Frames, taxonomy: Taxonomy, settings: Settings,
-                                  period: str) -> None:
+def _refuse_a_disclosing_release(frames: Frames, specs: dict[str, LayerSpec],
+                                  taxonomy: Taxonomy, settings: Settings, period: str) -> None:
     """The adversary over the period's protected cubes; a report is not built from a release
     that would let a hidden cell be narrowed (a bug in the protection, never the user's)."""
     from lagesbild.analysis.release import release_audit
 
-    result = release_audit(frames, taxonomy=taxonomy, settings=settings, periods=[period])
+    result = release_audit(frames, taxonomy=taxonomy, settings=settings, periods=[period],
+                           specs=specs)
     if not result.passed:
         cells = ", ".join(result.disclosed["cell"].head(3))
         raise DisclosureError(
@@ -99,7 +100,7 @@ def build_report(frames: Frames, specs: dict[str, LayerSpec], taxonomy: Taxonomy
                          fix=f"Välj en av: {', '.join(sorted(known_areas))}.")
     chosen = [get_layer(specs, i).id for i in layers] if layers is not None else list(specs)
     if audience == "wide":
-        _refuse_a_disclosing_release(frames, taxonomy, settings, str(period))
+        _refuse_a_disclosing_release(frames, specs, taxonomy, settings, str(period))
     ctx = Context(frames, specs, taxonomy, settings, str(area_id), str(period), lang, audience,
                   tuple(chosen))
     built = (
