@@ -1,8 +1,9 @@
 """When offences happen: the police extract's incidents by weekday × time of day, protected.
 
 The table has a row per weekday and a column per six-hour band, with row, column and grand
-totals; disclosure control treats both margins as additive relations, so no hidden cell follows
-from the totals. Only incidents with a true time (the police extract) are used; Polisen's event
+totals; disclosure control treats both margins as additive relations, and every kommun's table
+is protected together with its county's (their sum), so no hidden cell follows from the totals
+or from setting a kommun's table beside the county's. Only incidents with a true time (the police extract) are used; Polisen's event
 notices are never counted here (they are not crime statistics).
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from lagesbild.analysis import disclosure
+from lagesbild.analysis.memo import memoised
 from lagesbild.core.frames import Frames
 from lagesbild.core.settings import Settings
 from lagesbild.core.taxonomy import ALL, Taxonomy
@@ -29,33 +31,77 @@ def when_table(frames: Frames, *, area_ids: list[str], period: str, taxonomy: Ta
                settings: Settings, levels: tuple[int, ...] = (2, 3)) -> pd.DataFrame:
     """Counts per weekday (0 = Monday … 6, or ALL) × band (0..3, or ALL), protected.
 
-    `levels`: the pyramid levels counted (default the violence levels 2 and 3). Returns the
-    columns weekday, band, count, suppressed, suppression, display; one row per cell, totals
-    included, every cell present (zeros kept).
+    `area_ids`: one kommun, or every kommun of a county (the county's table). Every kommun's
+    table and its county's (their sum) are protected together, once per frames object, so no
+    hidden cell follows from comparing a kommun's table with the county's. Another set of
+    kommuner gets its summed table protected on its own. `levels`: the pyramid levels counted
+    (default the violence levels 2 and 3). Returns the columns weekday, band, count,
+    suppressed, suppression, display; one row per cell, totals included, zeros kept.
     """
+    wanted = sorted(str(a) for a in area_ids)
+    joint = memoised(frames, ("when_tables", str(period), tuple(levels), taxonomy, settings),
+                     lambda: _protected_tables(frames, period=str(period), levels=levels,
+                                               taxonomy=taxonomy, settings=settings))
+    counties = {lan: sorted(k for k in frames.kommuner["area_id"].astype(str) if k[:2] == lan[:2])
+                for lan in frames.lan["area_id"].astype(str)}
+    area = wanted[0] if len(wanted) == 1 and wanted[0] in set(joint["area_id"]) else next(
+        (lan for lan, members in counties.items() if members == wanted), None)
+    if area is not None:
+        out = joint[joint["area_id"] == area].drop(columns="area_id")
+    else:
+        table = _counts(frames, area_ids=wanted, period=str(period), levels=levels,
+                        taxonomy=taxonomy).groupby(["weekday", "band"], as_index=False,
+                                                   sort=False)["count"].sum()
+        out = disclosure.suppress(table, keys=["weekday", "band"],
+                                  threshold=settings.suppress_below,
+                                  additive=[("weekday", ALL), ("band", ALL)])
+    out = out.copy()
+    out["display"] = [disclosure.display_count(c, s, threshold=settings.suppress_below)
+                      for c, s in zip(out["count"], out["suppression"])]
+    return out.reset_index(drop=True)
+
+
+def _protected_tables(frames: Frames, *, period: str, levels: tuple[int, ...],
+                      taxonomy: Taxonomy, settings: Settings) -> pd.DataFrame:
+    """Every kommun's table and each county's (their sum), protected as one table per county:
+    area × weekday × band with the weekday and band margins and kommuner within the county."""
+    kommuner = frames.kommuner["area_id"].astype(str).tolist()
+    cells = _counts(frames, area_ids=kommuner, period=period, levels=levels, taxonomy=taxonomy)
+    lan = frames.lan["area_id"].astype(str).tolist()
+    county = cells.assign(area_id=cells["area_id"].str[:2].map({c[:2]: c for c in lan}))
+    county = county[county["area_id"].notna()].groupby(
+        ["area_id", "weekday", "band"], as_index=False, sort=False)["count"].sum()
+    cells = pd.concat([cells, county], ignore_index=True)
+    return disclosure.suppress_by_county(cells, keys=["area_id", "weekday", "band"],
+                                         threshold=settings.suppress_below, counties=lan,
+                                         additive=[("weekday", ALL), ("band", ALL)])
+
+
+def _counts(frames: Frames, *, area_ids: list[str], period: str, levels: tuple[int, ...],
+            taxonomy: Taxonomy) -> pd.DataFrame:
+    """area × weekday × band counts with the weekday and band margins, every cell present."""
     data = frames.incidents
     data = data[data["area_id"].astype(str).isin(area_ids)
                 & (data["year"].astype("string") == str(period))
                 & taxonomy.level_of(data["category"]).isin(levels)
                 & data["occurred_at"].notna()]
     when = pd.to_datetime(data["occurred_at"])
-    cells = pd.DataFrame({"weekday": when.dt.day_of_week.astype(str),
-                          "band": (when.dt.hour // 6).astype(str)})
+    cells = pd.DataFrame({"area_id": data["area_id"].astype(str).to_numpy(),
+                          "weekday": when.dt.day_of_week.astype(str).to_numpy(),
+                          "band": (when.dt.hour // 6).astype(str).to_numpy()})
     counts = cells.value_counts().rename("count").reset_index()
-    grid = pd.MultiIndex.from_product([[*map(str, range(7)), ALL], [*map(str, range(4)), ALL]],
-                                      names=["weekday", "band"]).to_frame(index=False)
-    inner = grid.merge(counts, on=["weekday", "band"], how="left").fillna({"count": 0})
+    grid = pd.MultiIndex.from_product([area_ids, [*map(str, range(7)), ALL],
+                                       [*map(str, range(4)), ALL]],
+                                      names=["area_id", "weekday", "band"]).to_frame(index=False)
+    inner = grid.merge(counts, on=["area_id", "weekday", "band"], how="left").fillna({"count": 0})
     inner = inner[(inner["weekday"] != ALL) & (inner["band"] != ALL)]
-    by_day = inner.groupby("weekday", as_index=False)["count"].sum().assign(band=ALL)
-    by_band = inner.groupby("band", as_index=False)["count"].sum().assign(weekday=ALL)
-    total = pd.DataFrame({"weekday": [ALL], "band": [ALL], "count": [inner["count"].sum()]})
-    table = pd.concat([inner, by_day, by_band, total], ignore_index=True)
+    by_day = inner.groupby(["area_id", "weekday"], as_index=False, sort=False)["count"].sum()
+    by_band = inner.groupby(["area_id", "band"], as_index=False, sort=False)["count"].sum()
+    total = inner.groupby("area_id", as_index=False, sort=False)["count"].sum()
+    table = pd.concat([inner, by_day.assign(band=ALL), by_band.assign(weekday=ALL),
+                       total.assign(weekday=ALL, band=ALL)], ignore_index=True)
     table["count"] = table["count"].astype("int64")
-    out = disclosure.suppress(table, keys=["weekday", "band"], threshold=settings.suppress_below,
-                              additive=[("weekday", ALL), ("band", ALL)])
-    out["display"] = [disclosure.display_count(c, s, threshold=settings.suppress_below)
-                      for c, s in zip(out["count"], out["suppression"])]
-    return out.reset_index(drop=True)
+    return table[["area_id", "weekday", "band", "count"]]
 
 
 def when_wide(table: pd.DataFrame, lang: str = "sv") -> pd.DataFrame:
