@@ -21,7 +21,7 @@ HIDDEN = ".."
 
 def suppress(cells: pd.DataFrame, *, keys: Sequence[str], threshold: int,
              additive: Sequence[tuple[str, str]] = (), count: str = "count",
-             primary: np.ndarray | None = None) -> pd.DataFrame:
+             primary: np.ndarray | None = None, fixed: str | None = None) -> pd.DataFrame:
     """Hide small counts and every cell that would let them be worked out or narrowed down.
 
     Primary: counts 1..threshold-1 are hidden. Secondary: each of them on the corners of a
@@ -38,7 +38,8 @@ def suppress(cells: pd.DataFrame, *, keys: Sequence[str], threshold: int,
 
     `primary` (a boolean mask) replaces the small-count rule for cells hidden for another
     reason, such as survey shares from too few respondents; `count` is then the additive
-    quantity behind the cells (for shares: the number answering yes, share × n).
+    quantity behind the cells (for shares: the number answering yes, share × n). `fixed` names a
+    boolean column of cells another table publishes anyway: they are never a box's corner.
     """
     out = cells.copy()
     counts = pd.to_numeric(out[count]).astype("float64").fillna(0).to_numpy()
@@ -46,7 +47,8 @@ def suppress(cells: pd.DataFrame, *, keys: Sequence[str], threshold: int,
         np.asarray(primary, dtype=bool).copy()
     primary = hidden.copy()
     covered = protect_with_boxes(out, keys=keys, additive=additive, counts=counts,
-                                 hidden=hidden, sensitive=primary, need=threshold - 1)
+                                 hidden=hidden, sensitive=primary, need=threshold - 1,
+                                 fixed=None if fixed is None else out[fixed].to_numpy(bool))
     if (hidden & ~covered).any():  # a small cell without a good box: the slower steps
         _protect_without_boxes(out, keys, additive, hidden, primary, counts, threshold)
     out["suppressed"] = hidden
@@ -85,7 +87,8 @@ def _protect_without_boxes(out: pd.DataFrame, keys: Sequence[str],
 
 def suppress_by_county(cells: pd.DataFrame, *, keys: Sequence[str], threshold: int,
                        counties: Sequence[str], additive: Sequence[tuple[str, str]] = (),
-                       count: str = "count", primary: np.ndarray | None = None) -> pd.DataFrame:
+                       count: str = "count", primary: np.ndarray | None = None,
+                       fixed: str | None = None) -> pd.DataFrame:
     """`suppress` with each county's kommuner adding up to the county's row.
 
     A county row (area_id = a län code) is the sum of the kommuner whose codes start with it; the
@@ -102,10 +105,10 @@ def suppress_by_county(cells: pd.DataFrame, *, keys: Sequence[str], threshold: i
             if county else list(additive)
         part_primary = None if mask is None else mask[cells.index.get_indexer(rows.index)]
         parts.append(suppress(rows, keys=keys, threshold=threshold, additive=own, count=count,
-                              primary=part_primary))
+                              primary=part_primary, fixed=fixed))
     if not parts:
         return suppress(cells, keys=keys, threshold=threshold, additive=additive, count=count,
-                        primary=mask)
+                        primary=mask, fixed=fixed)
     return pd.concat(parts).loc[cells.index]
 
 

@@ -31,15 +31,18 @@ MAX_GRID = 20_000_000  # dense key grid cells at most; a sparser table is looked
 
 def protect_with_boxes(cells: pd.DataFrame, *, keys: Sequence[str],
                        additive: Sequence[tuple[str, str]], counts: np.ndarray,
-                       hidden: np.ndarray, sensitive: np.ndarray, need: int) -> np.ndarray:
+                       hidden: np.ndarray, sensitive: np.ndarray, need: int,
+                       fixed: np.ndarray | None = None) -> np.ndarray:
     """Hide, in `hidden` (changed in place), a good box around every `sensitive` cell.
 
-    Returns the cells that lie in a chosen good box (they can each take more than `need`
+    `fixed`: cells another table publishes anyway (hiding them here would hide nothing), never
+    a corner of a box. Returns the cells that lie in a chosen good box (they can each take more than `need`
     values); a sensitive cell for which the table has no good box is not among them."""
     covered = np.zeros(len(cells), dtype=bool)
     if not sensitive.any() or not additive:
         return covered
     table = _Table(cells, keys, additive, counts)
+    table.fixed = np.zeros(len(cells), dtype=bool) if fixed is None else np.asarray(fixed, bool)
     order = np.flatnonzero(sensitive)
     # smallest first, then by the keys' values: the same boxes whatever the order of the rows
     order = order[np.lexsort((*table.codes[order].T[::-1], counts[order]))]
@@ -117,6 +120,7 @@ class _Table:
         for (axis, _), size in zip(self.relations, self.group_size):
             if axis not in spans:
                 valid &= (size[np.where(rows >= 0, rows, 0)] <= 1).all(axis=1)
+        valid &= ~self.fixed[np.where(rows >= 0, rows, 0)].any(axis=1)
         if not valid.any():
             return None
         rows, sign = rows[valid], sign[valid]

@@ -121,10 +121,8 @@ def release_audit(frames: Frames, *, taxonomy: Taxonomy, settings: Settings,
     """The adversary over every protected cube a wide audience can get (both sources, every
     period, or those in `periods`), each together with the count layers of `specs` that are
     protected on their own (subsets of a level: tied to the cube by their relations). One
-    Audit; its tables are "pyramid <source> <period>" and "layer <id> <period>". The weekday ×
-    time-of-day tables (`when_release`) are not in it yet: linked to the incident cube through
-    their totals, they are not protected together with it (tests/test_release_audit.py marks
-    that as the expected failure it is)."""
+    Audit; its tables are "pyramid <source> <period>", "layer <id> <period>" and, with the
+    incident cube, every area's weekday × time-of-day table ("när <period>")."""
     from lagesbild.analysis.cube import protected_cube
     from lagesbild.analysis.figures import periods as layer_periods
     from lagesbild.analysis.pyramid_view import count_periods
@@ -141,6 +139,10 @@ def release_audit(frames: Frames, *, taxonomy: Taxonomy, settings: Settings,
                                    settings=settings)
             cells, relations = cube_release(frames, period=period, source=source,
                                             taxonomy=taxonomy, settings=settings, shown=shown)
+            if source == "incidents":
+                more, linked = when_release(frames, period=period, taxonomy=taxonomy,
+                                            settings=settings)
+                cells, relations = cells + more, relations + linked
             for spec in subsets:
                 if (spec.kind == "count_rate") == (source == "counts") and \
                         period in layer_periods(frames, spec):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from lagesbild.analysis import disclosure
+from lagesbild.analysis.cube import protected_cube
 from lagesbild.analysis.memo import memoised
 from lagesbild.core.frames import Frames
 from lagesbild.core.settings import Settings
@@ -72,9 +73,24 @@ def _protected_tables(frames: Frames, *, period: str, levels: tuple[int, ...],
     county = county[county["area_id"].notna()].groupby(
         ["area_id", "weekday", "band"], as_index=False, sort=False)["count"].sum()
     cells = pd.concat([cells, county], ignore_index=True)
-    return disclosure.suppress_by_county(cells, keys=["area_id", "weekday", "band"],
-                                         threshold=settings.suppress_below, counties=lan,
-                                         additive=[("weekday", ALL), ("band", ALL)])
+    counts = cells["count"].to_numpy()
+    small = (counts >= 1) & (counts < settings.suppress_below)
+    # an area's grand total is its offences of levels 2 and 3 with a time: about what the
+    # incident cube publishes of those levels. Where the cube hides either level's total, the
+    # time table hides its total too (else it would bound the hidden one); where the cube shows
+    # both, the total is as good as published, so no box may count on hiding it.
+    cube = protected_cube(frames, period=period, source="incidents", taxonomy=taxonomy,
+                          settings=settings)
+    tops = cube[(cube["category"] == ALL) & (cube["sex"] == "T") & cube["level"].isin(levels)]
+    veiled = set(tops.loc[tops["suppressed"].astype(bool), "area_id"].astype(str))
+    grand = ((cells["weekday"] == ALL) & (cells["band"] == ALL)).to_numpy()
+    veil = grand & cells["area_id"].isin(veiled).to_numpy()
+    cells["_published"] = grand & ~veil
+    out = disclosure.suppress_by_county(cells, keys=["area_id", "weekday", "band"],
+                                        threshold=settings.suppress_below, counties=lan,
+                                        additive=[("weekday", ALL), ("band", ALL)],
+                                        primary=small | veil, fixed="_published")
+    return out.drop(columns="_published")
 
 
 def _counts(frames: Frames, *, area_ids: list[str], period: str, levels: tuple[int, ...],

@@ -162,15 +162,25 @@ def _objects(series: pd.Series) -> list[object]:
 
 
 def _stamp_gpkg(path: Path, imported_at: str) -> None:
-    """GeoPackage's last_change := the import time, so the same data give the same file."""
+    """GeoPackage's last_change := the import time, and the file rewritten by SQLite's VACUUM
+    INTO, so the same data give the same bytes (GDAL's number of write transactions, kept in
+    the file's header, varies from run to run)."""
     try:
         when = datetime.fromisoformat(imported_at).astimezone(timezone.utc)
+        stamp = when.strftime("%Y-%m-%dT%H:%M:%S.000Z")
     except (TypeError, ValueError):
-        return  # no import time recorded: GDAL's own (the writing time) stays
-    stamp = when.strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    with contextlib.closing(sqlite3.connect(path)) as con:
-        con.execute("UPDATE gpkg_contents SET last_change = ?", (stamp,))
-        con.commit()
+        stamp = None  # no import time recorded: GDAL's own (the writing time) stays
+    canonical = path.with_name(f".{path.name}.vacuum")
+    canonical.unlink(missing_ok=True)
+    try:
+        with contextlib.closing(sqlite3.connect(path)) as con:
+            if stamp is not None:
+                con.execute("UPDATE gpkg_contents SET last_change = ?", (stamp,))
+                con.commit()
+            con.execute("VACUUM INTO ?", (str(canonical),))
+        os.replace(canonical, path)
+    finally:
+        canonical.unlink(missing_ok=True)
 
 
 def _write_incidents(frame: pd.DataFrame, path: Path, ctx: _Context) -> list[dict[str, str]]:
