@@ -103,3 +103,16 @@ def test_time_tables_with_the_incident_cube_narrow_nothing(tmp_path_factory) -> 
     result = audit(cube_cells + cells, cube_relations + relations,
                    protection=settings.suppress_below)
     assert result.passed
+
+
+def test_one_county_is_the_whole_release_restricted_to_it(tmp_path_factory) -> None:
+    frames, specs, taxonomy, settings = demo_inputs(tmp_path_factory)
+    whole = release_audit(frames, taxonomy=taxonomy, settings=settings, specs=specs,
+                          periods=["2024"])
+    county = release_audit(frames, taxonomy=taxonomy, settings=settings, specs=specs,
+                           periods=["2024"], county="24")
+    # the demo is one county: the same hidden cells either way, and none of another county
+    assert sorted(county.cells["cell"]) == sorted(whole.cells["cell"]) and county.passed
+    other = release_audit(frames, taxonomy=taxonomy, settings=settings, specs=specs,
+                          periods=["2024"], county="25")
+    assert other.cells.empty

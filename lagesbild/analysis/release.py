@@ -101,11 +101,10 @@ def cube_relations(raw: pd.DataFrame, *, prefix: tuple[object, ...],
         if total in value:
             relations.append(total_of(name(total), [name(m) for m in members]))
     for county in counties:
-        for key in value:
-            area, level, category, sex = key
-            if area != county:
-                continue
-            members = [(a, level, category, sex) for a in _kommuner(value, county)]
+        kommuner = _kommuner(value, county)
+        for key in [k for k in value if k[0] == county]:
+            _, level, category, sex = key
+            members = [(a, level, category, sex) for a in kommuner]
             relations.append(total_of(name(key), [name(m) for m in members if m in value]))
     return relations
 
@@ -117,12 +116,15 @@ def _kommuner(value: dict[tuple[object, ...], int], county: str) -> list[str]:
 
 def release_audit(frames: Frames, *, taxonomy: Taxonomy, settings: Settings,
                   periods: Iterable[str] | None = None,
-                  specs: Mapping[str, LayerSpec] | None = None) -> Audit:
+                  specs: Mapping[str, LayerSpec] | None = None,
+                  county: str | None = None) -> Audit:
     """The adversary over every protected cube a wide audience can get (both sources, every
     period, or those in `periods`), each together with the count layers of `specs` that are
     protected on their own (subsets of a level: tied to the cube by their relations). One
     Audit; its tables are "pyramid <source> <period>", "layer <id> <period>" and, with the
-    incident cube, every area's weekday × time-of-day table ("när <period>")."""
+    incident cube, every area's weekday × time-of-day table ("när <period>"). `county` (a län
+    code) keeps that county and its kommuner only: no relation links two counties, so a report
+    needs only its own county audited."""
     from lagesbild.analysis.cube import protected_cube
     from lagesbild.analysis.figures import periods as layer_periods
     from lagesbild.analysis.pyramid_view import count_periods
@@ -149,9 +151,21 @@ def release_audit(frames: Frames, *, taxonomy: Taxonomy, settings: Settings,
                     more, linked = subset_layer_release(frames, spec, period=period,
                                                         taxonomy=taxonomy, settings=settings)
                     cells, relations = cells + more, relations + linked
+            if county is not None:
+                cells, relations = _one_county(frames, cells, relations, county)
             parts.append(audit(cells, relations, protection=settings.suppress_below).cells)
     cells = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=RESULT_COLUMNS)
     return Audit(cells, settings.suppress_below)
+
+
+def _one_county(frames: Frames, cells: list[dict[str, object]], relations: list[Relation],
+                county: str) -> tuple[list[dict[str, object]], list[Relation]]:
+    """The cells of `county` and its kommuner (an area code is one part of every cell's name),
+    and the relations among them alone."""
+    areas = {county, *(k for k in frames.kommuner["area_id"].astype(str) if k[:2] == county[:2])}
+    kept = [c for c in cells if areas & set(str(c["cell"]).split("|"))]
+    names = {str(c["cell"]) for c in kept}
+    return kept, [r for r in relations if all(cell in names for cell, _ in r.terms)]
 
 
 def subset_layer_release(frames: Frames, spec: LayerSpec, *, period: str, taxonomy: Taxonomy,
@@ -180,11 +194,12 @@ def subset_layer_release(frames: Frames, spec: LayerSpec, *, period: str, taxono
             build = total_of if v == value[(area, "K")] + value[(area, "M")] else at_least
             relations.append(build(cell_id(*prefix, area, "T"),
                                    [cell_id(*prefix, area, "K"), cell_id(*prefix, area, "M")]))
+    areas = {(a, 0, 0, 0): 0 for a, _ in value}
     for county in frames.lan["area_id"].astype(str):
+        kommuner = _kommuner(areas, county)
         for sex in ("K", "M", "T"):
             if (county, sex) in value:
-                members = [cell_id(*prefix, a, sex) for a in _kommuner(
-                    {(a, 0, 0, 0): 0 for a, _ in value}, county) if (a, sex) in value]
+                members = [cell_id(*prefix, a, sex) for a in kommuner if (a, sex) in value]
                 relations.append(total_of(cell_id(*prefix, county, sex), members))
     if spec.pyramid_level is not None:
         level = int(spec.pyramid_level)

@@ -43,10 +43,12 @@ def when_table(frames: Frames, *, area_ids: list[str], period: str, taxonomy: Ta
     joint = memoised(frames, ("when_tables", str(period), tuple(levels), taxonomy, settings),
                      lambda: _protected_tables(frames, period=str(period), levels=levels,
                                                taxonomy=taxonomy, settings=settings))
-    counties = {lan: sorted(k for k in frames.kommuner["area_id"].astype(str) if k[:2] == lan[:2])
-                for lan in frames.lan["area_id"].astype(str)}
-    area = wanted[0] if len(wanted) == 1 and wanted[0] in set(joint["area_id"]) else next(
-        (lan for lan, members in counties.items() if members == wanted), None)
+    if len(wanted) == 1 and wanted[0] in set(joint["area_id"]):
+        area: str | None = wanted[0]
+    else:
+        kommuner = frames.kommuner["area_id"].astype(str)
+        area = next((lan for lan in frames.lan["area_id"].astype(str)
+                     if sorted(kommuner[kommuner.str[:2] == lan[:2]]) == wanted), None)
     if area is not None:
         out = joint[joint["area_id"] == area].drop(columns="area_id")
     else:

@@ -55,13 +55,17 @@ __all__ = ["build_report"]
 
 
 def _refuse_a_disclosing_release(frames: Frames, specs: dict[str, LayerSpec],
-                                  taxonomy: Taxonomy, settings: Settings, period: str) -> None:
+                                  taxonomy: Taxonomy, settings: Settings, period: str,
+                                  area_id: str) -> None:
     """The adversary over the period's protected cubes; a report is not built from a release
-    that would let a hidden cell be narrowed (a bug in the protection, never the user's)."""
+    that would let a hidden cell be narrowed (a bug in the protection, never the user's). Only
+    the report's county is audited: no relation links two counties."""
     from lagesbild.analysis.release import release_audit
 
+    county = next((lan for lan in frames.lan["area_id"].astype(str)
+                   if lan[:2] == str(area_id)[:2]), None)
     result = release_audit(frames, taxonomy=taxonomy, settings=settings, periods=[period],
-                           specs=specs)
+                           specs=specs, county=county)
     if not result.passed:
         cells = ", ".join(result.disclosed["cell"].head(3))
         raise DisclosureError(
@@ -100,7 +104,8 @@ def build_report(frames: Frames, specs: dict[str, LayerSpec], taxonomy: Taxonomy
                          fix=f"Välj en av: {', '.join(sorted(known_areas))}.")
     chosen = [get_layer(specs, i).id for i in layers] if layers is not None else list(specs)
     if audience == "wide":
-        _refuse_a_disclosing_release(frames, specs, taxonomy, settings, str(period))
+        _refuse_a_disclosing_release(frames, specs, taxonomy, settings, str(period),
+                                     str(area_id))
     ctx = Context(frames, specs, taxonomy, settings, str(area_id), str(period), lang, audience,
                   tuple(chosen))
     built = (
