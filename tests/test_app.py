@@ -56,6 +56,10 @@ def test_every_page_opens(app: Start, page: str, lang: str) -> None:
     assert at.title[0].value == t(PAGES[page], lang)
     assert len(at.dataframe) >= 1 or page == "report_page"
     assert not at.warning  # the workspace is there
+    # one symbol for every hidden figure: no cell says "<5" (one to four) or names a reason
+    cells = _cells(at)
+    assert not [c for c in cells if c.startswith("<") or c in ("dold", "hidden")
+                or c.startswith(("för få svar", "too few"))]
 
 
 def test_map_page_detail_follows_the_chosen_kommun(app: Start) -> None:

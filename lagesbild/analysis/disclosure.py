@@ -9,6 +9,7 @@ import pandas as pd
 import scipy.sparse
 import scipy.sparse.csgraph
 
+from lagesbild.analysis.audit import Relation, audit, hidden_cell, shown_cell
 from lagesbild.analysis.hypercube import protect_with_boxes
 
 # Columns that reveal a count when shown; blanked together with it.
@@ -234,8 +235,6 @@ def _determined(groups: list[Group], hidden: np.ndarray, n: int) -> np.ndarray:
 def _widen_until_audited(groups: list[Group], hidden: np.ndarray, counts: np.ndarray, *,
                          protection: int) -> None:
     """Hide more cells until the audit finds no hidden cell narrower than `protection` values."""
-    from lagesbild.analysis.audit import audit, hidden_cell, shown_cell
-
     values = np.round(counts).astype("int64")
     relations = [_relation(int(t), members, values) for totals, members in groups for t in totals]
     linked = [np.concatenate([totals, members]) for totals, members in groups]
@@ -285,12 +284,10 @@ def _fill_thin_groups(groups: list[Group], hidden: np.ndarray, values: np.ndarra
             changed = True
 
 
-def _relation(total: int, members: np.ndarray, values: np.ndarray) -> object:
+def _relation(total: int, members: np.ndarray, values: np.ndarray) -> Relation:
     """The group as the adversary may read it, the strongest form the true counts allow: the
     total is the members' sum, or at least it (T >= K + M when some victims' sex is unknown),
     or at most it (a source whose parts exceed its total)."""
-    from lagesbild.analysis.audit import Relation
-
     terms = ((str(total), 1), *((str(int(m)), -1) for m in members))
     balance = int(values[total]) - int(values[members].sum())
     if balance == 0:
