@@ -109,8 +109,9 @@ def cube_relations(raw: pd.DataFrame, *, prefix: tuple[object, ...],
     return relations
 
 
-def _kommuner(value: dict[tuple[object, ...], int], county: str) -> list[str]:
-    return sorted({str(k[0]) for k in value
+def _kommuner(keys: Iterable[tuple[object, ...]], county: str) -> list[str]:
+    """The kommuner of `county` among the areas (first element) of `keys`."""
+    return sorted({str(k[0]) for k in keys
                    if str(k[0]) != county and str(k[0])[:2] == county[:2] and len(str(k[0])) == 4})
 
 
@@ -194,9 +195,8 @@ def subset_layer_release(frames: Frames, spec: LayerSpec, *, period: str, taxono
             build = total_of if v == value[(area, "K")] + value[(area, "M")] else at_least
             relations.append(build(cell_id(*prefix, area, "T"),
                                    [cell_id(*prefix, area, "K"), cell_id(*prefix, area, "M")]))
-    areas = {(a, 0, 0, 0): 0 for a, _ in value}
     for county in frames.lan["area_id"].astype(str):
-        kommuner = _kommuner(areas, county)
+        kommuner = _kommuner(value, county)
         for sex in ("K", "M", "T"):
             if (county, sex) in value:
                 members = [cell_id(*prefix, a, sex) for a in kommuner if (a, sex) in value]
