@@ -6,13 +6,17 @@ names stay text in tooltips and select boxes, and a click on the map reaches the
 
 from __future__ import annotations
 
+import contextlib
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Error, Frame, Locator, Page, expect, sync_playwright
+
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 import browser_support as bs
 
@@ -63,6 +67,7 @@ def tab(browser: Browser) -> Iterator[Tab]:
     context.set_default_timeout(UI_TIMEOUT_MS)
     context.set_default_navigation_timeout(30_000)
     tab = Tab(context.new_page())
+    _count_finished_runs(tab.page)
     context.on("request", lambda r: tab.requests.append(r.url))
     tab.page.on("websocket", lambda ws: tab.websockets.append(ws.url))
     tab.page.on("pageerror", lambda e: tab.errors.append(str(e)))
@@ -180,31 +185,46 @@ def area_box(page: Page) -> Locator:
     return page.get_by_test_id("stSelectbox").filter(has_text="Område").get_by_role("combobox")
 
 
-_WATCH_RUNS = """() => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  window.__runStates = [];
-  if (!window.__runObserver) {
-    // old values too: React may commit "running" and "notRunning" within one task
-    window.__runObserver = new MutationObserver(records => records.forEach(
-      r => window.__runStates.push(r.oldValue, app.getAttribute("data-test-script-state"))));
-    window.__runObserver.observe(app, {attributes: true, attributeOldValue: true,
-                                       attributeFilter: ["data-test-script-state"]});
-  }
-}"""
-_RUN_DONE = """() => window.__runStates.includes("running")
-  && document.querySelector('[data-testid="stApp"]').getAttribute("data-test-script-state") === "notRunning"
-"""
+RERUN_TIMEOUT_S = 60.0  # a rerun on a loaded 2-core CI machine, next to another test worker
+_FINISHED_RUNS: "weakref.WeakKeyDictionary[Page, list[int]]" = weakref.WeakKeyDictionary()
+
+
+def _count_finished_runs(page: Page) -> None:
+    """Count the script runs the server reports finished on `page`'s Streamlit websocket.
+
+    Each ForwardMsg is one binary frame; `script_finished` ends every run. Counting messages is
+    exact, where watching the DOM's data-test-script-state can miss a run whose "running" and
+    "notRunning" React commits in one batch on a busy machine.
+    """
+    counter = _FINISHED_RUNS.setdefault(page, [0])
+
+    def on_frame(payload: bytes | str) -> None:
+        if isinstance(payload, bytes):
+            message = ForwardMsg()
+            with contextlib.suppress(Exception):
+                message.ParseFromString(payload)
+                if message.WhichOneof("type") == "script_finished":
+                    counter[0] += 1
+
+    page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
 
 
 def rerun_after(page: Page, action: Callable[[], None]) -> None:
     """Do `action` and wait until the script run it triggers has finished.
 
-    Streamlit marks its root with data-test-script-state; the run counts once it has been seen
-    running and is back to notRunning, so a state read before the run started is never taken.
+    The run counts once the server has sent a script_finished message after the action; then the
+    page is waited on until it shows no run going on.
     """
-    page.evaluate(_WATCH_RUNS)
+    counter = _FINISHED_RUNS.get(page)
+    assert counter is not None, "rerun_after needs a page made by the tab fixture"
+    before = counter[0]
     action()
-    page.wait_for_function(_RUN_DONE, timeout=UI_TIMEOUT_MS)
+    deadline = time.monotonic() + RERUN_TIMEOUT_S
+    while counter[0] <= before:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no script run finished within {RERUN_TIMEOUT_S} s of the action")
+        page.wait_for_timeout(50)  # lets Playwright deliver the websocket events
+    wait_idle(page)
 
 
 def choose(page: Page, combobox: Locator, option: str) -> None:
