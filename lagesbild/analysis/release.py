@@ -123,12 +123,15 @@ def release_audit(frames: Frames, *, taxonomy: Taxonomy, settings: Settings,
     period, or those in `periods`), each together with the count layers of `specs` that are
     protected on their own (subsets of a level: tied to the cube by their relations). One
     Audit; its tables are "pyramid <source> <period>", "layer <id> <period>" and, with the
-    incident cube, every area's weekday × time-of-day table ("när <period>"). `county` (a län
+    incident cube, every area's weekday × time-of-day table ("när <period>") and, for incident
+    layers, every level below the kommun ("<level> <layer> <period>": DeSO, RegSO, stadsdelar
+    with each kommun's count without a position). `county` (a län
     code) keeps that county and its kommuner only: no relation links two counties, so a report
     needs only its own county audited."""
     from lagesbild.analysis.cube import protected_cube
     from lagesbild.analysis.figures import periods as layer_periods
     from lagesbild.analysis.pyramid_view import count_periods
+    from lagesbild.analysis.release_small import small_area_release
 
     wanted = None if periods is None else {str(p) for p in periods}
     subsets = [s for s in (specs or {}).values() if s.kind in ("count_rate", "incident_rate")
@@ -151,6 +154,12 @@ def release_audit(frames: Frames, *, taxonomy: Taxonomy, settings: Settings,
                         period in layer_periods(frames, spec):
                     more, linked = subset_layer_release(frames, spec, period=period,
                                                         taxonomy=taxonomy, settings=settings)
+                    cells, relations = cells + more, relations + linked
+            for spec in (specs or {}).values():
+                if spec.kind == "incident_rate" and source == "incidents" and \
+                        period in layer_periods(frames, spec):
+                    more, linked = small_area_release(frames, spec, period=period,
+                                                      taxonomy=taxonomy, settings=settings)
                     cells, relations = cells + more, relations + linked
             if county is not None:
                 cells, relations = _one_county(frames, cells, relations, county)

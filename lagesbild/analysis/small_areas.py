@@ -174,8 +174,19 @@ def protected_small_counts(frames: Frames, spec: LayerSpec, *, level: str, perio
                                                  taxonomy=taxonomy, settings=settings))
 
 
+def raw_small_counts(frames: Frames, spec: LayerSpec, *, level: str, period: str,
+                     taxonomy: Taxonomy, settings: Settings) -> pd.DataFrame:
+    """The true counts of the cells `protected_small_counts` publishes (same rows), nothing
+    hidden: for the audit, which needs the truth beside what is shown."""
+    return memoised(frames, ("raw_small_counts", spec, level, str(period), taxonomy, settings),
+                    lambda: _protected_small_counts(frames, spec, level=level, period=period,
+                                                    taxonomy=taxonomy, settings=settings,
+                                                    protect=False))
+
+
 def _protected_small_counts(frames: Frames, spec: LayerSpec, *, level: str, period: str,
-                            taxonomy: Taxonomy, settings: Settings) -> pd.DataFrame:
+                            taxonomy: Taxonomy, settings: Settings,
+                            protect: bool = True) -> pd.DataFrame:
     nested = level in ("deso", "regso") and {"deso", "regso"} <= set(small_levels(frames))
     incidents = layer_incidents(frames, spec, period=period, taxonomy=taxonomy)
     kommun_cells = protected_counts(frames, spec, period=period, taxonomy=taxonomy,
@@ -196,6 +207,9 @@ def _protected_small_counts(frames: Frames, spec: LayerSpec, *, level: str, peri
     # converted to NumPy again on every comparison inside the protection
     cells = cells.astype({col: object for col in ("kommun_id", "l1", "l2", "sex")})
     for kommun, rows in cells.groupby("kommun_id", sort=True):
+        if not protect:
+            parts.append(rows.reset_index(drop=True).assign(suppressed=False, suppression=""))
+            continue
         parts.append(protect_kommun(rows.reset_index(drop=True), str(kommun), kommun_hidden,
                                      kommun_count, settings.suppress_below))
     if not parts:
