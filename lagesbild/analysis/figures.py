@@ -259,8 +259,17 @@ def indicator_figures(frames: Frames, indicator_id: str, *, period: str, setting
                                                          settings=settings, area_ids=area_ids))
 
 
+def raw_indicator_figures(frames: Frames, indicator_id: str, *, period: str, settings: Settings,
+                          area_ids: list[str] | None = None) -> pd.DataFrame:
+    """The rows `indicator_figures` publishes with nothing hidden (same order): for the audit."""
+    key = ("raw_indicator", indicator_id, period, settings,
+           None if area_ids is None else tuple(area_ids))
+    return _memo(frames, key, lambda: _indicator_figures(
+        frames, indicator_id, period=period, settings=settings, area_ids=area_ids, protect=False))
+
+
 def _indicator_figures(frames: Frames, indicator_id: str, *, period: str, settings: Settings,
-                       area_ids: list[str] | None) -> pd.DataFrame:
+                       area_ids: list[str] | None, protect: bool = True) -> pd.DataFrame:
     data = frames.indicators
     data = pd.DataFrame(data[(data["indicator_id"] == indicator_id) & (data["period"] == period)
                              & (data["area_id"] != NATIONAL_ID)])
@@ -268,6 +277,9 @@ def _indicator_figures(frames: Frames, indicator_id: str, *, period: str, settin
     if area_ids is not None:
         data = data[data["area_id"].isin(area_ids)]
         lan = []
+    else:  # kommuner and counties only: a city's stadsdel rows are no kommun of the county
+        data = data[data["area_id"].astype(str).isin(
+            {*lan, *frames.kommuner["area_id"].astype(str)})]
     rows = data[["area_id", "sex", "value", "n", "source"]].copy()
     rows["note"] = ""
     # a county without its own rows: its kommuner's answers pooled (weighted by respondents)
@@ -287,7 +299,9 @@ def _indicator_figures(frames: Frames, indicator_id: str, *, period: str, settin
                                 confidence=settings.confidence)
     rows["ci_low"], rows["ci_high"] = low * 100, high * 100
     too_few = (pd.to_numeric(rows["n"]).fillna(0) < settings.min_survey_n).to_numpy()
-    rows = _protect_shares(rows.reset_index(drop=True), too_few, lan, settings)
+    rows = rows.reset_index(drop=True)
+    rows = _protect_shares(rows, too_few, lan, settings) if protect else \
+        rows.assign(suppressed=False, suppression="")
     rows["count"] = pd.NA
     rows["denominator"] = rows["n"]
     rows["unit"] = "percent"

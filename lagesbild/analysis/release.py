@@ -125,7 +125,8 @@ def release_audit(frames: Frames, *, taxonomy: Taxonomy, settings: Settings,
     Audit; its tables are "pyramid <source> <period>", "layer <id> <period>" and, with the
     incident cube, every area's weekday × time-of-day table ("när <period>") and, for incident
     layers, every level below the kommun ("<level> <layer> <period>": DeSO, RegSO, stadsdelar
-    with each kommun's count without a position). `county` (a län
+    with each kommun's count without a position), and every survey indicator's shares as
+    yes-counts ("enkät <indicator> <period>"). `county` (a län
     code) keeps that county and its kommuner only: no relation links two counties, so a report
     needs only its own county audited."""
     from lagesbild.analysis.cube import protected_cube
@@ -164,8 +165,27 @@ def release_audit(frames: Frames, *, taxonomy: Taxonomy, settings: Settings,
             if county is not None:
                 cells, relations = _one_county(frames, cells, relations, county)
             parts.append(audit(cells, relations, protection=settings.suppress_below).cells)
+    parts += _survey_parts(frames, settings, wanted, county)
     cells = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=RESULT_COLUMNS)
     return Audit(cells, settings.suppress_below)
+
+
+def _survey_parts(frames: Frames, settings: Settings, wanted: set[str] | None,
+                  county: str | None) -> list[pd.DataFrame]:
+    """The audit of every indicator's shares, one indicator and period at a time (no relation
+    ties a survey to another survey or to the counts)."""
+    from lagesbild.analysis.release_survey import survey_release
+
+    data = frames.indicators[["indicator_id", "period"]].astype(str).drop_duplicates()
+    parts = []
+    for indicator_id, period in sorted(data.itertuples(index=False, name=None)):
+        if wanted is not None and period not in wanted:
+            continue
+        cells, relations = survey_release(frames, indicator_id, period=period, settings=settings)
+        if county is not None:
+            cells, relations = _one_county(frames, cells, relations, county)
+        parts.append(audit(cells, relations, protection=settings.suppress_below).cells)
+    return parts
 
 
 def _one_county(frames: Frames, cells: list[dict[str, object]], relations: list[Relation],
@@ -173,7 +193,8 @@ def _one_county(frames: Frames, cells: list[dict[str, object]], relations: list[
     """The cells of `county` and its kommuner (an area code is one part of every cell's name),
     and the relations among them alone."""
     areas = {county, *(k for k in frames.kommuner["area_id"].astype(str) if k[:2] == county[:2])}
-    kept = [c for c in cells if areas & set(str(c["cell"]).split("|"))]
+    kept = [c for c in cells if areas & set(str(c["cell"]).split("|"))
+            or str(c["cell"]).startswith("const|")]
     names = {str(c["cell"]) for c in kept}
     return kept, [r for r in relations if all(cell in names for cell, _ in r.terms)]
 
