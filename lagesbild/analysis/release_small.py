@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import pandas as pd
 
 from lagesbild.analysis.audit import Relation, at_least, total_of
 from lagesbild.analysis.release import cell_id, label_cells
