@@ -116,3 +116,19 @@ def test_every_demo_survey_passes_and_is_in_the_release(tmp_path_factory) -> Non
     hidden_somewhere = {t for t in expected if t in tables}
     assert len(hidden_somewhere) >= len(expected) // 2
     assert release_survey.ONE == "const|1"
+
+
+def test_shares_rounded_at_the_source_never_contradict_the_relations() -> None:
+    """Whole-percent shares: 13 % of 200 women, 13 % of 200 men, 12 % of 400 in total gives
+    26 + 26 against 48 yes. The relation is widened to what the file says, so the audit runs
+    (and still narrows nothing) instead of failing on the file's own rounding."""
+    frames = _with({("2417", "K"): (13.0, 200), ("2417", "M"): (13.0, 200),
+                    ("2417", "T"): (12.0, 400), ("2422", "K"): (3.0, 25),
+                    ("2422", "M"): (20.0, 100), ("2422", "T"): (16.0, 125)})
+    cells, relations = survey_release(frames, "otrygghet", period="2024", settings=SETTINGS)
+    result = audit(cells, relations)
+    assert result.passed
+    halved = _with({(a, s): (v / 2, n) for (a, s), (v, n) in {
+        ("2417", "K"): (13.0, 200), ("2417", "M"): (13.0, 200), ("2417", "T"): (13.0, 400),
+        ("2422", "K"): (3.0, 25), ("2422", "M"): (21.0, 100), ("2422", "T"): (17.0, 125)}.items()})
+    assert audit(*survey_release(halved, "otrygghet", period="2024", settings=SETTINGS)).passed

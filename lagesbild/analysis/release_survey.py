@@ -10,8 +10,9 @@ small-area views show.
 
 Relations, from what a reader knows: women's and men's yes-counts within the total's, up to the
 rounding of the published shares (−1 ≤ T − K − M ≤ 1 when n_T = n_K + n_M; −1 ≤ T − K − M ≤
-n_T − n_K − n_M + 1 when some respondents gave no sex); a county share pooled from its kommuner
-is their yes-counts' sum. A county with its own survey rows is a different survey: no sum ties it
+n_T − n_K − n_M + 1 when some respondents gave no sex; wider only where the file's own shares,
+rounded at the source, already differ by more); a county share pooled from its kommuner is their
+yes-counts' sum. A county with its own survey rows is a different survey: no sum ties it
 to the kommuner. The constant in a relation is a published cell "const|1" of value 1.
 """
 
@@ -98,8 +99,12 @@ def _table(raw: pd.DataFrame, shown: pd.DataFrame, indicator_id: str, period: st
             continue
         t, k, m = name(a, "T"), name(a, "K"), name(a, "M")
         spare = n_of[(a, "T")] - n_of[(a, "K")] - n_of[(a, "M")]
-        relations.append(Relation(((t, 1), (k, -1), (m, -1), (ONE, 1)), ">="))
-        relations.append(Relation(((k, 1), (m, 1), (t, -1), (ONE, max(spare, 0) + 1)), ">="))
+        # what a reader assumes, widened where the file's own rounding goes beyond it (shares
+        # given as whole percent, a county summed over kommuner): the truth always satisfies it
+        gap = yes[(a, "T")] - yes[(a, "K")] - yes[(a, "M")]
+        low, high = min(-1, gap), max(max(spare, 0) + 1, gap)
+        relations.append(Relation(((t, 1), (k, -1), (m, -1), (ONE, -low)), ">="))
+        relations.append(Relation(((k, 1), (m, 1), (t, -1), (ONE, high)), ">="))
     for a, s, p in zip(area, sex, is_pooled):
         if p:
             members = [name(k, s) for (k, ks) in yes if ks == s and k in kommun_ids
