@@ -57,9 +57,13 @@ def test_every_page_opens(app: Start, page: str, lang: str) -> None:
     assert len(at.dataframe) >= 1 or page == "report_page"
     assert not at.warning  # the workspace is there
     # one symbol for every hidden figure: no cell says "<5" (one to four) or names a reason
-    cells = _cells(at)
-    assert not [c for c in cells if c.startswith("<") or c in ("dold", "hidden")
-                or c.startswith(("för få svar", "too few"))]
+    assert not _reason_labels(_cells(at))
+
+
+def _reason_labels(cells: list[str]) -> list[str]:
+    """Cells that name why a figure is hidden ("<5", "dold …", "för få svar"): each says more
+    than ".." and, for "<5", that one to four people are behind it."""
+    return [c for c in cells if c.startswith(("<", "dold", "hidden", "för få svar", "too few"))]
 
 
 def test_map_page_detail_follows_the_chosen_kommun(app: Start) -> None:
@@ -127,6 +131,7 @@ def test_pyramid_page_area_source_and_period(app: Start) -> None:
     assert not at.exception
     small = _cells(at)
     assert ".." in small and small != county
+    assert not _reason_labels(small)  # the dark-figure table of a small kommun too
     assert "Åsele" not in county
     at.radio(key="pyr_source").set_value("incidents").run()
     assert at.selectbox(key="pyr_period").options == ["2022", "2023", "2024"]

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lagesbild.analysis import stats
+from lagesbild.analysis import disclosure, stats
 from lagesbild.analysis.cube import protected_cube
 from lagesbild.analysis.figures import indicator_figures, population_for
 from lagesbild.core.frames import Frames
@@ -216,8 +216,15 @@ def _num(value: float, digits: int, lang: str) -> str:
     return text.replace(",", "\u00a0").replace(".", ",") if lang == "sv" else text
 
 
+HIDDEN_REASONS = ("few_respondents", "hidden_share", "hidden_count")
+
+
 def _display(row: Any, lang: str, level: str) -> str:
+    """The ratio's text; `disclosure.HIDDEN` where disclosure control hid an input (the reason
+    stays in `reason` and the legend, never in the cell); other gaps say what is missing."""
     en = lang == "en"
+    if row.reason in HIDDEN_REASONS:
+        return disclosure.HIDDEN
     if row.reason:
         return REASONS[row.reason][1 if en else 0]
     ratio = _num(row.ratio, 2, lang)

@@ -62,6 +62,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "dark_figure_ratio": ("Anmälda brott per uppskattad utsatt person",
                           "Reported offences per estimated victim"),
     "dark_figure_caveats": ("Vad kvoten inte säger", "What the ratio does not say"),
+    "dark_figure_hidden": ("\"..\": kvoten visas inte där enkätandelen eller antalet anmälda brott "
+                           "är dolt för att skydda enskilda, eller där svaren är för få.",
+                           "\"..\": no ratio where the survey share or the reported count is "
+                           "hidden to protect individuals, or where too few answered."),
     "band": ("Länets mittersta hälft", "County's middle half"),
     "similar": ("Liknande kommuner", "Similar municipalities"),
     "similar_on": ("Jämför på", "Compare on"),

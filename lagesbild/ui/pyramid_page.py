@@ -159,8 +159,8 @@ def render(ctx: common.Context) -> None:
                     st.markdown(f"**{ctx.t('dark_figure')}**")
                     common.table(dark)
                     # expanders cannot nest: the caveats are a caption list under the table
-                    st.caption(ctx.t("dark_figure_caveats") + ": "
-                               + " ".join(caveats(lang=ctx.lang)))
+                    st.caption(ctx.t("dark_figure_hidden") + " " + ctx.t("dark_figure_caveats")
+                               + ": " + " ".join(caveats(lang=ctx.lang)))
             items = shown["items"][level.level]
             if items is not None:
                 st.markdown(f"**{ctx.t('survey_items')}**")
