@@ -61,6 +61,21 @@ TEXTS: dict[str, tuple[str, str]] = {
                     "Dark figure: reported offences compared with the survey's victims"),
     "dark_figure_ratio": ("Anmälda brott per uppskattad utsatt person",
                           "Reported offences per estimated victim"),
+    "release_pending": ("Röjandeskyddet för {period} granskas i bakgrunden.",
+                        "The disclosure protection of {period} is being checked in the background."),
+    "release_passed": ("Röjandeskyddet för {period} är granskat: ingen dold uppgift kan ringas in.",
+                       "The disclosure protection of {period} is checked: no hidden figure can "
+                       "be narrowed down."),
+    "release_refused": ("Siffrorna för {period} visas inte: granskningen av röjandeskyddet hittade "
+                        "{n} dolda uppgifter som kan ringas in. Kör 'lagesbild audit' och "
+                        "rapportera felet.",
+                        "The figures of {period} are not shown: the disclosure check found {n} "
+                        "hidden figures that can be narrowed down. Run 'lagesbild audit' and "
+                        "report the bug."),
+    "release_unchecked": ("Siffrorna för {period} visas inte: granskningen av röjandeskyddet "
+                          "kunde inte göras klart. Kör 'lagesbild audit' och rapportera felet.",
+                          "The figures of {period} are not shown: the disclosure check could "
+                          "not be completed. Run 'lagesbild audit' and report the bug."),
     "dark_figure_caveats": ("Vad kvoten inte säger", "What the ratio does not say"),
     "dark_figure_hidden": ("\"..\": kvoten visas inte där enkätandelen eller antalet anmälda brott "
                            "är dolt för att skydda enskilda, eller där svaren är för få.",

@@ -19,7 +19,7 @@ from lagesbild.core.i18n import sex_label
 from lagesbild.core.layers import LayerSpec
 from lagesbild.core.settings import Settings
 from lagesbild.core.taxonomy import Taxonomy
-from lagesbild.ui import common
+from lagesbild.ui import common, release_guard
 
 SEXES = ("T", "K", "M")
 
@@ -209,6 +209,7 @@ def render(ctx: common.Context) -> None:
     if st.session_state.get("cmp_period") not in available:
         st.session_state["cmp_period"] = available[-1]
     period = c2.selectbox(ctx.t("period"), available, key="cmp_period")
+    release_guard.guard(ctx, period)
     sex = c3.radio(ctx.t("sex"), common.sex_options(), key="cmp_sex", horizontal=True,
                    format_func=lambda s: sex_label(s, ctx.lang))
     shown = _comparison(ctx.key, str(ctx.workspace.path), spec, period, sex, tuple(available),

@@ -14,7 +14,7 @@ from lagesbild.core.i18n import sex_label
 from lagesbild.core.layers import LayerSpec
 from lagesbild.core.settings import Settings
 from lagesbild.core.taxonomy import Taxonomy
-from lagesbild.ui import common, small_map
+from lagesbild.ui import common, release_guard, small_map
 from lagesbild.ui.views import detail_table, flags_note, overview_table
 
 SEXES = ("K", "M", "T")
@@ -163,6 +163,7 @@ def render(ctx: common.Context) -> None:
     if st.session_state.get("map_period") not in available:
         st.session_state["map_period"] = available[-1]
     period = c2.selectbox(ctx.t("period"), available, key="map_period")
+    release_guard.guard(ctx, period)
     sex = c3.radio(ctx.t("sex"), common.sex_options(), key="map_sex", horizontal=True,
                    format_func=lambda s: sex_label(s, ctx.lang))
     show_sites = v2.toggle(ctx.t("show_sites"), value=True, key="map_sites")

@@ -11,7 +11,7 @@ from lagesbild.core.i18n import sex_label, t
 from lagesbild.core.settings import Settings
 from lagesbild.core.taxonomy import ALL, Taxonomy
 from lagesbild.render.escape import esc
-from lagesbild.ui import common
+from lagesbild.ui import common, release_guard
 
 COLORS = {3: "#b2182b", 2: "#ef8a62", 1: "#fddbc7"}
 WIDTHS = {3: 45, 2: 70, 1: 95}
@@ -143,6 +143,7 @@ def render(ctx: common.Context) -> None:
     if st.session_state.get("pyr_period") not in available:
         st.session_state["pyr_period"] = available[-1]
     period = c3.selectbox(ctx.t("period"), available, key="pyr_period")
+    release_guard.guard(ctx, period)
     stamp = max((p.stat().st_mtime for p in ctx.settings.layers_dir.glob("*.toml")), default=0.0)
     shown = _page(ctx.key, str(ctx.workspace.path), area_id, period, source, ctx.settings, stamp,
                   ctx.lang)

@@ -1,0 +1,99 @@
+"""The app refuses to show a release the adversary can narrow.
+
+Each period's release (every county, everything the pages show) is audited once per workspace
+version by `analysis.release.release_audit` in one background thread, so pages never wait for it
+by default: the sidebar says the check is running, then that it passed. Once an audit has
+failed, or could not be completed, every page showing that period's figures stops with an
+error instead (the report refuses on its own, synchronously). `LAGESBILD_AUDIT_WAIT` (seconds,
+default 0) makes a page wait that long for its period's audit first.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+
+import streamlit as st
+
+from lagesbild.analysis.audit import Audit
+from lagesbild.ui import common
+
+_LOG = logging.getLogger(__name__)
+# one daemon thread (a ThreadPoolExecutor's would hold the process at exit until every queued
+# audit had run)
+_QUEUE: queue.Queue[tuple[Future, Callable[[], Audit]]] = queue.Queue()
+_LOCK = threading.Lock()
+_THREAD: list[threading.Thread] = []
+
+
+def _work() -> None:
+    while True:
+        future, job = _QUEUE.get()
+        if future.set_running_or_notify_cancel():
+            try:
+                future.set_result(job())
+            except BaseException as exc:  # noqa: BLE001 - handed to the page through the future
+                future.set_exception(exc)
+
+
+def _submit(job: Callable[[], Audit]) -> Future:
+    with _LOCK:
+        if not _THREAD or not _THREAD[0].is_alive():
+            _THREAD[:] = [threading.Thread(target=_work, name="lagesbild-audit", daemon=True)]
+            _THREAD[0].start()
+    future: Future = Future()
+    _QUEUE.put((future, job))
+    return future
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _futures(key: str, path: str) -> dict[str, Future]:
+    """The audits started for one workspace version, by period."""
+    return {}
+
+
+def _audit(key: str, path: str, period: str, ctx: common.Context) -> Audit:
+    from lagesbild.analysis.release import release_audit
+
+    specs, taxonomy, _ = common.specs(ctx)
+    return release_audit(common.frames_for(key, path), taxonomy=taxonomy,
+                         settings=ctx.settings, periods=[period], specs=specs)
+
+
+def guard(ctx: common.Context, period: str) -> None:
+    """Stop the page if `period`'s release failed its audit; start the audit if need be."""
+    path = str(ctx.workspace.path)
+    futures = _futures(ctx.key, path)
+    future = futures.get(period)
+    if future is None:
+        with _LOCK:
+            future = futures.get(period)
+        if future is None:
+            started = _submit(functools.partial(_audit, ctx.key, path, period, ctx))
+            with _LOCK:
+                future = futures.setdefault(period, started)
+    wait = float(os.environ.get("LAGESBILD_AUDIT_WAIT", "0") or 0)
+    if wait > 0 and not future.done():
+        with st.spinner(ctx.t("release_pending", period=period)):
+            try:
+                future.exception(timeout=wait)
+            except TimeoutError:
+                pass
+    if not future.done():
+        st.sidebar.caption(ctx.t("release_pending", period=period))
+        return
+    error = future.exception()
+    if error is not None:
+        _LOG.error("release audit of %s failed to run", period, exc_info=error)
+        st.error(ctx.t("release_unchecked", period=period))
+        st.stop()
+    result = future.result()
+    if not result.passed:
+        st.error(ctx.t("release_refused", period=period, n=len(result.disclosed)))
+        st.stop()
+    st.sidebar.caption(ctx.t("release_passed", period=period))
