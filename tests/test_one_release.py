@@ -21,7 +21,6 @@ from streamlit.testing.v1 import AppTest
 
 from frames_support import demo_inputs, shared_demo
 from lagesbild.analysis import disclosure
-from lagesbild.analysis.cube import protected_cube
 from lagesbild.analysis.darkfigure import load_indicator_meta
 from lagesbild.analysis.pyramid_view import pyramid_view, to_json
 from lagesbild.analysis.release import cube_release, subset_layer_release
