@@ -31,7 +31,10 @@ def test_the_sequence_covers_the_incident_layer_and_deso() -> None:
             "compare", "pyramid"} <= set(kinds)
 
 
-def test_incident_and_deso_steps_naive_and_fast_agree(deso_workspace: Path) -> None:
+def test_incident_and_deso_steps_naive_and_fast_agree(deso_workspace: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # the pages are compared here, not the release; its audit runs in test_app_release_guard
+    monkeypatch.setenv("LAGESBILD_APP_AUDIT", "off")
     steps = [*app_bench.INCIDENT_STEPS, *app_bench.DESO_STEPS]
     # naive: caches cleared before every fourth step (each such rerun rebuilds the whole app);
     # the pages of all steps are compared

@@ -66,3 +66,13 @@ def test_an_audit_that_cannot_run_refuses_too(monkeypatch, tmp_path, tmp_path_fa
     at = _start(monkeypatch, workspace, "compare_page")
     assert "kunde inte göras klart" in _texts(at.error)
     assert len(at.dataframe) == 0
+
+
+def test_switched_off_it_says_so(monkeypatch, tmp_path, tmp_path_factory) -> None:
+    workspace = tmp_path / "demo.gpkg"
+    shutil.copyfile(shared_demo(tmp_path_factory), workspace)
+    monkeypatch.setenv("LAGESBILD_APP_AUDIT", "off")
+    monkeypatch.setattr(release, "release_audit", lambda *a, **k: pytest.fail("audited"))
+    at = _start(monkeypatch, workspace, "pyramid_page")
+    assert "granskas inte i appen" in _texts(at.sidebar.caption)
+    assert len(at.dataframe) >= 1

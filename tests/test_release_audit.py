@@ -28,6 +28,10 @@ def test_the_linked_demo_release_passes(tmp_path_factory) -> None:
     assert result.passed, result.disclosed.head().to_dict("records")
     assert {"layer vald_nara_relation 2024", "pyramid incidents 2024",
             "när 2024"} <= set(tables["table"])
+    # every survey indicator and period is in it, as yes-counts; most have hidden shares
+    expected = {f"enkät {i} {p}" for i, p in frames.indicators[["indicator_id", "period"]]
+                .astype(str).drop_duplicates().itertuples(index=False, name=None)}
+    assert len(expected & set(tables["table"])) >= len(expected) // 2
 
 
 def _releases(demo):  # noqa: ANN001, ANN202

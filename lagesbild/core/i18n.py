@@ -72,6 +72,10 @@ TEXTS: dict[str, tuple[str, str]] = {
                         "The figures of {period} are not shown: the disclosure check found {n} "
                         "hidden figures that can be narrowed down. Run 'lagesbild audit' and "
                         "report the bug."),
+    "release_off": ("Röjandeskyddet granskas inte i appen (LAGESBILD_APP_AUDIT=off); "
+                    "rapporten och 'lagesbild audit' granskar det.",
+                    "The app does not check the disclosure protection (LAGESBILD_APP_AUDIT=off); "
+                    "the report and 'lagesbild audit' do."),
     "release_unchecked": ("Siffrorna för {period} visas inte: granskningen av röjandeskyddet "
                           "kunde inte göras klart. Kör 'lagesbild audit' och rapportera felet.",
                           "The figures of {period} are not shown: the disclosure check could "
