@@ -54,13 +54,23 @@ class Change(NamedTuple):
 
 
 def rate_change(count_from: int, exposure_from: float, count_to: int, exposure_to: float, *,
-                confidence: float = 0.95) -> Change:
+                confidence: float = 0.95, phi: float = 1.0) -> Change:
     """Rate ratio (to / from) with its exact conditional interval and central p-value.
 
     Exposures are person-years (population). With no events in either period there is no
     information: ratio NaN, interval (0, inf), p = 1. No events in the first period gives an
-    infinite ratio and upper bound.
+    infinite ratio and upper bound. `phi` > 1 (an overdispersed area, `analysis.dispersion`):
+    the test and interval use the counts divided by phi (rounded), as counts with phi times
+    the Poisson variance carry that much information; the ratio itself is the observed one.
     """
+    if phi > 1:
+        scaled = rate_change(round(count_from / phi), exposure_from, round(count_to / phi),
+                             exposure_to, confidence=confidence)
+        observed = rate_change(count_from, exposure_from, count_to, exposure_to,
+                               confidence=confidence).estimate
+        low = scaled.ci_low if np.isnan(observed) else min(scaled.ci_low, observed)
+        high = scaled.ci_high if np.isnan(observed) else max(scaled.ci_high, observed)
+        return Change(observed, low, high, scaled.p_value)
     k1, k2 = int(count_from), int(count_to)
     e1, e2 = float(exposure_from), float(exposure_to)
     n = k1 + k2
@@ -109,13 +119,16 @@ def _check_periods(before: str, after: str) -> None:
                          "independent counts")
 
 
-def change_table(before: pd.DataFrame, after: pd.DataFrame, *, settings: Settings) -> pd.DataFrame:
+def change_table(before: pd.DataFrame, after: pd.DataFrame, *, settings: Settings,
+                 dispersion: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per area × sex comparing two figure frames of one rate or survey layer.
 
     `before` and `after` come from `layer_figures` (or `rolling_rates`, for windows that do
     not overlap) for the same layer. Rates (unit "per...") are compared by rate ratio, survey
     shares (unit "percent", with n) by difference in percentage points; `significant` means
     p < 1 - settings.confidence (and, for shares, an interval that leaves out 0).
+    `dispersion` (`analysis.dispersion.layer_dispersion` of the layer): overdispersed areas are
+    tested with their φ (`rate_change`), and the row's note says so.
     """
     units = set(before["unit"].astype(str)) | set(after["unit"].astype(str))
     if len(units) != 1:
@@ -135,7 +148,14 @@ def change_table(before: pd.DataFrame, after: pd.DataFrame, *, settings: Setting
             "suppressed", "display"]
     merged = before[cols].merge(after[cols], on=["area_id", "sex"], how="outer",
                                 suffixes=("_from", "_to"), sort=False)
-    rows = [_row(r, is_rate=is_rate, settings=settings) for r in merged.to_dict("records")]
+    phis: dict[tuple[str, str], float] = {}
+    if dispersion is not None and len(dispersion):
+        over = dispersion[dispersion["overdispersed"].astype(bool)]
+        phis = {(str(a), str(x)): float(f) for a, x, f in zip(over["area_id"], over["sex"],
+                                                              over["phi"])}
+    rows = [_row(r, is_rate=is_rate, settings=settings,
+                 phi=phis.get((str(r["area_id"]), str(r["sex"])), 1.0))
+            for r in merged.to_dict("records")]
     out = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
     out["period_from"], out["period_to"], out["unit"] = p_from, p_to, unit
     out["measure"] = "ratio" if is_rate else "difference"
@@ -145,7 +165,7 @@ def change_table(before: pd.DataFrame, after: pd.DataFrame, *, settings: Setting
     return out
 
 
-def _row(r: dict, *, is_rate: bool, settings: Settings) -> dict:
+def _row(r: dict, *, is_rate: bool, settings: Settings, phi: float = 1.0) -> dict:
     name = r["name_to"] if isinstance(r["name_to"], str) else r["name_from"]
     level = r["level_to"] if isinstance(r["level_to"], str) else r["level_from"]
     row = {"area_id": r["area_id"], "name": name, "level": level, "sex": r["sex"],
@@ -165,7 +185,10 @@ def _row(r: dict, *, is_rate: bool, settings: Settings) -> dict:
     conf = settings.confidence
     if is_rate:
         ch = rate_change(r["count_from"], r["denominator_from"], r["count_to"],
-                         r["denominator_to"], confidence=conf)
+                         r["denominator_to"], confidence=conf, phi=phi)
+        if phi > 1:
+            row["note"] = (f"testad med åren spridning ({_num(phi, 1)} gånger Poissons, "
+                           "kvasi-Poisson)")
         significant = ch.p_value < 1 - conf and (ch.ci_low > 1 or ch.ci_high < 1)
         row["ratio"] = ch.estimate
         display = (f"kvot {_num(ch.estimate, 2)} ({_ci_label(conf)} {_num(ch.ci_low, 2)}–"

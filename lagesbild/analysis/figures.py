@@ -60,9 +60,14 @@ def layer_figures(frames: Frames, spec: LayerSpec, *, period: str, sex: str,
 def _layer_figures(frames: Frames, spec: LayerSpec, *, period: str, sex: str,
                    taxonomy: Taxonomy, settings: Settings) -> pd.DataFrame:
     if spec.kind in ("count_rate", "incident_rate"):
+        from lagesbild.analysis.dispersion import layer_dispersion, widen
+
         out = _rates(frames, protected_counts(frames, spec, period=period, taxonomy=taxonomy,
                                               settings=settings),
                      spec, period=period, settings=settings)
+        # areas whose years vary more than Poisson chance: wider (quasi-Poisson) intervals
+        out = widen(out, layer_dispersion(frames, spec, taxonomy=taxonomy, settings=settings),
+                    per=spec.per, confidence=settings.confidence)
     elif spec.kind == "indicator":
         out = indicator_figures(frames, spec.indicator or "", period=period, settings=settings)
     else:

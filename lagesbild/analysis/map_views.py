@@ -118,6 +118,15 @@ def _num(value: object) -> str:
     return f"{float(value):,.1f}".replace(",", "\u00a0").replace(".", ",")
 
 
+def _dispersion(frames: Frames, spec: LayerSpec, *, taxonomy: Taxonomy, settings: Settings,
+                **_: object) -> pd.DataFrame | None:
+    from lagesbild.analysis.dispersion import layer_dispersion
+
+    if spec.kind not in ("count_rate", "incident_rate"):
+        return None
+    return layer_dispersion(frames, spec, taxonomy=taxonomy, settings=settings)
+
+
 def _change_view(frames: Frames, spec: LayerSpec, *, period: str, sex: str, title: str,
                  lang: str, taxonomy: Taxonomy, settings: Settings) -> MapView:
     found = periods(frames, spec)
@@ -128,7 +137,7 @@ def _change_view(frames: Frames, spec: LayerSpec, *, period: str, sex: str, titl
     args = dict(sex=sex, taxonomy=taxonomy, settings=settings)
     figs_to = layer_figures(frames, spec, period=period, **args)
     table = change.change_table(layer_figures(frames, spec, period=before, **args), figs_to,
-                                settings=settings)
+                                settings=settings, dispersion=_dispersion(frames, spec, **args))
     table = table[table["level"] == schema.AreaLevel.KOMMUN.value]
     keys = {sv: key for key, (sv, _) in change.VERDICTS.items()}
     sources = dict(zip(figs_to["area_id"], figs_to["source"]))

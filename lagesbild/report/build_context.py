@@ -184,6 +184,14 @@ class Context:
                                               lang=self.lang)
         return self._memo[key]
 
+    def dispersion(self, spec: LayerSpec) -> pd.DataFrame | None:
+        """The layer's year-to-year dispersion per area (rates only; memoised on the frames)."""
+        if spec.kind not in ("count_rate", "incident_rate"):
+            return None
+        from lagesbild.analysis.dispersion import layer_dispersion
+
+        return layer_dispersion(self.frames, spec, taxonomy=self.taxonomy, settings=self.settings)
+
     def periods(self, spec: LayerSpec) -> list[str]:
         key = ("periods", spec.id)
         if key not in self._memo:

@@ -59,7 +59,8 @@ def analys(ctx: Context, note: str | None) -> Section:
             mine = [f[f["area_id"].astype(str) == ctx.area_id] for f in (a, b)]
             if not len(mine[0]) or not len(mine[1]):
                 continue
-            changes.append(change_table(mine[0], mine[1], settings=ctx.settings))
+            changes.append(change_table(mine[0], mine[1], settings=ctx.settings,
+                                        dispersion=ctx.dispersion(spec)))
         table = pd.concat(changes, ignore_index=True) if changes else \
             pd.DataFrame(columns=CHANGE_COLUMNS)
         paras.append(_change_statement(ctx, title, before, period, table))
