@@ -264,11 +264,14 @@ def _write_pxweb(frame: pd.DataFrame, path: Path, ctx: _Context) -> list[dict[st
 
 
 def _write_indicators(frame: pd.DataFrame, path: Path, ctx: _Context) -> list[dict[str, str]]:
-    rows = [[_plain(a), _plain(p), _text(i), SEX_GROUP.get(_plain(s), ""), _decimal(v), _int(n)]
-            for a, p, i, s, v, n in zip(frame["area_id"], frame["period"], frame["indicator_id"],
-                                        frame["sex"], frame["value"], frame["n"])]
-    _write(path, _csv(["Kommunkod", "År", "Indikator", "Kön", "Andel (%)", "Antal svarande"],
-                      rows))
+    # the interval as stored (the source's own, or from its design) goes with the share
+    rows = [[_plain(a), _plain(p), _text(i), SEX_GROUP.get(_plain(s), ""), _decimal(v), _int(n),
+             _decimal(lo), _decimal(hi)]
+            for a, p, i, s, v, n, lo, hi in zip(
+                frame["area_id"], frame["period"], frame["indicator_id"], frame["sex"],
+                frame["value"], frame["n"], frame["ci_low"], frame["ci_high"])]
+    _write(path, _csv(["Kommunkod", "År", "Indikator", "Kön", "Andel (%)", "Antal svarande",
+                       "KI nedre (%)", "KI övre (%)"], rows))
     return [{}]
 
 
