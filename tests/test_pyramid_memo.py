@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from frames_support import demo_inputs, tiny_frames
 
-from lagesbild.analysis import figures
+from lagesbild.analysis import figures, shares
 from lagesbild.analysis.memo import MEMO
 from lagesbild.analysis.pyramid_view import PyramidView, count_periods, pyramid_view
 from lagesbild.core.frames import Frames
@@ -28,7 +28,8 @@ def _fresh(frames: Frames) -> Frames:
 
 
 def _no_memo(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(figures, "_memo", lambda frames, key, compute: compute())
+    for module in (figures, shares):  # the survey shares live in analysis.shares
+        monkeypatch.setattr(module, "_memo", lambda frames, key, compute: compute())
 
 
 def _same(got: PyramidView, want: PyramidView) -> None:

@@ -12,7 +12,8 @@ import pytest
 from frames_support import demo_inputs, shared_demo
 from lagesbild.analysis import release_small
 from lagesbild.analysis.audit import audit
-from lagesbild.analysis.release import cube_release, release_audit, subset_layer_release
+from lagesbild.analysis.release import (_one_county, cube_release, release_audit,
+                                        subset_layer_release)
 from lagesbild.analysis.small_areas import protected_small_counts
 from lagesbild.store.frames import load_frames
 from lagesbild.store.gpkg import GpkgWorkspace
@@ -49,11 +50,14 @@ def test_every_small_area_table_with_the_kommun_figures_passes(small) -> None:
     for period in ("2022", "2023", "2024"):
         for level in ("deso", "regso"):
             assert tables.loc[f"{level} {LAYER} {period}", "hidden"] > 0
-    # the county's audit keeps every small area (the kommun is part of each cell's name)
-    county = release_audit(frames, taxonomy=taxonomy, settings=settings, specs=specs,
-                           periods=["2024"], county="24")
-    small_cells = county.cells[county.cells["cell"].str.startswith("small|")]
-    assert set(small_cells["cell"].str.split("|").str[4]) == set(KOMMUNER)
+    # the county's audit keeps every small area and its relations (the kommun is part of each
+    # cell's name)
+    cells, relations = _release(small, "2024")
+    kept, linked = _one_county(frames, cells, relations, "24")
+    small_cells = [c["cell"] for c in cells if str(c["cell"]).startswith("small|")]
+    assert small_cells and set(small_cells) <= {c["cell"] for c in kept}
+    assert {str(c).split("|")[4] for c in small_cells} == set(KOMMUNER)
+    assert len(linked) == len(relations)
 
 
 def test_the_relations_are_what_the_truth_allows(small) -> None:

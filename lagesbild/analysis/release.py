@@ -128,7 +128,22 @@ def release_audit(frames: Frames, *, taxonomy: Taxonomy, settings: Settings,
     with each kommun's count without a position), and every survey indicator's shares as
     yes-counts ("enkät <indicator> <period>"). `county` (a län
     code) keeps that county and its kommuner only: no relation links two counties, so a report
-    needs only its own county audited."""
+    needs only its own county audited. Computed once per frames object and arguments."""
+    from lagesbild.analysis.memo import memo_dict
+
+    key = ("release_audit", None if periods is None else tuple(sorted(map(str, periods))),
+           tuple(sorted((specs or {}).items())), county, taxonomy, settings)
+    memo = memo_dict(frames)
+    if key not in memo:
+        memo[key] = _release_audit(frames, taxonomy=taxonomy, settings=settings,
+                                   periods=periods, specs=specs, county=county)
+    found: Audit = memo[key]  # type: ignore[assignment]
+    return Audit(found.cells.copy(), found.protection)  # each caller its own frame
+
+
+def _release_audit(frames: Frames, *, taxonomy: Taxonomy, settings: Settings,
+                   periods: Iterable[str] | None, specs: Mapping[str, LayerSpec] | None,
+                   county: str | None) -> Audit:
     from lagesbild.analysis.cube import protected_cube
     from lagesbild.analysis.figures import periods as layer_periods
     from lagesbild.analysis.pyramid_view import count_periods
