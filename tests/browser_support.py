@@ -158,8 +158,10 @@ def streamlit_server(workspace: Path, log_dir: Path, *, timeout: float = 45.0,
     and we try the next port. Ready means: our process alive, its log naming our port, and
     /_stcore/health answering, so a stranger's server on the same port is never taken for ours.
     """
+    # the release audit is the app's background CPU load; these tests check what the browser
+    # draws, and the guard is tested through AppTest (test_app_release_guard)
     env = {**os.environ, "LAGESBILD_WORKSPACE": str(workspace), "PYTHONUNBUFFERED": "1",
-           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "LAGESBILD_APP_AUDIT": "off"}
     logs: list[str] = []
     for _ in range(attempts):
         port = free_port()

@@ -85,8 +85,8 @@ def test_all_kommuner_map_tooltip_shows_hostile_name_as_text(
     frame_title = frame.evaluate("document.title")
     text = ""
     # the canvas handles a hover move at most every 32 ms; a loaded machine (two test runs on
-    # two cores) can take seconds to draw the tooltip: keep moving for up to 15 s
-    for attempt in range(200):
+    # two cores) can take seconds to draw the tooltip: keep moving for up to 30 s
+    for attempt in range(400):
         page.mouse.move(found["x"] + attempt % 2, found["y"])
         page.wait_for_timeout(75)
         tip = frame.query_selector(".leaflet-tooltip")

@@ -319,6 +319,16 @@ def _share(raw: t.RawTable, column: str, test) -> float:  # type: ignore[no-unty
     return sum(bool(test(v)) for v in values) / len(values) if values else 0.0
 
 
+def indicator_parser(known: set[str] | None):  # type: ignore[no-untyped-def]
+    """An indicator id cell: any text, or one of `known` (the ids in layers/indicators.toml)."""
+    def indicator(value: str) -> str:
+        text = str(value).strip()
+        if known is not None and text not in known:
+            raise ValueError(f"okänd indikator; kända: {', '.join(sorted(known))}")
+        return text
+    return indicator
+
+
 def read_indicators(source: str | Path | bytes, *, name: str | None = None,
                     known: set[str] | None = None,
                     mapping: Mapping[str, str | None] | None = None,
@@ -327,11 +337,7 @@ def read_indicators(source: str | Path | bytes, *, name: str | None = None,
     raw = t.read_table(source, name=name, sheet=sheet)
     cols = t.find_columns(raw, INDICATOR_COLUMNS, optional=INDICATOR_OPTIONAL, mapping=mapping)
 
-    def indicator(value: str) -> str:
-        text = str(value).strip()
-        if known is not None and text not in known:
-            raise ValueError(f"okänd indikator; kända: {', '.join(sorted(known))}")
-        return text
+    indicator = indicator_parser(known)
 
     def percent(value: str) -> float:
         number = t.parse_number(value)

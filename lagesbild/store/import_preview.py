@@ -16,6 +16,7 @@ _COLUMN_SPECS = {
     "crime_counts": ("aggregates", "CRIME_SPEC"),
     "population": ("aggregates", "POPULATION_SPEC"),
     "indicators": ("aggregates", "INDICATOR_SPEC"),
+    "survey_responses": ("survey_responses", "RESPONSE_SPEC"),
     "sites": ("programmes", "SITE_SPEC"),
     "programme_activity": ("programmes", "ACTIVITY_SPEC"),
     "actions": ("programmes", "ACTION_SPEC"),

@@ -22,6 +22,7 @@ from lagesbild.sources import (
     population_csv,
     programmes,
     pxweb,
+    survey_responses,
 )
 from lagesbild.sources.fast_cells import paused_gc
 from lagesbild.sources.tables import ReadResult
@@ -34,6 +35,7 @@ READERS: dict[str, Reader] = {
     "crime_counts": aggregates.read_crime_counts,
     "population": aggregates.read_population,
     "indicators": aggregates.read_indicators,
+    "survey_responses": survey_responses.read_survey_responses,
     "sites": programmes.read_sites,
     "programme_activity": programmes.read_activity,
     "actions": programmes.read_actions,
@@ -46,7 +48,8 @@ READERS: dict[str, Reader] = {
 }
 # options a user may give per kind (CLI flags / wizard fields), passed on to the reader
 # "mapping" (canonical column -> the file's header) overrides column detection in table files
-TABLE_KINDS = ("incidents", "crime_counts", "population", "indicators", "sites",
+TABLE_KINDS = ("incidents", "crime_counts", "population", "indicators", "survey_responses",
+               "sites",
                "programme_activity", "actions", "population_simple", "notes")
 OPTIONS: dict[str, tuple[str, ...]] = {
     "boundaries": ("level", "layer", "code_column", "name_column", "parent_column", "assume_crs"),
@@ -55,13 +58,15 @@ OPTIONS: dict[str, tuple[str, ...]] = {
     "population_simple": ("year", "mapping", "sheet"),
 }
 # kinds whose rows are checked against (or placed in) the workspace's kommuner
-NEEDS_AREAS = ("incidents", "crime_counts", "population", "indicators", "sites", "polisen_events",
+NEEDS_AREAS = ("incidents", "crime_counts", "population", "indicators", "survey_responses",
+               "sites", "polisen_events",
                "scb_pxweb", "population_simple", "kolada")
 KIND_TITLES_SV = {
     "incidents": "Polisens utdrag (brott med koordinater eller områdeskoder)",
     "crime_counts": "Anmälda brott per kommun (Brå)",
     "population": "Folkmängd (SCB)",
     "indicators": "Enkätindikatorer (trygghet, utsatthet)",
+    "survey_responses": "Enkätsvar, ett per svarande (med vikter om enkäten har dem)",
     "sites": "Skolor och fritidsgårdar",
     "programme_activity": "Programdeltagande per termin (MVP m.fl.)",
     "actions": "Åtgärder per fokusområde",
@@ -103,7 +108,7 @@ def read(kind: str, source: str | Path | bytes, *, name: str | None = None,
     kwargs: dict[str, object] = {"name": name, **options}
     if kind == "kolada":
         kwargs["kpi_map"] = kolada_map()
-    if kind == "indicators":
+    if kind in ("indicators", "survey_responses"):
         kwargs["known"] = known_indicators()
     if kind == "polisen_events":
         if areas is None:
@@ -125,8 +130,8 @@ def _place(kind: str, result: ReadResult, areas: pd.DataFrame | None,
         return placement.assign_incidents(result, areas)
     if kind == "sites" and areas is not None:
         return placement.check_sites(result, areas)
-    if kind in ("crime_counts", "population", "indicators", "scb_pxweb", "population_simple",
-                "kolada") and areas is not None:
+    if kind in ("crime_counts", "population", "indicators", "survey_responses", "scb_pxweb",
+                "population_simple", "kolada") and areas is not None:
         return placement.known_areas(result, areas, "area_id")
     if kind == "programme_activity" and sites is not None:
         return placement.known_sites(result, sites)
