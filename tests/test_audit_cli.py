@@ -62,7 +62,8 @@ def test_the_demo_passes_and_says_so(ws: Path) -> None:
         low, high = table["narrowest"]["low"], table["narrowest"]["high"]
         assert high is None or high - low >= 4
     text = run("audit", "-w", ws, "--period", "2024")
-    assert text.exit_code == 0 and "ingen dold uppgift kan ringas in" in text.output
+    assert text.exit_code == 0 and "Granskningen godkänd: ingen av" in text.output
+    assert "dolda uppgifter kan ringas in" in text.output
     police = json.loads(run("audit", "-w", ws, "--audience", "police", "--json").stdout)
     assert police["passed"] and police["tables"] == []
 
@@ -90,3 +91,19 @@ def test_the_report_refuses_a_release_that_leaks(tmp_path_factory, monkeypatch) 
                           audience="police", created=date(2026, 1, 2), layers=["vald_topp"])
     assert police.audience == "police"
     assert np.isfinite(len(police.sections))
+
+
+def test_a_workspace_with_nothing_hidden_says_so(tmp_path: Path, tmp_path_factory) -> None:
+    """Boundaries and population only: nothing is hidden, and the audit does not claim to have
+    checked hidden cells."""
+    from lagesbild.core.dataset import Dataset
+    from lagesbild.store.gpkg import GpkgWorkspace
+
+    ws = GpkgWorkspace(tmp_path / "bare.gpkg")
+    source = GpkgWorkspace(shared_demo(tmp_path_factory))
+    with ws.transaction() as writer:
+        for name, table in (("gränser", "areas"), ("folkmängd", "population")):
+            writer.replace_dataset(Dataset(name, table, table, name),
+                                   source.read(table).assign(source=name))
+    result = run("audit", "-w", tmp_path / "bare.gpkg")
+    assert result.exit_code == 0 and "Inget är dolt i utgåvan" in result.output

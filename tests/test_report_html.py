@@ -168,7 +168,7 @@ def test_same_hidden_cells_as_layer_figures(page: Page, tmp_path_factory) -> Non
 def test_no_true_value_of_a_hidden_cell(html: str, page: Page, tmp_path_factory) -> None:
     text = "".join(page.text) + "".join(unescape(d) for d in srcdocs(page))
     for c in suppressed_cells(tmp_path_factory):
-        assert c["leak"] not in text and esc(c["leak"]) not in html, c
+        assert c["raw"] == 0 or (c["leak"] not in text and esc(c["leak"]) not in html), c
 
 
 def test_wide_audience_has_no_incident_coordinates(html: str, page: Page,

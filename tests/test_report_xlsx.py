@@ -107,7 +107,7 @@ def test_same_hidden_cells_and_no_true_value(workbook: openpyxl.Workbook,
     texts = [str(v) for ws in workbook.worksheets for r in ws.iter_rows(values_only=True)
              for v in r if v is not None]
     for c in cells:
-        assert not [t for t in texts if c["leak"] in t], c
+        assert c["raw"] == 0 or not [t for t in texts if c["leak"] in t], c
 
 
 def test_hand_made_report_with_hostile_cells_and_names() -> None:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from lagesbild.analysis import disclosure, stats
-from lagesbild.analysis.cube import incident_rows, incident_years, protected_cube
+from lagesbild.analysis.cube import count_cube, incident_rows, incident_years, protected_cube
 from lagesbild.analysis.memo import memo_dict as _memo_dict
 from lagesbild.analysis.memo import memoised as _memo
 from lagesbild.analysis.shares import (  # noqa: F401 - re-exported: the single exit
@@ -116,10 +116,50 @@ def _protected_counts(frames: Frames, spec: LayerSpec, source: str, *, period: s
         return cells[["area_id", "sex", "count", "suppressed", "suppression"]].assign(source=label)
     cells = _filtered_counts(frames, spec, period=period, taxonomy=taxonomy)
     lan = frames.lan["area_id"].astype(str).tolist()
-    cells = disclosure.suppress_by_county(cells, keys=["area_id", "sex"],
+    counts = pd.to_numeric(cells["count"]).to_numpy(dtype="float64")
+    small = (counts >= 1) & (counts < settings.suppress_below)
+    primary, fixed = _within_level(frames, spec, source, cells, period=period, taxonomy=taxonomy,
+                                   settings=settings)
+    cells = disclosure.suppress_by_county(cells.assign(_fixed=fixed), keys=["area_id", "sex"],
                                           threshold=settings.suppress_below, counties=lan,
-                                          additive=[("sex", "T")])
-    return cells.assign(source=label)
+                                          additive=[("sex", "T")], primary=primary | small,
+                                          fixed="_fixed")
+    # hidden because the level's cell is hidden, not because it is small: a secondary reason
+    kind = cells["suppression"].astype(str).to_numpy()
+    cells["suppression"] = np.where((kind == "small") & ~small, "secondary", kind)
+    return cells.drop(columns="_fixed").assign(source=label)
+
+
+def _within_level(frames: Frames, spec: LayerSpec, source: str, cells: pd.DataFrame, *,
+                  period: str, taxonomy: Taxonomy, settings: Settings
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """(primary, fixed) for a layer that is a subset of a pyramid level (some categories, or
+    only violence in close relationships), protected together with the level's cube cell of
+    the same area and sex: the layer's count is at most that cell's. A layer cell is hidden
+    where its level cell is hidden and the part is within threshold − 1 of the whole (else the
+    shown part would bound the hidden whole from below too tightly),
+    and it is fixed (never a hiding place) where the level cell is shown as 0 (then it is 0 for
+    everyone to see)."""
+    if spec.pyramid_level is None:
+        return np.zeros(len(cells), dtype=bool), np.zeros(len(cells), dtype=bool)
+    cube = protected_cube(frames, period=period, source=source, taxonomy=taxonomy,
+                          settings=settings)
+    level = cube[(cube["level"] == int(spec.pyramid_level)) & (cube["category"] == ALL)]
+    state = {(str(a), str(x)): (bool(h), c) for a, x, h, c in zip(
+        level["area_id"], level["sex"], level["suppressed"], level["count"])}
+    raw = count_cube(frames, period=period, source=source, taxonomy=taxonomy)
+    raw = raw[(raw["level"] == int(spec.pyramid_level)) & (raw["category"] == ALL)]
+    whole = {(str(a), str(x)): int(c) for a, x, c in zip(raw["area_id"], raw["sex"], raw["count"])}
+    keys = list(zip(cells["area_id"].astype(str), cells["sex"].astype(str)))
+    part = pd.to_numeric(cells["count"]).to_numpy(dtype="float64")
+    # a shown part L puts the hidden whole C in [L, …]: only a part within threshold − 1 of the
+    # whole can narrow it below the protection, so only such parts are hidden
+    near = np.array([whole.get(k, 0) - v < settings.suppress_below - 1
+                     for k, v in zip(keys, part)], dtype=bool)
+    hidden_level = np.array([state.get(k, (False, None))[0] for k in keys], dtype=bool) & near
+    zero_level = np.array([not state.get(k, (True, None))[0] and state[k][1] == 0
+                           for k in keys], dtype=bool)
+    return hidden_level, zero_level
 
 
 def _filtered_counts(frames: Frames, spec: LayerSpec, *, period: str, taxonomy: Taxonomy) -> pd.DataFrame:

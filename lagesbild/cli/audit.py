@@ -52,9 +52,17 @@ def audit_cmd(workspace: str, audience: str, period: str | None, as_json: bool) 
             low, high = table["narrowest"]["low"], table["narrowest"]["high"]
             click.echo(f"{table['table']}: {table['hidden']} dolda, {table['disclosed']} röjda; "
                        f"snävaste intervall {low}–{'∞' if high is None else high}")
-        click.echo("Granskningen godkänd: ingen dold uppgift kan ringas in." if doc["passed"] else
-                   f"RÖJT: {len(doc['disclosed'])} dolda uppgifter kan ringas in till färre än "
-                   f"{doc['protection']} möjliga värden.")
+        hidden = sum(t["hidden"] for t in doc["tables"])
+        if not doc["passed"]:
+            click.echo(f"RÖJT: {len(doc['disclosed'])} dolda uppgifter kan ringas in till färre "
+                       f"än {doc['protection']} möjliga värden.")
+        elif audience == "police":
+            click.echo("Polisen ser exakta uppgifter: inget är dolt, inget att granska.")
+        elif hidden == 0:
+            click.echo("Inget är dolt i utgåvan: arbetsytan har inga antal eller enkätandelar "
+                       "som behöver skyddas" + (f" för {period}." if period else "."))
+        else:
+            click.echo(f"Granskningen godkänd: ingen av {hidden} dolda uppgifter kan ringas in.")
     if not doc["passed"]:
         sys.exit(1)
 
