@@ -29,11 +29,11 @@ def rows_of(result) -> list[tuple[int, str]]:
 
 @pytest.fixture
 def police_csv(make_csv, to_latlon):
-    def build(*points, encoding="cp1252") -> bytes:
+    def build(*points, encoding="cp1252", prefix="P") -> bytes:
         lines = [POLICE_HEADER]
         for i, xy in enumerate(points, start=1):
             lat, lon = to_latlon(*xy)
-            lines.append(f"P-{i};2024-05-0{i} 12:00;Misshandel;Kvinna;Nej;{lat};{lon}")
+            lines.append(f"{prefix}-{i};2024-05-0{i} 12:00;Misshandel;Kvinna;Nej;{lat};{lon}")
         return make_csv("\n".join(lines) + "\n", encoding)
     return build
 
@@ -100,10 +100,23 @@ def test_a_workspace_written_before_sub_area_id_still_reads(area_workspace, poli
 def test_reimporting_the_same_file_replaces_it(area_workspace, police_csv):
     importer.import_file(area_workspace, "incidents", police_csv(WEST_XY, EAST_XY), name="p.csv")
     importer.import_file(area_workspace, "incidents", police_csv(EAST_XY), name="p.csv")
-    importer.import_file(area_workspace, "incidents", police_csv(WEST_XY), name="q.csv")
+    importer.import_file(area_workspace, "incidents", police_csv(WEST_XY, prefix="Q"),
+                         name="q.csv")
     stored = area_workspace.read("incidents")
     assert sorted(zip(stored["source"], stored["area_id"])) == [("p.csv", "2422"),
                                                                 ("q.csv", "2417")]
+
+
+def test_a_case_number_in_two_datasets_is_refused(area_workspace, police_csv):
+    """The same case under another file name would be counted twice."""
+    importer.import_file(area_workspace, "incidents", police_csv(WEST_XY, EAST_XY), name="p.csv")
+    before = sha256(area_workspace.path)
+    with pytest.raises(InputError) as err:
+        importer.import_file(area_workspace, "incidents", police_csv(EAST_XY), name="kopia.csv")
+    msg = str(err.value)
+    assert "finns redan i datasetet 'p.csv'" in msg and "ärendenummer P-1" in msg
+    assert "inget sparades" in msg and err.value.file == "kopia.csv"
+    assert sha256(area_workspace.path) == before
 
 
 def test_strict_refuses_whole_file_and_stores_nothing(area_workspace, police_csv):

@@ -197,6 +197,18 @@ class GpkgWorkspace(Workspace):
             return schema.empty(table)
         return _read_table(self.path, table)
 
+    def read_columns(self, table: str, columns: list[str]) -> pd.DataFrame:
+        """The columns straight from SQLite: an incidents table's case numbers without its
+        millions of geometries."""
+        if table not in schema.TABLES or not set(columns) <= set(schema.TABLES[table]):
+            raise KeyError(f"unknown table or columns: {table!r} {columns!r}")
+        if table not in _layers(self.path):
+            return schema.empty(table)[columns]
+        names = ", ".join(f'"{c}"' for c in columns)
+        with contextlib.closing(sqlite3.connect(self.path)) as con:
+            rows = con.execute(f'SELECT {names} FROM "{table}"').fetchall()
+        return pd.DataFrame(rows, columns=columns)
+
     def datasets(self) -> pd.DataFrame:
         if DATASETS not in _layers(self.path):
             return pd.DataFrame(columns=DATASET_COLUMNS)

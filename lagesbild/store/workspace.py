@@ -28,6 +28,10 @@ class Workspace(ABC):
     def read(self, table: str) -> pd.DataFrame:
         """The whole canonical table, conformed to schema (GeoDataFrame for spatial ones)."""
 
+    def read_columns(self, table: str, columns: list[str]) -> pd.DataFrame:
+        """Some columns of a table (no geometry): backends may read them without the rest."""
+        return pd.DataFrame(self.read(table)[columns])
+
     @abstractmethod
     def datasets(self) -> pd.DataFrame:
         """One row per imported dataset with its source and import time."""
