@@ -27,7 +27,7 @@ from lagesbild.sources import (
 from lagesbild.sources.fast_cells import paused_gc
 from lagesbild.sources.tables import ReadResult
 from lagesbild.store.overlap import refuse_overlaps
-from lagesbild.store import placement
+from lagesbild.store import placement, plausibility
 from lagesbild.store.workspace import Workspace
 
 Reader = Callable[..., ReadResult]
@@ -163,8 +163,9 @@ def check_file(workspace: Workspace, kind: str, source: str | Path | bytes, *,
     if kind == "boundaries":
         placement.refuse_id_clashes(result, areas)
         result = placement.add_whole_lan(placement.place_in_kommuner(result, areas), areas)
-    else:  # the same cells in two datasets would be counted twice
-        refuse_overlaps(workspace, result)
+    else:
+        result = plausibility.check(result)  # future periods, totals below their parts
+        refuse_overlaps(workspace, result)  # the same cells in two datasets: counted twice
     return result
 
 

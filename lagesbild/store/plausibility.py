@@ -1,0 +1,93 @@
+"""Rows that cannot be true, rejected on their own row before anything is stored.
+
+- A period after today (a typo "2031" became every view's default period): the row is rejected
+  naming its year; so is an incident dated after now.
+- A crime table's total below women + men (T < K + M) for one area, year and category: the
+  three rows are rejected together (which of them is wrong cannot be told). T > K + M is valid:
+  victims of unknown sex.
+
+Every rejection names the file, the row and the file's own column, like the readers' do.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import date, datetime
+
+import pandas as pd
+
+from lagesbild.core.errors import Rejection
+from lagesbild.sources.tables import ReadResult
+
+PERIOD_COLUMNS = {"incident_counts": "period", "indicators": "period", "population": "year",
+                  "programme_activity": "period", "actions": "period"}
+
+
+def check(result: ReadResult, *, today: date | None = None) -> ReadResult:
+    """`result` with implausible rows moved from accepted to rejected (module docstring)."""
+    today = today or date.today()
+    frame = result.accepted
+    if not len(frame) or "_line" not in frame.columns:
+        return result
+    bad: dict[int, Rejection] = {}
+    table = result.dataset.table
+    column = PERIOD_COLUMNS.get(table)
+    if column in frame.columns:
+        for pos, (line, value) in enumerate(zip(frame["_line"], frame[column])):
+            year = _first_year(value)
+            if year is not None and year > today.year and not pd.isna(line):
+                bad[pos] = Rejection(result.dataset.file, int(line), _header(result, column),
+                                     str(value), f"perioden {value} ligger efter dagens datum "
+                                     f"({today.isoformat()}); kontrollera året")
+    if table == "incidents" and "occurred_at" in frame.columns:
+        now = pd.Timestamp(datetime.combine(today, datetime.max.time()))
+        when = pd.to_datetime(frame["occurred_at"], errors="coerce")
+        for pos, (line, value) in enumerate(zip(frame["_line"], when)):
+            if not pd.isna(value) and value > now and not pd.isna(line):
+                bad[pos] = Rejection(result.dataset.file, int(line),
+                                     _header(result, "occurred_at"), str(value),
+                                     f"händelsen är daterad efter dagens datum ({today.isoformat()})")
+    if table == "incident_counts":
+        bad.update(_totals_below_parts(result, frame, exclude=set(bad)))
+    if not bad:
+        return result
+    keep = [pos not in bad for pos in range(len(frame))]
+    rejected = sorted([*result.rejected, *bad.values()], key=lambda r: r.row)
+    accepted = frame[keep].reset_index(drop=True)
+    dataset = result.dataset
+    if column in accepted.columns and dataset.period:  # the dataset's span without the rejected
+        periods = sorted(accepted[column].dropna().astype(str).unique())
+        dataset = replace(dataset, period=f"{periods[0]}–{periods[-1]}" if periods else "")
+    return replace(result, accepted=accepted, rejected=rejected, dataset=dataset)
+
+
+def _first_year(value: object) -> int | None:
+    found = re.search(r"(19|20)\d\d", str(value))
+    return int(found.group(0)) if found else None
+
+
+def _header(result: ReadResult, column: str) -> str:
+    return result.columns.get(column, column)
+
+
+def _totals_below_parts(result: ReadResult, frame: pd.DataFrame, *,
+                        exclude: set[int]) -> dict[int, Rejection]:
+    out: dict[int, Rejection] = {}
+    rows = frame.reset_index(drop=True)
+    groups = rows.groupby(["area_id", "period", rows["category"].astype("string").str.strip()
+                           .str.casefold()], sort=False).indices
+    for _, positions in groups.items():
+        sexes = {str(rows.at[p, "sex"]): p for p in positions if p not in exclude}
+        if not {"K", "M", "T"} <= set(sexes):
+            continue
+        k, m, t = (int(rows.at[sexes[s], "count"]) for s in ("K", "M", "T"))
+        if t < k + m:
+            for sex in ("K", "M", "T"):
+                pos = sexes[sex]
+                out[pos] = Rejection(result.dataset.file, int(rows.at[pos, "_line"]),
+                                     _header(result, "count"), str(rows.at[pos, "count"]),
+                                     f"totalt ({t}) är mindre än kvinnor + män ({k} + {m}) för "
+                                     f"{rows.at[pos, 'area_id']}, {rows.at[pos, 'period']}, "
+                                     f"{rows.at[pos, 'category']}; alla tre raderna avvisades")
+    return out
