@@ -37,7 +37,10 @@ def periods(frames: Frames, spec: LayerSpec) -> list[str]:
     if spec.kind == "count_rate":
         values = frames.incident_counts["period"]
     elif spec.kind == "incident_rate":
-        values = pd.Series(list(incident_years(frames)), dtype="string")
+        years = list(incident_years(frames))
+        if spec.relation is not None:  # only years whose sources had the relation field
+            years = [y for y in years if relation_known(frames, y)]
+        values = pd.Series(years, dtype="string")
     elif spec.kind == "indicator":
         values = frames.indicators.loc[frames.indicators["indicator_id"] == spec.indicator, "period"]
     else:
@@ -179,11 +182,31 @@ def _filtered_counts(frames: Frames, spec: LayerSpec, *, period: str, taxonomy: 
                                                 names=["area_id", "sex"])
         counts = pd.concat([by_sex, total])
     kommuner = frames.kommuner["area_id"].astype(str).tolist()
+    lan = frames.lan["area_id"].astype(str).tolist()
+    if spec.kind == "incident_rate" and spec.relation is not None:
+        # missing is not zero: a kommun whose incidents carry no relation field has no figure
+        known = relation_known(frames, period)
+        lan = [c for c in lan if all(k in known for k in kommuner if k[:2] == c[:2])]
+        kommuner = [k for k in kommuner if k in known]
     grid = pd.MultiIndex.from_product([kommuner, SEXES], names=["area_id", "sex"])
     cube = counts.reindex(grid, fill_value=0).rename("count").reset_index()
     cube["count"] = cube["count"].astype("int64")
-    counties = _county_sums(cube, frames.lan["area_id"].astype(str).tolist(), ["sex"], ["count"])
+    counties = _county_sums(cube, lan, ["sex"], ["count"])
     return pd.concat([cube, counties], ignore_index=True) if len(counties) else cube
+
+
+def relation_known(frames: Frames, period: str) -> set[str]:
+    """The kommuner whose incidents of `period` say whether the victim and the offender are
+    close (the source had the field): only those can have a close-relation figure, and only a
+    county all of whose kommuner are among them."""
+    key = ("relation_known", str(period))
+    memo = _memo_dict(frames)
+    if key not in memo:
+        rows = incident_rows(frames, period)
+        data = frames.incidents
+        told = data["relation"].iloc[rows].notna().to_numpy()
+        memo[key] = frozenset(data["area_id"].iloc[rows][told].astype(str))
+    return set(memo[key])  # type: ignore[arg-type]
 
 
 def layer_incidents(frames: Frames, spec: LayerSpec, *, period: str, taxonomy: Taxonomy
@@ -305,12 +328,11 @@ def _finish(frames: Frames, out: pd.DataFrame, *, period: str, sex: str, unit: s
     merged["period"] = period
     # areas without data keep the asked-for sex and the layer's unit
     merged["sex"] = sex
-    merged["unit"] = merged["unit"].fillna(unit)
-    merged["display"] = merged["display"].fillna("uppgift saknas")
-    merged["note"] = merged["note"].fillna("")
-    merged["suppressed"] = merged["suppressed"].fillna(False).astype(bool)
-    merged["suppression"] = merged["suppression"].fillna("")
-    merged["source"] = merged["source"].fillna("")
+    # text columns as objects first: with no row of data they arrive as all-NaN floats
+    for col, missing in (("unit", unit), ("display", "uppgift saknas"), ("note", ""),
+                         ("suppression", ""), ("source", "")):
+        merged[col] = merged[col].astype(object).where(merged[col].notna(), missing)
+    merged["suppressed"] = merged["suppressed"].astype("boolean").fillna(False).astype(bool)
     for col in ("count", "denominator", "n"):
         merged[col] = pd.to_numeric(merged[col]).astype("Int64")
     for col in ("value", "ci_low", "ci_high"):

@@ -195,6 +195,9 @@ def _protected_small_counts(frames: Frames, spec: LayerSpec, *, level: str, peri
         kommun_cells["area_id"], kommun_cells["sex"], kommun_cells["suppressed"])}
     kommun_count = {(str(a), str(s)): c for a, s, c in zip(
         kommun_cells["area_id"], kommun_cells["sex"], kommun_cells["count"])}
+    # only kommuner the layer has a figure for (missing is not zero: no relation field, …)
+    with_figure = set(kommun_cells["area_id"].astype(str))
+    incidents = incidents[incidents["area_id"].astype(str).isin(with_figure)]
     if nested:
         up = deso_to_regso(frames)
         deso_at = locate(frames, incidents, "deso")
@@ -206,6 +209,7 @@ def _protected_small_counts(frames: Frames, spec: LayerSpec, *, level: str, peri
     # plain Python strings: each kommun's table is small, and Arrow-backed columns would be
     # converted to NumPy again on every comparison inside the protection
     cells = cells.astype({col: object for col in ("kommun_id", "l1", "l2", "sex")})
+    cells = cells[cells["kommun_id"].isin(with_figure)]
     for kommun, rows in cells.groupby("kommun_id", sort=True):
         if not protect:
             parts.append(rows.reset_index(drop=True).assign(suppressed=False, suppression=""))
