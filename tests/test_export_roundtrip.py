@@ -434,3 +434,29 @@ def test_cli_export_all_and_one(demo_ws: GpkgWorkspace, tmp_path: Path, runner: 
     missing = runner.invoke(main, ["export", "-w", str(tmp_path / "saknas.gpkg"), "--out",
                                    str(tmp_path / "y")])
     assert missing.exit_code == 1 and "finns inte" in missing.output
+
+
+def test_skr_kommungrupp_survives_export_and_restore(demo_ws: GpkgWorkspace, tmp_path: Path) -> None:
+    """The similar-kommuner comparison reads SKR's kommungrupp from the boundaries: a restore
+    must keep it (it was dropped). The boundaries are imported again here, so the manifest
+    lists them last: the restore still reads them first (it refused before)."""
+    import shutil
+
+    from lagesbild.core.dataset import Dataset
+
+    path = tmp_path / "grupp.gpkg"
+    shutil.copyfile(demo_ws.path, path)
+    ws = GpkgWorkspace(path)
+    areas = ws.read("areas")
+    kommun = areas["level"] == "kommun"
+    groups = ["A1", "B3", "C7"]
+    areas.loc[kommun, "kommungrupp"] = [groups[i % 3] for i in range(int(kommun.sum()))]
+    name = str(areas["source"].iloc[0])
+    with ws.transaction() as writer:
+        writer.replace_dataset(Dataset(name, "areas", "boundaries", name), areas)
+    ws2, first, second = round_trip(ws, tmp_path)
+    before = ws.read("areas").set_index("area_id")["kommungrupp"]
+    after = ws2.read("areas").set_index("area_id")["kommungrupp"]
+    assert after.loc[before.index].fillna("").tolist() == before.fillna("").tolist()
+    assert set(after.dropna()) == set(groups)
+    assert_same_files(first, second)

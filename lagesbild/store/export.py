@@ -163,8 +163,9 @@ def read_manifest(directory: str | os.PathLike[str]) -> list[dict[str, Any]]:
 def import_exported(workspace: Workspace, directory: str | os.PathLike[str]) -> list[ReadResult]:
     """Restore an `export_all` folder into `workspace`: all datasets land, or none does.
 
-    Each file goes through its ordinary reader and the importer's checks (areas first, so
-    incidents are placed and sites checked as on first import). A restore must be exact: a
+    Each file goes through its ordinary reader and the importer's checks (areas first, then
+    sites, whatever the manifest's order, so incidents are placed and activity checked as on
+    first import). A restore must be exact: a
     rejected row, or a row count other than the manifest's, refuses the whole restore. Dataset
     names and provenance (original file, period, description, rejected count) come back from the
     manifest; only the import time is new. Same-named datasets in `workspace` are replaced.
@@ -176,8 +177,12 @@ def import_exported(workspace: Workspace, directory: str | os.PathLike[str]) -> 
     areas = areas[~areas["source"].isin(names)]
     sites = workspace.read("sites")
     sites = sites[~sites["source"].isin(names)]
-    results: list[tuple[ReadResult, int]] = []
-    for entry in entries:
+    results: dict[int, tuple[ReadResult, int]] = {}
+    # areas first, then sites, whatever order the manifest lists them in (a boundary file
+    # imported again last is listed last); written back in the manifest's order
+    rank = {"areas": 0, "sites": 1}
+    for index in sorted(range(len(entries)), key=lambda i: rank.get(str(entries[i]["table"]), 2)):
+        entry = entries[index]
         result = _restore_one(folder, entry, areas, sites)
         if result.dataset.table == "areas":
             clash = sorted(set(result.accepted["area_id"]) & set(areas["area_id"]))
@@ -187,11 +192,12 @@ def import_exported(workspace: Workspace, directory: str | os.PathLike[str]) -> 
             areas = _append(areas, result.accepted, "areas", entry["dataset"])
         elif result.dataset.table == "sites":
             sites = _append(sites, result.accepted, "sites", entry["dataset"])
-        results.append((result, int(entry.get("rejected") or 0)))
+        results[index] = (result, int(entry.get("rejected") or 0))
+    ordered = [results[i] for i in range(len(entries))]
     with workspace.transaction() as writer:
-        for result, rejected in results:
+        for result, rejected in ordered:
             writer.replace_dataset(result.dataset, result.accepted, rejected=rejected)
-    return [r for r, _ in results]
+    return [r for r, _ in ordered]
 
 
 def _append(existing: pd.DataFrame, new: pd.DataFrame, table: str, name: str) -> pd.DataFrame:

@@ -139,10 +139,12 @@ def _write_boundaries(frame: pd.DataFrame, path: Path, ctx: _Context) -> list[di
                 crs=schema.CRS_STORE), tmp, layer="areas", driver="GPKG")
         for level in dict.fromkeys(frame["level"].astype(str)):
             part = frame[frame["level"].astype(str) == level]
-            layer = gpd.GeoDataFrame({
-                "code": _objects(part["code"]), "name": _objects(part["name"]),
-                "level": level, "parent": _objects(part["parent_id"]),
-            }, geometry=part.geometry.values, crs=schema.CRS_STORE)
+            columns = {"code": _objects(part["code"]), "name": _objects(part["name"]),
+                       "level": level, "parent": _objects(part["parent_id"])}
+            if "kommungrupp" in part and part["kommungrupp"].notna().any():  # SKR's groups
+                columns["kommungrupp"] = _objects(part["kommungrupp"])
+            layer = gpd.GeoDataFrame(columns, geometry=part.geometry.values,
+                                     crs=schema.CRS_STORE)
             pyogrio.write_dataframe(layer, tmp, layer=level, driver="GPKG",
                                     promote_to_multi=False)
             options = {"layer": level, "level": level}
