@@ -374,3 +374,19 @@ def test_a_district_goes_to_the_kommun_covering_most_of_it(kommun_areas):
                            box(800_000, 7_191_000, 801_000, 7_192_000), ring],
                           crs=kommun_areas.crs)
     assert _largest_overlap(geoms, kommun_areas).tolist() == ["2422", pd.NA, "2417"]
+
+
+def test_a_blank_small_area_code_with_a_kommun_is_counted_in_the_kommun(area_workspace, make_csv):
+    """Real extracts leave the DeSO blank where the place is unknown but keep the kommun: such
+    an incident counts in its kommun (area precision), it is not rejected."""
+    text = ("Ärendenummer;Brottsdatum;Brott;Målsägande kön;Kommunkod;DeSO\n"
+            "D-1;2024-05-01 12:00;Misshandel;Kvinna;2417;\n"
+            "D-2;2024-05-02 12:00;Misshandel;Kvinna;;\n")
+    result = importer.import_file(area_workspace, "incidents", make_csv(text, "utf-8"),
+                                  name="deso_tom.csv")
+    stored = area_workspace.read("incidents")
+    assert list(zip(stored["incident_id"], stored["area_id"], stored["precision"])) == [
+        ("D-1", "2417", "area")]
+    (rejection,) = result.rejected  # neither a DeSO nor a kommun: still refused, on its row
+    assert (rejection.row, rejection.field) == (3, "DeSO")
+    assert any("räknades i sin kommun" in note for note in result.notes)

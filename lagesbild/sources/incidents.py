@@ -48,8 +48,11 @@ COLUMNS: dict[str, list[str]] = {
                 "Easting", "Östkoordinat", "Ostkoordinat", "X-koordinat", "Öst", "Ost", "E", "X"],
     "area_code": ["DeSO", "DeSO-kod", "Desokod", "RegSO", "RegSO-kod", "Områdeskod",
                   "Kommunkod", "Kommun kod", "Kommun"],
+    # a kommun column beside a DeSO/RegSO one: where the small-area code is blank, the incident
+    # is counted in its kommun (kommun precision) instead of being rejected
+    "kommun_code": ["Kommunkod", "Kommun kod", "Kommun", "Kommunnamn"],
 }
-OPTIONAL: tuple[str, ...] = ("victim_sex", "relation")
+OPTIONAL: tuple[str, ...] = ("victim_sex", "relation", "kommun_code")
 # at least one complete location group
 ONE_OF: tuple[tuple[str, ...], ...] = (("lat", "lon"), ("northing", "easting"), ("area_code",))
 SPEC = t.ColumnSpec(COLUMNS, OPTIONAL, ONE_OF)
@@ -108,9 +111,12 @@ def read_police_extract(source: str | Path | bytes, *, name: str | None = None,
     }
     if y_key:
         parsers |= {y_key: parse_number_or_blank, x_key: parse_number_or_blank}
-    use = {k: v for k, v in cols.items() if k in parsers or k == "area_code"}
+    if cols.get("kommun_code") == cols.get("area_code"):
+        cols.pop("kommun_code", None)  # one kommun column: it is the area code itself
+    use = {k: v for k, v in cols.items() if k in parsers or k in ("area_code", "kommun_code")}
     validate = validate_columns if fast else t.validate_rows
-    rows, rejected = validate(raw, use, {**parsers, "area_code": t.text})
+    extra = {"kommun_code": t.text} if "kommun_code" in cols else {}
+    rows, rejected = validate(raw, use, {**parsers, "area_code": t.text, **extra})
     rows, points, areas, more = _locate(raw, rows, cols, y_key, x_key, notes)
     rejected += more
     if y_key and len(points):
@@ -167,6 +173,16 @@ def _locate(raw: t.RawTable, rows: pd.DataFrame, cols: dict[str, str], y_key: st
         key = y_key if pd.isna(rec[y_key]) else x_key
         rejected.append(Rejection(raw.name, int(rec["_line"]), cols[key], "", "värde saknas"))
     area_rows = rows[area]
+    if "kommun_code" in cols and len(area_rows):
+        blank = area_rows["area_code"].fillna("").astype(str).str.strip() == ""
+        given = area_rows["kommun_code"].fillna("").astype(str).str.strip() != ""
+        fallback = blank & given
+        if fallback.any():
+            area_rows = area_rows.assign(area_code=area_rows["area_code"].where(
+                ~fallback, area_rows["kommun_code"]))
+            notes.append(f"{int(fallback.sum())} händelser utan kod i kolumnen "
+                         f"'{cols['area_code']}' räknades i sin kommun (kolumnen "
+                         f"'{cols['kommun_code']}').")
     texts = area_rows["area_code"].tolist()
     found = _area_codes(texts, "värde saknas" if not y_key else
                         "både koordinater och områdeskod saknas")
