@@ -234,3 +234,43 @@ def test_deso_inputs_depend_only_on_the_seed(tmp_path: Path) -> None:
     assert first["incidents"].read_bytes() != other["incidents"].read_bytes()
     for key, path in plain.items():  # the DeSO files come from streams of their own
         assert path.read_bytes() == first[key].read_bytes(), key
+
+
+def test_compare_chooses_a_county_and_never_calls_the_country_a_county(national: Path) -> None:
+    """290 kommuner are no county: without --county the band is the kommuner's, with it the
+    chosen county's kommuner and row only."""
+    import json
+
+    from click.testing import CliRunner
+
+    from lagesbild.cli.main import main
+
+    runner = CliRunner()
+    whole = json.loads(runner.invoke(main, ["compare", "-w", str(national), "--indicator",
+                                            "vald_topp", "--json"]).stdout)
+    assert len(whole["kommuner"]) == 290 and whole["county"] is None
+    assert whole["reference"]["note"].startswith("Kommunernas mittersta hälft")
+    one = json.loads(runner.invoke(main, ["compare", "-w", str(national), "--indicator",
+                                          "vald_topp", "--county", "24", "--json"]).stdout)
+    assert one["county"]["area_id"] == "24" and len(one["kommuner"]) == 15
+    assert {k["area_id"][:2] for k in one["kommuner"]} == {"24"}
+    assert one["reference"]["note"].startswith("Länets mittersta hälft")
+    bad = runner.invoke(main, ["compare", "-w", str(national), "--indicator", "vald_topp",
+                               "--county", "99"])
+    assert bad.exit_code != 0 and "Länet '99' finns inte" in bad.output
+
+
+def test_the_compare_page_offers_the_counties(monkeypatch: pytest.MonkeyPatch,
+                                              national: Path) -> None:
+    monkeypatch.setenv("LAGESBILD_WORKSPACE", str(national))
+    monkeypatch.setenv("LAGESBILD_WARM", "0")
+    monkeypatch.setenv("LAGESBILD_APP_AUDIT", "off")
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.run()
+    at.switch_page("lagesbild/ui/compare_page.py").run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert len(table) == 290 and "Kommunernas mittersta hälft" in table.columns
+    at.selectbox(key="cmp_county").set_value("24").run()
+    table = at.dataframe[0].value
+    assert len(table) == 15 and "Länets mittersta hälft" in table.columns

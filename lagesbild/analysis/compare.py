@@ -17,6 +17,13 @@ class Comparison:
     median: float | None
 
 
+def in_county(figures: pd.DataFrame, county_id: str) -> pd.DataFrame:
+    """The rows of one län: its kommuner (code prefix) and its own row."""
+    area = figures["area_id"].astype(str)
+    kommun = (figures["level"] == schema.AreaLevel.KOMMUN.value) & (area.str[:2] == county_id[:2])
+    return figures[kommun | (area == county_id)].reset_index(drop=True)
+
+
 def comparison(figures: pd.DataFrame) -> Comparison:
     """Rank the kommun rows of `figures`; hidden values are listed last without a rank."""
     kommun = figures[figures["level"] == schema.AreaLevel.KOMMUN.value].copy()

@@ -110,8 +110,12 @@ def reference_band(figures: pd.DataFrame, *, county_id: str | None = None,
         "n_kommuner": len(kommun), "n_used": len(used), "n_hidden": n_hidden,
         "n_missing": n_missing,
     }
-    sv = [f"Länets mittersta hälft (25:e–75:e percentilen) av {len(used)} kommuners värden."]
-    en = [f"The county's middle half (25th–75th percentile) of {len(used)} municipalities' values."]
+    # "the county's" only where one county is compared: 290 kommuner are no county's
+    one = county_id is not None or len(figures[figures["level"] == LAN]) == 1
+    sv = [f"{'Länets' if one else 'Kommunernas'} mittersta hälft (25:e–75:e percentilen) av "
+          f"{len(used)} kommuners värden."]
+    en = [f"{'The county’s' if one else 'The municipalities’'} middle half (25th–75th "
+          f"percentile) of {len(used)} municipalities' values."]
     if band[0] is None:
         sv = [f"För få kommuner med värden ({len(used)}) för ett percentilband."]
         en = [f"Too few municipalities with values ({len(used)}) for a percentile band."]

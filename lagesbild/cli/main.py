@@ -13,7 +13,7 @@ import click
 from lagesbild.cli.options import Cli, load_workspace, sex_option, workspace_option
 from lagesbild.cli.options import period_choice as _period
 from lagesbild.core.csv_out import csv_bytes
-from lagesbild.core.errors import LagesbildError
+from lagesbild.core.errors import InputError, LagesbildError
 from lagesbild.core.settings import ROOT, get_settings
 from lagesbild.store import importer
 from lagesbild.store.gpkg import GpkgWorkspace
@@ -82,10 +82,12 @@ def layers_cmd(workspace: str, as_json: bool) -> None:
 @sex_option
 @click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (schema lagesbild.compare/1).")
+@click.option("--county", default=None,
+              help="Only this län's kommuner (code, e.g. 24); default every kommun.")
 def compare_cmd(workspace: str, layer: str, period: str | None, sex: str, lang: str,
-                as_json: bool) -> None:
+                as_json: bool, county: str | None) -> None:
     """Rank the kommuner on one layer, with intervals, the county value and the reference band."""
-    from lagesbild.analysis.compare import to_json
+    from lagesbild.analysis.compare import in_county, to_json
     from lagesbild.analysis.figures import layer_figures, periods
     from lagesbild.analysis.national import national_figure
     from lagesbild.core.layers import get_layer
@@ -95,6 +97,12 @@ def compare_cmd(workspace: str, layer: str, period: str | None, sex: str, lang: 
     period = _period(period, periods(frames, spec), spec.id)
     figures = layer_figures(frames, spec, period=period, sex=sex, taxonomy=taxonomy,
                             settings=settings)
+    if county is not None:
+        counties = frames.lan["area_id"].astype(str).tolist()
+        if county not in counties:
+            raise InputError(f"Länet '{county}' finns inte i arbetsytan.", field="county",
+                             fix=f"Välj ett av: {', '.join(sorted(counties))}.")
+        figures = in_county(figures, county)
     nat = national_figure(frames, spec, period=period, sex=sex, taxonomy=taxonomy,
                           settings=settings, lang=lang)
     doc = to_json(figures, layer=spec.id, title=spec.title(lang), unit=spec.unit, national=nat,

@@ -86,6 +86,9 @@ TEXTS: dict[str, tuple[str, str]] = {
                            "\"..\": no ratio where the survey share or the reported count is "
                            "hidden to protect individuals, or where too few answered."),
     "band": ("Länets mittersta hälft", "County's middle half"),
+    "band_all": ("Kommunernas mittersta hälft", "Municipalities' middle half"),
+    "county_choice": ("Län", "County"),
+    "all_counties": ("Alla län (hela arbetsytan)", "Every county (the whole workspace)"),
     "similar": ("Liknande kommuner", "Similar municipalities"),
     "similar_on": ("Jämför på", "Compare on"),
     "distance": ("Avstånd", "Distance"),

@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from lagesbild.analysis.compare import comparison
+from lagesbild.analysis.compare import comparison, in_county
 from lagesbild.analysis.references import (
     BAND_LABELS,
     band_flags,
@@ -89,15 +89,20 @@ def _draw(spec: dict | alt.TopLevelMixin, width: str) -> None:
 @st.cache_data(max_entries=256, show_spinner=False, hash_funcs=common.FAST_HASH)
 def _comparison(key: str, path: str, spec: LayerSpec, period: str, sex: str,
                 available: tuple[str, ...], taxonomy: Taxonomy, settings: Settings,
-                lang: str) -> dict:
-    """Everything the page shows for one indicator, period and sex (not the similar kommuner)."""
+                lang: str, county: str | None = None) -> dict:
+    """Everything the page shows for one indicator, period and sex (not the similar kommuner);
+    `county`: only that län's kommuner (a workspace of several län)."""
     t = lambda k: common.t(k, lang)  # noqa: E731
-    figures = common._figures(key, path, spec, period, sex, taxonomy, settings)
+
+    def chosen(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame if county is None else in_county(frame, county)
+
+    figures = chosen(common._figures(key, path, spec, period, sex, taxonomy, settings))
     result = comparison(figures)
     lan = common.frames_for(key, path).lan["area_id"].astype(str).tolist()
     nat = common._national(key, path, spec, period, sex, taxonomy, settings, lang)
-    band = reference_band(figures, county_id=lan[0] if len(lan) == 1 else None,
-                          national=None if nat is None else nat["value"])
+    one = county if county is not None else lan[0] if len(lan) == 1 else None
+    band = reference_band(figures, county_id=one, national=None if nat is None else nat["value"])
     unit = "%" if spec.unit == "percent" else t("rate")
     national_text = "" if nat is None else (
         f"{t('national_value')}: {nat['display']} ({t('source').lower()}: "
@@ -112,10 +117,10 @@ def _comparison(key: str, path: str, spec: LayerSpec, period: str, sex: str,
         t("interval"): [
             "" if pd.isna(lo) else f"{lo:.1f}–{hi:.1f}".replace(".", ",")
             for lo, hi in zip(result.table["ci_low"], result.table["ci_high"])],
-        t("band"): [labels.get(p or "", "") for p in positions],
+        t("band" if one is not None else "band_all"): [labels.get(p or "", "") for p in positions],
         t("source"): result.table["source"],
     })
-    series = pd.concat([common._figures(key, path, spec, p, sex, taxonomy, settings)
+    series = pd.concat([chosen(common._figures(key, path, spec, p, sex, taxonomy, settings))
                         for p in available], ignore_index=True)
     return {
         "chart": _spec_of(_chart(result.table, result.county, result.median, lang, unit, band,
@@ -212,8 +217,16 @@ def render(ctx: common.Context) -> None:
     release_guard.guard(ctx, period)
     sex = c3.radio(ctx.t("sex"), common.sex_options(), key="cmp_sex", horizontal=True,
                    format_func=lambda s: sex_label(s, ctx.lang))
+    counties = common.frames(ctx).lan["area_id"].astype(str).tolist()
+    county = None
+    if len(counties) > 1:  # a national workspace: one län, or every kommun of the country
+        names = dict(zip(common.frames(ctx).lan["area_id"].astype(str),
+                         common.frames(ctx).lan["name"].astype(str)))
+        county = st.selectbox(ctx.t("county_choice"), [None, *sorted(counties)], key="cmp_county",
+                              format_func=lambda c: ctx.t("all_counties") if c is None
+                              else names.get(c, c))
     shown = _comparison(ctx.key, str(ctx.workspace.path), spec, period, sex, tuple(available),
-                        taxonomy, ctx.settings, ctx.lang)
+                        taxonomy, ctx.settings, ctx.lang, county)
     _draw(shown["chart"], "stretch")
     st.caption(shown["caption"] + " " + ctx.suppression_note())
     common.table(shown["table"])
