@@ -60,6 +60,22 @@ def test_events_keep_area_only_and_reject_what_cannot_be_placed() -> None:
     assert result.dataset.table == "events" and result.dataset.period == "2024–2024"
 
 
+def test_an_event_placed_in_a_lan_but_titled_with_its_kommun_goes_to_the_kommun() -> None:
+    """Seen in the real 2025 file: "02 maj 16.37, Trafikbrott, Sollentuna" with the location
+    Stockholms län. The kommun in the title wins when it lies in that län; a kommun of another
+    län, or the län's own name, leaves the event in the län."""
+    lookup = {**LOOKUP, "upplands väsby": ("0114", "kommun"), "stockholms län": ("01", "lan")}
+    events = [{**_event(1, place="Västerbottens län"), "name": "5 januari, Brand, Norsjö"},
+              {**_event(2, place="Västerbottens län"), "name": "5 januari, Brand, Upplands Väsby"},
+              {**_event(3, place="Västerbottens län"),
+               "name": "5 januari, Brand, Västerbottens län"},
+              {**_event(4, place="Stockholms län"), "name": "5 januari, Brand, "}]
+    result = read_polisen_events(json.dumps(events).encode(), lookup=lookup, name="e.json")
+    assert list(result.accepted["area_id"]) == ["2417", "24", "24", "01"]
+    assert list(result.accepted["location_name"])[0] == "Västerbottens län"  # kept as given
+    assert any("1 händelser med ett län som plats" in n and "Norsjö" in n for n in result.notes)
+
+
 @pytest.mark.parametrize(("data", "message"), [
     (b"not json", "inte JSON"), (b'{"id": 1}', "JSON-lista"), (b"\xff\xfe\x00", "inte JSON")])
 def test_files_that_are_not_event_lists_get_one_clear_error(data: bytes, message: str) -> None:
@@ -78,9 +94,16 @@ def test_every_real_event_is_placed_in_a_kommun_or_lan(year: int) -> None:
     result = read_polisen_events(path, lookup=area_lookup(areas))
     assert len(result.rejected) == 0
     assert len(result.accepted) == len({e["id"] for e in raw})
-    # independently: names ending in "län" are county-level events
+    # independently: names ending in "län" are county-level events, unless the title ends
+    # with a kommun of that län ("02 maj 16.37, Trafikbrott, Sollentuna" in Stockholms län)
+    code = {fold_name(n): str(a) for n, a in zip(areas["name"], areas["area_id"])}
+    moved = sum(1 for e in raw if e["location"]["name"].endswith(" län")
+                and len(code.get(fold_name(e["name"].rsplit(",", 1)[-1]), "")) == 4
+                and code[fold_name(e["name"].rsplit(",", 1)[-1])][:2]
+                == code[fold_name(e["location"]["name"])][:2])
     lan_named = sum(1 for e in raw if e["location"]["name"].endswith(" län"))
-    assert (result.accepted["area_level"] == "lan").sum() == lan_named
+    assert (result.accepted["area_level"] == "lan").sum() == lan_named - moved
+    assert moved == (1 if year == 2025 else 0)
     kommun = result.accepted[result.accepted["area_level"] == "kommun"]
     assert kommun["area_id"].str.fullmatch(r"\d{4}").all()
     assert set(result.accepted["year"]) <= {year - 1, year, year + 1}

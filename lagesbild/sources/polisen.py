@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from lagesbild.core import schema
 from lagesbild.core.dataset import Dataset
 from lagesbild.core.errors import InputError, Rejection
 from lagesbild.sources import tables as t
@@ -70,6 +71,7 @@ def read_polisen_events(source: str | Path | bytes, *, lookup: dict[str, tuple[s
                          fix="Filen ska börja med '['.")
     rows, rejected, seen = [], [], set()
     outside: dict[str, int] = {}
+    to_kommun: list[str] = []
     for i, rec in enumerate(records, start=1):
         if not isinstance(rec, dict):
             rejected.append(Rejection(name, i, "", str(rec)[:60], "Händelsen är inte ett JSON-objekt."))
@@ -96,15 +98,25 @@ def read_polisen_events(source: str | Path | bytes, *, lookup: dict[str, tuple[s
             rejected.append(Rejection(name, i, "location.name", place,
                                       "Platsen är varken en kommun eller ett län i arbetsytan."))
             continue
+        title = str(rec.get("name", "")).strip()
+        if match[1] == schema.AreaLevel.LAN.value:  # "…, Trafikbrott, Sollentuna" in a län
+            named = lookup.get(fold_name(title.rsplit(",", 1)[-1]))
+            if named is not None and named[1] == schema.AreaLevel.KOMMUN.value and \
+                    named[0][:2] == match[0][:2]:
+                match = named
+                to_kommun.append(title.rsplit(",", 1)[-1].strip())
         seen.add(event_id)
         rows.append({"_line": i, "event_id": event_id, "occurred_at": when, "year": when.year,
                      "type": str(rec.get("type", "")).strip() or "Okänd",
-                     "title": str(rec.get("name", "")).strip(), "location_name": place,
+                     "title": title, "location_name": place,
                      "area_id": match[0], "area_level": match[1]})
     frame = pd.DataFrame(rows, columns=["_line", "event_id", "occurred_at", "year", "type", "title",
                                         "location_name", "area_id", "area_level"]).assign(source="")
     years = sorted({str(y) for y in frame["year"]})
     notes = []
+    if to_kommun:
+        notes.append(f"{len(to_kommun)} händelser med ett län som plats men en kommun i rubriken "
+                     f"(t.ex. {to_kommun[0]}) placerades i kommunen.")
     if outside:
         common = sorted(outside, key=lambda p: (-outside[p], p))[:3]
         notes.append(f"{sum(outside.values())} händelser gäller kommuner eller län utanför "
