@@ -69,3 +69,13 @@ def test_an_incident_dated_in_the_future_is_rejected(ws, tmp_path) -> None:
     result = importer.import_file(ws, "incidents", path, name=path.name)
     (rejection,) = [r for r in result.rejected if r.row == 3]
     assert "efter dagens datum" in rejection.reason and rejection.field == "Brottsdatum"
+
+
+def test_a_count_above_the_population_is_rejected(ws, tmp_path) -> None:
+    """A population column taken for the count: Norsjö has about 4 000 inhabitants."""
+    path = _file(tmp_path, "brå_egen.csv", "2417;2024;Egen kategori;T;3\n"
+                                          "2417;2019;Egen kategori;T;99999\n")
+    result = importer.import_file(ws, "crime_counts", path, name=path.name)
+    (rejection,) = result.rejected
+    assert rejection.row == 3 and rejection.field == "Antal"
+    assert "fler brott (99999) än invånare" in rejection.reason

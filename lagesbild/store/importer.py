@@ -164,7 +164,9 @@ def check_file(workspace: Workspace, kind: str, source: str | Path | bytes, *,
         placement.refuse_id_clashes(result, areas)
         result = placement.add_whole_lan(placement.place_in_kommuner(result, areas), areas)
     else:
-        result = plausibility.check(result)  # future periods, totals below their parts
+        # future periods, totals below their parts, counts above the population
+        people = workspace.read("population") if kind == "crime_counts" else None
+        result = plausibility.check(result, population=people)
         refuse_overlaps(workspace, result)  # the same cells in two datasets: counted twice
     return result
 

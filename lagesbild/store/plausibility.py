@@ -5,6 +5,8 @@
 - A crime table's total below women + men (T < K + M) for one area, year and category: the
   three rows are rejected together (which of them is wrong cannot be told). T > K + M is valid:
   victims of unknown sex.
+- A crime count above the area's population that year (a population or code column read as
+  the count).
 
 Every rejection names the file, the row and the file's own column, like the readers' do.
 """
@@ -24,8 +26,11 @@ PERIOD_COLUMNS = {"incident_counts": "period", "indicators": "period", "populati
                   "programme_activity": "period", "actions": "period"}
 
 
-def check(result: ReadResult, *, today: date | None = None) -> ReadResult:
-    """`result` with implausible rows moved from accepted to rejected (module docstring)."""
+def check(result: ReadResult, *, today: date | None = None,
+          population: pd.DataFrame | None = None) -> ReadResult:
+    """`result` with implausible rows moved from accepted to rejected (module docstring).
+    `population` (the workspace's): a crime count above its area's population that year is
+    rejected too."""
     today = today or date.today()
     frame = result.accepted
     if not len(frame) or "_line" not in frame.columns:
@@ -50,6 +55,8 @@ def check(result: ReadResult, *, today: date | None = None) -> ReadResult:
                                      f"händelsen är daterad efter dagens datum ({today.isoformat()})")
     if table == "incident_counts":
         bad.update(_totals_below_parts(result, frame, exclude=set(bad)))
+        if population is not None and len(population):
+            bad.update(_above_population(result, frame, population, exclude=set(bad)))
     if not bad:
         return result
     keep = [pos not in bad for pos in range(len(frame))]
@@ -90,4 +97,24 @@ def _totals_below_parts(result: ReadResult, frame: pd.DataFrame, *,
                                      f"totalt ({t}) är mindre än kvinnor + män ({k} + {m}) för "
                                      f"{rows.at[pos, 'area_id']}, {rows.at[pos, 'period']}, "
                                      f"{rows.at[pos, 'category']}; alla tre raderna avvisades")
+    return out
+
+
+def _above_population(result: ReadResult, frame: pd.DataFrame, population: pd.DataFrame, *,
+                      exclude: set[int]) -> dict[int, Rejection]:
+    """Crime counts above the area's population of that year and sex (a misplaced column: the
+    population or a code read as a count)."""
+    pop = population.assign(year=population["year"].astype("string"))
+    people = pop.groupby(["area_id", "year", "sex"])["population"].max()
+    out: dict[int, Rejection] = {}
+    for pos, (area, period, sex, count, line) in enumerate(zip(
+            frame["area_id"].astype(str), frame["period"].astype(str), frame["sex"].astype(str),
+            frame["count"], frame["_line"])):
+        limit = people.get((area, period[:4], sex))
+        if pos in exclude or limit is None or pd.isna(count) or pd.isna(line):
+            continue
+        if int(count) > int(limit):
+            out[pos] = Rejection(result.dataset.file, int(line), _header(result, "count"),
+                                 str(count), f"fler brott ({int(count)}) än invånare ({int(limit)}) "
+                                 f"i {area} {period[:4]}; kontrollera kolumnerna")
     return out
