@@ -79,3 +79,17 @@ def test_a_year_the_workspace_lacks_is_added_and_case_variants_are_the_same_cell
                        "2417;2024;misshandel ;Totalt;3\n", encoding="utf-8")
     with pytest.raises(InputError, match="finns redan i datasetet"):
         importer.import_file(ws, "crime_counts", variant, name=variant.name)
+
+
+def test_case_variants_are_stored_in_the_taxonomys_spelling(ws, tmp_path) -> None:
+    """One category, listed once: "misshandel" is stored as "Misshandel"; a category the
+    taxonomy does not know is named in a note."""
+    path = tmp_path / "brå_2025.csv"
+    path.write_text("Kommunkod;År;Brottskategori;Kön;Antal\n2417;2025;MISSHANDEL ;T;3\n"
+                    "2417;2025;Snatteri;T;5\n", encoding="utf-8")
+    result = importer.import_file(ws, "crime_counts", path, name=path.name)
+    stored = ws.read("incident_counts")
+    mine = stored[stored["source"] == path.name]
+    assert sorted(mine["category"]) == ["Misshandel", "Snatteri"]
+    assert any("'MISSHANDEL' → 'Misshandel'" in n for n in result.notes)
+    assert any("utanför pyramiden: Snatteri" in n for n in result.notes)

@@ -27,7 +27,7 @@ from lagesbild.sources import (
 from lagesbild.sources.fast_cells import paused_gc
 from lagesbild.sources.tables import ReadResult
 from lagesbild.store.overlap import refuse_overlaps
-from lagesbild.store import placement, plausibility
+from lagesbild.store import categories, placement, plausibility
 from lagesbild.store.workspace import Workspace
 
 Reader = Callable[..., ReadResult]
@@ -167,6 +167,7 @@ def check_file(workspace: Workspace, kind: str, source: str | Path | bytes, *,
         # future periods, totals below their parts, counts above the population
         people = workspace.read("population") if kind == "crime_counts" else None
         result = plausibility.check(result, population=people)
+        result = categories.canonical(result)  # "misshandel " is "Misshandel"
         refuse_overlaps(workspace, result)  # the same cells in two datasets: counted twice
     return result
 
