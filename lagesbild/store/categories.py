@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import pandas as pd
 
 from lagesbild.core.settings import get_settings
 from lagesbild.core.taxonomy import load_taxonomy
