@@ -58,3 +58,15 @@ def test_one_kommun_without_the_field_has_no_figure_nor_has_its_county(tmp_path_
     shown = figs.drop(index=["2422", "24"])
     assert (shown["display"] != "uppgift saknas").all()
     assert "2024" in periods(blinded, specs[LAYER])
+
+
+def test_a_kommun_without_incidents_still_has_zero(tmp_path_factory) -> None:
+    """Where the period's extract has the field, a kommun with no incident at all that year is
+    a true 0, not missing."""
+    frames, specs, taxonomy, settings = demo_inputs(tmp_path_factory)
+    incidents = frames.incidents[~((frames.incidents["area_id"] == "2403")
+                                   & (frames.incidents["year"] == 2024))]
+    quiet = replace(frames, incidents=incidents)
+    figs = layer_figures(quiet, specs[LAYER], period="2024", sex="T", taxonomy=taxonomy,
+                         settings=settings).set_index("area_id")
+    assert figs.loc["2403", "display"] != "uppgift saknas" and figs.loc["2403", "count"] == 0

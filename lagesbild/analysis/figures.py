@@ -197,15 +197,20 @@ def _filtered_counts(frames: Frames, spec: LayerSpec, *, period: str, taxonomy: 
 
 def relation_known(frames: Frames, period: str) -> set[str]:
     """The kommuner whose incidents of `period` say whether the victim and the offender are
-    close (the source had the field): only those can have a close-relation figure, and only a
-    county all of whose kommuner are among them."""
+    close (the source had the field), and, when some do, the kommuner without any incident that
+    period (0 is then a count): only those can have a close-relation figure, and only a county
+    all of whose kommuner are among them."""
     key = ("relation_known", str(period))
     memo = _memo_dict(frames)
     if key not in memo:
         rows = incident_rows(frames, period)
         data = frames.incidents
         told = data["relation"].iloc[rows].notna().to_numpy()
-        memo[key] = frozenset(data["area_id"].iloc[rows][told].astype(str))
+        areas = data["area_id"].iloc[rows].astype(str)
+        known = set(areas[told])
+        if known:  # the period's extracts have the field: a kommun without incidents has 0
+            known |= set(frames.kommuner["area_id"].astype(str)) - set(areas)
+        memo[key] = frozenset(known)
     return set(memo[key])  # type: ignore[arg-type]
 
 
