@@ -112,7 +112,7 @@ def source_label(frames: Frames, source: str) -> str:
 def _protected_counts(frames: Frames, spec: LayerSpec, source: str, *, period: str,
                       taxonomy: Taxonomy, settings: Settings) -> pd.DataFrame:
     label = source_label(frames, source)
-    if spec.pyramid_level is not None and not spec.categories and spec.relation is None:
+    if spec.whole_level:
         cube = protected_cube(frames, period=period, source=source, taxonomy=taxonomy,
                               settings=settings)
         cells = cube[(cube["level"] == int(spec.pyramid_level)) & (cube["category"] == ALL)]

@@ -151,7 +151,7 @@ def _release_audit(frames: Frames, *, taxonomy: Taxonomy, settings: Settings,
 
     wanted = None if periods is None else {str(p) for p in periods}
     subsets = [s for s in (specs or {}).values() if s.kind in ("count_rate", "incident_rate")
-               and (s.categories or s.relation is not None or s.pyramid_level is None)]
+               and not s.whole_level]
     parts = []
     for source in ("counts", "incidents"):
         for period in count_periods(frames, source):

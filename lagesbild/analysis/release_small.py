@@ -37,7 +37,7 @@ KEYS = ["kommun_id", "area_id", "sex"]
 def layer_cell(spec: LayerSpec, period: str, area: str, sex: str) -> str:
     """The audit name of a layer's kommun or county count: the cube's level cell when the layer
     is a whole pyramid level (it reads the cube), else the layer's own cell."""
-    if spec.pyramid_level is not None and not spec.categories and spec.relation is None:
+    if spec.whole_level:
         source = "counts" if spec.kind == "count_rate" else "incidents"
         return cell_id("pyramid", source, period, area, int(spec.pyramid_level), ALL, sex)
     return cell_id("layer", spec.id, period, area, sex)

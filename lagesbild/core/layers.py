@@ -36,6 +36,12 @@ class LayerSpec:
         return self.title_en if lang == "en" else self.title_sv
 
     @property
+    def whole_level(self) -> bool:
+        """A count layer that is one pyramid level entire (it reads the level's cube cells); the
+        others at a level are a part of it (some categories, or close relationships only)."""
+        return self.pyramid_level is not None and not self.categories and self.relation is None
+
+    @property
     def unit(self) -> str:
         return "percent" if self.kind in ("indicator", "coverage") else f"per{self.per}"
 
