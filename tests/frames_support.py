@@ -125,7 +125,8 @@ def tiny_frames(*, area_names: tuple[str, str] = ("Norsjö", "Sorsele")) -> Fram
     datasets = pd.DataFrame({
         "dataset": ["brå.csv", "utdrag.csv", "enkät.csv"], "table": "x", "kind": "x",
         "file": ["brå.csv", "utdrag.csv", "enkät.csv"], "rows": 1, "rejected": 0,
-        "period": ["2023–2024", "", "2024"], "imported_at": "2026-01-02T10:00:00+00:00",
+        # the extract declares the days it covers: its dozen events alone would say one day
+        "period": ["2023–2024", "2023-01-01–2024-12-31", "2024"], "imported_at": "2026-01-02T10:00:00+00:00",
         "description": ""})
     given = {"areas": areas, "population": population, "incidents": incidents,
              "incident_counts": counts, "indicators": indicators, "sites": sites,

@@ -215,7 +215,7 @@ def _hand(rows: list[tuple], period: str, unit: str = "per100000") -> pd.DataFra
     frame = pd.DataFrame(rows, columns=["area_id", "count", "denominator", "value", "n",
                                         "suppressed"])
     frame = frame.assign(name=frame["area_id"], level="kommun", period=period, sex="T",
-                         ci_low=pd.NA, ci_high=pd.NA, unit=unit, note="", source="x",
+                         ci_low=pd.NA, ci_high=pd.NA, unit=unit, note="", source="x", part_year="",
                          suppression=np.where(frame["suppressed"], "small", ""),
                          display=[("<5" if s else "shown") for s in frame["suppressed"]])
     for col in ("count", "denominator", "n"):

@@ -62,7 +62,8 @@ def figure_frame(counts: list[int], pops: list[int], *, hidden: tuple[int, ...] 
                        zip(is_hidden, rows["value"])]
     for col in ("value", "ci_low", "ci_high") + (() if reveal_hidden else ("count",)):
         rows[col] = rows[col].astype("Float64").mask(is_hidden)
-    rows = rows.assign(period="2024", sex="T", n=pd.NA, unit=f"per{PER}", note="", source="test")
+    rows = rows.assign(period="2024", sex="T", n=pd.NA, unit=f"per{PER}", note="", source="test",
+                       part_year="")
     for col in ("count", "denominator", "n"):
         rows[col] = pd.to_numeric(rows[col]).astype("Int64")
     return rows[FIGURE_COLUMNS]

@@ -42,6 +42,7 @@ VERDICTS = {  # key -> (Swedish, English)
     "none": ("ingen säker förändring (kan vara slump)", "no certain change (may be chance)"),
     "hidden": ("dold", "hidden"),
     "missing": ("uppgift saknas", "no data"),
+    "part_year": ("jämförs inte: delår", "not compared: part year"),
 }
 NUMBERS = ["value_from", "value_to", "ratio", "difference", "ci_low", "ci_high", "p_value"]
 
@@ -145,7 +146,9 @@ def change_table(before: pd.DataFrame, after: pd.DataFrame, *, settings: Setting
     p_from, p_to = str(before["period"].iloc[0]), str(after["period"].iloc[0])
     _check_periods(p_from, p_to)
     cols = ["area_id", "sex", "name", "level", "count", "denominator", "value", "n",
-            "suppressed", "display"]
+            "suppressed", "display", "part_year"]
+    before, after = (f if "part_year" in f.columns else f.assign(part_year="")
+                     for f in (before, after))
     merged = before[cols].merge(after[cols], on=["area_id", "sex"], how="outer",
                                 suffixes=("_from", "_to"), sort=False)
     phis: dict[tuple[str, str], float] = {}
@@ -153,6 +156,7 @@ def change_table(before: pd.DataFrame, after: pd.DataFrame, *, settings: Setting
         over = dispersion[dispersion["overdispersed"].astype(bool)]
         phis = {(str(a), str(x)): float(f) for a, x, f in zip(over["area_id"], over["sex"],
                                                               over["phi"])}
+    merged["period_from"], merged["period_to"] = p_from, p_to
     rows = [_row(r, is_rate=is_rate, settings=settings,
                  phi=phis.get((str(r["area_id"]), str(r["sex"])), 1.0))
             for r in merged.to_dict("records")]
@@ -173,6 +177,11 @@ def _row(r: dict, *, is_rate: bool, settings: Settings, phi: float = 1.0) -> dic
            "significant": False, "display": "", "note": "", **dict.fromkeys(NUMBERS, np.nan)}
     if _flag(r["suppressed_from"]) or _flag(r["suppressed_to"]):
         return {**row, **_verdict("hidden"), "note": "dold i minst en av perioderna"}
+    part = [f"{r[f'period_{k}']} {r[f'part_year_{k}']}" for k in ("from", "to")
+            if isinstance(r[f"part_year_{k}"], str) and r[f"part_year_{k}"]]
+    if part:  # a part year against a whole one: the calendar, not a change
+        return {**row, **_verdict("part_year"),
+                "note": f"delår ({'; '.join(part)}) jämförs inte med ett helt år"}
     if is_rate:
         needed = ("count_from", "denominator_from", "count_to", "denominator_to")
     else:

@@ -66,6 +66,9 @@ def to_json(figures: pd.DataFrame, *, layer: str, title: str, unit: str,
         "layer": layer, "title": title, "unit": unit,
         "period": str(figures["period"].iloc[0]) if len(figures) else None,
         "sex": str(figures["sex"].iloc[0]) if len(figures) else None,
+        # the days a part year covers ('1 jan–31 mar'), '' for whole years
+        "part_year": "; ".join(sorted({str(x) for x in figures.get(
+            "part_year", pd.Series(dtype=str)).dropna() if str(x)})),
         "source": "; ".join(sorted({str(s) for s in figures["source"] if s})),
         "county": None if county is None else {
             "area_id": str(county["area_id"]), "name": str(county["name"]),

@@ -48,6 +48,8 @@ REASONS: dict[str, tuple[str, str]] = {  # why a row has no ratio: (sv, en)
     "hidden_count": ("dold (antalet anmälda brott är dolt)", "hidden (the reported count is hidden)"),
     "no_population": ("folkmängd saknas", "population missing"),
     "zero_share": ("inga utsatta i enkäten", "no one exposed in the survey"),
+    "part_year": ("polisens utdrag täcker bara en del av året",
+                  "the police extracts cover only part of the year"),
 }
 COLUMNS = ["area_id", "name", "level", "period", "count_period", "sex", "indicator_id",
            "categories", "share", "share_low", "share_high", "n", "population_base", "implied",
@@ -132,15 +134,22 @@ def reporting_ratio(frames: Frames, indicator_id: str, *, period: str, taxonomy:
     pop = pd.to_numeric(out["population_base"]).astype("float64")
     hidden = out["hidden"].astype("boolean").fillna(False).astype(bool)
     no_cats = counts is None or int(counts["found"].iloc[0] if len(counts) else 0) == 0
+    part_year = pd.Series(False, index=out.index)
+    if source == "incidents":  # a quarter's offences against a year's victims: no ratio
+        from lagesbild.analysis.time_coverage import part_year_table
+
+        cover = part_year_table(frames, count_period)
+        short = set(cover.loc[cover["label"] != "", "area_id"].astype(str))
+        part_year = out["area_id"].astype(str).isin(short)
     conditions = [few, secondary, share.isna() | n.isna(), partial, pd.Series(no_cats, index=out.index), hidden,
-                  reported.isna(), pop.isna() | (pop <= 0), share <= 0]
+                  reported.isna(), part_year, pop.isna() | (pop <= 0), share <= 0]
     reason = np.select([c.fillna(False).to_numpy(dtype=bool) for c in conditions],
                        ["few_respondents", "hidden_share", "no_survey", "partial_survey", "no_categories", "hidden_count",
-                        "no_categories", "no_population", "zero_share"], default="")
+                        "no_categories", "part_year", "no_population", "zero_share"], default="")
     shown = pd.Series(reason == "", index=out.index)
     res = ratio_interval(reported, share, n, pop, confidence=settings.confidence)
     survey_ok = ~hidden_any & ~partial.to_numpy(dtype=bool) & share.notna() & n.notna()
-    count_ok = ~hidden & reported.notna() & (not no_cats)
+    count_ok = ~hidden & reported.notna() & (not no_cats) & ~part_year.to_numpy(dtype=bool)
     for col in ("share", "share_low", "share_high", "implied", "implied_low", "implied_high"):
         res[col] = res[col].where(survey_ok)
     for col in ("reported", "reported_low", "reported_high"):

@@ -72,12 +72,17 @@ def layer_dispersion(frames: Frames, spec: LayerSpec, *, taxonomy: Taxonomy,
 def _layer_dispersion(frames: Frames, spec: LayerSpec, *, taxonomy: Taxonomy,
                       settings: Settings) -> pd.DataFrame:
     from lagesbild.analysis.figures import periods, population_for, protected_counts
+    from lagesbild.analysis.time_coverage import part_year_table
 
     parts = []
     for period in periods(frames, spec):
         cells = protected_counts(frames, spec, period=period, taxonomy=taxonomy,
                                  settings=settings)
         cells = cells[~cells["suppressed"].astype(bool)]
+        if spec.kind == "incident_rate":  # a part year's count is not a year's: left out
+            part = part_year_table(frames, period)
+            partial = set(part.loc[part["label"] != "", "area_id"].astype(str))
+            cells = cells[~cells["area_id"].astype(str).isin(partial)]
         pop = population_for(frames, period)
         parts.append(cells[["area_id", "sex", "count"]].merge(pop, on=["area_id", "sex"],
                                                               how="left").assign(period=period))

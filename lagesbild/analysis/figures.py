@@ -28,7 +28,7 @@ from lagesbild.core.taxonomy import ALL, Taxonomy
 
 FIGURE_COLUMNS = ["area_id", "name", "level", "period", "sex", "count", "denominator", "value",
                   "ci_low", "ci_high", "n", "unit", "suppressed", "suppression", "display",
-                  "note", "source"]
+                  "note", "source", "part_year"]
 SEXES = ("K", "M", "T")
 
 
@@ -55,6 +55,9 @@ def layer_figures(frames: Frames, spec: LayerSpec, *, period: str, sex: str,
                   taxonomy: Taxonomy, settings: Settings) -> pd.DataFrame:
     """One row per kommun plus one per län for `period` and `sex`, in FIGURE_COLUMNS.
 
+    An incident year the extracts cover only in part (`time_coverage`) has counts but no
+    annual rate in the areas concerned, unless `settings.annualise` asks for one per year of
+    person-time; `part_year` says which days were covered.
     Computed once per frames object and arguments (`_memo`): the views below the kommun ask
     for the kommun figures of every sex on each change."""
     return _memo(frames, ("layer_figures", spec, period, sex, taxonomy, settings),
@@ -66,10 +69,17 @@ def _layer_figures(frames: Frames, spec: LayerSpec, *, period: str, sex: str,
                    taxonomy: Taxonomy, settings: Settings) -> pd.DataFrame:
     if spec.kind in ("count_rate", "incident_rate"):
         from lagesbild.analysis.dispersion import layer_dispersion, widen
+        from lagesbild.analysis.time_coverage import apply_part_year, part_year_table
 
         out = _rates(frames, protected_counts(frames, spec, period=period, taxonomy=taxonomy,
                                               settings=settings),
                      spec, period=period, settings=settings)
+        if spec.kind == "incident_rate":  # extracts have dates: a year may be covered in part
+            out = apply_part_year(out, part_year_table(frames, period,
+                                                       population_for(frames, period)),
+                                  per=spec.per, confidence=settings.confidence,
+                                  threshold=settings.suppress_below,
+                                  annualise=settings.annualise)
         # areas whose years vary more than Poisson chance: wider (quasi-Poisson) intervals
         out = widen(out, layer_dispersion(frames, spec, taxonomy=taxonomy, settings=settings),
                     per=spec.per, confidence=settings.confidence)
@@ -334,8 +344,10 @@ def _finish(frames: Frames, out: pd.DataFrame, *, period: str, sex: str, unit: s
     # areas without data keep the asked-for sex and the layer's unit
     merged["sex"] = sex
     # text columns as objects first: with no row of data they arrive as all-NaN floats
+    if "part_year" not in merged.columns:
+        merged["part_year"] = ""
     for col, missing in (("unit", unit), ("display", "uppgift saknas"), ("note", ""),
-                         ("suppression", ""), ("source", "")):
+                         ("suppression", ""), ("source", ""), ("part_year", "")):
         merged[col] = merged[col].astype(object).where(merged[col].notna(), missing)
     merged["suppressed"] = merged["suppressed"].astype("boolean").fillna(False).astype(bool)
     for col in ("count", "denominator", "n"):

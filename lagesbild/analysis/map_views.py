@@ -21,7 +21,7 @@ from lagesbild.core.taxonomy import Taxonomy
 
 DEFAULT_NEED = ("vald_topp", "otrygghet")  # layers measuring need for the coverage-gap view
 CHANGE_COLORS = {"up": "#d6604d", "down": "#4393c3", "none": "#f7f7f7", "hidden": "#bdbdbd",
-                 "missing": "#d9d9d9"}
+                 "missing": "#d9d9d9", "part_year": "#e7d4e8"}
 CHANGE_CAVEAT = (
     "Varje kommun prövas för sig: några 'utöver slumpen' väntas ändå av en slump.",
     "Each kommun is tested on its own: some 'beyond chance' are expected by chance alone.")

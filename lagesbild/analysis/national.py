@@ -50,7 +50,7 @@ def national_figure(frames: Frames, spec: LayerSpec, *, period: str, sex: str,
 def _row(lang: str, **values: object) -> dict:
     row = {c: None for c in FIGURE_COLUMNS}
     row.update(area_id=NATIONAL_ID, name=NATIONAL_NAME[lang == "en"], level="riket",
-               suppressed=False, suppression="", note="")
+               suppressed=False, suppression="", note="", part_year="")
     row.update(values)
     return row
 

@@ -29,6 +29,9 @@ class PyramidView:
     indicators: pd.DataFrame  # level, indicator_id, title_sv, title_en, sex, value, ci_low, ci_high, n, suppressed, display, source
     threshold: int
     confidence: float
+    # the days of a part year the police extracts cover ('1 jan–31 mar'); '' for a whole year.
+    # A part year's rates are empty, or per year of person-time when settings.annualise.
+    part_year: str = ""
 
 
 def count_periods(frames: Frames, source: str) -> list[str]:
@@ -45,10 +48,21 @@ def pyramid_view(frames: Frames, taxonomy: Taxonomy, indicator_meta: dict[str, d
                          fix=f"Välj en av: {', '.join(sorted(known))}.")
     cube = protected_cube(frames, period=period, source=source, taxonomy=taxonomy, settings=settings)
     counts = cube[cube["area_id"] == area_id].drop(columns="area_id").reset_index(drop=True)
-    pop = population_for(frames, period)
-    pop = pop[pop["area_id"] == area_id][["sex", "population"]]
+    every = population_for(frames, period)
+    pop = every[every["area_id"] == area_id][["sex", "population"]]
     counts = counts.merge(pop, on="sex", how="left")
-    rates = stats.rate(counts["count"].astype("Float64"), counts["population"],
+    exposure = counts["population"].astype("Float64")
+    part_year = ""
+    if source == "incidents":  # a year the extracts cover in part has no plain annual rate
+        from lagesbild.analysis.time_coverage import part_year_table
+
+        cover = part_year_table(frames, period, every)
+        cover = cover[cover["area_id"].astype(str) == str(area_id)]
+        if len(cover) and cover["label"].iloc[0]:
+            part_year = str(cover["label"].iloc[0])
+            exposure = (exposure * float(cover["fraction"].iloc[0])).round() \
+                if settings.annualise else exposure * pd.NA
+    rates = stats.rate(counts["count"].astype("Float64"), exposure,
                        confidence=settings.confidence)
     counts = pd.concat([counts, rates.rename(columns={"value": "rate"})], axis=1)
     counts["display"] = [disclosure.display_count(c, s, threshold=settings.suppress_below)
@@ -70,7 +84,7 @@ def pyramid_view(frames: Frames, taxonomy: Taxonomy, indicator_meta: dict[str, d
                                              "display", "source"])
     return PyramidView(area_id, frames.area_name(area_id), str(period), source,
                        frames.source_label(table["source"].unique().tolist()), counts, indicators,
-                       settings.suppress_below, settings.confidence)
+                       settings.suppress_below, settings.confidence, part_year)
 
 
 def _num(value: object) -> float | int | None:
@@ -113,6 +127,8 @@ def to_json(view: PyramidView, taxonomy: Taxonomy, *, sex: str, lang: str = "sv"
         }
         levels.append(entry)
     return {"schema": SCHEMA, "area": {"id": view.area_id, "name": view.area_name},
-            "period": view.period, "sex": sex, "count_source": view.source,
+            "period": view.period, "part_year": view.part_year,
+            "rates_annualised": bool(view.part_year) and not counts["rate"].isna().all(),
+            "sex": sex, "count_source": view.source,
             "source": view.source_label, "suppress_below": view.threshold,
             "confidence": view.confidence, "levels": levels}

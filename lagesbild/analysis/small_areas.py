@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from lagesbild.analysis.time_coverage import apply_part_year, part_year_table
 from lagesbild.analysis import disclosure, stats
 from lagesbild.analysis.figures import (
     FIGURE_COLUMNS,
@@ -341,6 +342,7 @@ def small_area_figures(frames: Frames, spec: LayerSpec, *, level: str, period: s
     out["suppressed"] = out["suppressed"].fillna(False).astype(bool)
     out["suppression"] = out["suppression"].fillna("").astype(str)
     out["source"] = out["source"].fillna("")
+    out["part_year"] = out["part_year"].fillna("").astype(str) if "part_year" in out else ""
     for col in ("count", "denominator", "n"):
         out[col] = pd.to_numeric(out[col]).astype("Int64")
     for col in ("value", "ci_low", "ci_high"):
@@ -365,8 +367,13 @@ def _incident_rows(frames: Frames, spec: LayerSpec, areas: pd.DataFrame, *, leve
     out["note"] = np.where(out["denominator"].isna(), "folkmängd saknas för området och året", "")
     out["display"] = [_rate_text(v, c, s, SMALL_PER, settings.suppress_below)
                       for v, c, s in zip(out["value"], out["count"], out["suppression"])]
+    # a year the extracts cover in part: the area's kommun's days, no annual rate unless asked
+    out = apply_part_year(out, part_year_table(frames, period, pop), per=SMALL_PER,
+                          confidence=settings.confidence, threshold=settings.suppress_below,
+                          annualise=settings.annualise, kommun_of=out["kommun_id"])
     kommun_rows = pd.concat([layer_figures(frames, small, period=period, sex=s, taxonomy=taxonomy,
-                                           settings=settings) for s in SEXES])
+                                           settings=settings)
+                             for s in SEXES])
     kommun_rows = kommun_rows[kommun_rows["area_id"].isin(set(areas["kommun_id"].astype(str)))]
     rest = cells[cells["area_id"] == UNLOCATED].set_index(["kommun_id", "sex"])
     notes = []
@@ -380,7 +387,7 @@ def _incident_rows(frames: Frames, spec: LayerSpec, areas: pd.DataFrame, *, leve
         notes.append("; ".join(x for x in (note, extra) if x))
     kommun_rows = kommun_rows.assign(note=notes)
     keep = ["area_id", "sex", "count", "denominator", "value", "ci_low", "ci_high", "suppressed",
-            "suppression", "display", "note"]
+            "suppression", "display", "note", "part_year"]
     out = pd.concat([out[keep], kommun_rows[keep]], ignore_index=True)
     return out.assign(n=pd.NA, unit=small.unit, source=label)
 

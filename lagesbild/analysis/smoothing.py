@@ -148,6 +148,10 @@ def rolling_periods(frames: Frames, spec: LayerSpec, *, years: int = 3) -> list[
     if spec.kind not in RATE_KINDS:
         return []
     have = set(periods(frames, spec))
+    if spec.kind == "incident_rate":  # a window needs whole years
+        from lagesbild.analysis.time_coverage import part_years
+
+        have -= set(part_years(frames))
     pop_years = {str(y) for y in frames.population["year"].dropna()}
     return [p for p in sorted(have) if p.isdigit()
             and all(y in have and y in pop_years for y in rolling_window(p, years))]
@@ -230,6 +234,7 @@ def pool_figures(yearly: list[pd.DataFrame], *, per: int, settings: Settings) ->
     cells["note"] = np.where(hidden, f"{note}; dold eftersom minst ett av åren är dolt", note)
     cells.loc[no_pop & ~hidden, "note"] = f"{note}; folkmängd saknas för något år"
     cells["n"] = pd.NA
+    cells["part_year"] = ""  # a part year has no denominator: its window is "uppgift saknas"
     cells["display"] = [
         disclosure.HIDDEN if h else "uppgift saknas" if pd.isna(c)
         else f"{_num(float(c), 0)} brott {label}" if pd.isna(v)

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import click
 
-from lagesbild.cli.options import Cli, load_workspace, sex_option, workspace_option
+from lagesbild.cli.options import (Cli, annualise_option, load_workspace, sex_option,
+                                   workspace_option)
 from lagesbild.cli.options import period_choice as _period
 from lagesbild.core.csv_out import csv_bytes
 from lagesbild.core.errors import InputError, LagesbildError
@@ -64,14 +65,21 @@ def layers_cmd(workspace: str, as_json: bool) -> None:
     """List map layers with their periods."""
     from lagesbild.analysis.figures import periods
 
+    from lagesbild.analysis.time_coverage import part_years
+
     frames, specs, _, _, _ = load_workspace(workspace)
-    rows = [{"id": s.id, "title": s.title_sv, "kind": s.kind, "periods": periods(frames, s)}
+    part = part_years(frames)  # incident years the extracts cover only in part
+    rows = [{"id": s.id, "title": s.title_sv, "kind": s.kind, "periods": periods(frames, s),
+             "part_years": {p: part[p] for p in periods(frames, s) if p in part}
+             if s.kind == "incident_rate" else {}}
             for s in specs.values()]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
         for r in rows:
-            click.echo(f"{r['id']:<24} {r['title']}  [{', '.join(r['periods'])}]")
+            shown = [f"{p} (delår {r['part_years'][p]})" if p in r["part_years"] else p
+                     for p in r["periods"]]
+            click.echo(f"{r['id']:<24} {r['title']}  [{', '.join(shown)}]")
 
 
 @main.command("compare")
@@ -84,15 +92,17 @@ def layers_cmd(workspace: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (schema lagesbild.compare/1).")
 @click.option("--county", default=None,
               help="Only this län's kommuner (code, e.g. 24); default every kommun.")
+@annualise_option
 def compare_cmd(workspace: str, layer: str, period: str | None, sex: str, lang: str,
-                as_json: bool, county: str | None) -> None:
+                as_json: bool, county: str | None, annualise: bool) -> None:
     """Rank the kommuner on one layer, with intervals, the county value and the reference band."""
     from lagesbild.analysis.compare import in_county, to_json
     from lagesbild.analysis.figures import layer_figures, periods
     from lagesbild.analysis.national import national_figure
+    from lagesbild.analysis.time_coverage import period_label
     from lagesbild.core.layers import get_layer
 
-    frames, specs, taxonomy, _, settings = load_workspace(workspace)
+    frames, specs, taxonomy, _, settings = load_workspace(workspace, annualise=annualise)
     spec = get_layer(specs, layer)
     period = _period(period, periods(frames, spec), spec.id)
     figures = layer_figures(frames, spec, period=period, sex=sex, taxonomy=taxonomy,
@@ -110,7 +120,8 @@ def compare_cmd(workspace: str, layer: str, period: str | None, sex: str, lang: 
     if as_json:
         click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{doc['title']}, {doc['period']} ({sex}) — {doc['source']}")
+    when = period_label(frames, doc["period"]) if spec.kind == "incident_rate" else doc["period"]
+    click.echo(f"{doc['title']}, {when} ({sex}) — {doc['source']}")
     for row in doc["kommuner"]:
         rank = row["rank"] if row["rank"] is not None else "–"
         click.echo(f"  {rank:>3}  {row['name']}: {row['display']}")
@@ -170,6 +181,8 @@ def pyramid(workspace: str, area: str, period: str | None, sex: str, source: str
 @click.option("--year", type=int, help="population_simple: the year of a file without a year column.")
 @click.option("--measure", help="scb_pxweb: the content variable when the answer has several.")
 @click.option("--sheet", help="tables: the workbook sheet to read (default: the first).")
+@click.option("--covers", help="incidents: the days the extract covers, FIRST:LAST "
+              "(e.g. 2024-01-01:2024-12-31); default its first to last event.")
 @click.option("--column", "columns", multiple=True, metavar="FIELD=HEADER",
               help="tables: read FIELD from the file's column HEADER (repeatable); FIELD= "
                    "says the file lacks it. Fields: see README, 'Data formats'.")

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from lagesbild.analysis.view_names import VIEWS
-from lagesbild.cli.options import load_workspace, sex_option, workspace_option
+from lagesbild.cli.options import annualise_option, load_workspace, sex_option, workspace_option
 from lagesbild.cli.options import period_choice as _period
 from lagesbild.core.errors import InputError
 
@@ -32,8 +32,10 @@ from lagesbild.core.errors import InputError
 @click.option("--fdr", is_flag=True, help="Hot spots: the false-discovery-rate cut-off "
               "(Benjamini–Hochberg) per level instead of one test per area.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="HTML file to write.")
+@annualise_option
 def map_cmd(workspace: str, layer: str, view_id: str, period: str | None, sex: str, lang: str,
-            sites: bool, level: str, kommun: str | None, fdr: bool, out: str) -> None:
+            sites: bool, level: str, kommun: str | None, fdr: bool, out: str,
+            annualise: bool) -> None:
     """Write a self-contained HTML map (opens offline).
 
     For the change and hot-spot views a second line says how many areas were flagged against
@@ -47,7 +49,7 @@ def map_cmd(workspace: str, layer: str, view_id: str, period: str | None, sex: s
     if fdr and view_id != "hotspots":
         raise InputError("--fdr gäller bara heta och kalla punkter.", field="--fdr",
                          fix="Lägg till --view hotspots eller ta bort --fdr.")
-    frames, specs, taxonomy, _, settings = load_workspace(workspace)
+    frames, specs, taxonomy, _, settings = load_workspace(workspace, annualise=annualise)
     spec = get_layer(specs, layer)
     if level != "kommun":
         small_map(frames, spec, level=level, kommun=kommun, view_id=view_id, period=period,

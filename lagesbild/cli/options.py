@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import tomllib
 
@@ -15,6 +16,10 @@ DEFAULT_WS = ROOT / "workspace" / "demo.gpkg"
 workspace_option = click.option("--workspace", "-w", type=click.Path(dir_okay=False),
                                  default=str(DEFAULT_WS), show_default=True,
                                  help="Workspace file (.gpkg).")
+annualise_option = click.option(
+    "--annualise", is_flag=True,
+    help="A part year of the police extracts (e.g. 1 jan–31 mar) gets a yearly rate over the "
+         "days covered, labelled 'uppräknat'; default: counts only, no annual rate.")
 sex_option = click.option("--sex", type=click.Choice(["K", "M", "T"]), default="T",
                           show_default=True, help="K = kvinnor, M = män, T = totalt.")
 
@@ -41,13 +46,14 @@ def period_choice(period: str | None, available: list[str], what: str) -> str:
     return period
 
 
-def load_workspace(workspace: str):  # noqa: ANN201
-    """(frames, layer specs, taxonomy, indicator metadata, settings) of a workspace that exists."""
+def load_workspace(workspace: str, *, annualise: bool = False):  # noqa: ANN201
+    """(frames, layer specs, taxonomy, indicator metadata, settings) of a workspace that exists;
+    `annualise` (the --annualise flag) gives part years a labelled yearly rate."""
     from lagesbild.core.layers import load_layers
     from lagesbild.core.taxonomy import load_taxonomy
     from lagesbild.store.frames import load_frames
 
-    settings = get_settings()
+    settings = dataclasses.replace(get_settings(), annualise=annualise)
     frames = load_frames(require(open_workspace(workspace)))
     meta = tomllib.loads((settings.layers_dir / "indicators.toml").read_text(encoding="utf-8"))
     return (frames, load_layers(settings.layers_dir),

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from pathlib import Path
 
 import click
 
-from lagesbild.cli.options import workspace_option
+from lagesbild.cli.options import annualise_option, workspace_option
 from lagesbild.core.errors import InputError
 from lagesbild.core.settings import get_settings
 from lagesbild.report.writers import FORMATS, write_report
@@ -29,8 +30,10 @@ from lagesbild.store.workspace import open_workspace, require
 @click.option("--from-snapshot", "from_snapshot", type=click.Path(exists=True, file_okay=False),
               default=None, help="Reopen a snapshot: its data, layers, settings and notes, "
                                  "unchanged (checksums verified), instead of the workspace.")
+@annualise_option
 def report_cmd(workspace: str, area_id: str, period: str, fmt: str, out: str, audience: str,
-               lang: str, layers: str | None, snapshot: bool, from_snapshot: str | None) -> None:
+               lang: str, layers: str | None, snapshot: bool, from_snapshot: str | None,
+               annualise: bool) -> None:
     """Write the lägesbild report (kartläggning, analys, förebyggande, åtgärder, källor)."""
     from lagesbild.core.layers import load_layers
     from lagesbild.core.taxonomy import load_taxonomy
@@ -38,7 +41,7 @@ def report_cmd(workspace: str, area_id: str, period: str, fmt: str, out: str, au
     from lagesbild.store.frames import load_frames
     from lagesbild.store.notes import read_notes
 
-    settings = get_settings()
+    settings = dataclasses.replace(get_settings(), annualise=annualise)
     frozen = None
     if from_snapshot is not None:
         if snapshot:

@@ -116,6 +116,23 @@ TEXTS: dict[str, tuple[str, str]] = {
     "status_ej startad": ("ej startad", "not started"),
     "status_inget program": ("inget program", "no programme"),
     "fdr": ("Justera för många test (FDR)", "Adjust for many tests (FDR)"),
+    "part_years": ("Delår i polisens utdrag: {years}. Där visas antal brott men ingen "
+                   "årstakt, och året jämförs inte med hela år.",
+                   "Part years in the police extracts: {years}. They show counts of offences "
+                   "but no annual rate, and are not compared with whole years."),
+    "annualise": ("Räkna om delår till årstakt", "Annualise part years"),
+    "annualise_help": ("Takten per år räknas på den del av året utdragen täcker (antal ÷ "
+                       "folkmängd × andel av året) och märks 'uppräknat'. Årstider skiljer "
+                       "sig: ett kvartal räknat som ett år kan visa för högt eller för lågt.",
+                       "The yearly rate is computed over the part of the year the extracts "
+                       "cover (count ÷ population × share of the year) and labelled "
+                       "'annualised'. Seasons differ: a quarter taken for a year may read too "
+                       "high or too low."),
+    "pyramid_part_year": ("Polisens utdrag täcker bara {days} {period}: antalen gäller de "
+                          "dagarna, inte hela året.",
+                          "The police extracts cover only {days} {period}: the counts are for "
+                          "those days, not the whole year."),
+    "period_part": ("{period} (delår {days})", "{period} (part year {days})"),
     "fdr_help": ("Benjamini–Hochbergs gräns för falska upptäckter per nivå i stället för ett "
                  "test per område: färre områden flaggas, och högst 10 % (5 %, 1 %) av de "
                  "flaggade väntas vara slump.",

@@ -21,6 +21,9 @@ class Settings:
     # Survey shares from fewer respondents are too uncertain to show.
     min_survey_n: int = field(default_factory=lambda: _env_int("LAGESBILD_MIN_SURVEY_N", 30))
     confidence: float = 0.95
+    # A year the incident extracts cover only in part: an annual rate per year of person-time
+    # (labelled "uppräknat") instead of none (analysis.time_coverage).
+    annualise: bool = False
     layers_dir: Path = field(default_factory=lambda: Path(
         os.environ.get("LAGESBILD_LAYERS", ROOT / "layers")))
     demo_dir: Path = ROOT / "data" / "demo"

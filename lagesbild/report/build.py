@@ -229,11 +229,21 @@ def _map(ctx: Context, spec: LayerSpec, period: str, figs: pd.DataFrame,
     view = MapView("value", spec.title(ctx.lang), period, figures=figs)
     png = static.map_png(view, ctx.kommuner(), spec, lang=ctx.lang, sex="T",
                          threshold=ctx.settings.suppress_below)
-    table = ctx.table(f"{spec.title(ctx.lang)}, {period}", ctx.figure_table(spec, period),
+    when = _part_period(ctx, period, figs["part_year"])
+    table = ctx.table(f"{spec.title(ctx.lang)}, {when}", ctx.figure_table(spec, period),
                       source_col=t("source", ctx.lang))
     title = ctx.tr(f"Karta: {spec.title(ctx.lang)}", f"Map: {spec.title(ctx.lang)}")
-    return Figure(title, png, _caption(ctx, _sources(figs["source"]), period),
+    return Figure(title, png, _caption(ctx, _sources(figs["source"]), when),
                   html=ctx.map_html(view, spec, term), table=table)
+
+
+def _part_period(ctx: Context, period: str, part_year: pd.Series) -> str:
+    """'2024', or '2024 (delår 1 jan–31 mar)' when the extracts cover the year in part."""
+    labels = sorted({str(x) for x in part_year.dropna() if str(x)})
+    if not labels:
+        return str(period)
+    days = labels[0] if len(labels) == 1 else ctx.tr("olika för kommunerna", "differs by kommun")
+    return ctx.tr(f"{period} (delår {days})", f"{period} (part year {days})")
 
 
 def _trend(ctx: Context, spec: LayerSpec) -> Figure:
@@ -247,7 +257,8 @@ def _trend(ctx: Context, spec: LayerSpec) -> Figure:
     rows = rows.assign(_c=rows["level"] == LAN).sort_values(["_c", "period"], kind="stable")
     frame = pd.DataFrame({
         t("area", ctx.lang): rows["name"].astype(str),
-        t("period", ctx.lang): rows["period"].astype(str),
+        t("period", ctx.lang): [_part_period(ctx, p, pd.Series([y])) for p, y in
+                                zip(rows["period"].astype(str), rows["part_year"])],
         t("value", ctx.lang): [ctx.display(d) for d in rows["display"]],
         ctx.tr("Värde (tal)", "Value (number)"): rounded(rows["value"]),
         ctx.tr("95 % KI, från", "95% CI, from"): rounded(rows["ci_low"]),

@@ -98,6 +98,10 @@ def _change_statement(ctx: Context, title: str, before: str, period: str,
                  for _, r in significant.iterrows()]
         return f"{title}, {before}–{period}: " + "; ".join(parts) + "."
     total = table[table["sex"] == "T"]
+    if len(total) and total["verdict"].iloc[0] == VERDICTS["part_year"][0]:
+        return ctx.tr(f"{title}, {before}–{period}: jämförs inte, {total['note'].iloc[0]}.",
+                      f"{title}, {before}–{period}: not compared: a part year is never "
+                      "compared with a whole year.")
     unknown = (VERDICTS["hidden"][0], VERDICTS["missing"][0])
     if not len(total) or total["verdict"].iloc[0] in unknown:
         return ctx.tr(f"{title}, {before}–{period}: kan inte bedömas (dolt eller saknas i minst "

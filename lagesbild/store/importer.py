@@ -27,7 +27,7 @@ from lagesbild.sources import (
 from lagesbild.sources.fast_cells import paused_gc
 from lagesbild.sources.tables import ReadResult
 from lagesbild.store.overlap import refuse_overlaps
-from lagesbild.store import categories, placement, plausibility
+from lagesbild.store import categories, placement, plausibility, time_cover
 from lagesbild.store.workspace import Workspace
 
 Reader = Callable[..., ReadResult]
@@ -57,6 +57,7 @@ OPTIONS: dict[str, tuple[str, ...]] = {
     "scb_pxweb": ("measure",),
     **{kind: ("mapping", "sheet") for kind in TABLE_KINDS},
     "population_simple": ("year", "mapping", "sheet"),
+    "incidents": ("mapping", "sheet", "covers"),  # covers: the days the extract covers
 }
 # kinds whose rows are checked against (or placed in) the workspace's kommuner
 NEEDS_AREAS = ("incidents", "crime_counts", "population", "indicators", "survey_responses",
@@ -106,6 +107,7 @@ def read(kind: str, source: str | Path | bytes, *, name: str | None = None,
     if unknown:
         raise InputError(f"Inställningen {', '.join(unknown)} gäller inte filtypen '{kind}'.",
                          field=unknown[0], fix=f"Tillåtna: {', '.join(OPTIONS.get(kind, ())) or 'inga'}.")
+    covers = options.pop("covers", None)  # checked after reading (store.time_cover)
     kwargs: dict[str, object] = {"name": name, **options}
     if kind == "kolada":
         kwargs["kpi_map"] = kolada_map()
@@ -119,6 +121,8 @@ def read(kind: str, source: str | Path | bytes, *, name: str | None = None,
         kwargs["elsewhere"] = polisen.sweden_names()
     with paused_gc():  # a large file makes a million objects (its points), none cyclic
         result = _place(kind, READERS[kind](source, **kwargs), areas, sites)
+        if kind == "incidents":  # the days it covers: declared, or its first to last event
+            result = time_cover.declare(result, covers)
     file = result.dataset.file
     dataset = replace(result.dataset, name=result.dataset.name or file)
     return replace(result, rejected=sorted(result.rejected, key=lambda r: r.row), dataset=dataset)

@@ -4,6 +4,7 @@ cached map and the background thread that warms the caches the next rerun will r
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import logging
 import os
 import threading
@@ -65,8 +66,11 @@ def workspace_path() -> Path:
 def context() -> Context:
     """The context every page receives: language from the sidebar, workspace, settings."""
     lang = st.session_state.get("lang", "sv")
+    settings = get_settings()
+    if st.session_state.get("annualise"):  # the sidebar's choice for part years
+        settings = dataclasses.replace(settings, annualise=True)
     return Context(lang=lang if lang in LANGS else "sv", workspace=GpkgWorkspace(workspace_path()),
-                   settings=get_settings())
+                   settings=settings)
 
 
 def sidebar() -> Context:
@@ -77,7 +81,35 @@ def sidebar() -> Context:
                      format_func=lambda code: {"sv": "Svenska", "en": "English"}[code])
     ctx = context()
     st.sidebar.caption(f"{t('workspace', ctx.lang)}: `{ctx.workspace.path.name}`")
+    part = part_years(ctx) if ctx.workspace.exists() else {}
+    if part:  # a year the extracts cover in part: said on every page, annualised on request
+        st.sidebar.warning(t("part_years", ctx.lang, years="; ".join(
+            f"{y} ({label})" for y, label in part.items())))
+        st.sidebar.toggle(t("annualise", ctx.lang), key="annualise",
+                          help=t("annualise_help", ctx.lang))
+        ctx = context()
     return ctx
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _part_years(key: str, path: str) -> dict[str, str]:
+    from lagesbild.analysis.time_coverage import part_years as find
+
+    return find(frames_for(key, path))
+
+
+def part_years(ctx: Context) -> dict[str, str]:
+    """Incident years the extracts cover only in part -> the days covered ('1 jan–31 mar')."""
+    return _part_years(ctx.key, str(ctx.workspace.path))
+
+
+def period_label(ctx: Context, spec: LayerSpec | None, period: str) -> str:
+    """'2024' or '2024 (delår 1 jan–31 mar)' for a period of an incident layer (`spec` None:
+    the police extract's own periods, as on the pyramid page)."""
+    if spec is not None and spec.kind != "incident_rate":
+        return str(period)
+    label = part_years(ctx).get(str(period))
+    return t("period_part", ctx.lang, period=period, days=label) if label else str(period)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)

@@ -213,7 +213,8 @@ def render(ctx: common.Context) -> None:
         return
     if st.session_state.get("cmp_period") not in available:
         st.session_state["cmp_period"] = available[-1]
-    period = c2.selectbox(ctx.t("period"), available, key="cmp_period")
+    period = c2.selectbox(ctx.t("period"), available, key="cmp_period",
+                          format_func=lambda p: common.period_label(ctx, spec, p))
     release_guard.guard(ctx, period)
     sex = c3.radio(ctx.t("sex"), common.sex_options(), key="cmp_sex", horizontal=True,
                    format_func=lambda s: sex_label(s, ctx.lang))

@@ -162,7 +162,8 @@ def render(ctx: common.Context) -> None:
         return
     if st.session_state.get("map_period") not in available:
         st.session_state["map_period"] = available[-1]
-    period = c2.selectbox(ctx.t("period"), available, key="map_period")
+    period = c2.selectbox(ctx.t("period"), available, key="map_period",
+                          format_func=lambda p: common.period_label(ctx, spec, p))
     release_guard.guard(ctx, period)
     sex = c3.radio(ctx.t("sex"), common.sex_options(), key="map_sex", horizontal=True,
                    format_func=lambda s: sex_label(s, ctx.lang))

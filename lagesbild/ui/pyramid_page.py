@@ -62,6 +62,7 @@ def _page(key: str, path: str, area_id: str, period: str, source: str, settings:
     view = _view(key, path, area_id, period, source, settings, stamp)
     _, taxonomy, _ = common._specs(str(settings.layers_dir), stamp)
     out: dict = {"html": _pyramid_html(view, taxonomy, lang), "source": view.source_label,
+                 "part_year": view.part_year,
                  "counts": {0: _category_table(view, 0, lang)}, "dark": {}, "items": {}}
     for level in taxonomy.levels:
         if level.level in (2, 3):
@@ -142,12 +143,16 @@ def render(ctx: common.Context) -> None:
         return
     if st.session_state.get("pyr_period") not in available:
         st.session_state["pyr_period"] = available[-1]
-    period = c3.selectbox(ctx.t("period"), available, key="pyr_period")
+    period = c3.selectbox(ctx.t("period"), available, key="pyr_period",
+                          format_func=lambda p: common.period_label(ctx, None, p)
+                          if source == "incidents" else p)
     release_guard.guard(ctx, period)
     stamp = max((p.stat().st_mtime for p in ctx.settings.layers_dir.glob("*.toml")), default=0.0)
     shown = _page(ctx.key, str(ctx.workspace.path), area_id, period, source, ctx.settings, stamp,
                   ctx.lang)
     st.markdown(shown["html"], unsafe_allow_html=True)
+    if shown.get("part_year"):
+        st.warning(ctx.t("pyramid_part_year", period=period, days=shown["part_year"]))
     st.caption(f"{ctx.t('source')}: {shown['source']}. "
                + ctx.suppression_note())
     for level in taxonomy.levels:

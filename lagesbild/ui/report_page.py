@@ -41,7 +41,8 @@ def render(ctx: common.Context) -> None:
         return
     c1, c2, c3 = st.columns([2, 1, 2])
     area_id = c1.selectbox(ctx.t("area"), areas, key="rep_area", format_func=frames.area_name)
-    period = c2.selectbox(ctx.t("period"), periods, index=len(periods) - 1, key="rep_period")
+    period = c2.selectbox(ctx.t("period"), periods, index=len(periods) - 1, key="rep_period",
+                          format_func=lambda p: common.period_label(ctx, None, p))
     audience = c3.radio(ctx.t("audience"), ["wide", "police"], key="rep_audience",
                         horizontal=True, format_func=lambda a: ctx.t(f"audience_{a}"))
     notes, goals = read_notes(ctx.workspace, area_id, period)

@@ -75,7 +75,8 @@ def render(ctx: common.Context, frames: Frames, spec: LayerSpec, level: str, col
         return
     if st.session_state.get("map_small_period") not in available:
         st.session_state["map_small_period"] = available[-1]
-    period = c2.selectbox(ctx.t("period"), available, key="map_small_period")
+    period = c2.selectbox(ctx.t("period"), available, key="map_small_period",
+                          format_func=lambda p: common.period_label(ctx, spec, p))
     sex = c3.radio(ctx.t("sex"), common.sex_options(), key="map_small_sex", horizontal=True,
                    format_func=lambda s: sex_label(s, ctx.lang))
     if kommun == ALL:
