@@ -70,9 +70,10 @@ def test_compare_json_band_positions_use_the_interval_and_count_flags() -> None:
     assert (flags["n_tested"], flags["n_above"], flags["n_below"]) == (6, 1, 1)
     assert flags["expected_by_chance"] == pytest.approx(0.3) and flags["confidence"] == 0.95
     assert "väntas upp till 0,30" in flags["note"]
-    # the keys of lagesbild.compare/1 are kept; band_flags is the one addition
+    # the keys of lagesbild.compare/1 are kept; band_flags and part_year are the additions
     assert set(doc) == {"schema", "layer", "title", "unit", "period", "sex", "source", "county",
-                        "national", "reference", "kommuner", "band_flags"}
+                        "national", "reference", "kommuner", "band_flags", "part_year"}
+    assert doc["part_year"] == ""
     assert set(doc["kommuner"][0]) == {"rank", "area_id", "name", "value", "ci_low", "ci_high",
                                        "n", "suppressed", "display", "band_position"}
 

@@ -48,6 +48,7 @@ REASONS: dict[str, tuple[str, str]] = {  # why a row has no ratio: (sv, en)
     "hidden_count": ("dold (antalet anmälda brott är dolt)", "hidden (the reported count is hidden)"),
     "no_population": ("folkmängd saknas", "population missing"),
     "zero_share": ("inga utsatta i enkäten", "no one exposed in the survey"),
+    "no_sex": ("källan anger inte brottsoffrets kön", "the source does not give the victim's sex"),
     "part_year": ("polisens utdrag täcker bara en del av året",
                   "the police extracts cover only part of the year"),
 }
@@ -141,15 +142,20 @@ def reporting_ratio(frames: Frames, indicator_id: str, *, period: str, taxonomy:
         cover = part_year_table(frames, count_period)
         short = set(cover.loc[cover["label"] != "", "area_id"].astype(str))
         part_year = out["area_id"].astype(str).isin(short)
+    from lagesbild.analysis.known import sex_known
+
+    told = sex_known(frames, count_period, source)
+    no_sex = out["sex"].isin(["K", "M"]) & ~out["area_id"].astype(str).isin(told)
     conditions = [few, secondary, share.isna() | n.isna(), partial, pd.Series(no_cats, index=out.index), hidden,
-                  reported.isna(), part_year, pop.isna() | (pop <= 0), share <= 0]
+                  reported.isna(), no_sex, part_year, pop.isna() | (pop <= 0), share <= 0]
     reason = np.select([c.fillna(False).to_numpy(dtype=bool) for c in conditions],
                        ["few_respondents", "hidden_share", "no_survey", "partial_survey", "no_categories", "hidden_count",
-                        "no_categories", "part_year", "no_population", "zero_share"], default="")
+                        "no_categories", "no_sex", "part_year", "no_population", "zero_share"], default="")
     shown = pd.Series(reason == "", index=out.index)
     res = ratio_interval(reported, share, n, pop, confidence=settings.confidence)
     survey_ok = ~hidden_any & ~partial.to_numpy(dtype=bool) & share.notna() & n.notna()
-    count_ok = ~hidden & reported.notna() & (not no_cats) & ~part_year.to_numpy(dtype=bool)
+    count_ok = ~hidden & reported.notna() & (not no_cats) & ~part_year.to_numpy(dtype=bool) \
+        & ~no_sex.to_numpy(dtype=bool)
     for col in ("share", "share_low", "share_high", "implied", "implied_low", "implied_high"):
         res[col] = res[col].where(survey_ok)
     for col in ("reported", "reported_low", "reported_high"):

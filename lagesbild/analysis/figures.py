@@ -69,6 +69,8 @@ def _layer_figures(frames: Frames, spec: LayerSpec, *, period: str, sex: str,
                    taxonomy: Taxonomy, settings: Settings) -> pd.DataFrame:
     if spec.kind in ("count_rate", "incident_rate"):
         from lagesbild.analysis.dispersion import layer_dispersion, widen
+        from lagesbild.analysis.known import (blank_uncovered, blank_unknown_sex, covered_areas,
+                                              sex_known)
         from lagesbild.analysis.time_coverage import apply_part_year, part_year_table
 
         out = _rates(frames, protected_counts(frames, spec, period=period, taxonomy=taxonomy,
@@ -83,6 +85,10 @@ def _layer_figures(frames: Frames, spec: LayerSpec, *, period: str, sex: str,
         # areas whose years vary more than Poisson chance: wider (quasi-Poisson) intervals
         out = widen(out, layer_dispersion(frames, spec, taxonomy=taxonomy, settings=settings),
                     per=spec.per, confidence=settings.confidence)
+        # a source that does not tell the victim's sex has no K/M figure (not 0)
+        source = "counts" if spec.kind == "count_rate" else "incidents"
+        out = blank_uncovered(out, covered_areas(frames, period, source))  # not in the data
+        out = blank_unknown_sex(out, sex_known(frames, period, source))
     elif spec.kind == "indicator":
         out = indicator_figures(frames, spec.indicator or "", period=period, settings=settings)
     else:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from lagesbild.analysis.known import blank_uncovered, blank_unknown_sex, covered_areas, sex_known
 from lagesbild.analysis import disclosure, stats
 from lagesbild.analysis.cube import protected_cube
 from lagesbild.analysis.figures import indicator_figures, population_for
@@ -67,6 +68,12 @@ def pyramid_view(frames: Frames, taxonomy: Taxonomy, indicator_meta: dict[str, d
     counts = pd.concat([counts, rates.rename(columns={"value": "rate"})], axis=1)
     counts["display"] = [disclosure.display_count(c, s, threshold=settings.suppress_below)
                          for c, s in zip(counts["count"], counts["suppression"])]
+    # a source without the victim's sex: K and M say so instead of 0
+    rates_of = ("rate", "ci_low", "ci_high")
+    counts = blank_uncovered(counts.assign(area_id=area_id),
+                             covered_areas(frames, period, source), value_columns=rates_of)
+    counts = blank_unknown_sex(counts, sex_known(frames, period, source),
+                               value_columns=rates_of).drop(columns="area_id")
     table = frames.incident_counts if source == "counts" else frames.incidents
     rows = []
     for level in taxonomy.levels:

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from lagesbild.analysis.known import blank_uncovered, blank_unknown_sex, covered_areas, sex_known
 from lagesbild.analysis.time_coverage import apply_part_year, part_year_table
 from lagesbild.analysis import disclosure, stats
 from lagesbild.analysis.figures import (
@@ -371,6 +372,10 @@ def _incident_rows(frames: Frames, spec: LayerSpec, areas: pd.DataFrame, *, leve
     out = apply_part_year(out, part_year_table(frames, period, pop), per=SMALL_PER,
                           confidence=settings.confidence, threshold=settings.suppress_below,
                           annualise=settings.annualise, kommun_of=out["kommun_id"])
+    out = blank_uncovered(out, covered_areas(frames, period, "incidents"),
+                          kommun_of=out["kommun_id"])
+    out = blank_unknown_sex(out, sex_known(frames, period, "incidents"),
+                            kommun_of=out["kommun_id"])
     kommun_rows = pd.concat([layer_figures(frames, small, period=period, sex=s, taxonomy=taxonomy,
                                            settings=settings)
                              for s in SEXES])

@@ -51,6 +51,15 @@ def dataset_extents(frames: Frames) -> dict[str, tuple[date, date]]:
     return dict(memo[key])  # type: ignore[arg-type]
 
 
+def sources_by_kommun(frames: Frames) -> dict[str, list[str]]:
+    """Kommun -> the incident datasets holding any of its rows (memoised per frames object)."""
+    key = ("sources_by_kommun",)
+    memo = memo_dict(frames)
+    if key not in memo:
+        memo[key] = _sources_by_kommun(frames)
+    return memo[key]  # type: ignore[return-value]
+
+
 def _sources_by_kommun(frames: Frames) -> dict[str, list[str]]:
     data = frames.incidents
     source_codes, sources = pd.factorize(data["source"].astype("string"))
@@ -73,7 +82,7 @@ def kommun_covers(frames: Frames, year: int | str) -> dict[str, YearCover]:
     if key not in memo:
         extents = dataset_extents(frames)
         every = list(extents.values())
-        by_kommun = _sources_by_kommun(frames)
+        by_kommun = sources_by_kommun(frames)
         covers = {}
         for kommun in frames.kommuner["area_id"].astype(str):
             mine = [extents[s] for s in by_kommun.get(kommun, []) if s in extents] or every

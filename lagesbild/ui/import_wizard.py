@@ -34,6 +34,11 @@ def _options(kind: str, data: bytes, name: str, ctx: common.Context) -> dict[str
         options["assume_crs"] = c2.text_input(
             "CRS if the file has none" if en else "Koordinatsystem om filen saknar det",
             key="imp_crs", placeholder="EPSG:3006")
+    if kind == "incidents":  # the days the extract covers: a part year has no annual rate
+        options["covers"] = st.text_input(
+            "Days the extract covers (first:last), if more than its first to last event" if en
+            else "Perioden utdraget täcker (första:sista), om mer än första till sista händelse",
+            key="imp_covers", placeholder="2024-01-01:2024-12-31")
     if kind == "population_simple":
         options["year"] = int(st.number_input("Year" if en else "År", min_value=1990, max_value=2100,
                                               value=2024, step=1, key="imp_year"))
