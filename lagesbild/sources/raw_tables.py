@@ -7,6 +7,7 @@ header and note rows below the data cut, a two-row header merged. Which column h
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import itertools
@@ -20,6 +21,8 @@ import pandas as pd
 from lagesbild.core.errors import InputError, Rejection
 from lagesbild.sources import spreadsheet
 from lagesbild.sources.cell_values import parse_number
+from lagesbild.sources.text_decoding import FIX_UTF8, decode_lines
+from lagesbild.sources.text_decoding import decode as decode  # re-exported
 
 ENCODINGS = ("utf-8", "cp1252")
 SEPARATORS = (";", "\t", ",")
@@ -61,35 +64,6 @@ class RawTable:
         if self.is_workbook:
             return f"Läst som Excel-arbetsbok, bladet '{self.sheet}'."
         return f"Läst som {self.encoding}, avgränsare '{self.separator}'."
-
-
-def decode(data: bytes, name: str) -> tuple[str, str]:
-    """Decode bytes the way Excel writes them; return (text, encoding name)."""
-    if not data or data.isspace():  # bytes.strip() would copy the file
-        raise InputError("Filen är tom.", file=name, fix="Kontrollera att rätt fil valdes.")
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
-    if b"\x00" in data[:4096]:
-        raise InputError("Filen innehåller binära data, inte text.", file=name,
-                         fix="Spara filen som CSV (semikolonseparerad) från Excel.")
-    for enc in ENCODINGS:
-        try:
-            if enc == "cp1252" and len(data) > 1 << 20 and not _cp1252_only(data):
-                # no byte where Windows-1252 and Latin-1 differ: the same text, decoded faster
-                return data.decode("latin-1"), enc
-            return data.decode(enc), enc
-        except UnicodeDecodeError:
-            continue
-    raise InputError("Okänd teckenkodning.", file=name, fix="Spara filen som UTF-8 eller Windows-1252.")
-
-
-def _cp1252_only(data: bytes) -> bool:
-    """True when `data` holds a byte 0x80–0x9F, where Windows-1252 has its own characters."""
-    import numpy as np
-
-    return bool(((np.frombuffer(data, dtype=np.uint8) - 0x80) < 0x20).any())
 
 
 _YEAR = re.compile(r"(19|20)\d\d")
@@ -186,16 +160,18 @@ def read_table(source: str | Path | bytes, *, name: str | None = None,
                      limit=limit)
         return replace(raw, first_column=first)
     spreadsheet.refuse_other_formats(data, name)
-    text, encoding = decode(data, name)
+    decoded = decode_lines(data, name)
+    text, encoding = decoded.text, decoded.encoding
     notes = [f"Filen heter '{name}' men är en textfil; den lästes som CSV."] \
         if spreadsheet.looks_like_spreadsheet_name(name) else []
+    notes += decoded.notes
     sep = sniff_separator(text)
     if fast and limit is None:
         from lagesbild.sources.fast_read import fast_table
 
         raw = fast_table(text, name, encoding=encoding, separator=sep, notes=notes)
-        if raw is not None:
-            return raw
+        if raw is not None:  # physical lines are records there
+            return _reject_lines(raw, decoded.bad_lines)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     records: list[tuple[int, list[str]]] = []
     end = 0
@@ -205,7 +181,35 @@ def read_table(source: str | Path | bytes, *, name: str | None = None,
         records.append((line, [c.strip() for c in row]))
         if limit is not None and len(records) > limit + 50:
             break
-    return _table(name, records, notes, encoding=encoding, separator=sep, sheet="", limit=limit)
+    raw = _table(name, records, notes, encoding=encoding, separator=sep, sheet="", limit=limit)
+    if not decoded.bad_lines:
+        return raw
+    starts = [line for line, _ in records]  # a bad line belongs to the record it is part of
+    return _reject_lines(raw, {starts[bisect.bisect_right(starts, line) - 1]: reason
+                               for line, reason in decoded.bad_lines.items()
+                               if starts and line >= starts[0]})
+
+
+def _reject_lines(raw: RawTable, bad: Mapping[int, str]) -> RawTable:
+    """`raw` with the records on lines that could not be decoded safely rejected; such a line in
+    the header is an InputError. Titles and footnotes are skipped anyway."""
+    if not bad:
+        return raw
+    lines = raw.rows["_line"]
+    first_data = int(lines.min()) if len(lines) else 1 << 62
+    for line in sorted(bad):
+        if raw.header_line <= line < first_data:
+            raise InputError(f"Rubrikraden kan inte läsas: {bad[line]}", file=raw.name, row=line,
+                             fix=FIX_UTF8)
+    hit = lines.isin(list(bad)).to_numpy()
+    if not hit.any():
+        return raw
+    cells = raw.rows.loc[hit, raw.header]
+    rejected = [Rejection(raw.name, int(line), "", (raw.separator or ";").join(map(str, row))[:80],
+                          f"{bad[int(line)]} Åtgärd: {FIX_UTF8}")
+                for line, row in zip(lines[hit], cells.itertuples(index=False))]
+    ragged = sorted([*raw.ragged, *rejected], key=lambda r: r.row)
+    return replace(raw, rows=raw.rows[~hit].reset_index(drop=True), ragged=ragged)
 
 
 def read_delimited(source: str | Path | bytes, *, name: str | None = None,
