@@ -212,3 +212,16 @@ def test_a_large_windows_1252_file_has_no_python_per_line(monkeypatch):
     decoded = decode_lines(data, "polis.csv")
     assert decoded.encoding == "cp1252" and decoded.text == data.decode("cp1252")
     assert seen == [[]]  # no line was looked at on its own
+
+
+@pytest.mark.parametrize(("every", "odd", "majority"), [(3, "cp1252", "utf-8"),
+                                                        (3, "utf-8", "cp1252")])
+def test_lines_alternating_between_encodings_each_read_in_their_own(every, odd, majority):
+    names = ["Göteborg", "Malmö", "Umeå", "Åre", "Örebro", "Skövde"] * 40
+    lines = ["Kommun;Antal", *(f"{n};{i}" for i, n in enumerate(names))]
+    data = lines_as(lines, {i: odd for i in range(2, len(lines) + 1, every)},
+                    default="cp1252" if odd == "utf-8" else "utf-8")
+    raw = t.read_table(data, name="k.csv")
+    assert raw.encoding == majority
+    assert raw.rows["Kommun"].tolist() == names and raw.ragged == []
+    assert raw.rows["_line"].tolist() == list(range(2, len(lines) + 1))

@@ -99,12 +99,15 @@ def decode_lines(data: bytes, name: str) -> Decoded:
     high = np.flatnonzero(arr >= 0x80)
     leads = high[(arr[high] >= 0xC2) & (arr[high] <= 0xF4) & (high + 1 < len(arr))]
     leads = leads[(arr[leads + 1] & 0xC0) == 0x80]  # a lead byte and a continuation: UTF-8
-    if 4 * len(leads) >= len(high):
+    lead_bytes = arr[leads]
+    in_utf8 = int((2 + (lead_bytes >= 0xE0) + (lead_bytes >= 0xF0)).sum())  # bytes of sequences
+    if len(leads) and len(leads) >= len(high) - in_utf8:  # more UTF-8 characters than others
         return _checked(_mostly_utf8(body, label, failing), name)
     return _checked(_mostly_cp1252(body, arr, high, leads), name)
 
 
 CHUNK = 1 << 20
+_WINDOW = 1 << 12
 
 
 def _chunks(body: bytes) -> list[tuple[int, int]]:
@@ -135,16 +138,18 @@ def _mostly_utf8(body: bytes, label: str, failing: list[tuple[int, int]]) -> Dec
     the `failing` chunks hold such lines."""
     positions = []
     for a, b in failing:
-        pos = a
+        pos, window = a, _WINDOW  # small after a bad line, doubling while lines decode
         while pos < b:
+            end = body.find(b"\n", min(pos + window, b), b)
+            end = b if end < 0 else end + 1
             try:
-                body[pos:b].decode("utf-8")
-                break
+                body[pos:end].decode("utf-8")
+                pos, window = end, min(2 * window, CHUNK)
             except UnicodeDecodeError as exc:
                 positions.append(pos + exc.start)  # the rest of its line is handled with it
-                ends = [e for e in (body.find(b"\n", pos + exc.start, b),
-                                    body.find(b"\r", pos + exc.start, b)) if e >= 0]
-                pos = min(ends) + 1 if ends else b
+                ends = [e for e in (body.find(b"\n", pos + exc.start, end),
+                                    body.find(b"\r", pos + exc.start, end)) if e >= 0]
+                pos, window = (min(ends) + 1 if ends else end), _WINDOW
     pieces: list[str] = []
     recoded: list[tuple[int, str]] = []
     bad: dict[int, str] = {}
