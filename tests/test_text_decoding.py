@@ -7,6 +7,8 @@ or DOS program, a file converted to UTF-8 twice.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from lagesbild.core.errors import InputError
@@ -225,3 +227,37 @@ def test_lines_alternating_between_encodings_each_read_in_their_own(every, odd, 
     assert raw.encoding == majority
     assert raw.rows["Kommun"].tolist() == names and raw.ragged == []
     assert raw.rows["_line"].tolist() == list(range(2, len(lines) + 1))
+
+
+# --- the real SCB list of 290 kommuner, hand-edited the way it happens -----------------------
+
+REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "population" / \
+    "population_2024_kommun.csv"
+needs_real = pytest.mark.skipif(not REAL.exists(), reason=f"{REAL} is not on this machine")
+
+
+@needs_real
+def test_real_kommun_list_with_one_line_saved_by_an_old_program():
+    from lagesbild.sources import population_csv
+
+    data = REAL.read_bytes()
+    clean = population_csv.read_population_simple(data, name="befolkning.csv", year=2024)
+    lines = data.split(b"\n")
+    k = next(i for i, ln in enumerate(lines) if "Österåker".encode() in ln)
+    lines[k] = lines[k].decode().encode("cp1252")
+    mixed = population_csv.read_population_simple(b"\n".join(lines), name="befolkning.csv",
+                                                   year=2024)
+    figures = ["area_id", "population"]
+    assert mixed.accepted[figures].values.tolist() == clean.accepted[figures].values.tolist()
+    assert len(mixed.accepted) == 290 and mixed.rejected == clean.rejected
+    assert any(n.startswith(f"Rad {k + 1} är inte sparade som UTF-8") and "Österåker" in n
+               for n in mixed.notes)
+
+
+@needs_real
+def test_real_kommun_list_double_encoded_is_refused():
+    data = REAL.read_bytes().decode("utf-8").encode("utf-8").decode("cp1252").encode("utf-8")
+    with pytest.raises(InputError, match="Ingen rad i filen har rätt å/ä/ö") as err:
+        t.read_table(data, name="befolkning.csv")
+    assert err.value.row == 2 and "'Upplands VÃ¤sby' ska troligen vara 'Upplands Väsby'" \
+        in str(err.value)
