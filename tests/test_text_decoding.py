@@ -47,7 +47,7 @@ def test_a_utf8_file_with_one_windows_1252_line_keeps_every_letter():
                                   ("2584", "M"): 12000, ("2584", "K"): 11000}
     assert result.rejected == []
     note = next(n for n in result.notes if "Windows-1252" in n)
-    assert note.startswith("Rad 4 är inte sparade som UTF-8") and "'1280 Malmö'" in note
+    assert note.startswith("Rad 4 är inte sparad som UTF-8") and "'1280 Malmö'" in note
     raw = t.read_table(data, name="scb.csv")
     assert raw.encoding == "utf-8"
     assert raw.rows["region"].tolist()[:4] == ["1480 Göteborg", "1480 Göteborg", "1280 Malmö",
@@ -85,7 +85,7 @@ def test_a_windows_1252_file_with_one_pasted_utf8_line():
     raw = t.read_table(data, name="scb.csv")
     assert raw.encoding == "cp1252"
     assert raw.rows["region"].tolist() == [ln.split(";")[0].strip('"') for ln in POPULATION[1:]]
-    assert any(n.startswith("Rad 6 är sparade som UTF-8, inte Windows-1252") for n in raw.notes)
+    assert any(n.startswith("Rad 6 är sparad som UTF-8, inte Windows-1252") for n in raw.notes)
 
 
 def test_a_pasted_utf8_name_in_a_windows_1252_file_is_read_as_utf8():
@@ -174,7 +174,7 @@ def test_title_and_footer_lines_in_another_encoding_do_not_matter():
 
 
 def test_strict_decode_refuses_a_mixed_file():
-    with pytest.raises(InputError, match="Rad 2 är inte sparade som UTF-8"):
+    with pytest.raises(InputError, match="Rad 2 är inte sparad som UTF-8"):
         t.decode(lines_as(["{", '"namn": "Malmö",', '"län": "Skåne"', "}"],
                           {2: "cp1252"}), "svar.json")
 
@@ -202,7 +202,7 @@ def test_a_large_utf8_file_with_one_odd_line_goes_the_fast_way(monkeypatch):
     line = fast.accepted.set_index("_line")
     assert line.loc[20_001, "incident_id"] == "5000-K20001-24"
     assert line.loc[20_001, "category"] == "Våldtäkt"
-    assert any("Rad 20001 är inte sparade som UTF-8" in n for n in fast.notes)
+    assert any("Rad 20001 är inte sparad som UTF-8" in n for n in fast.notes)
 
 
 def test_a_large_windows_1252_file_has_no_python_per_line(monkeypatch):
@@ -250,7 +250,7 @@ def test_real_kommun_list_with_one_line_saved_by_an_old_program():
     figures = ["area_id", "population"]
     assert mixed.accepted[figures].values.tolist() == clean.accepted[figures].values.tolist()
     assert len(mixed.accepted) == 290 and mixed.rejected == clean.rejected
-    assert any(n.startswith(f"Rad {k + 1} är inte sparade som UTF-8") and "Österåker" in n
+    assert any(n.startswith(f"Rad {k + 1} är inte sparad som UTF-8") and "Österåker" in n
                for n in mixed.notes)
 
 

@@ -164,8 +164,8 @@ def _mostly_utf8(body: bytes, label: str, failing: list[tuple[int, int]]) -> Dec
         pieces += [body[pos:start].decode("utf-8"), own]
         pos = end
     pieces.append(body[pos:].decode("utf-8"))
-    notes = [(f"{_lines(recoded)} inte sparade som UTF-8 som resten av filen; lästes som "
-              f"Windows-1252 (t.ex. '{_example(recoded[0][1])}').")] if recoded else []
+    notes = [(f"{_lines(recoded)} inte {_saved(recoded)} som UTF-8 som resten av filen och "
+              f"lästes som Windows-1252 (t.ex. '{_example(recoded[0][1])}').")] if recoded else []
     return Decoded("".join(pieces), label, notes, bad)
 
 
@@ -205,8 +205,9 @@ def _mostly_cp1252(body: bytes, arr: np.ndarray, high: np.ndarray,
         pieces += [text[pos:start], own]
         pos = end
     pieces.append(text[pos:])
-    notes = [(f"{_lines(recoded)} sparade som UTF-8, inte Windows-1252 som resten av filen; "
-              f"lästes som UTF-8 (t.ex. '{_example(recoded[0][1])}').")] if recoded else []
+    notes = [(f"{_lines(recoded)} {_saved(recoded)} som UTF-8, inte Windows-1252 som resten av "
+              f"filen, och lästes som UTF-8 (t.ex. '{_example(recoded[0][1])}').")] \
+        if recoded else []
     return Decoded("".join(pieces), "cp1252", notes, bad, garbled)
 
 
@@ -260,6 +261,10 @@ def _line_spans(text: str | bytes, positions: Iterable[int]) -> list[tuple[int, 
         counted = start
         spans.append((line, start, end))
     return spans
+
+
+def _saved(found: list[tuple[int, str]]) -> str:
+    return "sparad" if len(found) == 1 else "sparade"
 
 
 def _lines(found: list[tuple[int, str]]) -> str:
