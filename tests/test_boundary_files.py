@@ -21,7 +21,7 @@ from shapely.geometry import LineString, Point, Polygon, box
 
 from lagesbild.core import schema
 from lagesbild.core.errors import InputError
-from lagesbild.sources import geo_safety
+from lagesbild.sources import zip_limits
 from lagesbild.sources.area_codes import KOMMUN_CODES, official_code
 from lagesbild.sources.boundary_files import LayerChoiceNeeded, list_layers, read_boundaries
 from lagesbild.store.gpkg import GpkgWorkspace
@@ -228,7 +228,7 @@ def test_broken_or_foreign_bytes_are_refused(data, expected):
 
 
 def test_zip_bomb_by_ratio_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(geo_safety, "RATIO_MIN_BYTES", 100_000)
+    monkeypatch.setattr(zip_limits, "RATIO_MIN_BYTES", 100_000)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("kommuner.dbf", b"\0" * 1_000_000)  # 1 MB of zeros packs to about 1 kB
@@ -237,7 +237,7 @@ def test_zip_bomb_by_ratio_is_refused(tmp_path, monkeypatch):
 
 
 def test_zip_over_the_total_size_limit_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(geo_safety, "MAX_UNZIPPED_BYTES", 50_000)
+    monkeypatch.setattr(zip_limits, "MAX_UNZIPPED_BYTES", 50_000)
     data = shapefile_zip(kommuner(), tmp_path / "shp")
     buf = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(buf, "w") as zf:
@@ -250,7 +250,7 @@ def test_zip_over_the_total_size_limit_is_refused(tmp_path, monkeypatch):
 
 
 def test_zip_with_too_many_members_is_refused(monkeypatch):
-    monkeypatch.setattr(geo_safety, "MAX_MEMBERS", 3)
+    monkeypatch.setattr(zip_limits, "MAX_MEMBERS", 3)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         for k in range(4):

@@ -225,8 +225,9 @@ def read_population(source: str | Path | bytes, *, name: str | None = None,
     years = {h: ys for h, ys in years.items() if ys is not None}
     if not years:
         raise InputError("Inga årskolumner hittades (väntade rubriker som 2023, 2024 eller "
-                         "'2023 män').", file=raw.name, row=raw.header_line, field="år",
-                         fix="Exportera från SCB med åren som kolumner.")
+                         f"'2023 män'). {raw.header_guess()}", file=raw.name,
+                         row=raw.header_line, field="år",
+                         fix="Exportera från SCB med åren som kolumner. " + t.HEADER_FIX)
     header_sex = any(s is not None for _, s in years.values())
     if header_sex and "sex" in cols:
         raise InputError(f"Könet står både i kolumnen '{cols['sex']}' och i årsrubrikerna "

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from lagesbild.core.errors import InputError
-from lagesbild.sources.raw_tables import RawTable
+from lagesbild.sources.raw_tables import HEADER_FIX, RawTable
 
 
 @dataclass(frozen=True)
@@ -114,11 +114,11 @@ def find_columns(raw: RawTable, wanted: Mapping[str, Iterable[str]],
         fields = missing + ([] if groups_ok else ["/".join("+".join(g) for g in one_of)])
         raise InputError(
             f"{'Kolumnen saknas' if len(fields) == 1 else 'Kolumner saknas'}. Förväntade "
-            f"{'; '.join(parts)}. Filen har: {', '.join(raw.header)}.", file=raw.name,
+            f"{'; '.join(parts)}. {raw.header_guess()}", file=raw.name,
             row=raw.header_line, field=", ".join(fields),
             fix="Byt namn på kolumnen, välj den i kolumnmappningen eller välj rätt filtyp."
             + (" Filen verkar använda ett annat avgränsningstecken." if len(raw.header) == 1
-               else ""))
+               else "") + " " + HEADER_FIX)
     return found
 
 

@@ -24,10 +24,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from lagesbild.core.errors import Rejection
-from lagesbild.sources.raw_tables import (
+from lagesbild.sources.raw_tables import RawTable, _header
+from lagesbild.sources.table_layout import (
     HEADER_SEARCH,
-    RawTable,
-    _header,
     _split_footer,
     find_header,
     trailing_notes,

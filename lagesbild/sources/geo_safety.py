@@ -21,13 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from lagesbild.core.errors import InputError
+from lagesbild.sources import zip_limits
+from lagesbild.sources.zip_limits import mb as _mb
 
-# Zip limits (module constants so tests can lower them instead of building huge files).
-MAX_UNZIPPED_BYTES = 500 * 1024 * 1024  # everything the zip would unpack to, declared or real
-MAX_MEMBERS = 2_000  # a national shapefile export has a handful; thousands means abuse
-MAX_RATIO = 100  # uncompressed / compressed, checked for members larger than RATIO_MIN_BYTES
-RATIO_MIN_BYTES = 1024 * 1024
-_CHUNK = 1024 * 1024
+_CHUNK = 1024 * 1024  # the zip limits are zip_limits' (shared with Excel workbooks)
 
 FORMAT_LABELS = {"gpkg": "GeoPackage", "geojson": "GeoJSON", "shapefile": "shapefil",
                  "parquet": "GeoParquet", "zip": "zip-fil"}
@@ -226,26 +223,10 @@ def _from_zip(source: Path | io.BytesIO, label: str, root: Path) -> list[GeoFile
 
 def _checked_members(zf: zipfile.ZipFile, label: str) -> list[zipfile.ZipInfo]:
     """Every member, after refusing zip bombs, unsafe names and encryption."""
-    infos = zf.infolist()
     fix = "Packa bara gränsfilerna (.shp, .shx, .dbf, .prj) i en ny zip-fil."
-    if len(infos) > MAX_MEMBERS:
-        raise InputError(f"Zip-filen innehåller {len(infos)} filer; högst {MAX_MEMBERS} tillåts.",
-                         file=label, fix=fix)
-    total = sum(i.file_size for i in infos)
-    if total > MAX_UNZIPPED_BYTES:
-        raise InputError(
-            f"Zip-filen blir {_mb(total)} uppackad; högst {_mb(MAX_UNZIPPED_BYTES)} tillåts "
-            "(skydd mot så kallade zip-bomber).", file=label, fix=fix)
+    infos = zip_limits.check_members(zf, label, what="zip-filen", fix=fix)
     for info in infos:
         _check_name(info.filename, label)
-        if info.flag_bits & 0x1:
-            raise InputError(f"'{info.filename}' i zip-filen är lösenordsskyddad.", file=label,
-                             fix="Packa filerna utan lösenord.")
-        if info.file_size > RATIO_MIN_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise InputError(
-                f"'{info.filename}' i zip-filen är packad mer än {MAX_RATIO} gånger "
-                f"({_mb(info.compress_size)} blir {_mb(info.file_size)}); det ser ut som en "
-                "zip-bomb och packas inte upp.", file=label, fix=fix)
     return infos
 
 
@@ -321,17 +302,14 @@ def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, budget: l
         with zf.open(info) as src, target.open("wb") as dst:
             while chunk := src.read(_CHUNK):
                 written += len(chunk)
-                if written > info.file_size or budget[0] + written > MAX_UNZIPPED_BYTES:
+                limit = zip_limits.MAX_UNZIPPED_BYTES
+                if written > info.file_size or budget[0] + written > limit:
                     raise InputError(
                         f"'{info.filename}' i zip-filen packas upp till mer än den säger "
-                        f"(eller mer än {_mb(MAX_UNZIPPED_BYTES)} totalt); uppackningen avbröts.",
+                        f"(eller mer än {_mb(limit)} totalt); uppackningen avbröts.",
                         file=label, fix="Packa gränsfilerna i en ny zip-fil.")
                 dst.write(chunk)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
         raise InputError(f"'{info.filename}' i zip-filen kan inte packas upp ({exc}).", file=label,
                          fix="Packa filerna igen med vanlig zip-komprimering (deflate).") from exc
     budget[0] += written
-
-
-def _mb(size: int) -> str:
-    return f"{size / 1024 / 1024:,.1f} MB".replace(",", " ").replace(".", ",")

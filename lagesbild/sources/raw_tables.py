@@ -1,16 +1,16 @@
 """Tables as Swedish offices write them: CSV dialects, Excel workbooks, SCB/Brå export layouts.
 
-A file is read as text into a `RawTable`: encoding and separator found, title rows above the
-header and note rows below the data cut, a two-row header merged. Which column holds what is
-`column_mapping`'s business, what a cell means `cell_values`'.
+A file is read as text into a `RawTable`: encoding (`text_decoding`) and separator found, title
+rows above the header and note rows below the data cut, a two-row header merged
+(`table_layout`). Which column holds what is `column_mapping`'s business, what a cell means
+`cell_values`'.
 """
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
-import itertools
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,9 +19,19 @@ import pandas as pd
 
 from lagesbild.core.errors import InputError, Rejection
 from lagesbild.sources import spreadsheet
-from lagesbild.sources.cell_values import parse_number
+from lagesbild.sources.table_layout import (
+    _filled,
+    _header_like,
+    _span,
+    _split_footer,
+    find_header,
+)
+from lagesbild.sources.text_decoding import FIX_UTF8, decode_lines
+from lagesbild.sources.text_decoding import decode as decode  # re-exported
 
 ENCODINGS = ("utf-8", "cp1252")
+HEADER_FIX = ("Står tabellens rubrikrad längre ned, ta bort raderna ovanför den (titel, enhet, "
+              "tomma rader), eller välj kolumnerna i kolumnmappningen (--column FÄLT=RUBRIK).")
 SEPARATORS = (";", "\t", ",")
 
 
@@ -56,6 +66,14 @@ class RawTable:
         return replace(self, header=[names.get(h, h) for h in self.header],
                        rows=self.rows.rename(columns=dict(names)))
 
+    def header_guess(self) -> str:
+        """One Swedish sentence naming the row read as the header and the columns seen there,
+        for errors about missing columns (the guess may have been a title row)."""
+        where = f" i bladet '{self.sheet}'" if self.sheet else ""
+        seen = [f"(tom {self.column_label(h)})" if h.startswith("_tom") else h
+                for h in self.header]
+        return f"Som rubrikrad lästes rad {self.header_line}{where}, med: {', '.join(seen)}."
+
     def describe(self) -> str:
         """One Swedish line on how the file was read, for the reader's notes."""
         if self.is_workbook:
@@ -63,53 +81,8 @@ class RawTable:
         return f"Läst som {self.encoding}, avgränsare '{self.separator}'."
 
 
-def decode(data: bytes, name: str) -> tuple[str, str]:
-    """Decode bytes the way Excel writes them; return (text, encoding name)."""
-    if not data or data.isspace():  # bytes.strip() would copy the file
-        raise InputError("Filen är tom.", file=name, fix="Kontrollera att rätt fil valdes.")
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
-    if b"\x00" in data[:4096]:
-        raise InputError("Filen innehåller binära data, inte text.", file=name,
-                         fix="Spara filen som CSV (semikolonseparerad) från Excel.")
-    for enc in ENCODINGS:
-        try:
-            if enc == "cp1252" and len(data) > 1 << 20 and not _cp1252_only(data):
-                # no byte where Windows-1252 and Latin-1 differ: the same text, decoded faster
-                return data.decode("latin-1"), enc
-            return data.decode(enc), enc
-        except UnicodeDecodeError:
-            continue
-    raise InputError("Okänd teckenkodning.", file=name, fix="Spara filen som UTF-8 eller Windows-1252.")
-
-
-def _cp1252_only(data: bytes) -> bool:
-    """True when `data` holds a byte 0x80–0x9F, where Windows-1252 has its own characters."""
-    import numpy as np
-
-    return bool(((np.frombuffer(data, dtype=np.uint8) - 0x80) < 0x20).any())
-
-
-_YEAR = re.compile(r"(19|20)\d\d")
-
-
-def _is_number(text: str) -> bool:
-    try:
-        parse_number(text)
-    except ValueError:
-        return False
-    return True
-
-
 def _split(line: str, sep: str) -> list[str]:
     return next(csv.reader([line], delimiter=sep))
-
-
-def _header_like(cells: list[str]) -> bool:
-    """Every cell is text or a year: a header line, not a data line."""
-    return all(c.strip() and (_YEAR.fullmatch(c.strip()) or not _is_number(c)) for c in cells)
 
 
 def sniff_separator(text: str) -> str:
@@ -186,16 +159,18 @@ def read_table(source: str | Path | bytes, *, name: str | None = None,
                      limit=limit)
         return replace(raw, first_column=first)
     spreadsheet.refuse_other_formats(data, name)
-    text, encoding = decode(data, name)
+    decoded = decode_lines(data, name)
+    text, encoding = decoded.text, decoded.encoding
     notes = [f"Filen heter '{name}' men är en textfil; den lästes som CSV."] \
         if spreadsheet.looks_like_spreadsheet_name(name) else []
+    notes += decoded.notes
     sep = sniff_separator(text)
     if fast and limit is None:
         from lagesbild.sources.fast_read import fast_table
 
         raw = fast_table(text, name, encoding=encoding, separator=sep, notes=notes)
-        if raw is not None:
-            return raw
+        if raw is not None:  # physical lines are records there
+            return _reject_lines(raw, decoded.bad_lines)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     records: list[tuple[int, list[str]]] = []
     end = 0
@@ -205,7 +180,35 @@ def read_table(source: str | Path | bytes, *, name: str | None = None,
         records.append((line, [c.strip() for c in row]))
         if limit is not None and len(records) > limit + 50:
             break
-    return _table(name, records, notes, encoding=encoding, separator=sep, sheet="", limit=limit)
+    raw = _table(name, records, notes, encoding=encoding, separator=sep, sheet="", limit=limit)
+    if not decoded.bad_lines:
+        return raw
+    starts = [line for line, _ in records]  # a bad line belongs to the record it is part of
+    return _reject_lines(raw, {starts[bisect.bisect_right(starts, line) - 1]: reason
+                               for line, reason in decoded.bad_lines.items()
+                               if starts and line >= starts[0]})
+
+
+def _reject_lines(raw: RawTable, bad: Mapping[int, str]) -> RawTable:
+    """`raw` with the records on lines that could not be decoded safely rejected; such a line in
+    the header is an InputError. Titles and footnotes are skipped anyway."""
+    if not bad:
+        return raw
+    lines = raw.rows["_line"]
+    first_data = int(lines.min()) if len(lines) else 1 << 62
+    for line in sorted(bad):
+        if raw.header_line <= line < first_data:
+            raise InputError(f"Rubrikraden kan inte läsas: {bad[line]}", file=raw.name, row=line,
+                             fix=FIX_UTF8)
+    hit = lines.isin(list(bad)).to_numpy()
+    if not hit.any():
+        return raw
+    cells = raw.rows.loc[hit, raw.header]
+    rejected = [Rejection(raw.name, int(line), "", (raw.separator or ";").join(map(str, row))[:80],
+                          f"{bad[int(line)]} Åtgärd: {FIX_UTF8}")
+                for line, row in zip(lines[hit], cells.itertuples(index=False))]
+    ragged = sorted([*raw.ragged, *rejected], key=lambda r: r.row)
+    return replace(raw, rows=raw.rows[~hit].reset_index(drop=True), ragged=ragged)
 
 
 def read_delimited(source: str | Path | bytes, *, name: str | None = None,
@@ -227,19 +230,6 @@ def sheet_names(source: str | Path | bytes, *, name: str | None = None) -> list[
         return []
     return spreadsheet.sheet_names(data, name or ("uppladdad fil" if isinstance(source, bytes)
                                                   else Path(source).name))
-
-
-# Lines below a table that are notes, not data (SCB: "Källa", "Senaste uppdatering", "..").
-_NOTE = re.compile(
-    r"^(källa|källor|kalla|anm\.?|anmärkning(ar)?|fotnot(er)?|not(er)?|senaste uppdatering|"
-    r"uppdaterad|publicerad|hämtad|data hämtad|förklaring|teckenförklaring|definition(er)?|"
-    r"kommentar(er)?|observera|obs|statistiska centralbyrån|scb|brå|brottsförebyggande rådet|"
-    r"uppgifterna|uppgift saknas|source|note|copyright)\b|^(\.\.|\*|©|\(\w\))",
-    re.IGNORECASE)
-
-
-def _filled(cells: list[str]) -> int:
-    return sum(bool(c) for c in cells)
 
 
 def _table(name: str, records: list[tuple[int, list[str]]], notes: list[str], *, encoding: str,
@@ -279,105 +269,6 @@ def _table(name: str, records: list[tuple[int, list[str]]], notes: list[str], *,
     frame = pd.DataFrame(records_out, columns=header, dtype=object)
     frame["_line"] = lines
     return RawTable(name, header, frame, encoding, separator, ragged, notes, header_line, sheet)
-
-
-HEADER_SEARCH = 50  # the header (and any title lines above it) is among the first non-blank lines
-
-
-def find_header(records: list[tuple[int, list[str]]], name: str,
-                notes: list[str]) -> tuple[list[str], int, int]:
-    """(header cells, index of the first data record, header line) of (line, cells) records.
-
-    Reads only the first HEADER_SEARCH non-blank records and the one after the header; title
-    lines skipped and a two-row header merged are told in `notes`.
-    """
-    body = list(itertools.islice((i for i, (_, row) in enumerate(records) if any(row)),
-                                 HEADER_SEARCH))
-    if not body:
-        raise InputError("Filen är tom.", file=name, fix="Kontrollera att rätt fil valdes.")
-    # The header is the first line with two or more values; when the first line has a single
-    # value, it is a title above the table if a header-like line follows (SCB, Brå exports).
-    h = 0
-    if _filled(records[body[0]][1]) < 2:
-        h = next((k for k, i in enumerate(body) if _filled(records[i][1]) >= 2
-                  and _header_like([c for c in records[i][1] if c])), 0)
-    header_line, top = records[body[h]]
-    start = body[h] + 1
-    if h:
-        first = next(c for c in records[body[0]][1] if c)
-        notes.append(f"{'Raden' if h == 1 else 'Raderna'} "
-                     f"{_span(records[body[0]][0], records[body[h - 1]][0])} ovanför tabellen "
-                     f"hoppades över (rubrik: '{first[:60]}'); tabellens rubrikrad är rad "
-                     f"{header_line}.")
-    cells = top
-    if start < len(records) and _filled(records[start][1]):
-        merged = _merge_header(top, records[start][1])
-        if merged is not None:
-            example = next((m for m in merged if " " in m), " | ".join(merged[:4]))
-            notes.append(f"Rubriken står på två rader ({header_line}–{records[start][0]}) och "
-                         f"slogs ihop, t.ex. '{example}'.")
-            cells, start = merged, start + 1
-    return cells, start, header_line
-
-
-def _span(first: int, last: int) -> str:
-    return str(first) if first == last else f"{first}–{last}"
-
-
-def _merge_header(top: list[str], bottom: list[str]) -> list[str] | None:
-    """One header from two rows ('2023' above 'män' -> '2023 män'), or None when `bottom` is data.
-
-    Two rows are a header when each is incomplete on its own (blank or repeated cells, as
-    merged cells leave them), together they name every column, and `bottom` holds no numbers
-    other than years.
-    """
-    width = max(len(top), len(bottom))
-    top, bottom = top + [""] * (width - len(top)), bottom + [""] * (width - len(bottom))
-
-    def incomplete(row: list[str]) -> bool:
-        values = [c for c in row if c]
-        return len(values) < width or len(set(values)) < len(values)
-
-    if not (incomplete(top) and incomplete(bottom)):
-        return None
-    if any(not a and not b for a, b in zip(top, bottom)):
-        return None
-    if any(b and not _YEAR.fullmatch(b) and _is_number(b) for b in bottom):
-        return None
-    merged: list[str] = []
-    group = ""  # a top cell spanning the following blank ones (a merged cell in Excel)
-    for a, b in zip(top, bottom):
-        if a:
-            group = a if b else ""
-        label = a or (group if b else "")
-        merged.append(" ".join(p for p in (label, b) if p))
-    return merged
-
-
-def _split_footer(data: list[tuple[int, list[str]]]) -> tuple[
-        list[tuple[int, list[str]]], list[tuple[int, list[str]]]]:
-    """(data, footer): the footer is a trailing block of notes that starts at a blank line or a
-    note line ('Källa: SCB') and holds only blank, single-value or note lines."""
-    i = trailing_notes(data)
-    for j in range(i, len(data)):
-        row = data[j][1]
-        if not _filled(row) or _NOTE.match(next((c for c in row if c), "")):
-            if any(_filled(r) for _, r in data[j:]):
-                return data[:j], data[j:]
-            return data[:j], []
-    return data, []
-
-
-def trailing_notes(data: list[tuple[int, list[str]]]) -> int:
-    """Where the trailing block of blank, single-value or note lines starts (len: none)."""
-    i = len(data)
-    while i > 0:
-        row = data[i - 1][1]
-        if _filled(row) <= 1 or _NOTE.match(next((c for c in row if c), "")):
-            i -= 1
-        else:
-            break
-    return i
 
 
 def _rows(reader: Iterator[list[str]], name: str) -> Iterator[list[str]]:

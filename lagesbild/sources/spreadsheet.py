@@ -11,11 +11,19 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from lagesbild.core.errors import InputError
+from lagesbild.sources import zip_limits
 
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old binary .xls (and password-protected .xlsx)
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 _SAVE_AS = "Öppna filen i Excel och spara den som Excel-arbetsbok (.xlsx) eller som CSV."
 Row = tuple[int, list[str]]  # (1-based sheet row, cells as text)
+# What one sheet may hold, counted while reading (the declared dimension is not trusted: a stray
+# format in XFD1048576 declares 17 billion cells, while a forged sheet may declare none).
+MAX_SHEET_ROWS = 1_048_576  # Excel's own limit
+MAX_SHEET_CELLS = 2_000_000  # cells read, empty included: ~400 MB and a minute in openpyxl; CSV is
+# read in seconds, so a larger table is sent there
+_TOO_LARGE = ("Spara bladet som CSV (semikolonseparerad) i Excel och importera CSV-filen; stora "
+              "tabeller läses snabbare och säkrare så.")
 
 
 def looks_like_spreadsheet_name(name: str) -> bool:
@@ -82,15 +90,30 @@ def _undecodable(data: bytes) -> bool:
 def _workbook(data: bytes, name: str):  # type: ignore[no-untyped-def]  # openpyxl is untyped
     from openpyxl import load_workbook
 
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError):
+        archive = None  # load_workbook says what is wrong with it
+    if archive is not None:  # the limits of every zip read from a user, before openpyxl unpacks
+        with archive:
+            zip_limits.check_members(archive, name, what="Excel-filen", fix=_TOO_LARGE)
     # openpyxl warns about workbook features it does not keep (data validation, conditional
     # formatting, missing default style); none of them matter for reading values.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         try:
             return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except MemoryError as exc:
+            raise _too_large(name, "") from exc
         except Exception as exc:  # any parse failure of a user's file is an input problem
             raise InputError(f"Excel-filen kan inte läsas ({type(exc).__name__}: {exc}).",
                              file=name, fix=_SAVE_AS) from exc
+
+
+def _too_large(name: str, sheet: str, row: int | None = None, what: str = "") -> InputError:
+    where = f"Bladet '{sheet}'" if sheet else "Arbetsboken"
+    return InputError(f"{where} är för stort för att läsas{what or ' (minnet tog slut)'}.",
+                      file=name, row=row, fix=_TOO_LARGE)
 
 
 def sheet_names(data: bytes, name: str) -> list[str]:
@@ -122,9 +145,14 @@ def read_rows(data: bytes, name: str, *, sheet: str | int | None = None,
         notes = [] if len(sheets) == 1 else [
             f"Läste bladet '{ws.title}' (arbetsboken har {len(sheets)} blad: "
             f"{', '.join(titles)})."]
+        if hasattr(ws, "reset_dimensions"):
+            ws.reset_dimensions()  # rows as stored, not padded to the declared dimension
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            rows = list(_rows(ws, limit))
+            try:
+                rows = list(_rows(ws, limit, name))
+            except MemoryError as exc:
+                raise _too_large(name, ws.title) from exc
     finally:
         wb.close()
     if not any(any(cells) for _, cells in rows):
@@ -162,12 +190,24 @@ def _pick(sheet: str | int | None, titles: list[str], name: str) -> int:
                      file=name, field="blad", fix="Välj ett av arbetsbokens blad.")
 
 
-def _rows(ws, limit: int | None) -> Iterator[Row]:  # type: ignore[no-untyped-def]
-    seen = 0
+def _rows(ws, limit: int | None, name: str) -> Iterator[Row]:  # type: ignore[no-untyped-def]
+    """(sheet row, cells) of the sheet; a run of empty rows is given once (one blank line to
+    the table). More than MAX_SHEET_ROWS rows or MAX_SHEET_CELLS cells is an InputError."""
+    seen = cells_read = 0
+    blank = False
     for line, row in enumerate(ws.iter_rows(), start=1):
+        cells_read += len(row)
+        if line > MAX_SHEET_ROWS or cells_read > MAX_SHEET_CELLS:
+            raise _too_large(name, ws.title, line, (
+                f": fler än {MAX_SHEET_ROWS:,} rader".replace(",", " ") if line > MAX_SHEET_ROWS
+                else f": fler än {MAX_SHEET_CELLS:,} celler (tomma formaterade celler räknas)"
+                .replace(",", " ")))
         cells = [cell_text(c.value, getattr(c, "number_format", "General")) for c in row]
         while cells and not cells[-1]:
             cells.pop()
+        if not cells and blank:
+            continue
+        blank = not cells
         yield line, cells
         seen += bool(cells)
         if limit is not None and seen >= limit:

@@ -38,6 +38,7 @@ from lagesbild.sources.column_mapping import (
 )
 from lagesbild.sources.raw_tables import (
     ENCODINGS,
+    HEADER_FIX,
     SEPARATORS,
     RawTable,
     decode,
@@ -51,7 +52,7 @@ from lagesbild.sources.raw_tables import (
 __all__ = [
     "ReadResult",
     # raw_tables
-    "ENCODINGS", "SEPARATORS", "RawTable", "decode", "sniff_separator", "read_table",
+    "ENCODINGS", "HEADER_FIX", "SEPARATORS", "RawTable", "decode", "sniff_separator", "read_table",
     "read_delimited", "read_header_and_preview", "sheet_names",
     # column_mapping
     "ColumnSpec", "fold_header", "guess_columns", "find_columns", "find_spec",
