@@ -327,6 +327,7 @@ def test_stadsdelar_without_codes_are_placed_in_their_kommun(area_workspace):
     assert pd.isna(mine.loc["Utanför", "parent_id"])
     assert any("2 områden utan överordnad kod placerades" in n and "1 ligger utanför" in n
                for n in result.notes)
+    assert not any("placerades där ändå" in n for n in result.notes)
 
 
 def test_a_whole_county_of_kommuner_also_gives_the_county(workspace, kommun_areas):
