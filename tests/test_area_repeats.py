@@ -53,7 +53,7 @@ def test_without_a_unique_code_column_the_import_stops_naming_codes_rows_and_cho
     assert "'1180A' i objekt 1 (rad 2), objekt 2 (rad 3): 'Rinkeby', 'Tensta'" in msg
     assert "'1180B' i objekt 3 (rad 4), objekt 4 (rad 5): 'Husby', 'Akalla'" in msg
     # the names can be chosen; a measurement that happens to differ on every row cannot
-    assert "--code-column): omrade_namn." in msg and "area_km2" not in err.value.fix
+    assert "--code-column i kommandoraden): omrade_namn." in msg and "area_km2" not in err.value.fix
 
 
 def test_a_repeating_column_chosen_by_the_user_stops_the_import(tmp_path):

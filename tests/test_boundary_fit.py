@@ -95,6 +95,18 @@ def test_edge_pieces_of_a_neighbouring_file_are_refused(area_workspace):
     assert set(result.accepted["parent_id"]) == {"2417"}
 
 
+def test_a_regso_parent_is_checked_by_its_kommun_part(area_workspace):
+    frame = gpd.GeoDataFrame({"desokod": [f"2417A00{i}0" for i in range(1, 6)],
+                              "regsokod": ["2417R001"] * 4 + ["2418R001"]},
+                             geometry=west_tiles(5), crs=schema.CRS_STORE)
+    data = frame.to_crs(schema.CRS_WEB).to_json().encode("utf-8")
+    result = importer.check_file(area_workspace, "boundaries", data, name="deso.geojson",
+                                 options={"parent_column": "regsokod"})
+    assert result.accepted["parent_id"].tolist() == ["2417R001"] * 4
+    (rej,) = result.rejected
+    assert (rej.row, rej.field, rej.value) == (6, "regsokod", "2418")
+
+
 def test_a_small_file_of_one_kommun_is_no_edge(area_workspace):
     # two central DeSO only: the file covers no kommun well, so nothing is an edge
     result = check(area_workspace, deso_file(["2422A0010", "2422A0020"],

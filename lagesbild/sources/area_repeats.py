@@ -108,8 +108,8 @@ def choose_column(frame: gpd.GeoDataFrame, code_col: str, codes: Sequence[str],
         for rows in list(clash.values())[:_EXAMPLES])
     more = f" ({len(clash)} koder i allt)" if len(clash) > _EXAMPLES else ""
     first = min(min(rows) for rows in clash.values())
-    fix = (f"Välj en kolumn med en egen kod för varje område (code_column, i kommandoraden "
-           f"--code-column): {', '.join(others)}." if others else
+    fix = (f"Välj en kolumn med en egen kod för varje område som kodkolumn (Kodkolumn i "
+           f"importen, --code-column i kommandoraden): {', '.join(others)}." if others else
            "Ingen kolumn i filen har en egen kod för varje område: lägg till en sådan kolumn "
            "(eller ge områdena olika koder) och importera igen.")
     raise InputError(f"Koderna i '{code_col}' upprepas för områden med olika namn, så de kan "

@@ -46,6 +46,7 @@ COVERED = 0.25  # a file covering this share of a kommun divides that kommun
 EDGE = 0.05  # a kommun the file covers less of, beside one it mostly covers, is an edge
 STRIP = 0.10  # a neighbour's share of an area worth naming
 _LIST_MAX = 4
+_KOMMUN_PART = r"^(\d{4})(?:[A-C]\d{4}|R\d{3})?$"
 
 
 @dataclass
@@ -96,7 +97,10 @@ def _some(items: list[str], total: int) -> str:
 def check_coded(result: ReadResult, kommuner: pd.DataFrame) -> ReadResult:
     """Sub-kommun areas with a coded kommun, checked against the workspace's kommuner."""
     found = result.accepted
-    coded = (found["level"].isin(SUB_LEVELS) & found["parent_id"].notna()
+    # the kommun of the parent: a kommun code, or the first four digits of a RegSO/DeSO parent
+    coded_kommun = found["parent_id"].astype("string").str.extract(
+        _KOMMUN_PART, expand=False)
+    coded = (found["level"].isin(SUB_LEVELS) & coded_kommun.notna()
              & found.geometry.notna()).to_numpy()
     if not coded.any() or not len(kommuner):
         return result
@@ -107,7 +111,7 @@ def check_coded(result: ReadResult, kommuner: pd.DataFrame) -> ReadResult:
     k_geoms = kommuner.geometry.to_numpy()
     index = {k: j for j, k in enumerate(k_ids)}
     rows = np.flatnonzero(coded)
-    parent = found["parent_id"].astype(str).to_numpy()[rows]
+    parent = coded_kommun.astype(str).to_numpy()[rows]
     own = np.array([index.get(p, -1) for p in parent])
     lines = found["_line"].to_numpy()[rows]
     geoms = found.geometry.to_numpy()[rows]
@@ -140,7 +144,7 @@ def check_coded(result: ReadResult, kommuner: pd.DataFrame) -> ReadResult:
             f"kommunen som deras kod anger (t.ex. objekt {lines[a] - 1}, {_who(found, rows[a])}: "
             f"{_pct(own_share[a])} i {kommun(own[a])}{elsewhere}). Koordinatsystemet eller "
             "kodkolumnen är troligen fel.", file=file, row=int(lines[a]), field="geometri",
-            fix="Välj rätt koordinatsystem (assume_crs) eller rätt kodkolumn (code_column) vid "
+            fix="Välj rätt koordinatsystem (--crs) eller rätt kodkolumn (--code-column) vid "
                 "importen.")
     mostly_other = known & (other_share >= MOSTLY) & (own_share < MOSTLY)
     far = [a for a in np.flatnonzero(mostly_other) if a not in refused]
@@ -245,8 +249,8 @@ def place_by_geometry(geoms: np.ndarray, names: list[str],
                      f"utanför kommunen som filen delar in ({covered}): "
                      f"{_some(where, len(where))}. De placerades där ändå, eftersom filen bara "
                      "täcker en liten del av grannkommunerna; kommungränserna är troligen grövre "
-                     "än filens. Ange en kolumn med kommunkod (parent_column, --parent-column) "
-                     "om det är fel.")
+                     "än filens. Om det är fel: lägg till en kolumn med kommunkod och välj den som "
+                     "Kommunkolumn i importen (--parent-column i kommandoraden).")
     return [str(k_ids[j]) if j >= 0 else None for j in chosen], notes
 
 

@@ -65,21 +65,6 @@ def place_in_kommuner(result: ReadResult, areas: pd.DataFrame) -> ReadResult:
     return replace(result, accepted=placed, notes=notes)
 
 
-def _largest_overlap(geoms: gpd.GeoSeries, kommuner: pd.DataFrame) -> pd.Series:
-    """Per geometry, the area_id of the kommun sharing the most area with it (NA: none)."""
-    targets = kommuner.geometry.values
-    ids = kommuner["area_id"].astype(str).to_numpy()
-    tree = shapely.STRtree(targets)
-    left, right = tree.query(geoms.values, predicate="intersects")
-    shared = shapely.area(shapely.intersection(geoms.values[left], targets[right]))
-    best: dict[int, tuple[float, str]] = {}
-    for i, j, a in zip(left, right, shared):
-        if a > 0 and a > best.get(int(i), (0.0, ""))[0]:
-            best[int(i)] = (float(a), str(ids[j]))
-    out = [best[i][1] if i in best else pd.NA for i in range(len(geoms))]
-    return pd.Series(pd.array(out, dtype="string"), index=geoms.index)
-
-
 def add_whole_lan(result: ReadResult, areas: pd.DataFrame) -> ReadResult:
     """A kommun file holding every kommun of a län the workspace lacks also gives that län.
 
