@@ -119,11 +119,9 @@ def check_coded(result: ReadResult, kommuner: pd.DataFrame) -> ReadResult:
     share = ov.share()
     is_own = ov.right == own[ov.left]
     own_share = np.bincount(ov.left[is_own], share[is_own], minlength=len(rows))
-    other_share = np.zeros(len(rows))
-    other = np.full(len(rows), -1)
-    for a, j, s in zip(ov.left[~is_own], ov.right[~is_own], share[~is_own]):
-        if s > other_share[a]:
-            other_share[a], other[a] = s, j
+    other_share = np.zeros(len(rows))  # the largest share in one other kommun, and which
+    np.maximum.at(other_share, ov.left[~is_own], share[~is_own])
+    other = _argmax_by(ov.left[~is_own], ov.right[~is_own], share[~is_own], len(rows))
 
     def kommun(j: int) -> str:
         return f"{k_names[k_ids[j]]} ({k_ids[j]})"
@@ -164,11 +162,12 @@ def check_coded(result: ReadResult, kommuner: pd.DataFrame) -> ReadResult:
         for a in np.flatnonzero(known & (cover[np.maximum(own, 0)] < EDGE)):
             if a not in refused:
                 j = other[a] if other[a] >= 0 and cover[other[a]] >= MOSTLY else best
-                refused[a] = (f"{_who(found, rows[a])}: filen täcker bara "
-                              f"{f'{cover[own[a]] * 100:.1f}'.replace('.', ',')} % av "
-                              f"{kommun(own[a])} men {_pct(cover[j])} av {kommun(j)}, så området är troligen "
-                              "en bit som klipptes med vid gränsen; en bit av ett område ger fel "
-                              "tal för hela området. Ta med hela områden för den kommunen.")
+                covered = f"{cover[own[a]] * 100:.1f}".replace(".", ",")
+                refused[a] = (f"{_who(found, rows[a])}: filen täcker bara {covered} % av "
+                              f"{kommun(own[a])} men {_pct(cover[j])} av {kommun(j)}, så "
+                              "området är troligen en bit som klipptes med vid gränsen; en bit "
+                              "av ett område ger fel tal för hela området. Ta med hela områden "
+                              "för den kommunen.")
     notes = list(result.notes)
     kept_other = [a for a in np.flatnonzero(mostly_other) if a not in refused]
     if kept_other:
@@ -176,7 +175,8 @@ def check_coded(result: ReadResult, kommuner: pd.DataFrame) -> ReadResult:
                   f"{kommun(other[a])}, {_pct(own_share[a])} i {kommun(own[a])}"
                   for a in kept_other]
         notes.append(f"{len(kept_other)} områden ligger till största delen i en annan kommun än "
-                     f"den som koden anger, enligt arbetsytans kommungränser ({_some(listed, len(listed))}). "
+                     "den som koden anger, enligt arbetsytans kommungränser "
+                     f"({_some(listed, len(listed))}). "
                      "De räknas i kommunen som koden anger; arbetsytans kommungränser är "
                      "troligen grövre än filens.")
     strips = [a for a in np.flatnonzero(known & (own_share >= MOSTLY) & (other_share >= STRIP))
@@ -195,8 +195,8 @@ def check_coded(result: ReadResult, kommuner: pd.DataFrame) -> ReadResult:
         drop[rows[a]] = True
         rejected.append(Rejection(file, int(lines[a]), field, str(parent[a]),
                                   f"Objekt {lines[a] - 1}: {reason}"))
-    return replace(result, accepted=found[~drop].reset_index(drop=True), rejected=rejected,
-                   notes=notes)
+    return replace(result, accepted=found[~drop].reset_index(drop=True),
+                   rejected=sorted(rejected, key=lambda r: r.row), notes=notes)
 
 
 def _own_shared(ov: Overlaps, is_own: np.ndarray, n: int) -> np.ndarray:
