@@ -372,15 +372,14 @@ def test_bowtie_is_repaired_and_reported(tmp_path):
     assert any("make_valid i 1 objekt: objekt 2 (1481)" in n for n in result.notes)
 
 
-def test_duplicate_codes_keep_the_first(tmp_path):
+def test_a_code_on_two_differently_named_areas_stops_the_import(tmp_path):
     frame = kommuner(kommunkod=["1480", "1481", "1480"], kommunnamn=["Göteborg", "Mölndal", "Kopia"])
     path = tmp_path / "dubbletter.gpkg"
     pyogrio.write_dataframe(frame, path)
-    result = read_boundaries(path)
-    assert result.accepted["name"].tolist() == ["Göteborg", "Mölndal"]
-    (rej,) = result.rejected
-    assert (rej.row, rej.field, rej.value) == (4, "kommunkod", "1480")
-    assert "Objekt 3: koden 1480 finns redan i objekt 1 (rad 2)" in rej.reason
+    with pytest.raises(InputError) as err:
+        read_boundaries(path)
+    assert (err.value.row, err.value.field) == (2, "kommunkod")
+    assert "'1480' i objekt 1 (rad 2), objekt 3 (rad 4): 'Göteborg', 'Kopia'" in str(err.value)
 
 
 def test_codes_normalised_zeros_restored_suffixes_stripped(tmp_path):

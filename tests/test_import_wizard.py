@@ -140,3 +140,27 @@ def test_boundaries_start_a_new_workspace(tmp_path: Path, monkeypatch: pytest.Mo
     assert not at.exception and not at.error
     areas = GpkgWorkspace(ws_path).read("areas")
     assert areas["area_id"].tolist() == ["2417"] and areas.crs == "EPSG:3006"
+
+
+def test_a_repeating_code_column_is_named_and_another_can_be_chosen(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A police file whose area code repeats: the wizard says which codes and columns, and the
+    code column field takes the user's choice."""
+    ws_path = tmp_path / "new.gpkg"
+    at = _data_page(ws_path, monkeypatch)
+    squares = [[[[19.0 + d, 64.0], [19.1 + d, 64.0], [19.1 + d, 64.1], [19.0 + d, 64.1],
+                 [19.0 + d, 64.0]]] for d in (0.0, 0.1)]
+    geojson = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"polisomrade_kod": "2417P", "namn": name, "lnr": lnr},
+         "geometry": {"type": "Polygon", "coordinates": sq}}
+        for sq, name, lnr in zip(squares, ["Centrum", "Norr"], ["U1", "U2"])]}
+    at.selectbox(key="imp_kind").set_value("boundaries").run()
+    _upload(at, "utsatta.geojson", json.dumps(geojson).encode(), "application/geo+json")
+    at.button(key="imp_check").click().run()
+    assert "'2417P' i objekt 1 (rad 2), objekt 2 (rad 3): 'Centrum', 'Norr'" in at.error[0].value
+    assert "Kodkolumn i importen" in at.error[0].value
+    at.text_input(key="imp_code_column").set_value("lnr").run()
+    at.button(key="imp_go").click().run()
+    assert not at.exception and not at.error
+    areas = GpkgWorkspace(ws_path).read("areas")
+    assert areas["code"].tolist() == ["U1", "U2"] and areas["name"].tolist() == ["Centrum", "Norr"]

@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow
 import pyogrio
 import pyogrio.errors
+import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
@@ -28,6 +29,7 @@ from lagesbild.core import schema
 from lagesbild.core.dataset import Dataset
 from lagesbild.core.errors import InputError, Rejection
 from lagesbild.sources import area_codes as ac
+from lagesbild.sources import area_repeats
 from lagesbild.sources import geo_checks
 from lagesbild.sources.geo_checks import some
 from lagesbild.sources.geo_safety import FORMAT_LABELS, GeoFile, open_geo_source
@@ -196,9 +198,12 @@ class _Rows:
             self.rejected[i] = Rejection(self.file, i + 2, column, str(value)[:80],
                                          f"Objekt {i + 1}: {reason}")
 
+    merged: set[int] = field(default_factory=set)  # parts dissolved into an earlier row
+
     def alive(self) -> np.ndarray:
         keep = np.ones(self.n, dtype=bool)
         keep[list(self.rejected)] = False
+        keep[list(self.merged)] = False
         return keep
 
 
@@ -208,9 +213,20 @@ def _areas(frame: gpd.GeoDataFrame, gf: GeoFile, layer: str | None, *, declared:
     file, n = gf.label, len(frame)
     rows = _Rows(file, n)
     code_col, level = ac.code_column(frame, columns[0], wanted, file)
-    raw = [ac.cell_text(v) for v in frame[code_col]] if code_col else [""] * n
     name_col = ac.name_column(frame, columns[1], level, code_col, file)
     names = [ac.cell_text(v) for v in frame[name_col]] if name_col else [""] * n
+    if code_col:  # a code names one area: else another column, or the user, must say which
+        local_parents = ac.parents(frame, columns[2], level, [""] * n, file)[0] \
+            if level not in ac.OFFICIAL else [None] * n
+        other, note = area_repeats.choose_column(
+            frame, code_col, area_repeats.keys(frame, code_col, level, local_parents), names,
+            given=bool(columns[0]), file=file)
+        if other:
+            notes.append(note)
+            code_col, level = ac.code_column(frame, other, wanted, file)
+            name_col = ac.name_column(frame, columns[1], level, code_col, file)
+            names = [ac.cell_text(v) for v in frame[name_col]] if name_col else [""] * n
+    raw = [ac.cell_text(v) for v in frame[code_col]] if code_col else [""] * n
     if code_col is None and name_col is None:
         raise InputError(f"Filen har ingen kolumn med koder eller namn för områdena. Kolumner: "
                          f"{', '.join(ac.attribute_columns(frame))}.", file=file, row=1,
@@ -237,6 +253,8 @@ def _areas(frame: gpd.GeoDataFrame, gf: GeoFile, layer: str | None, *, declared:
     stored = geo_checks.repair(stored, [int(i) for i in np.flatnonzero(rows.alive())], who,
                                rows.reject, notes)
 
+    if code_col:
+        _dissolve_parts(level, codes, parents, stored, rows, code_col, notes)
     ids = _area_ids(level, codes, names, parents, stored, rows, code_col, notes)
     keep = np.flatnonzero(rows.alive())
     group_col = _group_column(frame) if level == schema.AreaLevel.KOMMUN.value else None
@@ -285,6 +303,20 @@ def _slug(text: str) -> str:
 
 def _hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:6]
+
+
+def _dissolve_parts(level: str, codes: list[str], parents: list[str | None], geoms: np.ndarray,
+                    rows: _Rows, code_col: str, notes: list[str]) -> None:
+    """Rows sharing a code (and name: `area_repeats` refused the others) are one area's parts."""
+    keys = codes if level in ac.OFFICIAL else \
+        [f"{p or ''}|{c}" if c else "" for p, c in zip(parents, codes)]
+    parts = area_repeats.parts(keys, rows.alive())
+    if not parts:
+        return
+    for group in parts.values():
+        geoms[group[0]] = shapely.union_all(list(geoms[group]))
+        rows.merged.update(group[1:])
+    notes.append(area_repeats.parts_note({codes[g[0]]: g for g in parts.values()}, code_col))
 
 
 def _area_ids(level: str, codes: list[str], names: list[str], parents: list[str | None],

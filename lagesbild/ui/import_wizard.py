@@ -34,6 +34,13 @@ def _options(kind: str, data: bytes, name: str, ctx: common.Context) -> dict[str
         options["assume_crs"] = c2.text_input(
             "CRS if the file has none" if en else "Koordinatsystem om filen saknar det",
             key="imp_crs", placeholder="EPSG:3006")
+        c3, c4 = st.columns(2)
+        options["code_column"] = c3.text_input(
+            "Code column" if en else "Kodkolumn", key="imp_code_column",
+            placeholder="detected" if en else "känns igen")
+        options["parent_column"] = c4.text_input(
+            "Kommun column" if en else "Kommunkolumn", key="imp_parent_column",
+            placeholder="from the codes" if en else "från koderna")
     if kind == "incidents":  # the days the extract covers: a part year has no annual rate
         options["covers"] = st.text_input(
             "Days the extract covers (first:last), if more than its first to last event" if en
