@@ -92,7 +92,21 @@ def _messy(table: dict, rnd: random.Random) -> tuple[bytes, list[str]]:
     return text.encode(encoding), done
 
 
+_TEMPLATE: dict[str, Path] = {}
+
+
 def _workspace(folder: Path) -> GpkgWorkspace:
+    """A workspace holding the two kommuner: a copy of one made once per process."""
+    import shutil
+
+    if "path" not in _TEMPLATE:
+        home = Path(tempfile.mkdtemp(prefix="lagesbild-props-"))
+        _TEMPLATE["path"] = _new_workspace(home).path
+    shutil.copyfile(_TEMPLATE["path"], folder / "ws.gpkg")
+    return GpkgWorkspace(folder / "ws.gpkg")
+
+
+def _new_workspace(folder: Path) -> GpkgWorkspace:
     import geopandas as gpd
     from shapely.geometry import box
 
@@ -119,7 +133,7 @@ def _expected(table: dict) -> dict[tuple[str, str, str, str], int]:
     return {(r[1], r[2], r[3], r[4]): r[5] for r in _rows(table)}
 
 
-PROPERTY = settings(max_examples=25, deadline=None,
+PROPERTY = settings(max_examples=15, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 
