@@ -21,7 +21,7 @@ import pyogrio.errors
 from lagesbild.core import schema
 from lagesbild.core.dataset import DATASET_COLUMNS, DATASETS, Dataset
 from lagesbild.core.errors import WorkspaceError
-from lagesbild.store import gpkg_bulk
+from lagesbild.store import gpkg_bulk, gpkg_safety
 from lagesbild.store.workspace import Workspace, WorkspaceWriter
 
 
@@ -214,29 +214,42 @@ class GpkgWorkspace(Workspace):
             return pd.DataFrame(columns=DATASET_COLUMNS)
         return _read_layer(self.path, DATASETS)[DATASET_COLUMNS]
 
+    def check_writable(self) -> None:
+        """WorkspaceError before any work when the file or its folder is read-only."""
+        gpkg_safety.refuse_read_only(self.path)
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[WorkspaceWriter]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._remove_stale_copies()
-        fd, tmp_name = tempfile.mkstemp(prefix=f"{self._tmp_prefix}{os.getpid()}.",
-                                        suffix=_TMP_SUFFIX, dir=self.path.parent)
-        os.close(fd)
-        tmp = Path(tmp_name)
+        self.check_writable()
         try:
-            if self.path.exists():
-                shutil.copyfile(self.path, tmp)
-            else:
-                tmp.unlink()
-            yield _GpkgWriter(tmp)
-            if not tmp.exists():
-                raise WorkspaceError("Importen skrev ingenting; arbetsytan är oförändrad.")
-            _fsync(tmp)  # the data must be on disk before the rename makes them the workspace
-            os.replace(tmp, self.path)
-            _fsync(self.path.parent)
-        finally:
-            for leftover in (tmp, *(Path(f"{tmp}{s}") for s in _SQLITE_SIDECARS)):
-                if leftover.exists():
-                    leftover.unlink()
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WorkspaceError(f"Mappen {self.path.parent} kan inte skapas "
+                                 f"({exc.strerror}); inget ändrades.") from exc
+        # one writer at a time, from the copy to the rename: a second import would otherwise
+        # copy the same old file and its rename would drop this one's rows
+        with gpkg_safety.writer_lock(self.path):
+            self._remove_stale_copies()
+            fd, tmp_name = tempfile.mkstemp(prefix=f"{self._tmp_prefix}{os.getpid()}.",
+                                            suffix=_TMP_SUFFIX, dir=self.path.parent)
+            os.close(fd)
+            tmp = Path(tmp_name)
+            try:
+                if self.path.exists():
+                    shutil.copyfile(self.path, tmp)
+                else:
+                    tmp.unlink()
+                yield _GpkgWriter(tmp)
+                if not tmp.exists():
+                    raise WorkspaceError("Importen skrev ingenting; arbetsytan är oförändrad.")
+                gpkg_safety.keep_mode(tmp, self.path)  # not mkstemp's 0600
+                _fsync(tmp)  # the data must be on disk before the rename makes them the workspace
+                os.replace(tmp, self.path)
+                _fsync(self.path.parent)
+            finally:
+                for leftover in (tmp, *(Path(f"{tmp}{s}") for s in _SQLITE_SIDECARS)):
+                    if leftover.exists():
+                        leftover.unlink()
 
     @property
     def _tmp_prefix(self) -> str:
