@@ -184,7 +184,8 @@ def test_datasets_lists_provenance(workspace):
     before = datetime.now().astimezone()
     with workspace.transaction() as writer:
         writer.replace_dataset(Dataset("scb.csv", "population", "population", "scb.csv",
-                                       period="2019–2024", description="Folkmängd"),
+                                       period="2019–2024", description="Folkmängd",
+                                       sha256="ab" * 32, source_path="/data/scb.csv"),
                                SAMPLES["population"], rejected=2)
         writer.replace_dataset(Dataset("åtgärder", "actions", "actions", "åtgärder.csv"),
                                SAMPLES["actions"])
@@ -193,9 +194,11 @@ def test_datasets_lists_provenance(workspace):
     rows = meta.drop(columns="imported_at").to_dict("records")
     assert rows == [
         {"dataset": "scb.csv", "table": "population", "kind": "population", "file": "scb.csv",
-         "rows": 3, "rejected": 2, "period": "2019–2024", "description": "Folkmängd"},
+         "rows": 3, "rejected": 2, "period": "2019–2024", "description": "Folkmängd",
+             "sha256": "ab" * 32, "source_path": "/data/scb.csv"},
         {"dataset": "åtgärder", "table": "actions", "kind": "actions", "file": "åtgärder.csv",
-         "rows": 2, "rejected": 0, "period": "", "description": ""},
+         "rows": 2, "rejected": 0, "period": "", "description": "",
+             "sha256": "", "source_path": ""},
     ]
     for stamp in meta["imported_at"]:
         when = datetime.fromisoformat(stamp)

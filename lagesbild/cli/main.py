@@ -157,6 +157,9 @@ def pyramid(workspace: str, area: str, period: str | None, sex: str, source: str
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @workspace_option
 @click.option("--strict", is_flag=True, help="Refuse the whole file if any row is rejected.")
+@click.option("--name", "dataset_name", default=None,
+              help="Dataset name (default: the file's name). Giving the name of an existing "
+                   "dataset replaces it on purpose, even when it came from another file.")
 @click.option("--rejected-out", type=click.Path(dir_okay=False),
               help="CSV file for rejected rows (default: ./<file name>.avvisade.csv).")
 @click.option("--level", type=click.Choice(["lan", "kommun", "regso", "deso", "stadsdel",
@@ -173,13 +176,18 @@ def pyramid(workspace: str, area: str, period: str | None, sex: str, source: str
 @click.option("--column", "columns", multiple=True, metavar="FIELD=HEADER",
               help="tables: read FIELD from the file's column HEADER (repeatable); FIELD= "
                    "says the file lacks it. Fields: see README, 'Data formats'.")
-def import_cmd(kind: str, file: str, workspace: str, strict: bool, rejected_out: str | None,
-               columns: tuple[str, ...], **options: object) -> None:
-    """Import FILE of KIND into the workspace; rejected rows go to a CSV (exit code 2)."""
+def import_cmd(kind: str, file: str, workspace: str, strict: bool, dataset_name: str | None,
+               rejected_out: str | None, columns: tuple[str, ...], **options: object) -> None:
+    """Import FILE of KIND into the workspace; rejected rows go to a CSV (exit code 2).
+
+    A file whose content is already in the workspace under another name is refused; so is a
+    file that would replace a same-named dataset imported from another file, unless --name
+    names it explicitly."""
     ws = GpkgWorkspace(workspace)
+    ws.check_writable()  # before the file is read
     if columns:
         options["mapping"] = _column_mapping(columns)
-    result = importer.check_file(ws, kind, Path(file), options=options)
+    result = importer.check_file(ws, kind, Path(file), name=dataset_name, options=options)
     target = Path(rejected_out or f"{Path(file).name}.avvisade.csv")
     if result.rejected:  # written first, so the rows are there even when nothing is stored
         target.write_bytes(csv_bytes(result.rejected_frame()))
