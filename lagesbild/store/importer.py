@@ -185,9 +185,10 @@ def check_file(workspace: Workspace, kind: str, source: str | Path | bytes, *,
         placement.refuse_id_clashes(result, areas)
         result = placement.add_whole_lan(placement.place_in_kommuner(result, areas), areas)
     else:
-        # future periods, totals below their parts, counts above the population
+        # future periods, totals below their parts, counts above the population, pupils
+        # reached above the target group
         people = workspace.read("population") if kind == "crime_counts" else None
-        result = plausibility.check(result, population=people)
+        result = plausibility.check(result, population=people, sites=sites)
         result = categories.canonical(result)  # "misshandel " is "Misshandel"
         refuse_overlaps(workspace, result)  # the same cells in two datasets: counted twice
     return replace(result, notes=[*result.notes, *notes], checked_key=key,
