@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,6 +35,11 @@ def latlon(x: float, y: float, *, decimal_comma: bool = True) -> tuple[str, str]
     lon, lat = _TO_WGS.transform(x, y)
     out = f"{lat:.6f}", f"{lon:.6f}"
     return tuple(v.replace(".", ",") for v in out) if decimal_comma else out  # type: ignore[return-value]
+
+
+def left_in(folder: Path) -> list[str]:
+    """The files in `folder` but the workspace's writer lock (kept on purpose: see gpkg_safety)."""
+    return sorted(n for n in os.listdir(folder) if not n.endswith(".lock"))
 
 
 @pytest.fixture

@@ -164,3 +164,29 @@ def test_a_repeating_code_column_is_named_and_another_can_be_chosen(
     assert not at.exception and not at.error
     areas = GpkgWorkspace(ws_path).read("areas")
     assert areas["code"].tolist() == ["U1", "U2"] and areas["name"].tolist() == ["Centrum", "Norr"]
+
+
+def test_an_upload_replaces_a_same_named_dataset_only_when_asked(
+        demo_gpkg: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An upload has no folder to tell two files apart: another file of the same name is
+    refused with the checkbox named; ticked, it replaces; the same content again is a note."""
+    ws_path = tmp_path / "w.gpkg"
+    at = _counts_wizard(demo_gpkg, tmp_path, monkeypatch)
+    first = COUNTS.format(code="Kommunkod", count="Antal").encode("utf-8-sig")
+    _upload(at, "bra_2025.csv", first)
+    at.button(key="imp_go").click().run()
+    assert any("Importerade 2 rader" in s.value for s in at.success)
+    other = first.replace(b";4\r\n", b";5\r\n")
+    _upload(at, "bra_2025.csv", other)
+    at.button(key="imp_go").click().run()
+    assert not at.exception
+    (error,) = at.error
+    assert "Det finns redan ett dataset 'bra_2025.csv' från en annan fil" in error.value
+    assert "Ersätt datasetet med samma namn" in error.value
+    counts = GpkgWorkspace(ws_path).read("incident_counts")
+    assert counts.loc[counts["source"] == "bra_2025.csv", "count"].tolist() == [4, 9]
+    at.checkbox(key="imp_replace").check().run()
+    at.button(key="imp_go").click().run()
+    assert not at.exception and not at.error
+    counts = GpkgWorkspace(ws_path).read("incident_counts")
+    assert counts.loc[counts["source"] == "bra_2025.csv", "count"].tolist() == [5, 9]

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import os
 
 import pandas as pd
 import pytest
+from conftest import left_in
 
-from lagesbild.store import importer
 from lagesbild.core.errors import InputError, LagesbildError, WorkspaceError
+from lagesbild.store import importer
 
 # Points in the two test kommuner (EPSG:3006): west = 2417, east = 2422, a third one outside both
 WEST_XY, EAST_XY, OUTSIDE_XY = (705_000, 7_195_000), (715_000, 7_195_000), (730_000, 7_195_000)
@@ -144,7 +144,7 @@ def test_nothing_readable_stores_nothing(area_workspace, police_csv):
         importer.import_file(area_workspace, "incidents", police_csv(OUTSIDE_XY), name="ut.csv")
     assert "ut.csv" in str(err.value)
     assert sha256(area_workspace.path) == before
-    assert os.listdir(area_workspace.path.parent) == [area_workspace.path.name]
+    assert left_in(area_workspace.path.parent) == [area_workspace.path.name]
 
 
 def test_reader_error_propagates_with_file_row_field(area_workspace, make_csv):

@@ -226,7 +226,7 @@ def test_declared_span_makes_a_sparse_extract_whole(tmp_path, tmp_path_factory) 
     table = part_year_table(frames, "2023")
     assert table.loc[table["area_id"] == "2417", "label"].iloc[0] == ""
     with pytest.raises(InputError, match="två datum"):
-        importer.check_file(ws, "incidents", source, name="egen2",
+        importer.check_file(ws, "incidents", source, name="egen",
                             options={"covers": "hela 2023"})
 
 

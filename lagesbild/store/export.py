@@ -111,7 +111,9 @@ class _Exporter:
                  "rejected": 0 if _missing(rejected) else int(rejected),
                  "original_kind": kind, "original_file": _plain(meta.get("file")),
                  "period": _plain(meta.get("period")),
-                 "description": _plain(meta.get("description"))}
+                 "description": _plain(meta.get("description")),
+                 "sha256": _plain(meta.get("sha256")),
+                 "source_path": _plain(meta.get("source_path"))}
         return Exported(path, entry)
 
 
@@ -229,7 +231,8 @@ def _restore_one(folder: Path, entry: dict[str, Any], areas: pd.DataFrame,
     if not parts:  # an empty dataset: nothing to read, its provenance is still restored
         return ReadResult(schema.empty(table), [], Dataset(
             entry["dataset"], table, kind, str(entry.get("original_file") or file),
-            str(entry.get("period") or ""), str(entry.get("description") or "")))
+            str(entry.get("period") or ""), str(entry.get("description") or ""),
+            str(entry.get("sha256") or ""), str(entry.get("source_path") or "")))
     accepted = pd.concat([p.accepted for p in parts], ignore_index=True) if len(parts) > 1 \
         else parts[0].accepted
     if len(accepted) != entry["rows"]:
@@ -240,7 +243,10 @@ def _restore_one(folder: Path, entry: dict[str, Any], areas: pd.DataFrame,
     dataset = replace(parts[0].dataset, name=entry["dataset"], kind=kind,
                       file=str(entry.get("original_file") or file),
                       period=str(entry.get("period") or ""),
-                      description=str(entry.get("description") or ""))
+                      description=str(entry.get("description") or ""),
+                      # the original file's identity, not the exported copy's
+                      sha256=str(entry.get("sha256") or ""),
+                      source_path=str(entry.get("source_path") or ""))
     return ReadResult(accepted, [], dataset, [n for p in parts for n in p.notes],
                       parts[0].columns)
 

@@ -19,9 +19,9 @@ import pyogrio
 import pyogrio.errors
 
 from lagesbild.core import schema
-from lagesbild.core.dataset import DATASET_COLUMNS, DATASETS, Dataset
+from lagesbild.core.dataset import DATASET_ADDED_LATER, DATASET_COLUMNS, DATASETS, Dataset
 from lagesbild.core.errors import WorkspaceError
-from lagesbild.store import gpkg_bulk
+from lagesbild.store import gpkg_bulk, gpkg_safety
 from lagesbild.store.workspace import Workspace, WorkspaceWriter
 
 
@@ -33,8 +33,8 @@ class _GpkgWriter(WorkspaceWriter):
         frame = frame.assign(source=dataset.name)
         new = schema.conform(_strings_as_arrow(frame, dataset.table), dataset.table)
         layers = _layers(self.path)
-        meta = _read_layer(self.path, DATASETS) if DATASETS in layers else pd.DataFrame(
-            columns=DATASET_COLUMNS)
+        meta = _dataset_records(_read_layer(self.path, DATASETS)) if DATASETS in layers \
+            else pd.DataFrame(columns=DATASET_COLUMNS)
         # A row's `source` must name exactly one dataset: a same-named file of another kind would
         # either take over the first one's provenance or silently delete its rows.
         clash = meta[(meta["dataset"] == dataset.name) & (meta["table"] != dataset.table)]
@@ -55,11 +55,21 @@ class _GpkgWriter(WorkspaceWriter):
                "file": dataset.file, "rows": len(frame), "rejected": rejected,
                "period": dataset.period,
                "imported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-               "description": dataset.description}
+               "description": dataset.description, "sha256": dataset.sha256,
+               "source_path": dataset.source_path}
         meta = pd.concat([meta, pd.DataFrame([row])], ignore_index=True)
         meta["rows"] = meta["rows"].astype("int64")
         meta["rejected"] = meta["rejected"].astype("int64")
         _write_layer(self.path, DATASETS, meta[DATASET_COLUMNS])
+
+
+def _dataset_records(meta: pd.DataFrame) -> pd.DataFrame:
+    """The dataset list with every column, "" for those an older workspace lacks."""
+    for col in DATASET_ADDED_LATER:
+        if col not in meta.columns:
+            meta[col] = ""
+        meta[col] = meta[col].where(meta[col].notna(), "")
+    return meta[DATASET_COLUMNS]
 
 
 def _strings_as_arrow(frame: pd.DataFrame, table: str) -> pd.DataFrame:
@@ -212,31 +222,44 @@ class GpkgWorkspace(Workspace):
     def datasets(self) -> pd.DataFrame:
         if DATASETS not in _layers(self.path):
             return pd.DataFrame(columns=DATASET_COLUMNS)
-        return _read_layer(self.path, DATASETS)[DATASET_COLUMNS]
+        return _dataset_records(_read_layer(self.path, DATASETS))
+
+    def check_writable(self) -> None:
+        """WorkspaceError before any work when the file or its folder is read-only."""
+        gpkg_safety.refuse_read_only(self.path)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[WorkspaceWriter]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._remove_stale_copies()
-        fd, tmp_name = tempfile.mkstemp(prefix=f"{self._tmp_prefix}{os.getpid()}.",
-                                        suffix=_TMP_SUFFIX, dir=self.path.parent)
-        os.close(fd)
-        tmp = Path(tmp_name)
+        self.check_writable()
         try:
-            if self.path.exists():
-                shutil.copyfile(self.path, tmp)
-            else:
-                tmp.unlink()
-            yield _GpkgWriter(tmp)
-            if not tmp.exists():
-                raise WorkspaceError("Importen skrev ingenting; arbetsytan är oförändrad.")
-            _fsync(tmp)  # the data must be on disk before the rename makes them the workspace
-            os.replace(tmp, self.path)
-            _fsync(self.path.parent)
-        finally:
-            for leftover in (tmp, *(Path(f"{tmp}{s}") for s in _SQLITE_SIDECARS)):
-                if leftover.exists():
-                    leftover.unlink()
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WorkspaceError(f"Mappen {self.path.parent} kan inte skapas "
+                                 f"({exc.strerror}); inget ändrades.") from exc
+        # one writer at a time, from the copy to the rename: a second import would otherwise
+        # copy the same old file and its rename would drop this one's rows
+        with gpkg_safety.writer_lock(self.path):
+            self._remove_stale_copies()
+            fd, tmp_name = tempfile.mkstemp(prefix=f"{self._tmp_prefix}{os.getpid()}.",
+                                            suffix=_TMP_SUFFIX, dir=self.path.parent)
+            os.close(fd)
+            tmp = Path(tmp_name)
+            try:
+                if self.path.exists():
+                    shutil.copyfile(self.path, tmp)
+                else:
+                    tmp.unlink()
+                yield _GpkgWriter(tmp)
+                if not tmp.exists():
+                    raise WorkspaceError("Importen skrev ingenting; arbetsytan är oförändrad.")
+                gpkg_safety.keep_mode(tmp, self.path)  # not mkstemp's 0600
+                _fsync(tmp)  # the data must be on disk before the rename makes them the workspace
+                os.replace(tmp, self.path)
+                _fsync(self.path.parent)
+            finally:
+                for leftover in (tmp, *(Path(f"{tmp}{s}") for s in _SQLITE_SIDECARS)):
+                    if leftover.exists():
+                        leftover.unlink()
 
     @property
     def _tmp_prefix(self) -> str:

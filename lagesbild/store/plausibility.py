@@ -7,6 +7,9 @@
   victims of unknown sex.
 - A crime count above the area's population that year (a population or code column read as
   the count).
+- Pupils reached by a programme in a term above the site's target group (`eligible_pupils` in
+  the sites file; 0 there means not given and checks nothing). Each row on its own: two
+  programmes may reach the same pupils.
 
 Every rejection names the file, the row and the file's own column, like the readers' do.
 """
@@ -27,10 +30,11 @@ PERIOD_COLUMNS = {"incident_counts": "period", "indicators": "period", "populati
 
 
 def check(result: ReadResult, *, today: date | None = None,
-          population: pd.DataFrame | None = None) -> ReadResult:
+          population: pd.DataFrame | None = None,
+          sites: pd.DataFrame | None = None) -> ReadResult:
     """`result` with implausible rows moved from accepted to rejected (module docstring).
     `population` (the workspace's): a crime count above its area's population that year is
-    rejected too."""
+    rejected too; `sites` (the workspace's): pupils reached above a site's target group."""
     today = today or date.today()
     frame = result.accepted
     if not len(frame) or "_line" not in frame.columns:
@@ -57,6 +61,8 @@ def check(result: ReadResult, *, today: date | None = None,
         bad.update(_totals_below_parts(result, frame, exclude=set(bad)))
         if population is not None and len(population):
             bad.update(_above_population(result, frame, population, exclude=set(bad)))
+    if table == "programme_activity" and sites is not None and len(sites):
+        bad.update(_above_target_group(result, frame, sites, exclude=set(bad)))
     if not bad:
         return result
     keep = [pos not in bad for pos in range(len(frame))]
@@ -117,4 +123,29 @@ def _above_population(result: ReadResult, frame: pd.DataFrame, population: pd.Da
             out[pos] = Rejection(result.dataset.file, int(line), _header(result, "count"),
                                  str(count), f"fler brott ({int(count)}) än invånare ({int(limit)}) "
                                  f"i {area} {period[:4]}; kontrollera kolumnerna")
+    return out
+
+
+def _above_target_group(result: ReadResult, frame: pd.DataFrame, sites: pd.DataFrame, *,
+                        exclude: set[int]) -> dict[int, Rejection]:
+    """Pupils reached above the site's pupils in the target group (a class count or the
+    school's whole roll read as pupils reached, or a target group out of date)."""
+    eligible = pd.to_numeric(sites["eligible_pupils"], errors="coerce")
+    target = dict(zip(sites["site_id"].astype(str).str.strip().str.casefold(), eligible))
+    names = dict(zip(sites["site_id"].astype(str).str.strip().str.casefold(),
+                     sites["name"].astype(str)))
+    out: dict[int, Rejection] = {}
+    for pos, (site, period, reached, line) in enumerate(zip(
+            frame["site_id"].astype(str), frame["period"].astype(str), frame["pupils_reached"],
+            frame["_line"])):
+        key = site.strip().casefold()
+        limit = target.get(key)
+        if pos in exclude or limit is None or pd.isna(limit) or int(limit) <= 0 \
+                or pd.isna(reached) or pd.isna(line):
+            continue
+        if int(reached) > int(limit):
+            out[pos] = Rejection(result.dataset.file, int(line), _header(result, "pupils_reached"),
+                                 str(reached), f"fler elever nådda ({int(reached)}) än elever i "
+                                 f"målgruppen ({int(limit)}) på {site} ({names[key]}) {period}; "
+                                 "kontrollera kolumnerna eller målgruppen i skolfilen")
     return out

@@ -289,6 +289,16 @@ def _check_gpkg(copy: Path, source: Path) -> None:
         copy.unlink(missing_ok=True)
         raise WorkspaceError(f"{source} är ingen GeoPackage-arbetsyta; ingen ögonblicksbild "
                              "skapades.")
+    try:  # a truncated or damaged file has the header but not the pages: never freeze it
+        with closing(sqlite3.connect(f"{copy.resolve().as_uri()}?mode=ro", uri=True)) as con:
+            verdict = str(con.execute("PRAGMA quick_check").fetchone()[0])
+    except sqlite3.DatabaseError as exc:
+        verdict = str(exc)
+    if verdict != "ok":
+        copy.unlink(missing_ok=True)
+        raise WorkspaceError(f"{source} är skadad ({verdict[:120]}); ingen ögonblicksbild "
+                             "skapades. Återställ arbetsytan från en export eller en tidigare "
+                             "ögonblicksbild.")
 
 
 def file_sha256(path: Path) -> str:

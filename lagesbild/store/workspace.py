@@ -36,6 +36,9 @@ class Workspace(ABC):
     def datasets(self) -> pd.DataFrame:
         """One row per imported dataset with its source and import time."""
 
+    def check_writable(self) -> None:
+        """WorkspaceError when this process may not write the workspace (checked before work)."""
+
     @abstractmethod
     def transaction(self) -> contextlib.AbstractContextManager[WorkspaceWriter]:
         """A writer whose changes land whole when the block ends without error."""

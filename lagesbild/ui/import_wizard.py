@@ -136,13 +136,20 @@ def render(ctx: common.Context) -> None:
     data, name = upload.getvalue(), upload.name
     try:
         options = _options(kind, data, name, ctx)
+        # an upload has no folder: a same-named dataset is replaced only when asked to
+        replace_named = st.checkbox(
+            "Replace the dataset of the same name" if en else
+            "Ersätt datasetet med samma namn", key="imp_replace",
+            help=("Needed when a dataset of this name came from another file." if en else
+                  "Behövs när ett dataset med det här namnet kom från en annan fil."))
         check, do_import = st.columns(2)
         checked = check.button("Check" if en else "Kontrollera", key="imp_check")
         imported = do_import.button("Import" if en else "Importera", key="imp_go", type="primary")
         if not (checked or imported):
             return
         progress = st.progress(0, text="Läser filen…" if not en else "Reading the file…")
-        result = importer.check_file(ctx.workspace, kind, data, name=name, options=options)
+        result = importer.check_file(ctx.workspace, kind, data, name=name, options=options,
+                                     replace_named=replace_named)
         progress.progress(60, text="Kontrollerad" if not en else "Checked")
         if imported:
             progress.progress(70, text="Sparar…" if not en else "Saving…")
