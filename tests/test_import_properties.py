@@ -133,7 +133,7 @@ def _expected(table: dict) -> dict[tuple[str, str, str, str], int]:
     return {(r[1], r[2], r[3], r[4]): r[5] for r in _rows(table)}
 
 
-PROPERTY = settings(max_examples=15, deadline=None,
+PROPERTY = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 

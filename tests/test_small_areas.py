@@ -161,7 +161,7 @@ def _attack(frames: Frames, taxonomy) -> tuple[set, set]:
     known: dict[tuple, float] = {}
 
     def var(name: tuple, hidden: bool, value: object) -> None:
-        if hidden:
+        if hidden or pd.isna(value):  # hidden, or not given ("uppgift saknas"): unknown
             unknowns.setdefault(name, len(unknowns))
         else:
             known[name] = float(value)
