@@ -263,3 +263,28 @@ def test_cut_extract_fixture_is_shaped_like_the_real_file() -> None:
     last = max(line.split(";")[1][:10] for line in text.splitlines()[1:] if line)
     assert last == "2024-03-31" or last < "2024-03-31"
     assert Path(DEMO_EXTRACT).exists()
+
+
+def test_app_says_part_year_and_annualises_on_request(cut_workspace, monkeypatch) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("LAGESBILD_WORKSPACE", str(cut_workspace.path))
+    monkeypatch.setenv("LAGESBILD_APP_AUDIT", "off")
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"),
+                           default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    assert any("2024 (1 jan–31 mar)" in w.value for w in at.sidebar.warning)
+    at.switch_page("lagesbild/ui/compare_page.py").run()
+    at.selectbox(key="cmp_layer").set_value(LAYER).run()
+    assert "2024 (delår 1 jan–31 mar)" in at.selectbox(key="cmp_period").options
+    at.selectbox(key="cmp_period").set_value("2024").run()
+    assert not at.exception, at.exception
+
+    def cells() -> list[str]:
+        return [str(v) for df in at.dataframe for v in df.value.astype(str).to_numpy().ravel()]
+
+    assert any("(delår, ingen årstakt)" in c for c in cells())
+    at.toggle(key="annualise").set_value(True).run()
+    assert not at.exception, at.exception
+    assert any("uppräknat från 1 jan–31 mar" in c for c in cells())

@@ -343,11 +343,13 @@ def _report(result: object, what: str, workspace: str) -> None:
 
 def _register() -> None:
     from lagesbild.cli.audit import audit_cmd
+    from lagesbild.cli.events import events_cmd
     from lagesbild.cli.maps import map_cmd
     from lagesbild.cli.report import report_cmd
     from lagesbild.cli.snapshot import snapshot_group
 
     main.add_command(audit_cmd)
+    main.add_command(events_cmd)
     main.add_command(map_cmd)
     main.add_command(snapshot_group)
     main.add_command(report_cmd)

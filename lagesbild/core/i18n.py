@@ -132,6 +132,10 @@ TEXTS: dict[str, tuple[str, str]] = {
                           "dagarna, inte hela året.",
                           "The police extracts cover only {days} {period}: the counts are for "
                           "those days, not the whole year."),
+    "events_title": ("Polisens händelsenotiser {year}: {n} (inte brottsstatistik)",
+                     "The police's event notices {year}: {n} (not crime statistics)"),
+    "event_type": ("Typ av händelse", "Type of event"),
+    "event_count": ("Notiser", "Notices"),
     "period_part": ("{period} (delår {days})", "{period} (part year {days})"),
     "fdr_help": ("Benjamini–Hochbergs gräns för falska upptäckter per nivå i stället för ett "
                  "test per område: färre områden flaggas, och högst 10 % (5 %, 1 %) av de "

@@ -6,6 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from lagesbild.analysis.darkfigure import caveats, reported_categories, reporting_ratio
+from lagesbild.analysis.events import EventCounts, event_counts, lan_only_note
+from lagesbild.analysis.events import caveat as event_caveat
+from lagesbild.analysis.events import years as event_years
 from lagesbild.analysis.pyramid_view import PyramidView, pyramid_view
 from lagesbild.core.i18n import sex_label, t
 from lagesbild.core.settings import Settings
@@ -175,7 +178,29 @@ def render(ctx: common.Context) -> None:
                 st.info(ctx.t("no_survey"))
     with st.expander(ctx.t("outside")):
         common.table(shown["counts"][0])
+    _events(ctx, area_id, period)
     common.warm(ctx, lambda: _plan(ctx, areas, area_id, source, period, available, stamp))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _event_counts(key: str, path: str, area_id: str, year: str) -> EventCounts:
+    return event_counts(common.frames_for(key, path), area_id=area_id, year=year)
+
+
+def _events(ctx: common.Context, area_id: str, period: str) -> None:
+    """Polisen's notices of the area and year, per type and month: public notices, labelled
+    as such, never crime statistics (analysis.events)."""
+    frames = common.frames(ctx)
+    if not len(frames.events) or str(period)[:4] not in event_years(frames):
+        return
+    found = _event_counts(ctx.key, str(ctx.workspace.path), area_id, str(period)[:4])
+    with st.expander(ctx.t("events_title", n=found.total, year=found.year)):
+        st.warning(event_caveat(ctx.lang))
+        table = found.by_type.rename(columns={"type": ctx.t("event_type"),
+                                              "count": ctx.t("event_count")})
+        common.table(table)
+        extra = lan_only_note(found, ctx.lang)
+        st.caption(f"{ctx.t('source')}: {found.sources}. {found.first}–{found.last}. {extra}")
 
 
 def _plan(ctx: common.Context, areas: list[str], area_id: str, source: str, period: str,
