@@ -100,6 +100,8 @@ def test_a_part_year_has_counts_but_no_annual_rate(cut_workspace, tmp_path_facto
     assert county["count"] > 0
     assert county["display"] == f"{int(county['count'])} brott 1 jan–31 mar (delår, ingen årstakt)"
     assert "delår 1 jan–31 mar" in county["note"]
+    # the denominator's provenance: which file the population came from
+    assert "folkmängd: scb_folkmangd_2019-2024.csv" in county["source"]
     # the whole year before is untouched
     before = layer_figures(frames, spec, period="2023", sex="T", taxonomy=taxonomy,
                            settings=settings)

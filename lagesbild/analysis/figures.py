@@ -280,6 +280,16 @@ def population_for(frames: Frames, year: str) -> pd.DataFrame:
     return _memo(frames, ("population", str(year)), lambda: _population_for(frames, year))
 
 
+def population_label(frames: Frames, year: str) -> str:
+    """The datasets the population of `year` comes from ('' when none)."""
+    key = ("population_label", str(year))
+    if key not in _memo_dict(frames):
+        pop = frames.population
+        names = pop.loc[pop["year"].astype("string") == str(year), "source"].unique().tolist()
+        _memo_dict(frames)[key] = frames.source_label(names) if names else ""
+    return _memo_dict(frames)[key]  # type: ignore[return-value]
+
+
 def _population_for(frames: Frames, year: str) -> pd.DataFrame:
     pop = frames.population
     pop = pop[pop["year"].astype("string") == str(year)]
@@ -305,6 +315,10 @@ def _rates(frames: Frames, cells: pd.DataFrame, spec: LayerSpec, *, period: str,
                        confidence=settings.confidence)
     out = pd.concat([out, rates], axis=1)
     out["note"] = np.where(out["population"].isna(), "folkmängd saknas för året", "")
+    # provenance of the denominator too: which file the population came from
+    people = population_label(frames, period)
+    if people:
+        out["source"] = [f"{s}; folkmängd: {people}" if s else s for s in out["source"]]
     out["n"] = pd.NA
     out["unit"] = spec.unit
     out["display"] = [

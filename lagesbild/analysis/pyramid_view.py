@@ -10,7 +10,7 @@ import pandas as pd
 from lagesbild.analysis.known import blank_uncovered, blank_unknown_sex, covered_areas, sex_known
 from lagesbild.analysis import disclosure, stats
 from lagesbild.analysis.cube import protected_cube
-from lagesbild.analysis.figures import indicator_figures, population_for
+from lagesbild.analysis.figures import population_label, indicator_figures, population_for
 from lagesbild.core.errors import InputError
 from lagesbild.core.frames import Frames
 from lagesbild.core.settings import Settings
@@ -89,8 +89,11 @@ def pyramid_view(frames: Frames, taxonomy: Taxonomy, indicator_meta: dict[str, d
     indicators = pd.DataFrame(rows, columns=["level", "indicator_id", "title_sv", "title_en", "sex",
                                              "value", "ci_low", "ci_high", "n", "suppressed",
                                              "display", "source"])
+    label = frames.source_label(table["source"].unique().tolist())
+    people = population_label(frames, period)  # the rates' denominator
+    label = f"{label}; folkmängd: {people}" if label and people else label
     return PyramidView(area_id, frames.area_name(area_id), str(period), source,
-                       frames.source_label(table["source"].unique().tolist()), counts, indicators,
+                       label, counts, indicators,
                        settings.suppress_below, settings.confidence, part_year)
 
 
