@@ -169,3 +169,16 @@ def test_as_an_ordinary_user_every_refused_write_is_one_line(reachable: Path) ->
         assert done.returncode == 1, done.stderr
         line = _one_line_error(done.stderr)
         assert str(locked) in line and "behörighet saknas" in line
+
+
+def test_a_reader_that_stops_reading_is_no_error(small_ws: Path) -> None:
+    """`lagesbild layers | head -1`: the pipe closes before the output is written; the command
+    ends quietly with the shell's code for it (141), no 'Fel' and no traceback."""
+    cli = Path(sys.executable).with_name("lagesbild")
+    proc = subprocess.Popen([str(cli), "layers", "-w", str(small_ws), "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    proc.stdout.close()  # closed before the command has written anything
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 141, err
+    assert b"Traceback" not in err and b"Fel" not in err

@@ -73,7 +73,7 @@ def test_an_event_placed_in_a_lan_but_titled_with_its_kommun_goes_to_the_kommun(
     result = read_polisen_events(json.dumps(events).encode(), lookup=lookup, name="e.json")
     assert list(result.accepted["area_id"]) == ["2417", "24", "24", "01"]
     assert list(result.accepted["location_name"])[0] == "Västerbottens län"  # kept as given
-    assert any("1 händelser med ett län som plats" in n and "Norsjö" in n for n in result.notes)
+    assert any("1 händelse med ett län som plats" in n and "Norsjö" in n for n in result.notes)
 
 
 @pytest.mark.parametrize(("data", "message"), [

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import errno
+import os
 import sqlite3
 import sys
 import tomllib
@@ -37,6 +39,12 @@ class Cli(click.Group):
         except LagesbildError as exc:
             click.echo(f"Fel: {exc}", err=True)
             sys.exit(1)
+        except BrokenPipeError:
+            # the reader stopped reading (`lagesbild events … | head`): not an error to report;
+            # stdout is pointed at devnull so that the interpreter's final flush stays quiet
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(141)  # 128 + SIGPIPE, as a shell reports it
         except OSError as exc:
             click.echo(f"Fel: {os_error_line(exc)}", err=True)
             sys.exit(1)

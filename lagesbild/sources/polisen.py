@@ -115,7 +115,8 @@ def read_polisen_events(source: str | Path | bytes, *, lookup: dict[str, tuple[s
     years = sorted({str(y) for y in frame["year"]})
     notes = []
     if to_kommun:
-        notes.append(f"{len(to_kommun)} händelser med ett län som plats men en kommun i rubriken "
+        notes.append(f"{len(to_kommun)} {'händelse' if len(to_kommun) == 1 else 'händelser'} "
+                     "med ett län som plats men en kommun i rubriken "
                      f"(t.ex. {to_kommun[0]}) placerades i kommunen.")
     if outside:
         common = sorted(outside, key=lambda p: (-outside[p], p))[:3]
