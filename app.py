@@ -9,7 +9,8 @@ from lagesbild.ui import common
 
 HERE = Path(__file__).parent
 # the first page is the default and lives at "/" (Streamlit ignores a default page's url_path)
-PAGES = [("map_page", "page_map", "karta"), ("pyramid_page", "page_pyramid", "pyramid"),
+PAGES = [("map_page", "page_map", "karta"), ("assessment_page", "page_assessment", "lagesbild"),
+         ("pyramid_page", "page_pyramid", "pyramid"),
          ("compare_page", "page_compare", "jamforelse"), ("coverage_page", "page_coverage", "insatser"),
          ("report_page", "page_report", "rapport"), ("data_page", "page_data", "data")]
 

@@ -39,6 +39,7 @@ def report_cmd(workspace: str, area_id: str, period: str, fmt: str, out: str, au
     from lagesbild.core.taxonomy import load_taxonomy
     from lagesbild.report.build import build_report
     from lagesbild.store.frames import load_frames
+    from lagesbild.store.assessment import read_assessment
     from lagesbild.store.notes import read_notes
 
     settings = dataclasses.replace(get_settings(), annualise=annualise)
@@ -72,6 +73,7 @@ def report_cmd(workspace: str, area_id: str, period: str, fmt: str, out: str, au
                           load_taxonomy(settings.layers_dir / "pyramid.toml"), settings,
                           area_id=area_id, period=period, notes=notes, goals=goals,
                           audience=audience, lang=lang, created=date.today(),
-                          layers=layers.split(",") if layers else None, snapshot=frozen)
+                          layers=layers.split(",") if layers else None, snapshot=frozen,
+                          assessment=read_assessment(ws, area_id, period))
     Path(out).write_bytes(write_report(report, fmt))
     click.echo(f"Rapport skriven: {out} ({fmt}, {report.area_name}, {period}, {audience})")

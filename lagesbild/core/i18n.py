@@ -14,6 +14,26 @@ TEXTS: dict[str, tuple[str, str]] = {
     "page_coverage": ("Insatser", "Prevention"),
     "page_data": ("Data", "Data"),
     "page_report": ("Rapport", "Report"),
+    "page_assessment": ("Lägesbild", "Situation picture"),
+    "assessment_help": ("Utkasten är problem som siffrorna visar utöver slumpen, med sitt "
+                        "underlag. Bocka i dem som ska med, ändra rubrik och ordning, lägg till "
+                        "egna iakttagelser (polisens och kommunens egen kunskap) som nya rader "
+                        "och spara: listan öppnar rapporten.",
+                        "The drafts are problems the figures show beyond chance, with their "
+                        "evidence. Tick those to keep, change title and order, add your own "
+                        "observations (the police's and the municipality's knowledge) as new "
+                        "rows and save: the list opens the report."),
+    "assessment_none": ("Siffrorna visar inget problem utöver slumpen för området och perioden. "
+                        "Lägg till egna iakttagelser som nya rader.",
+                        "The figures show no problem beyond chance for the area and period. "
+                        "Add your own observations as new rows."),
+    "assessment_take": ("Med", "Keep"),
+    "assessment_order": ("Ordning", "Order"),
+    "assessment_problem": ("Problem", "Problem"),
+    "assessment_kind": ("Typ", "Kind"),
+    "assessment_evidence": ("Underlag", "Evidence"),
+    "assessment_causes": ("Orsaksanalys per problem", "Cause analysis per problem"),
+    "assessment_saved": ("Sparat: {n} prioriterade problem.", "Saved: {n} prioritised problems."),
     "audience": ("Mottagare", "Audience"),
     "audience_wide": ("Bred (utöver polisen)", "Wide (beyond the police)"),
     "audience_police": ("Polisen", "The police"),

@@ -138,7 +138,7 @@ def conform(frame: pd.DataFrame, table: str) -> pd.DataFrame:
 # The six focus areas of Kalmar's strategy 2022–2026 (seed 003): key -> (sv, en).
 # A report's sections, in the order the law (2023:196) and Brå's method ask for them (their
 # titles are in `report.model.SECTION_TITLES`); notes are stored per section.
-SECTION_KEYS = ("kartlaggning", "analys", "forebyggande", "atgarder", "kallor")
+SECTION_KEYS = ("sammanfattning", "kartlaggning", "analys", "forebyggande", "atgarder", "kallor")
 
 FOCUS_AREAS: dict[str, tuple[str, str]] = {
     "valdsforebyggande": ("Våldsförebyggande arbete", "Violence prevention"),

@@ -41,6 +41,7 @@ from lagesbild.core.taxonomy import ALL, Taxonomy
 from lagesbild.render import static
 from lagesbild.report import build_detail, build_when
 from lagesbild.report import build_sections as sections
+from lagesbild.report.build_summary import sammanfattning
 from lagesbild.report.build_context import (
     LAN,
     Context,
@@ -78,14 +79,16 @@ def build_report(frames: Frames, specs: dict[str, LayerSpec], taxonomy: Taxonomy
                  settings: Settings, *, area_id: str, period: str,
                  notes: dict[str, str] | None = None, goals: dict[str, str] | None = None,
                  audience: str = "wide", lang: str = "sv", created: date | None = None,
-                 layers: list[str] | None = None, snapshot: str | None = None) -> Report:
+                 layers: list[str] | None = None, snapshot: str | None = None,
+                 assessment: tuple[list, dict] | None = None) -> Report:
     """The report for `area_id` (a kommun, or a län for Länsstyrelsen) and `period`.
 
     `notes` holds the user's analysis text per section key (`schema.SECTION_KEYS`), `goals` the
     local goal per focus area (`schema.FOCUS_AREAS`). `layers` limits the map layers (default:
     every layer with data; each at `period`, or its latest period containing it, or its
     latest). `audience` "wide" (beyond the police) or "police"; `snapshot` names the snapshot
-    (id and checksum) the figures come from.
+    (id and checksum) the figures come from; `assessment` the chosen findings and their cause
+    analysis (`store.assessment.read_assessment`), which open the report (else the drafts).
     """
     notes, goals = dict(notes or {}), dict(goals or {})
     if audience not in AUDIENCES:
@@ -108,7 +111,9 @@ def build_report(frames: Frames, specs: dict[str, LayerSpec], taxonomy: Taxonomy
                                      str(area_id))
     ctx = Context(frames, specs, taxonomy, settings, str(area_id), str(period), lang, audience,
                   tuple(chosen))
+    chosen, causes = assessment or ([], {})
     built = (
+        sammanfattning(ctx, notes.get("sammanfattning"), chosen, causes),
         kartlaggning(ctx, notes.get("kartlaggning")),
         sections.analys(ctx, notes.get("analys")),
         sections.forebyggande(ctx, notes.get("forebyggande")),

@@ -13,6 +13,8 @@ from datetime import date
 import pandas as pd
 
 SECTION_TITLES = {
+    "sammanfattning": ("Sammanfattning: samlad bedömning och prioriterade problem",
+                       "Summary: overall assessment and prioritised problems"),
     "kartlaggning": ("Kartläggning: vad, var, när och vem", "Mapping: what, where, when and who"),
     "analys": ("Analys", "Analysis"),
     "forebyggande": ("Förebyggande arbete och dess täckning", "Prevention work and its coverage"),

@@ -30,7 +30,8 @@ def read_notes(workspace: Workspace, area_id: str, period: str) -> tuple[dict[st
     notes, goals = {}, {}
     for key, text in zip(mine["key"], mine["text"]):
         kind, _, name = str(key).partition(":")
-        (notes if kind == "note" else goals)[name] = "" if pd.isna(text) else str(text)
+        if kind in ("note", "goal"):  # findings and causes are store.assessment's
+            (notes if kind == "note" else goals)[name] = "" if pd.isna(text) else str(text)
     return notes, goals
 
 
@@ -53,7 +54,9 @@ def save_notes(workspace: Workspace, area_id: str, period: str, *, notes: Mappin
     rows = [(f"note:{k}", v) for k, v in notes.items() if str(v).strip()]
     rows += [(f"goal:{k}", v) for k, v in goals.items() if str(v).strip()]
     table = workspace.read("notes")
-    others = table[~((table["area_id"] == str(area_id)) & (table["period"] == str(period)))]
+    kinds = table["key"].astype(str).str.split(":", n=1).str[0]
+    here = (table["area_id"] == str(area_id)) & (table["period"] == str(period))
+    others = table[~(here & kinds.isin(["note", "goal"]))]  # the chosen findings stay
     mine = pd.DataFrame({"area_id": str(area_id), "period": str(period),
                          "key": [k for k, _ in rows], "text": [str(v) for _, v in rows],
                          "updated_at": when, "source": DATASET})

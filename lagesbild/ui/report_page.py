@@ -12,6 +12,7 @@ from lagesbild.core.errors import LagesbildError
 from lagesbild.report.build import build_report
 from lagesbild.report.model import SECTION_TITLES
 from lagesbild.report.writers import FORMATS, write_report
+from lagesbild.store.assessment import read_assessment
 from lagesbild.store.notes import read_notes, save_notes
 from lagesbild.ui import common
 
@@ -132,7 +133,8 @@ def _build(ctx: common.Context, area_id: str, period: str, audience: str, fmt: s
             report = build_report(common.frames(ctx), specs, taxonomy, ctx.settings,
                                   area_id=area_id, period=period, notes=notes, goals=goals,
                                   audience=audience, lang=ctx.lang, created=date.today(),
-                                  snapshot=frozen)
+                                  snapshot=frozen,
+                                  assessment=read_assessment(ctx.workspace, area_id, period))
             data = write_report(report, fmt)
     except LagesbildError as exc:
         st.error(str(exc))

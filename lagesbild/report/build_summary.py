@@ -1,0 +1,81 @@
+"""The report's first section: the samlad bedömning (summary and prioritised problems) and, per
+problem, its orsaksanalys. The catalogue of maps and tables follows as the appendix.
+
+The findings are the ones the coordinator chose and ordered (`store.assessment`); without a
+choice the drafts from the figures are shown, marked as drafts, so a report never opens empty
+and never passes a draft off as a settled assessment.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from lagesbild.analysis.findings import KINDS, Finding, draft_findings
+from lagesbild.report.build_context import Context, paragraphs
+from lagesbild.report.build_sections import section
+from lagesbild.report.model import Section
+
+MAX_DRAFTS = 8  # a one-page summary: the strongest drafts
+CAUSE_LABELS = {  # kept here (report) and in store.assessment (the stored keys)
+    "individ": ("Individ", "Individual"), "relation": ("Relationer", "Relationships"),
+    "narmiljo": ("Närmiljö", "Community"), "samhalle": ("Samhälle", "Society"),
+    "kallor": ("Källor", "Sources"), "okant": ("Vad vi inte vet", "What we do not know"),
+}
+
+
+def sammanfattning(ctx: Context, note: str | None, chosen: list | None,
+                   causes: dict[str, dict[str, str]] | None) -> Section:
+    """Summary and prioritised problems; `chosen` are `store.assessment.Chosen` (or None)."""
+    paras = paragraphs(note)
+    if chosen:
+        findings = [(c.id, c.kind, c.title, c.evidence) for c in chosen]
+        paras.append(ctx.tr(
+            f"Samlad bedömning för {ctx.area_name} {ctx.period}: {len(findings)} prioriterade "
+            "problem, i den ordning kommunen och polisen har satt dem.",
+            f"Overall assessment for {ctx.area_name} {ctx.period}: {len(findings)} prioritised "
+            "problems, in the order the municipality and the police set them."))
+    else:
+        drafts: list[Finding] = draft_findings(ctx.frames, ctx.specs, ctx.taxonomy,
+                                               ctx.settings, area_id=ctx.area_id,
+                                               period=ctx.period, lang=ctx.lang)[:MAX_DRAFTS]
+        findings = [(d.id, d.kind, d.title, d.evidence) for d in drafts]
+        paras.append(ctx.tr(
+            "Utkast: iakttagelserna nedan har tagits fram ur siffrorna (bara det som gäller "
+            "utöver slumpen) och är inte bedömda än. Välj, ordna och komplettera dem på sidan "
+            "Lägesbild.",
+            "Draft: the findings below were drafted from the figures (only what holds beyond "
+            "chance) and have not been assessed yet. Choose, order and add to them on the "
+            "Lägesbild page."))
+        if not findings:
+            paras.append(ctx.tr("Siffrorna visar inget problem utöver slumpen för området och "
+                                "perioden.",
+                                "The figures show no problem beyond chance for the area and "
+                                "period."))
+    en = ctx.en
+    frame = pd.DataFrame({
+        "#": list(range(1, len(findings) + 1)),
+        ctx.tr("Problem", "Problem"): [title for _, _, title, _ in findings],
+        ctx.tr("Typ", "Kind"): [KINDS.get(kind, KINDS["own"])[1 if en else 0]
+                                for _, kind, _, _ in findings],
+        ctx.tr("Underlag", "Evidence"): [ctx.display(ev) for _, _, _, ev in findings],
+    })
+    tables = [ctx.table(ctx.tr("Prioriterade problem", "Prioritised problems"), frame)]
+    causes = causes or {}
+    rows = []
+    for number, (fid, _, title, _) in enumerate(findings, start=1):
+        mine = causes.get(fid) or {}
+        for key, (sv, en_label) in CAUSE_LABELS.items():
+            if str(mine.get(key, "")).strip():
+                rows.append({"#": number, ctx.tr("Problem", "Problem"): title,
+                             ctx.tr("Nivå", "Level"): en_label if en else sv,
+                             ctx.tr("Orsaksanalys", "Cause analysis"): mine[key]})
+    if rows:
+        tables.append(ctx.table(ctx.tr("Orsaksanalys per problem", "Cause analysis per problem"),
+                                pd.DataFrame(rows), note=ctx.tr(
+            "Risk- och skyddsfaktorer på fyra nivåer (individ, relationer, närmiljö, samhälle), "
+            "källorna och det som inte är känt.",
+            "Risk and protective factors at four levels (individual, relationships, community, "
+            "society), the sources and what is not known.")))
+    elif chosen:
+        paras.append(ctx.tr("Ingen orsaksanalys är ifylld än.", "No cause analysis yet."))
+    return section(ctx, "sammanfattning", paras, tables=tables)

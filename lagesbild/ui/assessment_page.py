@@ -1,0 +1,132 @@
+"""Lägesbild: the samlad bedömning for an area and period — draft findings from the figures,
+chosen, edited, ordered and completed by the user, each with its orsaksanalys; saved with the
+workspace, they open the report."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from lagesbild.analysis.findings import KINDS, draft_findings
+from lagesbild.core.errors import LagesbildError
+from lagesbild.core.settings import Settings
+from lagesbild.store.assessment import CAUSE_FIELDS, Chosen, read_assessment, save_assessment
+from lagesbild.ui import common
+
+
+@st.cache_data(max_entries=32, show_spinner=False, hash_funcs=common.FAST_HASH)
+def _drafts(key: str, path: str, area_id: str, period: str, stamp: float, lang: str,
+            settings: Settings) -> list:
+    specs, taxonomy, _ = common._specs(str(settings.layers_dir), stamp)
+    return draft_findings(common.frames_for(key, path), specs, taxonomy, settings,
+                          area_id=area_id, period=period, lang=lang)
+
+
+def _periods(ctx: common.Context) -> list[str]:
+    frames = common.frames(ctx)
+    years = {str(p) for p in frames.incident_counts["period"].dropna()}
+    years |= {str(y) for y in frames.incidents["year"].dropna()}
+    years |= {str(p) for p in frames.indicators["period"].dropna()}
+    return sorted(y for y in years if y.isdigit())
+
+
+def _table(ctx: common.Context, chosen: list[Chosen], drafts: list) -> pd.DataFrame:
+    """Chosen findings first (ticked, in their order), then the drafts not chosen (unticked)."""
+    en = ctx.lang == "en"
+    taken = {c.id for c in chosen}
+    rows = [{"take": True, "order": i + 1, "title": c.title, "evidence": c.evidence,
+             "kind": KINDS.get(c.kind, KINDS["own"])[1 if en else 0], "id": c.id}
+            for i, c in enumerate(chosen)]
+    rows += [{"take": False, "order": len(chosen) + i + 1, "title": d.title,
+              "evidence": d.evidence, "kind": KINDS[d.kind][1 if en else 0], "id": d.id}
+             for i, d in enumerate(d for d in drafts if d.id not in taken)]
+    return pd.DataFrame(rows, columns=["take", "order", "title", "evidence", "kind", "id"])
+
+
+def chosen_from(edited: pd.DataFrame, drafts: list, chosen: list[Chosen]) -> list[Chosen]:
+    """The ticked rows in their order: drafts keep their kind, layer and sources; rows the user
+    added are their own ("own", ids own:1, own:2 …)."""
+    known = {d.id: d for d in drafts} | {c.id: c for c in chosen}
+    rows = edited[edited["take"].fillna(False).astype(bool)].copy()
+    rows["order"] = pd.to_numeric(rows["order"], errors="coerce")
+    rows = rows.sort_values("order", kind="stable", na_position="last")
+    out, own = [], 0
+    used = {str(i) for i in edited["id"].dropna()}
+    for r in rows.to_dict("records"):
+        title = str(r.get("title") or "").strip()
+        if not title:
+            continue
+        rid = r.get("id")
+        base = known.get(str(rid)) if isinstance(rid, str) and rid else None
+        if base is None:
+            own += 1
+            while f"own:{own}" in used:
+                own += 1
+            used.add(f"own:{own}")
+            out.append(Chosen(id=f"own:{own}", title=title,
+                              evidence=str(r.get("evidence") or "")))
+        else:
+            out.append(Chosen(id=base.id, title=title, evidence=str(r.get("evidence") or ""),
+                              kind=base.kind, layer=base.layer, sources=tuple(base.sources)))
+    return out
+
+
+def render(ctx: common.Context) -> None:
+    st.title(ctx.t("page_assessment"))
+    if not common.require_workspace(ctx):
+        return
+    frames = common.frames(ctx)
+    en = ctx.lang == "en"
+    periods = _periods(ctx)
+    if not periods:
+        st.info(ctx.t("no_data"))
+        return
+    areas = list(frames.lan["area_id"]) + list(frames.kommuner.sort_values("name")["area_id"])
+    c1, c2 = st.columns([2, 1])
+    area_id = c1.selectbox(ctx.t("area"), areas, key="ass_area", format_func=frames.area_name)
+    period = c2.selectbox(ctx.t("period"), periods, index=len(periods) - 1, key="ass_period",
+                          format_func=lambda p: common.period_label(ctx, None, p))
+    stamp = max((p.stat().st_mtime for p in ctx.settings.layers_dir.glob("*.toml")), default=0.0)
+    drafts = _drafts(ctx.key, str(ctx.workspace.path), area_id, period, stamp, ctx.lang,
+                     ctx.settings)
+    chosen, causes = read_assessment(ctx.workspace, area_id, period)
+    st.caption(ctx.t("assessment_help"))
+    if not drafts and not chosen:
+        st.info(ctx.t("assessment_none"))
+    table = _table(ctx, chosen, drafts)
+    edited = st.data_editor(
+        table, key=f"ass_table_{area_id}_{period}", num_rows="dynamic", hide_index=True,
+        width="stretch", column_order=["take", "order", "title", "kind", "evidence"],
+        column_config={
+            "take": st.column_config.CheckboxColumn(ctx.t("assessment_take"), default=True),
+            "order": st.column_config.NumberColumn(ctx.t("assessment_order"), min_value=1,
+                                                   step=1),
+            "title": st.column_config.TextColumn(ctx.t("assessment_problem"), width="large"),
+            "kind": st.column_config.TextColumn(ctx.t("assessment_kind"), disabled=True),
+            "evidence": st.column_config.TextColumn(ctx.t("assessment_evidence"),
+                                                    width="large"),
+        })
+    picked = chosen_from(edited, drafts, chosen)
+    new_causes: dict[str, dict[str, str]] = {}
+    if picked:
+        st.subheader(ctx.t("assessment_causes"))
+        for number, finding in enumerate(picked, start=1):
+            mine = causes.get(finding.id, {})
+            with st.expander(f"{number}. {finding.title}", expanded=False):
+                new_causes[finding.id] = {
+                    key: st.text_area(labels[1 if en else 0], mine.get(key, ""),
+                                      key=f"ass_cause_{area_id}_{period}_{finding.id}_{key}",
+                                      height=80)
+                    for key, labels in CAUSE_FIELDS.items()}
+    if st.button(ctx.t("save"), key="ass_save", type="primary"):
+        try:
+            save_assessment(ctx.workspace, area_id, period, findings=picked,
+                            causes=new_causes)
+        except LagesbildError as exc:
+            st.error(str(exc))
+            return
+        st.success(ctx.t("assessment_saved", n=len(picked)))
+
+
+if __name__ == "__main__":  # run as a page by st.navigation
+    render(common.context())
