@@ -112,7 +112,9 @@ def map_table(report: Report, spec_title: str) -> Table:
 
 def test_the_five_sections_in_the_order_of_the_law(report: Report) -> None:
     assert tuple(s.key for s in report.sections) == SECTION_KEYS
-    assert [s.title for s in report.sections][:2] == ["Kartläggning: vad, var, när och vem", "Analys"]
+    assert [s.title for s in report.sections][:3] == [
+        "Sammanfattning: samlad bedömning och prioriterade problem",
+        "Kartläggning: vad, var, när och vem", "Analys"]
     assert (report.area_id, report.area_name, report.period) == (AREA, "Norsjö", PERIOD)
     assert report.created == CREATED and report.snapshot == SNAPSHOT and report.audience == "wide"
     assert "Norsjö" in report.title and PERIOD in report.title
@@ -245,7 +247,8 @@ def test_county_report_in_english(tmp_path_factory) -> None:
     report = demo_report(tmp_path_factory, area_id="24", lang="en", layers=["otrygghet"],
                          notes={}, goals={})
     assert report.title.startswith("Situation picture") and report.area_name == "Västerbottens län"
-    assert [s.title for s in report.sections] == ["Mapping: what, where, when and who",
+    assert [s.title for s in report.sections] == ["Summary: overall assessment and prioritised "
+                                                  "problems", "Mapping: what, where, when and who",
                                                   "Analysis", "Prevention work and its coverage",
                                                   "Actions, local goals and follow-up",
                                                   "Data sources and caveats"]
