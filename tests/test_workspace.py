@@ -69,6 +69,9 @@ SAMPLES: dict[str, pd.DataFrame] = {
         "title": ["Införa MVP på högstadiet", "Grundutbildning"], "responsible": ["Ö", ""],
         "period": ["2023–2026", ""], "status": ["pågår", "ej påbörjad"],
         "area_ids": ["0114,2417", ""], "indicator_ids": ["otrygghet", NA], "source": ""}),
+    "groups": pd.DataFrame({
+        "group_id": ["sodra-lappland", "norra"], "name": ["Södra Lappland", "Norra"],
+        "kommun_ids": ["2417,2422,2462,2463", "2482,2418"], "source": ""}),
     "notes": pd.DataFrame({
         "area_id": ["2417", "24"], "period": ["2024", "2024"],
         "key": ["note:analys", "goal:valdsforebyggande"],

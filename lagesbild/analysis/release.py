@@ -126,7 +126,8 @@ def release_audit(frames: Frames, *, taxonomy: Taxonomy, settings: Settings,
     incident cube, every area's weekday × time-of-day table ("när <period>") and, for incident
     layers, every level below the kommun ("<level> <layer> <period>": DeSO, RegSO, stadsdelar
     with each kommun's count without a position), and every survey indicator's shares as
-    yes-counts ("enkät <indicator> <period>"). `county` (a län
+    yes-counts ("enkät <indicator> <period>", with its 3-year pooled shares "enkät <indicator>
+    2022–2024" audited together with the years they sum). `county` (a län
     code) keeps that county and its kommuner only: no relation links two counties, so a report
     needs only its own county audited. Computed once per frames object and arguments."""
     from lagesbild.analysis.memo import memo_dict
@@ -177,30 +178,70 @@ def _release_audit(frames: Frames, *, taxonomy: Taxonomy, settings: Settings,
                     more, linked = small_area_release(frames, spec, period=period,
                                                       taxonomy=taxonomy, settings=settings)
                     cells, relations = cells + more, relations + linked
+            if len(frames.groups):  # the stored groups' sums of kommun cells
+                from lagesbild.analysis.groups import stored_group_parts
+
+                kind = "count_rate" if source == "counts" else "incident_rate"
+                more, linked = stored_group_parts(
+                    frames, [s for s in (specs or {}).values() if s.kind == kind],
+                    period=period, taxonomy=taxonomy, settings=settings)
+                cells, relations = cells + more, relations + linked
             if county is not None:
                 cells, relations = _one_county(frames, cells, relations, county)
             parts.append(audit(cells, relations, protection=settings.suppress_below).cells)
-    parts += _survey_parts(frames, settings, wanted, county)
+    parts += _survey_parts(frames, settings, wanted, county, taxonomy=taxonomy,
+                           specs=[s for s in (specs or {}).values() if s.kind == "indicator"])
     cells = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=RESULT_COLUMNS)
     return Audit(cells, settings.suppress_below)
 
 
 def _survey_parts(frames: Frames, settings: Settings, wanted: set[str] | None,
-                  county: str | None) -> list[pd.DataFrame]:
-    """The audit of every indicator's shares, one indicator and period at a time (no relation
-    ties a survey to another survey or to the counts)."""
+                  county: str | None, *, taxonomy: Taxonomy | None = None,
+                  specs: list[LayerSpec] = ()) -> list[pd.DataFrame]:
+    """The audit of every indicator's shares, one indicator at a time (no relation ties a
+    survey to another survey or to the counts): the years its 3-year pooled shares cover
+    together with those windows, any other year on its own."""
     from lagesbild.analysis.release_survey import survey_release
+    from lagesbild.analysis.survey_pooling import pooled_periods, pooled_survey_release, window
 
     data = frames.indicators[["indicator_id", "period"]].astype(str).drop_duplicates()
     parts = []
+    pooled: dict[str, set[str]] = {}  # indicator -> the years its pooled release covers
+    for indicator_id in sorted(set(data["indicator_id"])):
+        ends = pooled_periods(frames, indicator_id)
+        if ends and (wanted is None or wanted & {y for e in ends for y in window(e)}):
+            # every window with every yearly table it sums (survey_pooling)
+            cells, relations = pooled_survey_release(frames, indicator_id, settings=settings)
+            for year in sorted({y for e in ends for y in window(e)}):
+                more, linked = _group_survey(frames, specs, indicator_id, year, taxonomy,
+                                             settings)
+                cells, relations = cells + more, relations + linked
+            if county is not None:
+                cells, relations = _one_county(frames, cells, relations, county)
+            parts.append(audit(cells, relations, protection=settings.suppress_below).cells)
+            pooled[indicator_id] = {y for e in ends for y in window(e)}
     for indicator_id, period in sorted(data.itertuples(index=False, name=None)):
-        if wanted is not None and period not in wanted:
+        if (wanted is not None and period not in wanted) or period in pooled.get(indicator_id, ()):
             continue
         cells, relations = survey_release(frames, indicator_id, period=period, settings=settings)
+        more, linked = _group_survey(frames, specs, indicator_id, period, taxonomy, settings)
+        cells, relations = cells + more, relations + linked
         if county is not None:
             cells, relations = _one_county(frames, cells, relations, county)
         parts.append(audit(cells, relations, protection=settings.suppress_below).cells)
     return parts
+
+
+def _group_survey(frames: Frames, specs: list[LayerSpec], indicator_id: str, period: str,
+                  taxonomy: Taxonomy | None, settings: Settings
+                  ) -> tuple[list[dict[str, object]], list[Relation]]:
+    """The stored groups' pooled shares of the indicator's layers (`analysis.groups`)."""
+    mine = [s for s in specs if s.indicator == indicator_id]
+    if not len(frames.groups) or not mine:
+        return [], []
+    from lagesbild.analysis.groups import stored_group_parts
+
+    return stored_group_parts(frames, mine, period=period, taxonomy=taxonomy, settings=settings)
 
 
 def _one_county(frames: Frames, cells: list[dict[str, object]], relations: list[Relation],

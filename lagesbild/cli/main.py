@@ -100,10 +100,24 @@ def layers_cmd(workspace: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (schema lagesbild.compare/1).")
 @click.option("--county", default=None,
               help="Only this län's kommuner (code, e.g. 24); default every kommun.")
+@click.option("--group", "group", default=None,
+              help="A stored group's name: its pooled figure with each kommun beside it.")
+@click.option("--area", "area", default=None,
+              help="Kommun codes comma-separated (2417,2422,…): pooled like a group.")
+@click.option("--pooled", is_flag=True,
+              help="Survey shares pooled over the three years ending with --period.")
 @annualise_option
 def compare_cmd(workspace: str, layer: str, period: str | None, sex: str, lang: str,
-                as_json: bool, county: str | None, annualise: bool) -> None:
+                as_json: bool, county: str | None, group: str | None, area: str | None,
+                pooled: bool, annualise: bool) -> None:
     """Rank the kommuner on one layer, with intervals, the county value and the reference band."""
+    if group is not None or (area is not None and "," in area) or pooled:
+        from lagesbild.cli.group_compare import group_compare
+
+        group_compare(workspace, layer=layer, period=period, sex=sex, lang=lang,
+                      as_json=as_json, group=group, area=area, pooled=pooled,
+                      annualise=annualise)
+        return
     from lagesbild.analysis.compare import in_county, to_json
     from lagesbild.analysis.figures import layer_figures, periods
     from lagesbild.analysis.national import national_figure
@@ -344,12 +358,14 @@ def _report(result: object, what: str, workspace: str) -> None:
 def _register() -> None:
     from lagesbild.cli.audit import audit_cmd
     from lagesbild.cli.events import events_cmd
+    from lagesbild.cli.groups import group_cmd
     from lagesbild.cli.maps import map_cmd
     from lagesbild.cli.report import report_cmd
     from lagesbild.cli.snapshot import snapshot_group
 
     main.add_command(audit_cmd)
     main.add_command(events_cmd)
+    main.add_command(group_cmd)
     main.add_command(map_cmd)
     main.add_command(snapshot_group)
     main.add_command(report_cmd)

@@ -27,6 +27,7 @@ class Frames:
     events: pd.DataFrame
     datasets: pd.DataFrame
     notes: pd.DataFrame = field(default_factory=lambda: schema.empty("notes"))
+    groups: pd.DataFrame = field(default_factory=lambda: schema.empty("groups"))
 
     @property
     def kommuner(self) -> gpd.GeoDataFrame:

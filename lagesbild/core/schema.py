@@ -83,6 +83,9 @@ TABLES: dict[str, dict[str, str]] = {
         "action_id": STR, "focus_area": STR, "title": STR, "responsible": STR, "period": STR,
         "status": STR, "area_ids": STR, "indicator_ids": STR, "source": STR,
     },
+    # Named groups of kommuner for a joint lägesbild (a lokalpolisområde, a regional
+    # collaboration): kommun_ids comma-separated, as actions.area_ids
+    "groups": {"group_id": STR, "name": STR, "kommun_ids": STR, "source": STR},
     # What the users write for a report: analysis notes per section ("note:analys") and local
     # goals per focus area ("goal:valdsforebyggande"), per area and period.
     "notes": {

@@ -370,6 +370,13 @@ def _write_notes(frame: pd.DataFrame, path: Path, ctx: _Context) -> list[dict[st
     return [{}]
 
 
+def _write_groups(frame: pd.DataFrame, path: Path, ctx: _Context) -> list[dict[str, str]]:
+    from lagesbild.store.groups import write_csv
+
+    _write(path, write_csv(frame))
+    return [{}]
+
+
 FORMATS: dict[str, Format] = {
     "boundaries": Format("boundaries", ".gpkg", _write_boundaries),
     "incidents": Format("incidents", ".csv", _write_incidents, csv=True),
@@ -385,12 +392,14 @@ FORMATS: dict[str, Format] = {
     "actions": Format("actions", ".csv", _write_actions, csv=True),
     "polisen_events": Format("polisen_events", ".json", _write_events),
     "notes": Format("notes", ".csv", _write_notes, csv=True),
+    "groups": Format("groups", ".csv", _write_groups),
 }
 # a kind this module does not know is written like its table's usual kind
 TABLE_KINDS = {"areas": "boundaries", "incidents": "incidents", "incident_counts": "crime_counts",
                "population": "population", "indicators": "indicators", "sites": "sites",
                "programme_activity": "programme_activity", "actions": "actions",
-               "events": "polisen_events", "notes": "notes"}
+               "events": "polisen_events", "notes": "notes",
+               "groups": "groups"}
 
 
 def format_for(kind: str, table: str) -> Format:

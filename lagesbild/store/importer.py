@@ -17,6 +17,7 @@ from lagesbild.sources import (
     boundary_files,
     incidents,
     kolada,
+    groups_csv,
     notes_csv,
     polisen,
     population_csv,
@@ -46,12 +47,13 @@ READERS: dict[str, Reader] = {
     "population_simple": population_csv.read_population_simple,
     "kolada": kolada.read_kolada,
     "notes": notes_csv.read_notes,
+    "groups": groups_csv.read_groups,
 }
 # options a user may give per kind (CLI flags / wizard fields), passed on to the reader
 # "mapping" (canonical column -> the file's header) overrides column detection in table files
 TABLE_KINDS = ("incidents", "crime_counts", "population", "indicators", "survey_responses",
                "sites",
-               "programme_activity", "actions", "population_simple", "notes")
+               "programme_activity", "actions", "population_simple", "notes", "groups")
 OPTIONS: dict[str, tuple[str, ...]] = {
     "boundaries": ("level", "layer", "code_column", "name_column", "parent_column", "assume_crs"),
     "scb_pxweb": ("measure",),
@@ -78,6 +80,7 @@ KIND_TITLES_SV = {
     "population_simple": "Folkmängd per kommun (enkel CSV)",
     "kolada": "Nyckeltal från Kolada (JSON)",
     "notes": "Analysanteckningar och lokala mål (CSV från lagesbild export)",
+    "groups": "Grupper av kommuner för en gemensam lägesbild (namn;kommuner)",
 }
 
 
