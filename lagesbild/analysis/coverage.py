@@ -68,5 +68,5 @@ def actions_by_focus(frames: Frames, *, lang: str = "sv") -> pd.DataFrame:
     order = {key: i for i, key in enumerate(schema.FOCUS_AREAS)}
     actions["focus_title"] = actions["focus_area"].map(
         lambda k: schema.FOCUS_AREAS.get(k, (k, k))[1 if lang == "en" else 0])
-    actions["_order"] = actions["focus_area"].map(order)
+    actions["_order"] = actions["focus_area"].map(order).fillna(len(order))  # own areas last
     return actions.sort_values(["_order", "action_id"]).drop(columns="_order").reset_index(drop=True)

@@ -27,6 +27,15 @@ TEXTS: dict[str, tuple[str, str]] = {
                         "Lägg till egna iakttagelser som nya rader.",
                         "The figures show no problem beyond chance for the area and period. "
                         "Add your own observations as new rows."),
+    "follow_up_title": ("Uppföljning av åtgärderna", "Follow-up of the actions"),
+    "follow_up_none": ("Inga åtgärder med indikatorer gäller området. Importera åtgärdsplanen "
+                       "(filtyp Åtgärder, med kolumnerna Indikatorer, Utgångsläge och Mål).",
+                       "No actions with indicators concern the area. Import the action plan "
+                       "(file type actions, with the columns Indikatorer, Utgångsläge and Mål)."),
+    "follow_up_note": ("Utgångsläget och det senaste värdet för området, totalt; förändringen "
+                       "prövad mot slumpen; dolda uppgifter ger ingen bedömning.",
+                       "The baseline and the latest value for the area, total; the change "
+                       "tested against chance; hidden figures give no verdict."),
     "assessment_take": ("Med", "Keep"),
     "assessment_order": ("Ordning", "Order"),
     "assessment_problem": ("Problem", "Problem"),

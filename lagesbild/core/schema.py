@@ -82,6 +82,10 @@ TABLES: dict[str, dict[str, str]] = {
     "actions": {
         "action_id": STR, "focus_area": STR, "title": STR, "responsible": STR, "period": STR,
         "status": STR, "area_ids": STR, "indicator_ids": STR, "source": STR,
+        # the åtgärdsplan: the problem (a finding) and cause it answers, its dates, the baseline
+        # period, the target on its indicator, and when it is followed up
+        "problem": STR, "cause": STR, "start": STR, "end": STR, "baseline": STR,
+        "target": STR, "follow_up": STR,
     },
     # Named groups of kommuner for a joint lägesbild (a lokalpolisområde, a regional
     # collaboration): kommun_ids comma-separated, as actions.area_ids
@@ -97,7 +101,9 @@ SPATIAL = {"areas", "sites", "incidents"}  # tables that carry a geometry column
 # incidents.area_id is always the kommun (the unit every figure counts by); sub_area_id is the
 # finer official area (DeSO) the incident lies in or was coded with, when known.
 ADDED_LATER: dict[str, tuple[str, ...]] = {"incidents": ("sub_area_id",),
-                                           "areas": ("kommungrupp",)}
+                                           "areas": ("kommungrupp",),
+                                           "actions": ("problem", "cause", "start", "end",
+                                                       "baseline", "target", "follow_up")}
 
 
 def empty(table: str) -> pd.DataFrame:

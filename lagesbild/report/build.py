@@ -16,6 +16,8 @@ are schools and youth centres (public places).
 
 from __future__ import annotations
 
+import dataclasses
+
 from datetime import date
 
 import pandas as pd
@@ -41,7 +43,7 @@ from lagesbild.core.taxonomy import ALL, Taxonomy
 from lagesbild.render import static
 from lagesbild.report import build_detail, build_when
 from lagesbild.report import build_sections as sections
-from lagesbild.report.build_summary import sammanfattning
+from lagesbild.report.build_summary import plan_tables, sammanfattning
 from lagesbild.report.build_context import (
     LAN,
     Context,
@@ -117,7 +119,7 @@ def build_report(frames: Frames, specs: dict[str, LayerSpec], taxonomy: Taxonomy
         kartlaggning(ctx, notes.get("kartlaggning")),
         sections.analys(ctx, notes.get("analys")),
         sections.forebyggande(ctx, notes.get("forebyggande")),
-        sections.atgarder(ctx, notes.get("atgarder"), goals),
+        _with_plan(ctx, sections.atgarder(ctx, notes.get("atgarder"), goals)),
         sections.kallor(ctx, notes.get("kallor"), snapshot),
     )
     title = ctx.tr(f"Lägesbild våld och trygghet: {ctx.area_name} {period}",
@@ -136,6 +138,11 @@ def build_report(frames: Frames, specs: dict[str, LayerSpec], taxonomy: Taxonomy
     return Report(title=title, area_id=ctx.area_id, area_name=ctx.area_name, period=str(period),
                   audience=audience, lang=lang, created=created or date.today(),
                   sections=built, sources=tuple(labels), snapshot=snapshot, meta=meta)
+
+
+def _with_plan(ctx: Context, section: Section) -> Section:
+    """The actions section with the åtgärdsplan and the uppföljning of its indicators."""
+    return dataclasses.replace(section, tables=section.tables + plan_tables(ctx))
 
 
 # --- kartläggning --------------------------------------------------------------------------

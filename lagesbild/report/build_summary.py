@@ -79,3 +79,51 @@ def sammanfattning(ctx: Context, note: str | None, chosen: list | None,
     elif chosen:
         paras.append(ctx.tr("Ingen orsaksanalys är ifylld än.", "No cause analysis yet."))
     return section(ctx, "sammanfattning", paras, tables=tables)
+
+
+def plan_tables(ctx: Context) -> tuple:
+    """The åtgärdsplan (problem → cause → action → responsible → dates → baseline → target →
+    indicator → follow-up) of the area's actions, and the uppföljning of their indicators."""
+    from lagesbild.analysis.follow_up import follow_up
+
+    actions = ctx.frames.actions
+    codes = actions["area_ids"].fillna("").astype(str).str.split(",")
+    mine = actions[[ctx.is_county or not any(c.strip() for c in cs)
+                    or ctx.area_id in [c.strip() for c in cs] for cs in codes]]
+    out = []
+    plan = [c for c in ("problem", "cause", "start", "end", "baseline", "target", "follow_up")
+            if c in mine.columns and mine[c].notna().any() and (mine[c].astype(str) != "").any()]
+    if len(mine) and plan:
+        labels = {"problem": ("Problem", "Problem"), "cause": ("Orsak", "Cause"),
+                  "start": ("Start", "Start"), "end": ("Slut", "End"),
+                  "baseline": ("Utgångsläge", "Baseline"), "target": ("Mål", "Target"),
+                  "follow_up": ("Uppföljning", "Follow-up")}
+        frame = pd.DataFrame({"ID": mine["action_id"].astype(str),
+                              ctx.tr("Insats", "Action"): mine["title"].astype(str),
+                              ctx.tr("Ansvarig", "Responsible"): mine["responsible"].fillna("")
+                              .astype(str)})
+        for col in plan:
+            frame[labels[col][1 if ctx.en else 0]] = mine[col].fillna("").astype(str).to_numpy()
+        frame[ctx.tr("Indikatorer", "Indicators")] = mine["indicator_ids"].fillna("") \
+            .astype(str).to_numpy()
+        out.append(ctx.table(ctx.tr("Åtgärdsplan", "Action plan"), frame))
+    table = follow_up(ctx.frames, ctx.specs, ctx.taxonomy, ctx.settings, area_id=ctx.area_id,
+                      period=ctx.period)
+    if len(table):
+        frame = pd.DataFrame({
+            "ID": table["action_id"], ctx.tr("Indikator", "Indicator"): table["layer"],
+            ctx.tr("Utgångsläge", "Baseline"): [
+                f"{ctx.display(v)} ({p})" if p else "" for v, p in
+                zip(table["baseline"], table["baseline_period"])],
+            ctx.tr("Senaste", "Latest"): [f"{ctx.display(v)} ({p})" if p else "" for v, p in
+                                          zip(table["latest"], table["latest_period"])],
+            ctx.tr("Förändring", "Change"): [ctx.display(v) for v in table["change"]],
+            ctx.tr("Mål", "Target"): table["target"],
+            ctx.tr("Målet nått", "Target met"): [ctx.display(v) for v in table["target_met"]],
+            ctx.tr("Nästa uppföljning", "Next follow-up"): table["follow_up"]})
+        out.append(ctx.table(ctx.tr(f"Uppföljning: {ctx.area_name}", f"Follow-up: {ctx.area_name}"),
+                             frame, note=ctx.tr(
+            "Utgångsläget och det senaste värdet för området, totalt; förändringen prövad mot "
+            "slumpen.", "The baseline and the latest value for the area, total; the change "
+            "tested against chance.")))
+    return tuple(out)

@@ -318,12 +318,17 @@ def _write_actions(frame: pd.DataFrame, path: Path, ctx: _Context) -> list[dict[
         # "2417, 2422": with the space Swedish Excel keeps it text instead of reading 2417,2422
         return ", ".join(c for c in _plain(value).split(",") if c)
 
-    rows = [[_text(i), focus(f), _text(t), _text(r), _text(p), _text(s), codes(a), _text(ind)]
-            for i, f, t, r, p, s, a, ind in zip(
+    plan = ("problem", "cause", "start", "end", "baseline", "target", "follow_up")
+    frame = frame.assign(**{c: None for c in plan if c not in frame.columns})
+    rows = [[_text(i), focus(f), _text(t), _text(r), _text(p), _text(s), codes(a), _text(ind),
+             *(_text(x) for x in more)]
+            for i, f, t, r, p, s, a, ind, *more in zip(
                 frame["action_id"], frame["focus_area"], frame["title"], frame["responsible"],
-                frame["period"], frame["status"], frame["area_ids"], frame["indicator_ids"])]
+                frame["period"], frame["status"], frame["area_ids"], frame["indicator_ids"],
+                *(frame[c] for c in plan))]
     _write(path, _csv(["Åtgärds-ID", "Fokusområde", "Insats", "Ansvarig", "Period", "Status",
-                       "Kommunkoder", "Indikatorer"], rows))
+                       "Kommunkoder", "Indikatorer", "Problem", "Orsak", "Start", "Slut",
+                       "Utgångsläge", "Mål", "Uppföljning"], rows))
     return [{}]
 
 

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from lagesbild.analysis.findings import KINDS, draft_findings
+from lagesbild.analysis.follow_up import follow_up
 from lagesbild.core.errors import LagesbildError
 from lagesbild.core.settings import Settings
 from lagesbild.store.assessment import CAUSE_FIELDS, Chosen, read_assessment, save_assessment
@@ -126,6 +127,38 @@ def render(ctx: common.Context) -> None:
             st.error(str(exc))
             return
         st.success(ctx.t("assessment_saved", n=len(picked)))
+    _follow(ctx, area_id, period, stamp)
+
+
+@st.cache_data(max_entries=32, show_spinner=False, hash_funcs=common.FAST_HASH)
+def _follow_up(key: str, path: str, area_id: str, period: str, stamp: float,
+               settings: Settings) -> pd.DataFrame:
+    specs, taxonomy, _ = common._specs(str(settings.layers_dir), stamp)
+    return follow_up(common.frames_for(key, path), specs, taxonomy, settings, area_id=area_id,
+                     period=period)
+
+
+def _follow(ctx: common.Context, area_id: str, period: str, stamp: float) -> None:
+    """The uppföljning: each action's indicators, baseline, latest, change and target."""
+    st.subheader(ctx.t("follow_up_title"))
+    table = _follow_up(ctx.key, str(ctx.workspace.path), area_id, period, stamp, ctx.settings)
+    if not len(table):
+        st.info(ctx.t("follow_up_none"))
+        return
+    en = ctx.lang == "en"
+    common.table(table.drop(columns=["indicator"]).rename(columns={
+        k: v[1 if en else 0] for k, v in FOLLOW_COLUMNS.items()}))
+    st.caption(ctx.t("follow_up_note"))
+
+
+FOLLOW_COLUMNS = {"action_id": ("Åtgärd", "Action"), "title": ("Insats", "Title"),
+                  "problem": ("Problem", "Problem"), "layer": ("Indikator", "Indicator"),
+                  "baseline_period": ("Utgångsår", "Baseline year"),
+                  "baseline": ("Utgångsläge", "Baseline"), "latest_period": ("Senaste år",
+                                                                              "Latest year"),
+                  "latest": ("Senaste", "Latest"), "target": ("Mål", "Target"),
+                  "change": ("Förändring", "Change"), "target_met": ("Målet nått", "Target met"),
+                  "follow_up": ("Nästa uppföljning", "Next follow-up")}
 
 
 if __name__ == "__main__":  # run as a page by st.navigation
