@@ -23,7 +23,9 @@ order = {order}
 def test_real_layers_load_in_display_order() -> None:
     specs = load_layers(ROOT / "layers")
     assert list(specs) == ["vald_topp", "hot_trakasserier", "vald_nara_relation", "otrygghet",
-                           "sexistiska_kommentarer", "mvp_tackning"]
+                           "sexistiska_kommentarer", "mvp_tackning", "brott_mot_person",
+                           "brott_stold_inbrott", "brott_fordonsbrott", "brott_skadegorelse",
+                           "brott_narkotika", "brott_bedrageri"]
     top = specs["vald_topp"]
     assert (top.kind, top.pyramid_level, top.per, top.unit) == ("count_rate", 3, 100_000, "per100000")
     assert top.file == "vald_topp.toml" and top.title("en").startswith("Reported serious violence")
