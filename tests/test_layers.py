@@ -101,7 +101,7 @@ def test_copy_of_real_layers_with_one_extra(tmp_path: Path) -> None:
         shutil.copy(path, tmp_path / path.name)
     (tmp_path / "extra.toml").write_text(GOOD.format(id="extra", order=0), encoding="utf-8")
     specs = load_layers(tmp_path)
-    assert list(specs)[0] == "extra" and len(specs) == 7
+    assert list(specs)[0] == "extra" and len(specs) == 13
 
 
 def test_get_layer() -> None:
