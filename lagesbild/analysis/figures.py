@@ -21,6 +21,7 @@ from lagesbild.analysis.memo import memoised as _memo
 from lagesbild.analysis.shares import (  # noqa: F401 - re-exported: the single exit
     NATIONAL_ID, SOURCE_INTERVAL_NOTE, _county_sums, _num, indicator_figures,
     raw_indicator_figures)
+from lagesbild.core.crime_groups import category_key
 from lagesbild.core.frames import Frames
 from lagesbild.core.layers import LayerSpec
 from lagesbild.core.settings import Settings
@@ -36,6 +37,8 @@ def periods(frames: Frames, spec: LayerSpec) -> list[str]:
     """Periods the layer has data for, newest last."""
     if spec.kind == "count_rate":
         values = frames.incident_counts["period"]
+        if spec.crime_group:  # missing is not zero: only periods whose tables have the group
+            values = values[_category_mask(frames.incident_counts["category"], spec, None)]
     elif spec.kind == "incident_rate":
         years = list(incident_years(frames))
         if spec.relation is not None:  # only years whose sources had the relation field
@@ -89,6 +92,10 @@ def _layer_figures(frames: Frames, spec: LayerSpec, *, period: str, sex: str,
         source = "counts" if spec.kind == "count_rate" else "incidents"
         out = blank_uncovered(out, covered_areas(frames, period, source))  # not in the data
         out = blank_unknown_sex(out, sex_known(frames, period, source))
+        if spec.crime_group and source == "counts":  # e.g. drug offences: no victim, no sex
+            from lagesbild.analysis.crime_groups import group_sex_known
+
+            out = blank_unknown_sex(out, group_sex_known(frames, spec, period=period))
     elif spec.kind == "indicator":
         out = indicator_figures(frames, spec.indicator or "", period=period, settings=settings)
     else:
@@ -128,6 +135,11 @@ def source_label(frames: Frames, source: str) -> str:
 def _protected_counts(frames: Frames, spec: LayerSpec, source: str, *, period: str,
                       taxonomy: Taxonomy, settings: Settings) -> pd.DataFrame:
     label = source_label(frames, source)
+    if spec.crime_group and source == "counts":  # a sum of the cube's category cells
+        from lagesbild.analysis.crime_groups import group_counts
+
+        return group_counts(frames, spec, period=period, taxonomy=taxonomy,
+                            settings=settings).assign(source=label)
     if spec.whole_level:
         cube = protected_cube(frames, period=period, source=source, taxonomy=taxonomy,
                               settings=settings)
@@ -266,12 +278,14 @@ def _incident_codes(frames: Frames) -> tuple[pd.Series, np.ndarray, np.ndarray]:
 
 
 def _category_mask(categories: pd.Series, spec: LayerSpec, taxonomy: Taxonomy) -> pd.Series:
-    folded = categories.astype("string").str.casefold()
     mask = pd.Series(True, index=categories.index)
     if spec.pyramid_level is not None:
         mask &= taxonomy.level_of(categories) == int(spec.pyramid_level)
-    if spec.categories:
-        mask &= folded.isin([c.casefold() for c in spec.categories])
+    if spec.categories:  # case, spaces and dashes ignored (`crime_groups.category_key`)
+        wanted = {category_key(c) for c in spec.categories}
+        codes, uniques = pd.factorize(categories.astype("string"))
+        found = np.array([category_key(c) in wanted for c in uniques] + [False], dtype=bool)
+        mask &= found[codes]
     return mask
 
 

@@ -287,6 +287,18 @@ def subset_layer_release(frames: Frames, spec: LayerSpec, *, period: str, taxono
             if (county, sex) in value:
                 members = [cell_id(*prefix, a, sex) for a in kommuner if (a, sex) in value]
                 relations.append(total_of(cell_id(*prefix, county, sex), members))
+    if spec.crime_group and source == "counts":
+        # a main group of crime is the sum of its categories' cells in the cube
+        from lagesbild.analysis.crime_groups import member_cells
+
+        members: dict[tuple[str, str], list[str]] = {}
+        for area, level, category, sex in member_cells(
+                frames, spec, period=period, taxonomy=taxonomy)[KEYS].itertuples(index=False):
+            members.setdefault((str(area), str(sex)), []).append(
+                cell_id("pyramid", source, period, area, level, category, sex))
+        for (area, sex) in value:
+            relations.append(total_of(cell_id(*prefix, area, sex),
+                                      members.get((str(area), str(sex)), [])))
     if spec.pyramid_level is not None:
         level = int(spec.pyramid_level)
         for (area, sex) in value:  # only kommuner and counties of the cube are in `value`

@@ -28,6 +28,12 @@ class Frames:
     datasets: pd.DataFrame
     notes: pd.DataFrame = field(default_factory=lambda: schema.empty("notes"))
     groups: pd.DataFrame = field(default_factory=lambda: schema.empty("groups"))
+    # rows by age group (age_group set): parts of the totals above, kept apart so that no sum
+    # over `population`, `incident_counts` or `indicators` counts anyone twice (`core.age`)
+    population_age: pd.DataFrame = field(default_factory=lambda: schema.empty("population"))
+    incident_counts_age: pd.DataFrame = field(
+        default_factory=lambda: schema.empty("incident_counts"))
+    indicators_age: pd.DataFrame = field(default_factory=lambda: schema.empty("indicators"))
 
     @property
     def kommuner(self) -> gpd.GeoDataFrame:

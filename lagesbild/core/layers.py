@@ -11,7 +11,7 @@ from lagesbild.core.errors import InputError
 KINDS = ("count_rate", "incident_rate", "indicator", "coverage")
 # class-break schemes a layer may name (`analysis.classify.SCHEMES` holds their classifiers)
 SCHEME_NAMES = ("quantiles", "equal_interval", "natural_breaks", "fisher_jenks")
-NOT_LAYERS = {"pyramid.toml", "indicators.toml"}
+NOT_LAYERS = {"pyramid.toml", "indicators.toml", "brottsgrupper.toml", "aldersgrupper.toml"}
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,8 @@ class LayerSpec:
     k: int = 5
     colors: str = "YlOrRd"
     order: int = 99
+    # a main group of crime (layers/brottsgrupper.toml): its categories are the group's
+    crime_group: str | None = None
     file: str = field(default="", compare=False)
 
     def title(self, lang: str = "sv") -> str:
@@ -81,14 +83,41 @@ def _spec(path: Path) -> LayerSpec:
                          fix="Välj en ColorBrewer-skala, t.ex. YlOrRd, Blues, Greens, Purples, OrRd.")
     if data["kind"] == "indicator" and not data.get("indicator"):
         raise InputError("Indikatorlager behöver 'indicator'.", file=path.name, field="indicator")
+    categories = tuple(data.get("categories", ()))
+    group = data.get("crime_group")
+    if group is not None:
+        categories = _group_categories(path, str(group), data)
     return LayerSpec(
         id=str(data["id"]), title_sv=str(data["title_sv"]),
         title_en=str(data.get("title_en", data["title_sv"])), kind=str(data["kind"]),
         per=int(data.get("per", 100_000)), pyramid_level=data.get("pyramid_level"),
-        categories=tuple(data.get("categories", ())), relation=data.get("relation"),
+        categories=categories, relation=data.get("relation"),
         indicator=data.get("indicator"), programmes=tuple(data.get("programmes", ())),
         scheme=str(data.get("scheme", "quantiles")), k=int(data.get("k", 5)),
-        colors=str(data.get("colors", "YlOrRd")), order=int(data.get("order", 99)), file=path.name)
+        colors=str(data.get("colors", "YlOrRd")), order=int(data.get("order", 99)),
+        crime_group=None if group is None else str(group), file=path.name)
+
+
+def _group_categories(path: Path, group: str, data: dict) -> tuple[str, ...]:
+    """The categories of a main group of crime, from brottsgrupper.toml beside the layer."""
+    from lagesbild.core.crime_groups import FILE, load_crime_groups
+
+    if data["kind"] != "count_rate" or data.get("categories") or \
+            data.get("pyramid_level") is not None or data.get("relation") is not None:
+        raise InputError("Ett lager med 'crime_group' räknar gruppens kategorier i Brås tabeller.",
+                         file=path.name, field="crime_group",
+                         fix="Ange kind = \"count_rate\" och ta bort categories, pyramid_level "
+                             "och relation.")
+    mapping = path.parent / FILE
+    if not mapping.exists():
+        raise InputError(f"Filen {FILE} saknas bredvid lagret.", file=path.name,
+                         field="crime_group", fix=f"Lägg {FILE} i samma mapp som lagren.")
+    groups = load_crime_groups(mapping)
+    try:
+        return groups.get(group).categories
+    except KeyError:
+        raise InputError(f"Okänd brottsgrupp '{group}'.", file=path.name, field="crime_group",
+                         fix=f"Välj en av: {', '.join(g.id for g in groups.groups)}.") from None
 
 
 def load_layers(directory: str | Path) -> dict[str, LayerSpec]:

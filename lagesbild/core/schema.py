@@ -53,18 +53,21 @@ TABLES: dict[str, dict[str, str]] = {
     },
     "population": {
         "area_id": STR, "year": INT, "sex": STR, "population": INT, "source": STR,
+        "age_group": STR,
     },
     "incidents": {
         "incident_id": STR, "occurred_at": TIME, "year": INT, "category": STR,
         "source_category": STR, "relation": BOOL, "victim_sex": STR, "area_id": STR,
-        "sub_area_id": STR, "precision": STR, "source": STR,
+        "sub_area_id": STR, "precision": STR, "source": STR, "age_group": STR,
     },
     "incident_counts": {
         "area_id": STR, "period": STR, "category": STR, "sex": STR, "count": INT, "source": STR,
+        "age_group": STR,
     },
     "indicators": {
         "area_id": STR, "period": STR, "indicator_id": STR, "sex": STR, "value": FLOAT,
         "unit": STR, "n": INT, "ci_low": FLOAT, "ci_high": FLOAT, "source": STR,
+        "age_group": STR,
     },
     "sites": {
         "site_id": STR, "name": STR, "kind": STR, "area_id": STR, "eligible_pupils": INT,
@@ -100,10 +103,14 @@ SPATIAL = {"areas", "sites", "incidents"}  # tables that carry a geometry column
 # Columns added after a table was first defined: a workspace written before reads them as empty.
 # incidents.area_id is always the kommun (the unit every figure counts by); sub_area_id is the
 # finer official area (DeSO) the incident lies in or was coded with, when known.
-ADDED_LATER: dict[str, tuple[str, ...]] = {"incidents": ("sub_area_id",),
-                                           "areas": ("kommungrupp",),
-                                           "actions": ("problem", "cause", "start", "end",
-                                                       "baseline", "target", "follow_up")}
+# age_group (`core.age`, layers/aldersgrupper.toml): the victim's age group of an incident; in
+# population, incident_counts and indicators a row with an age group is one part of the total
+# row without (blank) — `store.frames.load_frames` keeps those parts apart from the totals.
+ADDED_LATER: dict[str, tuple[str, ...]] = {
+    "incidents": ("sub_area_id", "age_group"), "areas": ("kommungrupp",),
+    "population": ("age_group",), "incident_counts": ("age_group",),
+    "indicators": ("age_group",),
+    "actions": ("problem", "cause", "start", "end", "baseline", "target", "follow_up")}
 
 
 def empty(table: str) -> pd.DataFrame:

@@ -41,7 +41,7 @@ from lagesbild.core.schema import FOCUS_AREAS, SECTION_KEYS
 from lagesbild.core.settings import Settings
 from lagesbild.core.taxonomy import ALL, Taxonomy
 from lagesbild.render import static
-from lagesbild.report import build_detail, build_when
+from lagesbild.report import build_crime, build_detail, build_when
 from lagesbild.report import build_sections as sections
 from lagesbild.report.build_summary import plan_tables, sammanfattning
 from lagesbild.report.build_context import (
@@ -107,7 +107,10 @@ def build_report(frames: Frames, specs: dict[str, LayerSpec], taxonomy: Taxonomy
     if str(area_id) not in known_areas:
         raise InputError(f"Området '{area_id}' finns inte i arbetsytan.", field="area",
                          fix=f"Välj en av: {', '.join(sorted(known_areas))}.")
-    chosen = [get_layer(specs, i).id for i in layers] if layers is not None else list(specs)
+    # the main groups of crime beyond violence are one compact table (`build_crime`), not a map,
+    # trend and ranking each, unless asked for by name
+    chosen = [get_layer(specs, i).id for i in layers] if layers is not None else \
+        [i for i, s in specs.items() if not s.crime_group]
     if audience == "wide":
         _refuse_a_disclosing_release(frames, specs, taxonomy, settings, str(period),
                                      str(area_id))
@@ -168,6 +171,7 @@ def kartlaggning(ctx: Context, note: str | None) -> Section:
     if pyramid is not None:
         figures.append(pyramid)
     build_when.when(ctx, paras, tables)
+    build_crime.crime_overview(ctx, paras, tables)
     for extra in (build_detail.small_area_figure(ctx, paras), build_detail.police_points(ctx, paras)):
         if extra is not None:
             figures.append(extra)

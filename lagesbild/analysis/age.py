@@ -1,0 +1,171 @@
+"""Figures by age group for an incident layer: count, population of the group, rate with its
+Poisson interval, after the same disclosure policy, and the violence pyramid by age group.
+
+Age comes from the incidents (the victim's age, grouped by layers/aldersgrupper.toml at import)
+and the population by age (`frames.population_age`, SCB by 1- or 5-year groups). Incidents
+without an age count in "okänd ålder", so the groups add up to the layer's count ("alla
+åldrar"), which the map and the pyramid publish. Missing is not zero: a period whose incidents
+carry no age gives no age table, and a group without population gives a count but no rate.
+
+Protection: every kommun's and the county's cells (age group × K/M/T) are protected together
+with `disclosure.suppress_by_county` over two additive relations, age groups within "alla
+åldrar" and K + M within T, with kommuner within their county. The "alla åldrar" cells are the
+layer's own published counts: hidden where the layer hides them (primary) and otherwise never a
+hiding place (`fixed`), exactly as a subset layer is tied to its level (`figures._within_level`).
+So a hidden age cell cannot be worked out from the age table, from the layer's map, or from the
+two together. The release audit (`analysis.release`) does not yet list the age tables; what it
+would check there (the groups' sums and the tie to the layer's cells) is what the suppression
+above is built on, and `tests/test_age.py` runs the audit on an age table and its relations.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from lagesbild.analysis import disclosure, stats
+from lagesbild.analysis.figures import (SEXES, layer_figures, layer_incidents,
+                                        population_for, protected_counts)
+from lagesbild.analysis.shares import _county_sums
+from lagesbild.core.age import ALL_AGES, UNKNOWN
+from lagesbild.core.frames import Frames
+from lagesbild.core.layers import LayerSpec
+from lagesbild.core.settings import Settings
+from lagesbild.core.taxonomy import Taxonomy
+
+AGE_COLUMNS = ["area_id", "name", "period", "age_group", "sex", "count", "population", "value",
+               "ci_low", "ci_high", "suppressed", "suppression", "display", "note"]
+KEYS = ["area_id", "age_group", "sex"]
+
+
+def age_counts(frames: Frames, spec: LayerSpec, *, period: str, taxonomy: Taxonomy
+               ) -> pd.DataFrame:
+    """Raw counts per kommun and county × age group (with "okänd ålder" and "alla åldrar")
+    × sex; empty when the period's incidents carry no age group."""
+    if spec.kind != "incident_rate":
+        raise ValueError("age figures need single incidents (an incident layer)")
+    data = pd.DataFrame(layer_incidents(frames, spec, period=period, taxonomy=taxonomy))
+    if "age_group" not in data or not data["age_group"].notna().any():
+        return pd.DataFrame(columns=[*KEYS, "count"])
+    data = data.assign(age_group=data["age_group"].astype("string").fillna(UNKNOWN))
+    by_sex = data[data["victim_sex"].isin(["K", "M"])].groupby(
+        ["area_id", "age_group", "victim_sex"]).size()
+    by_sex.index = by_sex.index.set_names(KEYS)
+    total = data.groupby(["area_id", "age_group"]).size()
+    total = pd.concat({"T": total}, names=["sex"]).reorder_levels([1, 2, 0])
+    counts = pd.concat([by_sex, total])
+    kommuner = frames.kommuner["area_id"].astype(str).tolist()
+    groups = sorted(set(data["age_group"]) - {UNKNOWN}, key=_order) + [UNKNOWN]
+    grid = pd.MultiIndex.from_product([kommuner, groups, SEXES], names=KEYS)
+    cube = counts.reindex(grid, fill_value=0).rename("count").reset_index()
+    alls = cube.groupby(["area_id", "sex"], as_index=False)["count"].sum().assign(
+        age_group=ALL_AGES)
+    cube = pd.concat([cube, alls], ignore_index=True)
+    cube["count"] = cube["count"].astype("int64")
+    lan = frames.lan["area_id"].astype(str).tolist()
+    counties = _county_sums(cube, lan, ["age_group", "sex"], ["count"])
+    return pd.concat([cube, counties], ignore_index=True)[[*KEYS, "count"]]
+
+
+def protected_age_counts(frames: Frames, spec: LayerSpec, *, period: str, taxonomy: Taxonomy,
+                         settings: Settings) -> pd.DataFrame:
+    """`age_counts` after disclosure control (module docstring)."""
+    cells = age_counts(frames, spec, period=period, taxonomy=taxonomy)
+    if not len(cells):
+        return cells.assign(suppressed=pd.Series(dtype=bool), suppression=pd.Series(dtype=str))
+    layer = protected_counts(frames, spec, period=period, taxonomy=taxonomy, settings=settings)
+    hidden = {(str(a), str(s)): bool(h) for a, s, h in zip(layer["area_id"], layer["sex"],
+                                                          layer["suppressed"])}
+    whole = (cells["age_group"] == ALL_AGES).to_numpy()
+    keys = list(zip(cells["area_id"].astype(str), cells["sex"].astype(str)))
+    layer_hidden = np.array([hidden.get(k, False) for k in keys], dtype=bool) & whole
+    counts = cells["count"].to_numpy(dtype="float64")
+    small = (counts >= 1) & (counts < settings.suppress_below)
+    out = disclosure.suppress_by_county(
+        cells.assign(_fixed=whole & ~layer_hidden), keys=KEYS,
+        threshold=settings.suppress_below, counties=frames.lan["area_id"].astype(str).tolist(),
+        additive=[("sex", "T"), ("age_group", ALL_AGES)], primary=small | layer_hidden,
+        fixed="_fixed")
+    return out.drop(columns="_fixed")
+
+
+def age_figures(frames: Frames, spec: LayerSpec, *, period: str, area: str | None,
+                taxonomy: Taxonomy, settings: Settings) -> pd.DataFrame:
+    """Per age group of `area` (every area when None): count, the group's population, rate per
+    `spec.per` with its Poisson interval, suppression and display text, in AGE_COLUMNS."""
+    cells = protected_age_counts(frames, spec, period=period, taxonomy=taxonomy,
+                                 settings=settings)
+    if not len(cells):
+        return pd.DataFrame(columns=AGE_COLUMNS)
+    if area is not None:
+        cells = cells[cells["area_id"].astype(str) == str(area)]
+    pop = _population(frames, period)
+    out = cells.merge(pop, on=KEYS, how="left")
+    rates = stats.rate(out["count"].astype("Float64"), out["population"], per=spec.per,
+                       confidence=settings.confidence)
+    out = pd.concat([out.reset_index(drop=True), rates.reset_index(drop=True)], axis=1)
+    out["note"] = np.where(out["age_group"] == UNKNOWN, "åldern saknas i källan",
+                           np.where(out["population"].isna(),
+                                    "folkmängd per åldersgrupp saknas", ""))
+    # a year the extracts cover in part has no annual rate (as on the map: `time_coverage`)
+    layer = layer_figures(frames, spec, period=period, sex="T", taxonomy=taxonomy,
+                          settings=settings)
+    part = {str(a): str(p) for a, p in zip(layer["area_id"], layer["part_year"]) if str(p)}
+    if part and not settings.annualise:
+        partial = out["area_id"].astype(str).isin(list(part)).to_numpy()
+        for col in ("value", "ci_low", "ci_high"):
+            out[col] = out[col].astype("Float64").mask(partial)
+        out.loc[partial, "note"] = [f"delår {part[str(a)]}: ingen årstakt"
+                                    for a in out.loc[partial, "area_id"]]
+    out["display"] = [_text(v, c, s, spec.per, settings.suppress_below)
+                      for v, c, s in zip(out["value"], out["count"], out["suppression"])]
+    out["display"] = [f"{d} brott (ingen folkmängd för åldersgruppen)"
+                      if not s and pd.isna(p) and pd.notna(c) and g != UNKNOWN else d
+                      for d, s, p, c, g in zip(out["display"], out["suppression"],
+                                               out["population"], out["count"],
+                                               out["age_group"])]
+    out["name"] = [frames.area_name(str(a)) for a in out["area_id"]]
+    out["period"] = str(period)
+    out["population"] = pd.to_numeric(out["population"]).astype("Int64")
+    return out[AGE_COLUMNS].reset_index(drop=True)
+
+
+def pyramid_by_age(frames: Frames, taxonomy: Taxonomy, *, area: str, period: str,
+                   settings: Settings) -> pd.DataFrame:
+    """The violence pyramid's levels (top and middle, from the police extract) per age group
+    of `area`: `age_figures` of each level with a column `level`."""
+    parts = []
+    for level in (3, 2):
+        spec = LayerSpec(id=f"pyramid_{level}", title_sv="", title_en="", kind="incident_rate",
+                         pyramid_level=level)
+        rows = age_figures(frames, spec, period=period, area=area, taxonomy=taxonomy,
+                           settings=settings)
+        parts.append(rows.assign(level=level))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _population(frames: Frames, year: str) -> pd.DataFrame:
+    """Population per area × age group × sex for `year` (county summed from its kommuner when
+    absent), with "alla åldrar" from the total population."""
+    pop = frames.population_age
+    pop = pop[pop["year"].astype("string") == str(year)]
+    pop = pop.groupby(KEYS, as_index=False)["population"].sum()
+    lan = [c for c in frames.lan["area_id"].astype(str) if not (pop["area_id"] == c).any()]
+    kommuner = pop[pop["area_id"].isin(frames.kommuner["area_id"].astype(str))]
+    sums = _county_sums(kommuner, lan, ["age_group", "sex"], ["population"]) if lan and \
+        len(kommuner) else pop.iloc[0:0]
+    total = population_for(frames, year).assign(age_group=ALL_AGES)
+    return pd.concat([pop, sums, total[KEYS + ["population"]]], ignore_index=True)
+
+
+def _text(value: object, count: object, suppression: str, per: int, threshold: int) -> str:
+    shown = disclosure.display_count(count, suppression, threshold=threshold)
+    if suppression or value is None or pd.isna(value):
+        return shown
+    return f"{float(value):,.1f}".replace(",", "\u00a0").replace(".", ",") + \
+        f" per {per:,}".replace(",", "\u00a0") + f" ({shown} brott)"
+
+
+def _order(label: str) -> tuple[int, str]:
+    digits = "".join(c if c.isdigit() else " " for c in str(label)).split()
+    return (int(digits[0]) if digits else 10_000, str(label))
