@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import errno
 import os
 import sqlite3
 import sys
@@ -12,7 +11,7 @@ import tomllib
 
 import click
 
-from lagesbild.core.errors import LagesbildError
+from lagesbild.core.errors import LagesbildError, os_error_line  # noqa: F401 - re-exported
 from lagesbild.core.settings import ROOT, get_settings
 from lagesbild.store.workspace import open_workspace, require
 
@@ -56,26 +55,7 @@ class Cli(click.Group):
             sys.exit(1)
 
 
-_EDQUOT = getattr(errno, "EDQUOT", -122)  # not on every platform
 _DAMAGED = ("malformed", "not a database", "file is encrypted", "disk I/O error")
-_REASONS = {errno.EACCES: "behörighet saknas", errno.EPERM: "behörighet saknas",
-            errno.EROFS: "filsystemet är skrivskyddat", errno.ENOSPC: "disken är full",
-            _EDQUOT: "diskkvoten är slut", errno.ENOENT: "filen eller mappen finns inte",
-            errno.ENOTDIR: "en del av sökvägen är ingen mapp",
-            errno.EISDIR: "sökvägen är en mapp, inte en fil",
-            errno.EEXIST: "filen finns redan"}
-
-
-def os_error_line(exc: OSError) -> str:
-    """One Swedish line for an OSError: what happened, to which path, what to do."""
-    reason = _REASONS.get(exc.errno or 0, exc.strerror or str(exc))
-    paths = " -> ".join(str(p) for p in (exc.filename, exc.filename2) if p)
-    fix = {errno.EACCES: "Välj en plats du får skriva i, eller be om behörighet.",
-           errno.EPERM: "Välj en plats du får skriva i, eller be om behörighet.",
-           errno.EROFS: "Välj en plats på en skrivbar disk.",
-           errno.ENOSPC: "Frigör utrymme och försök igen.",
-           _EDQUOT: "Frigör utrymme och försök igen."}.get(exc.errno or 0, "")
-    return " ".join(p for p in (f"{paths}: {reason}." if paths else f"{reason}.", fix) if p)
 
 
 def period_choice(period: str | None, available: list[str], what: str) -> str:

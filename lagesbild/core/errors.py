@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 from dataclasses import dataclass
 
 
@@ -47,3 +49,24 @@ class Rejection:
     def as_dict(self) -> dict[str, object]:
         return {"fil": self.file, "rad": self.row, "fält": self.field,
                 "värde": self.value, "orsak": self.reason}
+
+
+_EDQUOT = getattr(errno, "EDQUOT", -122)  # not on every platform
+_REASONS = {errno.EACCES: "behörighet saknas", errno.EPERM: "behörighet saknas",
+            errno.EROFS: "filsystemet är skrivskyddat", errno.ENOSPC: "disken är full",
+            _EDQUOT: "diskkvoten är slut", errno.ENOENT: "filen eller mappen finns inte",
+            errno.ENOTDIR: "en del av sökvägen är ingen mapp",
+            errno.EISDIR: "sökvägen är en mapp, inte en fil",
+            errno.EEXIST: "filen finns redan"}
+
+
+def os_error_line(exc: OSError) -> str:
+    """One Swedish line for an OSError: what happened, to which path, what to do."""
+    reason = _REASONS.get(exc.errno or 0, exc.strerror or str(exc))
+    paths = " -> ".join(str(p) for p in (exc.filename, exc.filename2) if p)
+    fix = {errno.EACCES: "Välj en plats du får skriva i, eller be om behörighet.",
+           errno.EPERM: "Välj en plats du får skriva i, eller be om behörighet.",
+           errno.EROFS: "Välj en plats på en skrivbar disk.",
+           errno.ENOSPC: "Frigör utrymme och försök igen.",
+           _EDQUOT: "Frigör utrymme och försök igen."}.get(exc.errno or 0, "")
+    return " ".join(p for p in (f"{paths}: {reason}." if paths else f"{reason}.", fix) if p)

@@ -7,7 +7,7 @@ from typing import Any
 import streamlit as st
 
 from lagesbild.core.csv_out import csv_bytes
-from lagesbild.core.errors import LagesbildError
+from lagesbild.core.errors import LagesbildError, os_error_line
 from lagesbild.sources import tables
 from lagesbild.sources.tables import ReadResult
 from lagesbild.store import import_preview, importer
@@ -162,3 +162,5 @@ def render(ctx: common.Context) -> None:
         _show_result(result, ctx)
     except LagesbildError as exc:
         st.error(str(exc))
+    except OSError as exc:  # a full disk, a folder the app may not write in: one line
+        st.error(os_error_line(exc))
