@@ -251,7 +251,7 @@ def atgarder(ctx: Context, note: str | None, goals: dict[str, str]) -> Section:
         codes = actions["area_ids"].fillna("").astype(str).str.split(",")
         keep = [not any(c.strip() for c in cs) or ctx.area_id in [c.strip() for c in cs]
                 for cs in codes]
-        actions = actions[keep]
+        actions = actions[pd.Series(keep, index=actions.index, dtype=bool)]
         paras.append(ctx.tr(f"Åtgärder som gäller {ctx.area_name} eller hela länet.",
                             f"Actions that concern {ctx.area_name} or the whole county."))
     counts = actions["status"].value_counts()
