@@ -228,7 +228,7 @@ def _map(ctx: Context, spec: LayerSpec, period: str, figs: pd.DataFrame,
     # the same view as map_views.map_view(view="value"), on the memoised county figures
     view = MapView("value", spec.title(ctx.lang), period, figures=figs)
     png = static.map_png(view, ctx.kommuner(), spec, lang=ctx.lang, sex="T",
-                         threshold=ctx.settings.suppress_below)
+                         threshold=ctx.settings.suppress_below, highlight=ctx.highlight)
     when = _part_period(ctx, period, figs["part_year"])
     table = ctx.table(f"{spec.title(ctx.lang)}, {when}", ctx.figure_table(spec, period),
                       source_col=t("source", ctx.lang))

@@ -125,6 +125,11 @@ class Context:
         return self.frames.area_name(self.area_id)
 
     @property
+    def highlight(self) -> str | None:
+        """The kommun the maps and charts outline (none in a county's report)."""
+        return None if self.is_county else self.area_id
+
+    @property
     def county_id(self) -> str | None:
         return self.area_id if self.is_county else self.frames.parent_of(self.area_id)
 

@@ -87,7 +87,7 @@ def police_points(ctx: Context, paras: list[str]) -> Figure | None:
                   "samverkansgruppen.",
                   f"Source: {ctx.display(source)}. Point data: not for distribution beyond the "
                   "police and the joint working group.")
-    png = points_png(outline, points, title=title, foot=foot, labels=titles)
+    png = points_png(outline, points, title=title, foot=foot, labels=titles, lang=ctx.lang)
     ctx._memo["point_data"] = f"police: {int(keep.sum())} points"
     paras.append(ctx.tr(
         f"Brottsplatser ({int(keep.sum())} våldsbrott med läge i polisens utdrag {period}) "
