@@ -72,6 +72,7 @@ def report_cmd(workspace: str, area_id: str, period: str, fmt: str, out: str, au
                           load_taxonomy(settings.layers_dir / "pyramid.toml"), settings,
                           area_id=area_id, period=period, notes=notes, goals=goals,
                           audience=audience, lang=lang, created=date.today(),
-                          layers=layers.split(",") if layers else None, snapshot=frozen)
+                          layers=layers.split(",") if layers else None, snapshot=frozen,
+                          images=fmt != "xlsx")  # the workbook shows tables only
     Path(out).write_bytes(write_report(report, fmt))
     click.echo(f"Rapport skriven: {out} ({fmt}, {report.area_name}, {period}, {audience})")

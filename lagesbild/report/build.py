@@ -40,11 +40,13 @@ from lagesbild.core.settings import Settings
 from lagesbild.core.taxonomy import ALL, Taxonomy
 from lagesbild.render import static
 from lagesbild.report import build_detail, build_when
+from lagesbild.report import build_findings as findings
 from lagesbild.report import build_sections as sections
 from lagesbild.report.build_context import (
     LAN,
     Context,
     area_value,
+    count_cell,
     paragraphs,
     pick_period,
     rounded,
@@ -78,14 +80,16 @@ def build_report(frames: Frames, specs: dict[str, LayerSpec], taxonomy: Taxonomy
                  settings: Settings, *, area_id: str, period: str,
                  notes: dict[str, str] | None = None, goals: dict[str, str] | None = None,
                  audience: str = "wide", lang: str = "sv", created: date | None = None,
-                 layers: list[str] | None = None, snapshot: str | None = None) -> Report:
+                 layers: list[str] | None = None, snapshot: str | None = None,
+                 images: bool = True) -> Report:
     """The report for `area_id` (a kommun, or a län for Länsstyrelsen) and `period`.
 
     `notes` holds the user's analysis text per section key (`schema.SECTION_KEYS`), `goals` the
     local goal per focus area (`schema.FOCUS_AREAS`). `layers` limits the map layers (default:
     every layer with data; each at `period`, or its latest period containing it, or its
     latest). `audience` "wide" (beyond the police) or "police"; `snapshot` names the snapshot
-    (id and checksum) the figures come from.
+    (id and checksum) the figures come from. `images=False` draws no image and no interactive
+    map (the figures keep their tables): for the Excel workbook, which shows tables only.
     """
     notes, goals = dict(notes or {}), dict(goals or {})
     if audience not in AUDIENCES:
@@ -107,7 +111,7 @@ def build_report(frames: Frames, specs: dict[str, LayerSpec], taxonomy: Taxonomy
         _refuse_a_disclosing_release(frames, specs, taxonomy, settings, str(period),
                                      str(area_id))
     ctx = Context(frames, specs, taxonomy, settings, str(area_id), str(period), lang, audience,
-                  tuple(chosen))
+                  tuple(chosen), images)
     built = (
         kartlaggning(ctx, notes.get("kartlaggning")),
         sections.analys(ctx, notes.get("analys")),
@@ -227,14 +231,15 @@ def _map(ctx: Context, spec: LayerSpec, period: str, figs: pd.DataFrame,
          term: str | None) -> Figure:
     # the same view as map_views.map_view(view="value"), on the memoised county figures
     view = MapView("value", spec.title(ctx.lang), period, figures=figs)
-    png = static.map_png(view, ctx.kommuner(), spec, lang=ctx.lang, sex="T",
-                         threshold=ctx.settings.suppress_below, highlight=ctx.highlight)
+    png = ctx.draw(static.map_png, view, ctx.kommuner(), spec, lang=ctx.lang, sex="T",
+                   threshold=ctx.settings.suppress_below, highlight=ctx.highlight)
     when = _part_period(ctx, period, figs["part_year"])
     table = ctx.table(f"{spec.title(ctx.lang)}, {when}", ctx.figure_table(spec, period),
                       source_col=t("source", ctx.lang))
     title = ctx.tr(f"Karta: {spec.title(ctx.lang)}", f"Map: {spec.title(ctx.lang)}")
     return Figure(title, png, _caption(ctx, _sources(figs["source"]), when),
-                  html=ctx.map_html(view, spec, term), table=table)
+                  html=ctx.map_html(view, spec, term), table=table,
+                  finding=findings.position_finding(ctx, spec, period, figs))
 
 
 def _part_period(ctx: Context, period: str, part_year: pd.Series) -> str:
@@ -251,8 +256,8 @@ def _trend(ctx: Context, spec: LayerSpec) -> Figure:
     upto = found[:found.index(ctx.layer_period(spec)) + 1]
     series = pd.concat([ctx.figures(spec, p, "T") for p in upto], ignore_index=True)
     areas = [a for a in dict.fromkeys([ctx.area_id, ctx.county_id]) if a]
-    png = static.trend_png(series, areas, lang=ctx.lang, title=spec.title(ctx.lang),
-                           threshold=ctx.settings.suppress_below)
+    png = ctx.draw(static.trend_png, series, areas, lang=ctx.lang,
+                   title=spec.title(ctx.lang), threshold=ctx.settings.suppress_below)
     rows = series[series["area_id"].astype(str).isin(areas)]
     rows = rows.assign(_c=rows["level"] == LAN).sort_values(["_c", "period"], kind="stable")
     frame = pd.DataFrame({
@@ -269,13 +274,15 @@ def _trend(ctx: Context, spec: LayerSpec) -> Figure:
     table = ctx.table(f"{title}, {span}", frame, note=t("over_time_note", ctx.lang),
                       source_col=t("source", ctx.lang))
     return Figure(title, png, _caption(ctx, _sources(rows["source"]), span,
-                                       t("over_time_note", ctx.lang)), table=table)
+                                       t("over_time_note", ctx.lang)), table=table,
+                  finding=findings.trend_finding(ctx, spec, upto))
 
 
 def _ranking(ctx: Context, spec: LayerSpec, period: str, figs: pd.DataFrame) -> Figure:
     band = reference_band(figs, county_id=ctx.county_id)
-    png = static.ranking_png(figs, lang=ctx.lang, band=band, title=spec.title(ctx.lang),
-                             threshold=ctx.settings.suppress_below)
+    png = ctx.draw(static.ranking_png, figs, lang=ctx.lang, band=band,
+                   title=spec.title(ctx.lang), threshold=ctx.settings.suppress_below,
+                   highlight=ctx.highlight, national=ctx.national(spec, period))
     ranked = comparison(figs).table
     labels = BAND_LABELS[ctx.lang]
     positions = band_positions(ranked, band)
@@ -297,7 +304,7 @@ def _ranking(ctx: Context, spec: LayerSpec, period: str, figs: pd.DataFrame) -> 
     title = ctx.tr(f"Jämförelse: {spec.title(ctx.lang)}", f"Comparison: {spec.title(ctx.lang)}")
     table = ctx.table(f"{title}, {period}", frame, note=note, source_col=t("source", ctx.lang))
     return Figure(title, png, _caption(ctx, _sources(ranked["source"]), period, note),
-                  table=table)
+                  table=table, finding=findings.position_finding(ctx, spec, period, figs))
 
 
 def _pyramid(ctx: Context, paras: list[str], tables: list[Table]) -> Figure | None:
@@ -311,7 +318,7 @@ def _pyramid(ctx: Context, paras: list[str], tables: list[Table]) -> Figure | No
     meta = load_indicator_meta(ctx.settings)
     view = pyramid_view(ctx.frames, ctx.taxonomy, meta, area_id=ctx.area_id, period=period,
                         source=source, settings=ctx.settings)
-    png = static.pyramid_png(view, ctx.taxonomy, lang=ctx.lang, sex="T")
+    png = ctx.draw(static.pyramid_png, view, ctx.taxonomy, lang=ctx.lang, sex="T")
     titles = {lv.level: lv.title_en if ctx.en else lv.title_sv for lv in ctx.taxonomy.levels}
     titles[0] = t("outside", ctx.lang)
     counts = view.counts
@@ -323,8 +330,8 @@ def _pyramid(ctx: Context, paras: list[str], tables: list[Table]) -> Figure | No
         t("level_word", ctx.lang): [titles.get(lv, str(lv)) for lv, _ in keys],
         t("category", ctx.lang): [t("total_row", ctx.lang).upper() if c == ALL else c
                                   for _, c in keys],
-        **{f"{t('count', ctx.lang)} ({ctx.sex(s).lower()})": [wide.loc[k].get(s, "–")
-                                                              for k in keys] for s in ("K", "M", "T")},
+        **{f"{t('count', ctx.lang)} ({ctx.sex(s).lower()})": [
+            count_cell(wide.loc[k].get(s, "–")) for k in keys] for s in ("K", "M", "T")},
         t("rate", ctx.lang): rounded(total["rate"].reindex(keys), 1).to_numpy(),
         ctx.tr("95 % KI, från", "95% CI, from"): rounded(total["ci_low"].reindex(keys), 1).to_numpy(),
         ctx.tr("95 % KI, till", "95% CI, to"): rounded(total["ci_high"].reindex(keys), 1).to_numpy(),

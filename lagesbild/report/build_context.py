@@ -8,6 +8,7 @@ and format. Nothing is cached beyond one build (`Context` memoises within itself
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -39,6 +40,17 @@ _DISPLAY_EN = (
 )
 _DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
 _THOUSANDS = re.compile(r"(?<=\d)\u00a0(?=\d{3}(?!\d))")
+
+
+_COUNT = re.compile(r"\d{1,3}(?:[\u00a0 ]\d{3})*|\d+")
+
+
+def count_cell(display: object) -> object:
+    """A shown count ("12", "1 162") as an int, so that the workbook stores a number; hidden
+    or missing cells ("..", "–") stay as their text."""
+    text = "" if display is None or (not isinstance(display, str) and pd.isna(display)) \
+        else str(display).strip()
+    return int(re.sub(r"[\u00a0 ]", "", text)) if _COUNT.fullmatch(text) else text
 
 
 def pick_period(available: list[str], wanted: str) -> str | None:
@@ -86,6 +98,7 @@ class Context:
     lang: str = "sv"
     audience: str = "wide"
     layers: tuple[str, ...] = ()
+    images: bool = True  # False: no PNG and no interactive map is drawn (the Excel workbook)
     _memo: dict = field(default_factory=dict, repr=False)
 
     # --- words -------------------------------------------------------------------------------
@@ -240,8 +253,15 @@ class Context:
             self._memo[key] = sites[sites["area_id"].astype(str).isin(self.kommun_ids())]
         return self._memo[key]
 
-    def map_html(self, view: object, spec: LayerSpec, term: str | None) -> str:
-        """The interactive map of `view` as one self-contained HTML document (Leaflet inlined)."""
+    def draw(self, render: Callable[..., bytes], *args: object, **kwargs: object) -> bytes:
+        """`render(*args, **kwargs)`, a PNG; b"" (nothing drawn) when the report needs no images."""
+        return render(*args, **kwargs) if self.images else b""
+
+    def map_html(self, view: object, spec: LayerSpec, term: str | None) -> str | None:
+        """The interactive map of `view` as one self-contained HTML document (Leaflet inlined);
+        None when the report needs no images."""
+        if not self.images:
+            return None
         from lagesbild.render.assets import inline_html
         from lagesbild.render.map import view_map
 

@@ -34,8 +34,8 @@ def small_area_figure(ctx: Context, paras: list[str]) -> Figure | None:
                            period=period, sex="T", taxonomy=ctx.taxonomy, settings=ctx.settings,
                            lang=ctx.lang)
     areas = level_areas(ctx.frames, level, ctx.area_id)
-    png = static.map_png(view, areas, small_spec(spec), lang=ctx.lang, sex="T",
-                         threshold=ctx.settings.suppress_below)
+    png = ctx.draw(static.map_png, view, areas, small_spec(spec), lang=ctx.lang, sex="T",
+                   threshold=ctx.settings.suppress_below)
     figs = view.figures
     shown = figs[(figs["level"] == level) & figs["value"].notna()]
     name = level_name(level, ctx.lang)
@@ -87,7 +87,8 @@ def police_points(ctx: Context, paras: list[str]) -> Figure | None:
                   "samverkansgruppen.",
                   f"Source: {ctx.display(source)}. Point data: not for distribution beyond the "
                   "police and the joint working group.")
-    png = points_png(outline, points, title=title, foot=foot, labels=titles, lang=ctx.lang)
+    png = ctx.draw(points_png, outline, points, title=title, foot=foot, labels=titles,
+                   lang=ctx.lang)
     ctx._memo["point_data"] = f"police: {int(keep.sum())} points"
     paras.append(ctx.tr(
         f"Brottsplatser ({int(keep.sum())} våldsbrott med läge i polisens utdrag {period}) "

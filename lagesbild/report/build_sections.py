@@ -220,8 +220,8 @@ def _need_figure(ctx: Context, spec, term: str, paras: list[str]) -> list[Figure
                                      coverage_pct=rounded(table["coverage_pct"], 1),
                                      gap=rounded(table["gap"], 0))
     note = f"{t('need_note', ctx.lang)} {view.note}."
-    png = static.map_png(view, ctx.kommuner(), spec, lang=ctx.lang,
-                         threshold=ctx.settings.suppress_below, highlight=ctx.highlight)
+    png = ctx.draw(static.map_png, view, ctx.kommuner(), spec, lang=ctx.lang,
+                   threshold=ctx.settings.suppress_below, highlight=ctx.highlight)
     caption = ctx.tr(f"Termin {term}. {view.note}. Källa: {_sources(shown)}.",
                      f"Term {term}. {view.note}. Source: {_sources(shown)}.")
     tab = ctx.table(ctx.tr(f"Täckning mot behov, {term}", f"Coverage versus need, {term}"),
