@@ -90,3 +90,83 @@ def test_a_kommun_report_without_actions() -> None:
     assert len(section.tables[0].frame) == 0
     goals = section.tables[-1].frame
     assert set(goals["Åtgärder"]) == {0}
+
+
+# --- the demo's reports, in every format -------------------------------------------------------
+
+KOMMUN, LAYERS = "2462", ["vald_topp", "otrygghet"]
+_BUILT: dict[object, object] = {}
+
+
+def demo_report(tmp_path_factory, **kwargs: object):  # noqa: ANN001, ANN201
+    from frames_support import demo_inputs
+
+    args = dict(area_id=KOMMUN, period="2024", layers=LAYERS, created=CREATED)
+    args.update(kwargs)
+    key = repr(sorted(args.items()))
+    if key not in _BUILT:
+        _BUILT[key] = build_report(*demo_inputs(tmp_path_factory), **args)
+    return _BUILT[key]
+
+
+POLICE_SV = "För polisen och kommunens samverkan – inte för vidare spridning"
+
+
+def test_police_marking_on_every_page_slide_and_sheet(tmp_path_factory) -> None:
+    import pypdf
+    from openpyxl import load_workbook
+    from pptx import Presentation
+
+    from lagesbild.report.writers import write_report
+
+    report = demo_report(tmp_path_factory, audience="police")
+    pages = pypdf.PdfReader(io.BytesIO(write_report(report, "pdf"))).pages
+    assert len(pages) > 5
+    assert all(POLICE_SV in " ".join(p.extract_text().split()) for p in pages)
+    deck = Presentation(io.BytesIO(write_report(report, "pptx")))
+    for slide in deck.slides:
+        marks = [s for s in slide.shapes if s.name == "police-mark"]
+        assert [m.text_frame.text for m in marks] == [POLICE_SV]
+    book = load_workbook(io.BytesIO(write_report(report, "xlsx")))
+    marking = "Polisen och kommunens samverkan – inte för vidare spridning"
+    assert all(marking in [c.value for row in ws.iter_rows(max_row=3) for c in row]
+               for ws in book.worksheets)
+    assert 'class="police-mark"' in write_report(report, "html").decode("utf-8")
+    # a report beyond the police carries none
+    wide = demo_report(tmp_path_factory)
+    assert POLICE_SV not in pypdf.PdfReader(io.BytesIO(write_report(wide, "pdf"))).pages[3] \
+        .extract_text()
+    assert 'class="police-mark"' not in write_report(wide, "html").decode("utf-8")
+
+
+def test_slides_are_titled_by_their_finding_and_tables_are_12_pt(tmp_path_factory) -> None:
+    from pptx import Presentation
+
+    from lagesbild.report.writers import write_report
+
+    report = demo_report(tmp_path_factory, area_id="2482")  # Skellefteå: high serious violence
+    figures = [f for s in report.sections for f in s.figures]
+    for prefix in ("Jämförelse: ", "Karta: "):
+        for fig in (f for f in figures if f.title.startswith(prefix)):
+            rank = next(f for f in figures if f.title == "Jämförelse: " + fig.title[len(prefix):])
+            band = rank.table.frame
+            said = str(band.loc[band["Område"].str.endswith("◀"), "Länets mittersta hälft"]
+                       .iloc[0])
+            # the finding says what the band column says; nothing when the kommun lies within
+            if said.startswith(("över", "under")):
+                assert fig.finding.endswith(f"i Skellefteå ligger {said} 2024"), fig.finding
+            else:
+                assert fig.finding == "", fig.finding
+    assert "Anmält grövre våld (pyramidens topp) i Skellefteå ligger över länets mittersta " \
+        "hälft 2024" in {f.finding for f in figures}
+    deck = Presentation(io.BytesIO(write_report(report, "pptx")))
+    titles = [s.shapes.title.text_frame.text for s in deck.slides]
+    # every figure after a section's first gets its own slide, titled by its headline
+    later = [f for sec in report.sections for f in sec.figures[1:]]
+    assert later and all(f.headline[:100] in titles_text for f in later
+                         for titles_text in [" ".join(titles)])
+    assert not any(t.endswith("(forts.)") for t in titles)
+    sizes = {run.font.size.pt for slide in deck.slides for shape in slide.shapes
+             if shape.has_table for row in shape.table.rows for cell in row.cells
+             for para in cell.text_frame.paragraphs for run in para.runs}
+    assert sizes and min(sizes) >= 12

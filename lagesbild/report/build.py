@@ -121,8 +121,7 @@ def build_report(frames: Frames, specs: dict[str, LayerSpec], taxonomy: Taxonomy
     )
     title = ctx.tr(f"Lägesbild våld och trygghet: {ctx.area_name} {period}",
                    f"Situation picture, violence and safety: {ctx.area_name} {period}")
-    labels = [frames.source_label([name]) for name in frames.datasets["dataset"]] \
-        if len(frames.datasets) else []
+    labels = list(dict.fromkeys(ctx.publishers().values()))  # by publisher and table
     meta = {
         "county_id": ctx.county_id or "", "county_name": ctx.county_name,
         "layers": ", ".join(s.id for s in ctx.chosen()),
@@ -248,7 +247,7 @@ def _part_period(ctx: Context, period: str, part_year: pd.Series) -> str:
     if not labels:
         return str(period)
     days = labels[0] if len(labels) == 1 else ctx.tr("olika för kommunerna", "differs by kommun")
-    return ctx.tr(f"{period} (delår {days})", f"{period} (part year {days})")
+    return ctx.tr(f"{period} (delår {days})", f"{period} (part year {ctx.display(days)})")
 
 
 def _trend(ctx: Context, spec: LayerSpec) -> Figure:
@@ -316,8 +315,8 @@ def _pyramid(ctx: Context, paras: list[str], tables: list[Table]) -> Figure | No
     if period is None:
         return None
     meta = load_indicator_meta(ctx.settings)
-    view = pyramid_view(ctx.frames, ctx.taxonomy, meta, area_id=ctx.area_id, period=period,
-                        source=source, settings=ctx.settings)
+    view = ctx.cited(pyramid_view(ctx.frames, ctx.taxonomy, meta, area_id=ctx.area_id,
+                                  period=period, source=source, settings=ctx.settings))
     png = ctx.draw(static.pyramid_png, view, ctx.taxonomy, lang=ctx.lang, sex="T")
     titles = {lv.level: lv.title_en if ctx.en else lv.title_sv for lv in ctx.taxonomy.levels}
     titles[0] = t("outside", ctx.lang)

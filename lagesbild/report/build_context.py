@@ -38,6 +38,33 @@ _DISPLAY_EN = (
     ("importerad ", "imported "), ("pågår", "ongoing"), ("genomförd", "done"),
     ("försenad", "delayed"), ("ej påbörjad", "not started"),
 )
+# Whole analysis sentences (notes and part-year labels), translated before the fragments above.
+_MONTHS_EN = {"jan": "Jan", "feb": "Feb", "mar": "Mar", "apr": "Apr", "maj": "May", "jun": "Jun",
+              "jul": "Jul", "aug": "Aug", "sep": "Sep", "okt": "Oct", "nov": "Nov", "dec": "Dec"}
+_SENTENCES_EN = (
+    (re.compile(r"intervallet vidgat: åren varierar mer än slumpen ger \(spridning ([\d,.]+) "
+                r"gånger Poissons, kvasi-Poisson\)"),
+     r"interval widened: the years vary more than chance gives (dispersion \1 times "
+     r"Poisson's, quasi-Poisson)"),
+    (re.compile(r"länsvärde: kommunernas svar sammanvägda efter antal svarande"),
+     "county value: the municipalities' answers weighted by their respondents"),
+    (re.compile(r"delår i (\d+) av (\d+) kommuner"), r"part year in \1 of \2 municipalities"),
+    (re.compile(r"delår ([^:;()]+): årstakt uppräknad \(antal ÷ andel av året\)"),
+     r"part year \1: annual rate scaled up (count ÷ share of the year)"),
+    (re.compile(r"delår ([^:;()]+): ingen årstakt \(välj uppräkning för en årstakt\)"),
+     r"part year \1: no annual rate (choose annualising for one)"),
+    (re.compile(r" och år, uppräknat från "), " a year, annualised from "),
+    (re.compile(r"(\S+) brott (.+?) \(delår, ingen årstakt\)"),
+     r"\1 offences \2 (part year, no annual rate)"),
+    (re.compile(r"delår \(([^)]*)\) jämförs inte med ett helt år"),
+     r"part year (\1) is not compared with a whole year"),
+    (re.compile(r"jämförs inte: delår"), "not compared: part year"),
+    (re.compile(r"\bdelår\b"), "part year"),
+    (re.compile(r"\bdold\b"), "hidden"),
+    (re.compile(r"\bfolkmängd: "), "population: "),
+    (re.compile(r"(\d{1,2}) (" + "|".join(_MONTHS_EN) + r")\b"),
+     lambda m: f"{m.group(1)} {_MONTHS_EN[m.group(2)]}"),
+)
 _DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
 _THOUSANDS = re.compile(r"(?<=\d)\u00a0(?=\d{3}(?!\d))")
 
@@ -112,10 +139,57 @@ class Context:
     def sex(self, sex: str) -> str:
         return sex_label(sex, self.lang)
 
-    def display(self, text: object) -> str:
-        """An analysis display text in the report's language (analysis texts are Swedish)."""
+    def publishers(self) -> dict[str, str]:
+        """Dataset name -> "publisher, table (period)" (`core.publishers`), surveys named by
+        their indicators' `survey_sv`/`survey_en` in layers/indicators.toml."""
+        if "publishers" not in self._memo:
+            from lagesbild.analysis.darkfigure import load_indicator_meta
+            from lagesbild.core.publishers import SURVEY_KINDS, publisher_labels, survey_names
+
+            data, meta = self.frames.datasets, load_indicator_meta(self.settings)
+            inds = self.frames.indicators
+            surveys = {}
+            for name in data.loc[data["kind"].isin(SURVEY_KINDS), "dataset"].astype(str):
+                ids = pd.unique(inds.loc[inds["source"].astype(str) == name, "indicator_id"])
+                surveys[name] = survey_names([str(i) for i in ids], meta, self.lang)
+            self._memo["publishers"] = publisher_labels(data, lang=self.lang, surveys=surveys) \
+                if len(data) else {}
+        return self._memo["publishers"]
+
+    def cite(self, text: object) -> str:
+        """A source text with every dataset's file label ("file (period, importerad date)")
+        replaced by its publisher and table: what the report names as sources."""
         out = "" if text is None or (not isinstance(text, str) and pd.isna(text)) else str(text)
+        if "cite" not in self._memo:
+            pairs = [(self.frames.source_label([name]), label)
+                     for name, label in self.publishers().items()]
+            self._memo["cite"] = sorted(pairs, key=lambda p: -len(p[0]))
+        for old, new in self._memo["cite"]:
+            if old and old in out:
+                out = out.replace(old, new)
+        # a rate's denominator: "folkmängd: SCB, folkmängd (…)" says it twice
+        return re.sub(r"folkmängd: (SCB, folkmängd|Statistics Sweden, population)", r"\1", out)
+
+    def cited(self, view: object) -> object:
+        """A MapView or PyramidView with its sources named by publisher (`cite`)."""
+        import dataclasses
+
+        changes = {}
+        for name in ("figures", "categories", "table", "indicators"):
+            frame = getattr(view, name, None)
+            if isinstance(frame, pd.DataFrame) and "source" in frame.columns:
+                changes[name] = frame.assign(source=[self.cite(x) for x in frame["source"]])
+        if isinstance(getattr(view, "source_label", None), str):
+            changes["source_label"] = self.cite(view.source_label)  # type: ignore[attr-defined]
+        return dataclasses.replace(view, **changes)  # type: ignore[type-var]
+
+    def display(self, text: object) -> str:
+        """An analysis display text in the report's language (analysis texts are Swedish), its
+        sources named by publisher (`cite`)."""
+        out = self.cite(text)
         if self.en:
+            for pattern, english in _SENTENCES_EN:
+                out = pattern.sub(english, out)
             for sv, en in _DISPLAY_EN:
                 out = out.replace(sv, en)
             out = _THOUSANDS.sub(",", _DECIMAL_COMMA.sub(".", out))
@@ -188,7 +262,9 @@ class Context:
             keep = figs["area_id"].astype(str).isin(self.kommun_ids())
             if self.county_id is not None:
                 keep |= figs["area_id"].astype(str) == self.county_id
-            self._memo[key] = figs[keep].reset_index(drop=True)
+            figs = figs[keep].reset_index(drop=True)
+            # sources by publisher in every table, caption, chart and map built from them
+            self._memo[key] = figs.assign(source=[self.cite(x) for x in figs["source"]])
         return self._memo[key]
 
     def national(self, spec: LayerSpec, period: str, sex: str = "T") -> dict | None:

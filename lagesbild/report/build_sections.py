@@ -197,8 +197,8 @@ def _need_figure(ctx: Context, spec, term: str, paras: list[str]) -> list[Figure
     need = tuple(n for n in DEFAULT_NEED if n in ctx.specs)
     if not need:
         return []
-    view = need_view(ctx.frames, spec, term=term, need=need, taxonomy=ctx.taxonomy,
-                     settings=ctx.settings, lang=ctx.lang, layers=ctx.specs)
+    view = ctx.cited(need_view(ctx.frames, spec, term=term, need=need, taxonomy=ctx.taxonomy,
+                               settings=ctx.settings, lang=ctx.lang, layers=ctx.specs))
     table = view.table
     table = table[table["area_id"].astype(str).isin(ctx.kommun_ids())]
     mine = table[table["area_id"].astype(str) == ctx.area_id]
@@ -351,7 +351,10 @@ def kallor(ctx: Context, note: str | None, snapshot: str | None) -> Section:
                 "report was made (no snapshot).")),
     ]
     data = ctx.frames.datasets
+    publishers = ctx.publishers()
     datasets = pd.DataFrame({
+        ctx.tr("Utgivare och tabell", "Publisher and table"): [
+            publishers.get(str(n), str(n)) for n in data["dataset"]],
         "Dataset": data["dataset"].astype(str),
         ctx.tr("Fil", "File"): data["file"].astype(str),
         ctx.tr("Tabell", "Table"): data["table"].astype(str),

@@ -26,7 +26,7 @@ def when(ctx: Context, paras: list[str], tables: list[Table]) -> None:
         return
     night = [cells.loc[(ALL, b)] for b in ("3", "0")]
     weekend = [cells.loc[(d, ALL)] for d in ("4", "5", "6")]  # Friday to Sunday
-    source = ctx.frames.source_label(ctx.frames.incidents["source"].unique().tolist())
+    source = ctx.display(ctx.frames.source_label(ctx.frames.incidents["source"].unique().tolist()))
     sentence = ctx.tr(f"När, {ctx.area_name} {period} (våldsbrott i polisens utdrag, "
                       f"{total['display']} brott): ",
                       f"When, {ctx.area_name} {period} (violent offences in the police "
