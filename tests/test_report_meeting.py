@@ -170,3 +170,216 @@ def test_slides_are_titled_by_their_finding_and_tables_are_12_pt(tmp_path_factor
              if shape.has_table for row in shape.table.rows for cell in row.cells
              for para in cell.text_frame.paragraphs for run in para.runs}
     assert sizes and min(sizes) >= 12
+
+
+def test_sources_are_named_by_publisher_and_table(tmp_path_factory) -> None:
+    from lagesbild.report.writers import write_report
+
+    report = demo_report(tmp_path_factory)
+    assert "Brå, anmälda brott (2019–2024)" in report.sources
+    assert "SCB, folkmängd (2019–2024)" in report.sources
+    assert "Polisen, utdrag ur anmälningsregistret (2022–2024)" in report.sources
+    assert "Trygghetsenkät till invånarna; Skolenkät åk 8–9 (2021–2024)" in report.sources
+    assert not any(".csv" in s for s in report.sources)
+    figures = [f for s in report.sections for f in s.figures]
+    shown = [f.caption for f in figures] + [
+        " ".join(map(str, [f.table.note, *f.table.frame.get("Källa", [])]))
+        for f in figures if f.table is not None]
+    assert not any("importerad" in text or ".csv" in text for text in shown)
+    trend = next(f for f in figures if f.title.startswith("Över tid: Anmält grövre"))
+    assert "Källa: Brå, anmälda brott (2019–2024); SCB, folkmängd (2019–2024)." in trend.caption
+    # the file and the import date are still there: in the sources table
+    datasets = report.section("kallor").tables[0].frame
+    row = datasets[datasets["Dataset"] == "bra_anmalda_brott_2019-2024.csv"].iloc[0]
+    assert row["Utgivare och tabell"] == "Brå, anmälda brott (2019–2024)"
+    assert row["Fil"] == "bra_anmalda_brott_2019-2024.csv" and row["Importerad"]
+    html = write_report(report, "html").decode("utf-8")
+    assert "<li>Brå, anmälda brott (2019–2024)</li>" in html
+
+
+def test_a_survey_without_a_name_is_called_a_survey() -> None:
+    from lagesbild.core.publishers import publisher_labels, survey_names
+
+    meta = {"otrygghet": {"survey_sv": "Trygghetsenkät"}, "eget": {}}
+    assert survey_names(["eget"], meta, "sv") == ""
+    data = pd.DataFrame({"dataset": ["e.csv", "x.json"], "kind": ["indicators", "okänd"],
+                         "period": ["2024", None]})
+    assert publisher_labels(data, surveys={"e.csv": ""}) == {"e.csv": "Enkät (2024)",
+                                                             "x.json": "x.json"}
+    assert publisher_labels(data, lang="en")["e.csv"] == "Survey (2024)"
+
+
+# Swedish words the analysis writes; none may reach an English report (user data aside: action
+# titles, offence categories, unit names and descriptions are the users' own words)
+SWEDISH = ("dold", "för få svar", "uppgift saknas", "delår", "brott", "folkmängd", "importerad",
+           "vidgat", "gånger", "länsvärde", "årstakt", "uppräkn", "procentenheter",
+           "ej könsuppdelat", "inga elever", "svarande", "ingen säker", "slumpen", "källa",
+           "totalt", "kvinnor", "länet", "elever", "enkät", "utdrag", "termin", "pågår",
+           "genomförd", "försenad", "inget program", "anmälda", "per 100 000 inv")
+USER_COLUMNS = {"Action", "Offence category", "Responsible", "Unit", "Description", "Area",
+                "Municipality", "Municipalities", "Focus area", "Local goal", "Programme",
+                "Kind", "Dataset", "File", "Layer file"}
+
+
+def english_texts(report) -> list[str]:  # noqa: ANN001
+    texts = [report.title, *report.sources]
+    for section in report.sections:
+        texts += [section.title, *section.paragraphs]
+        tables = list(section.tables)
+        for fig in section.figures:
+            texts += [fig.title, fig.caption, fig.finding]
+            tables += [fig.table] if fig.table is not None else []
+        for table in tables:
+            texts += [table.title, table.note, *map(str, table.frame.columns)]
+            for col in table.frame.columns:
+                if col not in USER_COLUMNS:
+                    texts += [str(v) for v in table.frame[col].dropna()]
+    return texts
+
+
+@pytest.mark.parametrize("area", ["2462", "24"])
+def test_the_english_report_has_no_swedish_words(tmp_path_factory, area: str) -> None:
+    import re
+
+    report = demo_report(tmp_path_factory, area_id=area, lang="en", layers=None,
+                         audience="police", images=False)
+    found = sorted({w for text in english_texts(report) for w in SWEDISH
+                    if re.search(rf"(?<![\wåäö]){re.escape(w)}", text.lower())})
+    assert found == []
+    text = " ".join(english_texts(report))
+    assert "Brå, reported offences (2019–2024)" in text and "hidden" not in report.title
+
+
+def test_part_year_notes_are_translated() -> None:
+    from lagesbild.analysis.dispersion import _note
+    from lagesbild.report.build_context import Context
+
+    frames = tiny_frames()
+    ctx = Context(frames, *_inputs(), "2417", "2024", "en")
+    for swedish, english in [
+        (_note(2.8), "interval widened: the years vary more than chance gives (dispersion "
+                     "2.8 times Poisson's, quasi-Poisson)"),
+        ("12 brott 1 jan–31 maj (delår, ingen årstakt)",
+         "12 offences 1 Jan–31 May (part year, no annual rate)"),
+        ("delår 1 jan–31 mar: ingen årstakt (välj uppräkning för en årstakt)",
+         "part year 1 Jan–31 Mar: no annual rate (choose annualising for one)"),
+        ("40,1 per 100\u00a0000 och år, uppräknat från 1 jan–31 mar (12 brott)",
+         "40.1 per 100,000 a year, annualised from 1 Jan–31 Mar (12 offences)"),
+        ("delår i 3 av 15 kommuner", "part year in 3 of 15 municipalities"),
+        ("dold", "hidden")]:
+        assert ctx.display(swedish) == english
+
+
+def test_excel_holds_numbers_and_no_images_are_built_for_it(tmp_path_factory) -> None:
+    from openpyxl import load_workbook
+
+    from lagesbild.report.writers import write_report
+
+    report = demo_report(tmp_path_factory, images=False)
+    figures = [f for s in report.sections for f in s.figures]
+    assert figures and all(f.png == b"" and f.html is None for f in figures)
+    drawn = demo_report(tmp_path_factory)
+    twins = [f for s in drawn.sections for f in s.figures]
+    assert [f.title for f in figures] == [f.title for f in twins]
+    for lean, full in zip(figures, twins):  # the same tables either way
+        if full.table is not None:
+            pd.testing.assert_frame_equal(lean.table.frame, full.table.frame)
+    book = load_workbook(io.BytesIO(write_report(report, "xlsx")))
+    sheet = next(ws for ws in book.worksheets if ws.title.startswith("01 Våldspyramiden"))
+    header = [c.value for c in sheet[4]]
+    counts = [row[header.index("Antal (totalt)")] for row in sheet.iter_rows(min_row=5,
+                                                                             values_only=True)]
+    assert isinstance(counts[0], int) and counts[0] > 0
+    assert all(isinstance(c, int) or c in ("..", "–") for c in counts)
+    # codes and periods stay text
+    rates = next(ws for ws in book.worksheets if ws.title.startswith("02 "))
+    assert all(isinstance(r[0], str) for r in rates.iter_rows(min_row=5, values_only=True))
+
+
+# --- maps ------------------------------------------------------------------------------------
+
+def test_static_map_names_the_kommuner_outlines_the_own_and_has_a_scale_bar(monkeypatch) -> None:
+    from lagesbild.render import static_geo
+
+    drawn: dict[str, object] = {}
+    label, bar = static_geo.label_areas, static_geo.scale_bar
+
+    def spy_label(ax, geoms, names, bold=None):  # noqa: ANN001, ANN202
+        drawn["names"], drawn["bold"] = list(names), list(bold)
+        return label(ax, geoms, names, bold)
+
+    def spy_bar(ax, xlim, ylim):  # noqa: ANN001, ANN202
+        drawn["bar"] = bar(ax, xlim, ylim)
+        return drawn["bar"]
+
+    monkeypatch.setattr(static_geo, "label_areas", spy_label)
+    monkeypatch.setattr(static_geo, "scale_bar", spy_bar)
+    report = build_report(tiny_frames(), *_inputs(), area_id="2422", period="2024",
+                          layers=["otrygghet"], created=CREATED)
+    fig = next(f for f in report.section("kartlaggning").figures if f.title.startswith("Karta"))
+    assert fig.png.startswith(b"\x89PNG")
+    assert drawn["names"] == ["Norsjö", "Sorsele"] and drawn["bold"] == [False, True]
+    assert drawn["bar"] == 2000  # 20 km across: a 2 km bar, "2 km"
+    assert static_geo.length_text(2000) == "2 km" and static_geo.length_text(500) == "500 m"
+    assert static_geo.nice_length(400_000) == 50_000 and static_geo.nice_length(12_000) == 2_000
+
+
+def test_too_many_areas_are_not_named() -> None:
+    from matplotlib.figure import Figure as MplFigure
+
+    from lagesbild.render import static_geo
+
+    ax = MplFigure().add_subplot()
+    squares = [box(i, 0, i + 1, 1) for i in range(static_geo.MAX_LABELS + 1)]
+    assert static_geo.label_areas(ax, squares, [f"D{i}" for i in range(len(squares))]) == 0
+    assert static_geo.label_areas(ax, squares[:3], ["A", "B", "C"]) == 3
+
+
+def test_the_police_point_map_zooms_to_the_points() -> None:
+    from lagesbild.render.static_points import MIN_EXTENT, view_box
+
+    town = [Point(705_000 + 37 * i, 7_195_000 + 23 * (i % 7)) for i in range(40)]
+    points = gpd.GeoDataFrame({"level": [3] * len(town)}, geometry=town, crs=schema.CRS_STORE)
+    minx, miny, maxx, maxy = view_box(points)
+    assert maxx - minx == pytest.approx(MIN_EXTENT) and maxy - miny == pytest.approx(MIN_EXTENT)
+    assert minx < 705_000 and maxx > 705_000 + 37 * 39  # every point inside
+    # one stray point 60 km off does not shrink the town to a dot
+    stray = gpd.GeoDataFrame({"level": [3] * 41}, geometry=[*town, Point(765_000, 7_195_000)],
+                             crs=schema.CRS_STORE)
+    minx, _, maxx, _ = view_box(stray)
+    assert maxx - minx < 10_000
+
+
+def test_every_interactive_map_of_the_html_report_opens_on_its_area(tmp_path) -> None:
+    from browser_support import LAUNCH_ARGS, chromium_path
+    from playwright.sync_api import sync_playwright
+
+    from lagesbild.report.writers import write_report
+
+    executable = chromium_path()
+    report = build_report(tiny_frames(), *_inputs(), area_id="2417", period="2024",
+                          layers=["otrygghet", "vald_topp"], created=CREATED)
+    page_file = tmp_path / "rapport.html"
+    page_file.write_bytes(write_report(report, "html"))
+    zoom = """() => { for (const k of Object.keys(window).filter(n => n.startsWith('map_'))) {
+        const m = window[k]; if (m && m.getZoom) { return [m.getZoom(), m.getSize().x]; } }
+        return [-1, 0]; }"""
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.goto(page_file.as_uri())
+        frames = page.locator("iframe.map")
+        assert frames.count() >= 2
+        seen = []
+        for i in range(frames.count()):
+            frames.nth(i).scroll_into_view_if_needed()
+            frame = frames.nth(i).element_handle().content_frame()
+            for _ in range(30):
+                level, width = frame.evaluate(zoom)
+                if width > 0 and level >= 8:
+                    break
+                page.wait_for_timeout(100)
+            seen.append(level)
+        browser.close()
+    # a 20 km county fills the frame at about zoom 10; before, every map opened at zoom 0-1
+    assert all(level >= 8 for level in seen), seen
