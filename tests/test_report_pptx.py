@@ -80,9 +80,11 @@ def pictures(slide) -> list:  # noqa: ANN001
 def test_title_slide_then_one_slide_per_section_with_continuations() -> None:
     prs = deck(report())
     titles = [s.shapes.title.text_frame.text for s in prs.slides]
-    cont = "Kartläggning: vad, var, när och vem (forts.)"
-    assert titles == (["Lägesbild Västerbotten", "Kartläggning: vad, var, när och vem"]
-                      + [cont] * (1 + 3)  # the second figure, then 30 rows in 3 table slides
+    # a continuation slide is titled with its figure's finding, else the figure's or the
+    # table's own title (never "… (forts.)")
+    assert titles == (["Lägesbild Västerbotten", "Kartläggning: vad, var, när och vem",
+                       "Våldspyramiden"]  # the second figure, then 30 rows in 3 table slides
+                      + [f"Anmälda brott per kommun ({i}/3)" for i in (1, 2, 3)]
                       + ["Analys", "Förebyggande arbete och dess täckning",
                          "Åtgärder, lokala mål och uppföljning"])
     assert prs.slide_width > prs.slide_height  # 16:9
@@ -216,14 +218,14 @@ def test_wide_table_continues_in_column_groups_repeating_the_first_column() -> N
                           **{f"År {2000 + i}": ["<5", "dold"] for i in range(20)}})
     rep = report(sections=(Section("analys", "Analys", (), (), (Table("Bred", frame),)),))
     slides = list(deck(rep).slides)
-    assert len(slides) == 1 + 2
+    assert len(slides) == 1 + 3  # at most 8 columns at 12 pt on a slide
     heads = []
     for i, slide in enumerate(slides[1:], start=1):
-        assert f"Bred ({i}/2)" in texts(slide)
+        assert f"Bred ({i}/3)" in texts(slide)  # the section's slide, then titled by it
         (table,) = [s.table for s in slide.shapes if s.has_table]
         heads.append([c.text for c in table.rows[0].cells])
         assert [r.cells[0].text for r in table.rows] == ["Kommun", "Umeå", "Åsele"]
-    assert [len(h) for h in heads] == [12, 10]
+    assert [len(h) for h in heads] == [8, 8, 7]
     assert [h for head in heads for h in head[1:]] == [f"År {2000 + i}" for i in range(20)]
 
 

@@ -10,10 +10,36 @@ from lagesbild.core.frames import Frames
 SCHOOL_KINDS = ("grundskola", "gymnasium")
 
 
+def county_of_kommun(frames: Frames) -> dict[str, str]:
+    """Kommun area_id -> its county's area_id: the kommun's parent when that is a county of the
+    workspace, else the county whose code starts the kommun's (kommuner without a parent)."""
+    lan = [str(a) for a in frames.lan["area_id"]]
+    out: dict[str, str] = {}
+    for area_id, parent in zip(frames.kommuner["area_id"].astype(str),
+                               frames.kommuner["parent_id"]):
+        if isinstance(parent, str) and parent in lan:
+            out[area_id] = parent
+        else:
+            found = next((c for c in lan if area_id[:2] == c[:2]), None)
+            if found is not None:
+                out[area_id] = found
+    return out
+
+
+def in_area(rows: pd.DataFrame, area_id: str, level: str, counties: dict[str, str]
+            ) -> pd.DataFrame:
+    """The rows (with area_id of a kommun) of one kommun, or of the county's own kommuner."""
+    ids = rows["area_id"].astype(str)
+    if level == schema.AreaLevel.LAN.value:
+        return rows[ids.map(counties).eq(str(area_id)).fillna(False).to_numpy(dtype=bool)]
+    return rows[(ids == str(area_id)).to_numpy(dtype=bool)]
+
+
 def coverage_by_area(frames: Frames, *, period: str, programmes: tuple[str, ...] = ()) -> pd.DataFrame:
     """Per kommun (and län): eligible schools and pupils, those reached in `period`, shares in %.
 
-    A site counts as reached when a selected programme runs there ("genomförs") in the term.
+    A site counts as reached when a selected programme runs there ("genomförs") in the term. A
+    county counts the schools of its own kommuner only (a workspace may hold several counties).
     """
     sites = pd.DataFrame(frames.sites.drop(columns="geometry"))
     schools = sites[sites["kind"].isin(SCHOOL_KINDS)]
@@ -30,8 +56,9 @@ def coverage_by_area(frames: Frames, *, period: str, programmes: tuple[str, ...]
     merged["pupils_reached"] = merged[["pupils_reached", "eligible_pupils"]].min(axis=1)
     rows = []
     areas = pd.concat([frames.kommuner, frames.lan])
+    counties = county_of_kommun(frames)
     for area_id, level in zip(areas["area_id"], areas["level"]):
-        part = merged if level == schema.AreaLevel.LAN.value else merged[merged["area_id"] == area_id]
+        part = in_area(merged, area_id, level, counties)
         eligible = int(part["eligible_pupils"].sum())
         reached = int(part["pupils_reached"].sum())
         rows.append({

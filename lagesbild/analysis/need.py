@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lagesbild.analysis.coverage import SCHOOL_KINDS, coverage_by_area
+from lagesbild.analysis.coverage import SCHOOL_KINDS, county_of_kommun, coverage_by_area, in_area
 from lagesbild.analysis.darkfigure import load_indicator_meta
 from lagesbild.analysis.figures import periods as layer_periods
 from lagesbild.analysis.references import indicator_matrix, resolve_spec
@@ -94,9 +94,10 @@ def _known(frames: Frames, period: str, programmes: Sequence[str]) -> pd.DataFra
     act = pd.DataFrame(act[["site_id", "classes", "staff_trained"]]).merge(
         pd.DataFrame(schools), on="site_id")
     rows = []
+    counties = county_of_kommun(frames)
     for area_id, level in zip(pd.concat([frames.kommuner, frames.lan])["area_id"],
                               pd.concat([frames.kommuner, frames.lan])["level"]):
-        part = act if level == schema.AreaLevel.LAN.value else act[act["area_id"] == area_id]
+        part = in_area(act, area_id, level, counties)
         rows.append({"area_id": area_id, "classes_known": bool(part["classes"].notna().all()),
                      "staff_known": bool(part["staff_trained"].notna().all())})
     return pd.DataFrame(rows, columns=["area_id", "classes_known", "staff_known"])

@@ -74,6 +74,7 @@ def report_cmd(workspace: str, area_id: str, period: str, fmt: str, out: str, au
                           area_id=area_id, period=period, notes=notes, goals=goals,
                           audience=audience, lang=lang, created=date.today(),
                           layers=layers.split(",") if layers else None, snapshot=frozen,
-                          assessment=read_assessment(ws, area_id, period))
+                          assessment=read_assessment(ws, area_id, period),
+                          images=fmt != "xlsx")  # the workbook shows tables only
     Path(out).write_bytes(write_report(report, fmt))
     click.echo(f"Rapport skriven: {out} ({fmt}, {report.area_name}, {period}, {audience})")

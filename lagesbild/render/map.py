@@ -22,6 +22,7 @@ from lagesbild.core import schema
 from lagesbild.core.i18n import sex_label, t
 from lagesbild.core.layers import LayerSpec
 from lagesbild.render.escape import esc
+from lagesbild.render.map_fit import fit_area
 
 MISSING = "#d9d9d9"
 STATUS_COLORS = {"genomförs": "#1a9641", "planerad": "#fdae61", "avslutad": "#7b3294",
@@ -219,8 +220,7 @@ def _draw(data: gpd.GeoDataFrame, fills: list[str], tips: list[str], *, layer_na
         _add_sites(m, sites, lang=lang)
     Legend(legend).add_to(m)
     if len(geoms):
-        minx, miny, maxx, maxy = shapely.total_bounds(geoms)
-        m.fit_bounds([[miny, minx], [maxy, maxx]])
+        fit_area(m, *shapely.total_bounds(geoms))
     return m
 
 

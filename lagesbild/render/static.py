@@ -29,6 +29,7 @@ from lagesbild.core import schema
 from lagesbild.core.i18n import sex_label, t
 from lagesbild.core.layers import LayerSpec
 from lagesbild.core.taxonomy import ALL, Taxonomy
+from lagesbild.render import static_geo
 from lagesbild.render.static_charts import (
     BODY_PT,
     SMALL_PT,
@@ -108,16 +109,21 @@ def _paths(geoms: np.ndarray) -> list[Path | None]:
 
 def map_png(view: MapView, areas: gpd.GeoDataFrame, spec: LayerSpec, *, lang: str = "sv",
             width_px: int = 1600, dpi: int = 200, sex: str | None = None,
-            threshold: int | None = None) -> bytes:
-    """The map of `view` on the kommun `areas` (area_id, geometry; reprojected to EPSG:3006 if
-    needed) as PNG bytes: title (layer, period, sex), legend, footer (source, disclosure note).
+            threshold: int | None = None, highlight: str | None = None) -> bytes:
+    """The map of `view` on the kommun `areas` (area_id, geometry, optional name; reprojected
+    to EPSG:3006 if needed) as PNG bytes: title (layer, period, sex), the areas' names (up to
+    `static_geo.MAX_LABELS` areas), a scale bar, legend, footer (source, disclosure note).
 
     `sex` names the sex in the title of a category view (classed views take it from the
-    figures); `threshold` is the disclosure limit in the note (default: the settings').
+    figures); `threshold` is the disclosure limit in the note (default: the settings');
+    `highlight` (an area_id) is drawn with a thick outline, its name in bold, and named in the
+    legend.
     """
     geo = areas if areas.crs is None or areas.crs == schema.CRS_STORE else \
         areas.to_crs(schema.CRS_STORE)
-    geo = geo[["area_id", "geometry"]].assign(area_id=geo["area_id"].astype(str))
+    names = geo["name"].astype(str) if "name" in geo.columns else geo["area_id"].astype(str)
+    geo = geo[["area_id", "geometry"]].assign(area_id=geo["area_id"].astype(str),
+                                              name=names.to_numpy())
     width = width_px / dpi
     if view.figures is not None:
         breaks, palette, data = map_classes(view.figures, geo["area_id"], spec)
@@ -143,6 +149,9 @@ def map_png(view: MapView, areas: gpd.GeoDataFrame, spec: LayerSpec, *, lang: st
         sources = sources_text(data["source"])
     fills = dict(zip(data["area_id"], data["fill"]))
     shapes = geo[geo["area_id"].isin(fills)]
+    mine = shapes[shapes["area_id"] == str(highlight)] if highlight is not None else shapes.iloc[:0]
+    if len(mine):
+        legend.append(("outline", str(mine["name"].iloc[0])))
     foot = footer(lang, sources, threshold=threshold)
     with style():
         frame = Frame(head, foot, width)
@@ -177,6 +186,11 @@ def map_png(view: MapView, areas: gpd.GeoDataFrame, spec: LayerSpec, *, lang: st
                 colors.append(fills[area])
         ax.add_collection(PatchCollection(patches, facecolors=colors, edgecolors=EDGE,
                                           linewidths=0.4, match_original=False))
+        static_geo.outline(ax, _paths(mine.geometry.values))
+        static_geo.label_areas(ax, shapes.geometry.values, shapes["name"],
+                               bold=(shapes["area_id"] == str(highlight)).to_numpy())
+        ax.apply_aspect()
+        static_geo.scale_bar(ax, ax.get_xlim(), ax.get_ylim())
         _draw_legend(frame.axes(fig, frame.margin + map_w + 0.15, body - legend_h, legend_w,
                                 legend_h), legend_w, legend_h, head_lines, entries, note)
         return png_bytes(fig, dpi)
@@ -195,8 +209,11 @@ def _draw_legend(ax, width: float, height: float, head: list[str],  # noqa: ANN0
         y += line_in(BODY_PT, len(head)) + 0.08
     for color, lines in entries:
         h = max(line_in(BODY_PT, len(lines)), 0.2)
-        ax.add_patch(Rectangle((0, y + (h - 0.16) / 2), 0.22, 0.16, facecolor=color,
-                               edgecolor="#777777", linewidth=0.6))
+        own = color == "outline"  # the report's own area: a thick outline, as on the map
+        ax.add_patch(Rectangle((0, y + (h - 0.16) / 2), 0.22, 0.16,
+                               facecolor="white" if own else color,
+                               edgecolor=static_geo.HIGHLIGHT if own else "#777777",
+                               linewidth=2.0 if own else 0.6))
         ax.text(0.32, y + h / 2, "\n".join(lines), ha="left", va="center", fontsize=BODY_PT,
                 parse_math=False, usetex=False)
         y += h + 0.05

@@ -25,6 +25,8 @@ from lagesbild.core.i18n import t
 from lagesbild.render.static_kit import (  # noqa: F401 - re-exported for static.py and tests
     BAND,
     BAR,
+    NATIONAL,
+    OWN_BAR,
     BODY_PT,
     COUNTY,
     FONT,
@@ -55,11 +57,14 @@ from lagesbild.render.static_kit import (  # noqa: F401 - re-exported for static
 
 def ranking_png(figures: pd.DataFrame, *, lang: str = "sv", band: Mapping[str, object] | None = None,
                 title: str | None = None, threshold: int | None = None, width_px: int = 1600,
-                dpi: int = 200) -> bytes:
+                dpi: int = 200, highlight: str | None = None,
+                national: Mapping[str, object] | None = None) -> bytes:
     """The kommun rows of `figures` (layer_figures) ranked as horizontal bars with 95 % interval
     whiskers, the county and median lines, and the p25–p75 band of `band` (reference_band)
     shaded when given. Hidden values are listed by their display text ("..")
-    without a bar. `threshold` is the disclosure limit for the footer (default: settings)."""
+    without a bar. `threshold` is the disclosure limit for the footer (default: settings).
+    `highlight` (an area_id) gets a dark bar and a bold name; `national` (a national figure,
+    `analysis.national.national_figure`) adds the riket line when its value is shown."""
     width = width_px / dpi
     result = comparison(figures)
     table = result.table
@@ -78,6 +83,9 @@ def ranking_png(figures: pd.DataFrame, *, lang: str = "sv", band: Mapping[str, o
         label_w = 0.38 * usable
         labels = [fit(f"{int(r)}. {plain(n)}" if pd.notna(r) else plain(n), label_w - 0.15,
                       BODY_PT) for r, n in zip(table["rank"], table["name"])]
+        own = (table["area_id"].astype(str) == str(highlight)).to_numpy() \
+            if highlight is not None else np.zeros(len(table), bool)
+        nat = _national_value(national)
         label_w = min(label_w, 0.15 + max([text_width_in(x, BODY_PT) for x in labels] + [0.5]))
         row_h = 0.24
         legend_h = line_in(BODY_PT, 2) + 0.1
@@ -91,7 +99,7 @@ def ranking_png(figures: pd.DataFrame, *, lang: str = "sv", band: Mapping[str, o
         shown = ~hidden(table)
         ys = np.arange(len(table), dtype=float)
         refs = [v for v in (result.county, result.median, low if has_band else None,
-                            high if has_band else None) if v is not None]
+                            high if has_band else None, nat) if v is not None]
         top = np.nanmax(np.concatenate([values[shown], highs[shown], np.asarray(refs, float),
                                         [0.0]])) if len(table) else 1.0
         top = top if top > 0 else 1.0
@@ -99,7 +107,8 @@ def ranking_png(figures: pd.DataFrame, *, lang: str = "sv", band: Mapping[str, o
         ax.set_ylim(len(table) - 0.5 if len(table) else 0.5, -0.5)
         if has_band:
             ax.axvspan(float(low), float(high), color=BAND, alpha=0.45, zorder=0, lw=0)
-        ax.barh(ys[shown], values[shown], height=0.62, color=BAR, zorder=2)
+        ax.barh(ys[shown], values[shown], height=0.62, zorder=2,
+                color=[OWN_BAR if o else BAR for o in own[shown]])
         ci = shown & ~np.isnan(lows) & ~np.isnan(highs)
         ax.hlines(ys[ci], lows[ci], highs[ci], color="#222222", lw=1.0, zorder=3)
         for cap in (lows, highs):
@@ -117,6 +126,9 @@ def ranking_png(figures: pd.DataFrame, *, lang: str = "sv", band: Mapping[str, o
                         color="#555555", fontstyle="italic", parse_math=False, usetex=False)
         ax.set_yticks(ys, labels=labels)
         ax.tick_params(axis="y", length=0, labelsize=BODY_PT)
+        for tick, mine in zip(ax.get_yticklabels(), own):
+            if mine:
+                tick.set_fontweight("bold")
         ax.tick_params(axis="x", labelsize=SMALL_PT)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: num(v, 0 if top >= 20 else 1)))
         ax.set_xlabel(unit_label(unit, lang), fontsize=SMALL_PT)
@@ -128,6 +140,13 @@ def ranking_png(figures: pd.DataFrame, *, lang: str = "sv", band: Mapping[str, o
             handles.append(Line2D([], [], color=COUNTY, ls="--", lw=1.4))
             name = f" ({plain(result.county_name)})" if result.county_name else ""
             texts.append(f"{t('county_value', lang)}{name}: {num(result.county)}")
+        if nat is not None:
+            ax.axvline(nat, color=NATIONAL, ls=":", lw=1.8, zorder=5)
+            handles.append(Line2D([], [], color=NATIONAL, ls=":", lw=1.8))
+            texts.append(f"{'Sweden' if lang == 'en' else 'Riket'}: {num(nat)}")
+        if own.any():
+            handles.append(Patch(facecolor=OWN_BAR, edgecolor="none"))
+            texts.append(plain(table.loc[own, "name"].iloc[0]))
         if result.median is not None:
             ax.axvline(result.median, color=MEDIAN, ls="--", lw=1.4, zorder=5)
             handles.append(Line2D([], [], color=MEDIAN, ls="--", lw=1.4))
@@ -144,6 +163,14 @@ def ranking_png(figures: pd.DataFrame, *, lang: str = "sv", band: Mapping[str, o
                        fontsize=SMALL_PT, bbox_to_anchor=(frame.margin / width,
                                                           (frame.bottom) / frame.height))
         return png_bytes(fig, dpi)
+
+
+def _national_value(national: Mapping[str, object] | None) -> float | None:
+    """The national value to draw: none when absent, hidden or not a number."""
+    if not national or bool(national.get("suppressed")):
+        return None
+    value = pd.to_numeric(pd.Series([national.get("value")]), errors="coerce").iloc[0]
+    return None if pd.isna(value) else float(value)
 
 
 # --- trends --------------------------------------------------------------------------------

@@ -35,6 +35,8 @@ BAR = "#c2553f"          # the comparison page's bar colour
 COUNTY = "#2166ac"       # county line (as on the comparison page)
 MEDIAN = "#5aae61"       # median line
 BAND = "#bdbdbd"         # p25–p75 reference band
+NATIONAL = "#762a83"     # riket line
+OWN_BAR = "#67000d"      # the report's own kommun among the bars
 SERIES_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
                  "#7f7f7f", "#bcbd22", "#17becf")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")

@@ -13,6 +13,7 @@ from lagesbild.analysis.classify import class_breaks, class_of
 from lagesbild.core.i18n import t
 from lagesbild.render.escape import esc
 from lagesbild.render.map import MISSING, Legend, legend_html
+from lagesbild.render.map_fit import fit_area
 from lagesbild.render.web_pack import ID_SEP, PREFIX_KEYS, _js
 from lagesbild.render.web_shapes import WebGeometry
 
@@ -186,8 +187,7 @@ def fast_choropleth(web: WebGeometry, data: pd.DataFrame, *, title: str, lang: s
     FastGeoJson(web, values_js, encoding=encoding, name=title).add_to(m)
     heading = f"{title}, {period}" if period else title
     Legend(legend_html(heading, breaks, palette, lang=lang, sites=False, note=note)).add_to(m)
-    minx, miny, maxx, maxy = web.bounds
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    fit_area(m, *web.bounds)
     return m
 
 

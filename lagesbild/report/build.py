@@ -42,12 +42,14 @@ from lagesbild.core.settings import Settings
 from lagesbild.core.taxonomy import ALL, Taxonomy
 from lagesbild.render import static
 from lagesbild.report import build_crime, build_detail, build_when
+from lagesbild.report import build_findings as findings
 from lagesbild.report import build_sections as sections
 from lagesbild.report.build_summary import plan_tables, sammanfattning
 from lagesbild.report.build_context import (
     LAN,
     Context,
     area_value,
+    count_cell,
     paragraphs,
     pick_period,
     rounded,
@@ -82,7 +84,8 @@ def build_report(frames: Frames, specs: dict[str, LayerSpec], taxonomy: Taxonomy
                  notes: dict[str, str] | None = None, goals: dict[str, str] | None = None,
                  audience: str = "wide", lang: str = "sv", created: date | None = None,
                  layers: list[str] | None = None, snapshot: str | None = None,
-                 assessment: tuple[list, dict] | None = None) -> Report:
+                 assessment: tuple[list, dict] | None = None,
+                 images: bool = True) -> Report:
     """The report for `area_id` (a kommun, or a län for Länsstyrelsen) and `period`.
 
     `notes` holds the user's analysis text per section key (`schema.SECTION_KEYS`), `goals` the
@@ -91,6 +94,8 @@ def build_report(frames: Frames, specs: dict[str, LayerSpec], taxonomy: Taxonomy
     latest). `audience` "wide" (beyond the police) or "police"; `snapshot` names the snapshot
     (id and checksum) the figures come from; `assessment` the chosen findings and their cause
     analysis (`store.assessment.read_assessment`), which open the report (else the drafts).
+    `images=False` draws no image and no interactive map (the figures keep their tables): for
+    the Excel workbook, which shows tables only.
     """
     notes, goals = dict(notes or {}), dict(goals or {})
     if audience not in AUDIENCES:
@@ -115,10 +120,10 @@ def build_report(frames: Frames, specs: dict[str, LayerSpec], taxonomy: Taxonomy
         _refuse_a_disclosing_release(frames, specs, taxonomy, settings, str(period),
                                      str(area_id))
     ctx = Context(frames, specs, taxonomy, settings, str(area_id), str(period), lang, audience,
-                  tuple(chosen))
-    chosen, causes = assessment or ([], {})
+                  tuple(chosen), images)
+    picked, causes = assessment or ([], {})
     built = (
-        sammanfattning(ctx, notes.get("sammanfattning"), chosen, causes),
+        sammanfattning(ctx, notes.get("sammanfattning"), picked, causes),
         kartlaggning(ctx, notes.get("kartlaggning")),
         sections.analys(ctx, notes.get("analys")),
         sections.forebyggande(ctx, notes.get("forebyggande")),
@@ -127,8 +132,7 @@ def build_report(frames: Frames, specs: dict[str, LayerSpec], taxonomy: Taxonomy
     )
     title = ctx.tr(f"Lägesbild våld och trygghet: {ctx.area_name} {period}",
                    f"Situation picture, violence and safety: {ctx.area_name} {period}")
-    labels = [frames.source_label([name]) for name in frames.datasets["dataset"]] \
-        if len(frames.datasets) else []
+    labels = list(dict.fromkeys(ctx.publishers().values()))  # by publisher and table
     meta = {
         "county_id": ctx.county_id or "", "county_name": ctx.county_name,
         "layers": ", ".join(s.id for s in ctx.chosen()),
@@ -243,14 +247,15 @@ def _map(ctx: Context, spec: LayerSpec, period: str, figs: pd.DataFrame,
          term: str | None) -> Figure:
     # the same view as map_views.map_view(view="value"), on the memoised county figures
     view = MapView("value", spec.title(ctx.lang), period, figures=figs)
-    png = static.map_png(view, ctx.kommuner(), spec, lang=ctx.lang, sex="T",
-                         threshold=ctx.settings.suppress_below)
+    png = ctx.draw(static.map_png, view, ctx.kommuner(), spec, lang=ctx.lang, sex="T",
+                   threshold=ctx.settings.suppress_below, highlight=ctx.highlight)
     when = _part_period(ctx, period, figs["part_year"])
     table = ctx.table(f"{spec.title(ctx.lang)}, {when}", ctx.figure_table(spec, period),
                       source_col=t("source", ctx.lang))
     title = ctx.tr(f"Karta: {spec.title(ctx.lang)}", f"Map: {spec.title(ctx.lang)}")
     return Figure(title, png, _caption(ctx, _sources(figs["source"]), when),
-                  html=ctx.map_html(view, spec, term), table=table)
+                  html=ctx.map_html(view, spec, term), table=table,
+                  finding=findings.position_finding(ctx, spec, period, figs))
 
 
 def _part_period(ctx: Context, period: str, part_year: pd.Series) -> str:
@@ -259,7 +264,7 @@ def _part_period(ctx: Context, period: str, part_year: pd.Series) -> str:
     if not labels:
         return str(period)
     days = labels[0] if len(labels) == 1 else ctx.tr("olika för kommunerna", "differs by kommun")
-    return ctx.tr(f"{period} (delår {days})", f"{period} (part year {days})")
+    return ctx.tr(f"{period} (delår {days})", f"{period} (part year {ctx.display(days)})")
 
 
 def _trend(ctx: Context, spec: LayerSpec) -> Figure:
@@ -267,8 +272,8 @@ def _trend(ctx: Context, spec: LayerSpec) -> Figure:
     upto = found[:found.index(ctx.layer_period(spec)) + 1]
     series = pd.concat([ctx.figures(spec, p, "T") for p in upto], ignore_index=True)
     areas = [a for a in dict.fromkeys([ctx.area_id, ctx.county_id]) if a]
-    png = static.trend_png(series, areas, lang=ctx.lang, title=spec.title(ctx.lang),
-                           threshold=ctx.settings.suppress_below)
+    png = ctx.draw(static.trend_png, series, areas, lang=ctx.lang,
+                   title=spec.title(ctx.lang), threshold=ctx.settings.suppress_below)
     rows = series[series["area_id"].astype(str).isin(areas)]
     rows = rows.assign(_c=rows["level"] == LAN).sort_values(["_c", "period"], kind="stable")
     frame = pd.DataFrame({
@@ -285,13 +290,15 @@ def _trend(ctx: Context, spec: LayerSpec) -> Figure:
     table = ctx.table(f"{title}, {span}", frame, note=t("over_time_note", ctx.lang),
                       source_col=t("source", ctx.lang))
     return Figure(title, png, _caption(ctx, _sources(rows["source"]), span,
-                                       t("over_time_note", ctx.lang)), table=table)
+                                       t("over_time_note", ctx.lang)), table=table,
+                  finding=findings.trend_finding(ctx, spec, upto))
 
 
 def _ranking(ctx: Context, spec: LayerSpec, period: str, figs: pd.DataFrame) -> Figure:
     band = reference_band(figs, county_id=ctx.county_id)
-    png = static.ranking_png(figs, lang=ctx.lang, band=band, title=spec.title(ctx.lang),
-                             threshold=ctx.settings.suppress_below)
+    png = ctx.draw(static.ranking_png, figs, lang=ctx.lang, band=band,
+                   title=spec.title(ctx.lang), threshold=ctx.settings.suppress_below,
+                   highlight=ctx.highlight, national=ctx.national(spec, period))
     ranked = comparison(figs).table
     labels = BAND_LABELS[ctx.lang]
     positions = band_positions(ranked, band)
@@ -313,7 +320,7 @@ def _ranking(ctx: Context, spec: LayerSpec, period: str, figs: pd.DataFrame) -> 
     title = ctx.tr(f"Jämförelse: {spec.title(ctx.lang)}", f"Comparison: {spec.title(ctx.lang)}")
     table = ctx.table(f"{title}, {period}", frame, note=note, source_col=t("source", ctx.lang))
     return Figure(title, png, _caption(ctx, _sources(ranked["source"]), period, note),
-                  table=table)
+                  table=table, finding=findings.position_finding(ctx, spec, period, figs))
 
 
 def _pyramid(ctx: Context, paras: list[str], tables: list[Table]) -> Figure | None:
@@ -325,9 +332,9 @@ def _pyramid(ctx: Context, paras: list[str], tables: list[Table]) -> Figure | No
     if period is None:
         return None
     meta = load_indicator_meta(ctx.settings)
-    view = pyramid_view(ctx.frames, ctx.taxonomy, meta, area_id=ctx.area_id, period=period,
-                        source=source, settings=ctx.settings)
-    png = static.pyramid_png(view, ctx.taxonomy, lang=ctx.lang, sex="T")
+    view = ctx.cited(pyramid_view(ctx.frames, ctx.taxonomy, meta, area_id=ctx.area_id,
+                                  period=period, source=source, settings=ctx.settings))
+    png = ctx.draw(static.pyramid_png, view, ctx.taxonomy, lang=ctx.lang, sex="T")
     titles = {lv.level: lv.title_en if ctx.en else lv.title_sv for lv in ctx.taxonomy.levels}
     titles[0] = t("outside", ctx.lang)
     counts = view.counts
@@ -339,8 +346,8 @@ def _pyramid(ctx: Context, paras: list[str], tables: list[Table]) -> Figure | No
         t("level_word", ctx.lang): [titles.get(lv, str(lv)) for lv, _ in keys],
         t("category", ctx.lang): [t("total_row", ctx.lang).upper() if c == ALL else c
                                   for _, c in keys],
-        **{f"{t('count', ctx.lang)} ({ctx.sex(s).lower()})": [wide.loc[k].get(s, "–")
-                                                              for k in keys] for s in ("K", "M", "T")},
+        **{f"{t('count', ctx.lang)} ({ctx.sex(s).lower()})": [
+            count_cell(wide.loc[k].get(s, "–")) for k in keys] for s in ("K", "M", "T")},
         t("rate", ctx.lang): rounded(total["rate"].reindex(keys), 1).to_numpy(),
         ctx.tr("95 % KI, från", "95% CI, from"): rounded(total["ci_low"].reindex(keys), 1).to_numpy(),
         ctx.tr("95 % KI, till", "95% CI, to"): rounded(total["ci_high"].reindex(keys), 1).to_numpy(),

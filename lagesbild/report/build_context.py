@@ -8,6 +8,7 @@ and format. Nothing is cached beyond one build (`Context` memoises within itself
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -20,25 +21,22 @@ from lagesbild.core.i18n import sex_label, t
 from lagesbild.core.layers import LayerSpec
 from lagesbild.core.settings import Settings
 from lagesbild.core.taxonomy import Taxonomy
+from lagesbild.report.english import to_english
 from lagesbild.report.model import Table
 
 KOMMUN = schema.AreaLevel.KOMMUN.value
 LAN = schema.AreaLevel.LAN.value
 SEXES = ("K", "M", "T")
 
-# Swedish fragments in analysis display texts and their English wording (lang="en" only).
-_DISPLAY_EN = (
-    ("uppgift saknas", "no data"), ("för få svar", "too few respondents"),
-    ("inga elever i målgruppen", "no pupils in the target group"),
-    ("ej könsuppdelat", "not split by sex"), (" brott)", " offences)"),
-    (" elever)", " pupils)"), (" av ", " of "), ("procentenheter", "percentage points"),
-    ("kvot ", "ratio "), ("\u00a0% KI", "\u00a0% CI"), (" till ", " to "),
-    ("inga brott under någon av perioderna", "no offences in either period"),
-    ("importerad ", "imported "), ("pågår", "ongoing"), ("genomförd", "done"),
-    ("försenad", "delayed"), ("ej påbörjad", "not started"),
-)
-_DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
-_THOUSANDS = re.compile(r"(?<=\d)\u00a0(?=\d{3}(?!\d))")
+_COUNT = re.compile(r"\d{1,3}(?:[\u00a0 ]\d{3})*|\d+")
+
+
+def count_cell(display: object) -> object:
+    """A shown count ("12", "1 162") as an int, so that the workbook stores a number; hidden
+    or missing cells ("..", "–") stay as their text."""
+    text = "" if display is None or (not isinstance(display, str) and pd.isna(display)) \
+        else str(display).strip()
+    return int(re.sub(r"[\u00a0 ]", "", text)) if _COUNT.fullmatch(text) else text
 
 
 def pick_period(available: list[str], wanted: str) -> str | None:
@@ -86,6 +84,7 @@ class Context:
     lang: str = "sv"
     audience: str = "wide"
     layers: tuple[str, ...] = ()
+    images: bool = True  # False: no PNG and no interactive map is drawn (the Excel workbook)
     _memo: dict = field(default_factory=dict, repr=False)
 
     # --- words -------------------------------------------------------------------------------
@@ -99,14 +98,55 @@ class Context:
     def sex(self, sex: str) -> str:
         return sex_label(sex, self.lang)
 
-    def display(self, text: object) -> str:
-        """An analysis display text in the report's language (analysis texts are Swedish)."""
+    def publishers(self) -> dict[str, str]:
+        """Dataset name -> "publisher, table (period)" (`core.publishers`), surveys named by
+        their indicators' `survey_sv`/`survey_en` in layers/indicators.toml."""
+        if "publishers" not in self._memo:
+            from lagesbild.analysis.darkfigure import load_indicator_meta
+            from lagesbild.core.publishers import SURVEY_KINDS, publisher_labels, survey_names
+
+            data, meta = self.frames.datasets, load_indicator_meta(self.settings)
+            inds = self.frames.indicators
+            surveys = {}
+            for name in data.loc[data["kind"].isin(SURVEY_KINDS), "dataset"].astype(str):
+                ids = pd.unique(inds.loc[inds["source"].astype(str) == name, "indicator_id"])
+                surveys[name] = survey_names([str(i) for i in ids], meta, self.lang)
+            self._memo["publishers"] = publisher_labels(data, lang=self.lang, surveys=surveys) \
+                if len(data) else {}
+        return self._memo["publishers"]
+
+    def cite(self, text: object) -> str:
+        """A source text with every dataset's file label ("file (period, importerad date)")
+        replaced by its publisher and table: what the report names as sources."""
         out = "" if text is None or (not isinstance(text, str) and pd.isna(text)) else str(text)
-        if self.en:
-            for sv, en in _DISPLAY_EN:
-                out = out.replace(sv, en)
-            out = _THOUSANDS.sub(",", _DECIMAL_COMMA.sub(".", out))
-        return out
+        if "cite" not in self._memo:
+            pairs = [(self.frames.source_label([name]), label)
+                     for name, label in self.publishers().items()]
+            self._memo["cite"] = sorted(pairs, key=lambda p: -len(p[0]))
+        for old, new in self._memo["cite"]:
+            if old and old in out:
+                out = out.replace(old, new)
+        # a rate's denominator: "folkmängd: SCB, folkmängd (…)" says it twice
+        return re.sub(r"folkmängd: (SCB, folkmängd|Statistics Sweden, population)", r"\1", out)
+
+    def cited(self, view: object) -> object:
+        """A MapView or PyramidView with its sources named by publisher (`cite`)."""
+        import dataclasses
+
+        changes = {}
+        for name in ("figures", "categories", "table", "indicators"):
+            frame = getattr(view, name, None)
+            if isinstance(frame, pd.DataFrame) and "source" in frame.columns:
+                changes[name] = frame.assign(source=[self.cite(x) for x in frame["source"]])
+        if isinstance(getattr(view, "source_label", None), str):
+            changes["source_label"] = self.cite(view.source_label)  # type: ignore[attr-defined]
+        return dataclasses.replace(view, **changes)  # type: ignore[type-var]
+
+    def display(self, text: object) -> str:
+        """An analysis display text in the report's language (analysis texts are Swedish), its
+        sources named by publisher (`cite`)."""
+        out = self.cite(text)
+        return to_english(out) if self.en else out
 
     def suppression_note(self) -> str:
         limit = self.settings.suppress_below
@@ -123,6 +163,11 @@ class Context:
     @property
     def area_name(self) -> str:
         return self.frames.area_name(self.area_id)
+
+    @property
+    def highlight(self) -> str | None:
+        """The kommun the maps and charts outline (none in a county's report)."""
+        return None if self.is_county else self.area_id
 
     @property
     def county_id(self) -> str | None:
@@ -170,7 +215,9 @@ class Context:
             keep = figs["area_id"].astype(str).isin(self.kommun_ids())
             if self.county_id is not None:
                 keep |= figs["area_id"].astype(str) == self.county_id
-            self._memo[key] = figs[keep].reset_index(drop=True)
+            figs = figs[keep].reset_index(drop=True)
+            # sources by publisher in every table, caption, chart and map built from them
+            self._memo[key] = figs.assign(source=[self.cite(x) for x in figs["source"]])
         return self._memo[key]
 
     def national(self, spec: LayerSpec, period: str, sex: str = "T") -> dict | None:
@@ -235,8 +282,15 @@ class Context:
             self._memo[key] = sites[sites["area_id"].astype(str).isin(self.kommun_ids())]
         return self._memo[key]
 
-    def map_html(self, view: object, spec: LayerSpec, term: str | None) -> str:
-        """The interactive map of `view` as one self-contained HTML document (Leaflet inlined)."""
+    def draw(self, render: Callable[..., bytes], *args: object, **kwargs: object) -> bytes:
+        """`render(*args, **kwargs)`, a PNG; b"" (nothing drawn) when the report needs no images."""
+        return render(*args, **kwargs) if self.images else b""
+
+    def map_html(self, view: object, spec: LayerSpec, term: str | None) -> str | None:
+        """The interactive map of `view` as one self-contained HTML document (Leaflet inlined);
+        None when the report needs no images."""
+        if not self.images:
+            return None
         from lagesbild.render.assets import inline_html
         from lagesbild.render.map import view_map
 

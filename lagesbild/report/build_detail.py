@@ -30,12 +30,12 @@ def small_area_figure(ctx: Context, paras: list[str]) -> Figure | None:
                   and len(level_areas(ctx.frames, lv, ctx.area_id))), None)
     if level is None:
         return None
-    view = small_area_view(ctx.frames, spec, level=level, kommun=ctx.area_id, view="value",
-                           period=period, sex="T", taxonomy=ctx.taxonomy, settings=ctx.settings,
-                           lang=ctx.lang)
+    view = ctx.cited(small_area_view(ctx.frames, spec, level=level, kommun=ctx.area_id,
+                                     view="value", period=period, sex="T", taxonomy=ctx.taxonomy,
+                                     settings=ctx.settings, lang=ctx.lang))
     areas = level_areas(ctx.frames, level, ctx.area_id)
-    png = static.map_png(view, areas, small_spec(spec), lang=ctx.lang, sex="T",
-                         threshold=ctx.settings.suppress_below)
+    png = ctx.draw(static.map_png, view, areas, small_spec(spec), lang=ctx.lang, sex="T",
+                   threshold=ctx.settings.suppress_below)
     figs = view.figures
     shown = figs[(figs["level"] == level) & figs["value"].notna()]
     name = level_name(level, ctx.lang)
@@ -79,7 +79,7 @@ def police_points(ctx: Context, paras: list[str]) -> Figure | None:
     outline = ctx.kommuner() if ctx.is_county else \
         ctx.frames.kommuner[ctx.frames.kommuner["area_id"] == ctx.area_id]
     titles = {lv.level: lv.title_en if ctx.en else lv.title_sv for lv in ctx.taxonomy.levels}
-    source = ctx.frames.source_label(inc["source"].unique().tolist())
+    source = ctx.display(ctx.frames.source_label(inc["source"].unique().tolist()))
     title = ctx.tr(f"Brottsplatser i polisens utdrag, {ctx.area_name} {period} – endast polisen",
                    f"Offence locations in the police extract, {ctx.area_name} {period} – "
                    "police only")
@@ -87,7 +87,8 @@ def police_points(ctx: Context, paras: list[str]) -> Figure | None:
                   "samverkansgruppen.",
                   f"Source: {ctx.display(source)}. Point data: not for distribution beyond the "
                   "police and the joint working group.")
-    png = points_png(outline, points, title=title, foot=foot, labels=titles)
+    png = ctx.draw(points_png, outline, points, title=title, foot=foot, labels=titles,
+                   lang=ctx.lang)
     ctx._memo["point_data"] = f"police: {int(keep.sum())} points"
     paras.append(ctx.tr(
         f"Brottsplatser ({int(keep.sum())} våldsbrott med läge i polisens utdrag {period}) "

@@ -197,8 +197,8 @@ def _need_figure(ctx: Context, spec, term: str, paras: list[str]) -> list[Figure
     need = tuple(n for n in DEFAULT_NEED if n in ctx.specs)
     if not need:
         return []
-    view = need_view(ctx.frames, spec, term=term, need=need, taxonomy=ctx.taxonomy,
-                     settings=ctx.settings, lang=ctx.lang, layers=ctx.specs)
+    view = ctx.cited(need_view(ctx.frames, spec, term=term, need=need, taxonomy=ctx.taxonomy,
+                               settings=ctx.settings, lang=ctx.lang, layers=ctx.specs))
     table = view.table
     table = table[table["area_id"].astype(str).isin(ctx.kommun_ids())]
     mine = table[table["area_id"].astype(str) == ctx.area_id]
@@ -220,8 +220,8 @@ def _need_figure(ctx: Context, spec, term: str, paras: list[str]) -> list[Figure
                                      coverage_pct=rounded(table["coverage_pct"], 1),
                                      gap=rounded(table["gap"], 0))
     note = f"{t('need_note', ctx.lang)} {view.note}."
-    png = static.map_png(view, ctx.kommuner(), spec, lang=ctx.lang,
-                         threshold=ctx.settings.suppress_below)
+    png = ctx.draw(static.map_png, view, ctx.kommuner(), spec, lang=ctx.lang,
+                   threshold=ctx.settings.suppress_below, highlight=ctx.highlight)
     caption = ctx.tr(f"Termin {term}. {view.note}. Källa: {_sources(shown)}.",
                      f"Term {term}. {view.note}. Source: {_sources(shown)}.")
     tab = ctx.table(ctx.tr(f"Täckning mot behov, {term}", f"Coverage versus need, {term}"),
@@ -251,7 +251,7 @@ def atgarder(ctx: Context, note: str | None, goals: dict[str, str]) -> Section:
         codes = actions["area_ids"].fillna("").astype(str).str.split(",")
         keep = [not any(c.strip() for c in cs) or ctx.area_id in [c.strip() for c in cs]
                 for cs in codes]
-        actions = actions[keep]
+        actions = actions[pd.Series(keep, index=actions.index, dtype=bool)]
         paras.append(ctx.tr(f"Åtgärder som gäller {ctx.area_name} eller hela länet.",
                             f"Actions that concern {ctx.area_name} or the whole county."))
     counts = actions["status"].value_counts()
@@ -351,7 +351,10 @@ def kallor(ctx: Context, note: str | None, snapshot: str | None) -> Section:
                 "report was made (no snapshot).")),
     ]
     data = ctx.frames.datasets
+    publishers = ctx.publishers()
     datasets = pd.DataFrame({
+        ctx.tr("Utgivare och tabell", "Publisher and table"): [
+            publishers.get(str(n), str(n)) for n in data["dataset"]],
         "Dataset": data["dataset"].astype(str),
         ctx.tr("Fil", "File"): data["file"].astype(str),
         ctx.tr("Tabell", "Table"): data["table"].astype(str),

@@ -7,7 +7,7 @@ import pandas as pd
 
 from lagesbild.analysis.timing import when_table, when_wide
 from lagesbild.core.taxonomy import ALL
-from lagesbild.report.build_context import Context, pick_period
+from lagesbild.report.build_context import Context, count_cell, pick_period
 from lagesbild.report.model import Table
 
 
@@ -26,7 +26,7 @@ def when(ctx: Context, paras: list[str], tables: list[Table]) -> None:
         return
     night = [cells.loc[(ALL, b)] for b in ("3", "0")]
     weekend = [cells.loc[(d, ALL)] for d in ("4", "5", "6")]  # Friday to Sunday
-    source = ctx.frames.source_label(ctx.frames.incidents["source"].unique().tolist())
+    source = ctx.display(ctx.frames.source_label(ctx.frames.incidents["source"].unique().tolist()))
     sentence = ctx.tr(f"När, {ctx.area_name} {period} (våldsbrott i polisens utdrag, "
                       f"{total['display']} brott): ",
                       f"When, {ctx.area_name} {period} (violent offences in the police "
@@ -43,7 +43,9 @@ def when(ctx: Context, paras: list[str], tables: list[Table]) -> None:
     if parts:
         paras.append(sentence + "; ".join(parts) + ".")
     frame = when_wide(table, ctx.lang)
-    frame = pd.DataFrame({c: [ctx.display(v) for v in frame[c]] for c in frame.columns})
+    label = frame.columns[0]  # the weekday (or time band) names; the cells are counts
+    frame = pd.DataFrame({c: [ctx.display(v) if c == label else count_cell(ctx.display(v))
+                              for v in frame[c]] for c in frame.columns})
     tables.append(ctx.table(
         ctx.tr(f"När: veckodag och tid på dygnet, {ctx.area_name} {period}",
                f"When: weekday and time of day, {ctx.area_name} {period}"), frame,

@@ -62,12 +62,18 @@ table{border-collapse:collapse;font-size:.82rem;margin:.4rem 0;min-width:50%}
 th,td{border:1px solid var(--line);padding:.2rem .45rem;vertical-align:top;text-align:left}
 th{background:#f0f0f0}td.num{text-align:right;white-space:nowrap}
 .note{font-size:.8rem;color:var(--muted);margin:.2rem 0 1rem}
+.finding{font-weight:700;margin:.2rem 0 .1rem}
+.police-mark{position:sticky;top:0;z-index:5;background:var(--accent);color:#fff;
+font-weight:700;text-align:center;padding:.25rem .5rem;margin:0 -1.5rem 1rem}
 footer{margin-top:2.5rem;font-size:.8rem;color:var(--muted);border-top:1px solid var(--line)}
 @media print{
 body{max-width:none;padding:0;font-size:10.5pt}nav.toc{page-break-after:always}
 section{page-break-before:always}h2,h3{page-break-after:avoid}
 iframe.map,.hint{display:none!important}figure.has-map img.static{display:block}
 details>summary{list-style:none}tr{page-break-inside:avoid}a{color:inherit;text-decoration:none}
+.police-mark{position:fixed;top:0;left:0;right:0;margin:0;
+-webkit-print-color-adjust:exact;print-color-adjust:exact}
+body.police{padding-top:8mm}
 @page{size:A4;margin:15mm}}
 """
 
@@ -132,8 +138,10 @@ def _png(data: bytes) -> str:
 
 
 def figure_html(fig: Figure, anchor: str, lang: str) -> str:
-    parts = [f'<figure id="{esc(anchor)}" class="{"has-map" if fig.html else "image"}">',
-             f"<h3>{esc(fig.title)}</h3>"]
+    parts = [f'<figure id="{esc(anchor)}" class="{"has-map" if fig.html else "image"}">']
+    if fig.finding:
+        parts.append(f'<p class="finding">{esc(fig.finding)}</p>')
+    parts.append(f"<h3>{esc(fig.title)}</h3>")
     if fig.html:
         parts.append(f'<p class="hint">{esc(_label("map_hint", lang))}</p>')
         parts.append(f'<iframe class="map" sandbox="allow-scripts" title="{esc(fig.title)}" '
@@ -192,8 +200,10 @@ def to_html(report: Report) -> str:
         f'<meta http-equiv="Content-Security-Policy" content="{esc(CSP)}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f'<meta name="referrer" content="no-referrer"><title>{esc(report.title)}</title>'
-        f"<style>{STYLE}</style></head><body>"
-        f'<header><h1>{esc(report.title)}</h1><dl class="meta">{dl}</dl>'
+        f"<style>{STYLE}</style></head>"
+        + (f'<body class="police"><div class="police-mark" role="note">'
+           f'{esc(_label("police", lang))}</div>' if report.audience == "police" else "<body>")
+        + f'<header><h1>{esc(report.title)}</h1><dl class="meta">{dl}</dl>'
         f'<p class="audience">{esc(audience)}</p></header>'
         f'<nav class="toc"><h2>{esc(_label("contents", lang))}</h2><ol>{"".join(toc)}</ol></nav>'
         f'<main>{"".join(body)}</main>'

@@ -36,13 +36,21 @@ class Table:
 @dataclass(frozen=True)
 class Figure:
     """An image (PNG, for PDF and PowerPoint) and, for the HTML report, optional interactive
-    HTML (a self-contained folium map); `caption` carries source, period and disclosure note."""
+    HTML (a self-contained folium map); `caption` carries source, period and disclosure note;
+    `finding` the figure's finding in one line ("" when there is none: the slide is titled
+    with `title` then)."""
 
     title: str
     png: bytes
     caption: str
     html: str | None = None
     table: Table | None = None
+    finding: str = ""
+
+    @property
+    def headline(self) -> str:
+        """What a slide showing the figure is titled: the finding, else the neutral title."""
+        return self.finding or self.title
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from lagesbild.report.pptx import (
     audience_line,
     clean,
     column_groups,
+    label,
     frame_rows,
     numeric_columns,
     shorten,
@@ -42,6 +43,7 @@ MAX_FIGURE_H = 150.0           # mm
 TEXT_PT, SMALL_PT, TABLE_PT = 10.5, 8.5, 8.5
 COLS_PER_TABLE, MAX_COL, _PAD = 10, 70.0, 1.0  # wider tables go on in column groups
 _GREY = (90, 90, 90)
+_POLICE = (178, 24, 43)
 _NB = "{lagesbild:nb}"  # the page-count alias (fpdf2's "{nb}" could occur in a report's text)
 _LABELS = {
     "page": ("sida {n} av {nb}", "page {n} of {nb}"), "period": ("Period", "Period"),
@@ -98,6 +100,9 @@ class _Doc(FPDF):
         self.lang = report.lang
         self.footer_title = shorten(drawable(report.title), 90)
         self.disclosure = disclosure_line(report)
+        # the police-only marking, at the top of every page of a police report
+        self.police_mark = drawable(label("police", report.lang)) \
+            if report.audience == "police" else ""
         for style in _FONT_FILES:
             self.add_font(FONT, style, font_path(style))
         self.set_margins(MARGIN, MARGIN, MARGIN)
@@ -109,6 +114,16 @@ class _Doc(FPDF):
         self.set_creator("lagesbild")
         self.set_lang("en" if report.lang == "en" else "sv-SE")
         self.alias_nb_pages(_NB)
+
+    def header(self) -> None:
+        if not self.police_mark:
+            return
+        self.set_y(7)
+        self.set_font(FONT, "B", 9)
+        self.set_text_color(*_POLICE)
+        self.cell(0, 5, self.police_mark, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_text_color(0)
+        self.set_y(MARGIN)
 
     def footer(self) -> None:
         self.set_y(-BOTTOM + 6)
@@ -176,8 +191,11 @@ def _figure(doc: _Doc, figure: Figure, lang: str) -> None:
             width, height = width * MAX_FIGURE_H / height, MAX_FIGURE_H
     else:
         width, height = doc.epw, 10.0
-    if doc.room() < height + 8 + (10 if caption else 0):
+    if doc.room() < height + 8 + (10 if caption else 0) + (6 if figure.finding else 0):
         doc.add_page()
+    if figure.finding:  # the finding leads, the neutral title follows
+        doc.text_block("▶ " + drawable(figure.finding), TEXT_PT + 0.5, "B", height=5.4,
+                       gap=0.5)
     doc.text_block(title, 11, "B", height=5.5, gap=1.5)
     if px_w and px_h:
         doc.image(io.BytesIO(figure.png), x=doc.l_margin + (doc.epw - width) / 2, y=doc.y,

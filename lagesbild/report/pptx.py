@@ -20,13 +20,15 @@ from datetime import date, datetime, time
 import pandas as pd
 from PIL import Image
 from pptx import Presentation
+from pptx.dml.color import RGBColor
 from pptx.enum.text import PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
 from lagesbild.report.model import Figure, Report, Section, Table
 
 ROWS_PER_SLIDE = 12       # data rows of a table on one slide (the header row comes on top)
-COLS_PER_SLIDE = 12       # wider tables continue on further slides, the first column repeated
+COLS_PER_SLIDE = 8        # wider tables continue on further slides, the first column repeated
+TABLE_PT = 12             # table text on a slide: readable from the back of a meeting room
 TEXT_BUDGET = (700, 1600)  # characters of paragraph text on a slide with / without a figure
 CELL_CHARS = 200
 _W, _H, _M = 13.333, 7.5, 0.5           # 16:9 slide and its margin, inches
@@ -175,9 +177,10 @@ def _notes(slide, paragraphs: list[str]) -> None:  # noqa: ANN001
 
 
 def _picture(slide, figure: Figure, left: float, top: float, width: float,  # noqa: ANN001
-             height: float, lang: str) -> None:
-    """The figure's title, its picture fitted into the box (centred) and its caption under it."""
-    _textbox(slide, left, top, width, _HEAD_H, [shorten(clean(figure.title), 150)], 14,
+             height: float, lang: str, head: str | None = None) -> None:
+    """The figure's title (or `head`), its picture fitted into the box (centred) and its
+    caption under it."""
+    _textbox(slide, left, top, width, _HEAD_H, [shorten(clean(head or figure.title), 150)], 14,
              bold_first=True)
     room_h = height - _HEAD_H - _CAPTION_H
     try:
@@ -199,8 +202,8 @@ def _picture(slide, figure: Figure, left: float, top: float, width: float,  # no
         _textbox(slide, left, top + height - _CAPTION_H, width, _CAPTION_H, [caption], 10)
 
 
-def _font_pt(columns: int) -> int:
-    return 12 if columns <= 5 else 11 if columns <= 8 else 9
+def _font_pt(columns: int) -> int:  # noqa: ARG001 - one size for every table
+    return TABLE_PT
 
 
 def _row_inches(values: list[str], size: int) -> float:
@@ -228,12 +231,19 @@ def row_chunks(header: list[str], rows: list[list[str]]) -> list[list[list[str]]
     return chunks
 
 
+def table_headline(table: Table, part: tuple[int, int]) -> str:
+    return shorten(clean(table.title), 150) + (f" ({part[0]}/{part[1]})" if part[1] > 1 else "")
+
+
 def _table(slide, table: Table, header: list[str], rows: list[list[str]],  # noqa: ANN001
-           part: tuple[int, int]) -> None:
+           part: tuple[int, int], *, head: bool = True) -> None:
+    """The table chunk under the slide's title; `head` repeats the table's title above it
+    (when the slide is titled with something else)."""
     top, bottom = _TOP, _BOTTOM
-    head = shorten(clean(table.title), 150) + (f" ({part[0]}/{part[1]})" if part[1] > 1 else "")
-    _textbox(slide, _M, top, _W - 2 * _M, _HEAD_H, [head], 14, bold_first=True)
-    top += _HEAD_H + 0.1
+    if head:
+        _textbox(slide, _M, top, _W - 2 * _M, _HEAD_H, [table_headline(table, part)], 14,
+                 bold_first=True)
+        top += _HEAD_H + 0.1
     note = shorten(clean(table.note), 300)
     if note:
         _textbox(slide, _M, bottom - 0.45, _W - 2 * _M, 0.45, [note], 10)
@@ -287,23 +297,23 @@ def _section_slides(prs, section: Section, lang: str) -> None:  # noqa: ANN001
         if figures:
             figure = figures.pop(0)
             _picture(first, figure, _M + text_w + 0.3, _TOP, width - text_w - 0.3,
-                     _BOTTOM - _TOP, lang)
+                     _BOTTOM - _TOP, lang, head=figure.headline)
             _notes_append(first, figure)
     elif figures:
         figure = figures.pop(0)
-        _picture(first, figure, _M, _TOP, width, _BOTTOM - _TOP, lang)
+        _picture(first, figure, _M, _TOP, width, _BOTTOM - _TOP, lang, head=figure.headline)
         _notes_append(first, figure)
     elif chunks:
         _table(first, *chunks.pop(0))
-    for figure in figures:
+    for figure in figures:  # each slide titled with the figure's finding, else its title
         slide = prs.slides.add_slide(layout)
-        _title(slide, cont)
+        _title(slide, figure.headline or cont, 24)
         _picture(slide, figure, _M, _TOP, width, _BOTTOM - _TOP, lang)
         _notes(slide, [clean(figure.title), clean(figure.caption, lines=True)])
     for chunk in chunks:
         slide = prs.slides.add_slide(layout)
-        _title(slide, cont)
-        _table(slide, *chunk)
+        _title(slide, table_headline(chunk[0], chunk[3]) or cont, 24)
+        _table(slide, *chunk, head=False)
         _notes(slide, [clean(chunk[0].title), clean(chunk[0].note, lines=True)])
 
 
@@ -336,6 +346,19 @@ def _title_slide(prs, report: Report) -> None:  # noqa: ANN001
     sources = [clean(s) for s in report.sources if clean(s)]
     if sources:
         _notes(slide, [f"{label('sources', lang)}:", "\n".join(sources)])
+
+
+def _police_mark(slide, lang: str) -> None:  # noqa: ANN001
+    """The police-only marking along the slide's bottom edge (red, bold), on every slide."""
+    box = slide.shapes.add_textbox(Inches(_M), Inches(_BOTTOM + 0.05), Inches(_W - 2 * _M),
+                                   Inches(_H - _BOTTOM - 0.08))
+    box.name = "police-mark"
+    para = box.text_frame.paragraphs[0]
+    para.alignment = PP_ALIGN.CENTER
+    run = para.add_run()
+    run.text = label("police", lang)
+    run.font.size, run.font.bold = Pt(12), True
+    run.font.color.rgb = RGBColor(0xB2, 0x18, 0x2B)
 
 
 def _stamp(created: date) -> datetime:
@@ -371,6 +394,9 @@ def to_pptx(report: Report) -> bytes:
     _title_slide(prs, report)
     for section in report.sections:
         _section_slides(prs, section, report.lang)
+    if report.audience == "police":
+        for slide in prs.slides:
+            _police_mark(slide, report.lang)
     buf = io.BytesIO()
     prs.save(buf)
     return _repack(buf.getvalue(), report.created)

@@ -45,6 +45,7 @@ _LABELS = {
     "wide": ("Bred spridning (inga punktuppgifter)", "Wide distribution (no point data)"),
 }
 _BOLD = Font(bold=True)
+_POLICE = Font(bold=True, color="B2182B")
 _HEAD_FILL = PatternFill("solid", fgColor="F0F0F0")
 _WRAP = Alignment(wrap_text=True, vertical="top")
 
@@ -110,10 +111,21 @@ def _widths(ws: Worksheet, lengths: dict[int, int], *, cap: int = 60) -> None:
         ws.column_dimensions[get_column_letter(col)].width = max(6, min(cap, width + 2))
 
 
-def _table_sheet(ws: Worksheet, table: Table) -> None:
+def police_mark(ws: Worksheet, report: Report, row: int) -> None:
+    """The police-only marking on a sheet (in `row`, red and bold) and in its printed header."""
+    if report.audience != "police":
+        return
+    text = _label("police", report.lang)
+    put(ws, row, 1, text, font=_POLICE)
+    ws.oddHeader.center.text = text
+    ws.oddHeader.center.color = "B2182B"
+
+
+def _table_sheet(ws: Worksheet, table: Table, report: Report) -> None:
     put(ws, 1, 1, table.title, font=Font(bold=True, size=12))
     if table.note:
         put(ws, 2, 1, table.note).font = Font(italic=True)
+    police_mark(ws, report, 3)
     header = 4
     lengths: dict[int, int] = {}
     for j, name in enumerate(table.frame.columns, start=1):
@@ -135,6 +147,7 @@ def _table_sheet(ws: Worksheet, table: Table) -> None:
 def _about(ws: Worksheet, report: Report, sheets: list[tuple[str, Table]]) -> None:
     lang = report.lang
     put(ws, 1, 1, report.title, font=Font(bold=True, size=14))
+    police_mark(ws, report, 2)
     audience = _label(report.audience, lang) if report.audience in ("police", "wide") \
         else report.audience
     facts = [("title", report.title), ("area", f"{report.area_name} ({report.area_id})"),
@@ -180,7 +193,7 @@ def to_xlsx(report: Report) -> bytes:
     sheets = []
     for number, table in enumerate(report.all_tables(), start=1):
         name = sheet_name(table.title, number, taken)
-        _table_sheet(wb.create_sheet(name), table)
+        _table_sheet(wb.create_sheet(name), table, report)
         sheets.append((name, table))
     _about(about, report, sheets)
     created = datetime.combine(report.created, datetime.min.time())

@@ -133,7 +133,7 @@ def _build(ctx: common.Context, area_id: str, period: str, audience: str, fmt: s
             report = build_report(common.frames(ctx), specs, taxonomy, ctx.settings,
                                   area_id=area_id, period=period, notes=notes, goals=goals,
                                   audience=audience, lang=ctx.lang, created=date.today(),
-                                  snapshot=frozen,
+                                  snapshot=frozen, images=fmt != "xlsx",
                                   assessment=read_assessment(ctx.workspace, area_id, period))
             data = write_report(report, fmt)
     except LagesbildError as exc:
