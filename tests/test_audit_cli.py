@@ -53,9 +53,11 @@ def test_the_demo_passes_and_says_so(ws: Path) -> None:
     # weekday × time tables; the surveys' shares as yes-counts
     assert {"pyramid counts 2024", "pyramid incidents 2024", "layer vald_nara_relation 2024",
             "när 2024"} <= set(tables)
+    # and Brå's main crime groups that are parts of a pyramid table (sums of its cells)
     assert {t for t in tables if not t.startswith("enkät ")} == {
         "pyramid counts 2024", "pyramid incidents 2024", "layer vald_nara_relation 2024",
-        "när 2024"}
+        "när 2024", "layer brott_stold_inbrott 2024", "layer brott_fordonsbrott 2024",
+        "layer brott_skadegorelse 2024"}
     assert {"enkät otrygghet 2024", "enkät utsatt_hot 2024"} <= set(tables)
     for table in tables.values():
         assert table["hidden"] > 0 and table["disclosed"] == 0

@@ -166,7 +166,7 @@ def test_report_has_the_compact_table_and_no_map_per_group() -> None:
 
     report = build_report(_frames(), LAYERS, TAXONOMY, SETTINGS, area_id="2417",
                           period="2024")
-    mapping = report.sections[0]
+    mapping = report.section("kartlaggning")
     tables = {t.title: t.frame for t in mapping.tables}
     table = tables["Brottslighet i stort: Norsjö"]
     rows = table.set_index("Huvudgrupp")

@@ -276,7 +276,7 @@ def test_hostile_files_as_a_spreadsheet_sees_them(hostile: GpkgWorkspace, tmp_pa
                                            "0114;Upplands Väsby;2022;50401\r\n"
                                            "2417;Norsjö;2022;4020\r\n")
     assert 'A1;Samverkan med myndigheter' in text["åtgärder.csv"]
-    assert ";-;'+2025;pågår;0114, 2417;otrygghet\r\n" in text["åtgärder.csv"]
+    assert ";-;'+2025;pågår;0114, 2417;otrygghet;;;;;;;\r\n" in text["åtgärder.csv"]
     assert "'=A2;Kunskap och kompetens;'@utbildning;''=redan neutraliserad;" in text["åtgärder.csv"]
     events = json.loads(files["händelser.json"].read_text(encoding="utf-8"))
     assert [e["id"] for e in events] == [1, "0042", 3]
