@@ -59,7 +59,8 @@ def sammanfattning(ctx: Context, note: str | None, chosen: list | None,
                                 for _, kind, _, _ in findings],
         ctx.tr("Underlag", "Evidence"): [ctx.display(ev) for _, _, _, ev in findings],
     })
-    tables = [ctx.table(ctx.tr("Prioriterade problem", "Prioritised problems"), frame)]
+    tables = [ctx.table(ctx.tr("Prioriterade problem", "Prioritised problems"), frame)] \
+        if len(frame) else []
     causes = causes or {}
     rows = []
     for number, (fid, _, title, _) in enumerate(findings, start=1):
