@@ -211,6 +211,22 @@ TEXTS: dict[str, tuple[str, str]] = {
     "src_counts": ("Anmälda brott (Brå-tabell)", "Reported offences (Brå table)"),
     "src_incidents": ("Polisens utdrag", "Police extract"),
     "outside": ("Utanför pyramiden", "Outside the pyramid"),
+    "pooled_toggle": ("3 år sammantaget", "3 years combined"),
+    "pooled_period": ("{span} sammantaget", "{span} combined"),
+    "pooled_help": (
+        "Enkätens tre år fram till vald period vägs samman (alla ja-svar delat med alla "
+        "svarande), så att kvinnor och män i små kommuner kan visas där enskilda år är dolda.",
+        "The survey's three years up to the chosen period are combined (all yes answers over "
+        "all respondents), so that women and men in small municipalities can be shown where "
+        "single years are hidden."),
+    "pooled_none": ("Enkäten saknar tre år i följd: ingen sammanvägning.",
+                    "The survey lacks three consecutive years: nothing to combine."),
+    "pooled_note": (
+        "{span} sammantaget: tre enkätår sammanvägda; skyddade som enskilda år och granskade "
+        "tillsammans med dem, så att inget dolt år kan räknas fram. Inget rikstal sammanvägs.",
+        "{span} combined: three survey years pooled; protected as single years and audited "
+        "together with them, so that no hidden year can be worked out. No national figure is "
+        "pooled."),
     "survey_items": ("Enkätindikatorer", "Survey indicators"),
     "no_survey": ("Inga enkätdata för nivån och perioden.", "No survey data for this level and period."),
     "indicator": ("Indikator", "Indicator"),
