@@ -46,6 +46,9 @@ def test_compare_page_ranks_the_pooled_window(compare_page: AppTest) -> None:
     women = _row(at, "Vilhelmina")
     assert women["Värde"] == "27,7 % (n=101)" and women["#"] >= 1
     assert any("2022–2024 sammantaget: tre enkätår sammanvägda" in c.value for c in at.caption)
+    # the similar kommuner show the pooled values, labelled as pooled
+    similar = at.dataframe[1].value
+    assert "Otrygghet ute sent en kväll (%) (2022–2024 sammantaget)" in similar.columns
     at.radio(key="cmp_sex").set_value("M").run()
     assert _row(at, "Vilhelmina")["Värde"] == "8,4 % (n=131)"
     # a kommun still hidden pooled stays hidden and unranked (Norsjö: a hidden year nearby)
