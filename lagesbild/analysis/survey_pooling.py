@@ -73,6 +73,19 @@ def pooled_indicator_figures(frames: Frames, indicator_id: str, *, end: str,
     return shown[end].copy()
 
 
+def pooled_figures(frames: Frames, indicator_id: str, *, end: str, sex: str,
+                   settings: Settings, years: int = YEARS) -> pd.DataFrame:
+    """`pooled_indicator_figures` of one sex shaped like `figures.layer_figures` (name, level
+    "kommun"/"lan", no part year), so that the ranking views take it as a period's figures."""
+    rows = pooled_indicator_figures(frames, indicator_id, end=end, settings=settings,
+                                    years=years)
+    rows = rows[rows["sex"] == sex].reset_index(drop=True)
+    kommuner = set(frames.kommuner["area_id"].astype(str))
+    ids = rows["area_id"].astype(str)
+    return rows.assign(name=[frames.area_name(a) for a in ids],
+                       level=["kommun" if a in kommuner else "lan" for a in ids], part_year="")
+
+
 def raw_pooled_indicator_figures(frames: Frames, indicator_id: str, *, end: str,
                                  settings: Settings, years: int = YEARS) -> pd.DataFrame:
     """The rows `pooled_indicator_figures` publishes with nothing hidden (same order)."""

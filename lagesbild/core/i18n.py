@@ -211,6 +211,44 @@ TEXTS: dict[str, tuple[str, str]] = {
     "src_counts": ("Anmälda brott (Brå-tabell)", "Reported offences (Brå table)"),
     "src_incidents": ("Polisens utdrag", "Police extract"),
     "outside": ("Utanför pyramiden", "Outside the pyramid"),
+    "age_title": ("Efter ålder", "By age"),
+    "age_group": ("Åldersgrupp", "Age group"),
+    "age_unknown": ("okänd ålder", "unknown age"),
+    "age_all": ("alla åldrar", "all ages"),
+    "note_word": ("Anmärkning", "Note"),
+    "age_pick_incidents": ("Åldersgrupper finns i polisens utdrag: välj den källan ovan.",
+                           "Age groups come from the police extract: choose that source above."),
+    "age_none": ("Utdragets brott {period} saknar ålder.",
+                 "The extract's offences of {period} carry no age."),
+    "age_caption": (
+        "Brott i polisens utdrag efter målsägandes ålder, per 100 000 invånare i "
+        "åldersgruppen (SCB). \"okänd ålder\": åldern saknas i utdraget; med den raden summerar "
+        "grupperna till \"alla åldrar\", lagrets värde i pyramiden och på kartan. Skydd: "
+        "åldersgrupperna skyddas tillsammans, kvinnor + män inom totalt och kommunerna inom "
+        "länet; en cell döljs också när den annars kunde räknas fram ur summan för alla "
+        "åldrar eller ur kartans värde.",
+        "Offences in the police extract by the victim's age, per 100,000 inhabitants of the "
+        "age group (SCB). \"unknown age\": the extract lacks the age; with that row the groups "
+        "add up to \"all ages\", the layer's value in the pyramid and on the map. Protection: "
+        "the age groups are protected together, women + men within the total and the "
+        "municipalities within the county; a cell is also hidden where it could otherwise be "
+        "worked out from the all-ages total or the map's value."),
+    "pooled_toggle": ("3 år sammantaget", "3 years combined"),
+    "pooled_period": ("{span} sammantaget", "{span} combined"),
+    "pooled_help": (
+        "Enkätens tre år fram till vald period vägs samman (alla ja-svar delat med alla "
+        "svarande), så att kvinnor och män i små kommuner kan visas där enskilda år är dolda.",
+        "The survey's three years up to the chosen period are combined (all yes answers over "
+        "all respondents), so that women and men in small municipalities can be shown where "
+        "single years are hidden."),
+    "pooled_none": ("Enkäten saknar tre år i följd: ingen sammanvägning.",
+                    "The survey lacks three consecutive years: nothing to combine."),
+    "pooled_note": (
+        "{span} sammantaget: tre enkätår sammanvägda; skyddade som enskilda år och granskade "
+        "tillsammans med dem, så att inget dolt år kan räknas fram. Inget rikstal sammanvägs.",
+        "{span} combined: three survey years pooled; protected as single years and audited "
+        "together with them, so that no hidden year can be worked out. No national figure is "
+        "pooled."),
     "survey_items": ("Enkätindikatorer", "Survey indicators"),
     "no_survey": ("Inga enkätdata för nivån och perioden.", "No survey data for this level and period."),
     "indicator": ("Indikator", "Indicator"),

@@ -41,7 +41,7 @@ from lagesbild.core.schema import FOCUS_AREAS, SECTION_KEYS
 from lagesbild.core.settings import Settings
 from lagesbild.core.taxonomy import ALL, Taxonomy
 from lagesbild.render import static
-from lagesbild.report import build_crime, build_detail, build_when
+from lagesbild.report import build_crime, build_detail, build_pooled, build_when
 from lagesbild.report import build_findings as findings
 from lagesbild.report import build_sections as sections
 from lagesbild.report.build_summary import plan_tables, sammanfattning
@@ -184,6 +184,7 @@ def kartlaggning(ctx: Context, note: str | None) -> Section:
         period = ctx.layer_period(spec)
         figs = ctx.figures(spec, period, "T")
         paras.append(_layer_text(ctx, spec, period, figs))
+        build_pooled.pooled_line(ctx, spec, period, paras, tables)
         figures += [_map(ctx, spec, period, figs, term), _trend(ctx, spec),
                     _ranking(ctx, spec, period, figs)]
     if not ctx.chosen():

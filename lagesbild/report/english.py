@@ -27,6 +27,7 @@ _SENTENCES_EN = (
     (re.compile(r"länsvärde: kommunernas svar sammanvägda efter antal svarande"),
      "county value: the municipalities' answers weighted by their respondents"),
     (re.compile(r"delår i (\d+) av (\d+) kommuner"), r"part year in \1 of \2 municipalities"),
+    (re.compile(r"(\d{4}–\d{4}) sammantaget"), r"\1 combined"),
     (re.compile(r"delår ([^:;()]+): årstakt uppräknad \(antal ÷ andel av året\)"),
      r"part year \1: annual rate scaled up (count ÷ share of the year)"),
     (re.compile(r"delår ([^:;()]+): ingen årstakt \(välj uppräkning för en årstakt\)"),

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from lagesbild.analysis.compare import comparison, in_county
+from lagesbild.analysis.survey_pooling import pooled_periods, window_label
 from lagesbild.analysis.references import (
     BAND_LABELS,
     band_flags,
@@ -89,18 +90,26 @@ def _draw(spec: dict | alt.TopLevelMixin, width: str) -> None:
 @st.cache_data(max_entries=256, show_spinner=False, hash_funcs=common.FAST_HASH)
 def _comparison(key: str, path: str, spec: LayerSpec, period: str, sex: str,
                 available: tuple[str, ...], taxonomy: Taxonomy, settings: Settings,
-                lang: str, county: str | None = None) -> dict:
+                lang: str, county: str | None = None, pooled: bool = False) -> dict:
     """Everything the page shows for one indicator, period and sex (not the similar kommuner);
-    `county`: only that län's kommuner (a workspace of several län)."""
+    `county`: only that län's kommuner (a workspace of several län); `pooled`: the survey
+    shares of the three years ending with `period` (`survey_pooling`), ranked instead."""
     t = lambda k: common.t(k, lang)  # noqa: E731
 
     def chosen(frame: pd.DataFrame) -> pd.DataFrame:
         return frame if county is None else in_county(frame, county)
 
-    figures = chosen(common._figures(key, path, spec, period, sex, taxonomy, settings))
+    if pooled:  # no national figure is pooled: the band is the county's
+        from lagesbild.analysis.survey_pooling import pooled_figures
+
+        figures = chosen(pooled_figures(common.frames_for(key, path), spec.indicator or "",
+                                        end=period, sex=sex, settings=settings))
+        nat = None
+    else:
+        figures = chosen(common._figures(key, path, spec, period, sex, taxonomy, settings))
+        nat = common._national(key, path, spec, period, sex, taxonomy, settings, lang)
     result = comparison(figures)
     lan = common.frames_for(key, path).lan["area_id"].astype(str).tolist()
-    nat = common._national(key, path, spec, period, sex, taxonomy, settings, lang)
     one = county if county is not None else lan[0] if len(lan) == 1 else None
     band = reference_band(figures, county_id=one, national=None if nat is None else nat["value"])
     unit = "%" if spec.unit == "percent" else t("rate")
@@ -125,7 +134,8 @@ def _comparison(key: str, path: str, spec: LayerSpec, period: str, sex: str,
     return {
         "chart": _spec_of(_chart(result.table, result.county, result.median, lang, unit, band,
                                  national=band["national"])),  # type: ignore[arg-type]
-        "caption": national_text + str(band["note_en" if lang == "en" else "note_sv"]) + " "
+        "caption": (t("pooled_note").format(span=window_label(period)) + " " if pooled
+                    else "") + national_text + str(band["note_en" if lang == "en" else "note_sv"]) + " "
         + str(flags["note_en" if lang == "en" else "note_sv"]),
         "table": table, "display": figures[["area_id", "display"]],
         "small": _spec_of(_small_multiples(series, lang, unit)),
@@ -198,6 +208,23 @@ def _plan(ctx: common.Context, specs: dict[str, LayerSpec], layer_id: str, perio
             ctx.lang)
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def _pooled_ends(key: str, path: str, indicator_id: str) -> list[str]:
+    return pooled_periods(common.frames_for(key, path), indicator_id)
+
+
+def _pooled_toggle(ctx: common.Context, column: object, spec: LayerSpec,
+                   available: list[str]) -> tuple[bool, list[str]]:
+    """The toggle "3 år sammantaget" for a survey indicator: (on, the periods to choose from:
+    the end years of complete three-year windows when on)."""
+    if spec.kind != "indicator":
+        return False, available
+    ends = _pooled_ends(ctx.key, str(ctx.workspace.path), spec.indicator or "")
+    on = column.toggle(ctx.t("pooled_toggle"), key="cmp_pooled",  # type: ignore[attr-defined]
+                       disabled=not ends, help=ctx.t("pooled_help" if ends else "pooled_none"))
+    return (True, ends) if on and ends else (False, available)
+
+
 def render(ctx: common.Context) -> None:
     st.title(ctx.t("page_compare"))
     if not common.require_workspace(ctx):
@@ -211,10 +238,12 @@ def render(ctx: common.Context) -> None:
     if not available:
         st.info(ctx.t("no_data"))
         return
-    if st.session_state.get("cmp_period") not in available:
-        st.session_state["cmp_period"] = available[-1]
-    period = c2.selectbox(ctx.t("period"), available, key="cmp_period",
-                          format_func=lambda p: common.period_label(ctx, spec, p))
+    pooled, choices = _pooled_toggle(ctx, c1, spec, available)
+    if st.session_state.get("cmp_period") not in choices:
+        st.session_state["cmp_period"] = choices[-1]
+    period = c2.selectbox(ctx.t("period"), choices, key="cmp_period",
+                          format_func=lambda p: ctx.t("pooled_period", span=window_label(p))
+                          if pooled else common.period_label(ctx, spec, p))
     release_guard.guard(ctx, period)
     sex = c3.radio(ctx.t("sex"), common.sex_options(), key="cmp_sex", horizontal=True,
                    format_func=lambda s: sex_label(s, ctx.lang))
@@ -227,11 +256,12 @@ def render(ctx: common.Context) -> None:
                               format_func=lambda c: ctx.t("all_counties") if c is None
                               else names.get(c, c))
     shown = _comparison(ctx.key, str(ctx.workspace.path), spec, period, sex, tuple(available),
-                        taxonomy, ctx.settings, ctx.lang, county)
+                        taxonomy, ctx.settings, ctx.lang, county, pooled)
     _draw(shown["chart"], "stretch")
     st.caption(shown["caption"] + " " + ctx.suppression_note())
     common.table(shown["table"])
-    similar = _similar(ctx, specs, spec, period, sex, shown["display"])
+    similar = _similar(ctx, specs, spec, ctx.t("pooled_period", span=window_label(period))
+                       if pooled else period, sex, shown["display"])
     st.subheader(ctx.t("over_time"))
     _draw(shown["small"], "content")
     st.caption(ctx.t("over_time_note"))

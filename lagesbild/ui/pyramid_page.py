@@ -14,7 +14,7 @@ from lagesbild.core.i18n import sex_label, t
 from lagesbild.core.settings import Settings
 from lagesbild.core.taxonomy import ALL, Taxonomy
 from lagesbild.render.escape import esc
-from lagesbild.ui import common, release_guard
+from lagesbild.ui import common, pyramid_age, release_guard
 
 COLORS = {3: "#b2182b", 2: "#ef8a62", 1: "#fddbc7"}
 WIDTHS = {3: 45, 2: 70, 1: 95}
@@ -178,6 +178,7 @@ def render(ctx: common.Context) -> None:
                 st.info(ctx.t("no_survey"))
     with st.expander(ctx.t("outside")):
         common.table(shown["counts"][0])
+    pyramid_age.age_expander(ctx, area_id, period, source, stamp)
     _events(ctx, area_id, period)
     common.warm(ctx, lambda: _plan(ctx, areas, area_id, source, period, available, stamp))
 
