@@ -54,7 +54,8 @@ def render(ctx: common.Context, specs: dict[str, LayerSpec], taxonomy: Taxonomy,
     if len(texts.columns) <= 1:
         st.info(ctx.t("no_data"))
         return
-    common.table(texts.style.apply(lambda _: colours, axis=None))
+    st.dataframe(texts.style.apply(lambda _: colours, axis=None), hide_index=True,
+                 width="stretch", height=38 + 35 * min(len(texts), 40))
     name = dict(zip(lan["area_id"].astype(str), lan["name"].astype(str))).get(chosen, chosen)
     values = "; ".join(f"{c}: {v}" for c, v in county_values.items())
     st.caption((
