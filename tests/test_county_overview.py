@@ -187,8 +187,14 @@ def test_every_format_shows_the_overview(tmp_path_factory) -> None:
     assert "Länsöversikt" in xml and " · över" in xml
     from pypdf import PdfReader
 
-    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(write_report(report, "pdf"))).pages)
+    pages = PdfReader(io.BytesIO(write_report(report, "pdf"))).pages
+    text = "".join(p.extract_text() for p in pages)
     assert "Länsöversikt" in text and "över" in text
+    streams = "".join(p.get_contents().get_data().decode("latin-1") for p in pages
+                      if p.get_contents() is not None)
+    rgb = " ".join(f"{int(COLOURS['över'][i:i + 2], 16) / 255:.4f}".rstrip("0")
+                   for i in (1, 3, 5))
+    assert f"{rgb} rg" in streams  # the cells above the county are filled orange
 
 
 # --- the Jämförelse page ---------------------------------------------------------------------
