@@ -122,11 +122,17 @@ def table_html(table: Table, lang: str = "sv") -> str:
     digits = [decimals(frame[c]) if pd.api.types.is_float_dtype(frame[c]) else None
               for c in frame.columns]  # one number of decimals per column
     rows = []
+    fills = table.fills.itertuples(index=False, name=None) if table.fills is not None else None
     for values in frame.itertuples(index=False, name=None):
+        colours = next(fills, ()) if fills is not None else ()
         cells = []
-        for value, d in zip(values, digits):
+        for k, (value, d) in enumerate(zip(values, digits)):
             text, numeric = cell(value, lang, d)
-            cells.append(f'<td class="num">{text}</td>' if numeric else f"<td>{text}</td>")
+            fill = colours[k] if k < len(colours) else ""
+            style = (f' style="background:{esc(fill)}"'
+                     if isinstance(fill, str) and fill.startswith("#") else "")
+            cells.append(f'<td class="num"{style}>{text}</td>' if numeric
+                         else f"<td{style}>{text}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     note = f'<p class="note">{_text(table.note)}</p>' if table.note else ""
     return (f'<div class="tablewrap"><table><thead><tr>{head}</tr></thead>'

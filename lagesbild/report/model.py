@@ -31,6 +31,9 @@ class Table:
     title: str
     frame: pd.DataFrame
     note: str = ""
+    # optional background colours, same shape as `frame` ("#rrggbb" or ""): writers that can
+    # colour cells use them; the cell text always says the same (colour is never the only cue)
+    fills: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)

@@ -234,6 +234,9 @@ def _table(doc: _Doc, table: Table) -> None:
     header, rows = frame_rows(table.frame)
     header = [drawable(h) for h in header]
     rows = [[drawable(v) for v in row] for row in rows]
+    fills = ([[f if isinstance(f, str) else "" for f in r]
+              for r in table.fills.itertuples(index=False, name=None)]
+             if table.fills is not None else None)
     groups = column_groups(len(header), COLS_PER_TABLE)
     for n, cols in enumerate(groups, start=1):
         if doc.room() < 30:
@@ -241,15 +244,18 @@ def _table(doc: _Doc, table: Table) -> None:
         title = drawable(table.title) + (f" ({n}/{len(groups)})" if len(groups) > 1 else "")
         doc.text_block(title, 11, "B", height=5.5, gap=1.5)
         if cols:
-            _grid(doc, [header[c] for c in cols], [[r[c] for c in cols] for r in rows])
+            _grid(doc, [header[c] for c in cols], [[r[c] for c in cols] for r in rows],
+                  None if fills is None else [[r[c] for c in cols] for r in fills])
     doc.set_text_color(*_GREY)
     doc.text_block(drawable(table.note, lines=True), SMALL_PT, "I", height=4)
     doc.set_text_color(0)
     doc.ln(5)
 
 
-def _grid(doc: _Doc, header: list[str], rows: list[list[str]]) -> None:
-    """One fpdf2 table: header row repeated on every page, numeric columns right-aligned."""
+def _grid(doc: _Doc, header: list[str], rows: list[list[str]],
+          fills: list[list[str]] | None = None) -> None:
+    """One fpdf2 table: header row repeated on every page, numeric columns right-aligned;
+    `fills` ("#rrggbb" or "" per body cell) colours cells' backgrounds."""
     widths = _col_widths(doc, header, rows)
     aligns = tuple(Align.R if n else Align.L for n in numeric_columns(rows, len(header)))
     doc.set_font(FONT, "", TABLE_PT)
@@ -259,10 +265,16 @@ def _grid(doc: _Doc, header: list[str], rows: list[list[str]]) -> None:
                    repeat_headings=1, first_row_as_headings=True,
                    headings_style=FontFace(emphasis="BOLD", fill_color=(230, 230, 230)),
                    cell_fill_mode=TableCellFillMode.NONE) as grid:
-        for values in [header, *rows]:
+        for r, values in enumerate([header, *rows]):
             row = grid.row()
-            for value in values:
-                row.cell(value)
+            colours = fills[r - 1] if fills is not None and r else []
+            for c, value in enumerate(values):
+                fill = colours[c] if c < len(colours) else ""
+                if fill.startswith("#") and len(fill) == 7:
+                    rgb = tuple(int(fill[i:i + 2], 16) for i in (1, 3, 5))
+                    row.cell(value, style=FontFace(fill_color=rgb))
+                else:
+                    row.cell(value)
     doc.ln(1.5)
 
 

@@ -132,9 +132,13 @@ def _table_sheet(ws: Worksheet, table: Table, report: Report) -> None:
         c = put(ws, header, j, str(name), font=_BOLD)
         c.fill = _HEAD_FILL
         lengths[j] = len(str(name))
+    fills = table.fills
     for i, values in enumerate(table.frame.itertuples(index=False, name=None), start=header + 1):
         for j, value in enumerate(values, start=1):
             c = put(ws, i, j, value)
+            fill = fills.iat[i - header - 1, j - 1] if fills is not None else ""
+            if isinstance(fill, str) and fill.startswith("#"):
+                c.fill = PatternFill("solid", fgColor=fill[1:].upper())
             if c.value is not None:
                 lengths[j] = max(lengths[j], len(str(c.value)))
     _widths(ws, lengths)

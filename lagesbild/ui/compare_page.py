@@ -20,7 +20,7 @@ from lagesbild.core.i18n import sex_label
 from lagesbild.core.layers import LayerSpec
 from lagesbild.core.settings import Settings
 from lagesbild.core.taxonomy import Taxonomy
-from lagesbild.ui import common, release_guard
+from lagesbild.ui import common, overview_section, release_guard
 
 SEXES = ("T", "K", "M")
 
@@ -265,6 +265,7 @@ def render(ctx: common.Context) -> None:
     st.subheader(ctx.t("over_time"))
     _draw(shown["small"], "content")
     st.caption(ctx.t("over_time_note"))
+    overview_section.render(ctx, specs, taxonomy, period, sex, county)
     common.warm(ctx, lambda: _plan(ctx, specs, layer_id, period, sex, similar))
 
 
