@@ -200,7 +200,7 @@ def _gap(spec: LayerSpec, figs: dict[str, pd.DataFrame], area_id: str, period: s
                             float(women["value"]) / 100, float(women["n"]),
                             confidence=settings.confidence)
         beyond = test.p_value < 1 - settings.confidence and (test.ci_low > 0 or test.ci_high < 0)
-        size = f"{_num(abs(100 * test.estimate))} procentenheter"
+        size = f"{_num(abs(100 * test.estimate))} {_tr(lang, 'procentenheter', 'percentage points')}"
     else:
         if pd.isna(women["count"]) or pd.isna(men["count"]) or not (
                 women["denominator"] and men["denominator"]):
@@ -208,7 +208,7 @@ def _gap(spec: LayerSpec, figs: dict[str, pd.DataFrame], area_id: str, period: s
         test = rate_change(int(men["count"]), float(men["denominator"]), int(women["count"]),
                            float(women["denominator"]), confidence=settings.confidence)
         beyond = test.p_value < 1 - settings.confidence and (test.ci_low > 1 or test.ci_high < 1)
-        size = f"kvot kvinnor/män {_num(test.estimate, 2)}"
+        size = f"{_tr(lang, 'kvot kvinnor/män', 'ratio women/men')} {_num(test.estimate, 2)}"
     if not beyond:
         return []
     women_higher = float(women["value"]) > float(men["value"])

@@ -23,7 +23,7 @@ from lagesbild.core.taxonomy import Taxonomy
 
 COLUMNS = ["action_id", "title", "problem", "layer", "indicator", "baseline_period",
            "baseline", "latest_period", "latest", "target", "change", "target_met",
-           "follow_up"]
+           "follow_up", "change_en"]
 _AT_MOST = re.compile(r"^\s*(≤|<=|<|högst|max|under)\s*", re.IGNORECASE)
 _AT_LEAST = re.compile(r"^\s*(≥|>=|>|minst|min|över)\s*", re.IGNORECASE)
 
@@ -95,7 +95,7 @@ def _one(frames: Frames, specs: dict[str, LayerSpec], taxonomy: Taxonomy, settin
            "problem": str(action.get("problem") or ""), "layer": "", "indicator": indicator,
            "baseline_period": "", "baseline": "", "latest_period": "", "latest": "",
            "target": str(action.get("target") or ""), "change": "", "target_met": "",
-           "follow_up": str(action.get("follow_up") or "")}
+           "follow_up": str(action.get("follow_up") or ""), "change_en": ""}
     spec = _spec_for(indicator, specs, frames, settings)
     if spec is None:
         return row | {"change": "okänd indikator"}
@@ -115,8 +115,9 @@ def _one(frames: Frames, specs: dict[str, LayerSpec], taxonomy: Taxonomy, settin
             and spec.kind != "coverage":
         try:
             table = change_table(mine[base], mine[latest], settings=settings)
-            row["change"] = f"{table['verdict'].iloc[0]}" + (
-                f": {table['display'].iloc[0]}" if table["display"].iloc[0] else "")
+            shown = f": {table['display'].iloc[0]}" if table["display"].iloc[0] else ""
+            row["change"] = f"{table['verdict'].iloc[0]}{shown}"
+            row["change_en"] = f"{table['verdict_en'].iloc[0]}{shown}"
         except ValueError:
             row["change"] = "kan inte prövas"
     elif base == latest:

@@ -56,7 +56,7 @@ def crime_overview(ctx: Context, paras: list[str], tables: list[Table]) -> None:
             "visas bara där alla dess kategorier visas i pyramidens tabell; annars '..'. "
             "Läge: mot länets kommuners mittersta hälft, hela intervallet utanför. Förändring: mot föregående period, "
             "prövad mot slumpen.",
-            "Reported crime per main group (the categories in layers/brottsgrupper.toml). A "
+            "Reported crime per main group (the categories in the crime-group file in layers/). A "
             "group is shown only where all its categories are shown in the pyramid's table; "
             "else '..'. Position: against the county's municipalities (reference band). Change: "
             "against the previous period, tested against chance."),

@@ -118,7 +118,8 @@ def plan_tables(ctx: Context) -> tuple:
                 zip(table["baseline"], table["baseline_period"])],
             ctx.tr("Senaste", "Latest"): [f"{ctx.display(v)} ({p})" if p else "" for v, p in
                                           zip(table["latest"], table["latest_period"])],
-            ctx.tr("Förändring", "Change"): [ctx.display(v) for v in table["change"]],
+            ctx.tr("Förändring", "Change"): [ctx.display(en if ctx.en and en else v) for v, en
+                                             in zip(table["change"], table["change_en"])],
             ctx.tr("Mål", "Target"): table["target"],
             ctx.tr("Målet nått", "Target met"): [ctx.display(v) for v in table["target_met"]],
             ctx.tr("Nästa uppföljning", "Next follow-up"): table["follow_up"]})

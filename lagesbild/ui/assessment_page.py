@@ -146,7 +146,9 @@ def _follow(ctx: common.Context, area_id: str, period: str, stamp: float) -> Non
         st.info(ctx.t("follow_up_none"))
         return
     en = ctx.lang == "en"
-    common.table(table.drop(columns=["indicator"]).rename(columns={
+    if en:  # the verdict in English; the numbers as the analysis wrote them
+        table = table.assign(change=[e or v for v, e in zip(table["change"], table["change_en"])])
+    common.table(table.drop(columns=["indicator", "change_en"]).rename(columns={
         k: v[1 if en else 0] for k, v in FOLLOW_COLUMNS.items()}))
     st.caption(ctx.t("follow_up_note"))
 
