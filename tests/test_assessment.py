@@ -212,3 +212,35 @@ def test_without_a_choice_the_report_shows_drafts_as_drafts(tmp_path_factory) ->
     assert first.paragraphs[0].startswith("Utkast:")
     drafts = draft_findings(frames, specs, taxonomy, settings, area_id="24", period="2024")
     assert first.tables[0].frame["Problem"].tolist() == [d.title for d in drafts][:8]
+
+
+def test_the_county_report_in_order_summary_causes_plan_follow_up(tmp_path_factory) -> None:
+    """The county's report: the chosen findings and their causes first, then the catalogue,
+    then the actions with the uppföljning, in every format in that order."""
+    from lagesbild.core.layers import load_layers
+    from lagesbild.core.settings import get_settings
+    from lagesbild.core.taxonomy import load_taxonomy
+
+    path = tmp_path_factory.mktemp("county") / "demo.gpkg"
+    shutil.copyfile(shared_demo(tmp_path_factory), path)
+    ws = GpkgWorkspace(path)
+    settings = get_settings()
+    chosen = [Chosen(id="own:1", title="Otryggheten bland unga kvinnor i inlandet",
+                     evidence="Skolenkäten")]
+    save_assessment(ws, "24", "2024", findings=chosen,
+                    causes={"own:1": {"narmiljo": "Långa avstånd, få mötesplatser"}})
+    report = build_report(load_frames(ws), load_layers(settings.layers_dir),
+                          load_taxonomy(settings.layers_dir / "pyramid.toml"), settings,
+                          area_id="24", period="2024", layers=["otrygghet"],
+                          assessment=read_assessment(ws, "24", "2024"))
+    assert [s.key for s in report.sections][0] == "sammanfattning"
+    titles = [t.title for t in report.section("atgarder").tables]
+    assert "Uppföljning: Västerbottens län" in titles
+    for fmt in ("html", "pdf", "pptx", "xlsx"):
+        text = " ".join(_texts(write_report(report, fmt), fmt).replace("\u00a0", " ").split())
+        assert "Otryggheten bland unga kvinnor i inlandet" in text, fmt
+        assert "Långa avstånd, få mötesplatser" in text, fmt
+        assert "Uppföljning" in text, fmt
+        if fmt != "xlsx":
+            first = text.index("Långa avstånd")
+            assert first < text.index("Uppföljning: Västerbottens län", first), fmt
