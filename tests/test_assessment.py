@@ -176,7 +176,8 @@ def chosen_report(tmp_path_factory):
     taxonomy = load_taxonomy(settings.layers_dir / "pyramid.toml")
     save_assessment(ws, "2462", "2024", findings=CHOSEN, causes=CAUSES)
     return build_report(load_frames(ws), specs, taxonomy, settings, area_id="2462",
-                        period="2024", assessment=read_assessment(ws, "2462", "2024"))
+                        period="2024", layers=["vald_topp"],
+                        assessment=read_assessment(ws, "2462", "2024"))
 
 
 def test_the_report_opens_with_the_chosen_findings_and_causes(chosen_report) -> None:

@@ -86,7 +86,7 @@ def test_follow_up_against_the_figures(planned, tmp_path_factory) -> None:
 def test_the_report_shows_plan_and_follow_up(planned, tmp_path_factory) -> None:
     _, specs, taxonomy, settings = demo_inputs(tmp_path_factory)
     report = build_report(load_frames(planned), specs, taxonomy, settings, area_id="2480",
-                          period="2024")
+                          period="2024", layers=["otrygghet"])
     titles = [t.title for t in report.section("atgarder").tables]
     assert "Åtgärdsplan" in titles and "Uppföljning: Umeå" in titles
     plan = next(t for t in report.section("atgarder").tables if t.title == "Åtgärdsplan").frame
