@@ -17,7 +17,8 @@ from frames_support import shared_demo
 Start = Callable[..., AppTest]  # (page=None, lang="sv") -> a started app
 APP = Path(__file__).resolve().parents[1] / "app.py"
 PAGES = {"map_page": "page_map", "pyramid_page": "page_pyramid", "compare_page": "page_compare",
-         "coverage_page": "page_coverage", "report_page": "page_report", "data_page": "page_data"}
+         "coverage_page": "page_coverage", "report_page": "page_report", "data_page": "page_data",
+         "assessment_page": "page_assessment"}
 
 
 @pytest.fixture(scope="module")

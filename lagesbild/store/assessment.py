@@ -17,10 +17,8 @@ from datetime import datetime
 
 import pandas as pd
 
-from lagesbild.core import schema
-from lagesbild.core.dataset import Dataset
 from lagesbild.core.errors import InputError
-from lagesbild.store.notes import DATASET, MAX_CHARS
+from lagesbild.store.notes import MAX_CHARS, replace_kinds
 from lagesbild.store.workspace import Workspace
 
 CAUSE_FIELDS = {  # key -> (Swedish, English) label: the WHO ecological model's levels and more
@@ -94,15 +92,4 @@ def save_assessment(workspace: Workspace, area_id: str, period: str, *,
             raise InputError(f"Texten för {key} är längre än {MAX_CHARS} tecken.", field=key,
                              fix="Korta texten.")
     when = pd.Timestamp(now or datetime.now()).floor("s")
-    table = workspace.read("notes")
-    kinds = table["key"].astype(str).str.split(":", n=1).str[0]
-    here = (table["area_id"] == str(area_id)) & (table["period"] == str(period))
-    others = table[~(here & kinds.isin(["finding", "cause"]))]
-    mine = pd.DataFrame({"area_id": str(area_id), "period": str(period),
-                         "key": [k for k, _ in rows], "text": [t for _, t in rows],
-                         "updated_at": when, "source": DATASET})
-    frame = pd.concat([others, mine], ignore_index=True) if len(others) else mine
-    with workspace.transaction() as writer:
-        writer.replace_dataset(Dataset(DATASET, "notes", "notes", DATASET,
-                                       description="Analysanteckningar och lokala mål"),
-                               schema.conform(frame, "notes"))
+    replace_kinds(workspace, area_id, period, ("finding", "cause"), rows, when)

@@ -53,12 +53,21 @@ def save_notes(workspace: Workspace, area_id: str, period: str, *, notes: Mappin
     when = pd.Timestamp(now or datetime.now()).floor("s")
     rows = [(f"note:{k}", v) for k, v in notes.items() if str(v).strip()]
     rows += [(f"goal:{k}", v) for k, v in goals.items() if str(v).strip()]
+    # the chosen findings and their causes (store.assessment) stay
+    replace_kinds(workspace, area_id, period, ("note", "goal"),
+                  [(k, str(v)) for k, v in rows], when)
+
+
+def replace_kinds(workspace: Workspace, area_id: str, period: str, kinds: tuple[str, ...],
+                  rows: list[tuple[str, str]], when: pd.Timestamp) -> None:
+    """Replace one area's and period's rows whose key is `kind:…` for the given kinds with
+    `rows` (key, text), keeping every other row, in one transaction."""
     table = workspace.read("notes")
-    kinds = table["key"].astype(str).str.split(":", n=1).str[0]
+    kind = table["key"].astype(str).str.split(":", n=1).str[0]
     here = (table["area_id"] == str(area_id)) & (table["period"] == str(period))
-    others = table[~(here & kinds.isin(["note", "goal"]))]  # the chosen findings stay
+    others = table[~(here & kind.isin(list(kinds)))]
     mine = pd.DataFrame({"area_id": str(area_id), "period": str(period),
-                         "key": [k for k, _ in rows], "text": [str(v) for _, v in rows],
+                         "key": [k for k, _ in rows], "text": [t for _, t in rows],
                          "updated_at": when, "source": DATASET})
     frame = pd.concat([others, mine], ignore_index=True) if len(others) else mine
     with workspace.transaction() as writer:

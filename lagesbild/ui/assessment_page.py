@@ -13,6 +13,7 @@ from lagesbild.core.errors import LagesbildError
 from lagesbild.core.settings import Settings
 from lagesbild.store.assessment import CAUSE_FIELDS, Chosen, read_assessment, save_assessment
 from lagesbild.ui import common
+from lagesbild.ui.report_page import report_periods
 
 
 @st.cache_data(max_entries=32, show_spinner=False, hash_funcs=common.FAST_HASH)
@@ -21,14 +22,6 @@ def _drafts(key: str, path: str, area_id: str, period: str, stamp: float, lang: 
     specs, taxonomy, _ = common._specs(str(settings.layers_dir), stamp)
     return draft_findings(common.frames_for(key, path), specs, taxonomy, settings,
                           area_id=area_id, period=period, lang=lang)
-
-
-def _periods(ctx: common.Context) -> list[str]:
-    frames = common.frames(ctx)
-    years = {str(p) for p in frames.incident_counts["period"].dropna()}
-    years |= {str(y) for y in frames.incidents["year"].dropna()}
-    years |= {str(p) for p in frames.indicators["period"].dropna()}
-    return sorted(y for y in years if y.isdigit())
 
 
 def _table(ctx: common.Context, chosen: list[Chosen], drafts: list) -> pd.DataFrame:
@@ -78,7 +71,7 @@ def render(ctx: common.Context) -> None:
         return
     frames = common.frames(ctx)
     en = ctx.lang == "en"
-    periods = _periods(ctx)
+    periods = report_periods(frames)
     if not periods:
         st.info(ctx.t("no_data"))
         return

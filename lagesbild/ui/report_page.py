@@ -22,7 +22,8 @@ MIME = {"html": "text/html", "pdf": "application/pdf",
 NOTE_SECTIONS = ("kartlaggning", "analys", "forebyggande", "atgarder")
 
 
-def _periods(frames) -> list[str]:  # noqa: ANN001
+def report_periods(frames) -> list[str]:  # noqa: ANN001
+    """The years any report can be made for: crime tables, extracts, surveys."""
     years = {str(p) for p in frames.incident_counts["period"].dropna()}
     years |= {str(y) for y in frames.incidents["year"].dropna()}
     years |= {str(p) for p in frames.indicators["period"].dropna()}
@@ -36,7 +37,7 @@ def render(ctx: common.Context) -> None:
     frames = common.frames(ctx)
     en = ctx.lang == "en"
     areas = list(frames.lan["area_id"]) + list(frames.kommuner.sort_values("name")["area_id"])
-    periods = _periods(frames)
+    periods = report_periods(frames)
     if not periods:
         st.info(ctx.t("no_data"))
         return
