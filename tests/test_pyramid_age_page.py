@@ -96,3 +96,45 @@ def test_with_bra_counts_the_expander_points_to_the_extract(
     at.selectbox(key="pyr_period").set_value("2024").run()
     table = _age_table(at).set_index(["Nivå", "Åldersgrupp"])
     assert not at.exception and "okänd ålder" in table.index.get_level_values(1)
+
+
+def test_the_report_has_the_same_age_table(age_workspace) -> None:  # noqa: F811
+    """The report's kartläggning holds the page's age table, cell for cell, in every format."""
+    import io
+
+    from lagesbild.core.layers import load_layers
+    from lagesbild.core.settings import get_settings
+    from lagesbild.core.taxonomy import load_taxonomy
+    from lagesbild.report.build import build_report
+    from lagesbild.report.build_age import age_rows
+    from lagesbild.report.writers import write_report
+    from lagesbild.store.frames import load_frames
+
+    importer.import_file(age_workspace, "incidents", _extract(ROWS), name="utdrag.csv")
+    importer.import_file(age_workspace, "population", _scb_population(), name="scb.csv")
+    settings = get_settings()
+    taxonomy = load_taxonomy(settings.layers_dir / "pyramid.toml")
+    frames = load_frames(age_workspace)
+    period = str(int(frames.incidents["year"].max()))
+    report = build_report(frames, load_layers(settings.layers_dir), taxonomy, settings,
+                          area_id="24", period=period, layers=[])
+    table = next(t for t in report.section("kartlaggning").tables
+                 if t.title.startswith("Efter ålder"))
+    want = age_rows(frames, taxonomy, settings, area_id="24", period=period)
+    assert table.frame.equals(want)
+    assert "okänd ålder" in table.note
+    # all ages is the pyramid's own published count of the level
+    from lagesbild.analysis.pyramid_view import pyramid_view
+    from lagesbild.core.taxonomy import ALL
+
+    counts = pyramid_view(frames, taxonomy, {}, area_id="24", period=period, source="incidents",
+                          settings=settings).counts
+    top = counts[(counts["level"] == 3) & (counts["category"] == ALL) & (counts["sex"] == "T")]
+    whole = table.frame[(table.frame["Åldersgrupp"] == "alla åldrar")
+                        & table.frame["Nivå"].str.startswith("Toppen")]
+    assert f"({int(top['count'].iloc[0])} brott)" in whole["Totalt"].iloc[0]
+    from pypdf import PdfReader
+
+    text = " ".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(
+        write_report(report, "pdf"))).pages)
+    assert "Efter ålder" in text

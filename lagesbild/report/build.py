@@ -41,7 +41,8 @@ from lagesbild.core.schema import FOCUS_AREAS, SECTION_KEYS
 from lagesbild.core.settings import Settings
 from lagesbild.core.taxonomy import ALL, Taxonomy
 from lagesbild.render import static
-from lagesbild.report import build_crime, build_detail, build_overview, build_pooled, build_when
+from lagesbild.report import (build_age, build_crime, build_detail, build_overview, build_pooled,
+                              build_when)
 from lagesbild.report import build_findings as findings
 from lagesbild.report import build_sections as sections
 from lagesbild.report.build_summary import plan_tables, sammanfattning
@@ -176,6 +177,7 @@ def kartlaggning(ctx: Context, note: str | None) -> Section:
         figures.append(pyramid)
     build_when.when(ctx, paras, tables)
     build_crime.crime_overview(ctx, paras, tables)
+    build_age.age_table(ctx, paras, tables)  # when the extract carries the victims' ages
     build_overview.county_overview(ctx, paras, tables)  # a county's report only
     for extra in (build_detail.small_area_figure(ctx, paras), build_detail.police_points(ctx, paras)):
         if extra is not None:
