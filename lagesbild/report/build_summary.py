@@ -35,9 +35,12 @@ def sammanfattning(ctx: Context, note: str | None, chosen: list | None,
             f"Overall assessment for {ctx.area_name} {ctx.period}: {len(findings)} prioritised "
             "problems, in the order the municipality and the police set them."))
     else:
-        drafts: list[Finding] = draft_findings(ctx.frames, ctx.specs, ctx.taxonomy,
-                                               ctx.settings, area_id=ctx.area_id,
-                                               period=ctx.period, lang=ctx.lang)[:MAX_DRAFTS]
+        # drafted from the report's layers (all unless the report names some) and Brå's main
+        # crime groups, which the kartläggning always shows
+        layers = {i: s for i, s in ctx.specs.items() if i in ctx.layers or s.crime_group}
+        drafts: list[Finding] = draft_findings(ctx.frames, layers, ctx.taxonomy, ctx.settings,
+                                               area_id=ctx.area_id, period=ctx.period,
+                                               lang=ctx.lang)[:MAX_DRAFTS]
         findings = [(d.id, d.kind, d.title, d.evidence) for d in drafts]
         paras.append(ctx.tr(
             "Utkast: iakttagelserna nedan har tagits fram ur siffrorna (bara det som gäller "
