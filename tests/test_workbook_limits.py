@@ -9,7 +9,8 @@ import tracemalloc
 import zipfile
 
 import pytest
-from openpyxl import Workbook
+
+from test_scb_layouts import xlsx
 
 from lagesbild.core.errors import InputError
 from lagesbild.sources import aggregates, spreadsheet, zip_limits
@@ -20,13 +21,7 @@ HEAD = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xml
         'openxmlformats.org/spreadsheetml/2006/main">')
 
 
-def workbook(rows: list[list[object]]) -> bytes:
-    wb = Workbook()
-    for row in rows:
-        wb.active.append(row)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+workbook = xlsx  # a workbook of the given rows (test_scb_layouts)
 
 
 def with_sheet(data: bytes, chunks) -> bytes:  # noqa: ANN001
