@@ -245,3 +245,22 @@ def test_the_county_report_in_order_summary_causes_plan_follow_up(tmp_path_facto
         if fmt != "xlsx":
             first = text.index("Långa avstånd")
             assert first < text.index("Uppföljning: Västerbottens län", first), fmt
+
+
+def test_a_small_kommuns_women_men_gap_is_drafted_from_the_pooled_years(tmp_path_factory) -> None:
+    """Vilhelmina's insecurity: women and men are hidden in 2024 alone; pooled over 2022–2024
+    women 27,7 % (n=101) and men 8,4 % (n=131), a gap beyond chance: the draft says so (the
+    Södra Lappland account: young women's insecurity that neither lägesbild saw alone)."""
+    frames, specs, taxonomy, settings = demo_inputs(tmp_path_factory)
+    drafts = draft_findings(frames, _only(specs, ("otrygghet",)), taxonomy, settings,
+                            area_id="2462", period="2024")
+    pooled = [d for d in drafts if d.id == "gap_sex_pooled:otrygghet:2024:KM"]
+    assert len(pooled) == 1, [d.id for d in drafts]
+    assert pooled[0].title == ("Otrygghet ute sent en kväll i Vilhelmina: högre bland kvinnor "
+                               "än bland män 2022–2024 sammantaget")
+    assert "27,7 % (n=101)" in pooled[0].evidence and "8,4 % (n=131)" in pooled[0].evidence
+    # Umeå's single year shows its gap itself: no pooled duplicate
+    umea = draft_findings(frames, _only(specs, ("otrygghet",)), taxonomy, settings,
+                          area_id="2480", period="2024")
+    kinds = [d.id.split(":")[0] for d in umea if d.kind == "gap_sex"]
+    assert kinds.count("gap_sex") + kinds.count("gap_sex_pooled") <= 1

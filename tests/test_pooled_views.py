@@ -30,6 +30,21 @@ def _row(at: AppTest, name: str) -> dict:
     return table[table["Område"] == name].iloc[0].to_dict()
 
 
+def _charts(at: AppTest) -> list[bytes]:
+    """The page's Vega-Lite charts as their serialised protos (spec and data), in page order."""
+    found: list[bytes] = []
+
+    def walk(node) -> None:  # noqa: ANN001
+        proto = getattr(node, "proto", None)
+        if proto is not None and type(proto).__name__ in ("ArrowVegaLiteChart", "VegaLiteChart"):
+            found.append(proto.SerializeToString())
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return found
+
+
 def test_compare_page_ranks_the_pooled_window(compare_page: AppTest) -> None:
     at = compare_page
     # a crime layer has no survey years to pool: no toggle
@@ -49,6 +64,11 @@ def test_compare_page_ranks_the_pooled_window(compare_page: AppTest) -> None:
     # the similar kommuner show the pooled values, labelled as pooled
     similar = at.dataframe[1].value
     assert "Otrygghet ute sent en kväll (%) (2022–2024 sammantaget)" in similar.columns
+    # the small multiples over time follow the toggle: the pooled windows, not single years
+    charts = _charts(at)
+    assert len(charts) == 2, len(charts)
+    over_time = charts[1]
+    assert "2021–2023".encode() in over_time and "2022–2024".encode() in over_time
     at.radio(key="cmp_sex").set_value("M").run()
     assert _row(at, "Vilhelmina")["Värde"] == "8,4 % (n=131)"
     # a kommun still hidden pooled stays hidden and unranked (Norsjö: a hidden year nearby)
@@ -56,6 +76,8 @@ def test_compare_page_ranks_the_pooled_window(compare_page: AppTest) -> None:
     assert norsjo["Värde"].startswith("..") and str(norsjo["#"]) in ("<NA>", "nan", "None")
     at.toggle(key="cmp_pooled").set_value(False).run()
     assert at.selectbox(key="cmp_period").options == ["2021", "2022", "2023", "2024"]
+    over_time = _charts(at)[1]
+    assert "2022–2024".encode() not in over_time
     assert _row(at, "Vilhelmina")["Värde"].startswith("..")
 
 

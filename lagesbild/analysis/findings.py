@@ -19,6 +19,7 @@ the drafts and adds their own (`store.findings`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -72,15 +73,25 @@ def _sex_word(sex: str) -> str:
     return {"K": "kvinnor", "M": "män"}.get(sex, "")
 
 
+FiguresOf = Callable[[LayerSpec, str, str], pd.DataFrame]  # (spec, period, sex) -> figures
+
+
 def draft_findings(frames: Frames, specs: dict[str, LayerSpec], taxonomy: Taxonomy,
                    settings: Settings, *, area_id: str, period: str,
-                   lang: str = "sv") -> list[Finding]:
+                   lang: str = "sv", figures: FiguresOf | None = None,
+                   name: str | None = None, county: str | None = None) -> list[Finding]:
     """The drafts for a kommun (or a county, against the riket) and `period`, strongest first.
 
-    A layer without data for `period` uses its latest period before it (the report's rule)."""
+    A layer without data for `period` uses its latest period before it (the report's rule).
+    `figures` replaces `layer_figures` (a group's report passes figures with the group's own
+    row, `analysis.group_findings`); `name` and `county` then name the area and its county."""
     found: list[Finding] = []
-    name = frames.area_name(area_id)
-    county = frames.parent_of(area_id)
+    name = name or frames.area_name(area_id)
+    county = county or frames.parent_of(area_id)
+    if figures is None:
+        def figures(spec: LayerSpec, when: str, sex: str) -> pd.DataFrame:
+            return layer_figures(frames, spec, period=when, sex=sex, taxonomy=taxonomy,
+                                 settings=settings)
     for spec in specs.values():
         if spec.kind == "coverage":
             continue
@@ -89,14 +100,13 @@ def draft_findings(frames: Frames, specs: dict[str, LayerSpec], taxonomy: Taxono
         if not at:
             continue
         when = at[-1]
-        figs = {s: layer_figures(frames, spec, period=when, sex=s, taxonomy=taxonomy,
-                                 settings=settings) for s in ("T", "K", "M")}
+        figs = {s: figures(spec, when, s) for s in ("T", "K", "M")}
         found += _above(frames, spec, figs, area_id, county, when, name, taxonomy, settings,
                         lang)
-        found += _rise(frames, spec, figs["T"], have, area_id, when, name, taxonomy, settings,
-                       lang)
-        found += _gap(spec, figs, area_id, when, name, settings, lang)
-    found += _unreported(frames, specs, taxonomy, settings, area_id, period, name, county, lang)
+        found += _rise(figures, spec, figs["T"], have, area_id, when, name, settings, lang)
+        gap = _gap(spec, figs, area_id, when, name, settings, lang)
+        found += gap or _pooled_gap(frames, spec, area_id, when, name, settings, lang)
+    found += _unreported(frames, specs, figures, area_id, period, name, county, lang)
     found += _coverage(frames, specs, taxonomy, settings, area_id, period, name, lang)
     return sorted(found, key=lambda f: -f.strength)
 
@@ -160,14 +170,13 @@ def _above(frames: Frames, spec: LayerSpec, figs: dict[str, pd.DataFrame], area_
     return out
 
 
-def _rise(frames: Frames, spec: LayerSpec, figs: pd.DataFrame, have: list[str], area_id: str,
-          period: str, name: str, taxonomy: Taxonomy, settings: Settings,
+def _rise(figures: FiguresOf, spec: LayerSpec, figs: pd.DataFrame, have: list[str],
+          area_id: str, period: str, name: str, settings: Settings,
           lang: str) -> list[Finding]:
     if period not in have or have.index(period) == 0:
         return []
     before = have[have.index(period) - 1]
-    old = layer_figures(frames, spec, period=before, sex="T", taxonomy=taxonomy,
-                        settings=settings)
+    old = figures(spec, before, "T")
     mine = [f[f["area_id"].astype(str) == str(area_id)] for f in (old, figs)]
     if not len(mine[0]) or not len(mine[1]):
         return []
@@ -226,9 +235,31 @@ def _gap(spec: LayerSpec, figs: dict[str, pd.DataFrame], area_id: str, period: s
         strength=2.0, sources=(str(women["source"]),))]
 
 
-def _unreported(frames: Frames, specs: dict[str, LayerSpec], taxonomy: Taxonomy,
-                settings: Settings, area_id: str, period: str, name: str,
-                county: str | None, lang: str) -> list[Finding]:
+def _pooled_gap(frames: Frames, spec: LayerSpec, area_id: str, period: str, name: str,
+                settings: Settings, lang: str) -> list[Finding]:
+    """The women–men gap of a survey indicator over the three survey years ending with
+    `period` (`survey_pooling`), where the single year shows none: a small kommun's women and
+    men are often hidden in one year and shown pooled (Vilhelmina's young women)."""
+    if spec.kind != "indicator" or not spec.indicator or str(area_id).startswith("grupp:"):
+        return []
+    from lagesbild.analysis.survey_pooling import pooled_figures, pooled_periods, window_label
+
+    if period not in pooled_periods(frames, spec.indicator):
+        return []
+    figs = {s: pooled_figures(frames, spec.indicator, end=period, sex=s, settings=settings)
+            for s in ("K", "M")}
+    span = f"{window_label(period)} {_tr(lang, 'sammantaget', 'pooled')}"
+    return [Finding(id=f"gap_sex_pooled:{spec.id}:{period}:KM", kind=f.kind, layer=f.layer,
+                    title=f.title, strength=f.strength, sources=f.sources,
+                    evidence=f.evidence + " " + _tr(
+                        lang, "Tre enkätår sammanvägda (Σ ja / Σ svarande).",
+                        "Three survey years pooled (Σ yes / Σ respondents)."))
+            for f in _gap(spec, figs, area_id, span, name, settings, lang)]
+
+
+def _unreported(frames: Frames, specs: dict[str, LayerSpec], figures: FiguresOf,
+                area_id: str, period: str, name: str, county: str | None,
+                lang: str) -> list[Finding]:
     """A survey layer above the county beyond chance where no reported-crime layer of the same
     pyramid level is: the survey shows what the registers do not."""
     if not county:
@@ -244,8 +275,7 @@ def _unreported(frames: Frames, specs: dict[str, LayerSpec], taxonomy: Taxonomy,
         if not have or not reported:
             continue
         when = have[-1]
-        figs = layer_figures(frames, spec, period=when, sex="T", taxonomy=taxonomy,
-                             settings=settings)
+        figs = figures(spec, when, "T")
         mine, ref = _row(figs, area_id), _row(figs, county)
         if mine is None or ref is None or not float(mine["ci_low"]) > float(ref["value"]):
             continue
@@ -254,8 +284,7 @@ def _unreported(frames: Frames, specs: dict[str, LayerSpec], taxonomy: Taxonomy,
             theirs = [p for p in periods(frames, other) if p <= str(period)]
             if not theirs:
                 continue
-            rates = layer_figures(frames, other, period=theirs[-1], sex="T", taxonomy=taxonomy,
-                                  settings=settings)
+            rates = figures(other, theirs[-1], "T")
             k, c = _row(rates, area_id), _row(rates, county)
             if k is not None and c is not None and not float(k["ci_low"]) > float(c["value"]):
                 quiet.append(f"{_what(other)}: {_shown(k)} (länet {_shown(c)})")

@@ -11,6 +11,7 @@ published (protected) figures are used: a hidden baseline or latest value gives 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -23,7 +24,7 @@ from lagesbild.core.taxonomy import Taxonomy
 
 COLUMNS = ["action_id", "title", "problem", "layer", "indicator", "baseline_period",
            "baseline", "latest_period", "latest", "target", "change", "target_met",
-           "follow_up", "change_en"]
+           "follow_up", "change_en", "area_id"]
 _AT_MOST = re.compile(r"^\s*(≤|<=|<|högst|max|under)\s*", re.IGNORECASE)
 _AT_LEAST = re.compile(r"^\s*(≥|>=|>|minst|min|över)\s*", re.IGNORECASE)
 
@@ -72,30 +73,50 @@ def _baseline(action: dict, have: list[str]) -> str | None:
 
 
 def follow_up(frames: Frames, specs: dict[str, LayerSpec], taxonomy: Taxonomy,
-              settings: Settings, *, area_id: str, period: str) -> pd.DataFrame:
-    """One row per action of `area_id` (or the whole county) × indicator, in COLUMNS."""
+              settings: Settings, *, area_id: str, period: str,
+              members: tuple[str, ...] = (),
+              figures: Callable[[LayerSpec, str], pd.DataFrame] | None = None) -> pd.DataFrame:
+    """One row per action of `area_id` (or the whole county) × indicator, in COLUMNS.
+
+    A group's follow-up (`area_id` "grupp:<id>", its kommuner in `members`, `figures` giving
+    the layer's figures with the group's row): an action of the group, of several members or
+    of the whole county follows the group's pooled figure; an action of one member follows
+    that kommun's own figure (column area_id says which)."""
     actions = frames.actions
+    if figures is None:
+        def figures(spec: LayerSpec, when: str) -> pd.DataFrame:
+            return layer_figures(frames, spec, period=when, sex="T", taxonomy=taxonomy,
+                                 settings=settings)
     rows = []
     for action in actions.to_dict("records"):
         codes = [c.strip() for c in str(action.get("area_ids") or "").split(",") if c.strip()]
-        if codes and str(area_id) not in codes and not (
+        target = str(area_id)
+        if members and codes:
+            mine = [c for c in codes if c in members]
+            if not mine and target not in codes:
+                continue
+            if len(codes) == 1 and len(mine) == 1:
+                target = mine[0]
+        elif codes and str(area_id) not in codes and not (
                 str(area_id) in set(frames.lan["area_id"].astype(str))
                 and all(c[:2] == str(area_id)[:2] for c in codes)):
             continue
         for indicator in [i.strip() for i in str(action.get("indicator_ids") or "").split(",")
                           if i.strip() and str(action.get("indicator_ids")) != "None"]:
-            rows.append(_one(frames, specs, taxonomy, settings, action, indicator,
-                             str(area_id), str(period)))
+            rows.append(_one(frames, specs, settings, figures, action, indicator, target,
+                             str(period)))
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _one(frames: Frames, specs: dict[str, LayerSpec], taxonomy: Taxonomy, settings: Settings,
-         action: dict, indicator: str, area_id: str, period: str) -> dict:
+def _one(frames: Frames, specs: dict[str, LayerSpec], settings: Settings,
+         figures: Callable[[LayerSpec, str], pd.DataFrame], action: dict, indicator: str,
+         area_id: str, period: str) -> dict:
     row = {"action_id": str(action["action_id"]), "title": str(action["title"]),
            "problem": str(action.get("problem") or ""), "layer": "", "indicator": indicator,
            "baseline_period": "", "baseline": "", "latest_period": "", "latest": "",
            "target": str(action.get("target") or ""), "change": "", "target_met": "",
-           "follow_up": str(action.get("follow_up") or ""), "change_en": ""}
+           "follow_up": str(action.get("follow_up") or ""), "change_en": "",
+           "area_id": area_id}
     spec = _spec_for(indicator, specs, frames, settings)
     if spec is None:
         return row | {"change": "okänd indikator"}
@@ -104,8 +125,7 @@ def _one(frames: Frames, specs: dict[str, LayerSpec], taxonomy: Taxonomy, settin
     if not have:
         return row | {"change": "uppgift saknas"}
     base, latest = _baseline(action, have), have[-1]
-    figs = {p: layer_figures(frames, spec, period=p, sex="T", taxonomy=taxonomy,
-                             settings=settings) for p in {base, latest} if p}
+    figs = {p: figures(spec, p) for p in {base, latest} if p}
     mine = {p: f[f["area_id"].astype(str) == area_id] for p, f in figs.items()}
     shown = {p: str(m["display"].iloc[0]) if len(m) else "uppgift saknas"
              for p, m in mine.items()}

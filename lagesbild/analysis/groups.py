@@ -115,6 +115,9 @@ def group_cells(frames: Frames, spec: LayerSpec, *, members: list[str], gid: str
                 taxonomy: Taxonomy, settings: Settings) -> dict[str, dict[str, object]]:
     """Per sex the group's true cell (value: count or yes answers; n for shares) and whether it
     is hidden; memoised per frames object."""
+    if spec.kind in RATE_KINDS:
+        return _rates(frames, spec, members, gid, period, taxonomy, settings)[0].get(
+            (gid, spec.id), {})
     key = ("group_cells", spec, tuple(members), gid, period, taxonomy, settings)
     memo = memo_dict(frames)
     if key not in memo:
@@ -122,10 +125,36 @@ def group_cells(frames: Frames, spec: LayerSpec, *, members: list[str], gid: str
     return memo[key]  # type: ignore[return-value]
 
 
+def _rates(frames: Frames, spec: LayerSpec, members: list[str], gid: str, period: str,
+           taxonomy: Taxonomy, settings: Settings):  # noqa: ANN202
+    """The joint decision (`analysis.group_rates`) that holds the group's crime cells."""
+    from lagesbild.analysis.group_rates import groups_of, rate_decision, rate_specs
+
+    return rate_decision(frames, kind=spec.kind, period=period, county=members[0][:2],
+                         specs=rate_specs(frames, spec.kind, period, settings, [spec]),
+                         groups=groups_of(frames, (gid, tuple(members))), taxonomy=taxonomy,
+                         settings=settings)
+
+
 def group_release(frames: Frames, spec: LayerSpec, *, members: list[str], gid: str,
                   period: str, taxonomy: Taxonomy, settings: Settings
                   ) -> tuple[list[dict[str, object]], list[Relation]]:
     """(cells, relations) of the release with the group's cells: what the audit reads."""
+    if spec.kind in RATE_KINDS:
+        from lagesbild.analysis.release import _one_county, source_release
+
+        _, more, linked = _rates(frames, spec, members, gid, period, taxonomy, settings)
+        from lagesbild.analysis.group_rates import rate_specs
+
+        cells, relations = source_release(
+            frames, period=period, source="counts" if spec.kind == "count_rate" else "incidents",
+            taxonomy=taxonomy, settings=settings,
+            specs=list(rate_specs(frames, spec.kind, period, settings, [spec])))
+        lan = next((c for c in frames.lan["area_id"].astype(str) if c[:2] == members[0][:2]),
+                   None)
+        if lan is not None:
+            cells, relations = _one_county(frames, cells, relations, lan)
+        return cells + more, relations + linked
     key = ("group_release", spec, tuple(members), gid, period, taxonomy, settings)
     memo = memo_dict(frames)
     if key not in memo:
@@ -143,6 +172,20 @@ def stored_group_parts(frames: Frames, specs: list[LayerSpec], *, period: str,
 
     cells: list[dict[str, object]] = []
     relations: list[Relation] = []
+    from lagesbild.analysis.figures import periods as layer_periods
+    from lagesbild.analysis.group_rates import groups_of, rate_decision, rate_specs
+
+    groups = groups_of(frames)
+    for kind in sorted({s.kind for s in specs if s.kind in RATE_KINDS}):
+        if not any(period in layer_periods(frames, s) for s in specs if s.kind == kind):
+            continue
+        every = rate_specs(frames, kind, period, settings, [s for s in specs if s.kind == kind])
+        for county in sorted({m[0][:2] for _, m in groups if m}):
+            _, more, linked = rate_decision(frames, kind=kind, period=period, county=county,
+                                            specs=every, groups=groups, taxonomy=taxonomy,
+                                            settings=settings)
+            cells, relations = cells + more, relations + linked
+    specs = [s for s in specs if s.kind not in RATE_KINDS]
     for gid, codes in zip(frames.groups["group_id"].astype(str),
                           frames.groups["kommun_ids"].astype(str)):
         members = [c.strip() for c in codes.split(",") if c.strip()]
@@ -273,3 +316,21 @@ def _respondents(frames: Frames, spec: LayerSpec, members: list[str], period: st
     raw = raw_indicator_figures(frames, spec.indicator or "", period=period, settings=settings)
     rows = raw[raw["area_id"].isin(members) & (raw["sex"] == sex)]
     return int(pd.to_numeric(rows["n"]).sum())
+
+
+def figures_with_group(frames: Frames, spec: LayerSpec, *, members: list[str], name: str,
+                       gid: str, period: str, sex: str, taxonomy: Taxonomy,
+                       settings: Settings) -> pd.DataFrame:
+    """`layer_figures` with the group's own row first (area_id "grupp:<id>", level "grupp"), for
+    the layers a group can pool (crime rates and survey shares); other layers unchanged. The
+    group row has no geometry and no rank: maps, rankings and reference bands, which read the
+    kommun and län rows, are untouched by it."""
+    from lagesbild.analysis.figures import layer_figures
+
+    figs = layer_figures(frames, spec, period=period, sex=sex, taxonomy=taxonomy,
+                         settings=settings)
+    if spec.kind not in (*RATE_KINDS, "indicator"):
+        return figs
+    row = group_figures(frames, spec, members=members, name=name, gid=gid, period=period,
+                        sex=sex, taxonomy=taxonomy, settings=settings).iloc[:1]
+    return pd.concat([row, figs], ignore_index=True)

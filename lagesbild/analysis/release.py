@@ -145,39 +145,17 @@ def release_audit(frames: Frames, *, taxonomy: Taxonomy, settings: Settings,
 def _release_audit(frames: Frames, *, taxonomy: Taxonomy, settings: Settings,
                    periods: Iterable[str] | None, specs: Mapping[str, LayerSpec] | None,
                    county: str | None) -> Audit:
-    from lagesbild.analysis.cube import protected_cube
-    from lagesbild.analysis.figures import periods as layer_periods
     from lagesbild.analysis.pyramid_view import count_periods
-    from lagesbild.analysis.release_small import small_area_release
 
     wanted = None if periods is None else {str(p) for p in periods}
-    subsets = [s for s in (specs or {}).values() if s.kind in ("count_rate", "incident_rate")
-               and not s.whole_level]
     parts = []
     for source in ("counts", "incidents"):
         for period in count_periods(frames, source):
             if wanted is not None and period not in wanted:
                 continue
-            shown = protected_cube(frames, period=period, source=source, taxonomy=taxonomy,
-                                   settings=settings)
-            cells, relations = cube_release(frames, period=period, source=source,
-                                            taxonomy=taxonomy, settings=settings, shown=shown)
-            if source == "incidents":
-                more, linked = when_release(frames, period=period, taxonomy=taxonomy,
-                                            settings=settings)
-                cells, relations = cells + more, relations + linked
-            for spec in subsets:
-                if (spec.kind == "count_rate") == (source == "counts") and \
-                        period in layer_periods(frames, spec):
-                    more, linked = subset_layer_release(frames, spec, period=period,
-                                                        taxonomy=taxonomy, settings=settings)
-                    cells, relations = cells + more, relations + linked
-            for spec in (specs or {}).values():
-                if spec.kind == "incident_rate" and source == "incidents" and \
-                        period in layer_periods(frames, spec):
-                    more, linked = small_area_release(frames, spec, period=period,
-                                                      taxonomy=taxonomy, settings=settings)
-                    cells, relations = cells + more, relations + linked
+            cells, relations = source_release(frames, period=period, source=source,
+                                              taxonomy=taxonomy, settings=settings,
+                                              specs=list((specs or {}).values()))
             if len(frames.groups):  # the stored groups' sums of kommun cells
                 from lagesbild.analysis.groups import stored_group_parts
 
@@ -193,6 +171,54 @@ def _release_audit(frames: Frames, *, taxonomy: Taxonomy, settings: Settings,
                            specs=[s for s in (specs or {}).values() if s.kind == "indicator"])
     cells = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=RESULT_COLUMNS)
     return Audit(cells, settings.suppress_below)
+
+
+def source_release(frames: Frames, *, period: str, source: str, taxonomy: Taxonomy,
+                   settings: Settings, specs: Iterable[LayerSpec]
+                   ) -> tuple[list[dict[str, object]], list[Relation]]:
+    """(cells, relations) of what a wide audience gets from one source ("counts" or
+    "incidents") and period, groups aside: the protected cube, with the incidents every area's
+    weekday × time-of-day table and each incident layer's small areas, and every count layer of
+    `specs` protected on its own (a subset of a level). Memoised per frames object."""
+    from lagesbild.analysis.memo import memo_dict
+
+    specs = sorted(specs, key=lambda s: s.id)
+    key = ("source_release", period, source, tuple(specs), taxonomy, settings)
+    memo = memo_dict(frames)
+    if key not in memo:
+        memo[key] = _source_release(frames, period, source, taxonomy, settings, specs)
+    cells, relations = memo[key]  # type: ignore[misc]
+    return list(cells), list(relations)
+
+
+def _source_release(frames: Frames, period: str, source: str, taxonomy: Taxonomy,
+                    settings: Settings, specs: list[LayerSpec]
+                    ) -> tuple[list[dict[str, object]], list[Relation]]:
+    from lagesbild.analysis.cube import protected_cube
+    from lagesbild.analysis.figures import periods as layer_periods
+    from lagesbild.analysis.release_small import small_area_release
+
+    shown = protected_cube(frames, period=period, source=source, taxonomy=taxonomy,
+                           settings=settings)
+    cells, relations = cube_release(frames, period=period, source=source, taxonomy=taxonomy,
+                                    settings=settings, shown=shown)
+    if source == "incidents":
+        more, linked = when_release(frames, period=period, taxonomy=taxonomy, settings=settings)
+        cells, relations = cells + more, relations + linked
+    for spec in specs:
+        if spec.kind in ("count_rate", "incident_rate") and not spec.whole_level and \
+                (spec.kind == "count_rate") == (source == "counts") and \
+                period in layer_periods(frames, spec):
+            more, linked = subset_layer_release(frames, spec, period=period, taxonomy=taxonomy,
+                                                settings=settings)
+            cells, relations = cells + more, relations + linked
+    for spec in specs:
+        if spec.kind == "incident_rate" and source == "incidents" and \
+                period in layer_periods(frames, spec):
+            more, linked = small_area_release(frames, spec, period=period, taxonomy=taxonomy,
+                                              settings=settings)
+            cells, relations = cells + more, relations + linked
+    return cells, relations
 
 
 def _survey_parts(frames: Frames, settings: Settings, wanted: set[str] | None,

@@ -17,7 +17,11 @@ from lagesbild.store.workspace import open_workspace, require
 
 @click.command("report")
 @workspace_option
-@click.option("--area", "area_id", required=True, help="Kommun or län code, e.g. 2417 or 24.")
+@click.option("--area", "area_id", default=None,
+              help="Kommun or län code, e.g. 2417 or 24; several kommuner (2417,2422,2462,2463): "
+                   "their joint report.")
+@click.option("--group", default=None,
+              help="A stored group's name or id (lagesbild group list): its joint report.")
 @click.option("--period", required=True, help="The report's period (a year, e.g. 2024).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True)
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="File to write.")
@@ -31,10 +35,15 @@ from lagesbild.store.workspace import open_workspace, require
               default=None, help="Reopen a snapshot: its data, layers, settings and notes, "
                                  "unchanged (checksums verified), instead of the workspace.")
 @annualise_option
-def report_cmd(workspace: str, area_id: str, period: str, fmt: str, out: str, audience: str,
-               lang: str, layers: str | None, snapshot: bool, from_snapshot: str | None,
-               annualise: bool) -> None:
-    """Write the lägesbild report (kartläggning, analys, förebyggande, åtgärder, källor)."""
+def report_cmd(workspace: str, area_id: str | None, group: str | None, period: str, fmt: str,
+               out: str, audience: str, lang: str, layers: str | None, snapshot: bool,
+               from_snapshot: str | None, annualise: bool) -> None:
+    """Write the lägesbild report (sammanfattning, kartläggning, analys, förebyggande,
+    åtgärder, källor) for a kommun, a county or a group of kommuner."""
+    if (area_id is None) == (group is None):
+        raise InputError("Ange antingen --area eller --group.", field="area",
+                         fix="T.ex. --area 2462, --area 24, --area 2417,2422 eller "
+                             "--group 'Södra Lappland'.")
     from lagesbild.core.layers import load_layers
     from lagesbild.core.taxonomy import load_taxonomy
     from lagesbild.report.build import build_report
@@ -57,7 +66,13 @@ def report_cmd(workspace: str, area_id: str, period: str, fmt: str, out: str, au
     else:
         ws = require(open_workspace(workspace))
     frames = load_frames(ws)
-    if area_id not in set(frames.areas["area_id"].astype(str)):
+    joint = None
+    if group is not None or "," in str(area_id):
+        from lagesbild.analysis.groups import resolve
+
+        joint = resolve(frames, group=group, area=area_id if group is None else None)
+        area_id = f"grupp:{joint[0]}"
+    elif area_id not in set(frames.areas["area_id"].astype(str)):
         raise InputError(f"Området {area_id} finns inte i arbetsytan.", field="area",
                          fix="Ange en kommunkod (t.ex. 2417) eller en länskod (t.ex. 24).")
     notes, goals = read_notes(ws, area_id, period)
@@ -69,12 +84,17 @@ def report_cmd(workspace: str, area_id: str, period: str, fmt: str, out: str, au
                                title=f"Rapport {area_id} {period}", area_id=area_id, period=period)
         frozen = f"{snap.id} (kontrollsumma {snap.checksum})"
         click.echo(f"Ögonblicksbild {snap.id} sparad i {snap.path}")
-    report = build_report(frames, load_layers(settings.layers_dir),
-                          load_taxonomy(settings.layers_dir / "pyramid.toml"), settings,
-                          area_id=area_id, period=period, notes=notes, goals=goals,
-                          audience=audience, lang=lang, created=date.today(),
-                          layers=layers.split(",") if layers else None, snapshot=frozen,
-                          assessment=read_assessment(ws, area_id, period),
-                          images=fmt != "xlsx")  # the workbook shows tables only
+    common = dict(period=period, notes=notes, goals=goals, audience=audience, lang=lang,
+                  created=date.today(), layers=layers.split(",") if layers else None,
+                  snapshot=frozen, assessment=read_assessment(ws, area_id, period),
+                  images=fmt != "xlsx")  # the workbook shows tables only
+    specs = load_layers(settings.layers_dir)
+    taxonomy = load_taxonomy(settings.layers_dir / "pyramid.toml")
+    if joint is not None:
+        from lagesbild.report.build_group import build_group_report
+
+        report = build_group_report(frames, specs, taxonomy, settings, group=joint, **common)
+    else:
+        report = build_report(frames, specs, taxonomy, settings, area_id=area_id, **common)
     Path(out).write_bytes(write_report(report, fmt))
     click.echo(f"Rapport skriven: {out} ({fmt}, {report.area_name}, {period}, {audience})")

@@ -12,6 +12,7 @@ view is duck-typed.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -37,6 +38,7 @@ from lagesbild.render.static_charts import (
     floats,
     footer,
     hidden,
+    highlighted,
     line_in,
     num,
     plain,
@@ -109,15 +111,16 @@ def _paths(geoms: np.ndarray) -> list[Path | None]:
 
 def map_png(view: MapView, areas: gpd.GeoDataFrame, spec: LayerSpec, *, lang: str = "sv",
             width_px: int = 1600, dpi: int = 200, sex: str | None = None,
-            threshold: int | None = None, highlight: str | None = None) -> bytes:
+            threshold: int | None = None,
+            highlight: str | Iterable[str] | None = None) -> bytes:
     """The map of `view` on the kommun `areas` (area_id, geometry, optional name; reprojected
     to EPSG:3006 if needed) as PNG bytes: title (layer, period, sex), the areas' names (up to
     `static_geo.MAX_LABELS` areas), a scale bar, legend, footer (source, disclosure note).
 
     `sex` names the sex in the title of a category view (classed views take it from the
     figures); `threshold` is the disclosure limit in the note (default: the settings');
-    `highlight` (an area_id) is drawn with a thick outline, its name in bold, and named in the
-    legend.
+    `highlight` (an area_id, or several: a group's kommuner) is drawn with a thick outline, its
+    name in bold, and named in the legend.
     """
     geo = areas if areas.crs is None or areas.crs == schema.CRS_STORE else \
         areas.to_crs(schema.CRS_STORE)
@@ -149,9 +152,10 @@ def map_png(view: MapView, areas: gpd.GeoDataFrame, spec: LayerSpec, *, lang: st
         sources = sources_text(data["source"])
     fills = dict(zip(data["area_id"], data["fill"]))
     shapes = geo[geo["area_id"].isin(fills)]
-    mine = shapes[shapes["area_id"] == str(highlight)] if highlight is not None else shapes.iloc[:0]
+    mine = shapes[highlighted(shapes["area_id"], highlight)]
     if len(mine):
-        legend.append(("outline", str(mine["name"].iloc[0])))
+        legend.append(("outline", ", ".join(mine["name"].astype(str)) if len(mine) <= 4
+                       else (f"{len(mine)} areas" if lang == "en" else f"{len(mine)} områden")))
     foot = footer(lang, sources, threshold=threshold)
     with style():
         frame = Frame(head, foot, width)
@@ -188,7 +192,7 @@ def map_png(view: MapView, areas: gpd.GeoDataFrame, spec: LayerSpec, *, lang: st
                                           linewidths=0.4, match_original=False))
         static_geo.outline(ax, _paths(mine.geometry.values))
         static_geo.label_areas(ax, shapes.geometry.values, shapes["name"],
-                               bold=(shapes["area_id"] == str(highlight)).to_numpy())
+                               bold=highlighted(shapes["area_id"], highlight))
         ax.apply_aspect()
         static_geo.scale_bar(ax, ax.get_xlim(), ax.get_ylim())
         _draw_legend(frame.axes(fig, frame.margin + map_w + 0.15, body - legend_h, legend_w,

@@ -12,7 +12,7 @@ so the same input gives the same bytes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -39,6 +39,7 @@ from lagesbild.render.static_kit import (  # noqa: F401 - re-exported for static
     floats,
     footer,
     hidden,
+    highlighted,
     line_in,
     new_figure,
     num,
@@ -57,13 +58,13 @@ from lagesbild.render.static_kit import (  # noqa: F401 - re-exported for static
 
 def ranking_png(figures: pd.DataFrame, *, lang: str = "sv", band: Mapping[str, object] | None = None,
                 title: str | None = None, threshold: int | None = None, width_px: int = 1600,
-                dpi: int = 200, highlight: str | None = None,
+                dpi: int = 200, highlight: str | Iterable[str] | None = None,
                 national: Mapping[str, object] | None = None) -> bytes:
     """The kommun rows of `figures` (layer_figures) ranked as horizontal bars with 95 % interval
     whiskers, the county and median lines, and the p25–p75 band of `band` (reference_band)
     shaded when given. Hidden values are listed by their display text ("..")
     without a bar. `threshold` is the disclosure limit for the footer (default: settings).
-    `highlight` (an area_id) gets a dark bar and a bold name; `national` (a national figure,
+    `highlight` (an area_id, or several) gets a dark bar and a bold name; `national` (a national figure,
     `analysis.national.national_figure`) adds the riket line when its value is shown."""
     width = width_px / dpi
     result = comparison(figures)
@@ -83,8 +84,7 @@ def ranking_png(figures: pd.DataFrame, *, lang: str = "sv", band: Mapping[str, o
         label_w = 0.38 * usable
         labels = [fit(f"{int(r)}. {plain(n)}" if pd.notna(r) else plain(n), label_w - 0.15,
                       BODY_PT) for r, n in zip(table["rank"], table["name"])]
-        own = (table["area_id"].astype(str) == str(highlight)).to_numpy() \
-            if highlight is not None else np.zeros(len(table), bool)
+        own = highlighted(table["area_id"], highlight)
         nat = _national_value(national)
         label_w = min(label_w, 0.15 + max([text_width_in(x, BODY_PT) for x in labels] + [0.5]))
         row_h = 0.24

@@ -243,3 +243,12 @@ def title_with(title: str, period: object, sex: object, lang: str) -> str:
 
 
 # --- ranking -------------------------------------------------------------------------------
+
+
+def highlighted(area_ids: pd.Series, highlight: str | Iterable[str] | None) -> np.ndarray:
+    """Which of `area_ids` a chart or map outlines: one area_id, several (a group's kommuner)
+    or none."""
+    if highlight is None:
+        return np.zeros(len(area_ids), bool)
+    wanted = {str(highlight)} if isinstance(highlight, str) else {str(h) for h in highlight}
+    return area_ids.astype(str).isin(wanted).to_numpy(dtype=bool)

@@ -33,11 +33,9 @@ from lagesbild.analysis.references import (
     band_positions,
     reference_band,
 )
-from lagesbild.core.errors import DisclosureError, InputError
 from lagesbild.core.frames import Frames
 from lagesbild.core.i18n import t
-from lagesbild.core.layers import LayerSpec, get_layer
-from lagesbild.core.schema import FOCUS_AREAS, SECTION_KEYS
+from lagesbild.core.layers import LayerSpec
 from lagesbild.core.settings import Settings
 from lagesbild.core.taxonomy import ALL, Taxonomy
 from lagesbild.render import static
@@ -45,6 +43,8 @@ from lagesbild.report import (build_age, build_crime, build_detail, build_overvi
                               build_when)
 from lagesbild.report import build_findings as findings
 from lagesbild.report import build_sections as sections
+from lagesbild.report.build_checks import (check_arguments, refuse_a_disclosing_release,
+                                           report_meta)
 from lagesbild.report.build_summary import plan_tables, sammanfattning
 from lagesbild.report.build_context import (
     LAN,
@@ -55,29 +55,9 @@ from lagesbild.report.build_context import (
     pick_period,
     rounded,
 )
-from lagesbild.report.model import AUDIENCES, Figure, Report, Section, Table
+from lagesbild.report.model import Figure, Report, Section, Table
 
 __all__ = ["build_report"]
-
-
-def _refuse_a_disclosing_release(frames: Frames, specs: dict[str, LayerSpec],
-                                  taxonomy: Taxonomy, settings: Settings, period: str,
-                                  area_id: str) -> None:
-    """The adversary over the period's protected cubes; a report is not built from a release
-    that would let a hidden cell be narrowed (a bug in the protection, never the user's). Only
-    the report's county is audited: no relation links two counties."""
-    from lagesbild.analysis.release import release_audit
-
-    county = next((lan for lan in frames.lan["area_id"].astype(str)
-                   if lan[:2] == str(area_id)[:2]), None)
-    result = release_audit(frames, taxonomy=taxonomy, settings=settings, periods=[period],
-                           specs=specs, county=county)
-    if not result.passed:
-        cells = ", ".join(result.disclosed["cell"].head(3))
-        raise DisclosureError(
-            f"Rapporten skapas inte: granskningen av röjanderisken hittade {len(result.disclosed)} "
-            f"dolda uppgifter som kan ringas in ({cells} …). Kör 'lagesbild audit' och rapportera "
-            "felet; rapporten för polisen påverkas inte.")
 
 
 def build_report(frames: Frames, specs: dict[str, LayerSpec], taxonomy: Taxonomy,
@@ -98,57 +78,40 @@ def build_report(frames: Frames, specs: dict[str, LayerSpec], taxonomy: Taxonomy
     `images=False` draws no image and no interactive map (the figures keep their tables): for
     the Excel workbook, which shows tables only.
     """
-    notes, goals = dict(notes or {}), dict(goals or {})
-    if audience not in AUDIENCES:
-        raise InputError(f"Okänd målgrupp '{audience}'.", field="audience",
-                         fix=f"Välj en av: {', '.join(AUDIENCES)}.")
-    if lang not in ("sv", "en"):
-        raise InputError(f"Okänt språk '{lang}'.", field="lang", fix="Välj sv eller en.")
-    for given, known, name in ((notes, SECTION_KEYS, "notes"), (goals, FOCUS_AREAS, "goals")):
-        unknown = sorted(set(given) - set(known))
-        if unknown:
-            raise InputError(f"Okänd nyckel: {', '.join(unknown)}.", field=name,
-                             fix=f"Använd någon av: {', '.join(known)}.")
-    known_areas = set(frames.kommuner["area_id"].astype(str)) | set(frames.lan["area_id"].astype(str))
-    if str(area_id) not in known_areas:
-        raise InputError(f"Området '{area_id}' finns inte i arbetsytan.", field="area",
-                         fix=f"Välj en av: {', '.join(sorted(known_areas))}.")
-    # the main groups of crime beyond violence are one compact table (`build_crime`), not a map,
-    # trend and ranking each, unless asked for by name
-    chosen = [get_layer(specs, i).id for i in layers] if layers is not None else \
-        [i for i, s in specs.items() if not s.crime_group]
+    notes, goals, chosen = check_arguments(frames, specs, area_id=area_id, notes=notes,
+                                           goals=goals, audience=audience, lang=lang,
+                                           layers=layers)
     if audience == "wide":
-        _refuse_a_disclosing_release(frames, specs, taxonomy, settings, str(period),
+        refuse_a_disclosing_release(frames, specs, taxonomy, settings, str(period),
                                      str(area_id))
     ctx = Context(frames, specs, taxonomy, settings, str(area_id), str(period), lang, audience,
                   tuple(chosen), images)
-    picked, causes = assessment or ([], {})
-    built = (
-        sammanfattning(ctx, notes.get("sammanfattning"), picked, causes),
-        kartlaggning(ctx, notes.get("kartlaggning")),
-        sections.analys(ctx, notes.get("analys")),
-        sections.forebyggande(ctx, notes.get("forebyggande")),
-        _with_plan(ctx, sections.atgarder(ctx, notes.get("atgarder"), goals)),
-        sections.kallor(ctx, notes.get("kallor"), snapshot),
-    )
+    built = all_sections(ctx, kartlaggning, notes, goals, assessment, snapshot)
     title = ctx.tr(f"Lägesbild våld och trygghet: {ctx.area_name} {period}",
                    f"Situation picture, violence and safety: {ctx.area_name} {period}")
     labels = list(dict.fromkeys(ctx.publishers().values()))  # by publisher and table
-    meta = {
-        "county_id": ctx.county_id or "", "county_name": ctx.county_name,
-        "layers": ", ".join(s.id for s in ctx.chosen()),
-        "layer_periods": "; ".join(f"{s.id}={ctx.layer_period(s)}" for s in ctx.chosen()),
-        "suppress_below": str(settings.suppress_below),
-        "min_survey_n": str(settings.min_survey_n),
-        # "none", or how many offence points the police's own report shows
-        "point_data": str(ctx._memo.get("point_data", "none")),
-    }
+    meta = report_meta(ctx)
     return Report(title=title, area_id=ctx.area_id, area_name=ctx.area_name, period=str(period),
                   audience=audience, lang=lang, created=created or date.today(),
                   sections=built, sources=tuple(labels), snapshot=snapshot, meta=meta)
 
 
-def _with_plan(ctx: Context, section: Section) -> Section:
+def all_sections(ctx: Context, mapping, notes: dict[str, str], goals: dict[str, str],  # noqa: ANN001
+                 assessment: tuple[list, dict] | None, snapshot: str | None
+                 ) -> tuple[Section, ...]:
+    """The report's sections in order; `mapping(ctx, note)` builds the kartläggning."""
+    picked, causes = assessment or ([], {})
+    return (
+        sammanfattning(ctx, notes.get("sammanfattning"), picked, causes),
+        mapping(ctx, notes.get("kartlaggning")),
+        sections.analys(ctx, notes.get("analys")),
+        sections.forebyggande(ctx, notes.get("forebyggande")),
+        with_plan(ctx, sections.atgarder(ctx, notes.get("atgarder"), goals)),
+        sections.kallor(ctx, notes.get("kallor"), snapshot),
+    )
+
+
+def with_plan(ctx: Context, section: Section) -> Section:
     """The actions section with the åtgärdsplan and the uppföljning of its indicators."""
     return dataclasses.replace(section, tables=section.tables + plan_tables(ctx))
 
@@ -327,12 +290,18 @@ def _ranking(ctx: Context, spec: LayerSpec, period: str, figs: pd.DataFrame) -> 
                   table=table, finding=findings.position_finding(ctx, spec, period, figs))
 
 
-def _pyramid(ctx: Context, paras: list[str], tables: list[Table]) -> Figure | None:
-    """The violence pyramid for the area (reported crime, else the police extract)."""
+def pyramid_source(ctx: Context) -> tuple[str, str | None]:
+    """(source, period) of the report's pyramid: reported crime, else the police extract."""
     source, period = "counts", pick_period(count_periods(ctx.frames, "counts"), ctx.period)
     if period is None:
         source, period = "incidents", pick_period(count_periods(ctx.frames, "incidents"),
                                                   ctx.period)
+    return source, period
+
+
+def _pyramid(ctx: Context, paras: list[str], tables: list[Table]) -> Figure | None:
+    """The violence pyramid for the area (reported crime, else the police extract)."""
+    source, period = pyramid_source(ctx)
     if period is None:
         return None
     meta = load_indicator_meta(ctx.settings)

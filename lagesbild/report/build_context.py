@@ -191,6 +191,30 @@ class Context:
             self._memo["kommun_ids"] = ids[keep.to_numpy(dtype=bool)].tolist()
         return self._memo["kommun_ids"]
 
+    def own_ids(self) -> list[str]:
+        """The kommuner the report is about: the kommun, a group's members, a county's all."""
+        return self.kommun_ids() if self.is_county else [self.area_id]
+
+    def owns_action(self, codes: list[str]) -> bool:
+        """An action (its kommun codes) belongs in the report: no codes (the whole county), or
+        one of the report's own kommuner; a county's report holds every action."""
+        codes = [c.strip() for c in codes if c.strip()]
+        return self.is_county or not codes or bool(set(codes) & {self.area_id, *self.own_ids()})
+
+    def drafts(self, layers: dict[str, LayerSpec]) -> list:
+        """The draft findings (`analysis.findings.Finding`) for the area and period."""
+        from lagesbild.analysis.findings import draft_findings
+
+        return draft_findings(self.frames, layers, self.taxonomy, self.settings,
+                              area_id=self.area_id, period=self.period, lang=self.lang)
+
+    def follow_up(self) -> pd.DataFrame:
+        """The uppföljning of the area's actions (`analysis.follow_up`)."""
+        from lagesbild.analysis.follow_up import follow_up
+
+        return follow_up(self.frames, self.specs, self.taxonomy, self.settings,
+                         area_id=self.area_id, period=self.period)
+
     def kommuner(self) -> gpd.GeoDataFrame:
         k = self.frames.kommuner
         return k[k["area_id"].astype(str).isin(self.kommun_ids())]

@@ -130,7 +130,10 @@ def forebyggande(ctx: Context, note: str | None) -> Section:
     cov = programme_coverage(ctx.frames, periods=[term], programmes=spec.programmes)
     cov = cov[cov["area_id"].astype(str).isin([*ctx.kommun_ids(), ctx.county_id or ""])]
     cov = cov.assign(_k=cov["level"] == KOMMUN).sort_values(["_k", "name"]).drop(columns="_k")
-    mine, county = (cov[cov["area_id"].astype(str) == a] for a in (ctx.area_id, ctx.county_id))
+    county = cov[cov["area_id"].astype(str) == str(ctx.county_id)]
+    own = [] if ctx.is_county else ctx.own_ids()
+    mine = cov[cov["area_id"].astype(str) == ctx.area_id] if ctx.is_county or len(own) == 1 \
+        else _summed(cov[cov["area_id"].astype(str).isin(own)], ctx.area_name)
     paras.append(ctx.tr(f"Programtäckning termin {term} ({programmes}).",
                         f"Programme coverage in term {term} ({programmes})."))
     if len(mine):
@@ -160,11 +163,24 @@ def forebyggande(ctx: Context, note: str | None) -> Section:
     return section(ctx, "forebyggande", paras, figures, tables)
 
 
+def _summed(rows: pd.DataFrame, name: str) -> pd.DataFrame:
+    """A group's programme coverage: its kommuner's schools and pupils summed (whole counts of
+    the target group, no sample), one row named `name`; empty when a kommun has no row."""
+    if not len(rows):
+        return rows
+    total = {"name": name, "pupils_reached": rows["pupils_reached"].sum(),
+             "eligible_pupils": rows["eligible_pupils"].sum(),
+             "schools_reached": rows["schools_reached"].sum(), "schools": rows["schools"].sum()}
+    total["share_pupils"] = 100 * total["pupils_reached"] / total["eligible_pupils"] \
+        if total["eligible_pupils"] else float("nan")
+    return pd.DataFrame([total])
+
+
 def _site_table(ctx: Context, term: str) -> Table:
     """The schools and youth centres of the area (the county's for a county) in `term`."""
     sites = ctx.sites(term)
     if sites is not None and not ctx.is_county:
-        sites = sites[sites["area_id"].astype(str) == ctx.area_id]
+        sites = sites[sites["area_id"].astype(str).isin(ctx.own_ids())]
     sites = sites if sites is not None else ctx.frames.sites.iloc[:0].assign(
         programme="", status="", classes=pd.NA, pupils_reached=pd.NA)
     names = ctx.names()
@@ -201,18 +217,17 @@ def _need_figure(ctx: Context, spec, term: str, paras: list[str]) -> list[Figure
                                settings=ctx.settings, lang=ctx.lang, layers=ctx.specs))
     table = view.table
     table = table[table["area_id"].astype(str).isin(ctx.kommun_ids())]
-    mine = table[table["area_id"].astype(str) == ctx.area_id]
-    if len(mine):
-        r = mine.iloc[0]
-        quadrant = QUADRANTS[_quadrant(view, ctx.area_id)][1 if ctx.en else 0]
+    own = [ctx.area_id] if ctx.is_county else ctx.own_ids()
+    for _, r in table[table["area_id"].astype(str).isin(own)].iterrows():
+        quadrant = QUADRANTS[_quadrant(view, str(r["area_id"]))][1 if ctx.en else 0]
         rank = ctx.tr(f"prioritet {r['rank']} av {table['rank'].notna().sum()}",
                       f"priority {r['rank']} of {table['rank'].notna().sum()}") \
             if pd.notna(r["rank"]) else ctx.tr("ingen prioritet (behov eller täckning okänd)",
                                                "no priority (need or coverage unknown)")
         paras.append(ctx.tr(
-            f"Täckning mot behov, {ctx.area_name}: behov percentil {ctx.num(r['need_pct'], 0)}, "
+            f"Täckning mot behov, {r['name']}: behov percentil {ctx.num(r['need_pct'], 0)}, "
             f"täckning {ctx.num(r['coverage_pct'])} %: {quadrant.lower()}, {rank}.",
-            f"Coverage versus need, {ctx.area_name}: need percentile "
+            f"Coverage versus need, {r['name']}: need percentile "
             f"{ctx.num(r['need_pct'], 0)}, coverage {ctx.num(r['coverage_pct'])}%: "
             f"{quadrant.lower()}, {rank}."))
     shown = table[["rank", "name", "need_period", "need_pct", "coverage_pct", "gap", "status",
@@ -249,8 +264,7 @@ def atgarder(ctx: Context, note: str | None, goals: dict[str, str]) -> Section:
     actions = actions_by_focus(ctx.frames, lang=ctx.lang)
     if not ctx.is_county:
         codes = actions["area_ids"].fillna("").astype(str).str.split(",")
-        keep = [not any(c.strip() for c in cs) or ctx.area_id in [c.strip() for c in cs]
-                for cs in codes]
+        keep = [ctx.owns_action(cs) for cs in codes]
         actions = actions[pd.Series(keep, index=actions.index, dtype=bool)]
         paras.append(ctx.tr(f"Åtgärder som gäller {ctx.area_name} eller hela länet.",
                             f"Actions that concern {ctx.area_name} or the whole county."))

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from lagesbild.analysis.findings import KINDS, Finding, draft_findings
+from lagesbild.analysis.findings import KINDS, Finding
+from lagesbild.core.i18n import t
 from lagesbild.report.build_context import Context, paragraphs
 from lagesbild.report.build_sections import section
 from lagesbild.report.model import Section
@@ -38,9 +39,7 @@ def sammanfattning(ctx: Context, note: str | None, chosen: list | None,
         # drafted from the report's layers (all unless the report names some) and Brå's main
         # crime groups, which the kartläggning always shows
         layers = {i: s for i, s in ctx.specs.items() if i in ctx.layers or s.crime_group}
-        drafts: list[Finding] = draft_findings(ctx.frames, layers, ctx.taxonomy, ctx.settings,
-                                               area_id=ctx.area_id, period=ctx.period,
-                                               lang=ctx.lang)[:MAX_DRAFTS]
+        drafts: list[Finding] = ctx.drafts(layers)[:MAX_DRAFTS]
         findings = [(d.id, d.kind, d.title, d.evidence) for d in drafts]
         paras.append(ctx.tr(
             "Utkast: iakttagelserna nedan har tagits fram ur siffrorna (bara det som gäller "
@@ -88,12 +87,9 @@ def sammanfattning(ctx: Context, note: str | None, chosen: list | None,
 def plan_tables(ctx: Context) -> tuple:
     """The åtgärdsplan (problem → cause → action → responsible → dates → baseline → target →
     indicator → follow-up) of the area's actions, and the uppföljning of their indicators."""
-    from lagesbild.analysis.follow_up import follow_up
-
     actions = ctx.frames.actions
     codes = actions["area_ids"].fillna("").astype(str).str.split(",")
-    mine = actions[[ctx.is_county or not any(c.strip() for c in cs)
-                    or ctx.area_id in [c.strip() for c in cs] for cs in codes]]
+    mine = actions[[ctx.owns_action(cs) for cs in codes]]
     out = []
     plan = [c for c in ("problem", "cause", "start", "end", "baseline", "target", "follow_up")
             if c in mine.columns and mine[c].notna().any() and (mine[c].astype(str) != "").any()]
@@ -111,11 +107,13 @@ def plan_tables(ctx: Context) -> tuple:
         frame[ctx.tr("Indikatorer", "Indicators")] = mine["indicator_ids"].fillna("") \
             .astype(str).to_numpy()
         out.append(ctx.table(ctx.tr("Åtgärdsplan", "Action plan"), frame))
-    table = follow_up(ctx.frames, ctx.specs, ctx.taxonomy, ctx.settings, area_id=ctx.area_id,
-                      period=ctx.period)
+    table = ctx.follow_up()
     if len(table):
+        names = ctx.names()
         frame = pd.DataFrame({
             "ID": table["action_id"], ctx.tr("Indikator", "Indicator"): table["layer"],
+            t("area", ctx.lang): [ctx.area_name if a == ctx.area_id else names.get(a, a)
+                                  for a in table["area_id"].astype(str)],
             ctx.tr("Utgångsläge", "Baseline"): [
                 f"{ctx.display(v)} ({p})" if p else "" for v, p in
                 zip(table["baseline"], table["baseline_period"])],
@@ -128,7 +126,8 @@ def plan_tables(ctx: Context) -> tuple:
             ctx.tr("Nästa uppföljning", "Next follow-up"): table["follow_up"]})
         out.append(ctx.table(ctx.tr(f"Uppföljning: {ctx.area_name}", f"Follow-up: {ctx.area_name}"),
                              frame, note=ctx.tr(
-            "Utgångsläget och det senaste värdet för området, totalt; förändringen prövad mot "
-            "slumpen.", "The baseline and the latest value for the area, total; the change "
-            "tested against chance.")))
+            "Utgångsläget och det senaste värdet för området (en åtgärd i en enda kommun: för "
+            "kommunen), totalt; förändringen prövad mot slumpen.", "The baseline and the latest "
+            "value for the area (an action in one municipality: for that municipality), total; "
+            "the change tested against chance.")))
     return tuple(out)

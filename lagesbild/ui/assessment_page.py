@@ -20,8 +20,30 @@ from lagesbild.ui.report_page import report_periods
 def _drafts(key: str, path: str, area_id: str, period: str, stamp: float, lang: str,
             settings: Settings) -> list:
     specs, taxonomy, _ = common._specs(str(settings.layers_dir), stamp)
-    return draft_findings(common.frames_for(key, path), specs, taxonomy, settings,
-                          area_id=area_id, period=period, lang=lang)
+    frames = common.frames_for(key, path)
+    group = _group(frames, area_id)
+    if group is not None:
+        from lagesbild.analysis.group_findings import group_drafts
+
+        gid, name, members = group
+        return group_drafts(frames, specs, taxonomy, settings, gid=gid, name=name,
+                            members=members, period=period, lang=lang)
+    return draft_findings(frames, specs, taxonomy, settings, area_id=area_id, period=period,
+                          lang=lang)
+
+
+def _group(frames, area_id: str) -> tuple[str, str, list[str]] | None:  # noqa: ANN001
+    """(id, name, kommuner) of a stored group chosen as the area ("grupp:<id>"), else None."""
+    if not str(area_id).startswith("grupp:"):
+        return None
+    from lagesbild.analysis.groups import resolve
+
+    return resolve(frames, group=str(area_id).split(":", 1)[1])
+
+
+def _area_name(frames, area_id: str) -> str:  # noqa: ANN001
+    group = _group(frames, area_id)
+    return frames.area_name(area_id) if group is None else f"{group[1]} (grupp)"
 
 
 def _table(ctx: common.Context, chosen: list[Chosen], drafts: list) -> pd.DataFrame:
@@ -75,9 +97,12 @@ def render(ctx: common.Context) -> None:
     if not periods:
         st.info(ctx.t("no_data"))
         return
-    areas = list(frames.lan["area_id"]) + list(frames.kommuner.sort_values("name")["area_id"])
+    groups = [f"grupp:{g}" for g in frames.groups["group_id"].astype(str)]
+    areas = list(frames.lan["area_id"]) + groups + \
+        list(frames.kommuner.sort_values("name")["area_id"])
     c1, c2 = st.columns([2, 1])
-    area_id = c1.selectbox(ctx.t("area"), areas, key="ass_area", format_func=frames.area_name)
+    area_id = c1.selectbox(ctx.t("area"), areas, key="ass_area",
+                           format_func=lambda a: _area_name(frames, a))
     period = c2.selectbox(ctx.t("period"), periods, index=len(periods) - 1, key="ass_period",
                           format_func=lambda p: common.period_label(ctx, None, p))
     stamp = max((p.stat().st_mtime for p in ctx.settings.layers_dir.glob("*.toml")), default=0.0)
@@ -127,8 +152,20 @@ def render(ctx: common.Context) -> None:
 def _follow_up(key: str, path: str, area_id: str, period: str, stamp: float,
                settings: Settings) -> pd.DataFrame:
     specs, taxonomy, _ = common._specs(str(settings.layers_dir), stamp)
-    return follow_up(common.frames_for(key, path), specs, taxonomy, settings, area_id=area_id,
-                     period=period)
+    frames = common.frames_for(key, path)
+    group = _group(frames, area_id)
+    if group is None:
+        table = follow_up(frames, specs, taxonomy, settings, area_id=area_id, period=period)
+    else:
+        from lagesbild.analysis.groups import figures_with_group
+
+        gid, name, members = group
+        table = follow_up(frames, specs, taxonomy, settings, area_id=area_id, period=period,
+                          members=tuple(members), figures=lambda spec, when: figures_with_group(
+                              frames, spec, members=members, name=name, gid=gid, period=when,
+                              sex="T", taxonomy=taxonomy, settings=settings))
+    names = {area_id: _area_name(frames, area_id)}
+    return table.assign(area_id=[names.get(a) or frames.area_name(a) for a in table["area_id"]])
 
 
 def _follow(ctx: common.Context, area_id: str, period: str, stamp: float) -> None:
@@ -147,6 +184,7 @@ def _follow(ctx: common.Context, area_id: str, period: str, stamp: float) -> Non
 
 
 FOLLOW_COLUMNS = {"action_id": ("Åtgärd", "Action"), "title": ("Insats", "Title"),
+                  "area_id": ("Område", "Area"),
                   "problem": ("Problem", "Problem"), "layer": ("Indikator", "Indicator"),
                   "baseline_period": ("Utgångsår", "Baseline year"),
                   "baseline": ("Utgångsläge", "Baseline"), "latest_period": ("Senaste år",

@@ -129,8 +129,17 @@ def _comparison(key: str, path: str, spec: LayerSpec, period: str, sex: str,
         t("band" if one is not None else "band_all"): [labels.get(p or "", "") for p in positions],
         t("source"): result.table["source"],
     })
-    series = pd.concat([chosen(common._figures(key, path, spec, p, sex, taxonomy, settings))
-                        for p in available], ignore_index=True)
+    if pooled:  # the pooled windows over time ("2020–2022 sammantaget" … up to the period)
+        from lagesbild.analysis.survey_pooling import pooled_figures, pooled_periods
+
+        frames = common.frames_for(key, path)
+        ends = [e for e in pooled_periods(frames, spec.indicator or "") if e <= period]
+        series = pd.concat([chosen(pooled_figures(frames, spec.indicator or "", end=e, sex=sex,
+                                                  settings=settings)).assign(
+            period=window_label(e)) for e in ends], ignore_index=True)
+    else:
+        series = pd.concat([chosen(common._figures(key, path, spec, p, sex, taxonomy, settings))
+                            for p in available], ignore_index=True)
     return {
         "chart": _spec_of(_chart(result.table, result.county, result.median, lang, unit, band,
                                  national=band["national"])),  # type: ignore[arg-type]
