@@ -31,6 +31,7 @@ _BAND = re.compile(r"^(\d{1,3})\s*(?:-|–|—|till)\s*(\d{1,3})(?:\s*år)?$")
 _PLUS = re.compile(r"^(\d{1,3})\s*(?:\+\s*(?:år)?|år\s*(?:och|el\.?|eller)\s*(?:äldre|över|mer)"
                    r"|-)$")
 _ONE = re.compile(r"^(\d{1,3})(?:[.,]0+)?(?:\s*år)?$")
+_UPTO = re.compile(r"^-\s*(\d{1,3})(?:\s*år)?$")  # SCB's PX-Web code "-4": 0–4 years
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,9 @@ class AgeGroups:
         one = _ONE.match(text)
         if one:
             return self.of_band(int(one.group(1)), int(one.group(1)))
+        upto = _UPTO.match(text)
+        if upto:
+            return self.of_band(0, int(upto.group(1)))
         band = _BAND.match(text)
         if band:
             return self.of_band(int(band.group(1)), int(band.group(2)))
@@ -87,6 +91,21 @@ class AgeGroups:
         labels = [self.label_of(u) for u in uniques] + [None]
         out = pd.array(labels, dtype="string")[codes]
         return pd.Series(out, index=values.index, dtype="string")
+
+
+def age_key(value: object) -> str:
+    """A source's age text in one spelling, so that two rows of the same age or band are
+    found to be the same ("åk 9" and "Årskurs 9"; "20-24 år" and "20–24"): the duplicate key
+    of the readers. Totals become "" (the total row)."""
+    text = re.sub(r"\s+", " ", str(value if value is not None else "").replace("\u2013", "-")
+                  .replace("\u2014", "-").casefold().strip())
+    if not text or text in {"nan", "<na>"} or is_total(text):
+        return ""
+    grade = _GRADE.match(text)
+    if grade:
+        return f"åk {int(grade.group(1))}"
+    text = re.sub(r"\s*år$", "", text).strip()
+    return re.sub(r"\s*(-|till)\s*", "-", text)
 
 
 def is_total(value: object) -> bool:
