@@ -2,8 +2,9 @@
 normalised to one group label, so incidents, population and surveys meet on the same groups.
 
     grouping = load_age_groups(settings.layers_dir / "aldersgrupper.toml")
-    grouping.group_of(pd.Series(["23", "20-24 år", "15–19", "65 år och äldre", "åk 9", ""]))
-    # -> "18–24", "18–24", <NA> (straddles 17/18), "65+", "åk 9", <NA>
+    grouping.group_of(pd.Series(["23", "20-24 år", "15–19", "65 år och äldre", "åk 9",
+                                 "Årskurs 2 gy", ""]))
+    # -> "18–24", "18–24", <NA> (straddles 17/18), "65+", "åk 9", "gy 2", <NA>
 
 A total ("totalt", "samtliga åldrar") is not a group: `is_total` tells it, and readers keep
 those rows as the total they are.
@@ -27,6 +28,9 @@ UNKNOWN = "okänd ålder"  # incidents without an age: a group of their own in a
 TOTAL_WORDS = {"totalt", "total", "samtliga", "samtliga åldrar", "alla", "alla åldrar",
                "totalt ålder", "totalt alla åldrar", "tot", "summa"}
 _GRADE = re.compile(r"^(?:åk|årskurs|år)\s*\.?\s*(\d{1,2})$")
+# upper secondary: "Årskurs 2 gy", "gy 2", "gymnasiet år 2", "år 2 gymnasiet" -> "gy 2"
+_GY = re.compile(r"^(?:(?:åk|årskurs|år)\s*\.?\s*(\d)\s*(?:på\s*)?(?:gy|gymn\w*)\.?"
+                 r"|(?:gy|gymn\w*)\.?\s*(?:åk|årskurs|år)?\s*\.?\s*(\d))$")
 _BAND = re.compile(r"^(\d{1,3})\s*(?:-|–|—|till)\s*(\d{1,3})(?:\s*år)?$")
 _PLUS = re.compile(r"^(\d{1,3})\s*(?:\+\s*(?:år)?|år\s*(?:och|el\.?|eller)\s*(?:äldre|över|mer)"
                    r"|-)$")
@@ -70,6 +74,9 @@ class AgeGroups:
         grade = _GRADE.match(text)
         if grade:
             return f"åk {int(grade.group(1))}"
+        upper = _GY.match(text)
+        if upper:
+            return f"gy {int(upper.group(1) or upper.group(2))}"
         one = _ONE.match(text)
         if one:
             return self.of_band(int(one.group(1)), int(one.group(1)))
@@ -104,6 +111,9 @@ def age_key(value: object) -> str:
     grade = _GRADE.match(text)
     if grade:
         return f"åk {int(grade.group(1))}"
+    upper = _GY.match(text)
+    if upper:
+        return f"gy {int(upper.group(1) or upper.group(2))}"
     text = re.sub(r"\s*år$", "", text).strip()
     return re.sub(r"\s*(-|till)\s*", "-", text)
 

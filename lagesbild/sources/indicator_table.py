@@ -9,9 +9,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lagesbild.core.age import FILE, age_key, load_age_groups
 from lagesbild.core.dataset import Dataset
 from lagesbild.core.errors import Rejection
 from lagesbild.core.intervals import wilson_ci
+from lagesbild.core.settings import get_settings
 from lagesbild.sources import tables as t
 from lagesbild.sources.aggregate_cells import (
     SEX_KMT,
@@ -21,6 +23,7 @@ from lagesbild.sources.aggregate_cells import (
     _year,
     indicator_parser,
 )
+from lagesbild.sources.population_age import _first_number
 
 INDICATOR_COLUMNS: dict[str, list[str]] = {
     "area_id": ["Kommunkod", "Kod", "Område"],
@@ -37,8 +40,10 @@ INDICATOR_COLUMNS: dict[str, list[str]] = {
     # or what the design does to it: the effective number of respondents, or the design effect
     "n_eff": ["Effektivt antal svarande", "Effektivt n", "Effektiv urvalsstorlek", "n_eff"],
     "deff": ["Designeffekt", "Deff"],
+    # the respondents' school grade ("åk 9", "Årskurs 2 gy") or age group, grouped by `core.age`
+    "age": ["Årskurs", "Åk", "Ålder", "Åldersgrupp", "Skolår"],
 }
-INDICATOR_OPTIONAL: tuple[str, ...] = ("ci_low", "ci_high", "n_eff", "deff")
+INDICATOR_OPTIONAL: tuple[str, ...] = ("ci_low", "ci_high", "n_eff", "deff", "age")
 INDICATOR_SPEC = t.ColumnSpec(INDICATOR_COLUMNS, INDICATOR_OPTIONAL)
 
 
@@ -46,7 +51,14 @@ def read_indicators(source: str | Path | bytes, *, name: str | None = None,
                     known: set[str] | None = None,
                     mapping: Mapping[str, str | None] | None = None,
                     sheet: str | int | None = None) -> t.ReadResult:
-    """Survey indicators: share in percent per kommun × year × indicator × sex, with n."""
+    """Survey indicators: share in percent per kommun × year × indicator × sex, with n.
+
+    An age or grade column makes each grade's (or age group's) row a cell of its own
+    (age_group set, `core.age`: "åk 9" and "Årskurs 9" are one grade); a row whose age is a
+    total ("Totalt", or blank) is the total. A share cannot be split or added: a band across
+    two groups is rejected, and so is a second row of the same group. No total is made from
+    the grades (the survey's own total stands, or none).
+    """
     raw = t.read_table(source, name=name, sheet=sheet)
     cols = t.find_columns(raw, INDICATOR_COLUMNS, optional=INDICATOR_OPTIONAL, mapping=mapping)
 
@@ -79,25 +91,52 @@ def read_indicators(source: str | Path | bytes, *, name: str | None = None,
         "indicator_id": t.required(indicator), "sex": t.required(t.choice(SEX_KMT, "kön")),
         "value": t.required(percent), "n": t.required(respondents),
         "ci_low": maybe(percent), "ci_high": maybe(percent), "n_eff": maybe(positive),
-        "deff": maybe(positive),
+        "deff": maybe(positive), "age": t.text,
     })
     rows, bad = _design_intervals(rows, raw.name, cols)
-    rows, dups = _duplicates(rows, ["area_id", "period", "indicator_id", "sex"], raw.name,
-                             cols["indicator_id"])
+    rows, unplaced, age_notes = _age_groups(rows, raw.name, cols.get("age"))
+    bad += unplaced
+    rows, dups = _duplicates(rows, ["area_id", "period", "indicator_id", "sex", "_group"],
+                             raw.name, cols.get("age", cols["indicator_id"]))
+    rows = rows.assign(age_group=rows["_group"].replace("", None)).drop(columns="_group")
     given = int(rows["_given"].sum()) if len(rows) else 0
     designed = int(rows["_designed"].sum()) if len(rows) else 0
     notes = [f"{given} rader har källans eget intervall; det används som det är."] if given else []
     if designed:
         notes.append(f"{designed} rader har effektivt antal svarande eller designeffekt: "
                      "intervallet räknas med det effektiva antalet.")
-    frame = rows.drop(columns=["n_eff", "deff", "_given", "_designed"]).assign(
+    frame = rows.drop(columns=["n_eff", "deff", "_given", "_designed", "age"],
+                      errors="ignore").assign(
         unit="percent", source="")
     rejected = rejected + bad
     periods = sorted(frame["period"].unique())
     return t.ReadResult(frame, sorted(rejected + dups, key=lambda r: r.row), Dataset(
         "", "indicators", "indicators", raw.name, f"{periods[0]}–{periods[-1]}" if periods else ""),
-        notes=[*raw.notes, *_name_note(raw, cols["area_id"], matched), *notes],
+        notes=[*raw.notes, *_name_note(raw, cols["area_id"], matched), *notes, *age_notes],
         columns=dict(cols))
+
+
+def _age_groups(rows: pd.DataFrame, name: str, column: str | None
+                ) -> tuple[pd.DataFrame, list[Rejection], list[str]]:
+    """Each row's age group in `_group` ("" for a total row); rows whose age fits no one group
+    rejected (a share of 15–19-year-olds is no share of 0–17 nor of 18–24)."""
+    if column is None or not len(rows):
+        return rows.assign(_group=""), [], []
+    grouping = load_age_groups(get_settings().layers_dir / FILE)
+    ages = rows["age"].astype(str).str.strip()
+    total = ages.map(lambda a: age_key(a) == "").to_numpy(dtype=bool)
+    groups = grouping.group_of(ages).fillna("").to_numpy(dtype=object)
+    groups[total] = ""
+    unplaced = ~total & (groups == "")
+    rejected = [Rejection(name, int(line), column, str(age),
+                          f"passar inte i en åldersgrupp eller årskurs ({FILE}); en andel "
+                          "kan inte delas på två grupper")
+                for line, age in zip(rows.loc[unplaced, "_line"], ages[unplaced])]
+    out = rows[~unplaced].assign(_group=groups[~unplaced])
+    found = sorted({g for g in out["_group"] if g}, key=_first_number)
+    notes = [f"Andelar per årskurs/åldersgrupp lästes för {len(found)} grupper "
+             f"({', '.join(found)}); raderna för alla är totalen."] if found else []
+    return out, rejected, notes
 
 
 def _design_intervals(rows: pd.DataFrame, name: str, cols: dict[str, str]
