@@ -290,6 +290,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "rows": ("Rader", "Rows"),
     "imported": ("Importerad", "Imported"),
     "level_word": ("Nivå", "Level"),
+    "indicator_word": ("Indikator", "Indicator"),
+    "grade_or_age": ("Årskurs/ålder", "Grade/age"),
     "category": ("Brottskategori", "Offence category"),
     "total_row": ("alla", "all"),
     "not_split": ("ej könsuppdelat", "not split by sex"),
