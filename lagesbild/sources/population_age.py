@@ -60,7 +60,7 @@ def age_parts(ages: pd.DataFrame, column: str, notes: list[str], *, grouping: Ag
         notes.append(f"Åldrarna {', '.join(unplaced[:4])} i '{column}' passar inte i en "
                      f"åldersgrupp ({FILE}); "
                      + (f"grupperna {', '.join(broken)} blir därför ofullständiga och får "
-                        f"ingen {what} (uppgift saknas)." if broken else "de räknas bara i "
+                        f"ingen uppgift om {what} (saknas, inte noll)." if broken else "de räknas bara i "
                         "totalen."))
     keep = groups.notna().to_numpy() & ~groups.isin(broken).fillna(False).to_numpy()
     parts = ages[keep].assign(age_group=groups[keep].to_numpy())
