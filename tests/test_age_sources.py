@@ -184,3 +184,43 @@ def test_grade_shares_beside_the_unchanged_total(age_workspace) -> None:  # noqa
     # åk 5's 2 yes-answers would be the total's 60 − 40 − 17 (shown): another grade is hidden
     assert ".." in table.loc[("gy 2", "T"), "display"] or ".." in nine["display"]
     assert table.loc[(ALL_AGES, "T"), "display"] == want
+
+
+def test_pyramid_page_and_report_show_the_brå_and_survey_ages(
+        monkeypatch: pytest.MonkeyPatch, age_workspace) -> None:  # noqa: F811
+    """The pyramid page's "Efter ålder" with the Brå source: the table's ages and the survey's
+    grades; the report's kartläggning holds the same two tables."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from lagesbild.core.layers import load_layers
+    from lagesbild.report.build import build_report
+
+    frames = _workspace_with_counts(age_workspace)
+    importer.import_file(age_workspace, "indicators", SURVEY_TOTAL.encode(), name="enkät.csv")
+    importer.import_file(age_workspace, "indicators", SURVEY_GRADES.encode(),
+                         name="skolenkät.csv")
+    monkeypatch.setenv("LAGESBILD_WORKSPACE", str(age_workspace.path))
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"),
+                           default_timeout=120)
+    at.run()
+    at.switch_page("lagesbild/ui/pyramid_page.py").run()
+    at.radio(key="pyr_source").set_value("counts").run()
+    at.selectbox(key="pyr_area").set_value("2417").run()
+    assert not at.exception, at.exception
+    expander = next(e for e in at.expander if e.label == "Efter ålder")
+    ages = expander.dataframe[0].value.set_index("Åldersgrupp")
+    assert ages.loc["25–44", "Totalt"] == "500,0 per 100\u00a0000 (12 brott)"
+    assert ages.loc["25–44", "Kvinnor"] == "ej könsuppdelat"
+    grades = expander.dataframe[1].value.set_index("Årskurs/ålder")
+    assert grades.loc["åk 9", "Totalt"] == "25,0 % (n=160)"
+    assert grades.loc["alla åldrar", "Totalt"] == "20,0 % (n=300)"
+    frames = load_frames(age_workspace)
+    report = build_report(frames, load_layers(SETTINGS.layers_dir), TAXONOMY, SETTINGS,
+                          area_id="2417", period="2024", layers=[])
+    titles = [t.title for t in report.section("kartlaggning").tables]
+    assert "Efter ålder (anmälda brott, Brå): Norsjö 2024" in titles
+    survey = next(t for t in report.section("kartlaggning").tables
+                  if t.title.startswith("Enkäter efter årskurs/ålder"))
+    assert survey.frame.equals(expander.dataframe[1].value)
