@@ -520,3 +520,30 @@ def test_real_scb_answers(file, regions, kommun):
     assert result.accepted["_line"].notna().all()  # every total came from the file
     conformed = schema.conform(result.accepted, "population")
     assert len(conformed) == 3 * regions
+
+
+def test_jsonstat_ages_by_group_beside_the_total():
+    """BE0101N1 as json-stat2 with SCB's age labels and "totalt ålder": the total is SCB's,
+    the bands go to their groups, a band across two groups leaves both out, and a region
+    with a missing age cell gets no age groups (a group would be short)."""
+    ages = {"tot": "totalt ålder", "20-24": "20-24 år", "25-29": "25-29 år",
+            "15-19": "15-19 år"}
+    doc = json.loads(jsonstat([0] * 12))
+    doc["dimension"]["Alder"] = {"label": "ålder", "category": {
+        "index": list(ages), "label": ages}}
+    doc["size"] = [2, 3, 4, 1, 1]
+    # (region, sex) -> total, 20-24, 25-29, 15-19; Norsjö's 25-29 for women missing
+    cells = {(0, 0): [60, 20, 30, 10], (0, 1): [66, 22, 33, 11], (0, 2): [126, 42, 63, 21],
+             (1, 0): [6, 2, 3, 1], (1, 1): [6, 2, None, 1], (1, 2): [12, 4, 6, 2]}
+    doc["value"] = [v for key in sorted(cells) for v in cells[key]]
+    doc["status"] = {str(i): ".." for i, v in enumerate(doc["value"]) if v is None}
+    result = read_pxweb(json.dumps(doc, ensure_ascii=False).encode("utf-8"), name="js.json")
+    assert rows(result)[:3] == [(1, "0114", 2024, "M", 60), (5, "0114", 2024, "K", 66),
+                                (9, "0114", 2024, "T", 126)]
+    ages_read = result.accepted[result.accepted["age_group"].notna()]
+    assert sorted(zip(ages_read["area_id"], ages_read["age_group"], ages_read["sex"],
+                      ages_read["population"])) == [
+        ("0114", "25–44", "K", 33), ("0114", "25–44", "M", 30), ("0114", "25–44", "T", 63),
+        ("2417", "25–44", "M", 3), ("2417", "25–44", "T", 6)]
+    assert any("grupperna 0–17, 18–24 blir därför ofullständiga" in n for n in result.notes)
+    assert any("saknar någon ålder" in n for n in result.notes)
