@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -36,8 +37,11 @@ def px(cells: list[tuple[str, str, str, str, str]], columns: list[dict] | None =
 
 
 def rows(result) -> list[tuple]:
-    """Accepted rows as (line, area, year, sex, population), line None for derived totals."""
+    """Accepted total rows (not by age group) as (line, area, year, sex, population), line None
+    for derived totals."""
     frame = result.accepted
+    if "age_group" in frame:
+        frame = frame[frame["age_group"].isna()]
     return [(None if pd.isna(line) else int(line), area, int(year), sex, int(pop))
             for line, area, year, sex, pop in zip(frame["_line"], frame["area_id"], frame["year"],
                                                   frame["sex"], frame["population"])]
@@ -73,6 +77,12 @@ def test_sums_ages_derives_total_and_strips_vintage():
     assert result.columns == {"area_id": "Region", "year": "Tid", "population": "BE0101N1",
                               "sex": "Kon"}
     assert "ålder: summerat över 2 värden." in result.notes
+    # the ages are kept by age group too (core.age), T = K + M as for the totals
+    ages = result.accepted[result.accepted["age_group"].notna()]
+    assert sorted(zip(ages["area_id"], ages["age_group"], ages["sex"], ages["population"])) == [
+        ("0180R001", "0–17", "K", 21), ("0180R001", "0–17", "M", 17),
+        ("0180R001", "0–17", "T", 38), ("2417", "0–17", "K", 10), ("2417", "0–17", "M", 8),
+        ("2417", "0–17", "T", 18)]
     assert list(schema.conform(result.accepted, "population")["area_id"][:1]) == ["0180R001"]
 
 
@@ -487,8 +497,21 @@ def test_real_scb_answers(file, regions, kommun):
         pytest.skip(f"{path} finns inte (../shared/data saknas i den här klonen)")
     result = read_pxweb(path)
     expected = independent_population(path)
+    by_age = result.accepted[result.accepted["age_group"].notna()]
+    result = replace(result, accepted=result.accepted[result.accepted["age_group"].isna()])
     got = {(r.area_id, r.sex): int(r.population) for r in result.accepted.itertuples()}
     assert got == expected
+    # SCB's 5-year bands by age group: 25–44 is 25-29 … 40-44; 15-19 straddles 0–17/18–24,
+    # so those two groups are left out (incomplete), never given too few people
+    doc = json.loads(path.read_bytes().decode("utf-8-sig"))
+    want: dict[tuple[str, str], int] = Counter()
+    for item in doc["data"]:
+        region, age, sex, _year = item["key"]
+        if age in {"25-29", "30-34", "35-39", "40-44"} and sex == "1+2":
+            want[(region.split("_")[0], "T")] += int(item["values"][0])
+    mid = by_age[(by_age["age_group"] == "25–44") & (by_age["sex"] == "T")]
+    assert dict(zip(zip(mid["area_id"], mid["sex"]), mid["population"])) == dict(want)
+    assert set(by_age["age_group"]) == {"25–44", "45–64", "65+"}
     assert result.rejected == []
     assert result.accepted["area_id"].nunique() == regions
     assert not result.accepted["area_id"].str.contains("_RegSO").any()
@@ -497,3 +520,30 @@ def test_real_scb_answers(file, regions, kommun):
     assert result.accepted["_line"].notna().all()  # every total came from the file
     conformed = schema.conform(result.accepted, "population")
     assert len(conformed) == 3 * regions
+
+
+def test_jsonstat_ages_by_group_beside_the_total():
+    """BE0101N1 as json-stat2 with SCB's age labels and "totalt ålder": the total is SCB's,
+    the bands go to their groups, a band across two groups leaves both out, and a region
+    with a missing age cell gets no age groups (a group would be short)."""
+    ages = {"tot": "totalt ålder", "20-24": "20-24 år", "25-29": "25-29 år",
+            "15-19": "15-19 år"}
+    doc = json.loads(jsonstat([0] * 12))
+    doc["dimension"]["Alder"] = {"label": "ålder", "category": {
+        "index": list(ages), "label": ages}}
+    doc["size"] = [2, 3, 4, 1, 1]
+    # (region, sex) -> total, 20-24, 25-29, 15-19; Norsjö's 25-29 for women missing
+    cells = {(0, 0): [60, 20, 30, 10], (0, 1): [66, 22, 33, 11], (0, 2): [126, 42, 63, 21],
+             (1, 0): [6, 2, 3, 1], (1, 1): [6, 2, None, 1], (1, 2): [12, 4, 6, 2]}
+    doc["value"] = [v for key in sorted(cells) for v in cells[key]]
+    doc["status"] = {str(i): ".." for i, v in enumerate(doc["value"]) if v is None}
+    result = read_pxweb(json.dumps(doc, ensure_ascii=False).encode("utf-8"), name="js.json")
+    assert rows(result)[:3] == [(1, "0114", 2024, "M", 60), (5, "0114", 2024, "K", 66),
+                                (9, "0114", 2024, "T", 126)]
+    ages_read = result.accepted[result.accepted["age_group"].notna()]
+    assert sorted(zip(ages_read["area_id"], ages_read["age_group"], ages_read["sex"],
+                      ages_read["population"])) == [
+        ("0114", "25–44", "K", 33), ("0114", "25–44", "M", 30), ("0114", "25–44", "T", 63),
+        ("2417", "25–44", "M", 3), ("2417", "25–44", "T", 6)]
+    assert any("grupperna 0–17, 18–24 blir därför ofullständiga" in n for n in result.notes)
+    assert any("saknar någon ålder" in n for n in result.notes)

@@ -1,10 +1,12 @@
-"""Figures by age group for an incident layer: count, population of the group, rate with its
-Poisson interval, after the same disclosure policy, and the violence pyramid by age group.
+"""Figures by age group for an incident or a count layer: count, population of the group, rate
+with its Poisson interval, after the same disclosure policy, and the violence pyramid by age.
 
 Age comes from the incidents (the victim's age, grouped by layers/aldersgrupper.toml at import)
-and the population by age (`frames.population_age`, SCB by 1- or 5-year groups). Incidents
-without an age count in "okänd ålder", so the groups add up to the layer's count ("alla
-åldrar"), which the map and the pyramid publish. Missing is not zero: a period whose incidents
+or from the rows by age of a reported-crime table (`frames.incident_counts_age`, Brå-like), and
+the population by age (`frames.population_age`, SCB by 1- or 5-year groups). Incidents
+without an age, and the part of a table's count its age rows do not give, count in "okänd
+ålder", so the groups add up to the layer's count ("alla åldrar"), which the map and the
+pyramid publish. A table whose age rows give no K/M has no K/M by age ("ej könsuppdelat"). Missing is not zero: a period whose incidents
 carry no age gives no age table, and a group without population gives a count but no rate.
 
 Protection: every kommun's and the county's cells (age group × K/M/T) are protected together
@@ -24,8 +26,9 @@ import numpy as np
 import pandas as pd
 
 from lagesbild.analysis import disclosure, stats
-from lagesbild.analysis.figures import (SEXES, layer_figures, layer_incidents,
-                                        population_for, protected_counts)
+from lagesbild.analysis.figures import (SEXES, _category_mask, _filtered_counts,
+                                        layer_figures, layer_incidents, population_for,
+                                        protected_counts)
 from lagesbild.analysis.shares import _county_sums
 from lagesbild.core.age import ALL_AGES, UNKNOWN
 from lagesbild.core.frames import Frames
@@ -41,9 +44,16 @@ KEYS = ["area_id", "age_group", "sex"]
 def age_counts(frames: Frames, spec: LayerSpec, *, period: str, taxonomy: Taxonomy
                ) -> pd.DataFrame:
     """Raw counts per kommun and county × age group (with "okänd ålder" and "alla åldrar")
-    × sex; empty when the period's incidents carry no age group."""
+    × sex; empty when the period's data carry no age group.
+
+    An incident layer counts its incidents by the victim's age group. A count layer (a Brå-like
+    table, `spec.kind == "count_rate"`) sums the table's rows by age group
+    (`frames.incident_counts_age`) for the layer's categories; "okänd ålder" is then the layer's
+    count minus its groups' (ages the table does not give, or groups a band straddled)."""
+    if spec.kind == "count_rate":
+        return _table_age_counts(frames, spec, period=period, taxonomy=taxonomy)
     if spec.kind != "incident_rate":
-        raise ValueError("age figures need single incidents (an incident layer)")
+        raise ValueError("age figures need counts (an incident or a count layer)")
     data = pd.DataFrame(layer_incidents(frames, spec, period=period, taxonomy=taxonomy))
     if "age_group" not in data or not data["age_group"].notna().any():
         return pd.DataFrame(columns=[*KEYS, "count"])
@@ -53,9 +63,34 @@ def age_counts(frames: Frames, spec: LayerSpec, *, period: str, taxonomy: Taxono
     by_sex.index = by_sex.index.set_names(KEYS)
     total = data.groupby(["area_id", "age_group"]).size()
     total = pd.concat({"T": total}, names=["sex"]).reorder_levels([1, 2, 0])
-    counts = pd.concat([by_sex, total])
-    kommuner = frames.kommuner["area_id"].astype(str).tolist()
     groups = sorted(set(data["age_group"]) - {UNKNOWN}, key=_order) + [UNKNOWN]
+    return _with_totals(frames, pd.concat([by_sex, total]), groups)
+
+
+def _table_age_counts(frames: Frames, spec: LayerSpec, *, period: str, taxonomy: Taxonomy
+                      ) -> pd.DataFrame:
+    data = frames.incident_counts_age
+    data = data[(data["period"].astype("string") == str(period)) & data["sex"].isin(SEXES)]
+    data = data[_category_mask(data["category"], spec, taxonomy).to_numpy(dtype=bool)]
+    if not len(data):
+        return pd.DataFrame(columns=[*KEYS, "count"])
+    parts = data.groupby(KEYS)["count"].sum()
+    groups = sorted(set(data["age_group"].astype(str)), key=_order)
+    kommuner = frames.kommuner["area_id"].astype(str).tolist()
+    grid = pd.MultiIndex.from_product([kommuner, groups, SEXES], names=KEYS)
+    parts = parts.reindex(grid, fill_value=0)
+    whole = _filtered_counts(frames, spec, period=period, taxonomy=taxonomy)
+    whole = whole.set_index(["area_id", "sex"])["count"]
+    told = parts.groupby(["area_id", "sex"]).sum()
+    unknown = (whole.reindex(told.index).fillna(0) - told).clip(lower=0).astype("int64")
+    unknown = pd.concat({UNKNOWN: unknown}, names=["age_group"]).reorder_levels([1, 0, 2])
+    return _with_totals(frames, pd.concat([parts, unknown]), [*groups, UNKNOWN])
+
+
+def _with_totals(frames: Frames, counts: pd.Series, groups: list[str]) -> pd.DataFrame:
+    """Counts by (area, age group, sex) on the grid of every kommun, with "alla åldrar" (the
+    groups' sum, "okänd ålder" included) and the counties' sums."""
+    kommuner = frames.kommuner["area_id"].astype(str).tolist()
     grid = pd.MultiIndex.from_product([kommuner, groups, SEXES], names=KEYS)
     cube = counts.reindex(grid, fill_value=0).rename("count").reset_index()
     alls = cube.groupby(["area_id", "sex"], as_index=False)["count"].sum().assign(
@@ -124,6 +159,14 @@ def age_figures(frames: Frames, spec: LayerSpec, *, period: str, area: str | Non
                       for d, s, p, c, g in zip(out["display"], out["suppression"],
                                                out["population"], out["count"],
                                                out["age_group"])]
+    if spec.kind == "count_rate" and not _ages_by_sex(frames, period):
+        # a table whose age rows are totals only: no K/M by age (missing, not 0)
+        part = (out["sex"].isin(["K", "M"]) & (out["age_group"] != ALL_AGES)).to_numpy()
+        out["count"] = pd.to_numeric(out["count"]).astype("Int64").mask(part)
+        for col in ("value", "ci_low", "ci_high"):
+            out[col] = out[col].astype("Float64").mask(part)
+        out.loc[part, "display"] = "ej könsuppdelat"
+        out.loc[part, "note"] = "tabellen delar inte åldrarna på kön"
     out["name"] = [frames.area_name(str(a)) for a in out["area_id"]]
     out["period"] = str(period)
     out["population"] = pd.to_numeric(out["population"]).astype("Int64")
@@ -131,17 +174,26 @@ def age_figures(frames: Frames, spec: LayerSpec, *, period: str, area: str | Non
 
 
 def pyramid_by_age(frames: Frames, taxonomy: Taxonomy, *, area: str, period: str,
-                   settings: Settings) -> pd.DataFrame:
-    """The violence pyramid's levels (top and middle, from the police extract) per age group
-    of `area`: `age_figures` of each level with a column `level`."""
+                   settings: Settings, source: str = "incidents") -> pd.DataFrame:
+    """The violence pyramid's levels (top and middle) per age group of `area`, from the police
+    extract (`source` "incidents") or the reported-crime table ("counts"): `age_figures` of
+    each level with a column `level`."""
+    kind = "count_rate" if source == "counts" else "incident_rate"
     parts = []
     for level in (3, 2):
-        spec = LayerSpec(id=f"pyramid_{level}", title_sv="", title_en="", kind="incident_rate",
+        spec = LayerSpec(id=f"pyramid_{level}", title_sv="", title_en="", kind=kind,
                          pyramid_level=level)
         rows = age_figures(frames, spec, period=period, area=area, taxonomy=taxonomy,
                            settings=settings)
         parts.append(rows.assign(level=level))
     return pd.concat(parts, ignore_index=True)
+
+
+def _ages_by_sex(frames: Frames, period: str) -> bool:
+    """Whether the reported-crime table's age rows of `period` give women or men."""
+    data = frames.incident_counts_age
+    return bool(data.loc[data["period"].astype("string") == str(period), "sex"]
+                .isin(["K", "M"]).any())
 
 
 def _population(frames: Frames, year: str) -> pd.DataFrame:

@@ -2,8 +2,9 @@
 normalised to one group label, so incidents, population and surveys meet on the same groups.
 
     grouping = load_age_groups(settings.layers_dir / "aldersgrupper.toml")
-    grouping.group_of(pd.Series(["23", "20-24 år", "15–19", "65 år och äldre", "åk 9", ""]))
-    # -> "18–24", "18–24", <NA> (straddles 17/18), "65+", "åk 9", <NA>
+    grouping.group_of(pd.Series(["23", "20-24 år", "15–19", "65 år och äldre", "åk 9",
+                                 "Årskurs 2 gy", ""]))
+    # -> "18–24", "18–24", <NA> (straddles 17/18), "65+", "åk 9", "gy 2", <NA>
 
 A total ("totalt", "samtliga åldrar") is not a group: `is_total` tells it, and readers keep
 those rows as the total they are.
@@ -27,10 +28,14 @@ UNKNOWN = "okänd ålder"  # incidents without an age: a group of their own in a
 TOTAL_WORDS = {"totalt", "total", "samtliga", "samtliga åldrar", "alla", "alla åldrar",
                "totalt ålder", "totalt alla åldrar", "tot", "summa"}
 _GRADE = re.compile(r"^(?:åk|årskurs|år)\s*\.?\s*(\d{1,2})$")
+# upper secondary: "Årskurs 2 gy", "gy 2", "gymnasiet år 2", "år 2 gymnasiet" -> "gy 2"
+_GY = re.compile(r"^(?:(?:åk|årskurs|år)\s*\.?\s*(\d)\s*(?:på\s*)?(?:gy|gymn\w*)\.?"
+                 r"|(?:gy|gymn\w*)\.?\s*(?:åk|årskurs|år)?\s*\.?\s*(\d))$")
 _BAND = re.compile(r"^(\d{1,3})\s*(?:-|–|—|till)\s*(\d{1,3})(?:\s*år)?$")
 _PLUS = re.compile(r"^(\d{1,3})\s*(?:\+\s*(?:år)?|år\s*(?:och|el\.?|eller)\s*(?:äldre|över|mer)"
                    r"|-)$")
 _ONE = re.compile(r"^(\d{1,3})(?:[.,]0+)?(?:\s*år)?$")
+_UPTO = re.compile(r"^-\s*(\d{1,3})(?:\s*år)?$")  # SCB's PX-Web code "-4": 0–4 years
 
 
 @dataclass(frozen=True)
@@ -69,9 +74,15 @@ class AgeGroups:
         grade = _GRADE.match(text)
         if grade:
             return f"åk {int(grade.group(1))}"
+        upper = _GY.match(text)
+        if upper:
+            return f"gy {int(upper.group(1) or upper.group(2))}"
         one = _ONE.match(text)
         if one:
             return self.of_band(int(one.group(1)), int(one.group(1)))
+        upto = _UPTO.match(text)
+        if upto:
+            return self.of_band(0, int(upto.group(1)))
         band = _BAND.match(text)
         if band:
             return self.of_band(int(band.group(1)), int(band.group(2)))
@@ -87,6 +98,24 @@ class AgeGroups:
         labels = [self.label_of(u) for u in uniques] + [None]
         out = pd.array(labels, dtype="string")[codes]
         return pd.Series(out, index=values.index, dtype="string")
+
+
+def age_key(value: object) -> str:
+    """A source's age text in one spelling, so that two rows of the same age or band are
+    found to be the same ("åk 9" and "Årskurs 9"; "20-24 år" and "20–24"): the duplicate key
+    of the readers. Totals become "" (the total row)."""
+    text = re.sub(r"\s+", " ", str(value if value is not None else "").replace("\u2013", "-")
+                  .replace("\u2014", "-").casefold().strip())
+    if not text or text in {"nan", "<na>"} or is_total(text):
+        return ""
+    grade = _GRADE.match(text)
+    if grade:
+        return f"åk {int(grade.group(1))}"
+    upper = _GY.match(text)
+    if upper:
+        return f"gy {int(upper.group(1) or upper.group(2))}"
+    text = re.sub(r"\s*år$", "", text).strip()
+    return re.sub(r"\s*(-|till)\s*", "-", text)
 
 
 def is_total(value: object) -> bool:

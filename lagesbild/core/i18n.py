@@ -233,6 +233,29 @@ TEXTS: dict[str, tuple[str, str]] = {
         "the age groups are protected together, women + men within the total and the "
         "municipalities within the county; a cell is also hidden where it could otherwise be "
         "worked out from the all-ages total or the map's value."),
+    "age_pick_counts": ("Åldersgrupper finns i tabellen över anmälda brott: välj den källan "
+                        "ovan.", "Age groups come from the reported-offences table: choose "
+                        "that source above."),
+    "age_none_counts": ("Tabellen över anmälda brott {period} saknar ålder.",
+                        "The reported-offences table of {period} carries no age."),
+    "age_caption_counts": (
+        "Anmälda brott (Brå-tabell) efter brottsoffrets ålder, per 100 000 invånare i "
+        "åldersgruppen (SCB). \"okänd ålder\": den del av lagrets antal som tabellens "
+        "åldersrader inte anger; med den raden summerar grupperna till \"alla åldrar\", "
+        "lagrets värde i pyramiden och på kartan. Skyddet är detsamma som för utdraget.",
+        "Reported offences (Brå table) by the victim's age, per 100,000 inhabitants of the age "
+        "group (SCB). \"unknown age\": the part of the layer's count the table's age rows do "
+        "not give; with that row the groups add up to \"all ages\", the layer's value in the "
+        "pyramid and on the map. Protected as the extract's table is."),
+    "age_grades_title": ("Enkäter efter årskurs/ålder", "Surveys by school grade/age"),
+    "age_grades_caption": (
+        "Andel per årskurs eller åldersgrupp ur enkäten, med Wilsonintervall och antal "
+        "svarande (n). Dold (..) när för få svarat eller när andelen annars kunde räknas fram "
+        "ur totalen (grupperna skyddas tillsammans, kvinnor + män inom totalt).",
+        "Share per school grade or age group from the survey, with Wilson interval and number "
+        "of respondents (n). Hidden (..) where too few answered or where the share could "
+        "otherwise be worked out from the total (the groups are protected together, women + "
+        "men within the total)."),
     "pooled_toggle": ("3 år sammantaget", "3 years combined"),
     "pooled_period": ("{span} sammantaget", "{span} combined"),
     "pooled_help": (
@@ -267,6 +290,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "rows": ("Rader", "Rows"),
     "imported": ("Importerad", "Imported"),
     "level_word": ("Nivå", "Level"),
+    "indicator_word": ("Indikator", "Indicator"),
+    "grade_or_age": ("Årskurs/ålder", "Grade/age"),
     "category": ("Brottskategori", "Offence category"),
     "total_row": ("alla", "all"),
     "not_split": ("ej könsuppdelat", "not split by sex"),

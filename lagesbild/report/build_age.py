@@ -15,11 +15,21 @@ from lagesbild.core.taxonomy import Taxonomy
 from lagesbild.report.english import to_english
 
 
+def has_ages(frames: Frames, source: str) -> bool:
+    """Whether the police extract ("incidents") or the reported-crime table ("counts") of the
+    workspace carries age groups."""
+    if source == "counts":
+        return bool(len(frames.incident_counts_age))
+    incidents = frames.incidents
+    return "age_group" in incidents and bool(incidents["age_group"].notna().any())
+
+
 def age_rows(frames: Frames, taxonomy: Taxonomy, settings: Settings, *, area_id: str,
-             period: str, lang: str = "sv") -> pd.DataFrame | None:
+             period: str, lang: str = "sv", source: str = "incidents") -> pd.DataFrame | None:
     """Level × age group (then "okänd ålder" and all ages) × K/M/T display texts and the total's
-    interval; None when the period's incidents carry no age."""
-    rows = pyramid_by_age(frames, taxonomy, area=area_id, period=period, settings=settings)
+    interval; None when the period's incidents (or the crime table's rows) carry no age."""
+    rows = pyramid_by_age(frames, taxonomy, area=area_id, period=period, settings=settings,
+                          source=source)
     if rows.empty:
         return None
     titles = {lv.level: lv.title_en if lang == "en" else lv.title_sv for lv in taxonomy.levels}
@@ -47,20 +57,30 @@ def age_rows(frames: Frames, taxonomy: Taxonomy, settings: Settings, *, area_id:
 
 
 def age_table(ctx, paras: list[str], tables: list) -> None:  # noqa: ANN001 - report Context
-    """The report's table "Efter ålder" (kartläggning): the pyramid's top and middle levels per
-    age group of the victim, when the police extract of the period carries ages."""
-    incidents = ctx.frames.incidents
-    if "age_group" not in incidents or not incidents["age_group"].notna().any():
-        return
-    frame = age_rows(ctx.frames, ctx.taxonomy, ctx.settings, area_id=ctx.area_id,
-                     period=ctx.period, lang=ctx.lang)
-    if frame is None:
-        return
-    paras.append(ctx.tr(
-        f"Efter ålder, {ctx.area_name} {ctx.period}: pyramidens topp och mitt ur polisens "
-        "utdrag per brottsoffrets åldersgrupp, per 100 000 invånare i gruppen.",
-        f"By age, {ctx.area_name} {ctx.period}: the pyramid's top and middle from the police "
-        "extract per age group of the victim, per 100,000 inhabitants of the group."))
-    tables.append(ctx.table(ctx.tr(f"Efter ålder: {ctx.area_name} {ctx.period}",
-                                   f"By age: {ctx.area_name} {ctx.period}"), frame,
-                            note=t("age_caption", ctx.lang)))
+    """The report's tables "Efter ålder" (kartläggning): the pyramid's top and middle levels per
+    age group of the victim, from the police extract and from the reported-crime table when
+    they carry ages, and the survey's shares by school grade or age (`build_age_survey`)."""
+    for source in ("incidents", "counts"):
+        if not has_ages(ctx.frames, source):
+            continue
+        frame = age_rows(ctx.frames, ctx.taxonomy, ctx.settings, area_id=ctx.area_id,
+                         period=ctx.period, lang=ctx.lang, source=source)
+        if frame is None:
+            continue
+        police = source == "incidents"
+        paras.append(ctx.tr(
+            f"Efter ålder, {ctx.area_name} {ctx.period}: pyramidens topp och mitt ur "
+            + ("polisens utdrag" if police else "anmälda brott (Brå)")
+            + " per brottsoffrets åldersgrupp, per 100 000 invånare i gruppen.",
+            f"By age, {ctx.area_name} {ctx.period}: the pyramid's top and middle from the "
+            + ("police extract" if police else "reported offences (Brå)")
+            + " per age group of the victim, per 100,000 inhabitants of the group."))
+        suffix_sv, suffix_en = ("", "") if police else (" (anmälda brott, Brå)",
+                                                         " (reported offences, Brå)")
+        tables.append(ctx.table(
+            ctx.tr(f"Efter ålder{suffix_sv}: {ctx.area_name} {ctx.period}",
+                   f"By age{suffix_en}: {ctx.area_name} {ctx.period}"), frame,
+            note=t("age_caption" if police else "age_caption_counts", ctx.lang)))
+    from lagesbild.report.build_age_survey import survey_age_table
+
+    survey_age_table(ctx, paras, tables)

@@ -1,4 +1,6 @@
-"""Aggregated tables: Brå-like reported-crime counts, SCB-like population, survey indicators."""
+"""Aggregated tables: SCB-like population here; Brå-like reported-crime counts
+(`sources.crime_counts`) and survey indicators (`sources.indicator_table`) re-exported, so
+`aggregates.read_crime_counts` and friends stay where the importer and the forms find them."""
 
 from __future__ import annotations
 
@@ -6,37 +8,35 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from lagesbild.core.dataset import Dataset
 from lagesbild.core.errors import InputError, Rejection
-from lagesbild.core.intervals import wilson_ci
 from lagesbild.sources import tables as t
-from lagesbild.sources.kommun_names import (
-    NATIONAL_ID,
-    area_code_or_name,
-    is_national,
-    kommun_code_or_name,
+from lagesbild.sources.aggregate_cells import (  # noqa: F401 - re-exported for other readers
+    SEX_KMT,
+    _area_parser,
+    _code_or_national,
+    _duplicates,
+    _name_note,
+    _year,
+    indicator_parser,
 )
-
-SEX_KMT = {k: v for k, v in t.SEX_WORDS.items() if v is not None}
-
-# canonical key -> header aliases; a UI shows these in its column-mapping form
-CRIME_COLUMNS: dict[str, list[str]] = {
-    "area_id": ["Kommunkod", "Kommun kod", "Regionkod", "Kod", "Kommunnummer"],
-    "area_name": ["Kommun", "Kommunnamn", "Region", "Regionnamn", "Område"],
-    "period": ["År", "Period", "Year"],
-    "category": ["Brottskategori", "Brottstyp", "Brott", "Brottsbenämning"],
-    "sex": ["Kön", "Brottsoffrets kön"],
-    "count": ["Antal", "Antal anmälda brott", "Anmälda brott"],
-}
-CRIME_OPTIONAL: tuple[str, ...] = ("sex",)
-# the kommun by code or by name ('Upplands Väsby', '0114 Upplands Väsby'); codes win
-CRIME_ONE_OF: tuple[tuple[str, ...], ...] = (("area_id",), ("area_name",))
-# period + count may instead be one column per year ("2023", "2024"), as Brå's database exports
-CRIME_WIDE: tuple[str, ...] = ("period", "count")
-CRIME_SPEC = t.ColumnSpec(CRIME_COLUMNS, CRIME_OPTIONAL, CRIME_ONE_OF)
+from lagesbild.sources.crime_counts import (  # noqa: F401 - re-exported
+    CRIME_COLUMNS,
+    CRIME_ONE_OF,
+    CRIME_OPTIONAL,
+    CRIME_SPEC,
+    CRIME_WIDE,
+    read_crime_counts,
+)
+from lagesbild.sources.indicator_table import (  # noqa: F401 - re-exported
+    INDICATOR_COLUMNS,
+    INDICATOR_OPTIONAL,
+    INDICATOR_SPEC,
+    read_indicators,
+)
+from lagesbild.sources.kommun_names import kommun_code_or_name
 
 POPULATION_COLUMNS: dict[str, list[str]] = {
     "area_id": ["region", "Kommun", "Kommunkod", "Kommunnamn", "Område"],
@@ -48,44 +48,10 @@ POPULATION_COLUMNS: dict[str, list[str]] = {
 POPULATION_OPTIONAL: tuple[str, ...] = ("sex",)
 POPULATION_SPEC = t.ColumnSpec(POPULATION_COLUMNS, POPULATION_OPTIONAL)
 
-INDICATOR_COLUMNS: dict[str, list[str]] = {
-    "area_id": ["Kommunkod", "Kod", "Område"],
-    "period": ["År", "Period"],
-    "indicator_id": ["Indikator", "Indikator-ID", "Fråga"],
-    "sex": ["Kön"],
-    "value": ["Andel (%)", "Andel", "Värde", "Procent"],
-    "n": ["Antal svarande", "n", "Antal"],
-    # the source's own interval (NTU and other weighted surveys publish one), used as given
-    "ci_low": ["KI nedre (%)", "KI nedre", "Konfidensintervall nedre", "Nedre gräns",
-               "Undre gräns", "KI, nedre", "Lower CI"],
-    "ci_high": ["KI övre (%)", "KI övre", "Konfidensintervall övre", "Övre gräns", "KI, övre",
-                "Upper CI"],
-    # or what the design does to it: the effective number of respondents, or the design effect
-    "n_eff": ["Effektivt antal svarande", "Effektivt n", "Effektiv urvalsstorlek", "n_eff"],
-    "deff": ["Designeffekt", "Deff"],
-}
-INDICATOR_OPTIONAL: tuple[str, ...] = ("ci_low", "ci_high", "n_eff", "deff")
-INDICATOR_SPEC = t.ColumnSpec(INDICATOR_COLUMNS, INDICATOR_OPTIONAL)
-
 _SEX_IN_HEADER = {"män": "M", "man": "M", "pojkar": "M", "kvinnor": "K", "kvinna": "K",
                   "flickor": "K", "totalt": "T", "samtliga": "T", "båda könen": "T",
                   "män och kvinnor": "T", "kvinnor och män": "T", "": None}
 _MEASURE = re.compile(r"\b(folkmängd|befolkning|antal|invånare|personer)\b")
-
-
-def _year(value: str) -> str:
-    text = str(value).strip()
-    if not re.fullmatch(r"(19|20)\d\d", text):
-        raise ValueError("väntade ett årtal, t.ex. 2024")
-    return text
-
-
-def _duplicates(frame: pd.DataFrame, keys: list[str], name: str, field: str) -> tuple[pd.DataFrame, list[Rejection]]:
-    dup = frame.duplicated(keys, keep="first")
-    rejected = [Rejection(name, int(line), field, " / ".join(str(v) for v in vals),
-                          "Samma kombination finns redan på en tidigare rad.")
-                for line, vals in zip(frame.loc[dup, "_line"], frame.loc[dup, keys].to_numpy())]
-    return frame[~dup], rejected
 
 
 def year_header(header: str) -> tuple[int, str | None] | None:
@@ -102,97 +68,6 @@ def year_header(header: str) -> tuple[int, str | None] | None:
     if rest not in _SEX_IN_HEADER:
         return None
     return int(years[0]), _SEX_IN_HEADER[rest]
-
-
-def _name_note(raw: t.RawTable, column: str, matched: Mapping[str, str]) -> list[str]:
-    if not matched:
-        return []
-    first, code = next(iter(matched.items()))
-    kommuner = len(set(matched.values()))
-    return [f"{len(matched)} kommunnamn i kolumnen '{column}' matchades mot "
-            f"{kommuner} {'kommun' if kommuner == 1 else 'kommuner'} (t.ex. '{first}' → {code})."]
-
-
-def _code_or_national(value: str) -> str:
-    return NATIONAL_ID if is_national(value) else t.kommun_code(value)
-
-
-def _area_parser(matched: dict[str, str]):  # type: ignore[no-untyped-def]
-    """Code-or-name parser that remembers which names it matched, for the reader's note."""
-    def parse(value: str) -> str:
-        code = area_code_or_name(value)
-        text = str(value).strip()
-        if not re.match(r"\d", text) and code != NATIONAL_ID:
-            matched.setdefault(text, code)
-        return code
-    return parse
-
-
-def read_crime_counts(source: str | Path | bytes, *, name: str | None = None,
-                      mapping: Mapping[str, str | None] | None = None,
-                      sheet: str | int | None = None) -> t.ReadResult:
-    """Reported offences per kommun × category × year × sex (Brå-like export, CSV or XLSX).
-
-    The kommun is a code column or, when the file has none, a name column matched against the
-    290 official names (case-, dash- and space-insensitive; 'Region Gotland', '0114 Upplands
-    Väsby'). Years may be one column ("År" with "Antal") or one column per year.
-    """
-    raw = t.read_table(source, name=name, sheet=sheet)
-    mapping = dict(mapping or {})
-    years = [h for h in raw.header if re.fullmatch(r"(19|20)\d\d", h.strip())
-             and h not in mapping.values()]
-    wide_ok = bool(years) and not any(mapping.get(k) for k in CRIME_WIDE)
-    optional = CRIME_OPTIONAL + (CRIME_WIDE if wide_ok else ())
-    cols = t.find_columns(raw, CRIME_COLUMNS, optional=optional, mapping=mapping,
-                          one_of=CRIME_ONE_OF)
-    wide = wide_ok and not any(k in cols for k in CRIME_WIDE)
-    if not wide and not all(k in cols for k in CRIME_WIDE):
-        t.find_columns(raw, CRIME_COLUMNS, optional=CRIME_OPTIONAL, mapping=mapping,
-                       one_of=CRIME_ONE_OF)  # raises, naming what is missing
-    matched: dict[str, str] = {}
-    area_key = "area_id" if "area_id" in cols else "area_name"
-    area = t.required(_code_or_national if area_key == "area_id" else _area_parser(matched))
-    parsers = {
-        "area_id": area, "category": t.required(t.text),
-        "sex": (lambda v: "T" if str(v).strip() == "" else t.choice(SEX_KMT, "kön")(v)),
-    }
-    col_of = {**cols, "area_id": cols[area_key]}
-    if wide:
-        rows, rejected = t.validate_rows(raw, col_of, parsers)
-        rows, more = _wide(raw, rows, years, "period", lambda y: str(int(y.strip())),
-                           "count", t.parse_count)
-        rejected += more
-    else:
-        rows, rejected = t.validate_rows(raw, col_of, {
-            **parsers, "period": t.required(_year), "count": t.required(t.parse_count)})
-    rows, dups = _duplicates(rows, ["area_id", "period", "category", "sex"], raw.name, cols["category"])
-    frame = rows[["_line", "area_id", "period", "category", "sex", "count"]].assign(source="")
-    periods = sorted(frame["period"].unique())
-    notes = [*raw.notes, *_name_note(raw, cols[area_key], matched)]
-    if wide:
-        notes.append(f"Ett år per kolumn: {', '.join(years)}.")
-    return t.ReadResult(frame, sorted(rejected + dups, key=lambda r: r.row), Dataset(
-        "", "incident_counts", "crime_counts", raw.name,
-        f"{periods[0]}–{periods[-1]}" if periods else ""), notes=notes,
-        columns={**cols, "area_id": cols[area_key]})
-
-
-def _wide(raw: t.RawTable, rows: pd.DataFrame, value_columns: list[str], key: str,
-          key_of, value: str, parse) -> tuple[pd.DataFrame, list[Rejection]]:  # type: ignore[no-untyped-def]
-    """One output row per (input row, value column); each cell checked on its own."""
-    cells = raw.rows.set_index("_line")
-    out: list[dict[str, object]] = []
-    rejected: list[Rejection] = []
-    for rec in rows.to_dict("records"):
-        for col in value_columns:
-            text = cells.at[rec["_line"], col]
-            try:
-                number = parse(text)
-            except ValueError as exc:
-                rejected.append(Rejection(raw.name, int(rec["_line"]), col, str(text), str(exc)))
-                continue
-            out.append({**rec, key: key_of(col), value: number})
-    return pd.DataFrame(out, columns=[*rows.columns, key, value]), rejected
 
 
 def read_population(source: str | Path | bytes, *, name: str | None = None,
@@ -335,110 +210,3 @@ def _is_sex_word(value: str) -> bool:
 def _share(raw: t.RawTable, column: str, test) -> float:  # type: ignore[no-untyped-def]
     values = [str(v).strip() for v in raw.rows[column] if str(v).strip()]
     return sum(bool(test(v)) for v in values) / len(values) if values else 0.0
-
-
-def indicator_parser(known: set[str] | None):  # type: ignore[no-untyped-def]
-    """An indicator id cell: any text, or one of `known` (the ids in layers/indicators.toml)."""
-    def indicator(value: str) -> str:
-        text = str(value).strip()
-        if known is not None and text not in known:
-            raise ValueError(f"okänd indikator; kända: {', '.join(sorted(known))}")
-        return text
-    return indicator
-
-
-def read_indicators(source: str | Path | bytes, *, name: str | None = None,
-                    known: set[str] | None = None,
-                    mapping: Mapping[str, str | None] | None = None,
-                    sheet: str | int | None = None) -> t.ReadResult:
-    """Survey indicators: share in percent per kommun × year × indicator × sex, with n."""
-    raw = t.read_table(source, name=name, sheet=sheet)
-    cols = t.find_columns(raw, INDICATOR_COLUMNS, optional=INDICATOR_OPTIONAL, mapping=mapping)
-
-    indicator = indicator_parser(known)
-
-    def percent(value: str) -> float:
-        number = t.parse_number(value)
-        if not 0 <= number <= 100:
-            raise ValueError("en andel måste ligga mellan 0 och 100 %")
-        return number
-
-    def respondents(value: str) -> int:
-        n = t.parse_count(value)
-        if n == 0:
-            raise ValueError("antal svarande måste vara minst 1")
-        return n
-
-    def maybe(parser):  # type: ignore[no-untyped-def]  # an optional cell: empty is None
-        return lambda value: None if str(value or "").strip() == "" else parser(value)
-
-    def positive(value: str) -> float:
-        number = t.parse_number(value)
-        if not number > 0:
-            raise ValueError("väntade ett tal större än 0")
-        return number
-
-    matched: dict[str, str] = {}
-    rows, rejected = t.validate_rows(raw, cols, {
-        "area_id": t.required(_area_parser(matched)), "period": t.required(_year),
-        "indicator_id": t.required(indicator), "sex": t.required(t.choice(SEX_KMT, "kön")),
-        "value": t.required(percent), "n": t.required(respondents),
-        "ci_low": maybe(percent), "ci_high": maybe(percent), "n_eff": maybe(positive),
-        "deff": maybe(positive),
-    })
-    rows, bad = _design_intervals(rows, raw.name, cols)
-    rows, dups = _duplicates(rows, ["area_id", "period", "indicator_id", "sex"], raw.name,
-                             cols["indicator_id"])
-    given = int(rows["_given"].sum()) if len(rows) else 0
-    designed = int(rows["_designed"].sum()) if len(rows) else 0
-    notes = [f"{given} rader har källans eget intervall; det används som det är."] if given else []
-    if designed:
-        notes.append(f"{designed} rader har effektivt antal svarande eller designeffekt: "
-                     "intervallet räknas med det effektiva antalet.")
-    frame = rows.drop(columns=["n_eff", "deff", "_given", "_designed"]).assign(
-        unit="percent", source="")
-    rejected = rejected + bad
-    periods = sorted(frame["period"].unique())
-    return t.ReadResult(frame, sorted(rejected + dups, key=lambda r: r.row), Dataset(
-        "", "indicators", "indicators", raw.name, f"{periods[0]}–{periods[-1]}" if periods else ""),
-        notes=[*raw.notes, *_name_note(raw, cols["area_id"], matched), *notes],
-        columns=dict(cols))
-
-
-def _design_intervals(rows: pd.DataFrame, name: str, cols: dict[str, str]
-                      ) -> tuple[pd.DataFrame, list[Rejection]]:
-    """The interval each row is to be shown with: the source's own when it gives one (both
-    bounds, around the share), else Wilson's with the effective n (n_eff, or n / deff) when the
-    file gives the design, else none (Wilson with n is computed later). Rows whose interval
-    cannot be right are rejected naming the field."""
-    rejected: list[Rejection] = []
-    kept, low, high, given, designed = [], [], [], [], []
-    def given_or_none(value: object) -> float | None:  # the frame holds missing cells as NaN
-        return None if value is None or pd.isna(value) else float(value)
-
-    for rec in rows.to_dict("records"):
-        rec.update({k: given_or_none(rec[k]) for k in ("ci_low", "ci_high", "n_eff", "deff")})
-        lo, hi, value = rec["ci_low"], rec["ci_high"], float(rec["value"])
-        line = int(rec["_line"])
-        if (lo is None) != (hi is None):
-            field = "ci_high" if hi is None else "ci_low"
-            rejected.append(Rejection(name, line, cols.get(field, field), "",
-                                      "intervallet behöver både nedre och övre gräns"))
-            continue
-        if lo is not None and not (lo - 0.05 <= value <= hi + 0.05):
-            rejected.append(Rejection(name, line, cols.get("ci_low", "ci_low"), f"{lo}–{hi}",
-                                      f"intervallet {lo}–{hi} omsluter inte andelen {value}; "
-                                      "kontrollera kolumnerna"))
-            continue
-        n_eff = rec["n_eff"] if rec["n_eff"] is not None else (
-            float(rec["n"]) / rec["deff"] if rec["deff"] is not None else None)
-        if lo is None and n_eff is not None:
-            w_low, w_high = wilson_ci(np.array([value / 100]), np.array([n_eff]))
-            lo, hi = float(w_low[0]) * 100, float(w_high[0]) * 100
-        kept.append(line)
-        low.append(lo)
-        high.append(hi)
-        given.append(rec["ci_low"] is not None)
-        designed.append(rec["ci_low"] is None and n_eff is not None)
-    out = rows[rows["_line"].astype(int).isin(set(kept))].reset_index(drop=True)
-    return out.assign(ci_low=low, ci_high=high, _given=given, _designed=designed), rejected

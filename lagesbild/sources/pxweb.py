@@ -58,7 +58,8 @@ def read_pxweb(source: str | Path | bytes, *, name: str | None = None,
 
     Rows are summed over every dimension that is not region, sex or year (e.g. age). A dimension
     with a total value ("totalt", "tot") gives the total instead, and its parts are only compared
-    against it. `measure` picks the content variable when the answer has several (its code or text;
+    against it. An age dimension (SCB's "Alder") with several ages is also kept by age group
+    (`core.age`; rows with age_group set beside the total, as the population CSV by age). `measure` picks the content variable when the answer has several (its code or text;
     the default takes the only one, or the one about folkmängd). T = K + M is added only where the
     file has no total and both K and M are complete.
     """
@@ -213,6 +214,10 @@ def _population(cube: _Cube) -> t.ReadResult:
     frame = _add_totals(pd.DataFrame(accepted, columns=["_line", "area_id", "year", "sex",
                                                         "population"]))
     notes = [cube.row_note, *cube.notes]
+    age = next((j for j, d in enumerate(summed) if _is_age(d)), None)
+    if age is not None:
+        frame = pd.concat([frame.assign(age_group=None),
+                           _by_age(groups, summed, age, first_row, notes)], ignore_index=True)
     for dim in summed:
         totals = [c for c in dim.codes if _is_total(dim, c)]
         parts = len(dim.codes) - len(totals)
@@ -231,6 +236,50 @@ def _population(cube: _Cube) -> t.ReadResult:
     return t.ReadResult(frame, sorted(rejected, key=lambda r: r.row), Dataset(
         "", "population", "scb_pxweb", name, period, description=cube.description),
         notes=notes, columns=columns)
+
+
+def _is_age(dim: _Dim) -> bool:
+    """An age dimension (SCB's "Alder") with more than one age or band besides its total."""
+    words = {dim.code.strip().casefold(), dim.label.strip().casefold()}
+    return bool(words & {"alder", "ålder", "age", "ålder (5-årsklasser)"}) and \
+        sum(not _is_total(dim, c) for c in dim.codes) > 1
+
+
+def _by_age(groups: Mapping[_Group, Mapping[tuple[str, ...], int | None]], summed: list[_Dim],
+            age: int, first_row: Mapping[_Group, int], notes: list[str]) -> pd.DataFrame:
+    """Population per age group (`core.age`, as the population CSV by age): each age code's
+    cells collapsed over the other summed dimensions, then grouped by `population_age`. A
+    region × year × sex with a missing age cell gets no age groups (a group would be short)."""
+    from lagesbild.core.age import FILE, load_age_groups
+    from lagesbild.core.settings import get_settings
+    from lagesbild.sources.population_age import age_parts, totals_by_sex
+
+    dim, rest = summed[age], summed[:age] + summed[age + 1:]
+    rows, short = [], []
+    for group, cells in groups.items():
+        values = {}
+        for code in (c for c in dim.codes if not _is_total(dim, c)):
+            sub = {k[:age] + k[age + 1:]: v for k, v in cells.items() if k[age] == code}
+            values[code] = _collapse(sub, rest, lambda *_: None) if sub else None
+        if any(v is None for v in values.values()):
+            short.append(group)
+            continue
+        rows += [{"_line": first_row[group], "area_id": group[0], "year": group[1],
+                  "sex": group[2], "population": v, "_age": dim.labels.get(c, c)}
+                 for c, v in values.items()]
+    if short:
+        notes.append(f"{dim.label}: {len(short)} kombinationer av område, kön och år saknar "
+                     f"någon ålder (t.ex. {' '.join(map(str, short[0]))}) och får inga "
+                     "åldersgrupper.")
+    frame = pd.DataFrame(rows, columns=["_line", "area_id", "year", "sex", "population",
+                                        "_age"])
+    grouping = load_age_groups(get_settings().layers_dir / FILE)
+    parts = age_parts(frame, dim.label, notes, grouping=grouping)
+    if not len(parts):
+        return parts.assign(source="")
+    parts = totals_by_sex(parts)
+    return parts.assign(_line=parts["_line"].astype("Int64"),
+                        population=parts["population"].astype("int64"), source="")
 
 
 def _parse_codes(dim: _Dim, parser: Callable[[str], object]) -> dict[str, object]:

@@ -214,8 +214,10 @@ class GpkgWorkspace(Workspace):
             raise KeyError(f"unknown table or columns: {table!r} {columns!r}")
         if table not in _layers(self.path):
             return schema.empty(table)[columns]
-        names = ", ".join(f'"{c}"' for c in columns)
         with contextlib.closing(sqlite3.connect(self.path)) as con:
+            stored = {r[1] for r in con.execute(f'PRAGMA table_info("{table}")')}
+            # a column added after the workspace was written (schema.ADDED_LATER) reads as NULL
+            names = ", ".join(f'"{c}"' if c in stored else f'NULL AS "{c}"' for c in columns)
             rows = con.execute(f'SELECT {names} FROM "{table}"').fetchall()
         return pd.DataFrame(rows, columns=columns)
 

@@ -18,16 +18,18 @@ from lagesbild.sources.tables import ReadResult
 from lagesbild.store.workspace import Workspace
 
 NATURAL_KEYS: dict[str, tuple[str, ...]] = {
-    "incident_counts": ("area_id", "period", "category", "sex"),
-    "population": ("area_id", "year", "sex"),
-    "indicators": ("area_id", "period", "indicator_id", "sex"),
+    # age_group (blank for the total row): a file by age group beside a total file of another
+    # name overlaps only where both give the same group, or both a total
+    "incident_counts": ("area_id", "period", "category", "sex", "age_group"),
+    "population": ("area_id", "year", "sex", "age_group"),
+    "indicators": ("area_id", "period", "indicator_id", "sex", "age_group"),
     "incidents": ("incident_id",),
     "sites": ("site_id",),
     "programme_activity": ("site_id", "programme", "period"),
 }
 WORDS = {"area_id": "område", "period": "period", "year": "år", "category": "kategori",
          "sex": "kön", "indicator_id": "indikator", "incident_id": "ärendenummer",
-         "site_id": "enhet", "programme": "program"}
+         "site_id": "enhet", "programme": "program", "age_group": "åldersgrupp"}
 
 
 def _normal(frame: pd.DataFrame, keys: tuple[str, ...], table: str) -> pd.DataFrame:
@@ -35,10 +37,13 @@ def _normal(frame: pd.DataFrame, keys: tuple[str, ...], table: str) -> pd.DataFr
     without case and surrounding spaces."""
     out = {}
     for k in keys:
+        if k not in frame.columns:  # a reader or an old workspace without the column: blank
+            out[k] = pd.Series("", index=frame.index, dtype="string")
+            continue
         column = frame[k]
         if schema.TABLES[table].get(k) == schema.INT:
             column = pd.to_numeric(column).round().astype("Int64")
-        out[k] = column.astype("string").str.strip().str.casefold()
+        out[k] = column.astype("string").str.strip().str.casefold().fillna("")
     return pd.DataFrame(out).reset_index(drop=True)
 
 
@@ -52,7 +57,8 @@ def refuse_overlaps(workspace: Workspace, result: ReadResult) -> None:
     stored = stored[stored["source"].astype("string") != name]
     if not len(stored):
         return
-    shown = {f"_as_given_{k}": result.accepted[k].astype("string").to_numpy() for k in keys}
+    shown = {f"_as_given_{k}": (result.accepted[k].astype("string").fillna("–").to_numpy()
+                                if k in result.accepted.columns else "–") for k in keys}
     new = _normal(result.accepted, keys, table).assign(**shown).drop_duplicates(list(keys))
     old = _normal(stored, keys, table).assign(source=stored["source"].astype("string").to_numpy())
     both = new.merge(old, on=list(keys), how="inner")

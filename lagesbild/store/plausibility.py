@@ -4,7 +4,7 @@
   naming its year; so is an incident dated after now.
 - A crime table's total below women + men (T < K + M) for one area, year and category: the
   three rows are rejected together (which of them is wrong cannot be told). T > K + M is valid:
-  victims of unknown sex.
+  victims of unknown sex. Each age group of a table by age is checked on its own.
 - A crime count above the area's population that year (a population or code column read as
   the count).
 - Pupils reached by a programme in a term above the site's target group (`eligible_pupils` in
@@ -88,8 +88,10 @@ def _totals_below_parts(result: ReadResult, frame: pd.DataFrame, *,
                         exclude: set[int]) -> dict[int, Rejection]:
     out: dict[int, Rejection] = {}
     rows = frame.reset_index(drop=True)
+    age = rows["age_group"].astype("string").fillna("") if "age_group" in rows else \
+        pd.Series("", index=rows.index, dtype="string")  # each age group on its own
     groups = rows.groupby(["area_id", "period", rows["category"].astype("string").str.strip()
-                           .str.casefold()], sort=False).indices
+                           .str.casefold(), age], sort=False).indices
     for _, positions in groups.items():
         sexes = {str(rows.at[p, "sex"]): p for p in positions if p not in exclude}
         if not {"K", "M", "T"} <= set(sexes):
