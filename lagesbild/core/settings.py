@@ -51,6 +51,11 @@ class Settings:
         os.environ.get("LAGESBILD_LAYERS", ROOT / "layers")))
     demo_dir: Path = ROOT / "data" / "demo"
 
+    def __post_init__(self) -> None:
+        # a tuple however given (a snapshot's settings.json stores a list): settings are hashed
+        low, high = self.coverage_bands
+        object.__setattr__(self, "coverage_bands", (float(low), float(high)))
+
 
 def get_settings() -> Settings:
     return Settings()
