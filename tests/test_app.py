@@ -118,6 +118,9 @@ def test_map_page_every_view_of_a_layer(app: Start, layer: str, views: list[str]
         assert periods and at.selectbox(key="map_period").value == periods[-1]
         if view == "change":
             assert periods[0] != "2019" if layer == "vald_topp" else True  # no period before 2019
+        if layer == "mvp_tackning":  # coverage has no K/M split: Totalt only
+            assert at.radio(key="map_sex").options == ["Totalt"]
+            continue
         at.radio(key="map_sex").set_value("K").run()
         assert not at.exception, (view, "K", at.exception)
         at.radio(key="map_sex").set_value("T").run()
@@ -148,7 +151,7 @@ def test_compare_page_ranks_all_kommuner(app: Start) -> None:
     at = app("compare_page")
     table = at.dataframe[0].value
     assert len(table) == 15
-    assert table["#"].iloc[0] == 1 and "Skellefteå" in table["Område"].tolist()
+    assert table["#"].iloc[0] == "1" and "Skellefteå" in table["Område"].tolist()
     at.selectbox(key="cmp_layer").set_value("otrygghet").run()
     assert at.selectbox(key="cmp_period").options == ["2021", "2022", "2023", "2024"]
     total = at.dataframe[0].value
@@ -177,6 +180,12 @@ def test_compare_page_band_and_similar_kommuner(app: Start) -> None:
     assert any("standardiserat euklidiskt avstånd" in c.value for c in at.caption)
 
 
+def _numbers(column: pd.Series) -> list[float | None]:
+    """A table column as the page writes it ("14 484", "12,3", "–") back to numbers."""
+    return [None if v == "–" else float(str(v).replace("\u00a0", "").replace(",", "."))
+            for v in column]
+
+
 def test_coverage_page_term_and_programmes(app: Start) -> None:
     at = app("coverage_page")
     term = at.selectbox(key="cov_term")
@@ -184,14 +193,27 @@ def test_coverage_page_term_and_programmes(app: Start) -> None:
     chosen = at.multiselect(key="cov_programmes").value
     assert sorted(chosen) == ["MVP", "MVP Mellanstadiet"]
     table = at.dataframe[0].value
-    reached = table["Elever som nåtts"].sum()
+    reached = sum(_numbers(table["Elever som nåtts"]))
+    assert "7\u00a0540" in table["Elever i målgruppen"].tolist()  # Umeå, with a thousands space
+    assert not [c for c in _cells(at) if c in ("None", "nan", "<NA>")]  # unknown dose: "–"
     at.multiselect(key="cov_programmes").set_value(["MVP Mellanstadiet"]).run()
-    fewer = at.dataframe[0].value["Elever som nåtts"].sum()
+    fewer = sum(_numbers(at.dataframe[0].value["Elever som nåtts"]))
     assert 0 < fewer < reached
     at.selectbox(key="cov_term").set_value("HT2022").run()
-    assert not at.exception and at.dataframe[0].value["Elever som nåtts"].sum() != fewer
+    assert not at.exception
+    assert sum(_numbers(at.dataframe[0].value["Elever som nåtts"])) != fewer
     # the actions, one table per focus area
     assert len(at.dataframe) >= 2 and any("A8" in c for c in _cells(at))
+
+
+def test_coverage_page_no_programme_is_not_every_programme(app: Start) -> None:
+    at = app("coverage_page")
+    tables = len(at.dataframe)
+    at.multiselect(key="cov_programmes").set_value([]).run()
+    assert not at.exception
+    assert [i.value for i in at.info] == ["Välj minst ett program."]
+    assert len(at.dataframe) == tables - 2  # no coverage, no need ranking; the actions stay
+    assert any("A8" in c for c in _cells(at))
 
 
 def test_coverage_page_need_ranking(app: Start) -> None:
@@ -199,14 +221,37 @@ def test_coverage_page_need_ranking(app: Start) -> None:
     assert at.multiselect(key="cov_need").value == ["vald_topp", "otrygghet"]
     need = at.dataframe[1].value
     assert list(need.columns)[:2] == ["Prioritet", "Kommun"] and len(need) == 15
-    ranked = need["Prioritet"].dropna().tolist()
+    ranked = [r for r in _numbers(need["Prioritet"]) if r is not None]
     assert ranked == sorted(ranked) and ranked[0] == 1
-    gaps = need.loc[need["Prioritet"].notna(), "Behov minus täckning"].tolist()
+    gaps = [g for r, g in zip(_numbers(need["Prioritet"]), _numbers(need["Behov minus täckning"]))
+            if r is not None]
     assert gaps == sorted(gaps, reverse=True)
     at.multiselect(key="cov_need").set_value(["otrygghet"]).run()
-    assert not at.exception and at.dataframe[1].value["Prioritet"].notna().any()
+    assert not at.exception and any(r != "–" for r in at.dataframe[1].value["Prioritet"])
     at.multiselect(key="cov_need").set_value([]).run()
     assert not at.exception and any("minst ett lager" in i.value for i in at.info)
+
+
+def test_coverage_page_bands_are_stated_and_set(app: Start) -> None:
+    """Umeå reaches 13 % of its pupils and Skellefteå 12 %; most kommuner 0 %. The caption
+    states the limits, and the user's limits hold on the Karta page's need view too."""
+    at = app("coverage_page")
+    caption = " ".join(c.value for c in at.caption)
+    assert "låg under 25 %, medel 25–50 %, hög från 50 %" in caption
+    at.number_input(key="cov_band_low").set_value(10.0).run()
+    at.number_input(key="cov_band_high").set_value(30.0).run()
+    assert not at.exception
+    caption = " ".join(c.value for c in at.caption)
+    assert "låg under 10 %, medel 10–30 %, hög från 30 %" in caption
+    at.switch_page("lagesbild/ui/map_page.py").run()
+    at.selectbox(key="map_layer").set_value("mvp_tackning").run()
+    at.selectbox(key="map_view").set_value("need").run()
+    assert not at.exception
+    at.switch_page("lagesbild/ui/coverage_page.py").run()
+    assert at.number_input(key="cov_band_low").value == 10.0  # kept over the page switch
+    at.number_input(key="cov_band_low").set_value(40.0).run()  # above "hög": refused
+    assert any("lägre än gränsen för hög" in w.value for w in at.warning)
+    assert "låg under 10 %, medel 10–30 %" in " ".join(c.value for c in at.caption)
 
 
 def test_data_page_lists_the_datasets(app: Start, ws: Path) -> None:

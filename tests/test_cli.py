@@ -179,7 +179,8 @@ def test_map_coverage_need_view(ws: Path, tmp_path: Path) -> None:
     result = run("map", "--layer", "mvp_tackning", "--view", "need", "--out", out, "-w", ws)
     assert result.exit_code == 0, result.output
     page = out.read_text(encoding="utf-8")
-    assert "Högt behov, låg täckning" in page or "H\\u00f6gt behov" in page
+    # the legend states the limits (escaped in the map's script)
+    assert "H\\u00f6gt behov (percentil &gt; 50), l\\u00e5g t\\u00e4ckning (&lt; 25 %)" in page
 
 
 def test_map_view_not_for_this_layer(ws: Path, tmp_path: Path) -> None:

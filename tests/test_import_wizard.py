@@ -190,3 +190,33 @@ def test_an_upload_replaces_a_same_named_dataset_only_when_asked(
     assert not at.exception and not at.error
     counts = GpkgWorkspace(ws_path).read("incident_counts")
     assert counts.loc[counts["source"] == "bra_2025.csv", "count"].tolist() == [5, 9]
+
+
+def test_the_dataset_list_shows_the_import_at_once(
+        demo_gpkg: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After Importera the page runs again: the list above the wizard has the new dataset, and
+    the outcome (rows, rejected rows) is still shown."""
+    at = _counts_wizard(demo_gpkg, tmp_path, monkeypatch)
+    listed = at.dataframe[0].value["Dataset"].tolist()
+    _upload(at, "bra_2025.csv", COUNTS.format(code="Kommunkod", count="Antal").encode("utf-8-sig"))
+    at.button(key="imp_go").click().run()
+    assert not at.exception
+    now = at.dataframe[0].value["Dataset"].tolist()
+    assert len(now) == len(listed) + 1 and set(now) == {*listed, "bra_2025.csv"}
+    assert any("Importerade 2 rader från bra_2025.csv" in s.value for s in at.success)
+    assert any("1 rader avvisades" in w.value for w in at.warning)
+    at.button(key="imp_check").click().run()  # a new check: the old outcome goes
+    assert not at.success and [m.value for m in at.metric] == ["2"]
+
+
+def test_an_error_does_not_leave_the_progress_bar_reading(
+        demo_gpkg: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _counts_wizard(demo_gpkg, tmp_path, monkeypatch)
+    _upload(at, "bra_summa.csv", COUNTS.format(code="Kommunkod", count="Summa").encode("utf-8-sig"))
+    at.button(key="imp_go").click().run()
+    assert not at.exception and at.error  # the file lacks the count column
+    assert not at.get("progress")  # no bar left on "Läser filen…"
+    at.selectbox(key="imp_map_crime_counts_count").set_value("Summa").run()
+    at.button(key="imp_check").click().run()
+    (bar,) = at.get("progress")
+    assert bar.proto.text == "Inget sparat ännu"

@@ -102,7 +102,8 @@ def test_need_view_on_the_coverage_layer(demo) -> None:
     _, view = _view(demo, "mvp_tackning", "need")
     assert view.period == "HT2024" and len(view.categories) == 15
     assert set(view.categories["category"]) <= set(QUADRANTS)
-    assert view.table["rank"].min() == 1 and "vald_topp" in view.note
+    assert view.table["rank"].min() == 1 and "Anmält grövre våld" in view.note  # titles, not ids
+    assert "låg under 25 %, medel 25–50 %, hög från 50 %" in view.note
 
 
 # --- issue 13: the flags against chance beside the map ------------------------------------------

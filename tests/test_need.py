@@ -188,10 +188,59 @@ def test_percentile_rank_matches_scipy(values: list[int | None]) -> None:
 def test_quadrants_by_hand() -> None:
     from lagesbild.analysis.need import QUADRANTS, quadrants
 
-    table = pd.DataFrame({"need_pct": [90.0, 90.0, 10.0, 10.0, None, 60.0],
-                          "coverage_pct": [5.0, 80.0, 5.0, 80.0, 50.0, None]})
-    # median coverage of the known five = 50: above it is "high"
+    table = pd.DataFrame({"need_pct": [90.0, 90.0, 10.0, 10.0, None, 60.0, 60.0, 40.0],
+                          "coverage_pct": [5.0, 80.0, 5.0, 80.0, 50.0, None, 25.0, 49.9]})
+    # fixed bands: low below 25 %, medium 25–50 %, high from 50 %
     assert quadrants(table).tolist() == ["high_need_low_cov", "high_need_high_cov",
                                          "low_need_low_cov", "low_need_high_cov", "unknown",
-                                         "unknown"]
+                                         "unknown", "high_need_mid_cov", "low_need_mid_cov"]
     assert set(quadrants(table)) <= set(QUADRANTS)
+    assert quadrants(table, (5.0, 10.0)).tolist()[:4] == [
+        "high_need_mid_cov", "high_need_high_cov", "low_need_mid_cov", "low_need_high_cov"]
+
+
+def test_a_county_where_most_coverage_is_zero() -> None:
+    """A programme that has just started: 12 of 15 kommuner at 0 %, two at 12–13 %. Split at the
+    county's median (0 %) those two were "hög täckning"; with fixed bands they are low."""
+    from lagesbild.analysis.need import quadrants
+
+    cov = [0.0] * 12 + [12.3, 13.1, 72.6]
+    need = [80.0, 20.0] * 6 + [73.0, 67.0, 17.0]
+    keys = quadrants(pd.DataFrame({"need_pct": need, "coverage_pct": cov})).tolist()
+    assert keys[12:] == ["high_need_low_cov", "high_need_low_cov", "low_need_high_cov"]
+    assert not any(k.endswith("high_cov") for k in keys[:14])
+
+
+def test_legend_states_the_limits() -> None:
+    from lagesbild.analysis.need import bands_note, quadrant_labels
+
+    sv = quadrant_labels((25.0, 50.0))
+    assert sv["high_need_low_cov"] == "Högt behov (percentil > 50), låg täckning (< 25 %)"
+    assert sv["low_need_mid_cov"] == "Lägre behov (percentil ≤ 50), medel täckning (25–50 %)"
+    assert sv["high_need_high_cov"].endswith("hög täckning (≥ 50 %)")
+    en = quadrant_labels((12.5, 40.0), "en")
+    assert en["high_need_mid_cov"] == "High need (percentile > 50), medium coverage (12.5–40 %)"
+    assert "låg under 12,5 %, medel 12,5–40 %, hög från 40 %" in bands_note((12.5, 40.0))
+
+
+def test_need_view_legend_and_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lagesbild.analysis.map_views import need_view
+    from lagesbild.core.errors import InputError
+    from lagesbild.core.settings import get_settings
+
+    monkeypatch.setenv("LAGESBILD_COVERAGE_BANDS", "20;40")
+    bands = get_settings().coverage_bands
+    assert bands == (20.0, 40.0)
+    view = need_view(tiny_frames(), LAYERS["mvp_tackning"], term="HT2024",
+                     need=("vald_topp",), taxonomy=TAXONOMY,
+                     settings=dataclasses.replace(SETTINGS, coverage_bands=bands), layers=LAYERS)
+    labels = [label for _, label, _ in view.legend]
+    assert "Högt behov (percentil > 50), låg täckning (< 20 %)" in labels
+    assert "låg under 20 %, medel 20–40 %, hög från 40 %" in view.note
+    # Norsjö reaches 45 of 150 pupils (30 %): medium, whatever the other kommun has
+    norsjo = view.categories.set_index("area_id").loc["2417"]
+    assert norsjo["category"].endswith("_mid_cov") and "(20–40 %)" in norsjo["lines"][0]
+    for wrong in ("50;20", "tjugo;40", "25"):
+        monkeypatch.setenv("LAGESBILD_COVERAGE_BANDS", wrong)
+        with pytest.raises(InputError, match="LAGESBILD_COVERAGE_BANDS"):
+            get_settings()

@@ -343,8 +343,10 @@ def _rates(frames: Frames, cells: pd.DataFrame, spec: LayerSpec, *, period: str,
 
 def _rate_text(value: object, count: object, suppression: str, per: int, threshold: int) -> str:
     shown = disclosure.display_count(count, suppression, threshold=threshold)
-    if suppression or value is None or pd.isna(value):
+    if suppression:
         return shown
+    if value is None or pd.isna(value):  # a count without population: no rate, not a bare number
+        return shown if count is None or pd.isna(count) else f"{shown} brott (ingen folkmängd)"
     return f"{_num(float(value), 1)} per {_num(per, 0)} ({shown} brott)"
 
 

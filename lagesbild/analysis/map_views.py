@@ -196,26 +196,30 @@ def need_view(frames: Frames, spec: LayerSpec, *, term: str, need: tuple[str, ..
               taxonomy: Taxonomy, settings: Settings, lang: str = "sv",
               layers: dict[str, LayerSpec] | None = None) -> MapView:
     """Coverage of the layer's programmes in `term` against need on the `need` layers."""
-    from lagesbild.analysis.need import QUADRANTS, coverage_need, quadrants
+    from lagesbild.analysis.need import (QUADRANTS, bands_note, coverage_need, quadrant_labels,
+                                         quadrants)
 
-    available = set(layers or load_layers(settings.layers_dir))
+    known = layers or load_layers(settings.layers_dir)
+    available = set(known)
     usable = tuple(n for n in need if n in available) or tuple(
         i for i in DEFAULT_NEED if i in available)
     table = coverage_need(frames, term=term, need=usable, programmes=spec.programmes,
                           layers=layers, taxonomy=taxonomy, settings=settings)
     en = lang == "en"
-    keys = quadrants(table)
+    keys = quadrants(table, settings.coverage_bands)
+    labels = quadrant_labels(settings.coverage_bands, lang)
     rows = pd.DataFrame({
         "area_id": table["area_id"], "name": table["name"], "category": keys,
-        "lines": [[QUADRANTS[k][1 if en else 0],
+        "lines": [[labels[k],
                    f"{'Need (percentile)' if en else 'Behov (percentil i länet)'}: {_pct(n)}",
                    f"{'Coverage' if en else 'Täckning'}: {_pct(c)} %"]
                   for k, n, c in zip(keys, table["need_pct"], table["coverage_pct"])],
         "source": table["source"].fillna("")})
-    note = ("Need = the mean percentile on: " if en else "Behov = genomsnittlig percentil på: ") \
-        + ", ".join(usable)
+    note = (("Need = the mean percentile on: " if en else "Behov = genomsnittlig percentil på: ")
+            + ", ".join(known[u].title(lang) for u in usable) + ". "
+            + bands_note(settings.coverage_bands, lang).rstrip("."))
     return MapView("need", view_title("need", lang), term, categories=rows,
-                   legend=[(k, v[1 if en else 0], v[2]) for k, v in QUADRANTS.items()],
+                   legend=[(k, labels[k], v[2]) for k, v in QUADRANTS.items()],
                    note=note, table=table)
 
 

@@ -24,13 +24,12 @@ import pandas as pd
 
 from lagesbild.analysis.coverage import SCHOOL_KINDS, county_of_kommun, coverage_by_area, in_area
 from lagesbild.analysis.darkfigure import load_indicator_meta
-from lagesbild.analysis.figures import periods as layer_periods
 from lagesbild.analysis.references import indicator_matrix, resolve_spec
 from lagesbild.core import schema
 from lagesbild.core.frames import Frames
 from lagesbild.core.layers import LayerSpec, load_layers
 from lagesbild.core.settings import Settings, get_settings
-from lagesbild.core.taxonomy import Taxonomy
+from lagesbild.core.taxonomy import Taxonomy, load_taxonomy
 
 DOSE_NOTE = {
     "sv": "Dos: utbildad personal per 100 nådda elever. Antal lektioner eller tillfällen per klass "
@@ -169,7 +168,11 @@ def need_scores(frames: Frames, need: Iterable[str | LayerSpec], *, period: str 
     score = ranks.mean(axis=1, skipna=True).where(used > 0)
     if require_all:
         score = score.where(used == len(specs))
-    used_periods = [period or (layer_periods(frames, s) or [""])[-1] for s in specs]
+    from lagesbild.analysis.period_choice import opening_period
+
+    taxonomy = taxonomy or load_taxonomy(settings.layers_dir / "pyramid.toml")
+    used_periods = [period or opening_period(frames, s, taxonomy=taxonomy, settings=settings)
+                    or "" for s in specs]
     return pd.DataFrame({"area_id": matrix.index.astype(str), "need_pct": score.to_numpy(),
                          "need_inputs": used.to_numpy(),
                          "need_period": ", ".join(dict.fromkeys(p for p in used_periods if p))})
@@ -205,23 +208,63 @@ def coverage_need(frames: Frames, *, term: str, need: Iterable[str | LayerSpec],
     return out[NEED_COLUMNS].reset_index(drop=True)
 
 
-QUADRANTS = {  # key -> (Swedish, English, colour)
+QUADRANTS = {  # key -> (Swedish, English, colour); the limits are in `quadrant_labels`
     "high_need_low_cov": ("Högt behov, låg täckning", "High need, low coverage", "#d7301f"),
-    "high_need_high_cov": ("Högt behov, hög täckning", "High need, high coverage", "#fdae6b"),
+    "high_need_mid_cov": ("Högt behov, medel täckning", "High need, medium coverage", "#fc8d59"),
+    "high_need_high_cov": ("Högt behov, hög täckning", "High need, high coverage", "#fdd49e"),
     "low_need_low_cov": ("Lägre behov, låg täckning", "Lower need, low coverage", "#c6dbef"),
+    "low_need_mid_cov": ("Lägre behov, medel täckning", "Lower need, medium coverage", "#c7e9c0"),
     "low_need_high_cov": ("Lägre behov, hög täckning", "Lower need, high coverage", "#74c476"),
     "unknown": ("Behov eller täckning okänd", "Need or coverage unknown", "#d9d9d9"),
 }
+NEED_CUT = 50.0  # need percentile above which need is "högt": above the county's middle kommun
 
 
-def quadrants(table: pd.DataFrame) -> pd.Series:
-    """Each kommun of a `coverage_need` table in one of QUADRANTS: need above the median
-    percentile (50) is high; coverage above the median of the kommuner with known coverage is high."""
+def _pct_text(value: float, lang: str = "sv") -> str:
+    return f"{value:g}" if lang == "en" else f"{value:g}".replace(".", ",")
+
+
+def quadrant_labels(bands: tuple[float, float], lang: str = "sv") -> dict[str, str]:
+    """QUADRANTS' names with the limits they stand for, for the legend: "Högt behov
+    (percentil > 50), låg täckning (< 25 %)"."""
+    low, high = (_pct_text(b, lang) for b in bands)
+    en = lang == "en"
+    need = {"high_need": ("Högt behov", "High need", "> 50"),
+            "low_need": ("Lägre behov", "Lower need", "≤ 50")}
+    cov = {"low_cov": ("låg täckning", "low coverage", f"< {low} %"),
+           "mid_cov": ("medel täckning", "medium coverage", f"{low}–{high} %"),
+           "high_cov": ("hög täckning", "high coverage", f"≥ {high} %")}
+    out = {"unknown": QUADRANTS["unknown"][1 if en else 0]}
+    for n_key, (n_sv, n_en, n_limit) in need.items():
+        for c_key, (c_sv, c_en, c_limit) in cov.items():
+            word = "percentile" if en else "percentil"
+            out[f"{n_key}_{c_key}"] = (f"{n_en if en else n_sv} ({word} {n_limit}), "
+                                       f"{c_en if en else c_sv} ({c_limit})")
+    return {k: out[k] for k in QUADRANTS}
+
+
+def bands_note(bands: tuple[float, float], lang: str = "sv") -> str:
+    """The classes in one sentence, for the caption under the map and table."""
+    low, high = (_pct_text(b, lang) for b in bands)
+    if lang == "en":
+        return (f"Coverage (share of target pupils reached): low below {low} %, medium "
+                f"{low}–{high} %, high from {high} %. High need: percentile above 50 among the "
+                "county's municipalities.")
+    return (f"Täckning (andel elever i målgruppen som nås): låg under {low} %, medel "
+            f"{low}–{high} %, hög från {high} %. Högt behov: percentil över 50 bland länets "
+            "kommuner.")
+
+
+def quadrants(table: pd.DataFrame, bands: tuple[float, float] = (25.0, 50.0)) -> pd.Series:
+    """Each kommun of a `coverage_need` table in one of QUADRANTS: need above the 50th
+    percentile is high; coverage is low below `bands[0]` %, medium up to `bands[1]` %, high
+    from there. The limits are fixed (settings.coverage_bands), never the county's median: where
+    a programme has just started most coverage is 0 % and its median would call 12 % "hög"."""
     need = pd.to_numeric(table["need_pct"]).astype("float64")
     cov = pd.to_numeric(table["coverage_pct"]).astype("float64")
-    cut = float(np.nanmedian(cov)) if cov.notna().any() else np.nan
-    high_need, high_cov = need > 50, cov > cut
+    low, high = bands
+    level = np.where(cov >= high, "high_cov", np.where(cov >= low, "mid_cov", "low_cov"))
     keys = np.where(need.isna() | cov.isna(), "unknown",
-                    np.where(high_need, np.where(high_cov, "high_need_high_cov", "high_need_low_cov"),
-                             np.where(high_cov, "low_need_high_cov", "low_need_low_cov")))
+                    np.char.add(np.where(need > NEED_CUT, "high_need_", "low_need_"),
+                                level.astype(str)))
     return pd.Series(keys, index=table.index, name="quadrant")

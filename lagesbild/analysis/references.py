@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from lagesbild.analysis.chance import FlagCount, number, pct
-from lagesbild.analysis.figures import layer_figures, periods
+from lagesbild.analysis.figures import layer_figures
 from lagesbild.core import schema
 from lagesbild.core.errors import InputError
 from lagesbild.core.frames import Frames
@@ -245,8 +245,11 @@ def indicator_matrix(frames: Frames, items: Iterable[str | LayerSpec], *, period
     """Protected kommun values, one column per layer or indicator id (hidden values are NaN).
 
     A string is a layer id when `layers` has it, else an indicator id of the indicators table.
-    Each item uses `period`, or its newest period when None.
+    Each item uses `period`, or when None the period it opens on: its latest with data for most
+    kommuner (`period_choice`), not a newer one a single kommun's table has begun.
     """
+    from lagesbild.analysis.period_choice import opening_period
+
     settings = settings or get_settings()
     layers = load_layers(settings.layers_dir) if layers is None else layers
     taxonomy = taxonomy or load_taxonomy(settings.layers_dir / "pyramid.toml")
@@ -254,8 +257,8 @@ def indicator_matrix(frames: Frames, items: Iterable[str | LayerSpec], *, period
     out = pd.DataFrame(index=pd.Index(kommuner, name="area_id"))
     for item in items:
         spec = resolve_spec(frames, item, layers)
-        found = periods(frames, spec)
-        use = period if period is not None else (found[-1] if found else None)
+        use = period if period is not None else opening_period(frames, spec, taxonomy=taxonomy,
+                                                                settings=settings)
         if use is None:
             out[spec.id] = np.nan
             continue

@@ -78,6 +78,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "coverage_need": ("Täckning mot behov", "Coverage versus need"),
     "need_from": ("Behov mäts med", "Need measured by"),
     "need_pick": ("Välj minst ett lager som mäter behov.", "Pick at least one layer measuring need."),
+    "programme_pick": ("Välj minst ett program.", "Choose at least one programme."),
+    "coverage_bands": ("Gränser för låg, medel och hög täckning",
+                       "Limits for low, medium and high coverage"),
+    "coverage_low": ("Medel från (% av eleverna)", "Medium from (% of pupils)"),
+    "coverage_high": ("Hög från (% av eleverna)", "High from (% of pupils)"),
+    "coverage_bands_order": ("Gränsen för medel ska vara lägre än gränsen för hög; de tidigare "
+                             "gränserna gäller.", "The limit for medium must be below the limit "
+                             "for high; the earlier limits apply."),
     "need_pct": ("Behov (percentil i länet)", "Need (percentile in the county)"),
     "coverage_pct": ("Täckning", "Coverage"),
     "need_note": ("Behov = kommunens genomsnittliga percentil på de valda lagren (dolda värden "
@@ -133,6 +141,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "sex_K": ("Kvinnor", "Women"),
     "sex_M": ("Män", "Men"),
     "sex_T": ("Totalt", "Total"),
+    "sex_total_only": ("Lagret är inte uppdelat på kvinnor och män för perioden: bara totalt "
+                       "finns.", "The layer is not split by women and men for the period: "
+                       "only the total exists."),
+    "no_chart_values": ("Ingen kommun har ett visat värde för valet (uppgift saknas eller dold): "
+                        "inget diagram.", "No municipality has a shown value for the choice "
+                        "(data missing or hidden): no chart."),
     "area": ("Område", "Area"),
     "source": ("Källa", "Source"),
     "ci": ("95 % konfidensintervall", "95% confidence interval"),
@@ -196,7 +210,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "kommun borders."),
     "small_none": ("Lagret har inga uppgifter per område för den här nivån.",
                    "The layer has no figures per area at this level."),
-    "overview": ("Alla lager, senaste period, totalt", "All layers, latest period, total"),
+    "overview": ("Alla lager, senaste period med uppgifter för de flesta kommuner, totalt",
+                 "All layers, latest period with data for most municipalities, total"),
     "county": ("Länet", "County"),
     "count": ("Antal", "Count"),
     "rate": ("Per 100 000 inv.", "Per 100,000 inhabitants"),

@@ -14,6 +14,24 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _env_bands(name: str, default: tuple[float, float]) -> tuple[float, float]:
+    """Two limits "LOW;HIGH" in % from the environment (0 <= LOW < HIGH <= 100)."""
+    value = os.environ.get(name)
+    if not value:
+        return default
+    from lagesbild.core.errors import InputError
+
+    fix = f"Sätt {name} till två gränser i procent, låg;hög, t.ex. '25;50'."
+    try:
+        low, high = (float(v.strip().replace(",", ".")) for v in value.split(";"))
+    except ValueError as exc:
+        raise InputError(f"Två gränser väntades, inte '{value}'.", field=name, fix=fix) from exc
+    if not 0 <= low < high <= 100:
+        raise InputError(f"Gränserna ska vara 0 ≤ låg < hög ≤ 100, inte '{value}'.",
+                         field=name, fix=fix)
+    return low, high
+
+
 @dataclass(frozen=True)
 class Settings:
     # Counts 1..suppress_below-1 are shown as "<suppress_below" (DOMAIN.md: default 5).
@@ -24,9 +42,19 @@ class Settings:
     # A year the incident extracts cover only in part: an annual rate per year of person-time
     # (labelled "uppräknat") instead of none (analysis.time_coverage).
     annualise: bool = False
+    # Coverage of a programme's target pupils, in %: below the first is "låg", from the first
+    # to the second "medel", from the second on "hög" (Täckning mot behov). Fixed bands, never
+    # a median of the county (mostly 0 % where a programme has just started).
+    coverage_bands: tuple[float, float] = field(default_factory=lambda: _env_bands(
+        "LAGESBILD_COVERAGE_BANDS", (25.0, 50.0)))
     layers_dir: Path = field(default_factory=lambda: Path(
         os.environ.get("LAGESBILD_LAYERS", ROOT / "layers")))
     demo_dir: Path = ROOT / "data" / "demo"
+
+    def __post_init__(self) -> None:
+        # a tuple however given (a snapshot's settings.json stores a list): settings are hashed
+        low, high = self.coverage_bands
+        object.__setattr__(self, "coverage_bands", (float(low), float(high)))
 
 
 def get_settings() -> Settings:

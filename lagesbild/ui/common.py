@@ -69,6 +69,8 @@ def context() -> Context:
     settings = get_settings()
     if st.session_state.get("annualise"):  # the sidebar's choice for part years
         settings = dataclasses.replace(settings, annualise=True)
+    if bands := st.session_state.get("coverage_bands"):  # set on Insatser for the session
+        settings = dataclasses.replace(settings, coverage_bands=tuple(bands))
     return Context(lang=lang if lang in LANGS else "sv", workspace=GpkgWorkspace(workspace_path()),
                    settings=settings)
 

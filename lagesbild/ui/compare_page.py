@@ -16,11 +16,10 @@ from lagesbild.analysis.references import (
     similar_municipalities,
 )
 from lagesbild.core.errors import LagesbildError
-from lagesbild.core.i18n import sex_label
 from lagesbild.core.layers import LayerSpec
 from lagesbild.core.settings import Settings
 from lagesbild.core.taxonomy import Taxonomy
-from lagesbild.ui import common, overview_section, release_guard
+from lagesbild.ui import common, overview_section, period_ui, release_guard
 
 SEXES = ("T", "K", "M")
 
@@ -54,6 +53,11 @@ def _chart(table: pd.DataFrame, county: float | None, median: float | None, lang
             x="value:Q", color=alt.Color("label:N", title=None, scale=alt.Scale(
                 domain=list(refs["label"]), range=[colors[x] for x in refs["label"]]))))
     return alt.layer(*layers).properties(height=max(260, 26 * len(shown)))
+
+
+def _ranks(ranks: pd.Series) -> list[str]:
+    """Ranks as the table shows them: "–" for an area without a rank (hidden or missing)."""
+    return ["–" if pd.isna(r) else str(int(r)) for r in ranks]
 
 
 def _small_multiples(series: pd.DataFrame, lang: str, unit: str) -> alt.FacetChart:
@@ -120,7 +124,7 @@ def _comparison(key: str, path: str, spec: LayerSpec, period: str, sex: str,
     positions = band_positions(result.table, band)
     flags = band_flags(positions, settings.confidence)
     table = pd.DataFrame({
-        "#": result.table["rank"],
+        "#": _ranks(result.table["rank"]),
         t("area"): result.table["name"],
         t("value"): result.table["display"],
         t("interval"): [
@@ -148,6 +152,9 @@ def _comparison(key: str, path: str, spec: LayerSpec, period: str, sex: str,
         + str(flags["note_en" if lang == "en" else "note_sv"]),
         "table": table, "display": figures[["area_id", "display"]],
         "small": _spec_of(_small_multiples(series, lang, unit)),
+        # a chart without bars has an axis of zeros ("0.000000"): the page says why instead
+        "has_values": bool(result.table["value"].notna().any()),
+        "has_series": bool(series.loc[series["level"] == "kommun", "value"].notna().any()),
     }
 
 
@@ -186,7 +193,7 @@ def _similar(ctx: common.Context, specs: dict[str, LayerSpec], spec: LayerSpec, 
     table, notes = found
     shown = table.merge(display, on="area_id", how="left")
     common.table(pd.DataFrame({
-        "#": shown["rank"], ctx.t("area"): shown["name"],
+        "#": _ranks(shown["rank"]), ctx.t("area"): shown["name"],
         f"{spec.title(ctx.lang)} ({period})": shown["display"].fillna("–"),
         ctx.t("distance"): shown["distance"].map(
             lambda d: "" if pd.isna(d) else f"{d:.2f}".replace(".", ",")),
@@ -207,7 +214,8 @@ def _plan(ctx: common.Context, specs: dict[str, LayerSpec], layer_id: str, perio
     states = [(layer_id, period, s) for s in SEXES]
     available = {i: tuple(common.layer_periods(ctx, s)) for i, s in specs.items()}
     states += [(layer_id, p, sex) for p in available[layer_id]]
-    states += [(i, period if period in available[i] else available[i][-1], sex)
+    states += [(i, period if period in available[i]
+                else period_ui.default(ctx, specs[i], available[i]), sex)
                for i in specs if available[i]]
     states += [(layer_id, p, s) for p in available[layer_id] for s in SEXES]
     for state in dict.fromkeys(states):
@@ -248,14 +256,14 @@ def render(ctx: common.Context) -> None:
         st.info(ctx.t("no_data"))
         return
     pooled, choices = _pooled_toggle(ctx, c1, spec, available)
-    if st.session_state.get("cmp_period") not in choices:
-        st.session_state["cmp_period"] = choices[-1]
+    period_ui.keep_or_default(ctx, "cmp_period", spec, choices)
     period = c2.selectbox(ctx.t("period"), choices, key="cmp_period",
                           format_func=lambda p: ctx.t("pooled_period", span=window_label(p))
                           if pooled else common.period_label(ctx, spec, p))
     release_guard.guard(ctx, period)
-    sex = c3.radio(ctx.t("sex"), common.sex_options(), key="cmp_sex", horizontal=True,
-                   format_func=lambda s: sex_label(s, ctx.lang))
+    sex = period_ui.sex_radio(ctx, c3, spec, period, "cmp_sex")
+    if partial := period_ui.note(ctx, spec, choices, period):
+        st.caption(partial)
     counties = common.frames(ctx).lan["area_id"].astype(str).tolist()
     county = None
     if len(counties) > 1:  # a national workspace: one län, or every kommun of the country
@@ -266,13 +274,19 @@ def render(ctx: common.Context) -> None:
                               else names.get(c, c))
     shown = _comparison(ctx.key, str(ctx.workspace.path), spec, period, sex, tuple(available),
                         taxonomy, ctx.settings, ctx.lang, county, pooled)
-    _draw(shown["chart"], "stretch")
+    if shown["has_values"]:
+        _draw(shown["chart"], "stretch")
+    else:
+        st.info(ctx.t("no_chart_values"))
     st.caption(shown["caption"] + " " + ctx.suppression_note())
     common.table(shown["table"])
     similar = _similar(ctx, specs, spec, ctx.t("pooled_period", span=window_label(period))
                        if pooled else period, sex, shown["display"])
     st.subheader(ctx.t("over_time"))
-    _draw(shown["small"], "content")
+    if shown["has_series"]:
+        _draw(shown["small"], "content")
+    else:
+        st.info(ctx.t("no_chart_values"))
     st.caption(ctx.t("over_time_note"))
     overview_section.render(ctx, specs, taxonomy, period, sex, county)
     common.warm(ctx, lambda: _plan(ctx, specs, layer_id, period, sex, similar))

@@ -8,12 +8,13 @@ from streamlit_folium import st_folium
 
 from lagesbild.analysis.coverage import actions_by_focus, coverage_by_area
 from lagesbild.analysis.map_views import need_view
-from lagesbild.analysis.need import DOSE_NOTE, labelled
+from lagesbild.analysis.need import DOSE_NOTE, bands_note, labelled
 from lagesbild.core.frames import Frames
 from lagesbild.core.layers import LayerSpec
 from lagesbild.render.assets import use_static
 from lagesbild.render.map import view_map
 from lagesbild.ui import common
+from lagesbild.ui.views import number_text
 
 STATUS_ICONS = {"genomförd": "✅", "pågår": "🔄", "försenad": "⚠️", "ej påbörjad": "⏳"}
 
@@ -29,6 +30,8 @@ def _need(ctx: common.Context, frames: Frames, term: str, programmes: tuple[str,
     if not need:
         st.info(ctx.t("need_pick"))
         return
+    _bands(ctx)
+    ctx = common.context()  # with the bands just set
     view = need_view(frames, _programme_spec(programmes), term=term,
                      need=tuple(need), taxonomy=taxonomy, settings=ctx.settings, lang=ctx.lang,
                      layers=specs)
@@ -38,12 +41,34 @@ def _need(ctx: common.Context, frames: Frames, term: str, programmes: tuple[str,
         st_folium(use_static(view_map(view, common.geometry(ctx), specs[need[0]], lang=ctx.lang)),
                   key="cov_map", height=460, use_container_width=True, returned_objects=[])
     with right:
+        lang = ctx.lang
         shown = labelled(table[["rank", "name", "need_pct", "coverage_pct", "gap", "status"]]
-                         .assign(need_pct=lambda f: f["need_pct"].round(0),
-                                 coverage_pct=lambda f: f["coverage_pct"].round(1),
-                                 gap=lambda f: f["gap"].round(0)), ctx.lang)
+                         .assign(rank=lambda f: number_text(f["rank"], 0, lang),
+                                 need_pct=lambda f: number_text(f["need_pct"], 0, lang),
+                                 coverage_pct=lambda f: number_text(f["coverage_pct"], 1, lang),
+                                 gap=lambda f: number_text(f["gap"], 0, lang)), lang)
         common.table(shown)
-    st.caption(ctx.t("need_note") + " " + DOSE_NOTE["en" if ctx.lang == "en" else "sv"])
+    st.caption(ctx.t("need_note") + " " + bands_note(ctx.settings.coverage_bands, ctx.lang)
+               + " " + DOSE_NOTE["en" if ctx.lang == "en" else "sv"])
+
+
+def _bands(ctx: common.Context) -> None:
+    """The coverage limits (låg/medel/hög), set for the session: kept in "coverage_bands",
+    which `common.context` reads on every page."""
+    low, high = ctx.settings.coverage_bands
+    for key, value in (("cov_band_low", low), ("cov_band_high", high)):
+        if key not in st.session_state:  # a widget's state goes when another page is shown
+            st.session_state[key] = float(value)
+    with st.expander(ctx.t("coverage_bands")):
+        c1, c2 = st.columns(2)
+        new_low = c1.number_input(ctx.t("coverage_low"), min_value=0.0, max_value=100.0,
+                                  step=5.0, key="cov_band_low")
+        new_high = c2.number_input(ctx.t("coverage_high"), min_value=0.0, max_value=100.0,
+                                   step=5.0, key="cov_band_high")
+        if new_low >= new_high:
+            st.warning(ctx.t("coverage_bands_order"))
+        elif (new_low, new_high) != (low, high):
+            st.session_state["coverage_bands"] = (float(new_low), float(new_high))
 
 
 def _programme_spec(programmes: tuple[str, ...]) -> LayerSpec:
@@ -65,22 +90,30 @@ def render(ctx: common.Context) -> None:
             st.session_state["cov_term"] = terms[-1]
         term = c1.selectbox(ctx.t("term"), terms, key="cov_term")
         chosen = c2.multiselect(ctx.t("programme"), programmes, default=programmes, key="cov_programmes")
+    if terms and not chosen:  # no programme is not every programme
+        st.info(ctx.t("programme_pick"))
+    elif terms:
         table = coverage_by_area(frames, period=term, programmes=tuple(chosen))
         names = dict(zip(frames.areas["area_id"], frames.areas["name"]))
         en = ctx.lang == "en"
+
+        def whole(values: pd.Series) -> list[str]:  # counts: "14 484", "–" where unknown
+            return number_text(values, 0, ctx.lang)
+
         st.subheader(ctx.t("coverage_table"))
         common.table(pd.DataFrame({
             ctx.t("area"): table["area_id"].map(names),
-            "Schools" if en else "Skolor": table["schools"],
-            "Schools reached" if en else "Skolor som nås": table["schools_reached"],
-            "Pupils in target group" if en else "Elever i målgruppen": table["eligible_pupils"],
-            "Pupils reached" if en else "Elever som nåtts": table["pupils_reached"],
-            "Share of pupils (%)" if en else "Andel elever (%)": table["share_pupils"].round(1),
-            "Classes" if en else "Klasser": table["classes"],
-            "Staff trained" if en else "Utbildad personal": table["staff_trained"],
-            "Staff per 100 pupils reached" if en else "Personal per 100 nådda elever": (
+            "Schools" if en else "Skolor": whole(table["schools"]),
+            "Schools reached" if en else "Skolor som nås": whole(table["schools_reached"]),
+            "Pupils in target group" if en else "Elever i målgruppen": whole(table["eligible_pupils"]),
+            "Pupils reached" if en else "Elever som nåtts": whole(table["pupils_reached"]),
+            "Share of pupils (%)" if en else "Andel elever (%)": number_text(
+                table["share_pupils"], 1, ctx.lang),
+            "Classes" if en else "Klasser": whole(table["classes"]),
+            "Staff trained" if en else "Utbildad personal": whole(table["staff_trained"]),
+            "Staff per 100 pupils reached" if en else "Personal per 100 nådda elever": number_text(
                 pd.to_numeric(table["staff_trained"]) * 100
-                / pd.to_numeric(table["pupils_reached"]).where(lambda v: v > 0)).round(1),
+                / pd.to_numeric(table["pupils_reached"]).where(lambda v: v > 0), 1, ctx.lang),
         }))
         st.caption(f"{ctx.t('source')}: {table['source'].iloc[0] if len(table) else '–'}")
         _need(ctx, frames, term, tuple(chosen))

@@ -14,6 +14,7 @@ from lagesbild.store import import_preview, importer
 from lagesbild.ui import common
 
 LEVELS = ["", "lan", "kommun", "regso", "deso", "stadsdel", "polisomrade", "custom"]
+DONE = "imp_done"  # (file name, ReadResult) of the last import, shown after the rerun
 
 
 def _kind_title(kind: str, lang: str) -> str:
@@ -134,6 +135,7 @@ def render(ctx: common.Context) -> None:
                    "Importera gränser först; övriga filer kontrolleras mot dem.")
         return
     data, name = upload.getvalue(), upload.name
+    progress = None
     try:
         options = _options(kind, data, name, ctx)
         # an upload has no folder: a same-named dataset is replaced only when asked to
@@ -146,7 +148,9 @@ def render(ctx: common.Context) -> None:
         checked = check.button("Check" if en else "Kontrollera", key="imp_check")
         imported = do_import.button("Import" if en else "Importera", key="imp_go", type="primary")
         if not (checked or imported):
+            _show_imported(ctx, name)
             return
+        st.session_state.pop(DONE, None)
         progress = st.progress(0, text="Läser filen…" if not en else "Reading the file…")
         result = importer.check_file(ctx.workspace, kind, data, name=name, options=options,
                                      replace_named=replace_named)
@@ -154,13 +158,32 @@ def render(ctx: common.Context) -> None:
         if imported:
             progress.progress(70, text="Sparar…" if not en else "Saving…")
             importer.commit(ctx.workspace, result)
-            progress.progress(100, text="Klart" if not en else "Done")
-            st.success((f"Imported {len(result.accepted)} rows from {name}." if en else
-                        f"Importerade {len(result.accepted)} rader från {name}."))
-        else:
-            progress.progress(100, text="Inget sparat ännu" if not en else "Nothing saved yet")
+            # run the page again: the dataset list above (and every page) reads the new
+            # workspace; the outcome is shown from the session after the rerun
+            st.session_state[DONE] = (name, result)
+            st.rerun()
+        progress.progress(100, text="Inget sparat ännu" if not en else "Nothing saved yet")
         _show_result(result, ctx)
     except LagesbildError as exc:
+        _failed(progress)
         st.error(str(exc))
     except OSError as exc:  # a full disk, a folder the app may not write in: one line
+        _failed(progress)
         st.error(os_error_line(exc))
+
+
+def _failed(progress: Any) -> None:
+    """An error: the progress bar does not stay on its last step ("Läser filen…")."""
+    if progress is not None:
+        progress.empty()
+
+
+def _show_imported(ctx: common.Context, name: str) -> None:
+    """The outcome of the import just made (kept over the rerun that refreshed the page)."""
+    done = st.session_state.get(DONE)
+    if not done or done[0] != name:
+        return
+    result = done[1]
+    st.success((f"Imported {len(result.accepted)} rows from {name}." if ctx.lang == "en" else
+                f"Importerade {len(result.accepted)} rader från {name}."))
+    _show_result(result, ctx)

@@ -10,11 +10,10 @@ import streamlit as st
 from lagesbild.analysis.map_views import available_views, view_title
 from lagesbild.analysis.small_areas import level_name, supports
 from lagesbild.core.frames import Frames
-from lagesbild.core.i18n import sex_label
 from lagesbild.core.layers import LayerSpec
 from lagesbild.core.settings import Settings
 from lagesbild.core.taxonomy import Taxonomy
-from lagesbild.ui import common, release_guard, small_map
+from lagesbild.ui import common, period_ui, release_guard, small_map
 from lagesbild.ui.views import detail_table, flags_note, overview_table
 
 SEXES = ("K", "M", "T")
@@ -25,23 +24,26 @@ PLAN_STATES = common.MAP_CACHE * 5 // 8
 @st.cache_data(max_entries=16, show_spinner=False, hash_funcs=common.FAST_HASH)
 def _overview_all(key: str, path: str, specs: tuple[LayerSpec, ...], taxonomy: Taxonomy,
                   settings: Settings, lang: str) -> list[tuple[str, str, dict[str, str]]]:
-    """Per layer with data: title, latest period, display per area (kommuner and län, totals)."""
+    """Per layer with data: title, the period it opens on (the latest with data for most
+    kommuner), display per area (kommuner and län, totals)."""
     out = []
     for spec in specs:
         available = common._periods(key, path, spec, None)
         if not available:
             continue
-        figs = common._figures(key, path, spec, available[-1], "T", taxonomy, settings)
+        found = period_ui._choice(key, path, spec, tuple(available), taxonomy, settings)
+        period = found.period if found is not None else available[-1]
+        figs = common._figures(key, path, spec, period, "T", taxonomy, settings)
         shown: dict[str, str] = {}
         for area_id, display in zip(figs["area_id"], figs["display"]):
             shown.setdefault(area_id, display)  # the first row, as .iloc[0]
-        out.append((spec.title(lang), available[-1], shown))
+        out.append((spec.title(lang), period, shown))
     return out
 
 
 def _overview(parts: list[tuple[str, str, dict[str, str]]], area_id: str,
               county_id: str | None) -> pd.DataFrame:
-    """Every layer's latest period, totals, for the kommun and its own county."""
+    """Every layer's period (as it opens), totals, for the kommun and its own county."""
     rows = [{"layer": title, "period": period, "value": shown.get(area_id, "–"),
              "county": shown.get(county_id, "–") if county_id else "–"}
             for title, period, shown in parts]
@@ -64,13 +66,13 @@ def _levels(ctx: common.Context, frames: Frames, spec: LayerSpec) -> list[str]:
 def _choice(ctx: common.Context, specs: dict[str, LayerSpec], layer_id: str, view_id: str | None,
             period: str | None) -> tuple[str, str] | None:
     """(view, period) the page shows for a layer after a change: the view and period kept when
-    the layer has them, else the value view and the newest period; None without data."""
+    the layer has them, else the value view and the period it opens on; None without data."""
     spec = specs[layer_id]
     view_id = view_id if view_id in available_views(spec) else "value"
     available = common.layer_periods(ctx, spec, view_id)
     if not available:
         return None
-    return view_id, period if period in available else available[-1]
+    return view_id, period if period in available else period_ui.default(ctx, spec, available)
 
 
 def _term(ctx: common.Context, frames: Frames, specs: dict[str, LayerSpec], spec: LayerSpec,
@@ -160,13 +162,13 @@ def render(ctx: common.Context) -> None:
     if not available:
         st.info(ctx.t("no_view_data"))
         return
-    if st.session_state.get("map_period") not in available:
-        st.session_state["map_period"] = available[-1]
+    period_ui.keep_or_default(ctx, "map_period", spec, available)
     period = c2.selectbox(ctx.t("period"), available, key="map_period",
                           format_func=lambda p: common.period_label(ctx, spec, p))
     release_guard.guard(ctx, period)
-    sex = c3.radio(ctx.t("sex"), common.sex_options(), key="map_sex", horizontal=True,
-                   format_func=lambda s: sex_label(s, ctx.lang))
+    sex = period_ui.sex_radio(ctx, c3, spec, period, "map_sex")
+    if partial := period_ui.note(ctx, spec, available, period):
+        st.caption(partial)
     show_sites = v2.toggle(ctx.t("show_sites"), value=True, key="map_sites")
     fdr = view_id == "hotspots" and v2.toggle(ctx.t("fdr"), value=False, key="map_fdr",
                                               help=ctx.t("fdr_help"))

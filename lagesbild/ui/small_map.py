@@ -15,11 +15,10 @@ from streamlit_folium import st_folium
 from lagesbild.analysis.map_views import view_title
 from lagesbild.analysis.small_area_views import all_views, figures_source, small_spec, small_views
 from lagesbild.core.frames import Frames
-from lagesbild.core.i18n import sex_label
 from lagesbild.core.layers import LayerSpec
 from lagesbild.render.assets import use_static
 from lagesbild.render.map import view_map
-from lagesbild.ui import common, small_cache
+from lagesbild.ui import common, period_ui, small_cache
 from lagesbild.ui.views import flags_note
 
 ALL = "*"  # the "Alla kommuner" choice (no area id is "*")
@@ -73,12 +72,12 @@ def render(ctx: common.Context, frames: Frames, spec: LayerSpec, level: str, col
     if not available:
         st.info(ctx.t("small_none"))
         return
-    if st.session_state.get("map_small_period") not in available:
-        st.session_state["map_small_period"] = available[-1]
+    period_ui.keep_or_default(ctx, "map_small_period", spec, available)
     period = c2.selectbox(ctx.t("period"), available, key="map_small_period",
                           format_func=lambda p: common.period_label(ctx, spec, p))
-    sex = c3.radio(ctx.t("sex"), common.sex_options(), key="map_small_sex", horizontal=True,
-                   format_func=lambda s: sex_label(s, ctx.lang))
+    sex = period_ui.sex_radio(ctx, c3, spec, period, "map_small_sex")
+    if partial := period_ui.note(ctx, spec, available, period):
+        st.caption(partial)
     if kommun == ALL:
         _render_all(ctx, spec, level, view_id, period, sex, available, views)
         return

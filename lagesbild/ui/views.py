@@ -37,3 +37,16 @@ def flags_note(view: MapView) -> None:
         st.info(view.summary)
     else:
         st.caption(view.summary)
+
+
+def number_text(values: pd.Series, digits: int = 1, lang: str = "sv") -> list[str]:
+    """Numbers as a table shows them: a decimal comma in Swedish, "–" where there is none
+    (never "None" or "nan")."""
+    out = []
+    for v in pd.to_numeric(values, errors="coerce"):
+        if pd.isna(v):
+            out.append("–")
+            continue
+        text = f"{float(v):,.{digits}f}"
+        out.append(text if lang == "en" else text.replace(",", "\u00a0").replace(".", ","))
+    return out
