@@ -165,3 +165,40 @@ def test_the_report_command_takes_area_or_group_not_both(tmp_path) -> None:
                                    "--group", "Södra Lappland", "--period", "2024", "--format",
                                    "html", "--out", str(tmp_path / "r.html")])
     assert out.exit_code != 0 and "antingen --area eller --group" in out.output
+
+
+def test_the_report_page_builds_a_stored_groups_report(monkeypatch, tmp_path_factory) -> None:
+    """On the Rapport page a stored group is an area: its notes are kept under the group and its
+    joint report is built and offered for download."""
+    from pathlib import Path
+
+    from openpyxl import load_workbook
+    from streamlit.testing.v1 import AppTest
+
+    path = tmp_path_factory.mktemp("page") / "demo.gpkg"
+    shutil.copyfile(shared_demo(tmp_path_factory), path)
+    save_group(GpkgWorkspace(path), "Södra Lappland", MEMBERS)
+    monkeypatch.setenv("LAGESBILD_WORKSPACE", str(path))
+    monkeypatch.setenv("LAGESBILD_APP_AUDIT", "off")
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"),
+                           default_timeout=300)
+    at.run()
+    at.switch_page("lagesbild/ui/report_page.py").run()
+    box = at.selectbox(key="rep_area")
+    assert "Södra Lappland (grupp)" in box.options
+    box.set_value("grupp:sodra-lappland").run()
+    at.text_area(key="rep_note_analys_grupp:sodra-lappland_2024").input(
+        "Gemensam analys för inlandet.")
+    at.button[0].click().run()  # the form's Spara
+    assert not at.exception
+    at.selectbox(key="rep_format").set_value("xlsx").run()
+    at.button(key="rep_build").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    made = at.session_state["rep_file"]
+    assert made["name"] == "lagesbild_grupp-sodra-lappland_2024.xlsx"
+    out = tmp_path_factory.mktemp("out") / made["name"]
+    out.write_bytes(made["data"])
+    cells = [str(c.value) for sheet in load_workbook(out).worksheets
+             for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert any("Gemensam analys för inlandet." in c for c in cells)
+    assert any("Gruppöversikt" in c for c in cells)

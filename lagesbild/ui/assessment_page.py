@@ -12,7 +12,7 @@ from lagesbild.analysis.follow_up import follow_up
 from lagesbild.core.errors import LagesbildError
 from lagesbild.core.settings import Settings
 from lagesbild.store.assessment import CAUSE_FIELDS, Chosen, read_assessment, save_assessment
-from lagesbild.ui import common
+from lagesbild.ui import common, group_areas
 from lagesbild.ui.report_page import report_periods
 
 
@@ -33,17 +33,11 @@ def _drafts(key: str, path: str, area_id: str, period: str, stamp: float, lang: 
 
 
 def _group(frames, area_id: str) -> tuple[str, str, list[str]] | None:  # noqa: ANN001
-    """(id, name, kommuner) of a stored group chosen as the area ("grupp:<id>"), else None."""
-    if not str(area_id).startswith("grupp:"):
-        return None
-    from lagesbild.analysis.groups import resolve
-
-    return resolve(frames, group=str(area_id).split(":", 1)[1])
+    return group_areas.group_of(frames, area_id)
 
 
 def _area_name(frames, area_id: str) -> str:  # noqa: ANN001
-    group = _group(frames, area_id)
-    return frames.area_name(area_id) if group is None else f"{group[1]} (grupp)"
+    return group_areas.area_name(frames, area_id)
 
 
 def _table(ctx: common.Context, chosen: list[Chosen], drafts: list) -> pd.DataFrame:
@@ -97,12 +91,10 @@ def render(ctx: common.Context) -> None:
     if not periods:
         st.info(ctx.t("no_data"))
         return
-    groups = [f"grupp:{g}" for g in frames.groups["group_id"].astype(str)]
-    areas = list(frames.lan["area_id"]) + groups + \
-        list(frames.kommuner.sort_values("name")["area_id"])
+    areas = group_areas.area_options(frames)
     c1, c2 = st.columns([2, 1])
     area_id = c1.selectbox(ctx.t("area"), areas, key="ass_area",
-                           format_func=lambda a: _area_name(frames, a))
+                           format_func=lambda a: group_areas.area_name(frames, a, ctx.lang))
     period = c2.selectbox(ctx.t("period"), periods, index=len(periods) - 1, key="ass_period",
                           format_func=lambda p: common.period_label(ctx, None, p))
     stamp = max((p.stat().st_mtime for p in ctx.settings.layers_dir.glob("*.toml")), default=0.0)

@@ -14,7 +14,7 @@ from lagesbild.report.model import SECTION_TITLES
 from lagesbild.report.writers import FORMATS, write_report
 from lagesbild.store.assessment import read_assessment
 from lagesbild.store.notes import read_notes, save_notes
-from lagesbild.ui import common
+from lagesbild.ui import common, group_areas
 
 MIME = {"html": "text/html", "pdf": "application/pdf",
         "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
@@ -36,13 +36,14 @@ def render(ctx: common.Context) -> None:
         return
     frames = common.frames(ctx)
     en = ctx.lang == "en"
-    areas = list(frames.lan["area_id"]) + list(frames.kommuner.sort_values("name")["area_id"])
+    areas = group_areas.area_options(frames)
     periods = report_periods(frames)
     if not periods:
         st.info(ctx.t("no_data"))
         return
     c1, c2, c3 = st.columns([2, 1, 2])
-    area_id = c1.selectbox(ctx.t("area"), areas, key="rep_area", format_func=frames.area_name)
+    area_id = c1.selectbox(ctx.t("area"), areas, key="rep_area",
+                           format_func=lambda a: group_areas.area_name(frames, a, ctx.lang))
     period = c2.selectbox(ctx.t("period"), periods, index=len(periods) - 1, key="rep_period",
                           format_func=lambda p: common.period_label(ctx, None, p))
     audience = c3.radio(ctx.t("audience"), ["wide", "police"], key="rep_audience",
@@ -131,17 +132,26 @@ def _build(ctx: common.Context, area_id: str, period: str, audience: str, fmt: s
                                        title=f"Rapport {area_id} {period}", area_id=area_id,
                                        period=period)
                 frozen = f"{snap.id} (kontrollsumma {snap.checksum})"
-            report = build_report(common.frames(ctx), specs, taxonomy, ctx.settings,
-                                  area_id=area_id, period=period, notes=notes, goals=goals,
-                                  audience=audience, lang=ctx.lang, created=date.today(),
-                                  snapshot=frozen, images=fmt != "xlsx",
-                                  assessment=read_assessment(ctx.workspace, area_id, period))
+            common_args = dict(period=period, notes=notes, goals=goals, audience=audience,
+                               lang=ctx.lang, created=date.today(), snapshot=frozen,
+                               images=fmt != "xlsx",
+                               assessment=read_assessment(ctx.workspace, area_id, period))
+            frames = common.frames(ctx)
+            group = group_areas.group_of(frames, area_id)
+            if group is None:
+                report = build_report(frames, specs, taxonomy, ctx.settings, area_id=area_id,
+                                      **common_args)
+            else:
+                from lagesbild.report.build_group import build_group_report
+
+                report = build_group_report(frames, specs, taxonomy, ctx.settings, group=group,
+                                            **common_args)
             data = write_report(report, fmt)
     except LagesbildError as exc:
         st.error(str(exc))
         return
     st.session_state["rep_file"] = {
-        "fmt": fmt, "data": data, "name": f"lagesbild_{area_id}_{period}.{fmt}",
+        "fmt": fmt, "data": data, "name": f"lagesbild_{area_id.replace(':', '-')}_{period}.{fmt}",
         "caption": (f"{report.area_name}, {period}, {ctx.t('audience_' + audience).lower()}"
                     + (f"; {ctx.t('snapshot')}: {frozen}" if frozen else ""))}
 
