@@ -305,7 +305,7 @@ def test_report_page_saves_notes_and_makes_the_pack(monkeypatch: pytest.MonkeyPa
     notes, goals = read_notes(GpkgWorkspace(copy), "2417", "2024")
     assert notes["analys"].startswith("<script>") and goals["valdsforebyggande"].startswith("=")
     at.selectbox(key="rep_format").set_value("xlsx").run()
-    at.button(key="rep_build").click().run()
+    at.button(key="rep_build").click().run(timeout=180)  # a wide report runs the audit
     assert not at.exception and not at.error
     made = at.session_state["rep_file"]
     assert made["name"] == "lagesbild_2417_2024.xlsx"
@@ -320,7 +320,7 @@ def test_report_page_saves_notes_and_makes_the_pack(monkeypatch: pytest.MonkeyPa
                    for c in row)
     # frozen first: the snapshot is listed and nothing has changed since
     at.checkbox(key="rep_snapshot").check().run()
-    at.button(key="rep_build").click().run()
+    at.button(key="rep_build").click().run(timeout=180)  # a wide report runs the audit
     assert not at.exception and "kontrollsumma" in at.session_state["rep_file"]["caption"]
     at.button(key="rep_diff").click().run()
     assert not at.exception and any("Inget har ändrats" in s.value for s in at.success)
