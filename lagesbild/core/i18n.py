@@ -300,6 +300,19 @@ TEXTS: dict[str, tuple[str, str]] = {
     "no_workspace": ("Ingen arbetsyta hittades. Skapa demo-arbetsytan:",
                      "No workspace found. Build the demo workspace:"),
     "build_demo": ("Bygg demo-arbetsytan", "Build the demo workspace"),
+    "workspace_unreadable": (
+        "Arbetsytan {name} går inte att läsa: filen är skadad eller ingen lägesbild-arbetsyta.",
+        "The workspace {name} cannot be read: the file is damaged or not a lägesbild workspace."),
+    "workspace_unreadable_fix": (
+        "Gör så här: återställ arbetsytan från en export (lagesbild restore --workspace {path} "
+        "MAPP) eller importera filerna på nytt till en ny arbetsyta, och starta sedan om appen. "
+        "Den skadade filen ändras inte.",
+        "What to do: restore the workspace from an export (lagesbild restore --workspace {path} "
+        "FOLDER) or import the files again into a new workspace, then restart the app. The "
+        "damaged file is not changed."),
+    "app_error": ("Sidan kan inte visas.", "The page cannot be shown."),
+    "error_detail": ("Teknisk orsak (för den som sköter servern)",
+                     "Technical cause (for whoever runs the server)"),
     "period_label": ("Period", "Period"),
     "interval": ("Intervall", "Interval"),
     "rows": ("Rader", "Rows"),

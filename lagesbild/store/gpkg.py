@@ -98,8 +98,17 @@ def _layers(path: Path) -> set[str]:
         raise WorkspaceError(f"{path} är ingen GeoPackage-arbetsyta ({exc}).") from exc
 
 
+# what reading a damaged GeoPackage raises (a truncated file, overwritten pages, not SQLite)
+READ_ERRORS = (sqlite3.DatabaseError, pyogrio.errors.DataSourceError,
+               pyogrio.errors.DataLayerError)
+
+
 def _read_layer(path: Path, layer: str) -> pd.DataFrame:
-    frame = pyogrio.read_dataframe(path, layer=layer)
+    try:
+        frame = pyogrio.read_dataframe(path, layer=layer)
+    except READ_ERRORS as exc:
+        raise WorkspaceError(f"{path}: tabellen '{layer}' går inte att läsa, filen är skadad "
+                             f"({exc}).") from exc
     if isinstance(frame, gpd.GeoDataFrame) and frame.crs is None:
         frame = frame.set_crs(schema.CRS_STORE)
     return frame
