@@ -266,7 +266,18 @@ def test_part_year_notes_are_translated() -> None:
         ("40,1 per 100\u00a0000 och år, uppräknat från 1 jan–31 mar (12 brott)",
          "40.1 per 100,000 a year, annualised from 1 Jan–31 Mar (12 offences)"),
         ("delår i 3 av 15 kommuner", "part year in 3 of 15 municipalities"),
-        ("dold", "hidden")]:
+        ("dold", "hidden"),
+        # a group's notes, a count without population, what a source does not give
+        ("summan av 4 kommuner", "the sum of 4 municipalities"),
+        ("4 kommuners svar sammanvägda efter antal svarande",
+         "the answers of 4 municipalities weighted by their respondents"),
+        ("19 brott (ingen folkmängd)", "19 offences (no population)"),
+        ("3 brott (ingen folkmängd för åldersgruppen)",
+         "3 offences (no population for the age group)"),
+        ("uppgift saknas (källan täcker inte området)",
+         "no data (the source does not cover the area)"),
+        ("källan anger inte brottsoffrets kön för perioden",
+         "the source does not give the victim's sex for the period")]:
         assert ctx.display(swedish) == english
 
 
