@@ -202,3 +202,24 @@ def test_the_report_page_builds_a_stored_groups_report(monkeypatch, tmp_path_fac
              for row in sheet.iter_rows() for c in row if c.value is not None]
     assert any("Gemensam analys för inlandet." in c for c in cells)
     assert any("Gruppöversikt" in c for c in cells)
+
+
+def test_pyramid_for_a_group_gives_each_member_and_the_pooled_level(tmp_path_factory) -> None:
+    """`pyramid --area 2417,2422,2462,2463 --json`: levels 3 and 2 per member kommun, and the
+    group's pooled level from the layer holding the whole level: its count is the members' sum."""
+    import json
+
+    from click.testing import CliRunner
+
+    from lagesbild.cli.main import main as cli
+
+    out = CliRunner().invoke(cli, ["pyramid", "-w", str(shared_demo(tmp_path_factory)),
+                                   "--area", ",".join(MEMBERS), "--period", "2024", "--json"])
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.output)
+    assert doc["schema"] == "lagesbild.pyramid_group/1"
+    assert [k["name"] for k in doc["kommuner"]] == ["Norsjö", "Sorsele", "Vilhelmina", "Åsele"]
+    for level in doc["levels"]:
+        shown = [int(k["display"].replace("\u00a0", "")) for k in level["kommuner"]]
+        assert level["group"]["count"] == sum(shown), level
+    assert [lv["level"] for lv in doc["levels"]] == [3, 2]

@@ -155,36 +155,6 @@ def compare_cmd(workspace: str, layer: str, period: str | None, sex: str, lang: 
     click.echo(f"  {doc['band_flags']['note']}")
 
 
-@main.command()
-@workspace_option
-@click.option("--area", required=True, help="Kommun or län code, e.g. 2417 or 24.")
-@click.option("--period", default=None, help="Year; default the latest.")
-@sex_option
-@click.option("--source", type=click.Choice(["counts", "incidents"]), default="counts",
-              show_default=True, help="Brå-like counts or the police extract for levels 2–3.")
-@click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print the JSON document (schema lagesbild.pyramid/1).")
-def pyramid(workspace: str, area: str, period: str | None, sex: str, source: str, lang: str,
-            as_json: bool) -> None:
-    """The violence pyramid for one area and period."""
-    from lagesbild.analysis.pyramid_view import count_periods, pyramid_view, to_json
-
-    frames, _, taxonomy, meta, settings = load_workspace(workspace)
-    period = _period(period, count_periods(frames, source), source)
-    view = pyramid_view(frames, taxonomy, meta, area_id=area, period=period, source=source,
-                        settings=settings)
-    doc = to_json(view, taxonomy, sex=sex, lang=lang)
-    if as_json:
-        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
-        return
-    click.echo(f"{doc['area']['name']} {doc['period']} ({sex}) — {doc['source']}")
-    for level in doc["levels"]:
-        total = level["total"]["display"] if level["total"] else "–"
-        click.echo(f"  {level['level']}: {level['title']}: {total}")
-        for ind in level["indicators"]:
-            click.echo(f"       {ind['title']}: {ind['display']}")
-
-
 @main.command("import")
 @click.argument("kind", type=click.Choice(list(importer.READERS)))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
@@ -360,6 +330,7 @@ def _register() -> None:
     from lagesbild.cli.events import events_cmd
     from lagesbild.cli.groups import group_cmd
     from lagesbild.cli.maps import map_cmd
+    from lagesbild.cli.pyramid import pyramid_cmd
     from lagesbild.cli.report import report_cmd
     from lagesbild.cli.snapshot import snapshot_group
 
@@ -369,6 +340,7 @@ def _register() -> None:
     main.add_command(map_cmd)
     main.add_command(snapshot_group)
     main.add_command(report_cmd)
+    main.add_command(pyramid_cmd)
 
 
 _register()
