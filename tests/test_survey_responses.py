@@ -93,3 +93,62 @@ def test_import_and_export_round_trip(tmp_path, tmp_path_factory) -> None:
     mine = mine.sort_values("sex").reset_index(drop=True)
     for col in ("value", "n", "ci_low", "ci_high"):
         assert list(pd.to_numeric(back[col])) == list(pd.to_numeric(mine[col])), col
+
+
+def _school(with_grade: bool = True) -> str:
+    """A school survey, one row per pupil: åk 5 (30 pupils, every third says yes) and åk 8
+    (40 pupils, every second says yes), girls and boys alternating; two pupils gave no grade and
+    two an age band across two groups ("15-19")."""
+    lines = []
+    for grade, count, every in (("åk 5", 30, 3), ("Årskurs 8", 40, 2), ("", 2, 1),
+                                ("15-19", 2, 1)):
+        for i in range(count):
+            sex = "Flicka" if i % 2 == 0 else "Pojke"
+            answer = "ja" if i % every == 0 else "nej"
+            lines.append(f"2417;2024;otrygghet;{sex};{answer}" + (f";{grade}" if with_grade
+                                                                   else ""))
+    head = "Kommunkod;År;Fråga;Kön;Svar" + (";Årskurs" if with_grade else "")
+    return head + "\n" + "\n".join(lines) + "\n"
+
+
+def test_a_school_survey_by_grade_gives_each_grade_beside_the_totals() -> None:
+    result = read_survey_responses(_school().encode(), name="skolenkat.csv",
+                                   known={"otrygghet"})
+    assert result.rejected == []
+    rows = result.accepted
+    totals = rows[rows["age_group"].isna()].set_index("sex")
+    assert totals.loc["T", "n"] == 74  # every pupil, with or without a placeable grade
+    grades = rows[rows["age_group"].notna()].set_index(["age_group", "sex"])
+    assert sorted(set(rows["age_group"].dropna())) == ["åk 5", "åk 8"]  # "Årskurs 8" = åk 8
+    assert grades.loc[("åk 5", "T"), "n"] == 30 and grades.loc[("åk 8", "T"), "n"] == 40
+    assert grades.loc[("åk 5", "T"), "value"] == pytest.approx(100 * 10 / 30)
+    assert grades.loc[("åk 8", "T"), "value"] == pytest.approx(50.0)
+    assert grades.loc[("åk 8", "K"), "n"] == 20
+    assert any("2 svar har en ålder som inte ryms" in note for note in result.notes)
+
+
+def test_without_a_grade_column_nothing_changes() -> None:
+    """The file that would make the grades silently wrong: the same answers without the column
+    give the same totals and no grade rows (not one grade of everyone)."""
+    plain = read_survey_responses(_school(with_grade=False).encode(), name="s.csv").accepted
+    graded = read_survey_responses(_school().encode(), name="s.csv").accepted
+    assert plain["age_group"].isna().all()
+    cols = ["sex", "value", "n"]
+    pd.testing.assert_frame_equal(
+        plain[cols].reset_index(drop=True),
+        graded[graded["age_group"].isna()][cols].reset_index(drop=True))
+
+
+def test_grade_rows_import_beside_the_totals(tmp_path, tmp_path_factory) -> None:
+    path = tmp_path / "ws.gpkg"
+    shutil.copyfile(shared_demo(tmp_path_factory), path)
+    ws = GpkgWorkspace(path)
+    source = tmp_path / "skolenkat.csv"
+    source.write_bytes(_school().replace("otrygghet", "sexistiska_kommentarer")
+                       .replace("2024", "2025").encode("utf-8"))
+    result = importer.import_file(ws, "survey_responses", source, name=source.name)
+    assert result.rejected == []
+    stored = ws.read("indicators")
+    mine = stored[stored["source"] == source.name]
+    assert len(mine) == 9  # K, M, T for the totals, åk 5 and åk 8
+    assert set(mine["age_group"].dropna()) == {"åk 5", "åk 8"}
