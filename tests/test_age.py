@@ -192,3 +192,32 @@ def test_pyramid_by_age_group(age_workspace) -> None:
     assert top.loc["25–44", "value"] == pytest.approx(7 / 1200 * 100_000)
     middle = table[(table["level"] == 2) & (table["sex"] == "T")]
     assert middle.empty or (middle["count"].fillna(0) == 0).all()
+
+
+def test_the_release_audit_reads_the_age_tables_with_the_cube(age_workspace,
+                                                               monkeypatch) -> None:
+    """The adversary over everything a wide audience gets: the pyramid's levels by age group are
+    audited with the cube whose level cells they split (the same "alla åldrar" cell), and pass;
+    an age table protected with primary suppression only is caught (the audit can fail)."""
+    from lagesbild.analysis import age as age_module
+    from lagesbild.analysis.release import release_audit
+
+    frames = _frames(age_workspace)
+    result = release_audit(frames, taxonomy=TAXONOMY, settings=SETTINGS, periods=["2024"])
+    tables = set(result.cells["tables"].astype(str))
+    assert any("ålder incidents 2024 nivå 3" in t for t in tables), sorted(tables)[:5]
+    assert result.passed, result.disclosed.head()
+
+    real = age_module.protected_age_counts
+
+    def primary_only(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - a broken protection
+        out = real(*args, **kwargs)
+        weak = out["suppression"] == "secondary"
+        return out.assign(suppressed=out["suppressed"] & ~weak,
+                          suppression=out["suppression"].where(~weak, ""))
+
+    monkeypatch.setattr(age_module, "protected_age_counts", primary_only)
+    broken = release_audit(load_frames(age_workspace), taxonomy=TAXONOMY, settings=SETTINGS,
+                           periods=["2024"])
+    assert not broken.passed
+    assert broken.disclosed["cell"].astype(str).str.startswith("age|").any()

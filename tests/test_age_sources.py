@@ -224,3 +224,24 @@ def test_pyramid_page_and_report_show_the_brå_and_survey_ages(
     survey = next(t for t in report.section("kartlaggning").tables
                   if t.title.startswith("Enkäter efter årskurs/ålder"))
     assert survey.frame.equals(expander.dataframe[1].value)
+
+
+def test_the_release_audit_reads_the_brå_ages_and_the_grades(age_workspace) -> None:  # noqa: F811
+    """The adversary over every published table: the Brå table's levels by age group (tied to
+    the cube's level cells) and the survey's grades (tied to the indicator's own cells) are in
+    the release audit, and no hidden cell can be narrowed."""
+    from lagesbild.analysis.release import release_audit
+
+    frames = _workspace_with_counts(age_workspace)
+    importer.import_file(age_workspace, "indicators", SURVEY_TOTAL.encode(), name="enkät.csv")
+    importer.import_file(age_workspace, "indicators", SURVEY_GRADES.encode(),
+                         name="skolenkät.csv")
+    frames = load_frames(age_workspace)
+    result = release_audit(frames, taxonomy=TAXONOMY, settings=SETTINGS, periods=["2024"])
+    tables = " ".join(sorted(set(result.cells["tables"].astype(str))))
+    assert "ålder counts 2024 nivå 3" in tables
+    assert "enkät otrygghet 2024 efter ålder" in tables
+    cells = result.cells.set_index("cell")
+    hidden = cells[cells["width"] > 0]
+    assert hidden.index.str.startswith("grade|").any()  # åk 5 (n=20) and what gives it away
+    assert result.passed, result.disclosed.head()

@@ -127,7 +127,9 @@ def release_audit(frames: Frames, *, taxonomy: Taxonomy, settings: Settings,
     layers, every level below the kommun ("<level> <layer> <period>": DeSO, RegSO, stadsdelar
     with each kommun's count without a position), and every survey indicator's shares as
     yes-counts ("enkät <indicator> <period>", with its 3-year pooled shares "enkät <indicator>
-    2022–2024" audited together with the years they sum). `county` (a län
+    2022–2024" audited together with the years they sum), the pyramid's levels by age group
+    tied to the cube ("ålder <source> <period> nivå <level>") and the surveys' grades tied to
+    their indicator ("enkät <indicator> <period> efter ålder", `release_age`). `county` (a län
     code) keeps that county and its kommuner only: no relation links two counties, so a report
     needs only its own county audited. Computed once per frames object and arguments."""
     from lagesbild.analysis.memo import memo_dict
@@ -218,6 +220,12 @@ def _source_release(frames: Frames, period: str, source: str, taxonomy: Taxonomy
             more, linked = small_area_release(frames, spec, period=period, taxonomy=taxonomy,
                                               settings=settings)
             cells, relations = cells + more, relations + linked
+    from lagesbild.analysis.release_age import age_release, has_ages
+
+    if has_ages(frames, source):  # the pyramid's levels by age group
+        more, linked = age_release(frames, period=period, source=source, taxonomy=taxonomy,
+                                   settings=settings)
+        cells, relations = cells + more, relations + linked
     return cells, relations
 
 
@@ -227,6 +235,7 @@ def _survey_parts(frames: Frames, settings: Settings, wanted: set[str] | None,
     """The audit of every indicator's shares, one indicator at a time (no relation ties a
     survey to another survey or to the counts): the years its 3-year pooled shares cover
     together with those windows, any other year on its own."""
+    from lagesbild.analysis.release_age import grade_release
     from lagesbild.analysis.release_survey import survey_release
     from lagesbild.analysis.survey_pooling import pooled_periods, pooled_survey_release, window
 
@@ -242,6 +251,9 @@ def _survey_parts(frames: Frames, settings: Settings, wanted: set[str] | None,
                 more, linked = _group_survey(frames, specs, indicator_id, year, taxonomy,
                                              settings)
                 cells, relations = cells + more, relations + linked
+                more, linked = grade_release(frames, indicator_id, period=year,
+                                             settings=settings)
+                cells, relations = cells + more, relations + linked
             if county is not None:
                 cells, relations = _one_county(frames, cells, relations, county)
             parts.append(audit(cells, relations, protection=settings.suppress_below).cells)
@@ -251,6 +263,8 @@ def _survey_parts(frames: Frames, settings: Settings, wanted: set[str] | None,
             continue
         cells, relations = survey_release(frames, indicator_id, period=period, settings=settings)
         more, linked = _group_survey(frames, specs, indicator_id, period, taxonomy, settings)
+        cells, relations = cells + more, relations + linked
+        more, linked = grade_release(frames, indicator_id, period=period, settings=settings)
         cells, relations = cells + more, relations + linked
         if county is not None:
             cells, relations = _one_county(frames, cells, relations, county)
