@@ -4,6 +4,7 @@ copy of the workspace) are answered from memory, and any changed number is solve
 from __future__ import annotations
 
 import shutil
+from collections import OrderedDict
 from pathlib import Path
 
 import pytest
@@ -39,9 +40,10 @@ def _table(prefix: str = "t", *, total: int | None = None, small: tuple[int, int
 
 
 @pytest.fixture(autouse=True)
-def nothing_remembered() -> None:
-    """Each test starts from an empty memory (the cases share their numbers)."""
-    audit_module._SOLVED.clear()
+def nothing_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts from an empty memory of this process alone (the cases share their
+    numbers; conftest shares the suite's memory between workers)."""
+    monkeypatch.setattr(audit_module, "_SOLVED", OrderedDict())
 
 
 def _counts() -> tuple[int, int]:
@@ -178,3 +180,22 @@ def _fresh_release(path: Path):  # noqa: ANN202
         return _audit(path)
     finally:
         audit_module._SOLVED.update(saved)
+
+
+def test_the_workers_of_one_run_share_what_they_solved(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """conftest's shared memory: what one worker solved another reads, under the same key only."""
+    from audit_memory_support import SharedSolved
+
+    folder = tmp_path / "audit-solved"
+    monkeypatch.setattr(audit_module, "_SOLVED", SharedSolved(folder))
+    first = audit(*_table("w"))
+    assert len(list(folder.glob("*.npy"))) == 1 and not list(folder.glob("*.tmp"))
+    monkeypatch.setattr(audit_module, "_SOLVED", SharedSolved(folder))  # another worker
+    solved, reused = _counts()
+    again = audit(*_table("w"))
+    assert _counts() == (solved, reused + 1)
+    assert again.cells.equals(first.cells)
+    other = audit(*_table("w", small=(1, 4)))  # other numbers: solved, not read
+    assert _counts()[0] == solved + 1 and len(list(folder.glob("*.npy"))) == 2
+    assert other.cells.equals(_fresh(*_table("w", small=(1, 4))).cells)
