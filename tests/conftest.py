@@ -42,6 +42,17 @@ def left_in(folder: Path) -> list[str]:
     return sorted(n for n in os.listdir(folder) if not n.endswith(".lock"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_audit_memory(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The audit's solved programs shared by this run's xdist workers (audit_memory_support)."""
+    from audit_memory_support import SharedSolved
+    from lagesbild.analysis import audit
+
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    audit._SOLVED = SharedSolved(root / "audit-solved")
+
+
 @pytest.fixture
 def unit_squares() -> gpd.GeoDataFrame:
     """Two adjacent unit squares in EPSG:3006: "A" = [0,1]x[0,1] first, "B" = [1,2]x[0,1]."""

@@ -1,5 +1,9 @@
 """benchmarks.app_bench: the steps on the police extract's layer and below the kommun run on a
-small national workspace with DeSO, and the naive and the cached app show the same pages."""
+small workspace with DeSO, and the naive and the cached app show the same pages.
+
+The small scale here is the benchmark's own workspace cut to the two län the steps visit
+(Stockholm and Västra Götaland); `lagesbild bench --only app` runs the same comparison on all of
+Sweden and prints "pages identical: yes/NO"."""
 
 from __future__ import annotations
 
@@ -10,12 +14,14 @@ import pytest
 from benchmarks import app_bench, national_workspace
 
 YEARS = (2023, 2024)  # the incident and DeSO steps choose these periods only
+COUNTIES = ("01", "14")  # the steps choose kommuner 0180 and 1480 and "all kommuner"
 
 
 @pytest.fixture(scope="module")
 def deso_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return national_workspace.build(tmp_path_factory.mktemp("bench") / "national.gpkg",
-                                    years=YEARS, sites=False, deso=600, incidents=3000)
+                                    years=YEARS, sites=False, deso=150, incidents=1000,
+                                    counties=COUNTIES)
 
 
 def test_the_sequence_covers_the_incident_layer_and_deso() -> None:
@@ -29,6 +35,17 @@ def test_the_sequence_covers_the_incident_layer_and_deso() -> None:
     kinds = [app_bench.kind_of(step, state) for step in app_bench.SEQUENCE]
     assert {"map", "map incidents", "map deso, one kommun", "map deso, all kommuner",
             "compare", "pyramid"} <= set(kinds)
+
+
+def test_the_small_workspace_is_the_two_counties_with_deso(deso_workspace: Path) -> None:
+    from lagesbild.store.gpkg import GpkgWorkspace
+
+    areas = GpkgWorkspace(deso_workspace).read("areas")
+    by_level = {level: set(part["area_id"].astype(str)) for level, part in areas.groupby("level")}
+    assert by_level["lan"] == set(COUNTIES)
+    assert {"0180", "1480"} <= by_level["kommun"] and len(by_level["kommun"]) == 26 + 49
+    assert {a[:2] for a in by_level["deso"]} == set(COUNTIES)
+    assert len(by_level["deso"]) >= len(by_level["kommun"])  # at least one per kommun
 
 
 def test_incident_and_deso_steps_naive_and_fast_agree(deso_workspace: Path,

@@ -80,10 +80,13 @@ def tab(browser: Browser) -> Iterator[Tab]:
 
 @pytest.fixture(scope="module")
 def demo_gpkg(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from lagesbild.store import demo
+    """A copy of the session's demo workspace (built once per worker), this module's own."""
+    import shutil
+
+    from frames_support import shared_demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.gpkg"
-    demo.build_workspace(path)
+    shutil.copyfile(shared_demo(tmp_path_factory), path)
     return path
 
 

@@ -10,6 +10,7 @@ apostrophe that neutralises spreadsheet formulas (a deliberate exception: the im
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,7 +28,8 @@ from hypothesis import strategies as st
 from shapely.geometry import box
 
 from lagesbild.core import schema
-from lagesbild.store import demo, export, importer
+from frames_support import shared_demo
+from lagesbild.store import export, importer
 from lagesbild.cli.main import main
 from lagesbild.core.errors import InputError, WorkspaceError
 from lagesbild.core.dataset import Dataset
@@ -93,7 +95,10 @@ def round_trip(ws1: GpkgWorkspace, tmp: Path) -> tuple[GpkgWorkspace, list[Path]
 
 @pytest.fixture(scope="module")
 def demo_ws(tmp_path_factory: pytest.TempPathFactory) -> GpkgWorkspace:
-    return demo.build_workspace(tmp_path_factory.mktemp("demo") / "demo.gpkg")
+    """A copy of the session's demo workspace (built once per worker), this module's own."""
+    path = tmp_path_factory.mktemp("demo") / "demo.gpkg"
+    shutil.copyfile(shared_demo(tmp_path_factory), path)
+    return GpkgWorkspace(path)
 
 
 def test_demo_round_trip(demo_ws: GpkgWorkspace, tmp_path: Path) -> None:

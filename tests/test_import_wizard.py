@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lagesbild.store import demo
+from frames_support import shared_demo
 from lagesbild.store.gpkg import GpkgWorkspace
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
@@ -19,7 +19,10 @@ PAGE = "lagesbild/ui/data_page.py"
 
 @pytest.fixture(scope="module")
 def demo_gpkg(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return demo.build_workspace(tmp_path_factory.mktemp("wiz") / "demo.gpkg").path
+    """A copy of the session's demo workspace (built once per worker), this module's own."""
+    path = tmp_path_factory.mktemp("wiz") / "demo.gpkg"
+    shutil.copyfile(shared_demo(tmp_path_factory), path)
+    return path
 
 
 def _data_page(path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:

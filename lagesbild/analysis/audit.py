@@ -15,10 +15,18 @@ and nobody can conclude "one to four people". Anything narrower is reported as d
 Only hidden cells linked through relations are solved together (connected components), so a
 release of many small tables costs many small programs. A linear relaxation whose optimum is
 already integral answers without branching.
+
+The programs' solutions are kept per process, keyed on their content (every bound, label gap,
+true value and relation coefficient, not on names, paths or frames objects): the same release
+audited again (four formats of one report, the survey windows' protection and then the release,
+a workspace reloaded unchanged) is solved once, and any changed number is solved anew.
 """
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -32,6 +40,11 @@ CELL_COLUMNS = ["cell", "table", "value", "shown", "low", "high", "zero_or_at_le
 RESULT_COLUMNS = ["cell", "tables", "value", "low", "high", "width", "disclosed"]
 SENSES = ("==", ">=")
 _INTEGRAL = 1e-6
+# content key -> (low, high) of `_solve`; the most recently used SOLVED_KEEP kept
+_SOLVED: OrderedDict[bytes, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+SOLVED_KEEP = 256
+SOLVED_STATS = {"solved": 0, "reused": 0}  # programs solved / answered from `_SOLVED`
+_SOLVED_LOCK = threading.Lock()  # the app audits in a background thread
 
 
 @dataclass(frozen=True)
@@ -121,7 +134,7 @@ def audit(cells: pd.DataFrame | Sequence[dict[str, object]], relations: Sequence
     index = {c: i for i, c in enumerate(hidden["cell"])}
     known = dict(zip(merged.loc[merged["shown"], "cell"], merged.loc[merged["shown"], "value"]))
     rows, rhs, senses = _reduce(relations, index, known)
-    low, high = _solve(hidden, rows, rhs, senses, np.inf if exact else protection - 1)
+    low, high = _solve_once(hidden, rows, rhs, senses, np.inf if exact else protection - 1)
     width = high - low
     out = pd.DataFrame({
         "cell": hidden["cell"], "tables": hidden["tables"], "value": hidden["value"],
@@ -173,6 +186,42 @@ def _reduce(relations: Sequence[Relation], index: dict[str, int], known: dict[st
         elif (rel.sense == "==" and constant != 0) or (rel.sense == ">=" and constant < 0):
             raise ValueError(f"shown cells break a relation: {rel.terms[:4]}")
     return rows, rhs, senses
+
+
+def _solve_once(hidden: pd.DataFrame, rows: list[dict[int, int]], rhs: list[float],
+                senses: list[str], need: float) -> tuple[np.ndarray, np.ndarray]:
+    """`_solve`, or its earlier answer to the same numbers (module docstring)."""
+    key = _content_key(hidden, rows, rhs, senses, need)
+    with _SOLVED_LOCK:
+        found = _SOLVED.get(key)
+        if found is not None:
+            _SOLVED.move_to_end(key)
+            SOLVED_STATS["reused"] += 1
+    if found is None:
+        found = _solve(hidden, rows, rhs, senses, need)
+        with _SOLVED_LOCK:
+            _SOLVED[key] = found
+            SOLVED_STATS["solved"] += 1
+            while len(_SOLVED) > SOLVED_KEEP:
+                _SOLVED.popitem(last=False)
+    return found[0].copy(), found[1].copy()
+
+
+def _content_key(hidden: pd.DataFrame, rows: list[dict[int, int]], rhs: list[float],
+                 senses: list[str], need: float) -> bytes:
+    """A digest of everything `_solve` reads: each hidden cell's bounds, gap and true value, each
+    relation's coefficients, right-hand side and sense, and `need`."""
+    digest = hashlib.blake2b(digest_size=32)
+    digest.update(np.asarray([len(hidden), len(rows), need], dtype="float64").tobytes())
+    for column in ("low", "high", "gap", "value"):
+        digest.update(hidden[column].to_numpy(dtype="float64").tobytes())
+    lengths = np.fromiter((len(r) for r in rows), dtype="int64", count=len(rows))
+    digest.update(lengths.tobytes())
+    digest.update(np.fromiter((x for r in rows for kv in r.items() for x in kv),
+                              dtype="int64", count=2 * int(lengths.sum())).tobytes())
+    digest.update(np.asarray(rhs, dtype="float64").tobytes())
+    digest.update("".join("e" if s == "==" else "g" for s in senses).encode())
+    return digest.digest()
 
 
 def _solve(hidden: pd.DataFrame, rows: list[dict[int, int]], rhs: list[float],
