@@ -207,6 +207,9 @@ def test_a_survey_without_a_name_is_called_a_survey() -> None:
     assert publisher_labels(data, surveys={"e.csv": ""}) == {"e.csv": "Enkät (2024)",
                                                              "x.json": "x.json"}
     assert publisher_labels(data, lang="en")["e.csv"] == "Survey (2024)"
+    # the stored groups are named as what they are, not by their dataset name "grupper"
+    groups = pd.DataFrame({"dataset": ["grupper"], "kind": ["groups"], "period": [None]})
+    assert publisher_labels(groups) == {"grupper": "Arbetsytans kommungrupper"}
 
 
 # Swedish words the analysis writes; none may reach an English report (user data aside: action

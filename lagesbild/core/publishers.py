@@ -30,6 +30,7 @@ PUBLISHERS: dict[str, tuple[str, str]] = {  # import kind -> (Swedish, English)
     "actions": ("Kommunens åtgärdsplan", "The municipality's action plan"),
     "boundaries": ("Områdesgränser", "Area boundaries"),
     "notes": ("Analysanteckningar", "Analysis notes"),
+    "groups": ("Arbetsytans kommungrupper", "The workspace's groups of municipalities"),
 }
 SURVEY_KINDS = ("indicators", "survey_responses", "kolada")
 
