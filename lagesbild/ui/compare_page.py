@@ -20,6 +20,7 @@ from lagesbild.core.layers import LayerSpec
 from lagesbild.core.settings import Settings
 from lagesbild.core.taxonomy import Taxonomy
 from lagesbild.ui import common, overview_section, period_ui, release_guard
+from lagesbild.ui import shown as fmt
 
 SEXES = ("T", "K", "M")
 
@@ -85,10 +86,14 @@ def _spec_of(chart: alt.TopLevelMixin) -> dict | alt.TopLevelMixin:
 
 
 def _draw(spec: dict | alt.TopLevelMixin, width: str) -> None:
+    """Draw the chart with numbers on its axes written the interface language's way."""
+    lang = fmt.lang()
     if isinstance(spec, dict):  # the spec is consumed while it is sent: send a copy
-        st.vega_lite_chart(spec={**spec, "datasets": dict(spec.get("datasets", {}))}, width=width)
+        st.vega_lite_chart(spec=fmt.vega({**spec, "datasets": dict(spec.get("datasets", {}))},
+                                           lang), width=width)
     else:
-        st.altair_chart(spec, width=width)  # type: ignore[arg-type]
+        st.altair_chart(spec.configure(locale={"number": fmt.NUMBER_LOCALE[lang]}),  # type: ignore[union-attr]
+                        width=width)
 
 
 @st.cache_data(max_entries=256, show_spinner=False, hash_funcs=common.FAST_HASH)
@@ -113,6 +118,8 @@ def _comparison(key: str, path: str, spec: LayerSpec, period: str, sex: str,
         figures = chosen(common._figures(key, path, spec, period, sex, taxonomy, settings))
         nat = common._national(key, path, spec, period, sex, taxonomy, settings, lang)
     result = comparison(figures)
+    if lang == "en":  # the analysis writes its display texts in Swedish
+        result.table["display"] = [fmt.text(v, lang) for v in result.table["display"]]
     lan = common.frames_for(key, path).lan["area_id"].astype(str).tolist()
     one = county if county is not None else lan[0] if len(lan) == 1 else None
     band = reference_band(figures, county_id=one, national=None if nat is None else nat["value"])
@@ -128,7 +135,7 @@ def _comparison(key: str, path: str, spec: LayerSpec, period: str, sex: str,
         t("area"): result.table["name"],
         t("value"): result.table["display"],
         t("interval"): [
-            "" if pd.isna(lo) else f"{lo:.1f}–{hi:.1f}".replace(".", ",")
+            "" if pd.isna(lo) else f"{fmt.number(lo, 1, lang)}–{fmt.number(hi, 1, lang)}"
             for lo, hi in zip(result.table["ci_low"], result.table["ci_high"])],
         t("band" if one is not None else "band_all"): [labels.get(p or "", "") for p in positions],
         t("source"): result.table["source"],
@@ -196,7 +203,7 @@ def _similar(ctx: common.Context, specs: dict[str, LayerSpec], spec: LayerSpec, 
         "#": _ranks(shown["rank"]), ctx.t("area"): shown["name"],
         f"{spec.title(ctx.lang)} ({period})": shown["display"].fillna("–"),
         ctx.t("distance"): shown["distance"].map(
-            lambda d: "" if pd.isna(d) else f"{d:.2f}".replace(".", ",")),
+            lambda d: "" if pd.isna(d) else fmt.number(d, 2, ctx.lang)),
     }))
     st.caption(notes[ctx.lang])
     return area_id, tuple(chosen)
@@ -278,7 +285,7 @@ def render(ctx: common.Context) -> None:
         _draw(shown["chart"], "stretch")
     else:
         st.info(ctx.t("no_chart_values"))
-    st.caption(shown["caption"] + " " + ctx.suppression_note())
+    st.caption(fmt.text(shown["caption"], ctx.lang) + " " + ctx.suppression_note())
     common.table(shown["table"])
     similar = _similar(ctx, specs, spec, ctx.t("pooled_period", span=window_label(period))
                        if pooled else period, sex, shown["display"])

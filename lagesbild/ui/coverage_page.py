@@ -6,6 +6,8 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from lagesbild.ui.folium_payload import metric_scale
+
 from lagesbild.analysis.coverage import actions_by_focus, coverage_by_area
 from lagesbild.analysis.map_views import need_view
 from lagesbild.analysis.need import DOSE_NOTE, bands_note, labelled
@@ -14,6 +16,7 @@ from lagesbild.core.layers import LayerSpec
 from lagesbild.render.assets import use_static
 from lagesbild.render.map import view_map
 from lagesbild.ui import common
+from lagesbild.ui import shown as fmt
 from lagesbild.ui.views import number_text
 
 STATUS_ICONS = {"genomförd": "✅", "pågår": "🔄", "försenad": "⚠️", "ej påbörjad": "⏳"}
@@ -38,8 +41,8 @@ def _need(ctx: common.Context, frames: Frames, term: str, programmes: tuple[str,
     table = view.table if view.table is not None else pd.DataFrame()
     left, right = st.columns([3, 2])
     with left:
-        st_folium(use_static(view_map(view, common.geometry(ctx), specs[need[0]], lang=ctx.lang)),
-                  key="cov_map", height=460, use_container_width=True, returned_objects=[])
+        m = use_static(view_map(view, common.geometry(ctx), specs[need[0]], lang=ctx.lang))
+        st_folium(metric_scale(m), key="cov_map", height=460, use_container_width=True, returned_objects=[])
     with right:
         lang = ctx.lang
         shown = labelled(table[["rank", "name", "need_pct", "coverage_pct", "gap", "status"]]
@@ -56,18 +59,20 @@ def _bands(ctx: common.Context) -> None:
     """The coverage limits (låg/medel/hög), set for the session: kept in "coverage_bands",
     which `common.context` reads on every page."""
     low, high = ctx.settings.coverage_bands
-    for key, value in (("cov_band_low", low), ("cov_band_high", high)):
+    # whole per cents: the number box writes a decimal point ("25.00"), never a Swedish comma
+    shown_low, shown_high = round(low), round(high)
+    for key, value in (("cov_band_low", shown_low), ("cov_band_high", shown_high)):
         if key not in st.session_state:  # a widget's state goes when another page is shown
-            st.session_state[key] = float(value)
+            st.session_state[key] = int(value)
     with st.expander(ctx.t("coverage_bands")):
         c1, c2 = st.columns(2)
-        new_low = c1.number_input(ctx.t("coverage_low"), min_value=0.0, max_value=100.0,
-                                  step=5.0, key="cov_band_low")
-        new_high = c2.number_input(ctx.t("coverage_high"), min_value=0.0, max_value=100.0,
-                                   step=5.0, key="cov_band_high")
+        new_low = c1.number_input(ctx.t("coverage_low"), min_value=0, max_value=100,
+                                  step=5, key="cov_band_low")
+        new_high = c2.number_input(ctx.t("coverage_high"), min_value=0, max_value=100,
+                                   step=5, key="cov_band_high")
         if new_low >= new_high:
             st.warning(ctx.t("coverage_bands_order"))
-        elif (new_low, new_high) != (low, high):
+        elif (new_low, new_high) != (shown_low, shown_high):  # changed by the user
             st.session_state["coverage_bands"] = (float(new_low), float(new_high))
 
 
@@ -115,7 +120,8 @@ def render(ctx: common.Context) -> None:
                 pd.to_numeric(table["staff_trained"]) * 100
                 / pd.to_numeric(table["pupils_reached"]).where(lambda v: v > 0), 1, ctx.lang),
         }))
-        st.caption(f"{ctx.t('source')}: {table['source'].iloc[0] if len(table) else '–'}")
+        st.caption(f"{ctx.t('source')}: "
+                   f"{fmt.text(table['source'].iloc[0], ctx.lang) if len(table) else '–'}")
         _need(ctx, frames, term, tuple(chosen))
     st.subheader(ctx.t("actions"))
     actions = actions_by_focus(frames, lang=ctx.lang)

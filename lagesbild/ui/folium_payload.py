@@ -8,6 +8,21 @@ import streamlit_folium as sf
 
 from lagesbild.render.map import restyle
 
+METRIC_SCALE = "L.control.scale({imperial: false})"
+
+
+def metric_scale(m: folium.Map) -> folium.Map:
+    """`m` with its scale bar in km only (folium's control_scale adds miles), for maps drawn
+    with st_folium directly; `folium_payload` does the same to the maps it prepares."""
+    if m.control_scale:
+        m.control_scale = False
+        scale = folium.MacroElement()
+        scale._template = folium.template.Template(
+            "{% macro script(this, kwargs) %}" + METRIC_SCALE
+            + ".addTo({{ this._parent.get_name() }});{% endmacro %}")
+        m.add_child(scale)
+    return m
+
 
 def folium_payload(m: folium.Map) -> dict:
     """What `streamlit_folium.st_folium(m)` sends to its component, computed once to be cached.
@@ -31,7 +46,8 @@ def folium_payload(m: folium.Map) -> dict:
     for layer in layers:  # the style maps of the full data, as GeoJson.render makes them
         restyle(layer)
     html, header = sf._get_html(m), sf._get_header(m)
-    script = sf._get_map_string(m)
+    # folium's scale bar shows miles beside km; a Swedish map is metric only
+    script = sf._get_map_string(m).replace("L.control.scale()", METRIC_SCALE)
     css: list[str] = []
     js: list[str] = []
     stack: list[object] = [m]
