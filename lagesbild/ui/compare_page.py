@@ -189,7 +189,7 @@ def _similar(ctx: common.Context, specs: dict[str, LayerSpec], spec: LayerSpec, 
                            format_func=common.area_name(ctx))
     usable = [i for i, s in specs.items() if s.kind != "coverage"]
     chosen = c2.multiselect(ctx.t("similar_on"), usable, default=[spec.id] if spec.id in usable
-                            else usable[:1], key="cmp_similar_on",
+                            else usable[:1], key="cmp_similar_on", placeholder=ctx.t("choose"),
                             format_func=lambda i: specs[i].title(ctx.lang))
     _, taxonomy, _ = common.specs(ctx)
     found = _similar_to(ctx.key, str(ctx.workspace.path), area_id, tuple(chosen),

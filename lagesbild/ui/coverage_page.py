@@ -28,7 +28,7 @@ def _need(ctx: common.Context, frames: Frames, term: str, programmes: tuple[str,
     specs, taxonomy, meta = common.specs(ctx)
     usable = [i for i, s in specs.items() if s.kind != "coverage"]
     default = [i for i in ("vald_topp", "otrygghet") if i in usable] or usable[:1]
-    need = st.multiselect(ctx.t("need_from"), usable, default=default, key="cov_need",
+    need = st.multiselect(ctx.t("need_from"), usable, default=default, key="cov_need", placeholder=ctx.t("choose"),
                           format_func=lambda i: specs[i].title(ctx.lang))
     if not need:
         st.info(ctx.t("need_pick"))
@@ -94,7 +94,8 @@ def render(ctx: common.Context) -> None:
         if st.session_state.get("cov_term") not in terms:
             st.session_state["cov_term"] = terms[-1]
         term = c1.selectbox(ctx.t("term"), terms, key="cov_term")
-        chosen = c2.multiselect(ctx.t("programme"), programmes, default=programmes, key="cov_programmes")
+        chosen = c2.multiselect(ctx.t("programme"), programmes, default=programmes, key="cov_programmes",
+                                placeholder=ctx.t("choose"))
     if terms and not chosen:  # no programme is not every programme
         st.info(ctx.t("programme_pick"))
     elif terms:

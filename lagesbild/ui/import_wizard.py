@@ -20,8 +20,8 @@ DONE = "imp_done"
 UPLOADER_SV = """<style>
 [data-testid="stFileUploaderDropzoneInstructions"],
 [data-testid="stFileUploaderFile"] small { display: none; }
-[data-testid="stFileUploaderDropzone"] button p { font-size: 0; }
-[data-testid="stFileUploaderDropzone"] button p::after { content: "Välj fil"; font-size: 0.875rem; }
+[data-testid="stFileUploaderDropzone"] button p { display: none; }
+[data-testid="stFileUploaderDropzone"] button > div::after { content: "Välj fil"; }
 </style>"""  # (file name, ReadResult) of the last import, shown after the rerun
 
 
@@ -110,6 +110,7 @@ def _table_options(kind: str, data: bytes, name: str, spec: tables.ColumnSpec,
         default = choices.index(detected[key]) if detected.get(key) in choices else 0
         chosen = cols[i % 3].selectbox(f"{field_title(key, spec.columns[key], en)}{tag}",
                                        choices, index=default,
+                                       placeholder="Choose a column" if en else "Välj kolumn",
                                        key=f"imp_map_{kind}_{key}",
                                        help=" / ".join(spec.columns[key]))
         if chosen and chosen != detected.get(key):
