@@ -17,6 +17,7 @@ _MISSING = re.compile(r"(?<![\w.])(None|nan|NaN|<NA>|NaT|undefined|null|inf)(?![
 _POINT = re.compile(r"(?<![\w.\-/])\d+\.\d+(?![\w.\-/])")
 # "1,500": an English thousands separator (Swedish), "44,9": a decimal comma (English)
 _COMMA_THOUSANDS = re.compile(r"(?<![\w.,])\d{1,3}(?:,\d{3})+(?![\w,])")
+_POINT_THOUSANDS = re.compile(r"(?<![\w.,])[1-9]\d{0,2}(?:\.\d{3})+(?:\.\d+)?(?![\w.])")  # 1.028.7
 _COMMA_DECIMAL = re.compile(r"(?<![\w.,])\d+,\d{1,2}(?![\w,])")
 # "14484": five digits or more without a thousands space (not inside a name or a checksum)
 _BIG = re.compile(r"(?<![\w.,\-/:])\d{5,}(?![\w.\-/:])")
@@ -71,5 +72,6 @@ def raw_values(text: str, lang: str) -> list[tuple[str, str]]:
         found.extend(("Streamlit English", s) for s in _ENGLISH_UI if s in text)
     else:
         add("decimal comma", _COMMA_DECIMAL)
+        add("point as thousands separator", _POINT_THOUSANDS)
         add("Swedish word", _SWEDISH)
     return found

@@ -40,6 +40,16 @@ def test_tables_in_english_keep_numbers_numeric() -> None:
     assert shown.frame(table, "sv") is table
 
 
+def test_a_table_is_translated_once() -> None:
+    """Tables are built the Swedish way and translated once: an English number translated again
+    would read "1.028.7" (the file that would make the rule silently wrong)."""
+    twice = shown.frame(shown.frame(pd.DataFrame({"v": ["1\u00a0028,7–1\u00a0266,5"]}), "en"),
+                        "en")
+    assert raw_values(twice["v"][0], "en") != []  # the walk would see it
+    once = shown.frame(pd.DataFrame({"v": ["1\u00a0028,7–1\u00a0266,5"]}), "en")
+    assert once["v"][0] == "1,028.7–1,266.5" and raw_values(once["v"][0], "en") == []
+
+
 def test_chart_spec_carries_the_number_locale() -> None:
     spec = {"mark": "bar", "config": {"view": {"stroke": None}}}
     sv = shown.vega(spec, "sv")
@@ -77,7 +87,8 @@ def test_wizard_fields_by_title() -> None:
     ("Page not found", "sv", "Streamlit English"), ("30 mi", "sv", "miles"),
     ("89 790 brott", "en", "Swedish word"), ("dold", "en", "Swedish word"),
     ("importerad 2026-12-07", "en", "Swedish word"), ("uppgift saknas", "en", "Swedish word"),
-    ("44,9 %", "en", "decimal comma"),
+    ("44,9 %", "en", "decimal comma"), ("1.028.7–1.266.5", "en", "point as thousands separator"),
+    ("14.484 pupils", "en", "point as thousands separator"),
 ])
 def test_the_walk_catches(text: str, lang: str, rule: str) -> None:
     assert rule in {r for r, _ in raw_values(text, lang)}, raw_values(text, lang)
@@ -87,7 +98,7 @@ def test_the_walk_catches(text: str, lang: str, rule: str) -> None:
     ("Källa: bra_anmalda_brott_2019-2024.csv (2019–2024, importerad 2026-12-07)", "sv"),
     ("Fil: vald_topp.toml; layers/pyramid.toml", "sv"),
     ("14\u00a0484 elever; 44,9 %; 2024; kommun 2417; n=3381", "sv"),
-    ("14,484 pupils; 44.9%; 2024", "en"),
+    ("14,484 pupils; 44.9%; 2024; 0.75; 1,045.1 per 100 000", "en"),
     ("Röjandeskyddet granskas inte i appen (LAGESBILD_APP_AUDIT=off)", "sv"),
     ("Offence category", "en"), ("Kontrollsumma 3f2a91c04b7e55d1", "sv"),
     ("Skip to main content", "sv"), ("Västerbottens län, Umeå, Norsjö", "en"),

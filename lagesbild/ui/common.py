@@ -187,10 +187,14 @@ def sex_options() -> list[str]:
     return ["T", "K", "M"]
 
 
-def table(frame: pd.DataFrame, **kwargs: Any) -> None:
-    """A full-width table tall enough to show every row (tables here are short)."""
+def table(frame: pd.DataFrame, *, translate: bool = True, **kwargs: Any) -> None:
+    """A full-width table tall enough to show every row (tables here are short).
+
+    Its texts are written the Swedish way, as the analysis writes them ("1 045,1", "dold");
+    in English mode they are translated here, once (`translate=False`: shown as they are)."""
     kwargs.setdefault("height", 38 + 35 * min(len(frame), 40))
-    frame = shown_frame(frame, shown_lang())  # the analysis' Swedish texts in English mode
+    if translate:
+        frame = shown_frame(frame, shown_lang())
     st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
 
 

@@ -118,8 +118,6 @@ def _comparison(key: str, path: str, spec: LayerSpec, period: str, sex: str,
         figures = chosen(common._figures(key, path, spec, period, sex, taxonomy, settings))
         nat = common._national(key, path, spec, period, sex, taxonomy, settings, lang)
     result = comparison(figures)
-    if lang == "en":  # the analysis writes its display texts in Swedish
-        result.table["display"] = [fmt.text(v, lang) for v in result.table["display"]]
     lan = common.frames_for(key, path).lan["area_id"].astype(str).tolist()
     one = county if county is not None else lan[0] if len(lan) == 1 else None
     band = reference_band(figures, county_id=one, national=None if nat is None else nat["value"])
@@ -135,7 +133,8 @@ def _comparison(key: str, path: str, spec: LayerSpec, period: str, sex: str,
         t("area"): result.table["name"],
         t("value"): result.table["display"],
         t("interval"): [
-            "" if pd.isna(lo) else f"{fmt.number(lo, 1, lang)}–{fmt.number(hi, 1, lang)}"
+            # Swedish, as the analysis writes: common.table translates the table once
+            "" if pd.isna(lo) else f"{fmt.number(lo, 1)}–{fmt.number(hi, 1)}"
             for lo, hi in zip(result.table["ci_low"], result.table["ci_high"])],
         t("band" if one is not None else "band_all"): [labels.get(p or "", "") for p in positions],
         t("source"): result.table["source"],
@@ -152,7 +151,8 @@ def _comparison(key: str, path: str, spec: LayerSpec, period: str, sex: str,
         series = pd.concat([chosen(common._figures(key, path, spec, p, sex, taxonomy, settings))
                             for p in available], ignore_index=True)
     return {
-        "chart": _spec_of(_chart(result.table, result.county, result.median, lang, unit, band,
+        "chart": _spec_of(_chart(result.table.assign(display=[  # tooltips in the language
+            fmt.text(d, lang) for d in result.table["display"]]), result.county, result.median, lang, unit, band,
                                  national=band["national"])),  # type: ignore[arg-type]
         "caption": (t("pooled_note").format(span=window_label(period)) + " " if pooled
                     else "") + national_text + str(band["note_en" if lang == "en" else "note_sv"]) + " "
@@ -203,7 +203,7 @@ def _similar(ctx: common.Context, specs: dict[str, LayerSpec], spec: LayerSpec, 
         "#": _ranks(shown["rank"]), ctx.t("area"): shown["name"],
         f"{spec.title(ctx.lang)} ({period})": shown["display"].fillna("–"),
         ctx.t("distance"): shown["distance"].map(
-            lambda d: "" if pd.isna(d) else fmt.number(d, 2, ctx.lang)),
+            lambda d: "" if pd.isna(d) else fmt.number(d, 2)),
     }))
     st.caption(notes[ctx.lang])
     return area_id, tuple(chosen)

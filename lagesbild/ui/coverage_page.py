@@ -46,10 +46,10 @@ def _need(ctx: common.Context, frames: Frames, term: str, programmes: tuple[str,
     with right:
         lang = ctx.lang
         shown = labelled(table[["rank", "name", "need_pct", "coverage_pct", "gap", "status"]]
-                         .assign(rank=lambda f: number_text(f["rank"], 0, lang),
-                                 need_pct=lambda f: number_text(f["need_pct"], 0, lang),
-                                 coverage_pct=lambda f: number_text(f["coverage_pct"], 1, lang),
-                                 gap=lambda f: number_text(f["gap"], 0, lang)), lang)
+                         .assign(rank=lambda f: number_text(f["rank"], 0),
+                                 need_pct=lambda f: number_text(f["need_pct"], 0),
+                                 coverage_pct=lambda f: number_text(f["coverage_pct"], 1),
+                                 gap=lambda f: number_text(f["gap"], 0)), lang)
         common.table(shown)
     st.caption(ctx.t("need_note") + " " + bands_note(ctx.settings.coverage_bands, ctx.lang)
                + " " + DOSE_NOTE["en" if ctx.lang == "en" else "sv"])
@@ -104,7 +104,7 @@ def render(ctx: common.Context) -> None:
         en = ctx.lang == "en"
 
         def whole(values: pd.Series) -> list[str]:  # counts: "14 484", "–" where unknown
-            return number_text(values, 0, ctx.lang)
+            return number_text(values, 0)  # Swedish: common.table translates once
 
         st.subheader(ctx.t("coverage_table"))
         common.table(pd.DataFrame({
@@ -114,12 +114,12 @@ def render(ctx: common.Context) -> None:
             "Pupils in target group" if en else "Elever i målgruppen": whole(table["eligible_pupils"]),
             "Pupils reached" if en else "Elever som nåtts": whole(table["pupils_reached"]),
             "Share of pupils (%)" if en else "Andel elever (%)": number_text(
-                table["share_pupils"], 1, ctx.lang),
+                table["share_pupils"], 1),
             "Classes" if en else "Klasser": whole(table["classes"]),
             "Staff trained" if en else "Utbildad personal": whole(table["staff_trained"]),
             "Staff per 100 pupils reached" if en else "Personal per 100 nådda elever": number_text(
                 pd.to_numeric(table["staff_trained"]) * 100
-                / pd.to_numeric(table["pupils_reached"]).where(lambda v: v > 0), 1, ctx.lang),
+                / pd.to_numeric(table["pupils_reached"]).where(lambda v: v > 0), 1),
         }))
         st.caption(f"{ctx.t('source')}: "
                    f"{fmt.text(table['source'].iloc[0], ctx.lang) if len(table) else '–'}")

@@ -13,7 +13,7 @@ METRIC_SCALE = "L.control.scale({imperial: false})"
 
 def metric_scale(m: folium.Map) -> folium.Map:
     """`m` with its scale bar in km only (folium's control_scale adds miles), for maps drawn
-    with st_folium directly; `folium_payload` does the same to the maps it prepares."""
+    with st_folium directly and by `folium_payload`."""
     if m.control_scale:
         m.control_scale = False
         scale = folium.MacroElement()
@@ -33,6 +33,7 @@ def folium_payload(m: folium.Map) -> dict:
     Jinja template, which for 290 kommuner and their sites costs more than all the rest. The
     script is then generated from the full data, as st_folium does.
     """
+    metric_scale(m)  # folium's scale bar shows miles beside km; a Swedish map is metric only
     layers = [c for c in m._children.values() if isinstance(c, folium.GeoJson)]
     full = [layer.data for layer in layers]
     try:
@@ -46,8 +47,7 @@ def folium_payload(m: folium.Map) -> dict:
     for layer in layers:  # the style maps of the full data, as GeoJson.render makes them
         restyle(layer)
     html, header = sf._get_html(m), sf._get_header(m)
-    # folium's scale bar shows miles beside km; a Swedish map is metric only
-    script = sf._get_map_string(m).replace("L.control.scale()", METRIC_SCALE)
+    script = sf._get_map_string(m)
     css: list[str] = []
     js: list[str] = []
     stack: list[object] = [m]

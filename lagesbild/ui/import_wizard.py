@@ -144,7 +144,7 @@ def _show_result(result: ReadResult, ctx: common.Context) -> None:
     if len(rejected):
         st.warning((f"{len(rejected)} rows rejected" if en else f"{len(rejected)} rader avvisades")
                    + (" (they are not imported):" if en else " (de importeras inte):"))
-        common.table(rejected.head(500))
+        common.table(rejected.head(500), translate=False)  # the reasons are Swedish lines
         st.download_button("Download rejected rows (CSV)" if en else "Ladda ned avvisade rader (CSV)",
                            csv_bytes(rejected), file_name=f"{result.dataset.file}.avvisade.csv",
                            mime="text/csv", key="imp_download")

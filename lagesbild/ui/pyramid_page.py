@@ -77,9 +77,9 @@ def _page(key: str, path: str, area_id: str, period: str, source: str, settings:
         out["items"][level.level] = None if not len(inds) else pd.DataFrame({
             t("indicator", lang): inds["title_en" if lang == "en" else "title_sv"],
             t("sex", lang): [sex_label(s, lang) for s in inds["sex"]],
-            t("value", lang): [fmt.text(d, lang) for d in inds["display"]],
+            t("value", lang): inds["display"],  # Swedish: common.table translates once
             t("interval", lang): [
-                "" if pd.isna(lo) else f"{fmt.number(lo, 1, lang)}–{fmt.number(hi, 1, lang)} %"
+                "" if pd.isna(lo) else f"{fmt.number(lo, 1)}–{fmt.number(hi, 1)} %"
                 for lo, hi in zip(inds["ci_low"], inds["ci_high"])],
         })
     return out
@@ -114,7 +114,7 @@ def _category_table(view: PyramidView, level: int, lang: str) -> pd.DataFrame:
     total = part[part["sex"] == "T"].set_index("category")
     rate_t = total["rate"]
     interval = [("" if pd.isna(lo) or pd.isna(hi) else
-                 f"{fmt.number(lo, 1, lang)}–{fmt.number(hi, 1, lang)}")
+                 f"{fmt.number(lo, 1)}–{fmt.number(hi, 1)}")
                 for lo, hi in zip(total["ci_low"].reindex(wide.index),
                                   total["ci_high"].reindex(wide.index))]
     out = pd.DataFrame({
@@ -122,7 +122,7 @@ def _category_table(view: PyramidView, level: int, lang: str) -> pd.DataFrame:
         t("count", lang) + f" ({sex_label('M', lang)})": wide.get("M"),
         t("count", lang) + f" ({sex_label('T', lang)})": wide.get("T"),
         t("rate", lang): rate_t.reindex(wide.index).map(
-            lambda v: "" if pd.isna(v) else fmt.number(v, 1, lang)),
+            lambda v: "" if pd.isna(v) else fmt.number(v, 1)),
         t("interval", lang): interval,
     })
     out.index = [t("total_row", lang).upper() if c == ALL else c for c in out.index]
