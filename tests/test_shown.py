@@ -40,12 +40,24 @@ def test_tables_in_english_keep_numbers_numeric() -> None:
     assert shown.frame(table, "sv") is table
 
 
+def test_english_numbers_stay_english() -> None:
+    """A layer's English title ("per 100,000") and an English count pass unchanged."""
+    title = "Reported fraud per 100,000 inhabitants: 1,717.5 (4,799 offences)"
+    assert shown.text(title, "en") == title
+    assert shown.text("1\u00a0717,5 per 100 000 (4\u00a0799 brott)", "en") == \
+        "1,717.5 per 100 000 (4,799 offences)"
+
+
+def once_text() -> str:
+    return "1,028.7–1,266.5"
+
+
 def test_a_table_is_translated_once() -> None:
-    """Tables are built the Swedish way and translated once: an English number translated again
-    would read "1.028.7" (the file that would make the rule silently wrong)."""
+    """An English number translated again stays English (to_english alone would make it
+    "1.028.7", which the walk's rule catches: see test_the_walk_catches)."""
     twice = shown.frame(shown.frame(pd.DataFrame({"v": ["1\u00a0028,7–1\u00a0266,5"]}), "en"),
                         "en")
-    assert raw_values(twice["v"][0], "en") != []  # the walk would see it
+    assert twice["v"][0] == once_text() and raw_values(twice["v"][0], "en") == []
     once = shown.frame(pd.DataFrame({"v": ["1\u00a0028,7–1\u00a0266,5"]}), "en")
     assert once["v"][0] == "1,028.7–1,266.5" and raw_values(once["v"][0], "en") == []
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 from typing import Any
 
 import pandas as pd
@@ -24,6 +25,17 @@ NUMBER_LOCALE = {
 }
 
 
+# An English thousands comma ("100,000" in a layer's English title): to_english reads a comma
+# between digits as a Swedish decimal comma, so these are kept aside while it runs. The
+# analysis never writes three decimals, so a Swedish "0,750" is not among them.
+_EN_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+_KEEP = "\u2063"
+
+
+def _english(value: str) -> str:
+    return to_english(_EN_THOUSANDS.sub(_KEEP, value)).replace(_KEEP, ",")
+
+
 def lang() -> str:
     """The interface language the sidebar set for this session."""
     value = st.session_state.get("lang", "sv")
@@ -35,7 +47,7 @@ def text(value: object, lang: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     out = str(value)
-    return to_english(out) if lang == "en" else out
+    return _english(out) if lang == "en" else out
 
 
 def number(value: object, digits: int = 0, lang: str = "sv") -> str:
@@ -55,10 +67,10 @@ def frame(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     a numeric column still sorts as numbers)."""
     if lang != "en":
         return table
-    out = table.rename(columns=lambda c: to_english(c) if isinstance(c, str) else c)
+    out = table.rename(columns=lambda c: _english(c) if isinstance(c, str) else c)
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = [to_english(v) if isinstance(v, str) else v for v in out[column]]
+            out[column] = [_english(v) if isinstance(v, str) else v for v in out[column]]
     return out
 
 
