@@ -238,8 +238,8 @@ def test_coverage_page_bands_are_stated_and_set(app: Start) -> None:
     at = app("coverage_page")
     caption = " ".join(c.value for c in at.caption)
     assert "låg under 25 %, medel 25–50 %, hög från 50 %" in caption
-    at.number_input(key="cov_band_low").set_value(10.0).run()
-    at.number_input(key="cov_band_high").set_value(30.0).run()
+    at.number_input(key="cov_band_low").set_value(10).run()
+    at.number_input(key="cov_band_high").set_value(30).run()
     assert not at.exception
     caption = " ".join(c.value for c in at.caption)
     assert "låg under 10 %, medel 10–30 %, hög från 30 %" in caption
@@ -249,7 +249,7 @@ def test_coverage_page_bands_are_stated_and_set(app: Start) -> None:
     assert not at.exception
     at.switch_page("lagesbild/ui/coverage_page.py").run()
     assert at.number_input(key="cov_band_low").value == 10.0  # kept over the page switch
-    at.number_input(key="cov_band_low").set_value(40.0).run()  # above "hög": refused
+    at.number_input(key="cov_band_low").set_value(40).run()  # above "hög": refused
     assert any("lägre än gränsen för hög" in w.value for w in at.warning)
     assert "låg under 10 %, medel 10–30 %" in " ".join(c.value for c in at.caption)
 

@@ -21,7 +21,7 @@ from lagesbild.core.layers import LayerSpec, load_layers
 from lagesbild.render.assets import use_static
 from lagesbild.render.escape import esc
 from lagesbild.render.map import choropleth, web_geometry
-from lagesbild.ui.folium_payload import folium_payload
+from lagesbild.ui.folium_payload import folium_payload, metric_scale
 from lagesbild.core.settings import Settings
 from lagesbild.ui import common
 
@@ -98,7 +98,7 @@ def test_the_page_is_the_one_folium_makes(lang: str) -> None:
 def test_payload_is_what_st_folium_sends(monkeypatch: pytest.MonkeyPatch, lang: str,
                                          sites: bool) -> None:
     calls = _capture(monkeypatch)
-    sf.st_folium(_map(lang, sites), key="map", height=560, use_container_width=True,
+    sf.st_folium(metric_scale(_map(lang, sites)), key="map", height=560, use_container_width=True,
                  returned_objects=["last_active_drawing"])
     payload = folium_payload(_map(lang, sites))
     common.st_map(payload, key="map", height=560, returned_objects=["last_active_drawing"])

@@ -196,3 +196,37 @@ def test_a_layer_without_a_sex_split_offers_totalt_only(monkeypatch, partial: Pa
     at.selectbox(key="cmp_layer").set_value("vald_topp").run()
     assert at.radio(key="cmp_sex").options == ["Totalt", "Kvinnor", "Män"]
     assert not any("inte uppdelat" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize(("page", "key"), [("pyramid_page", "pyr_period"),
+                                           ("assessment_page", "ass_period"),
+                                           ("report_page", "rep_period")])
+def test_pages_of_many_layers_open_on_the_last_full_year(monkeypatch, partial: Path, page: str,
+                                                         key: str) -> None:
+    """Våldspyramid, Lägesbild and Rapport offer 2025 (Norsjö's year) but open on 2024."""
+    at = _page(monkeypatch, partial, page)
+    box = at.selectbox(key=key)
+    assert box.options[-1] == "2025" and box.value == "2024"
+    if page == "pyramid_page":  # the pyramid shows the county's 2024 counts, not Norsjö's alone
+        assert "Kvinnor: 1 162 · Män: 1 294 · Totalt: 2 531" in " ".join(
+            m.value for m in at.markdown).replace("\u00a0", " ")
+    box.set_value("2025").run()  # still offered, and kept once chosen
+    assert not at.exception and at.selectbox(key=key).value == "2025"
+
+
+def test_chart_axes_in_the_languages_number_format(monkeypatch, partial: Path) -> None:
+    """Jämförelse's charts carry Vega's number locale: 1 500 (Swedish), 1,500 (English)."""
+    import json
+
+    at = _page(monkeypatch, partial, "compare_page")
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    assert specs and all(s["config"]["locale"]["number"]["decimal"] == "," and
+                         s["config"]["locale"]["number"]["thousands"] == "\u00a0" for s in specs)
+    at.radio(key="lang").set_value("en").run()
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    assert specs and all(s["config"]["locale"]["number"]["thousands"] == "," for s in specs)
+    table = at.dataframe[0].value
+    assert table["Value"].str.contains("per 100 000|offences").any()
+    assert not table["Value"].str.contains("brott|dold|saknas").any()
+    shown = table["Interval"][table["Interval"] != ""]
+    assert len(shown) and shown.str.fullmatch(r"[\d,]+\.\d–[\d,]+\.\d").all()  # 1,016.6–1,285.9

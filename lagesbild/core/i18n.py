@@ -7,6 +7,7 @@ LANGS = ("sv", "en")
 TEXTS: dict[str, tuple[str, str]] = {
     "app_title": ("Lägesbild våld och trygghet", "Situation picture: violence and safety"),
     "language": ("Språk", "Language"),
+    "choose": ("Välj …", "Choose …"),
     "workspace": ("Arbetsyta", "Workspace"),
     "page_map": ("Karta", "Map"),
     "page_pyramid": ("Våldspyramid", "Violence pyramid"),

@@ -82,6 +82,23 @@ KIND_TITLES_SV = {
     "notes": "Analysanteckningar och lokala mål (CSV från lagesbild export)",
     "groups": "Grupper av kommuner för en gemensam lägesbild (namn;kommuner)",
 }
+KIND_TITLES_EN = {
+    "incidents": "Police extract (offences with coordinates or area codes)",
+    "crime_counts": "Reported crimes per kommun (Brå)",
+    "population": "Population (SCB)",
+    "indicators": "Survey indicators (safety, victimisation)",
+    "survey_responses": "Survey responses, one per respondent (with weights if the survey has them)",
+    "sites": "Schools and youth centres",
+    "programme_activity": "Programme participation per term (MVP etc.)",
+    "actions": "Actions per focus area",
+    "polisen_events": "The police's event notices (JSON from polisen.se, not crime statistics)",
+    "boundaries": "Area boundaries (län, kommun, DeSO/RegSO, city districts)",
+    "scb_pxweb": "Population from SCB's statistical database (PX-Web JSON / JSON-stat)",
+    "population_simple": "Population per kommun (simple CSV)",
+    "kolada": "Key figures from Kolada (JSON)",
+    "notes": "Analysis notes and local goals (CSV from lagesbild export)",
+    "groups": "Groups of kommuner for a joint lägesbild (name;kommuner)",
+}
 
 
 def _indicator_meta() -> dict[str, dict[str, object]]:

@@ -12,7 +12,8 @@ from lagesbild.analysis.follow_up import follow_up
 from lagesbild.core.errors import LagesbildError
 from lagesbild.core.settings import Settings
 from lagesbild.store.assessment import CAUSE_FIELDS, Chosen, read_assessment, save_assessment
-from lagesbild.ui import common, group_areas
+from lagesbild.ui import common, group_areas, period_ui
+from lagesbild.ui import shown as fmt
 from lagesbild.ui.report_page import report_periods
 
 
@@ -47,8 +48,9 @@ def _table(ctx: common.Context, chosen: list[Chosen], drafts: list) -> pd.DataFr
     rows = [{"take": True, "order": i + 1, "title": c.title, "evidence": c.evidence,
              "kind": KINDS.get(c.kind, KINDS["own"])[1 if en else 0], "id": c.id}
             for i, c in enumerate(chosen)]
-    rows += [{"take": False, "order": len(chosen) + i + 1, "title": d.title,
-              "evidence": d.evidence, "kind": KINDS[d.kind][1 if en else 0], "id": d.id}
+    rows += [{"take": False, "order": len(chosen) + i + 1, "title": fmt.text(d.title, ctx.lang),
+              "evidence": fmt.text(d.evidence, ctx.lang), "kind": KINDS[d.kind][1 if en else 0],
+              "id": d.id}
              for i, d in enumerate(d for d in drafts if d.id not in taken)]
     return pd.DataFrame(rows, columns=["take", "order", "title", "evidence", "kind", "id"])
 
@@ -95,7 +97,9 @@ def render(ctx: common.Context) -> None:
     c1, c2 = st.columns([2, 1])
     area_id = c1.selectbox(ctx.t("area"), areas, key="ass_area",
                            format_func=lambda a: group_areas.area_name(frames, a, ctx.lang))
-    period = c2.selectbox(ctx.t("period"), periods, index=len(periods) - 1, key="ass_period",
+    if st.session_state.get("ass_period") not in periods:  # a new year of one kommun is not opened on
+        st.session_state["ass_period"] = period_ui.opening(ctx, periods)
+    period = c2.selectbox(ctx.t("period"), periods, key="ass_period",
                           format_func=lambda p: common.period_label(ctx, None, p))
     stamp = max((p.stat().st_mtime for p in ctx.settings.layers_dir.glob("*.toml")), default=0.0)
     drafts = _drafts(ctx.key, str(ctx.workspace.path), area_id, period, stamp, ctx.lang,

@@ -7,10 +7,8 @@ import atexit
 import dataclasses
 import logging
 import os
-import threading
-import time
 import tomllib
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +30,8 @@ from lagesbild.render.map import SiteLayer, site_layer, view_map, web_geometry
 from lagesbild.store.frames import load_frames
 from lagesbild.store.gpkg import GpkgWorkspace
 from lagesbild.ui.folium_payload import folium_payload
+from lagesbild.ui.shown import frame as shown_frame, lang as shown_lang
+from lagesbild.ui.warming import Plan, Warmer
 
 DEFAULT_WORKSPACE = ROOT / "workspace" / "demo.gpkg"
 # The cached functions below take these frozen dataclasses as arguments; their repr is all of
@@ -187,9 +187,14 @@ def sex_options() -> list[str]:
     return ["T", "K", "M"]
 
 
-def table(frame: pd.DataFrame, **kwargs: Any) -> None:
-    """A full-width table tall enough to show every row (tables here are short)."""
+def table(frame: pd.DataFrame, *, translate: bool = True, **kwargs: Any) -> None:
+    """A full-width table tall enough to show every row (tables here are short).
+
+    Its texts are written the Swedish way, as the analysis writes them ("1 045,1", "dold");
+    in English mode they are translated here, once (`translate=False`: shown as they are)."""
     kwargs.setdefault("height", 38 + 35 * min(len(frame), 40))
+    if translate:
+        frame = shown_frame(frame, shown_lang())
     st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
 
 
@@ -327,73 +332,6 @@ def st_map(payload: dict, *, key: str, height: int, returned_objects: list[str])
 # thread is computing waits for it instead of computing it twice; a job whose value is cached
 # costs a lookup and keeps the value recent in its cache. The thread starts no job while a run
 # is going on (sidebar() pauses it, the page's plan resumes it). LAGESBILD_WARM=0 turns it off.
-
-Plan = Iterator[tuple[Hashable, Callable[[], object]]]
-
-
-class Warmer:
-    PAUSE_S = 2.0  # the longest a run keeps the thread from starting a job
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._plan: Plan | None = None
-        self._busy = False
-        self._paused_until = 0.0
-        self._thread: threading.Thread | None = None
-
-    def start(self, plan: Plan) -> None:
-        """Run `plan` from now on, instead of the previous one."""
-        with self._cond:
-            self._plan, self._paused_until = plan, 0.0
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="lagesbild-warm",
-                                                daemon=True)
-                self._thread.start()
-            self._cond.notify_all()
-
-    def pause(self) -> None:
-        with self._cond:
-            self._paused_until = time.monotonic() + self.PAUSE_S
-
-    def stop(self) -> None:
-        """Drop the plan (a job already running finishes)."""
-        with self._cond:
-            self._plan = None
-            self._cond.notify_all()
-
-    def idle(self) -> bool:
-        with self._cond:
-            return self._plan is None and not self._busy
-
-    def wait_idle(self, timeout: float) -> bool:
-        """Block until the plan is done (True) or `timeout` seconds have passed (False)."""
-        end = time.monotonic() + timeout
-        with self._cond:
-            while self._plan is not None or self._busy:
-                if time.monotonic() >= end:
-                    return False
-                self._cond.wait(min(end - time.monotonic(), 0.05))
-            return True
-
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                while self._plan is None or time.monotonic() < self._paused_until:
-                    self._busy = False
-                    self._cond.notify_all()
-                    left = self._paused_until - time.monotonic()
-                    self._cond.wait(None if self._plan is None else max(left, 0.01))
-                plan, self._busy = self._plan, True
-            try:
-                _, job = next(plan)  # planning may itself read cached values
-                job()
-            except StopIteration:
-                with self._cond:
-                    if self._plan is plan:
-                        self._plan = None
-            except Exception:  # noqa: BLE001 - a failed job only leaves a cache cold
-                _LOG.debug("warming failed", exc_info=True)
-
 
 _WARMER = Warmer()
 # at exit, let a running job finish rather than tear pandas down under it

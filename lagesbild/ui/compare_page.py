@@ -20,6 +20,7 @@ from lagesbild.core.layers import LayerSpec
 from lagesbild.core.settings import Settings
 from lagesbild.core.taxonomy import Taxonomy
 from lagesbild.ui import common, overview_section, period_ui, release_guard
+from lagesbild.ui import shown as fmt
 
 SEXES = ("T", "K", "M")
 
@@ -85,10 +86,14 @@ def _spec_of(chart: alt.TopLevelMixin) -> dict | alt.TopLevelMixin:
 
 
 def _draw(spec: dict | alt.TopLevelMixin, width: str) -> None:
+    """Draw the chart with numbers on its axes written the interface language's way."""
+    lang = fmt.lang()
     if isinstance(spec, dict):  # the spec is consumed while it is sent: send a copy
-        st.vega_lite_chart(spec={**spec, "datasets": dict(spec.get("datasets", {}))}, width=width)
+        st.vega_lite_chart(spec=fmt.vega({**spec, "datasets": dict(spec.get("datasets", {}))},
+                                           lang), width=width)
     else:
-        st.altair_chart(spec, width=width)  # type: ignore[arg-type]
+        st.altair_chart(spec.configure(locale={"number": fmt.NUMBER_LOCALE[lang]}),  # type: ignore[union-attr]
+                        width=width)
 
 
 @st.cache_data(max_entries=256, show_spinner=False, hash_funcs=common.FAST_HASH)
@@ -128,7 +133,8 @@ def _comparison(key: str, path: str, spec: LayerSpec, period: str, sex: str,
         t("area"): result.table["name"],
         t("value"): result.table["display"],
         t("interval"): [
-            "" if pd.isna(lo) else f"{lo:.1f}–{hi:.1f}".replace(".", ",")
+            # Swedish, as the analysis writes: common.table translates the table once
+            "" if pd.isna(lo) else f"{fmt.number(lo, 1)}–{fmt.number(hi, 1)}"
             for lo, hi in zip(result.table["ci_low"], result.table["ci_high"])],
         t("band" if one is not None else "band_all"): [labels.get(p or "", "") for p in positions],
         t("source"): result.table["source"],
@@ -145,7 +151,8 @@ def _comparison(key: str, path: str, spec: LayerSpec, period: str, sex: str,
         series = pd.concat([chosen(common._figures(key, path, spec, p, sex, taxonomy, settings))
                             for p in available], ignore_index=True)
     return {
-        "chart": _spec_of(_chart(result.table, result.county, result.median, lang, unit, band,
+        "chart": _spec_of(_chart(result.table.assign(display=[  # tooltips in the language
+            fmt.text(d, lang) for d in result.table["display"]]), result.county, result.median, lang, unit, band,
                                  national=band["national"])),  # type: ignore[arg-type]
         "caption": (t("pooled_note").format(span=window_label(period)) + " " if pooled
                     else "") + national_text + str(band["note_en" if lang == "en" else "note_sv"]) + " "
@@ -182,7 +189,7 @@ def _similar(ctx: common.Context, specs: dict[str, LayerSpec], spec: LayerSpec, 
                            format_func=common.area_name(ctx))
     usable = [i for i, s in specs.items() if s.kind != "coverage"]
     chosen = c2.multiselect(ctx.t("similar_on"), usable, default=[spec.id] if spec.id in usable
-                            else usable[:1], key="cmp_similar_on",
+                            else usable[:1], key="cmp_similar_on", placeholder=ctx.t("choose"),
                             format_func=lambda i: specs[i].title(ctx.lang))
     _, taxonomy, _ = common.specs(ctx)
     found = _similar_to(ctx.key, str(ctx.workspace.path), area_id, tuple(chosen),
@@ -196,7 +203,7 @@ def _similar(ctx: common.Context, specs: dict[str, LayerSpec], spec: LayerSpec, 
         "#": _ranks(shown["rank"]), ctx.t("area"): shown["name"],
         f"{spec.title(ctx.lang)} ({period})": shown["display"].fillna("–"),
         ctx.t("distance"): shown["distance"].map(
-            lambda d: "" if pd.isna(d) else f"{d:.2f}".replace(".", ",")),
+            lambda d: "" if pd.isna(d) else fmt.number(d, 2)),
     }))
     st.caption(notes[ctx.lang])
     return area_id, tuple(chosen)
@@ -278,7 +285,7 @@ def render(ctx: common.Context) -> None:
         _draw(shown["chart"], "stretch")
     else:
         st.info(ctx.t("no_chart_values"))
-    st.caption(shown["caption"] + " " + ctx.suppression_note())
+    st.caption(fmt.text(shown["caption"], ctx.lang) + " " + ctx.suppression_note())
     common.table(shown["table"])
     similar = _similar(ctx, specs, spec, ctx.t("pooled_period", span=window_label(period))
                        if pooled else period, sex, shown["display"])

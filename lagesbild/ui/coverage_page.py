@@ -6,6 +6,8 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from lagesbild.ui.folium_payload import metric_scale
+
 from lagesbild.analysis.coverage import actions_by_focus, coverage_by_area
 from lagesbild.analysis.map_views import need_view
 from lagesbild.analysis.need import DOSE_NOTE, bands_note, labelled
@@ -14,6 +16,7 @@ from lagesbild.core.layers import LayerSpec
 from lagesbild.render.assets import use_static
 from lagesbild.render.map import view_map
 from lagesbild.ui import common
+from lagesbild.ui import shown as fmt
 from lagesbild.ui.views import number_text
 
 STATUS_ICONS = {"genomförd": "✅", "pågår": "🔄", "försenad": "⚠️", "ej påbörjad": "⏳"}
@@ -25,7 +28,7 @@ def _need(ctx: common.Context, frames: Frames, term: str, programmes: tuple[str,
     specs, taxonomy, meta = common.specs(ctx)
     usable = [i for i, s in specs.items() if s.kind != "coverage"]
     default = [i for i in ("vald_topp", "otrygghet") if i in usable] or usable[:1]
-    need = st.multiselect(ctx.t("need_from"), usable, default=default, key="cov_need",
+    need = st.multiselect(ctx.t("need_from"), usable, default=default, key="cov_need", placeholder=ctx.t("choose"),
                           format_func=lambda i: specs[i].title(ctx.lang))
     if not need:
         st.info(ctx.t("need_pick"))
@@ -38,15 +41,15 @@ def _need(ctx: common.Context, frames: Frames, term: str, programmes: tuple[str,
     table = view.table if view.table is not None else pd.DataFrame()
     left, right = st.columns([3, 2])
     with left:
-        st_folium(use_static(view_map(view, common.geometry(ctx), specs[need[0]], lang=ctx.lang)),
-                  key="cov_map", height=460, use_container_width=True, returned_objects=[])
+        m = use_static(view_map(view, common.geometry(ctx), specs[need[0]], lang=ctx.lang))
+        st_folium(metric_scale(m), key="cov_map", height=460, use_container_width=True, returned_objects=[])
     with right:
         lang = ctx.lang
         shown = labelled(table[["rank", "name", "need_pct", "coverage_pct", "gap", "status"]]
-                         .assign(rank=lambda f: number_text(f["rank"], 0, lang),
-                                 need_pct=lambda f: number_text(f["need_pct"], 0, lang),
-                                 coverage_pct=lambda f: number_text(f["coverage_pct"], 1, lang),
-                                 gap=lambda f: number_text(f["gap"], 0, lang)), lang)
+                         .assign(rank=lambda f: number_text(f["rank"], 0),
+                                 need_pct=lambda f: number_text(f["need_pct"], 0),
+                                 coverage_pct=lambda f: number_text(f["coverage_pct"], 1),
+                                 gap=lambda f: number_text(f["gap"], 0)), lang)
         common.table(shown)
     st.caption(ctx.t("need_note") + " " + bands_note(ctx.settings.coverage_bands, ctx.lang)
                + " " + DOSE_NOTE["en" if ctx.lang == "en" else "sv"])
@@ -56,18 +59,20 @@ def _bands(ctx: common.Context) -> None:
     """The coverage limits (låg/medel/hög), set for the session: kept in "coverage_bands",
     which `common.context` reads on every page."""
     low, high = ctx.settings.coverage_bands
-    for key, value in (("cov_band_low", low), ("cov_band_high", high)):
+    # whole per cents: the number box writes a decimal point ("25.00"), never a Swedish comma
+    shown_low, shown_high = round(low), round(high)
+    for key, value in (("cov_band_low", shown_low), ("cov_band_high", shown_high)):
         if key not in st.session_state:  # a widget's state goes when another page is shown
-            st.session_state[key] = float(value)
+            st.session_state[key] = int(value)
     with st.expander(ctx.t("coverage_bands")):
         c1, c2 = st.columns(2)
-        new_low = c1.number_input(ctx.t("coverage_low"), min_value=0.0, max_value=100.0,
-                                  step=5.0, key="cov_band_low")
-        new_high = c2.number_input(ctx.t("coverage_high"), min_value=0.0, max_value=100.0,
-                                   step=5.0, key="cov_band_high")
+        new_low = c1.number_input(ctx.t("coverage_low"), min_value=0, max_value=100,
+                                  step=5, key="cov_band_low")
+        new_high = c2.number_input(ctx.t("coverage_high"), min_value=0, max_value=100,
+                                   step=5, key="cov_band_high")
         if new_low >= new_high:
             st.warning(ctx.t("coverage_bands_order"))
-        elif (new_low, new_high) != (low, high):
+        elif (new_low, new_high) != (shown_low, shown_high):  # changed by the user
             st.session_state["coverage_bands"] = (float(new_low), float(new_high))
 
 
@@ -89,7 +94,8 @@ def render(ctx: common.Context) -> None:
         if st.session_state.get("cov_term") not in terms:
             st.session_state["cov_term"] = terms[-1]
         term = c1.selectbox(ctx.t("term"), terms, key="cov_term")
-        chosen = c2.multiselect(ctx.t("programme"), programmes, default=programmes, key="cov_programmes")
+        chosen = c2.multiselect(ctx.t("programme"), programmes, default=programmes, key="cov_programmes",
+                                placeholder=ctx.t("choose"))
     if terms and not chosen:  # no programme is not every programme
         st.info(ctx.t("programme_pick"))
     elif terms:
@@ -98,7 +104,7 @@ def render(ctx: common.Context) -> None:
         en = ctx.lang == "en"
 
         def whole(values: pd.Series) -> list[str]:  # counts: "14 484", "–" where unknown
-            return number_text(values, 0, ctx.lang)
+            return number_text(values, 0)  # Swedish: common.table translates once
 
         st.subheader(ctx.t("coverage_table"))
         common.table(pd.DataFrame({
@@ -108,14 +114,15 @@ def render(ctx: common.Context) -> None:
             "Pupils in target group" if en else "Elever i målgruppen": whole(table["eligible_pupils"]),
             "Pupils reached" if en else "Elever som nåtts": whole(table["pupils_reached"]),
             "Share of pupils (%)" if en else "Andel elever (%)": number_text(
-                table["share_pupils"], 1, ctx.lang),
+                table["share_pupils"], 1),
             "Classes" if en else "Klasser": whole(table["classes"]),
             "Staff trained" if en else "Utbildad personal": whole(table["staff_trained"]),
             "Staff per 100 pupils reached" if en else "Personal per 100 nådda elever": number_text(
                 pd.to_numeric(table["staff_trained"]) * 100
-                / pd.to_numeric(table["pupils_reached"]).where(lambda v: v > 0), 1, ctx.lang),
+                / pd.to_numeric(table["pupils_reached"]).where(lambda v: v > 0), 1),
         }))
-        st.caption(f"{ctx.t('source')}: {table['source'].iloc[0] if len(table) else '–'}")
+        st.caption(f"{ctx.t('source')}: "
+                   f"{fmt.text(table['source'].iloc[0], ctx.lang) if len(table) else '–'}")
         _need(ctx, frames, term, tuple(chosen))
     st.subheader(ctx.t("actions"))
     actions = actions_by_focus(frames, lang=ctx.lang)

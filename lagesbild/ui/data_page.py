@@ -5,8 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lagesbild.store.importer import KIND_TITLES_SV
+from lagesbild.store.importer import KIND_TITLES_EN, KIND_TITLES_SV
 from lagesbild.ui import common, import_wizard
+
+
+# what a layer counts, by its kind (layers/*.toml)
+LAYER_KINDS = {"count_rate": ("Anmälda brott (Brå-tabell)", "Reported crimes (Brå table)"),
+               "incident_rate": ("Polisens utdrag", "Police extract"),
+               "indicator": ("Enkätindikator", "Survey indicator"),
+               "coverage": ("Programtäckning", "Programme coverage")}
 
 
 def render(ctx: common.Context) -> None:
@@ -26,7 +33,8 @@ def _contents(ctx: common.Context) -> None:
     en = ctx.lang == "en"
     common.table(pd.DataFrame({
         "Dataset": ds["dataset"],
-        "Type" if en else "Typ": [k if en else KIND_TITLES_SV.get(k, k) for k in ds["kind"]],
+        "Type" if en else "Typ": [(KIND_TITLES_EN if en else KIND_TITLES_SV).get(k, k)
+                                  for k in ds["kind"]],
         ctx.t("rows"): ds["rows"],
         "Rejected rows" if en else "Avvisade rader": ds["rejected"],
         ctx.t("period"): ds["period"],
@@ -37,8 +45,10 @@ def _contents(ctx: common.Context) -> None:
     specs, taxonomy, meta = common.specs(ctx)
     with st.expander("Kartlager" if not en else "Map layers"):
         common.table(pd.DataFrame({
-            "id": list(specs), ctx.t("layer"): [s.title(ctx.lang) for s in specs.values()],
-            "kind": [s.kind for s in specs.values()], "fil / file": [s.file for s in specs.values()]}))
+            ctx.t("layer"): [s.title(ctx.lang) for s in specs.values()],
+            "Type" if en else "Typ": [LAYER_KINDS.get(s.kind, ("", ""))[1 if en else 0] or s.kind
+                                      for s in specs.values()],
+            "File" if en else "Fil": [f"{s.file}" for s in specs.values()]}))
     with st.expander("Våldspyramidens taxonomi (layers/pyramid.toml)" if not en else
                      "Pyramid taxonomy (layers/pyramid.toml)"):
         for level in taxonomy.levels:

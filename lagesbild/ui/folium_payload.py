@@ -8,6 +8,21 @@ import streamlit_folium as sf
 
 from lagesbild.render.map import restyle
 
+METRIC_SCALE = "L.control.scale({imperial: false})"
+
+
+def metric_scale(m: folium.Map) -> folium.Map:
+    """`m` with its scale bar in km only (folium's control_scale adds miles), for maps drawn
+    with st_folium directly and by `folium_payload`."""
+    if m.control_scale:
+        m.control_scale = False
+        scale = folium.MacroElement()
+        scale._template = folium.template.Template(
+            "{% macro script(this, kwargs) %}" + METRIC_SCALE
+            + ".addTo({{ this._parent.get_name() }});{% endmacro %}")
+        m.add_child(scale)
+    return m
+
 
 def folium_payload(m: folium.Map) -> dict:
     """What `streamlit_folium.st_folium(m)` sends to its component, computed once to be cached.
@@ -18,6 +33,7 @@ def folium_payload(m: folium.Map) -> dict:
     Jinja template, which for 290 kommuner and their sites costs more than all the rest. The
     script is then generated from the full data, as st_folium does.
     """
+    metric_scale(m)  # folium's scale bar shows miles beside km; a Swedish map is metric only
     layers = [c for c in m._children.values() if isinstance(c, folium.GeoJson)]
     full = [layer.data for layer in layers]
     try:

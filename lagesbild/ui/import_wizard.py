@@ -14,11 +14,38 @@ from lagesbild.store import import_preview, importer
 from lagesbild.ui import common
 
 LEVELS = ["", "lan", "kommun", "regso", "deso", "stadsdel", "polisomrade", "custom"]
-DONE = "imp_done"  # (file name, ReadResult) of the last import, shown after the rerun
+DONE = "imp_done"
+# The uploader's English ("Upload", "200MB per file • CSV, …", the file's size "2.3KB") hidden;
+# the button says "Välj fil" (drawn by CSS: the button's own text cannot be set).
+UPLOADER_SV = """<style>
+[data-testid="stFileUploaderDropzoneInstructions"],
+[data-testid="stFileUploaderFile"] small { display: none; }
+[data-testid="stFileUploaderDropzone"] button p { display: none; }
+[data-testid="stFileUploaderDropzone"] button > div::after { content: "Välj fil"; }
+</style>"""  # (file name, ReadResult) of the last import, shown after the rerun
 
 
 def _kind_title(kind: str, lang: str) -> str:
-    return kind if lang == "en" else importer.KIND_TITLES_SV.get(kind, kind)
+    titles = importer.KIND_TITLES_EN if lang == "en" else importer.KIND_TITLES_SV
+    return titles.get(kind, kind)
+
+
+# fields whose English title is not their name with spaces
+_FIELDS_EN = {"area_id": "Area code", "kommun_code": "Kommun code", "area_code": "Area code",
+              "occurred_at": "Date", "n": "Respondents", "n_eff": "Effective respondents",
+              "deff": "Design effect", "ci_low": "CI lower", "ci_high": "CI upper",
+              "lat": "Latitude", "lon": "Longitude", "area_ids": "Area codes",
+              "indicator_ids": "Indicators", "indicator_id": "Indicator", "site_id": "Site ID",
+              "action_id": "Action ID"}
+
+
+def field_title(key: str, aliases: tuple[str, ...] | list[str], en: bool) -> str:
+    """A field of the file as the wizard names it: its usual Swedish column heading (the first
+    of its aliases that reads as one, not an id like "kommun_kod"), or its English title."""
+    if en:
+        return _FIELDS_EN.get(key, key.replace("_", " ").capitalize())
+    heading = next((a for a in aliases if "_" not in a), None)
+    return heading[:1].upper() + heading[1:] if heading else key.replace("_", " ").capitalize()
 
 
 def _options(kind: str, data: bytes, name: str, ctx: common.Context) -> dict[str, Any]:
@@ -81,7 +108,9 @@ def _table_options(kind: str, data: bytes, name: str, spec: tables.ColumnSpec,
                (" (one of the groups)" if en else " (en av grupperna)") if key in grouped else
                (" (optional)" if en else " (valfri)"))
         default = choices.index(detected[key]) if detected.get(key) in choices else 0
-        chosen = cols[i % 3].selectbox(f"{key}{tag}", choices, index=default,
+        chosen = cols[i % 3].selectbox(f"{field_title(key, spec.columns[key], en)}{tag}",
+                                       choices, index=default,
+                                       placeholder="Choose a column" if en else "Välj kolumn",
                                        key=f"imp_map_{kind}_{key}",
                                        help=" / ".join(spec.columns[key]))
         if chosen and chosen != detected.get(key):
@@ -90,7 +119,8 @@ def _table_options(kind: str, data: bytes, name: str, spec: tables.ColumnSpec,
             mapping[key] = None  # the user says the detected column is not this field
     if spec.one_of:
         st.caption(("Coordinates: " if en else "Läge: ") + (" or " if en else " eller ").join(
-            " + ".join(group) for group in spec.one_of))
+            " + ".join(field_title(k, spec.columns[k], en) for k in group)
+            for group in spec.one_of))
     if mapping:
         options["mapping"] = mapping
     return options
@@ -114,7 +144,7 @@ def _show_result(result: ReadResult, ctx: common.Context) -> None:
     if len(rejected):
         st.warning((f"{len(rejected)} rows rejected" if en else f"{len(rejected)} rader avvisades")
                    + (" (they are not imported):" if en else " (de importeras inte):"))
-        common.table(rejected.head(500))
+        common.table(rejected.head(500), translate=False)  # the reasons are Swedish lines
         st.download_button("Download rejected rows (CSV)" if en else "Ladda ned avvisade rader (CSV)",
                            csv_bytes(rejected), file_name=f"{result.dataset.file}.avvisade.csv",
                            mime="text/csv", key="imp_download")
@@ -127,9 +157,14 @@ def render(ctx: common.Context) -> None:
     c1, c2 = st.columns([1, 2])
     kind = c1.selectbox("File type" if en else "Filtyp", kinds, key="imp_kind",
                         format_func=lambda k: _kind_title(k, ctx.lang))
-    upload = c2.file_uploader("File" if en else "Fil", key="imp_file",
-                              type=["csv", "txt", "tsv", "xlsx", "json", "geojson", "gpkg", "zip",
-                                    "parquet"])
+    types = ["csv", "txt", "tsv", "xlsx", "json", "geojson", "gpkg", "zip", "parquet"]
+    if not en:  # Streamlit's uploader speaks English only: its own texts hidden, ours beside it
+        st.html(UPLOADER_SV)
+    upload = c2.file_uploader("File" if en else "Fil", key="imp_file", type=types)
+    if not en:
+        c2.caption(f"Släpp filen i rutan eller klicka på Välj fil (högst "
+                   f"{st.get_option('server.maxUploadSize')} MB; "
+                   f"{', '.join(t.upper() for t in types)}).")
     if upload is None:
         st.caption("Import boundaries first; other files are checked against them." if en else
                    "Importera gränser först; övriga filer kontrolleras mot dem.")

@@ -12,7 +12,7 @@ from lagesbild.analysis.county_overview import (COLOURS, POSITION_EN, overview_c
 from lagesbild.core.layers import LayerSpec
 from lagesbild.core.settings import Settings
 from lagesbild.core.taxonomy import Taxonomy
-from lagesbild.ui import common
+from lagesbild.ui import common, shown
 
 
 @st.cache_data(max_entries=64, show_spinner=False, hash_funcs=common.FAST_HASH)
@@ -28,11 +28,12 @@ def overview(key: str, path: str, specs: tuple[LayerSpec, ...], county: str, per
     texts, colours = displays.copy(), positions.copy()
     colours[area] = ""
     for col in displays.columns[1:]:
-        texts[col] = [f"{d} · {label(p)}" for d, p in zip(displays[col], positions[col])]
+        texts[col] = [f"{shown.text(d, lang)} · {label(p)}" for d, p in zip(displays[col], positions[col])]
         colours[col] = [f"background-color: {COLOURS[p]}" if p in COLOURS else ""
                         for p in positions[col]]
     firsts = cells.drop_duplicates("layer")
-    county_values = dict(zip(displays.columns[1:], firsts["county_display"].astype(str)))
+    county_values = dict(zip(displays.columns[1:], [shown.text(v, lang)
+                                                    for v in firsts["county_display"]]))
     return texts, colours, county_values
 
 

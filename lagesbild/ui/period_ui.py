@@ -48,6 +48,20 @@ def default(ctx: common.Context, spec: LayerSpec, candidates: Sequence[str]) -> 
     return found.period if found is not None else str(candidates[-1])
 
 
+def opening(ctx: common.Context, candidates: Sequence[str], kind: str | None = None) -> str:
+    """The period a page of several layers opens on (Våldspyramid, Lägesbild, Rapport): the
+    default of the first layer (of `kind`, when given) with data in one of `candidates`, so a
+    new year with one kommun's figures is offered but not opened on."""
+    specs, _, _ = common.specs(ctx)
+    wanted = {str(c) for c in candidates}
+    for spec in specs.values():
+        if (kind is None or spec.kind == kind) and wanted & set(common.layer_periods(ctx, spec)):
+            found = default(ctx, spec, [str(c) for c in candidates])
+            if found in wanted:
+                return found
+    return str(candidates[-1])
+
+
 def note(ctx: common.Context, spec: LayerSpec, candidates: Sequence[str], period: str) -> str:
     """The caption for the shown period: its kommuner with data, later partial periods."""
     _, taxonomy, _ = common.specs(ctx)

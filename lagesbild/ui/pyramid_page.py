@@ -14,7 +14,8 @@ from lagesbild.core.i18n import sex_label, t
 from lagesbild.core.settings import Settings
 from lagesbild.core.taxonomy import ALL, Taxonomy
 from lagesbild.render.escape import esc
-from lagesbild.ui import common, pyramid_age, release_guard
+from lagesbild.ui import common, period_ui, pyramid_age, release_guard
+from lagesbild.ui import shown as fmt
 
 COLORS = {3: "#b2182b", 2: "#ef8a62", 1: "#fddbc7"}
 WIDTHS = {3: 45, 2: 70, 1: 95}
@@ -76,9 +77,9 @@ def _page(key: str, path: str, area_id: str, period: str, source: str, settings:
         out["items"][level.level] = None if not len(inds) else pd.DataFrame({
             t("indicator", lang): inds["title_en" if lang == "en" else "title_sv"],
             t("sex", lang): [sex_label(s, lang) for s in inds["sex"]],
-            t("value", lang): inds["display"],
+            t("value", lang): inds["display"],  # Swedish: common.table translates once
             t("interval", lang): [
-                "" if pd.isna(lo) else f"{lo:.1f}–{hi:.1f} %".replace(".", ",")
+                "" if pd.isna(lo) else f"{fmt.number(lo, 1)}–{fmt.number(hi, 1)} %"
                 for lo, hi in zip(inds["ci_low"], inds["ci_high"])],
         })
     return out
@@ -91,10 +92,11 @@ def _pyramid_html(view: PyramidView, taxonomy: Taxonomy, lang: str) -> str:
         if level.level in (2, 3):
             total = view.counts[(view.counts["level"] == level.level) & (view.counts["category"] == ALL)]
             figures = " · ".join(
-                f"{esc(sex_label(r['sex'], lang))}: {esc(r['display'])}" for _, r in total.iterrows())
+                f"{esc(sex_label(r['sex'], lang))}: {esc(fmt.text(r['display'], lang))}" for _, r in total.iterrows())
         else:
             base = view.indicators[(view.indicators["level"] == 1) & (view.indicators["sex"] == "T")]
-            figures = " · ".join(f"{esc(r['title_en'] if lang == 'en' else r['title_sv'])}: {esc(r['display'])}"
+            figures = " · ".join(f"{esc(r['title_en'] if lang == 'en' else r['title_sv'])}: "
+                                 f"{esc(fmt.text(r['display'], lang))}"
                                  for _, r in base.iterrows()) or esc(t("no_survey", lang))
         color = "#fff" if level.level == 3 else "#222"
         blocks.append(
@@ -112,7 +114,7 @@ def _category_table(view: PyramidView, level: int, lang: str) -> pd.DataFrame:
     total = part[part["sex"] == "T"].set_index("category")
     rate_t = total["rate"]
     interval = [("" if pd.isna(lo) or pd.isna(hi) else
-                 f"{lo:.1f}–{hi:.1f}".replace(".", ","))
+                 f"{fmt.number(lo, 1)}–{fmt.number(hi, 1)}")
                 for lo, hi in zip(total["ci_low"].reindex(wide.index),
                                   total["ci_high"].reindex(wide.index))]
     out = pd.DataFrame({
@@ -120,7 +122,7 @@ def _category_table(view: PyramidView, level: int, lang: str) -> pd.DataFrame:
         t("count", lang) + f" ({sex_label('M', lang)})": wide.get("M"),
         t("count", lang) + f" ({sex_label('T', lang)})": wide.get("T"),
         t("rate", lang): rate_t.reindex(wide.index).map(
-            lambda v: "" if pd.isna(v) else f"{v:.1f}".replace(".", ",")),
+            lambda v: "" if pd.isna(v) else fmt.number(v, 1)),
         t("interval", lang): interval,
     })
     out.index = [t("total_row", lang).upper() if c == ALL else c for c in out.index]
@@ -145,7 +147,8 @@ def render(ctx: common.Context) -> None:
         st.info(ctx.t("no_data"))
         return
     if st.session_state.get("pyr_period") not in available:
-        st.session_state["pyr_period"] = available[-1]
+        st.session_state["pyr_period"] = period_ui.opening(
+            ctx, available, "count_rate" if source == "counts" else "incident_rate")
     period = c3.selectbox(ctx.t("period"), available, key="pyr_period",
                           format_func=lambda p: common.period_label(ctx, None, p)
                           if source == "incidents" else p)
@@ -156,7 +159,7 @@ def render(ctx: common.Context) -> None:
     st.markdown(shown["html"], unsafe_allow_html=True)
     if shown.get("part_year"):
         st.warning(ctx.t("pyramid_part_year", period=period, days=shown["part_year"]))
-    st.caption(f"{ctx.t('source')}: {shown['source']}. "
+    st.caption(f"{ctx.t('source')}: {fmt.text(shown['source'], ctx.lang)}. "
                + ctx.suppression_note())
     for level in taxonomy.levels:
         title = level.title_en if ctx.lang == "en" else level.title_sv

@@ -14,7 +14,7 @@ from lagesbild.report.model import SECTION_TITLES
 from lagesbild.report.writers import FORMATS, write_report
 from lagesbild.store.assessment import read_assessment
 from lagesbild.store.notes import read_notes, save_notes
-from lagesbild.ui import common, group_areas
+from lagesbild.ui import common, group_areas, period_ui
 
 MIME = {"html": "text/html", "pdf": "application/pdf",
         "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
@@ -44,7 +44,9 @@ def render(ctx: common.Context) -> None:
     c1, c2, c3 = st.columns([2, 1, 2])
     area_id = c1.selectbox(ctx.t("area"), areas, key="rep_area",
                            format_func=lambda a: group_areas.area_name(frames, a, ctx.lang))
-    period = c2.selectbox(ctx.t("period"), periods, index=len(periods) - 1, key="rep_period",
+    if st.session_state.get("rep_period") not in periods:  # a new year of one kommun is not opened on
+        st.session_state["rep_period"] = period_ui.opening(ctx, periods)
+    period = c2.selectbox(ctx.t("period"), periods, key="rep_period",
                           format_func=lambda p: common.period_label(ctx, None, p))
     audience = c3.radio(ctx.t("audience"), ["wide", "police"], key="rep_audience",
                         horizontal=True, format_func=lambda a: ctx.t(f"audience_{a}"))
@@ -95,7 +97,9 @@ def _snapshots(ctx: common.Context) -> None:
     common.table(pd.DataFrame({
         "ID": [s.id for s in found], ctx.t("created"): [f"{s.created_at:%Y-%m-%d %H:%M} UTC"
                                                        for s in found],
-        ctx.t("title"): [s.title for s in found], ctx.t("area"): [s.area_id for s in found],
+        ctx.t("title"): [s.title for s in found],
+        ctx.t("area"): [group_areas.area_name(common.frames(ctx), s.area_id, ctx.lang)
+                        if s.area_id else "–" for s in found],
         ctx.t("period"): [s.period for s in found],
         ctx.t("checksum"): [s.checksum[:16] for s in found]}))
     chosen = st.selectbox(ctx.t("compare_with"), [s.id for s in found], key="rep_snap")
@@ -113,8 +117,32 @@ def _snapshots(ctx: common.Context) -> None:
         if not len(changed):
             st.success(ctx.t("nothing_changed"))
         else:
-            common.table(changed[["kind", "item", "name", "period", "sex", "old", "new",
-                                  "status"]])
+            common.table(_changes(ctx, changed))
+
+
+# what changed since a snapshot, in words: (Swedish, English)
+_CHANGE_KINDS = {"dataset": ("Dataset", "Dataset"), "setting": ("Inställning", "Setting"),
+                 "layer_file": ("Lagerfil", "Layer file"), "periods": ("Perioder", "Periods"),
+                 "figure": ("Siffra", "Figure")}
+_CHANGE_STATUS = {"added": ("tillagd", "added"), "removed": ("borttagen", "removed"),
+                  "replaced": ("ersatt", "replaced"), "changed": ("ändrad", "changed"),
+                  "unchanged": ("oförändrad", "unchanged")}
+
+
+def _changes(ctx: common.Context, changed: pd.DataFrame) -> pd.DataFrame:
+    """The snapshot comparison's rows with layers by title and kinds and statuses in words."""
+    from lagesbild.core.i18n import sex_label
+
+    specs, _, _ = common.specs(ctx)
+    en = 1 if ctx.lang == "en" else 0
+    return pd.DataFrame({
+        "Typ" if not en else "Kind": [_CHANGE_KINDS.get(k, (k, k))[en] for k in changed["kind"]],
+        "Vad" if not en else "What": [specs[i].title(ctx.lang) if i in specs else i
+                                      for i in changed["item"]],
+        ctx.t("area"): changed["name"], ctx.t("period"): changed["period"],
+        ctx.t("sex"): [sex_label(x, ctx.lang) if isinstance(x, str) and x else "" for x in changed["sex"]],
+        "Förut" if not en else "Before": changed["old"], "Nu" if not en else "Now": changed["new"],
+        "Status": [_CHANGE_STATUS.get(x, (x, x))[en] for x in changed["status"]]})
 
 
 def _build(ctx: common.Context, area_id: str, period: str, audience: str, fmt: str,
@@ -129,7 +157,8 @@ def _build(ctx: common.Context, area_id: str, period: str, audience: str, fmt: s
 
                 snap = create_snapshot(ctx.workspace.path, layers_dir=ctx.settings.layers_dir,
                                        settings=ctx.settings, notes={"notes": notes, "goals": goals},
-                                       title=f"Rapport {area_id} {period}", area_id=area_id,
+                                       title=f"Rapport {group_areas.area_name(common.frames(ctx), area_id)} {period}",
+                                       area_id=area_id,
                                        period=period)
                 frozen = f"{snap.id} (kontrollsumma {snap.checksum})"
             common_args = dict(period=period, notes=notes, goals=goals, audience=audience,

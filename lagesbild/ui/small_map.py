@@ -12,6 +12,8 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from lagesbild.ui.folium_payload import metric_scale
+
 from lagesbild.analysis.map_views import view_title
 from lagesbild.analysis.small_area_views import all_views, figures_source, small_spec, small_views
 from lagesbild.core.frames import Frames
@@ -19,6 +21,7 @@ from lagesbild.core.layers import LayerSpec
 from lagesbild.render.assets import use_static
 from lagesbild.render.map import view_map
 from lagesbild.ui import common, period_ui, small_cache
+from lagesbild.ui import shown as fmt
 from lagesbild.ui.views import flags_note
 
 ALL = "*"  # the "Alla kommuner" choice (no area id is "*")
@@ -85,7 +88,7 @@ def render(ctx: common.Context, frames: Frames, spec: LayerSpec, level: str, col
                                               help=ctx.t("fdr_help"))
     shown = small_cache.small_view(ctx, spec, level, kommun, view_id, period, sex, fdr)
     geometry = small_cache.small_geometry(ctx, level, kommun)
-    m = use_static(view_map(shown, geometry, small_spec(spec), lang=ctx.lang))
+    m = metric_scale(use_static(view_map(shown, geometry, small_spec(spec), lang=ctx.lang)))
     left, right = st.columns([3, 2])
     with left:
         st_folium(m, key="map_small", height=560, use_container_width=True, returned_objects=[])
@@ -102,7 +105,8 @@ def render(ctx: common.Context, frames: Frames, spec: LayerSpec, level: str, col
 def _source_caption(ctx: common.Context, figures: pd.DataFrame, period: str) -> None:
     source = figures_source(figures)
     if source:
-        st.caption(f"{ctx.t('source')}: {source}; {ctx.t('period').lower()} {period}")
+        st.caption(f"{ctx.t('source')}: {fmt.text(source, ctx.lang)}; "
+                   f"{ctx.t('period').lower()} {period}")
 
 
 def _render_all(ctx: common.Context, spec: LayerSpec, level: str, view_id: str, period: str,

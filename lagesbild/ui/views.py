@@ -8,11 +8,13 @@ import streamlit as st
 
 from lagesbild.analysis.map_views import MapView
 from lagesbild.core.i18n import sex_label, t
+from lagesbild.ui import shown
 
 
 def detail_table(figures: pd.DataFrame, lang: str) -> None:
     """One row per sex, one column per area, kommuner before the county."""
-    rows = figures.assign(sex_label=[sex_label(s, lang) for s in figures["sex"]])
+    rows = figures.assign(sex_label=[sex_label(s, lang) for s in figures["sex"]],
+                          display=[shown.text(d, lang) for d in figures["display"]])
     wide = rows.pivot_table(index="sex_label", columns="name", values="display", aggfunc="first",
                             sort=False)
     order = [sex_label(s, lang) for s in ("K", "M", "T") if sex_label(s, lang) in wide.index]
@@ -23,9 +25,9 @@ def detail_table(figures: pd.DataFrame, lang: str) -> None:
 
 def overview_table(overview: pd.DataFrame, lang: str) -> None:
     """Layer, period, the kommun's value and the county's value."""
-    st.dataframe(overview.rename(columns={
+    st.dataframe(shown.frame(overview.rename(columns={
         "layer": t("layer", lang), "period": t("period", lang), "value": t("value", lang),
-        "county": t("county_value", lang)}), hide_index=True, width="stretch")
+        "county": t("county_value", lang)}), lang), hide_index=True, width="stretch")
 
 
 def flags_note(view: MapView) -> None:
