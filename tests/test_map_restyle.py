@@ -159,12 +159,15 @@ def test_restyled_map_shows_the_new_colours_tooltips_and_legend(page, tmp_path: 
 
 _TIPS_JS = """() => {
   const out = [];
-  window.map.eachLayer(l => {
-    const f = l.feature, tip = l.getTooltip && l.getTooltip();
-    if (!f || !tip || f.properties.area_id === undefined) { return; }
-    const html = typeof tip._content === 'function' ? tip._content(l) : tip._content;
-    const text = typeof html === 'string' ? html : html.outerHTML;
-    out.push(new DOMParser().parseFromString(text, 'text/html').body.textContent);
+  window.map.eachLayer(group => {  // folium binds one tooltip function to the GeoJSON layer
+    const tip = group instanceof L.GeoJSON && group.getTooltip();
+    if (!tip) { return; }
+    group.eachLayer(l => {
+      if (!l.feature || l.feature.properties.area_id === undefined) { return; }
+      const html = typeof tip._content === 'function' ? tip._content(l) : tip._content;
+      const text = typeof html === 'string' ? html : html.outerHTML;
+      out.push(new DOMParser().parseFromString(text, 'text/html').body.textContent);
+    });
   });
   return out;
 }"""
