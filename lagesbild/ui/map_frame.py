@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from collections import OrderedDict
 from typing import Any
 
@@ -30,6 +31,7 @@ _RETURNS = ("last_clicked", "last_object_clicked", "last_object_clicked_count",
 # signature -> the first payload seen for it (its script, html, header and id belong together)
 _BASE: OrderedDict[str, dict] = OrderedDict()
 _BASE_SIZE = 64
+_LOCK = threading.Lock()  # sessions run their scripts in threads of their own
 
 
 def full_redraw() -> bool:
@@ -42,6 +44,11 @@ def full_redraw() -> bool:
 
 
 def _base(signature: str, payload: dict) -> dict:
+    with _LOCK:
+        return _base_locked(signature, payload)
+
+
+def _base_locked(signature: str, payload: dict) -> dict:
     if signature in _BASE:
         _BASE.move_to_end(signature)
         return _BASE[signature]
