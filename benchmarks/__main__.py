@@ -4,7 +4,9 @@
 
 Sections: assign (points to areas vs geopandas sjoin), map (browser payload and build time vs
 folium.Choropleth of unsimplified geometry), app (rerun after a filter change vs rebuilding
-everything), import (a national year of police-extract rows from CSV). Real boundaries in
+everything), import (a national year of police-extract rows from CSV), browser (the demo in
+Chromium: first load, a later session's first map, a filter change until the map is redrawn, a
+page switch; the app vs the full folium re-render). Real boundaries in
 ../shared/data/boundaries/ are used too when present.
 """
 
@@ -17,7 +19,7 @@ import platform
 import sys
 from pathlib import Path
 
-SECTIONS = ("assign", "map", "app", "import")
+SECTIONS = ("assign", "map", "app", "import", "browser")
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "boundaries"
 
 
@@ -50,7 +52,8 @@ def _real_areas(file: str, code: str):  # noqa: ANN202
     return frame.assign(area_id=frame[code].astype(str))[["area_id", "geometry"]]
 
 
-def run(sections: tuple[str, ...], *, points: int, rows: int, quick: bool) -> dict:
+def run(sections: tuple[str, ...], *, points: int, rows: int, quick: bool,
+        browser_n: int | None = None) -> dict:
     out: dict = {"machine": machine()}
     if "assign" in sections:
         from benchmarks import assign_bench
@@ -81,6 +84,12 @@ def run(sections: tuple[str, ...], *, points: int, rows: int, quick: bool) -> di
 
         out["import"] = import_bench.run(rows, repeats=1 if quick else 3)
         print(import_bench.format_table(out["import"]), end="\n\n", flush=True)
+    if "browser" in sections:
+        from benchmarks import browser_bench
+
+        n = browser_n if browser_n is not None else 3 if quick else 10
+        out["browser"] = browser_bench.run(n=n)
+        print(out["browser"]["report"], end="\n\n", flush=True)
     return out
 
 
@@ -91,6 +100,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--points", type=int, default=5_000_000, help="assign: points")
     parser.add_argument("--rows", type=int, default=1_500_000, help="import: CSV rows")
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    parser.add_argument("--browser-n", type=int, default=None,
+                        help="browser: repetitions (default 10, 3 with --quick)")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = parser.parse_args(argv)
     sections = tuple(s.strip() for s in args.only.split(",") if s.strip())
@@ -100,7 +111,8 @@ def main(argv: list[str] | None = None) -> dict:
     info = machine()
     print(f"machine: {info['cpu']}, {info['cores']} cores, {info['memory_gb']} GB; "
           f"Python {info['python']}", end="\n\n", flush=True)
-    result = run(sections, points=args.points, rows=args.rows, quick=args.quick)
+    result = run(sections, points=args.points, rows=args.rows, quick=args.quick,
+                 browser_n=args.browser_n)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
     return result

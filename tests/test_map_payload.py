@@ -97,6 +97,7 @@ def test_the_page_is_the_one_folium_makes(lang: str) -> None:
 @pytest.mark.parametrize(("lang", "sites"), [("sv", True), ("en", True), ("sv", False)])
 def test_payload_is_what_st_folium_sends(monkeypatch: pytest.MonkeyPatch, lang: str,
                                          sites: bool) -> None:
+    monkeypatch.setenv("LAGESBILD_MAP_REDRAW", "full")  # the fast path: test_map_restyle
     calls = _capture(monkeypatch)
     sf.st_folium(metric_scale(_map(lang, sites)), key="map", height=560, use_container_width=True,
                  returned_objects=["last_active_drawing"])

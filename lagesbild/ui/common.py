@@ -29,6 +29,7 @@ from lagesbild.render.assets import use_static
 from lagesbild.render.map import SiteLayer, site_layer, view_map, web_geometry
 from lagesbild.store.frames import load_frames
 from lagesbild.store.gpkg import GpkgWorkspace
+from lagesbild.ui import map_frame
 from lagesbild.ui.folium_payload import folium_payload
 from lagesbild.ui.shown import frame as shown_frame, lang as shown_lang
 from lagesbild.ui.warming import Plan, Warmer
@@ -292,36 +293,7 @@ def map_payload(ctx: Context, spec: LayerSpec, view_id: str, period: str, sex: s
                         ctx.settings, ctx.lang, term, fdr and view_id == "hotspots")
 
 
-# what st_folium can return, in its order
-_RETURNS = ("last_clicked", "last_object_clicked", "last_object_clicked_count",
-            "last_object_clicked_tooltip", "last_object_clicked_popup", "all_drawings",
-            "last_active_drawing", "bounds", "zoom", "last_circle_radius", "last_circle_polygon",
-            "selected_layers", "selected_tags", "last_geocoder_result")
-
-
-def st_map(payload: dict, *, key: str, height: int, returned_objects: list[str]) -> Any:
-    """Show a `map_payload` exactly as `st_folium(m, key=key, height=height,
-    use_container_width=True, returned_objects=returned_objects)` shows the map it came from
-    (streamlit-folium 0.27: the same component, arguments and widget key)."""
-    import streamlit_folium as sf
-
-    hashes = payload.setdefault("hashes", {})
-    if key not in hashes:  # the component's key: a hash of the script, as st_folium makes it
-        hashes[key] = sf.generate_js_hash(payload["script"], key, False)
-    hash_key = hashes[key]
-    defaults = {k: payload[k] if k in ("bounds", "zoom") else None for k in _RETURNS
-                if k in returned_objects}
-
-    def on_change() -> None:
-        st.session_state[key] = st.session_state.get(hash_key, {})
-
-    return sf._component_func(
-        script=payload["script"], header=payload["header"], html=payload["html"],
-        id=payload["id"], key=hash_key, height=height, width=None,
-        returned_objects=returned_objects, default=defaults, zoom=None, center=None,
-        feature_group=None, return_on_hover=False, layer_control=None, pixelated=False,
-        css_links=payload["css_links"], js_links=payload["js_links"], on_change=on_change,
-        wrap_longitude=False)
+st_map = map_frame.st_map  # the map's frame: drawn once, restyled on a change
 
 
 # --- background warming --------------------------------------------------------------------------

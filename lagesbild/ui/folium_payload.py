@@ -7,6 +7,7 @@ import folium
 import streamlit_folium as sf
 
 from lagesbild.render.map import restyle
+from lagesbild.render.web_restyle import restyle_update
 
 METRIC_SCALE = "L.control.scale({imperial: false})"
 
@@ -31,7 +32,8 @@ def folium_payload(m: folium.Map) -> dict:
     Leaflet script), except that the figure is rendered with one feature per GeoJson layer: the
     header and html do not depend on the data, and folium compiles every rendered script as a
     Jinja template, which for 290 kommuner and their sites costs more than all the rest. The
-    script is then generated from the full data, as st_folium does.
+    script is then generated from the full data, as st_folium does. "restyle" is
+    `render.web_restyle.restyle_update(m)`: what turns a map of the same areas into this one.
     """
     metric_scale(m)  # folium's scale bar shows miles beside km; a Swedish map is metric only
     layers = [c for c in m._children.values() if isinstance(c, folium.GeoJson)]
@@ -62,4 +64,4 @@ def folium_payload(m: folium.Map) -> dict:
             "bounds": {"_southWest": {"lat": south, "lng": west},
                        "_northEast": {"lat": north, "lng": east}},
             "zoom": m.options.get("zoom"), "css_links": list(dict.fromkeys(css)),
-            "js_links": list(dict.fromkeys(js))}
+            "js_links": list(dict.fromkeys(js)), "restyle": restyle_update(m)}

@@ -1,0 +1,34 @@
+"""`lagesbild bench`'s browser section runs end to end: a tiny N, the four measurements and the
+ratios against the full re-render printed (their values are the benchmark's, not a test's)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from benchmarks import browser_bench
+from test_browser import demo_gpkg  # noqa: F401 - fixture used by name
+
+pytestmark = pytest.mark.browser
+
+
+def test_browser_bench_prints_every_measurement_with_its_ratio(demo_gpkg: Path,  # noqa: F811
+                                                               capsys: pytest.CaptureFixture) -> None:
+    import browser_support as bs
+
+    bs.chromium_path()  # skip (or fail in CI) without Chromium
+    assert browser_bench.main(["--n", "1", "--think", "0", "--one-cold",
+                                "--workspace", str(demo_gpkg)]) == 0
+    out = capsys.readouterr().out
+    for _, label, target in browser_bench.MEASURES:
+        line = next((x for x in out.splitlines() if x.startswith(label)), None)
+        assert line is not None, (label, out)
+        # n, fast median and p90, full median and p90, the ratio, the target and the verdict
+        # (the full path's first load is not measured with --one-cold: "nan" and no ratio)
+        full = r"\s+nan\s+nan\s+–" if target is None else r"\s+\d+\s+\d+\s+\d+\.\dx"
+        numbers = r"\s+\d+" + r"\s+\d+" * 2 + full
+        verdict = r"\s+–\s+–$" if target is None else rf"\s+<={target:.0f}\s+(PASS|MISS)$"
+        assert re.fullmatch(re.escape(label) + numbers + verdict, line), line
+    assert "switch to Jämförelse" in out and "switch to Karta" in out

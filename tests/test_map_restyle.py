@@ -1,0 +1,179 @@
+"""A filter change restyles the map already on the page: same areas, new colours, tooltips and
+legend, everything escaped; the full re-render stays behind a switch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import folium
+import pandas as pd
+import pytest
+import streamlit_folium as sf
+
+from lagesbild.analysis.coverage import site_status
+from lagesbild.analysis.figures import layer_figures
+from lagesbild.core.layers import LayerSpec
+from lagesbild.core.settings import Settings
+from lagesbild.render.assets import inline_html, use_static
+from lagesbild.render.escape import esc
+from lagesbild.render.map import choropleth, web_geometry
+from lagesbild.render.web_restyle import restyle_update
+from lagesbild.ui import map_frame
+from lagesbild.ui.folium_payload import folium_payload
+
+from frames_support import tiny_frames
+from test_map_payload import HOSTILE, TAXONOMY
+
+SPEC = LayerSpec(id="x", title_sv="Våld " + HOSTILE, title_en="Violence", kind="count_rate",
+                 pyramid_level=3)
+
+
+def _map(*, swap: bool = False, sites: bool = True, names: tuple[str, str] = (HOSTILE, "Sorsele"),
+         static: bool = True) -> folium.Map:
+    """The tiny two-kommun map; `swap`: the two kommuner's figures swapped (other colours,
+    other tooltips, another legend), as a change of sex or period gives."""
+    frames = tiny_frames(area_names=names)
+    status = site_status(frames, period="HT2024") if sites else None
+    figs = layer_figures(frames, SPEC, period="2024", sex="T", taxonomy=TAXONOMY,
+                         settings=Settings())
+    if swap:
+        kommun = figs["level"] == "kommun"
+        cols = ["value", "display", "ci_low", "ci_high"]
+        figs.loc[kommun, cols] = figs.loc[kommun, cols].iloc[::-1].to_numpy()
+        figs.loc[kommun, "value"] = pd.to_numeric(figs.loc[kommun, "value"]) * 3
+        figs["display"] = figs["display"].astype(str) + " " + HOSTILE
+    m = choropleth(figs, web_geometry(frames.kommuner), SPEC, lang="sv", sites=status)
+    return use_static(m) if static else m
+
+
+def _fills(m: folium.Map) -> list[str]:
+    return [f["properties"].get("fill") or f["properties"]["color"]
+            for c in m._children.values() if isinstance(c, folium.GeoJson)
+            for f in c.data["features"]]
+
+
+def test_a_change_of_values_keeps_the_signature_and_a_change_of_areas_does_not() -> None:
+    a, b = restyle_update(_map()), restyle_update(_map(swap=True))
+    assert _fills(_map()) != _fills(_map(swap=True))  # the change is visible
+    assert a["signature"] == b["signature"] and a["script"] != b["script"]
+    assert restyle_update(_map(sites=False))["signature"] != a["signature"]
+    assert restyle_update(_map(names=("Norsjö", "Sorsele")))["signature"] != a["signature"]
+
+
+def test_the_restyle_script_is_escaped() -> None:
+    script = restyle_update(_map(swap=True))["script"]
+    assert "<img src=x onerror" not in script and "${document" not in script
+    assert "</script>" not in script and "</" not in script
+    assert esc(HOSTILE).replace("/", "\\/") not in script  # "</" written "<\/" ...
+    assert esc(HOSTILE).replace("</", "<\\/") in script  # ... the escaped name is there
+
+
+def _calls(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
+    calls: list[dict] = []
+    monkeypatch.setattr(sf, "_component_func", lambda **kw: calls.append(kw) or None)
+    return calls
+
+
+def test_st_map_keeps_the_frame_and_sends_the_restyle(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LAGESBILD_MAP_REDRAW", raising=False)
+    calls = _calls(monkeypatch)
+    first, second = folium_payload(_map()), folium_payload(_map(swap=True))
+    for payload in (first, second):
+        map_frame.st_map(payload, key="map", height=560, returned_objects=["last_active_drawing"])
+    assert calls[0]["key"] == calls[1]["key"]  # the same frame: no new Leaflet map
+    assert calls[1]["script"] == calls[0]["script"] == first["script"]
+    assert calls[1]["feature_group"] == second["restyle"]["script"]
+    assert calls[0]["feature_group"] == first["restyle"]["script"]
+    other = folium_payload(_map(sites=False))
+    map_frame.st_map(other, key="map", height=560, returned_objects=["last_active_drawing"])
+    assert calls[2]["key"] != calls[0]["key"] and calls[2]["script"] == other["script"]
+
+
+def test_the_switch_turns_the_full_re_render_back_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LAGESBILD_MAP_REDRAW", "full")
+    calls = _calls(monkeypatch)
+    for payload in (folium_payload(_map()), folium_payload(_map(swap=True))):
+        map_frame.st_map(payload, key="map", height=560, returned_objects=[])
+    assert calls[0]["key"] != calls[1]["key"]
+    assert calls[0]["feature_group"] is None and calls[1]["feature_group"] is None
+
+
+# --- in Chromium: the restyled map is the map of the new values ----------------------------------
+
+pytest.importorskip("playwright")
+from test_browser import browser  # noqa: E402, F401 - fixture used by name
+
+_STATE_JS = """() => {
+  let map = null;
+  for (const k of Object.keys(window)) {
+    try { if (window[k] instanceof L.Map) { map = window[k]; break; } } catch (e) {}
+  }
+  window.map = map;
+  const paths = [...document.querySelectorAll('path.leaflet-interactive')];
+  return {fills: paths.map(p => p.getAttribute('fill')),
+          legend: document.querySelector('.lagesbild-legend').innerHTML};
+}"""
+
+
+@pytest.fixture
+def page(browser) -> Iterator:  # noqa: ANN001, F811
+    context = browser.new_context(viewport={"width": 1000, "height": 700})
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    tab.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
+    tab.errors = errors
+    try:
+        yield tab
+    finally:
+        context.close()
+
+
+def _open(page, m: folium.Map, path: Path) -> dict:  # noqa: ANN001
+    path.write_text(inline_html(m), encoding="utf-8")
+    page.goto(path.as_uri())
+    page.locator("path.leaflet-interactive").first.wait_for()
+    return page.evaluate(_STATE_JS)
+
+
+@pytest.mark.browser
+def test_restyled_map_shows_the_new_colours_tooltips_and_legend(page, tmp_path: Path) -> None:  # noqa: ANN001
+    want = _open(page, _map(swap=True, static=False), tmp_path / "b.html")
+    tip_b = _tip(page)
+    before = _open(page, _map(static=False), tmp_path / "a.html")
+    assert before["fills"] != want["fills"]
+    page.evaluate(restyle_update(_map(swap=True, static=False))["script"])
+    after = page.evaluate(_STATE_JS)
+    assert after == want
+    assert len(tip_b) == 2 and _tip(page) == tip_b  # both kommuner
+    assert all(HOSTILE in tip for tip in tip_b)  # shown as text, never run
+    box = page.locator("path.leaflet-interactive").first.bounding_box()
+    page.mouse.move(box["x"] + 2, box["y"] + box["height"] / 2)  # hover, then leave
+    page.mouse.move(1, 1)  # mouseout: Leaflet's resetStyle keeps the new colours
+    assert page.evaluate(_STATE_JS)["fills"] == want["fills"]
+    assert page.evaluate("() => window.__xss") is None
+    assert page.evaluate("() => document.querySelectorAll('img[src=x]').length") == 0
+    assert page.errors == []
+
+
+_TIPS_JS = """() => {
+  const out = [];
+  window.map.eachLayer(group => {  // folium binds one tooltip function to the GeoJSON layer
+    const tip = group instanceof L.GeoJSON && group.getTooltip();
+    if (!tip) { return; }
+    group.eachLayer(l => {
+      if (!l.feature || l.feature.properties.area_id === undefined) { return; }
+      const html = typeof tip._content === 'function' ? tip._content(l) : tip._content;
+      const text = typeof html === 'string' ? html : html.outerHTML;
+      out.push(new DOMParser().parseFromString(text, 'text/html').body.textContent);
+    });
+  });
+  return out;
+}"""
+
+
+def _tip(page) -> list[str]:  # noqa: ANN001
+    """The text of every kommun's tooltip, as Leaflet would show it."""
+    page.evaluate(_STATE_JS)  # finds window.map
+    return page.evaluate(_TIPS_JS)
