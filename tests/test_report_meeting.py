@@ -251,6 +251,8 @@ def test_the_english_report_has_no_swedish_words(tmp_path_factory, area: str) ->
     assert found == []
     text = " ".join(english_texts(report))
     assert "Brå, reported offences (2019–2024)" in text and "hidden" not in report.title
+    # English numbers are never translated twice ("100,000" read as "100.000")
+    assert "100.000" not in text and not re.search(r"\d\.\d{3}\.\d", text)
 
 
 def test_part_year_notes_are_translated() -> None:
