@@ -50,7 +50,7 @@ _SEEN = """() => {
 # The map's legend and tooltips are drawn by render/map.py, whose number format ignores the
 # language (English shows "143,0–517,2"): that module belongs to the map work of issue 16, and
 # this allowance goes when it formats by language. Nothing else is allowed.
-KNOWN_MAP_FRAME = {("en", "decimal comma")}
+KNOWN_MAP_FRAME: set[tuple[str, str]] = set()  # the map formats numbers by language
 
 
 def seen(page: Page) -> tuple[list[str], list[str]]:

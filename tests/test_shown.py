@@ -117,3 +117,25 @@ def test_the_walk_catches(text: str, lang: str, rule: str) -> None:
 ])
 def test_the_walk_lets_through(text: str, lang: str) -> None:
     assert raw_values(text, lang) == []
+
+
+def test_an_english_map_view_reads_in_english() -> None:
+    """The map's tooltips come from the view's texts: in English mode they are English."""
+    from lagesbild.analysis.map_views import MapView
+    from lagesbild.render.map import legend_html
+    from lagesbild.ui.shown import view_in
+
+    figures = pd.DataFrame({"area_id": ["2462"], "display": ["1\u00a0234,5 per 100\u00a0000 (12 brott)"],
+                            "note": ["delår 1 jan–31 mar: ingen årstakt (välj uppräkning för en "
+                                     "årstakt)"], "source": ["Brå, anmälda brott (2019–2024)"]})
+    view = MapView("value", "T", "2024", figures=figures, note="dold")
+    english = view_in(view, "en")
+    assert english.figures["display"].iloc[0] == "1,234.5 per 100,000 (12 offences)"
+    assert english.figures["note"].iloc[0].startswith("part year 1 Jan–31 Mar")
+    assert english.note == "hidden"
+    assert view_in(view, "sv") is view
+    # the legend's class limits the way the language writes numbers
+    assert "1,234.5 – 2,000.0" in legend_html("T", [1234.5, 2000.0], ["#fff", "#000"],
+                                              lang="en", sites=False)
+    assert "1\u00a0234,5 – 2\u00a0000,0" in legend_html("T", [1234.5, 2000.0], ["#fff", "#000"],
+                                                        lang="sv", sites=False)

@@ -39,10 +39,12 @@ def web_geometry(areas: gpd.GeoDataFrame, *, tolerance: float = 150.0, digits: i
     return out
 
 
-def _fmt(value: object, digits: int = 1) -> str:
+def _fmt(value: object, digits: int = 1, lang: str = "sv") -> str:
+    """A number the way the language writes it: "1 234,5" (Swedish) or "1,234.5" (English)."""
     if value is None or pd.isna(value):
         return "–"
-    return f"{float(value):,.{digits}f}".replace(",", "\u00a0").replace(".", ",")
+    text = f"{float(value):,.{digits}f}"
+    return text if lang == "en" else text.replace(",", "\u00a0").replace(".", ",")
 
 
 def tooltip_html(row: pd.Series, spec: LayerSpec, *, lang: str) -> str:
@@ -60,7 +62,7 @@ def _tips(spec: LayerSpec, lang: str):  # noqa: ANN202 - a closure over the tran
             source: object, period: object, sex: str) -> str:
         parts = [f"<b>{esc(name)}</b>", f"{title}: {esc(display)}"]
         if pd.notna(ci_low) and pd.notna(ci_high):
-            parts.append(f"{ci}: {esc(_fmt(ci_low))}–{esc(_fmt(ci_high))}")
+            parts.append(f"{ci}: {esc(_fmt(ci_low, lang=lang))}–{esc(_fmt(ci_high, lang=lang))}")
         if note:
             parts.append(f"<i>{esc(note)}</i>")
         parts.append(f"<small>{source_label}: {esc(source or '–')}; "
@@ -98,7 +100,8 @@ def legend_html(title: str, breaks: list[float], colors: list[str], *, lang: str
     rows = [f"<div style='font-weight:600;margin-bottom:4px;max-width:220px'>{esc(title)}</div>"]
     low = None
     for upper, color in zip(breaks, colors):
-        label = f"≤ {_fmt(upper)}" if low is None else f"{_fmt(low)} – {_fmt(upper)}"
+        label = f"≤ {_fmt(upper, lang=lang)}" if low is None else \
+            f"{_fmt(low, lang=lang)} – {_fmt(upper, lang=lang)}"
         rows.append(f"<div><span style='background:{color}' class='sw'></span>{esc(label)}</div>")
         low = upper
     rows.append(f"<div><span style='background:{MISSING}' class='sw'></span>{esc(t('no_data', lang))}</div>")

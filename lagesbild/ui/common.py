@@ -30,6 +30,7 @@ from lagesbild.render.map import SiteLayer, site_layer, view_map, web_geometry
 from lagesbild.store.frames import load_frames
 from lagesbild.store.gpkg import GpkgWorkspace
 from lagesbild.ui import map_frame
+from lagesbild.ui.shown import view_in
 from lagesbild.ui.folium_payload import folium_payload
 from lagesbild.ui.shown import frame as shown_frame, lang as shown_lang
 from lagesbild.ui.warming import Plan, Warmer
@@ -280,7 +281,8 @@ def _map_payload(key: str, path: str, spec: LayerSpec, view_id: str, period: str
                  fdr: bool = False) -> dict:
     shown = _map_view(key, path, spec, view_id, period, sex, taxonomy, settings, lang, fdr)
     sites = None if term is None else _sites(key, path, term, lang)
-    m = use_static(view_map(shown, _web_geometry(key, path), spec, lang=lang, sites=sites))
+    m = use_static(view_map(view_in(shown, lang), _web_geometry(key, path), spec, lang=lang,
+                            sites=sites))
     return folium_payload(m)
 
 

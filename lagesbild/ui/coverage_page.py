@@ -17,6 +17,7 @@ from lagesbild.render.assets import use_static
 from lagesbild.render.map import view_map
 from lagesbild.ui import common
 from lagesbild.ui import shown as fmt
+from lagesbild.ui.shown import view_in
 from lagesbild.ui.views import number_text
 
 STATUS_ICONS = {"genomförd": "✅", "pågår": "🔄", "försenad": "⚠️", "ej påbörjad": "⏳"}
@@ -41,7 +42,8 @@ def _need(ctx: common.Context, frames: Frames, term: str, programmes: tuple[str,
     table = view.table if view.table is not None else pd.DataFrame()
     left, right = st.columns([3, 2])
     with left:
-        m = use_static(view_map(view, common.geometry(ctx), specs[need[0]], lang=ctx.lang))
+        m = use_static(view_map(view_in(view, ctx.lang), common.geometry(ctx), specs[need[0]],
+                                lang=ctx.lang))
         st_folium(metric_scale(m), key="cov_map", height=460, use_container_width=True, returned_objects=[])
     with right:
         lang = ctx.lang

@@ -81,3 +81,23 @@ def vega(spec: dict[str, Any], lang: str) -> dict[str, Any]:
     config["locale"] = {"number": NUMBER_LOCALE.get(lang, NUMBER_LOCALE["sv"])}
     out["config"] = config
     return out
+
+
+def view_in(view, lang: str):  # noqa: ANN001, ANN201 - analysis.map_views.MapView
+    """A map view whose tooltip texts (values, notes, sources, category lines) read in `lang`:
+    the analysis writes them in Swedish; an English map shows them in English."""
+    if lang != "en":
+        return view
+    import dataclasses
+
+    changes = {}
+    if view.figures is not None:
+        changes["figures"] = view.figures.assign(**{
+            c: [text(v, lang) if isinstance(v, str) else v for v in view.figures[c]]
+            for c in ("display", "note", "source") if c in view.figures.columns})
+    if view.categories is not None and "lines" in view.categories.columns:
+        changes["categories"] = view.categories.assign(lines=[
+            [text(x, lang) for x in lines] if isinstance(lines, (list, tuple)) else lines
+            for lines in view.categories["lines"]])
+    changes["note"] = text(view.note, lang) if view.note else view.note
+    return dataclasses.replace(view, **changes)

@@ -15,6 +15,7 @@ from streamlit_folium import st_folium
 from lagesbild.ui.folium_payload import metric_scale
 
 from lagesbild.analysis.map_views import view_title
+from lagesbild.ui.shown import view_in as fmt_view
 from lagesbild.analysis.small_area_views import all_views, figures_source, small_spec, small_views
 from lagesbild.core.frames import Frames
 from lagesbild.core.layers import LayerSpec
@@ -27,10 +28,11 @@ from lagesbild.ui.views import flags_note
 ALL = "*"  # the "Alla kommuner" choice (no area id is "*")
 
 
-def _fmt(value: object) -> str:
+def _fmt(value: object, lang: str = "sv") -> str:
     if value is None or pd.isna(value):
         return ""
-    return f"{float(value):,.1f}".replace(",", "\u00a0").replace(".", ",")
+    text = f"{float(value):,.1f}"
+    return text if lang == "en" else text.replace(",", "\u00a0").replace(".", ",")
 
 
 def area_table(figures: pd.DataFrame, level: str, lang: str,
@@ -42,7 +44,7 @@ def area_table(figures: pd.DataFrame, level: str, lang: str,
     rows = rows.sort_values("value", ascending=False, na_position="last", kind="stable")
     if kommun_names is None:
         rows = pd.concat([rows, figures[figures["level"] == "kommun"]])
-    ci = [f"{_fmt(lo)}–{_fmt(hi)}" if pd.notna(lo) and pd.notna(hi) else ""
+    ci = [f"{_fmt(lo, lang=lang)}–{_fmt(hi, lang=lang)}" if pd.notna(lo) and pd.notna(hi) else ""
           for lo, hi in zip(rows["ci_low"], rows["ci_high"])]
     en = lang == "en"
     out = {("Area" if en else "Område"): rows["name"].to_numpy()}
@@ -88,7 +90,8 @@ def render(ctx: common.Context, frames: Frames, spec: LayerSpec, level: str, col
                                               help=ctx.t("fdr_help"))
     shown = small_cache.small_view(ctx, spec, level, kommun, view_id, period, sex, fdr)
     geometry = small_cache.small_geometry(ctx, level, kommun)
-    m = metric_scale(use_static(view_map(shown, geometry, small_spec(spec), lang=ctx.lang)))
+    m = metric_scale(use_static(view_map(fmt_view(shown, ctx.lang), geometry, small_spec(spec),
+                                         lang=ctx.lang)))
     left, right = st.columns([3, 2])
     with left:
         st_folium(m, key="map_small", height=560, use_container_width=True, returned_objects=[])
