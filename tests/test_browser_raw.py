@@ -9,8 +9,6 @@ every expander opened. One server per workspace, one browser for the module.
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from pprint import pformat
 
@@ -94,32 +92,6 @@ def walk(page: Page, server: bs.Server, lang: str) -> dict[str, list[tuple[str, 
     return found
 
 
-@pytest.fixture(scope="module")
-def partial_gpkg(demo_gpkg: Path,  # noqa: F811
-                  tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo with Brå's table for 2025 for Norsjö only (its 2024 rows, relabelled)."""
-    from lagesbild.store import importer
-    from lagesbild.store.gpkg import GpkgWorkspace
-
-    folder = tmp_path_factory.mktemp("partial")
-    path = folder / "partial.gpkg"
-    shutil.copyfile(demo_gpkg, path)
-    lines = DEMO_COUNTS.read_text(encoding="utf-8-sig").splitlines()
-    rows = [line.replace(";2024;", ";2025;") for line in lines[1:]
-            if line.startswith("Norsjö;2417;2024;")]
-    source = folder / "bra_norsjo_2025.csv"
-    source.write_text("\n".join([lines[0], *rows]) + "\n", encoding="utf-8")
-    importer.import_file(GpkgWorkspace(path), "crime_counts", source, name=source.name)
-    return path
-
-
-@pytest.fixture(scope="module")
-def partial_server(browser: Browser, partial_gpkg: Path,  # noqa: F811
-                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[bs.Server]:
-    with bs.streamlit_server(partial_gpkg, tmp_path_factory.mktemp("partial-server")) as server:
-        yield server
-
-
 def _walk_both(browser: Browser, server: bs.Server, upload: Path | None = None  # noqa: F811
                ) -> dict[str, dict[str, list[tuple[str, str]]]]:
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="sv-SE")
@@ -162,25 +134,3 @@ def test_demo_pages_show_no_raw_value(browser: Browser, demo_server: bs.Server, 
                       encoding="utf-8")
     found = _walk_both(browser, demo_server, upload)
     assert found == {"sv": {}, "en": {}}, pformat(found, width=100)
-
-
-def test_partial_import_pages_show_no_raw_value(browser: Browser,  # noqa: F811
-                                                partial_server: bs.Server) -> None:
-    found = _walk_both(browser, partial_server)
-    assert found == {"sv": {}, "en": {}}, pformat(found, width=100)
-
-
-@pytest.mark.xfail(strict=True, reason="Streamlit serves the default page at / only: at /karta "
-                   "its frontend says 'Page not found' in English before it runs the map page "
-                   "(a hidden page cannot take /karta: the default page reserves it)")
-def test_map_address_says_nothing_in_english(browser: Browser,  # noqa: F811
-                                             partial_server: bs.Server) -> None:
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="sv-SE")
-    page = context.new_page()
-    try:
-        page.goto(partial_server.url + "/karta")
-        wait_idle(page)
-        page.wait_for_timeout(500)
-        assert "Page not found" not in page.inner_text("body")
-    finally:
-        context.close()

@@ -121,29 +121,3 @@ def test_the_lagesbild_page_opens_with_drafts_and_follow_up(planned, monkeypatch
     assert any(s.value == "Uppföljning av åtgärderna" for s in at.subheader)
     cells = [str(v) for df in at.dataframe for v in df.value.astype(str).to_numpy().ravel()]
     assert "P1" in cells and "≤ 15" in cells
-
-
-def test_the_lagesbild_page_offers_a_stored_group(planned, monkeypatch, tmp_path) -> None:
-    """A stored group is an area of the page: its drafts, and its actions followed up (an
-    action of one member kommun on that kommun, named, never a raw code)."""
-    import shutil
-
-    from streamlit.testing.v1 import AppTest
-
-    from lagesbild.store.groups import save_group
-
-    path = tmp_path / "group.gpkg"
-    shutil.copyfile(planned.path, path)
-    save_group(GpkgWorkspace(path), "Umeåregionen", ["2480", "2460"])
-    monkeypatch.setenv("LAGESBILD_WORKSPACE", str(path))
-    monkeypatch.setenv("LAGESBILD_APP_AUDIT", "off")
-    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"),
-                           default_timeout=180)
-    at.run()
-    at.switch_page("lagesbild/ui/assessment_page.py").run()
-    box = at.selectbox(key="ass_area")
-    assert "Umeåregionen (grupp)" in box.options
-    box.set_value("grupp:umearegionen").run()
-    assert not at.exception, at.exception
-    cells = [str(v) for df in at.dataframe for v in df.value.astype(str).to_numpy().ravel()]
-    assert "P1" in cells and "Umeå" in cells and "2480" not in cells

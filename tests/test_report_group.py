@@ -167,9 +167,10 @@ def test_the_report_command_takes_area_or_group_not_both(tmp_path) -> None:
     assert out.exit_code != 0 and "antingen --area eller --group" in out.output
 
 
-def test_the_report_page_builds_a_stored_groups_report(monkeypatch, tmp_path_factory) -> None:
-    """On the Rapport page a stored group is an area: its notes are kept under the group and its
-    joint report is built and offered for download."""
+def test_the_pages_offer_a_stored_group(monkeypatch, tmp_path_factory) -> None:
+    """A stored group is an area of the Lägesbild page (its drafts, the pooled one among them,
+    and its follow-up, named, never a raw code) and of the Rapport page (its notes kept under
+    the group, its joint report built and offered for download). One app session for both."""
     from pathlib import Path
 
     from openpyxl import load_workbook
@@ -183,6 +184,15 @@ def test_the_report_page_builds_a_stored_groups_report(monkeypatch, tmp_path_fac
     at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"),
                            default_timeout=300)
     at.run()
+    at.switch_page("lagesbild/ui/assessment_page.py").run()
+    box = at.selectbox(key="ass_area")
+    assert "Södra Lappland (grupp)" in box.options
+    box.set_value("grupp:sodra-lappland").run()
+    assert not at.exception, at.exception
+    cells = [str(v) for df in at.dataframe for v in df.value.astype(str).to_numpy().ravel()]
+    assert any("i Vilhelmina: högre bland kvinnor än bland män 2022–2024 sammantaget" in c
+               for c in cells), cells[:20]
+    assert not any(c.startswith("grupp:") for c in cells)
     at.switch_page("lagesbild/ui/report_page.py").run()
     box = at.selectbox(key="rep_area")
     assert "Södra Lappland (grupp)" in box.options
@@ -192,6 +202,8 @@ def test_the_report_page_builds_a_stored_groups_report(monkeypatch, tmp_path_fac
     at.button[0].click().run()  # the form's Spara
     assert not at.exception
     at.selectbox(key="rep_format").set_value("xlsx").run()
+    # the police's pack (no release audit: the wide pack's audit of a group is tested above)
+    at.radio(key="rep_audience").set_value("police").run()
     at.button(key="rep_build").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     made = at.session_state["rep_file"]
