@@ -186,10 +186,15 @@ def run_path(browser, url: str, *, n: int, think: float, full: bool) -> dict:  #
         # warm-up: every choice once, its colours recorded
         expected: dict[str, str] = {}
         cycle = [*SEXES[1:], SEXES[0]]
+        before = _settled(page)
         for label in cycle:
             _radio(page, label).click()
-            time.sleep(0.3)
-            expected[label] = _settled(page)
+            # a loaded machine may start the rerun late: wait for the fills to change (up to
+            # 10 s; a choice may keep every colour), then for them to settle
+            deadline = time.monotonic() + 10
+            while _fills(page) == before and time.monotonic() < deadline:
+                time.sleep(0.1)
+            expected[label] = before = _settled(page, quiet_s=0.8)
         current = SEXES[0]
         i = 0
         while len(out["filter_change"]) < n and i < 4 * n * len(cycle):
