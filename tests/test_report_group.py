@@ -218,15 +218,24 @@ def test_the_pages_offer_a_stored_group(monkeypatch, tmp_path_factory) -> None:
 
 def test_pyramid_for_a_group_gives_each_member_and_the_pooled_level(tmp_path_factory) -> None:
     """`pyramid --area 2417,2422,2462,2463 --json`: levels 3 and 2 per member kommun, and the
-    group's pooled level from the layer holding the whole level: its count is the members' sum."""
+    group's pooled level from the layer holding the whole level: its count is the members' sum.
+    A list that is no stored group is refused: two lists differing by one kommun would give
+    that kommun's hidden figure by subtraction (stored groups are protected together)."""
     import json
 
     from click.testing import CliRunner
 
     from lagesbild.cli.main import main as cli
 
-    out = CliRunner().invoke(cli, ["pyramid", "-w", str(shared_demo(tmp_path_factory)),
-                                   "--area", ",".join(MEMBERS), "--period", "2024", "--json"])
+    path = tmp_path_factory.mktemp("pyr") / "demo.gpkg"
+    shutil.copyfile(shared_demo(tmp_path_factory), path)
+    args = ["pyramid", "-w", str(path), "--area", ",".join(MEMBERS), "--period", "2024",
+            "--json"]
+    refused = CliRunner().invoke(cli, args)  # not stored: refused, with how to store it
+    assert refused.exit_code != 0 and "ingen sparad grupp" in refused.output
+    assert "lagesbild group create" in refused.output
+    save_group(GpkgWorkspace(path), "Södra Lappland", MEMBERS)
+    out = CliRunner().invoke(cli, args)  # the same list is now the stored group
     assert out.exit_code == 0, out.output
     doc = json.loads(out.output)
     assert doc["schema"] == "lagesbild.pyramid_group/1"

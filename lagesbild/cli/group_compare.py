@@ -48,9 +48,10 @@ def group_compare(workspace: str, *, layer: str, period: str | None, sex: str, l
             _echo({"schema": "lagesbild.compare_pooled/1", "layer": spec.id, "title": title,
                    "rows": rows}, as_json)
             return
-    from lagesbild.analysis.groups import group_figures, resolve
+    from lagesbild.analysis.groups import group_figures
+    from lagesbild.cli.options import stored_group
 
-    gid, name, members = resolve(frames, group=group, area=area)
+    gid, name, members = stored_group(frames, group=group, area=area)
     period = _period(period, periods(frames, spec), spec.id)
     figs = group_figures(frames, spec, members=members, name=name, gid=gid, period=period,
                          sex=sex, taxonomy=taxonomy, settings=settings)

@@ -11,7 +11,7 @@ import tomllib
 
 import click
 
-from lagesbild.core.errors import LagesbildError, os_error_line  # noqa: F401 - re-exported
+from lagesbild.core.errors import InputError, LagesbildError, os_error_line  # noqa: F401 - re-exported
 from lagesbild.core.settings import ROOT, get_settings
 from lagesbild.store.workspace import open_workspace, require
 
@@ -81,3 +81,25 @@ def load_workspace(workspace: str, *, annualise: bool = False):  # noqa: ANN201
     meta = tomllib.loads((settings.layers_dir / "indicators.toml").read_text(encoding="utf-8"))
     return (frames, load_layers(settings.layers_dir),
             load_taxonomy(settings.layers_dir / "pyramid.toml"), meta, settings)
+
+
+def stored_group(frames, *, group: str | None, area: str | None):  # noqa: ANN001, ANN201
+    """(id, name, kommuner) of the group an output is about: a stored group by name or id, or
+    the stored group whose kommuner are exactly the `area` list. An unstored list is refused:
+    two lists differing by one kommun would give that kommun's hidden figure by subtraction;
+    the stored groups are protected together, so no difference of them gives anything away."""
+    from lagesbild.analysis.groups import resolve
+
+    if group is not None:
+        return resolve(frames, group=group)
+    gid, name, codes = resolve(frames, area=area)
+    wanted = set(codes)
+    for stored, kommuner in zip(frames.groups["group_id"].astype(str),
+                                frames.groups["kommun_ids"].astype(str)):
+        if {c.strip() for c in kommuner.split(",") if c.strip()} == wanted:
+            return resolve(frames, group=stored)
+    raise InputError(
+        f"Kommunerna {area} är ingen sparad grupp.", field="area",
+        fix="Spara gruppen först (lagesbild group create --name NAMN --kommuner "
+            f"{','.join(codes)}): sparade grupper skyddas tillsammans, så att två listor som "
+            "skiljer sig på en kommun inte röjer kommunens dolda uppgifter.")

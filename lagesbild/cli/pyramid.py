@@ -70,12 +70,13 @@ def group_pyramid(frames, specs, taxonomy, meta, settings, *, group: str | None,
                   area: str | None, period: str, sex: str, source: str, lang: str) -> dict:
     """The document lagesbild.pyramid_group/1: per level each member's published total and the
     group's pooled value from the layer that holds the whole level (None without one)."""
-    from lagesbild.analysis.groups import group_figures, resolve
+    from lagesbild.analysis.groups import group_figures
+    from lagesbild.cli.options import stored_group
     from lagesbild.analysis.pyramid_view import pyramid_view
     from lagesbild.core.i18n import t
     from lagesbild.core.taxonomy import ALL
 
-    gid, name, members = resolve(frames, group=group, area=area)
+    gid, name, members = stored_group(frames, group=group, area=area)
     kind = "count_rate" if source == "counts" else "incident_rate"
     views = {m: pyramid_view(frames, taxonomy, meta, area_id=m, period=period, source=source,
                              settings=settings) for m in members}

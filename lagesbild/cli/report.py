@@ -68,9 +68,9 @@ def report_cmd(workspace: str, area_id: str | None, group: str | None, period: s
     frames = load_frames(ws)
     joint = None
     if group is not None or "," in str(area_id):
-        from lagesbild.analysis.groups import resolve
+        from lagesbild.cli.options import stored_group
 
-        joint = resolve(frames, group=group, area=area_id if group is None else None)
+        joint = stored_group(frames, group=group, area=area_id if group is None else None)
         area_id = f"grupp:{joint[0]}"
     elif area_id not in set(frames.areas["area_id"].astype(str)):
         raise InputError(f"Området {area_id} finns inte i arbetsytan.", field="area",
