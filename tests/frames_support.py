@@ -164,3 +164,29 @@ def demo_inputs(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
         _DEMO["inputs"] = (frames, load_layers(settings.layers_dir),  # type: ignore[assignment]
                            load_taxonomy(settings.layers_dir / "pyramid.toml"), settings)
     return _DEMO["inputs"]
+
+
+def norsjo_2025_counts(folder: Path) -> Path:
+    """Brå's table for 2025 for Norsjö only (the demo's 2024 rows, relabelled): a partial year
+    of one kommun, as the browser walk and the period tests import it."""
+    counts = Path(__file__).resolve().parents[1] / "data" / "demo" / "bra_anmalda_brott_2019-2024.csv"
+    lines = counts.read_text(encoding="utf-8-sig").splitlines()
+    rows = [line.replace(";2024;", ";2025;") for line in lines[1:]
+            if line.startswith("Norsjö;2417;2024;")]
+    source = folder / "bra_norsjo_2025.csv"
+    source.write_text("\n".join([lines[0], *rows]) + "\n", encoding="utf-8")
+    return source
+
+
+def with_norsjo_2025(demo: Path, folder: Path) -> Path:
+    """A copy of the demo workspace `demo` in `folder` with `norsjo_2025_counts` imported."""
+    import shutil
+
+    from lagesbild.store import importer
+    from lagesbild.store.gpkg import GpkgWorkspace
+
+    path = folder / "partial.gpkg"
+    shutil.copyfile(demo, path)
+    source = norsjo_2025_counts(folder)
+    importer.import_file(GpkgWorkspace(path), "crime_counts", source, name=source.name)
+    return path

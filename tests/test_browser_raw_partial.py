@@ -4,7 +4,6 @@ in English shows no raw value. A module of its own so that it runs beside the de
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from pprint import pformat
@@ -14,7 +13,7 @@ from playwright.sync_api import Browser
 
 import browser_support as bs
 from test_browser import browser, demo_gpkg, wait_idle  # noqa: F401
-from test_browser_raw import DEMO_COUNTS, _walk_both
+from test_browser_raw import _walk_both
 
 pytestmark = pytest.mark.browser
 
@@ -23,19 +22,9 @@ pytestmark = pytest.mark.browser
 def partial_gpkg(demo_gpkg: Path,  # noqa: F811
                   tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo with Brå's table for 2025 for Norsjö only (its 2024 rows, relabelled)."""
-    from lagesbild.store import importer
-    from lagesbild.store.gpkg import GpkgWorkspace
+    from frames_support import with_norsjo_2025
 
-    folder = tmp_path_factory.mktemp("partial")
-    path = folder / "partial.gpkg"
-    shutil.copyfile(demo_gpkg, path)
-    lines = DEMO_COUNTS.read_text(encoding="utf-8-sig").splitlines()
-    rows = [line.replace(";2024;", ";2025;") for line in lines[1:]
-            if line.startswith("Norsjö;2417;2024;")]
-    source = folder / "bra_norsjo_2025.csv"
-    source.write_text("\n".join([lines[0], *rows]) + "\n", encoding="utf-8")
-    importer.import_file(GpkgWorkspace(path), "crime_counts", source, name=source.name)
-    return path
+    return with_norsjo_2025(demo_gpkg, tmp_path_factory.mktemp("partial"))
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ that a later year has data for one kommun, and show "uppgift saknas" (never 0, n
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,7 +16,6 @@ from lagesbild.analysis.figures import periods
 from lagesbild.analysis.period_choice import (default_period, has_sex_split, kommuner_with_data,
                                               period_note)
 from lagesbild.core import schema
-from lagesbild.store import importer
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"
@@ -111,18 +109,9 @@ def test_layers_without_a_sex_split(tmp_path_factory) -> None:
 @pytest.fixture(scope="module")
 def partial(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo with Brå's table for 2025 for Norsjö only (its 2024 rows, relabelled)."""
-    folder = tmp_path_factory.mktemp("partial")
-    path = folder / "demo.gpkg"
-    shutil.copyfile(shared_demo(tmp_path_factory), path)
-    lines = DEMO_COUNTS.read_text(encoding="utf-8-sig").splitlines()
-    rows = [line.replace(";2024;", ";2025;") for line in lines[1:]
-            if line.startswith("Norsjö;2417;2024;")]
-    source = folder / "bra_norsjo_2025.csv"
-    source.write_text("\n".join([lines[0], *rows]) + "\n", encoding="utf-8")
-    from lagesbild.store.gpkg import GpkgWorkspace
+    from frames_support import with_norsjo_2025
 
-    importer.import_file(GpkgWorkspace(path), "crime_counts", source, name=source.name)
-    return path
+    return with_norsjo_2025(shared_demo(tmp_path_factory), tmp_path_factory.mktemp("partial"))
 
 
 def _page(monkeypatch: pytest.MonkeyPatch, path: Path, page: str) -> AppTest:
