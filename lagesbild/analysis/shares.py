@@ -14,6 +14,7 @@ import pandas as pd
 from lagesbild.analysis import disclosure, stats
 from lagesbild.analysis.memo import memoised as _memo
 from lagesbild.core.frames import Frames
+from lagesbild.core.indicator_kinds import IndicatorKind, indicator_kind
 from lagesbild.core.settings import Settings
 
 NATIONAL_ID = "00"  # the whole country's rows (reference values; see analysis.national)
@@ -37,32 +38,56 @@ def _num(value: float, digits: int) -> str:
 
 
 def indicator_figures(frames: Frames, indicator_id: str, *, period: str, settings: Settings,
-                      area_ids: list[str] | None = None) -> pd.DataFrame:
+                      area_ids: list[str] | None = None, grade: str = "") -> pd.DataFrame:
     """Survey shares per area × sex with Wilson intervals; too few respondents means hidden.
 
     With `area_ids` (areas below the kommun, such as a city's stadsdelar) only their rows are
-    read and no county share is pooled from them.
+    read and no county share is pooled from them. `grade` ("åk 8", `core.age`) reads that
+    school grade's rows (`frames.indicators_age`) and nothing else; "" the rows for all grades
+    (the survey's total). A census indicator (`core.indicator_kinds`: a kommun's own units or
+    staff counted whole) gets no sampling interval and no minimum of respondents: it shows
+    "4 av 6 enheter (67 %)", and is hidden only where its units are persons (the small-count
+    rule on the number having the property).
     """
     key = ("indicator", indicator_id, period, settings,
-           None if area_ids is None else tuple(area_ids))
+           None if area_ids is None else tuple(area_ids), grade)
     return _memo(frames, key, lambda: _indicator_figures(frames, indicator_id, period=period,
-                                                         settings=settings, area_ids=area_ids))
+                                                         settings=settings, area_ids=area_ids,
+                                                         grade=grade))
 
 
 def raw_indicator_figures(frames: Frames, indicator_id: str, *, period: str, settings: Settings,
-                          area_ids: list[str] | None = None) -> pd.DataFrame:
+                          area_ids: list[str] | None = None, grade: str = "") -> pd.DataFrame:
     """The rows `indicator_figures` publishes with nothing hidden (same order): for the audit."""
     key = ("raw_indicator", indicator_id, period, settings,
-           None if area_ids is None else tuple(area_ids))
+           None if area_ids is None else tuple(area_ids), grade)
     return _memo(frames, key, lambda: _indicator_figures(
-        frames, indicator_id, period=period, settings=settings, area_ids=area_ids, protect=False))
+        frames, indicator_id, period=period, settings=settings, area_ids=area_ids, protect=False,
+        grade=grade))
+
+
+def indicator_grades(frames: Frames, indicator_id: str) -> list[str]:
+    """The school grades (or age groups) `indicator_id` has rows for, in grade order; "" first
+    where it also has rows for all grades."""
+    from lagesbild.analysis.age_shares import _ordered
+
+    parts = frames.indicators_age
+    grades = _ordered(pd.Series(sorted({str(g) for g in parts.loc[
+        parts["indicator_id"] == indicator_id, "age_group"].dropna()})))
+    whole = bool((frames.indicators["indicator_id"] == indicator_id).any())
+    return ([""] if whole or not grades else []) + list(grades)
 
 
 def _indicator_figures(frames: Frames, indicator_id: str, *, period: str, settings: Settings,
-                       area_ids: list[str] | None, protect: bool = True) -> pd.DataFrame:
-    data = frames.indicators
-    data = pd.DataFrame(data[(data["indicator_id"] == indicator_id) & (data["period"] == period)
-                             & (data["area_id"] != NATIONAL_ID)])
+                       area_ids: list[str] | None, protect: bool = True,
+                       grade: str = "") -> pd.DataFrame:
+    kind = indicator_kind(settings.layers_dir, indicator_id)
+    data = frames.indicators_age if grade else frames.indicators
+    chosen = (data["indicator_id"] == indicator_id) & (data["period"] == period) \
+        & (data["area_id"] != NATIONAL_ID)
+    if grade:  # one grade only: another grade's share is never this one's
+        chosen &= data["age_group"].astype(str) == grade
+    data = pd.DataFrame(data[chosen])
     lan = frames.lan["area_id"].astype(str).tolist()
     if area_ids is not None:
         data = data[data["area_id"].isin(area_ids)]
@@ -73,48 +98,104 @@ def _indicator_figures(frames: Frames, indicator_id: str, *, period: str, settin
     rows = data[["area_id", "sex", "value", "n", "ci_low", "ci_high", "source"]].copy()
     for col in ("ci_low", "ci_high"):
         rows[col] = pd.to_numeric(rows[col]).astype("float64")
+    if kind.census:  # every unit counted: no sampling interval, whatever the file says
+        rows["ci_low"] = rows["ci_high"] = np.nan
     # an interval the file gives (the source's own, or from its design) is used as given
     given = (rows["ci_low"].notna() & rows["ci_high"].notna()).to_numpy()
     rows["note"] = np.where(given, SOURCE_INTERVAL_NOTE, "")
     rows["n_eff"] = np.nan
-    # a county without its own rows: its kommuner's answers pooled (weighted by respondents)
-    missing = [lan_id for lan_id in lan if not (rows["area_id"] == lan_id).any()]
-    if missing and len(rows):
-        known = rows.dropna(subset=["value", "n"])
-        known = known.assign(x=known["value"] * known["n"],
-                             n_eff=_effective_n(known, settings.confidence))
-        pooled = _county_sums(known, missing, ["sex"], ["x", "n", "n_eff"])
-        source = dict(zip(known["area_id"].astype(str).str[:2], known["source"]))
-        pooled["value"] = pooled["x"] / pooled["n"]
-        designed = pooled["n_eff"] < pooled["n"] - 1e-9
-        note = "länsvärde: kommunernas svar sammanvägda efter antal svarande"
-        pooled = pooled.drop(columns="x").assign(
-            source=[source.get(a[:2], rows["source"].iloc[0]) for a in pooled["area_id"]],
-            note=np.where(designed, f"{note}; intervall med effektivt antal svarande", note))
-        if len(pooled):
-            rows = pd.concat([rows, pooled], ignore_index=True)
-            given = np.concatenate([given, np.zeros(len(pooled), dtype=bool)])
+    rows, given = _counties(frames, rows, given, lan, kind, settings)
     basis = pd.to_numeric(rows["n_eff"]).fillna(pd.to_numeric(rows["n"]).astype("float64"))
     low, high = stats.wilson_ci(rows["value"].astype("float64") / 100, basis,
                                 confidence=settings.confidence)
+    if kind.census:
+        low = high = np.full(len(rows), np.nan)
     rows["ci_low"] = np.where(given, rows["ci_low"], low * 100)
     rows["ci_high"] = np.where(given, rows["ci_high"], high * 100)
     rows = rows.drop(columns="n_eff")
     too_few = (pd.to_numeric(rows["n"]).fillna(0) < settings.min_survey_n).to_numpy()
+    if kind.census:  # a census has no sample: six units are all the units there are
+        too_few = np.zeros(len(rows), dtype=bool)
     rows = rows.reset_index(drop=True)
-    rows = _protect_shares(rows, too_few, lan, settings) if protect else \
+    rows = _protect_shares(rows, too_few, lan, settings) if protect and kind.persons else \
         rows.assign(suppressed=False, suppression="")
     rows["count"] = pd.NA
     rows["denominator"] = rows["n"]
     rows["unit"] = "percent"
-    rows["display"] = [
-        f"{disclosure.HIDDEN} (n={int(n)})" if kind in ("few_respondents", "small", "secondary")
-        and not pd.isna(n) else disclosure.HIDDEN if kind else
-        f"{_num(float(v), 1)} % (n={int(n)})"
-        for v, n, kind in zip(rows["value"], rows["n"], rows["suppression"])]
+    rows["display"] = [_display(v, n, k, kind) for v, n, k in
+                       zip(rows["value"], rows["n"], rows["suppression"])]
     labels = {s: frames.source_label([s]) for s in rows["source"].unique()}
     rows["source"] = [labels[s] for s in rows["source"]]
     return rows
+
+
+def census_count(value: object, n: object) -> int:
+    """The number of units having the property (the share of `n` units, counted whole)."""
+    return int(np.round(float(value) * float(n) / 100))  # type: ignore[arg-type]
+
+
+def _display(value: object, n: object, kind_hidden: str, kind: IndicatorKind) -> str:
+    if kind.census and not kind_hidden and not pd.isna(value) and not pd.isna(n):
+        return (f"{census_count(value, n)} av {int(n)} {kind.units} "  # type: ignore[arg-type]
+                f"({_num(float(value), 0)} %)")  # type: ignore[arg-type]
+    if kind.census and kind_hidden:
+        return disclosure.HIDDEN if pd.isna(n) else \
+            f"{disclosure.HIDDEN} av {int(n)} {kind.units}"  # type: ignore[arg-type]
+    if kind_hidden in ("few_respondents", "small", "secondary") and not pd.isna(n):
+        return f"{disclosure.HIDDEN} (n={int(n)})"  # type: ignore[arg-type]
+    if kind_hidden:
+        return disclosure.HIDDEN
+    return f"{_num(float(value), 1)} % (n={int(n)})"  # type: ignore[arg-type]
+
+
+POOLED_NOTE = "länsvärde: kommunernas svar sammanvägda efter antal svarande"
+POOLED_CENSUS_NOTE = "länsvärde: kommunernas enheter summerade"
+OWN_COUNTY_NOTE = ("länets eget värde enligt källan; kommunernas värden sammanvägs inte till "
+                   "det")
+
+
+def kommuner_of_county(frames: Frames, lan_id: str) -> list[str]:
+    ids = frames.kommuner["area_id"].astype(str)
+    return sorted(ids[ids.str[:2] == str(lan_id)[:2]])
+
+
+def _counties(frames: Frames, rows: pd.DataFrame, given: np.ndarray, lan: list[str],
+              kind: IndicatorKind, settings: Settings) -> tuple[pd.DataFrame, np.ndarray]:
+    """A county with its own rows (a län row in the file: NTU and others) keeps them, saying
+    so where its kommuner have rows too; a county without: its kommuner's answers pooled
+    (weighted by respondents; a census summed), saying how many of its kommuner it holds."""
+    ids = rows["area_id"].astype(str)
+    own = [lan_id for lan_id in lan if (ids == lan_id).any()]
+    for lan_id in own:
+        if ((ids.str[:2] == lan_id[:2]) & (ids != lan_id)).any():
+            at = (ids == lan_id).to_numpy()
+            rows.loc[at, "note"] = [f"{OWN_COUNTY_NOTE}; {n}" if n else OWN_COUNTY_NOTE
+                                    for n in rows.loc[at, "note"]]
+    missing = [lan_id for lan_id in lan if lan_id not in own]
+    if not (missing and len(rows)):
+        return rows, given
+    known = rows.dropna(subset=["value", "n"])
+    known = known.assign(x=known["value"] * known["n"],
+                         n_eff=_effective_n(known, settings.confidence),
+                         k=1)
+    pooled = _county_sums(known, missing, ["sex"], ["x", "n", "n_eff", "k"])
+    if not len(pooled):
+        return rows, given
+    source = dict(zip(known["area_id"].astype(str).str[:2], known["source"]))
+    pooled["value"] = pooled["x"] / pooled["n"]
+    designed = (pooled["n_eff"] < pooled["n"] - 1e-9).to_numpy()
+    notes = []
+    for lan_id, k, d in zip(pooled["area_id"], pooled["k"], designed):
+        of = len(kommuner_of_county(frames, lan_id))
+        note = (POOLED_CENSUS_NOTE if kind.census else POOLED_NOTE) + \
+            f" ({int(k)} av {of} kommuner)"
+        notes.append(f"{note}; intervall med effektivt antal svarande" if d and not kind.census
+                     else note)
+    pooled = pooled.drop(columns=["x", "k"]).assign(
+        source=[source.get(a[:2], rows["source"].iloc[0]) for a in pooled["area_id"]],
+        note=notes)
+    rows = pd.concat([rows, pooled], ignore_index=True)
+    return rows, np.concatenate([given, np.zeros(len(pooled), dtype=bool)])
 
 
 SOURCE_INTERVAL_NOTE = "intervall enligt källan (dess urvalsdesign)"

@@ -17,17 +17,23 @@ from lagesbild.core.settings import get_settings
 from lagesbild.sources import tables as t
 from lagesbild.sources.aggregate_cells import (
     SEX_KMT,
-    _area_parser,
     _duplicates,
     _name_note,
-    _year,
     indicator_parser,
+)
+from lagesbild.sources.indicator_cells import (
+    CENSUS_COLUMNS,
+    area_or_county,
+    fill_cells,
+    margin,
+    period,
+    period_order,
 )
 from lagesbild.sources.population_age import _first_number
 
 INDICATOR_COLUMNS: dict[str, list[str]] = {
-    "area_id": ["Kommunkod", "Kod", "Område"],
-    "period": ["År", "Period"],
+    "area_id": ["Kommunkod", "Kod", "Område", "Kommun", "Län"],
+    "period": ["År", "Period", "Termin", "Läsår", "Mättillfälle"],
     "indicator_id": ["Indikator", "Indikator-ID", "Fråga"],
     "sex": ["Kön"],
     "value": ["Andel (%)", "Andel", "Värde", "Procent"],
@@ -45,6 +51,9 @@ INDICATOR_COLUMNS: dict[str, list[str]] = {
 }
 INDICATOR_OPTIONAL: tuple[str, ...] = ("ci_low", "ci_high", "n_eff", "deff", "age")
 INDICATOR_SPEC = t.ColumnSpec(INDICATOR_COLUMNS, INDICATOR_OPTIONAL)
+# a census ("4 av 6 enheter") gives its counts instead of share and n; a margin of error
+ALL_COLUMNS = {**INDICATOR_COLUMNS, **CENSUS_COLUMNS}
+ALL_OPTIONAL = (*INDICATOR_OPTIONAL, "value", "n", *CENSUS_COLUMNS)
 
 
 def read_indicators(source: str | Path | bytes, *, name: str | None = None,
@@ -60,7 +69,11 @@ def read_indicators(source: str | Path | bytes, *, name: str | None = None,
     the grades (the survey's own total stands, or none).
     """
     raw = t.read_table(source, name=name, sheet=sheet)
-    cols = t.find_columns(raw, INDICATOR_COLUMNS, optional=INDICATOR_OPTIONAL, mapping=mapping)
+    cols = t.find_columns(raw, ALL_COLUMNS, optional=ALL_OPTIONAL, mapping=mapping)
+    if not ({"value", "n"} <= set(cols) or {"units_total", "units_with"} <= set(cols)):
+        # neither share and n nor census counts: the usual message naming what is missing
+        cols = t.find_columns(raw, INDICATOR_COLUMNS, optional=INDICATOR_OPTIONAL,
+                              mapping=mapping)
 
     indicator = indicator_parser(known)
 
@@ -87,12 +100,15 @@ def read_indicators(source: str | Path | bytes, *, name: str | None = None,
 
     matched: dict[str, str] = {}
     rows, rejected = t.validate_rows(raw, cols, {
-        "area_id": t.required(_area_parser(matched)), "period": t.required(_year),
+        "area_id": t.required(area_or_county(matched)), "period": t.required(period),
         "indicator_id": t.required(indicator), "sex": t.required(t.choice(SEX_KMT, "kön")),
-        "value": t.required(percent), "n": t.required(respondents),
+        "value": maybe(percent), "n": maybe(respondents),
         "ci_low": maybe(percent), "ci_high": maybe(percent), "n_eff": maybe(positive),
-        "deff": maybe(positive), "age": t.text,
+        "deff": maybe(positive), "age": t.text, "units_total": maybe(t.parse_count),
+        "units_with": maybe(t.parse_count), "margin": maybe(margin),
     })
+    rows, unfilled = fill_cells(rows, raw.name, cols)
+    rejected = rejected + unfilled
     rows, bad = _design_intervals(rows, raw.name, cols)
     rows, unplaced, age_notes = _age_groups(rows, raw.name, cols.get("age"))
     bad += unplaced
@@ -109,7 +125,7 @@ def read_indicators(source: str | Path | bytes, *, name: str | None = None,
                       errors="ignore").assign(
         unit="percent", source="")
     rejected = rejected + bad
-    periods = sorted(frame["period"].unique())
+    periods = sorted(frame["period"].unique(), key=period_order)
     return t.ReadResult(frame, sorted(rejected + dups, key=lambda r: r.row), Dataset(
         "", "indicators", "indicators", raw.name, f"{periods[0]}–{periods[-1]}" if periods else ""),
         notes=[*raw.notes, *_name_note(raw, cols["area_id"], matched), *notes, *age_notes],
