@@ -45,10 +45,18 @@ def periods(frames: Frames, spec: LayerSpec) -> list[str]:
             years = [y for y in years if relation_known(frames, y)]
         values = pd.Series(years, dtype="string")
     elif spec.kind == "indicator":
-        values = frames.indicators.loc[frames.indicators["indicator_id"] == spec.indicator, "period"]
+        data = frames.indicators_age if spec.grade else frames.indicators
+        chosen = data["indicator_id"] == spec.indicator
+        if spec.grade:  # the periods of the chosen grade only
+            chosen &= data["age_group"].astype(str) == spec.grade
+        values = data.loc[chosen, "period"]
     else:
         values = frames.programme_activity["period"]
     found = sorted({str(v) for v in values.dropna()})
+    if spec.kind == "indicator":  # terms in time order: VT2024, 2024, HT2024
+        from lagesbild.core.indicator_kinds import period_order
+
+        found.sort(key=period_order)
     if spec.kind == "coverage":
         found.sort(key=lambda p: (p[2:], p[:2] == "HT"))
     return found
@@ -97,7 +105,8 @@ def _layer_figures(frames: Frames, spec: LayerSpec, *, period: str, sex: str,
 
             out = blank_unknown_sex(out, group_sex_known(frames, spec, period=period))
     elif spec.kind == "indicator":
-        out = indicator_figures(frames, spec.indicator or "", period=period, settings=settings)
+        out = indicator_figures(frames, spec.indicator or "", period=period, settings=settings,
+                                grade=spec.grade)
     else:
         out = _coverage(frames, spec, period=period)
     out = out[out["sex"] == sex].copy()

@@ -9,6 +9,7 @@ rule of `analysis.disclosure` applies to the number having the property).
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -62,3 +63,11 @@ def _kinds(path: str, _mtime: int) -> dict[str, IndicatorKind]:
                              fix='Ange units = "enheter" (skolor, enheter) eller "personal".')
         out[str(key)] = IndicatorKind(kind, units)
     return out
+
+
+def period_order(value: str) -> tuple[int, int]:
+    """Sort key: years and terms in time order (VT2024 before 2024 before HT2024)."""
+    text = str(value)
+    m = re.search(r"(\d{4})", text)
+    year = int(m.group(1)) if m else 0
+    return year, {"VT": 0, "HT": 2}.get(text[:2], 1)

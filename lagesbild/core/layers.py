@@ -33,9 +33,17 @@ class LayerSpec:
     # a main group of crime (layers/brottsgrupper.toml): its categories are the group's
     crime_group: str | None = None
     file: str = field(default="", compare=False)
+    # an indicator layer's school grade ("åk 8", `core.age`), chosen where the survey has grades
+    # (`analysis.shares.indicator_grades`): never set in the TOML; "" = the rows for all grades
+    grade: str = ""
+
+    def grade_label(self, lang: str = "sv") -> str:
+        """" (åk 8)" after a title where a grade is chosen; "" otherwise."""
+        return f" ({self.grade})" if self.grade else ""
 
     def title(self, lang: str = "sv") -> str:
-        return self.title_en if lang == "en" else self.title_sv
+        """The layer's title, and its school grade where one is chosen (every caption names it)."""
+        return (self.title_en if lang == "en" else self.title_sv) + self.grade_label(lang)
 
     @property
     def whole_level(self) -> bool:

@@ -9,6 +9,7 @@ import re
 
 import pandas as pd
 
+from lagesbild.core.indicator_kinds import period_order  # noqa: F401 - re-exported
 from lagesbild.sources import tables as t
 from lagesbild.sources.aggregate_cells import _area_parser
 
@@ -67,14 +68,6 @@ def period(value: str) -> str:
     if m:
         return ("VT" if m.group(1).startswith(("vt", "vår")) else "HT") + m.group(2)
     raise ValueError("väntade ett årtal (2024) eller en termin (VT2024, HT2023)")
-
-
-def period_order(value: str) -> tuple[int, int]:
-    """Sort key: years and terms in time order (VT2024 before 2024 before HT2024)."""
-    text = str(value)
-    m = re.search(r"(\d{4})", text)
-    year = int(m.group(1)) if m else 0
-    return year, {"VT": 0, "HT": 2}.get(text[:2], 1)
 
 
 def margin(value: str) -> float:

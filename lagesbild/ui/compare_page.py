@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -150,11 +152,14 @@ def _comparison(key: str, path: str, spec: LayerSpec, period: str, sex: str,
     else:
         series = pd.concat([chosen(common._figures(key, path, spec, p, sex, taxonomy, settings))
                             for p in available], ignore_index=True)
+    county_note = _county_note(figures) if spec.kind == "indicator" else ""
     return {
+        "county_note": f"{t('county_note')}: {county_note}." if county_note else "",
         "chart": _spec_of(_chart(result.table.assign(display=[  # tooltips in the language
             fmt.text(d, lang) for d in result.table["display"]]), result.county, result.median, lang, unit, band,
                                  national=band["national"])),  # type: ignore[arg-type]
-        "caption": (t("pooled_note").format(span=window_label(period)) + " " if pooled
+        "caption": (f"{spec.title(lang)}, {period}. " if spec.grade else "")
+        + (t("pooled_note").format(span=window_label(period)) + " " if pooled
                     else "") + national_text + str(band["note_en" if lang == "en" else "note_sv"]) + " "
         + str(flags["note_en" if lang == "en" else "note_sv"]),
         "table": table, "display": figures[["area_id", "display"]],
@@ -241,12 +246,40 @@ def _pooled_toggle(ctx: common.Context, column: object, spec: LayerSpec,
                    available: list[str]) -> tuple[bool, list[str]]:
     """The toggle "3 år sammantaget" for a survey indicator: (on, the periods to choose from:
     the end years of complete three-year windows when on)."""
-    if spec.kind != "indicator":
+    if spec.kind != "indicator" or spec.grade:  # windows are pooled for all grades only
         return False, available
     ends = _pooled_ends(ctx.key, str(ctx.workspace.path), spec.indicator or "")
     on = column.toggle(ctx.t("pooled_toggle"), key="cmp_pooled",  # type: ignore[attr-defined]
                        disabled=not ends, help=ctx.t("pooled_help" if ends else "pooled_none"))
     return (True, ends) if on and ends else (False, available)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _grades(key: str, path: str, indicator_id: str) -> list[str]:
+    from lagesbild.analysis.shares import indicator_grades
+
+    return indicator_grades(common.frames_for(key, path), indicator_id)
+
+
+def grade_choice(ctx: common.Context, column: object, spec: LayerSpec, key: str) -> LayerSpec:
+    """`spec` with the school grade chosen, where its survey has rows by grade (one grade at
+    a time: another grade's share is never mixed into a kommun's value)."""
+    if spec.kind != "indicator":
+        return spec
+    grades = _grades(ctx.key, str(ctx.workspace.path), spec.indicator or "")
+    if grades in ([], [""]):
+        return spec
+    grade = column.selectbox(ctx.t("grade_choice"), grades, key=key,  # type: ignore[attr-defined]
+                             help=ctx.t("grade_help"),
+                             format_func=lambda g: g or ctx.t("all_grades"))
+    return replace(spec, grade=grade or "")
+
+
+def _county_note(figures: pd.DataFrame) -> str:
+    """What the county value holds ("länsvärde: … (3 av 15 kommuner)", or the source's own)."""
+    lan = figures[figures["level"] == "lan"]
+    notes = [str(n) for n in lan.get("note", pd.Series(dtype=str)).dropna() if str(n)]
+    return "; ".join(dict.fromkeys(notes))
 
 
 def render(ctx: common.Context) -> None:
@@ -257,7 +290,7 @@ def render(ctx: common.Context) -> None:
     c1, c2, c3 = st.columns([3, 1, 1])
     layer_id = c1.selectbox(ctx.t("indicator"), list(specs), key="cmp_layer",
                             format_func=lambda i: specs[i].title(ctx.lang))
-    spec = specs[layer_id]
+    spec = grade_choice(ctx, c1, specs[layer_id], "cmp_grade")
     available = common.layer_periods(ctx, spec)
     if not available:
         st.info(ctx.t("no_data"))
@@ -286,6 +319,8 @@ def render(ctx: common.Context) -> None:
     else:
         st.info(ctx.t("no_chart_values"))
     st.caption(fmt.text(shown["caption"], ctx.lang) + " " + ctx.suppression_note())
+    if shown["county_note"]:
+        st.caption(fmt.text(shown["county_note"], ctx.lang))
     common.table(shown["table"])
     similar = _similar(ctx, specs, spec, ctx.t("pooled_period", span=window_label(period))
                        if pooled else period, sex, shown["display"])
