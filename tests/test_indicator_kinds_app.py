@@ -94,3 +94,26 @@ def test_school_survey_shows_one_grade_named_in_the_caption(page: AppTest) -> No
     assert not at.exception, at.exception
     assert "länets eget värde enligt källan; kommunernas värden sammanvägs inte" \
         in _captions(at)
+
+
+def test_county_report_shows_units_and_what_the_county_value_holds(workspace: Path) -> None:
+    """Länsstyrelsen's report: the census as counted units (no "för få svar"), the county's
+    census summed from 2 of 2 kommuner, and NTU's county value named as the source's own."""
+    from lagesbild.core.layers import load_layers
+    from lagesbild.core.settings import get_settings
+    from lagesbild.core.taxonomy import load_taxonomy
+    from lagesbild.report.build import build_report
+    from lagesbild.report.html import to_html
+    from lagesbild.store.frames import load_frames
+
+    settings = get_settings()
+    report = build_report(load_frames(GpkgWorkspace(workspace)), load_layers(settings.layers_dir),
+                          load_taxonomy(settings.layers_dir / "pyramid.toml"), settings,
+                          area_id="24", period="2024", images=False,
+                          layers=["enheter_kunskap_hrv_vinr", "otrygghet"])
+    html = to_html(report)
+    assert "4 av 6 enheter (67 %)" in html and "7 av 9 enheter (78 %)" in html
+    assert "kommunernas enheter summerade (2 av 2 kommuner)" in html
+    assert "länets eget värde enligt källan" in html
+    assert "Antal enheter" in html
+    assert "för få svar" not in html

@@ -352,6 +352,13 @@ class Context:
                        "coverage": self.tr("Elever i målgruppen", "Pupils in target group")}
         count = self.tr("Elever som nås", "Pupils reached") if spec.kind == "coverage" \
             else t("count", self.lang)
+        if spec.kind == "indicator":  # a census counts the kommun's units, not respondents
+            from lagesbild.core.indicator_kinds import indicator_kind
+
+            kind = indicator_kind(self.settings.layers_dir, spec.indicator or "")
+            if kind.census:
+                denominator = {**denominator, "indicator": self.tr(
+                    f"Antal {kind.units}", "Staff" if kind.units == "personal" else "Units")}
         out = pd.DataFrame({
             self.tr("Kod", "Code"): rows["area_id"].astype(str),
             t("area", self.lang): rows["name"].astype(str),
