@@ -83,8 +83,12 @@ def test_kalmar_census_of_six_units_is_shown_as_counts_without_interval() -> Non
     # the release audit sees every unit count shown: nothing to protect among organisations
     assert audit(*survey_release(_frames(result), CENSUS, period="2024",
                                  settings=SETTINGS)).passed
-    # a census is no survey to pool over three years
-    assert pooled_periods(_frames(result), CENSUS) == []
+    # a census is no survey to pool over three years, even with three years of counts
+    years = pd.concat([result.accepted.assign(period=y) for y in ("2022", "2023", "2024")])
+    three = replace(result, accepted=years)
+    assert pooled_periods(_frames(three), CENSUS) == []
+    assert pooled_periods(_frames(replace(three, accepted=years.replace(
+        {CENSUS: "otrygghet"}))), "otrygghet") == ["2024"]
 
 
 def test_the_same_six_as_a_survey_would_be_hidden() -> None:

@@ -55,6 +55,11 @@ def window_label(end: str, years: int = YEARS) -> str:
 def pooled_periods(frames: Frames, indicator_id: str, *, years: int = YEARS) -> list[str]:
     """End years for which the indicator has every year of the window (survey years are
     calendar years: "2024"), oldest first."""
+    from lagesbild.core.indicator_kinds import indicator_kind
+    from lagesbild.core.settings import get_settings
+
+    if indicator_kind(get_settings().layers_dir, indicator_id).census:
+        return []  # every unit counted each year: nothing to gain by pooling years
     data = frames.indicators
     have = {str(p) for p in data.loc[data["indicator_id"] == indicator_id, "period"].dropna()}
     return [p for p in sorted(have) if p.isdigit() and all(y in have for y in window(p, years))]
