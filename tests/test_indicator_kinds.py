@@ -200,3 +200,39 @@ def test_margin_of_error_gives_the_interval() -> None:
     result = read_indicators(csv_bytes(text), name="ntu.csv")
     row = result.accepted.iloc[0]
     assert (row["ci_low"], row["ci_high"]) == (22.5, 27.5)
+
+
+GRADE_FEW = """Kommunkod;Termin;Årskurs;Fråga;Kön;Andel (%);Antal svarande
+2417;VT2024;Åk 8;otrygghet;T;30,0;180
+2422;VT2024;Åk 8;otrygghet;T;40,0;20
+2417;VT2024;Åk 5;otrygghet;T;10,0;200
+2422;VT2024;Åk 5;otrygghet;T;12,0;100
+"""
+
+
+def test_one_grades_county_value_cannot_give_away_a_hidden_kommun() -> None:
+    """Sorsele's åk 8 has 20 respondents (fewer than 30: hidden). Jämförelse pools the county's
+    åk 8 from its kommuner: with Norsjö's share and n shown, the county's share and n would
+    give Sorsele's back (county yes − Norsjö's yes). One decision, shared with the report's
+    table by grade, hides enough; the integer-programming audit over both tables (and the
+    grades within the total) narrows nothing."""
+    from lagesbild.analysis.age_shares import indicator_by_age
+    from lagesbild.analysis.release import cell_id
+    from lagesbild.analysis.release_age import grade_release
+
+    frames = _frames(read_indicators(csv_bytes(GRADE_FEW), name="skolenkat.csv"))
+    shown = _shown(frames, period="VT2024", grade="åk 8")
+    assert shown.loc[("2422", "T"), "suppressed"]
+    assert shown.loc[("2422", "T"), "display"].endswith("(n=20)")
+    county, norsjo = shown.loc[("24", "T")], shown.loc[("2417", "T")]
+    assert "2 av 2 kommuner" in county["note"]
+    assert county["suppressed"] or norsjo["suppressed"]  # never both shown with Sorsele hidden
+    table = indicator_by_age(frames, "otrygghet", period="VT2024", area=None, settings=SETTINGS)
+    eight = table[table["age_group"] == "åk 8"].set_index(["area_id", "sex"])
+    for key in shown.index:  # the same cells hidden in Jämförelse and in the report
+        assert bool(eight.loc[key, "suppressed"]) == bool(shown.loc[key, "suppressed"]), key
+    cells, relations = grade_release(frames, "otrygghet", period="VT2024", settings=SETTINGS)
+    county_cell = cell_id("grade", "otrygghet", "VT2024", "24", "åk 8", "T")
+    assert county_cell in {str(c["cell"]) for c in cells}  # the pooled county is audited
+    result = audit(cells, relations)
+    assert result.passed, result

@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from lagesbild.analysis import disclosure, stats
-from lagesbild.analysis.shares import NATIONAL_ID, SOURCE_INTERVAL_NOTE, _num, indicator_figures
+from lagesbild.analysis.shares import (NATIONAL_ID, POOLED_NOTE, SOURCE_INTERVAL_NOTE, _display,
+                                       _num, indicator_figures, kommuner_of_county)
 from lagesbild.core.age import ALL_AGES
 from lagesbild.core.frames import Frames
 from lagesbild.core.settings import Settings
@@ -39,11 +40,8 @@ def indicator_by_age(frames: Frames, indicator_id: str, *, period: str, area: st
     """Per grade or age group (then "alla åldrar") × K/M/T of `area` (every area when None):
     share, n, interval, suppression and display text, in GRADE_COLUMNS; empty when the
     indicator has no rows by age in `period`."""
-    data = frames.indicators_age
-    data = data[(data["indicator_id"] == indicator_id) & (data["period"].astype(str) == str(period))
-                & (data["area_id"] != NATIONAL_ID)]
     lan = frames.lan["area_id"].astype(str).tolist()
-    data = data[data["area_id"].astype(str).isin({*lan, *frames.kommuner["area_id"].astype(str)})]
+    data = grade_rows(frames, indicator_id, period=period)
     if not len(data):
         return pd.DataFrame(columns=GRADE_COLUMNS)
     parts = _shares(data, settings)
@@ -86,6 +84,79 @@ def indicator_by_age(frames: Frames, indicator_id: str, *, period: str, area: st
     return out[GRADE_COLUMNS].reset_index(drop=True)
 
 
+def grade_rows(frames: Frames, indicator_id: str, *, period: str) -> pd.DataFrame:
+    """The indicator's rows by grade or age group in `period` for the workspace's kommuner and
+    counties, with `yes` (share × n, rounded: the people answering yes) and a `note`. A county
+    without rows of its own gets its kommuner's rows pooled per grade and sex (yes-answers and
+    respondents summed), saying how many of its kommuner it holds: Jämförelse, the report and
+    the release audit all read these same rows, so one decision protects them."""
+    data = frames.indicators_age
+    data = data[(data["indicator_id"] == indicator_id) & (data["period"].astype(str) == str(period))
+                & (data["area_id"] != NATIONAL_ID)]
+    lan = frames.lan["area_id"].astype(str).tolist()
+    data = pd.DataFrame(data[data["area_id"].astype(str).isin(
+        {*lan, *frames.kommuner["area_id"].astype(str)})])
+    data = data.assign(area_id=data["area_id"].astype(str), age_group=data["age_group"].astype(str),
+                       sex=data["sex"].astype(str), note="")
+    value = pd.to_numeric(data["value"]).astype("float64")
+    n = pd.to_numeric(data["n"]).astype("float64")
+    data["yes"] = np.round(value * n / 100)
+    own = set(data["area_id"])
+    pooled = []
+    for county in lan:
+        if county in own:
+            continue
+        members = data[(data["area_id"].str[:2] == county[:2]) & data["yes"].notna()
+                       & pd.to_numeric(data["n"]).notna()]
+        if not len(members):
+            continue
+        sums = members.assign(k=1).groupby(["age_group", "sex"], as_index=False)[
+            ["yes", "n", "k"]].sum()
+        of = len(kommuner_of_county(frames, county))
+        source = str(members["source"].iloc[0]) if "source" in members else ""
+        pooled.append(sums.assign(
+            area_id=county, indicator_id=indicator_id, period=str(period),
+            value=100 * sums["yes"] / sums["n"], ci_low=np.nan, ci_high=np.nan, source=source,
+            note=[f"{POOLED_NOTE} ({int(k)} av {of} kommuner)" for k in sums["k"]]
+        ).drop(columns="k"))
+    if pooled:
+        data = pd.concat([data, *pooled], ignore_index=True)
+    return data.reset_index(drop=True)
+
+
+def grade_figures(frames: Frames, indicator_id: str, *, period: str, settings: Settings,
+                  grade: str) -> pd.DataFrame:
+    """One grade's shares per area × sex in the columns of `shares.indicator_figures`, cut from
+    `indicator_by_age` (the same hidden cells as the report's table by grade, and the county
+    pooled per grade there too), so a map or a comparison of one grade and the report's table
+    by grade can never be combined to give a hidden share away."""
+    from lagesbild.core.indicator_kinds import indicator_kind
+
+    kind = indicator_kind(settings.layers_dir, indicator_id)
+    table = indicator_by_age(frames, indicator_id, period=period, area=None, settings=settings)
+    rows = table[table["age_group"].astype(str) == grade]
+    data = grade_rows(frames, indicator_id, period=period)
+    data = data[data["age_group"] == grade]
+    sources = dict(zip(data["area_id"], data["source"].astype(str)))
+    out = pd.DataFrame({
+        "area_id": rows["area_id"].astype(str).to_numpy(), "sex": rows["sex"].astype(str).to_numpy(),
+        "value": pd.to_numeric(rows["value"]).astype("float64").to_numpy(),
+        "n": pd.to_numeric(rows["n"]).astype("float64").to_numpy(),
+        "ci_low": pd.to_numeric(rows["ci_low"]).astype("float64").to_numpy(),
+        "ci_high": pd.to_numeric(rows["ci_high"]).astype("float64").to_numpy(),
+        "note": rows["note"].fillna("").astype(str).to_numpy(),
+        "suppressed": rows["suppressed"].astype(bool).to_numpy(),
+        "suppression": rows["suppression"].astype(str).to_numpy()})
+    labels = {s: frames.source_label([s]) for s in set(sources.values())}
+    out["source"] = [labels.get(sources.get(a, ""), "") for a in out["area_id"]]
+    out["count"] = pd.NA
+    out["denominator"] = out["n"]
+    out["unit"] = "percent"
+    out["display"] = [_display(v, n, k, kind) for v, n, k in
+                      zip(out["value"], out["n"], out["suppression"])]
+    return out
+
+
 def _shares(data: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """The grade rows with their interval: the source's own where given, else Wilson's."""
     rows = data[[*KEYS, "value", "n", "ci_low", "ci_high"]].copy()
@@ -96,7 +167,8 @@ def _shares(data: pd.DataFrame, settings: Settings) -> pd.DataFrame:
                                 confidence=settings.confidence)
     rows["ci_low"] = np.where(given, rows["ci_low"], np.asarray(low) * 100)
     rows["ci_high"] = np.where(given, rows["ci_high"], np.asarray(high) * 100)
-    rows["note"] = np.where(given, SOURCE_INTERVAL_NOTE, "")
+    own = data["note"].fillna("").astype(str).to_numpy() if "note" in data else ""
+    rows["note"] = np.where(given, SOURCE_INTERVAL_NOTE, own)
     return rows.reset_index(drop=True)
 
 

@@ -115,11 +115,12 @@ def grade_release(frames: Frames, indicator_id: str, *, period: str, settings: S
     shown = indicator_by_age(frames, indicator_id, period=period, area=None, settings=settings)
     if not len(shown):
         return [], []
-    data = frames.indicators_age
-    data = data[(data["indicator_id"] == indicator_id) & (data["period"].astype(str) == period)]
-    yes = {(str(a), str(g), str(s)): int(round(float(v) * float(n) / 100))
-           for a, g, s, v, n in zip(data["area_id"], data["age_group"], data["sex"],
-                                    data["value"], data["n"]) if pd.notna(v) and pd.notna(n)}
+    from lagesbild.analysis.age_shares import grade_rows
+
+    data = grade_rows(frames, indicator_id, period=period)  # with the counties pooled per grade
+    yes = {(str(a), str(g), str(s)): int(y)
+           for a, g, s, y, n in zip(data["area_id"], data["age_group"], data["sex"],
+                                    data["yes"], data["n"]) if pd.notna(y) and pd.notna(n)}
     n_of = {(str(a), str(g), str(s)): int(n) for a, g, s, n in
             zip(data["area_id"], data["age_group"], data["sex"], data["n"]) if pd.notna(n)}
     raw = raw_indicator_figures(frames, indicator_id, period=period, settings=settings)

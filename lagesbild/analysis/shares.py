@@ -51,6 +51,11 @@ def indicator_figures(frames: Frames, indicator_id: str, *, period: str, setting
     """
     key = ("indicator", indicator_id, period, settings,
            None if area_ids is None else tuple(area_ids), grade)
+    if grade and area_ids is None:  # one decision with the report's table by grade
+        from lagesbild.analysis.age_shares import grade_figures
+
+        return _memo(frames, key, lambda: grade_figures(frames, indicator_id, period=period,
+                                                        settings=settings, grade=grade))
     return _memo(frames, key, lambda: _indicator_figures(frames, indicator_id, period=period,
                                                          settings=settings, area_ids=area_ids,
                                                          grade=grade))
