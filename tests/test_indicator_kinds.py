@@ -236,3 +236,16 @@ def test_one_grades_county_value_cannot_give_away_a_hidden_kommun() -> None:
     assert county_cell in {str(c["cell"]) for c in cells}  # the pooled county is audited
     result = audit(cells, relations)
     assert result.passed, result
+
+
+def test_the_english_report_translates_the_county_and_census_notes() -> None:
+    from lagesbild.report.english import to_english
+
+    assert to_english("länsvärde: kommunernas svar sammanvägda efter antal svarande "
+                      "(3 av 15 kommuner)") == ("county value: the municipalities' answers "
+                                                 "weighted by their respondents "
+                                                 "(3 of 15 municipalities)")
+    assert to_english("4 av 6 enheter (67 %)").startswith("4 of 6 units")
+    english = to_english("länets eget värde enligt källan; kommunernas värden sammanvägs inte "
+                         "till det; intervall enligt källan (dess urvalsdesign)")
+    assert not any(word in english for word in ("länets", "källan", "kommunernas"))
