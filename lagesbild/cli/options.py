@@ -76,10 +76,11 @@ def load_workspace(workspace: str, *, annualise: bool = False):  # noqa: ANN201
     from lagesbild.core.taxonomy import load_taxonomy
     from lagesbild.store.frames import load_frames
 
-    settings = dataclasses.replace(get_settings(), annualise=annualise)
-    frames = load_frames(require(open_workspace(workspace)))
+    opened = require(open_workspace(workspace))
+    settings = dataclasses.replace(get_settings(), annualise=annualise).for_workspace(opened.path)
+    frames = load_frames(opened)
     meta = tomllib.loads((settings.layers_dir / "indicators.toml").read_text(encoding="utf-8"))
-    return (frames, load_layers(settings.layers_dir),
+    return (frames, load_layers(settings.layers_dir, own=settings.own_layers_dir),
             load_taxonomy(settings.layers_dir / "pyramid.toml"), meta, settings)
 
 
