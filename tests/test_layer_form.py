@@ -162,3 +162,80 @@ def test_a_hand_written_file_with_an_error_gets_the_same_message_at_startup(
         check_layer(data, file="ws_lager/eget.toml")
     at = _app(monkeypatch, area_workspace, "map_page")  # no traceback: the message
     assert any(str(info.value) in e.value for e in at.error)
+
+
+# --- own survey indicators ------------------------------------------------------------------
+
+INDICATOR = {"title_sv": "Trygg i centrum", "unit": "percent", "polarity": "positive",
+             "survey_sv": "Trygghetsvandring 2025"}
+
+
+@pytest.mark.parametrize(("indicator_id", "change", "field", "said"), [
+    ("otrygghet", {}, "id", "Indikator-id 'otrygghet' används redan i indicators.toml"),
+    ("trygg", {"title_sv": ""}, "trygg.title_sv", "Titeln saknas"),
+    ("trygg", {"polarity": "uppåt"}, "trygg.polarity", "Okänd riktning 'uppåt'"),
+    ("trygg", {"reported_categories": ["Slagsmål"]}, "trygg.reported_categories",
+     "Okänd brottskategori 'Slagsmål'"),
+    ("trygg", {"unit": "antal"}, "trygg.unit", "Okänd enhet 'antal'"),
+])
+def test_indicator_rules(indicator_id: str, change: dict, field: str, said: str) -> None:
+    from lagesbild.core.layer_check import check_indicator
+
+    with pytest.raises(InputError) as info:
+        check_indicator(indicator_id, {**INDICATOR, **change}, file="eget.toml",
+                        taken={"otrygghet": "indicators.toml"},
+                        known_categories=known_categories(LAYERS))
+    assert info.value.field == field and said in str(info.value)
+
+
+def test_own_indicators_are_read_after_the_shared_ones(tmp_path: Path) -> None:
+    from lagesbild.core.layer_check import indicator_toml
+    from lagesbild.core.layers import load_indicator_meta
+
+    own = _own(tmp_path, {"indicators.toml": indicator_toml("trygg_centrum", INDICATOR)})
+    meta = load_indicator_meta(LAYERS, own)
+    assert meta["trygg_centrum"] == INDICATOR and "otrygghet" in meta
+    (own / "indicators.toml").write_text(indicator_toml("otrygghet", INDICATOR), encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_indicator_meta(LAYERS, own)
+    assert info.value.file == "ws_lager/indicators.toml" and "används redan" in str(info.value)
+
+
+def test_the_indicator_form_adds_an_id_a_survey_table_may_then_use(
+        monkeypatch: pytest.MonkeyPatch, area_workspace: GpkgWorkspace) -> None:
+    from conftest import csv_bytes
+    from lagesbild.store import importer
+
+    survey = csv_bytes("Kommunkod;År;Indikator;Kön;Andel (%);Antal svarande\n"
+                       "2417;2025;trygg_centrum;T;71,5;240\n")
+    before = importer.check_file(area_workspace, "indicators", survey, name="vandring.csv")
+    assert not len(before.accepted) and before.rejected  # not known yet: rejected, not guessed
+    folder = own_layers_dir(area_workspace.path)
+    at = _app(monkeypatch, area_workspace, "data_page")
+    at.text_input(key="if_id").set_value("otrygghet")
+    at.text_input(key="if_title_sv").set_value("Trygg i centrum")
+    at.button[1].click().run()
+    assert "används redan i indicators.toml" in at.error[0].value
+    assert not (folder / "indicators.toml").exists()  # nothing written
+    at.text_input(key="if_id").set_value("trygg_centrum")
+    at.selectbox(key="if_polarity").set_value("positive")
+    at.button[1].click().run()
+    assert not at.exception and not at.error
+    assert "Indikatorn 'trygg_centrum' sparades" in at.success[0].value
+    written = tomllib.loads((folder / "indicators.toml").read_text(encoding="utf-8"))
+    assert written == {"trygg_centrum": {"title_sv": "Trygg i centrum", "unit": "percent",
+                                         "polarity": "positive"}}
+    assert "trygg_centrum" in at.selectbox(key="lf_indicator").options  # a layer may show it
+    after = importer.check_file(area_workspace, "indicators", survey, name="vandring.csv")
+    assert len(after.accepted) == 1 and not after.rejected
+
+
+def test_a_hand_written_indicator_with_an_error_gets_the_message_at_startup(
+        monkeypatch: pytest.MonkeyPatch, area_workspace: GpkgWorkspace) -> None:
+    folder = own_layers_dir(area_workspace.path)
+    folder.mkdir()
+    (folder / "indicators.toml").write_text('[trygg]\ntitle_sv = "Trygg"\npolarity = "upp"\n',
+                                            encoding="utf-8")
+    at = _app(monkeypatch, area_workspace, "compare_page")
+    assert any("ws_lager/indicators.toml" in e.value and "Okänd riktning 'upp'" in e.value
+               for e in at.error)

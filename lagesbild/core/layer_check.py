@@ -121,12 +121,13 @@ def check_layer(data: Mapping[str, Any], *, file: str, taken: Mapping[str, str] 
                                      "brottsgrupper.toml (stavningen som i Brås tabeller).")
 
 
-def layer_toml(data: Mapping[str, Any], *, comment: str = "") -> str:
-    """The layer as a TOML file, keys in KEYS order; None and empty lists are left out."""
+def layer_toml(data: Mapping[str, Any], *, comment: str = "",
+               keys: tuple[str, ...] = KEYS) -> str:
+    """The layer as a TOML file, in `keys` order; None, "" and empty lists are left out."""
     lines = [f"# {line}" for line in comment.splitlines()]
-    for key in KEYS:
+    for key in keys:
         value = data.get(key)
-        if value is None or value == [] or value == ():
+        if value is None or value == "" or value == [] or value == ():
             continue
         if isinstance(value, bool):
             text = "true" if value else "false"
@@ -138,3 +139,61 @@ def layer_toml(data: Mapping[str, Any], *, comment: str = "") -> str:
             text = json.dumps(str(value), ensure_ascii=False)
         lines.append(f"{key} = {text}")
     return "\n".join(lines) + "\n"
+
+
+# --- survey indicators (indicators.toml: one [<id>] table each) ---------------------------------
+
+INDICATOR_KEYS = ("title_sv", "title_en", "unit", "polarity", "survey_sv", "survey_en",
+                  "reported_categories", "kolada")
+POLARITIES = ("negative", "positive")
+
+
+def check_indicator(indicator_id: object, data: object, *, file: str,
+                    taken: Mapping[str, str] | None = None,
+                    known_categories: Collection[str] | None = None) -> None:
+    """Raise an InputError for the first rule the indicator `[indicator_id]` breaks (the field
+    is named "<id>.<key>"). `taken`: indicator ids already used -> their file."""
+    if not isinstance(indicator_id, str) or not ID_PATTERN.match(indicator_id):
+        raise InputError(f"Indikator-id '{indicator_id}' går inte att använda.", file=file,
+                         field="id", fix="Skriv bara bokstäver a–z, siffror, _ och - (utan "
+                                         "mellanslag och å, ä, ö), t.ex. otrygghet_park.")
+    if taken and indicator_id in taken:
+        raise InputError(f"Indikator-id '{indicator_id}' används redan i {taken[indicator_id]}.",
+                         file=file, field="id",
+                         fix="Välj ett annat id eller ändra den befintliga indikatorn.")
+    if not isinstance(data, Mapping):
+        raise InputError(f"'{indicator_id}' ska vara en tabell [{indicator_id}].", file=file,
+                         field=indicator_id, fix=f'Skriv [{indicator_id}] och title_sv = "…".')
+    unknown = sorted(set(data) - set(INDICATOR_KEYS))
+    if unknown:
+        raise InputError(f"Okänd nyckel '{unknown[0]}'.", file=file,
+                         field=f"{indicator_id}.{unknown[0]}",
+                         fix=f"Tillåtna nycklar: {', '.join(INDICATOR_KEYS)}.")
+    for key in ("title_sv", "title_en"):
+        value = data.get(key, "" if key == "title_sv" else "x")
+        if not isinstance(value, str) or not value.strip():
+            raise InputError("Titeln saknas.", file=file, field=f"{indicator_id}.{key}",
+                             fix="Skriv den titel tabellerna och rapporten ska visa.")
+    if data.get("unit", "percent") != "percent":
+        raise InputError(f"Okänd enhet '{data['unit']}'.", file=file,
+                         field=f"{indicator_id}.unit", fix='Enkätindikatorer är andelar: unit = '
+                                                           '"percent".')
+    if data.get("polarity", "negative") not in POLARITIES:
+        raise InputError(f"Okänd riktning '{data['polarity']}'.", file=file,
+                         field=f"{indicator_id}.polarity",
+                         fix='Ange "negative" (högre är sämre) eller "positive" (högre är bättre).')
+    categories = _texts(data, "reported_categories", file)
+    if known_categories is not None:
+        known = {category_key(c) for c in known_categories}
+        for category in categories:
+            if category_key(category) not in known:
+                raise InputError(f"Okänd brottskategori '{category}'.", file=file,
+                                 field=f"{indicator_id}.reported_categories",
+                                 fix="Använd kategorinamnen i pyramid.toml eller "
+                                     "brottsgrupper.toml (stavningen som i Brås tabeller).")
+
+
+def indicator_toml(indicator_id: str, data: Mapping[str, Any]) -> str:
+    """One `[id]` table of indicators.toml, keys in INDICATOR_KEYS order (blanks left out)."""
+    body = layer_toml({**data}, keys=INDICATOR_KEYS)
+    return f"[{indicator_id}]\n{body}"

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lagesbild.core.errors import InputError
-from lagesbild.core.layer_check import KINDS, SCHEME_NAMES, check_layer
+from lagesbild.core.layer_check import KINDS, SCHEME_NAMES, check_indicator, check_layer
 
-__all__ = ["KINDS", "SCHEME_NAMES", "LayerSpec", "get_layer", "load_layers", "own_layers_dir"]
+__all__ = ["KINDS", "SCHEME_NAMES", "LayerSpec", "get_layer", "load_indicator_meta", "load_layers",
+           "own_layers_dir"]
 
 NOT_LAYERS = {"pyramid.toml", "indicators.toml", "brottsgrupper.toml", "aldersgrupper.toml"}
 # a coordinator's own layers: a folder beside the workspace file ("demo.gpkg" -> "demo_lager/"),
@@ -77,11 +78,31 @@ def known_categories(directory: Path) -> set[str] | None:
     return found
 
 
-def known_indicators(*directories: Path | None) -> set[str] | None:
-    """The indicator ids of indicators.toml in the directories (None when there is none)."""
-    files = [d / "indicators.toml" for d in directories if d is not None
-             and (d / "indicators.toml").is_file()]
-    return {str(k) for f in files for k in _read(f)} if files else None
+def known_indicators(base: Path, own: Path | None = None) -> set[str] | None:
+    """The indicator ids of indicators.toml, shared and own (None when there is none)."""
+    if not (base / "indicators.toml").is_file():
+        return None
+    return set(load_indicator_meta(base, own))
+
+
+def load_indicator_meta(directory: str | Path, own: str | Path | None = None
+                        ) -> dict[str, dict]:
+    """The survey indicators of `directory`/indicators.toml and, when given, of the workspace's
+    own folder's indicators.toml (checked: `layer_check.check_indicator`; an own id that the
+    shared file has already is an error naming both files)."""
+    base = Path(directory)
+    meta: dict[str, dict] = dict(_read(base / "indicators.toml"))
+    path = Path(own) / "indicators.toml" if own is not None else None
+    if path is not None and path.is_file():
+        name = f"{path.parent.name}/{path.name}"
+        categories = known_categories(base)
+        taken = {i: "indicators.toml" for i in meta}
+        for indicator_id, data in _read(path, name).items():
+            check_indicator(indicator_id, data, file=name, taken=taken,
+                            known_categories=categories if data.get("reported_categories")
+                            else None)
+            meta[indicator_id] = dict(data)
+    return meta
 
 
 def _spec(path: Path, *, taken: dict[str, str] | None = None, base: Path | None = None,
@@ -142,7 +163,7 @@ def load_layers(directory: str | Path, own: str | Path | None = None) -> dict[st
             if path.name in NOT_LAYERS:
                 continue
             taken = {i: s.file for i, s in specs.items()}
-            spec = _spec(path, taken=taken, base=base, own=folders[-1] if own else None)
+            spec = _spec(path, taken=taken, base=base, own=folders[1] if len(folders) > 1 else None)
             specs[spec.id] = spec
     return dict(sorted(specs.items(), key=lambda kv: (kv[1].order, kv[0])))
 

@@ -7,7 +7,6 @@ import atexit
 import dataclasses
 import logging
 import os
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ from lagesbild.analysis.figures import layer_figures, periods
 from lagesbild.analysis.map_views import MapView, map_view, view_periods
 from lagesbild.core.frames import Frames
 from lagesbild.core.i18n import LANGS, t
-from lagesbild.core.layers import LayerSpec, load_layers
+from lagesbild.core.layers import LayerSpec, load_indicator_meta, load_layers
 from lagesbild.core.settings import ROOT, Settings, get_settings
 from lagesbild.core.taxonomy import Taxonomy, load_taxonomy
 from lagesbild.render.assets import use_static
@@ -130,7 +129,7 @@ def frames(ctx: Context) -> Frames:
 def _specs(layers_dir: str, stamp: float, own: str = ""
            ) -> tuple[dict[str, LayerSpec], Taxonomy, dict[str, Any]]:
     directory = Path(layers_dir)
-    meta = tomllib.loads((directory / "indicators.toml").read_text(encoding="utf-8"))
+    meta = load_indicator_meta(directory, own or None)
     return (load_layers(directory, own=own or None), load_taxonomy(directory / "pyramid.toml"),
             meta)
 
