@@ -75,6 +75,14 @@ def test_schools_are_placed_in_their_stadsdel_and_none_is_lost(frames) -> None:
     kommun = coverage_by_area(frames, period="HT2024").set_index("area_id").loc["0180"]
     assert cov.table["schools"].sum() + len(cov.outside) == kommun["schools"] == 7
     assert cov.table["pupils_reached"].sum() + 40 == kommun["pupils_reached"]
+    # the map: each district by the fixed coverage bands (57 % hög, 40 % medel, 0 % låg)
+    view = district_view(cov, (25.0, 50.0))
+    band = dict(zip(view.categories["name"], view.categories["category"]))
+    assert (band["RINKEBY"], band["TENSTA"], band["SÖDERMALM"]) == ("high", "mid", "low")
+    assert band["NORRMALM"] == "no_schools" and len(band) == 117
+    assert view.note.startswith(OUTSIDE)
+    rinkeby_tip = view.categories.set_index("name").loc["RINKEBY", "lines"]
+    assert "Elever som nås: 240 av 420 (57,1 %)" in rinkeby_tip
 
 
 def test_who_runs_and_funds_it_where_the_activity_rows_say_so(frames) -> None:

@@ -135,9 +135,9 @@ def outside_note(count: int, level: str, names: list[str], lang: str = "sv") -> 
     """'2 enheter ligger utanför stadsdelarna (Skola A, Skola B) och räknas inte i någon av dem.'"""
     listed = f" ({', '.join(names)})" if names else ""
     if lang == "en":
-        unit = "unit lies" if count == 1 else "units lie"
+        unit, verb = ("unit lies", "counts") if count == 1 else ("units lie", "count")
         return (f"{count} {unit} outside the {level_name(level, 'en')}{listed} and "
-                "count in none of them.")
+                f"{verb} in none of them.")
     unit = "enhet ligger" if count == 1 else "enheter ligger"
     return (f"{count} {unit} utanför {level_name(level)}na{listed} och räknas inte i "
             "någon av dem.") if level == DISTRICT_LEVEL else (

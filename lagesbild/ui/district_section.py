@@ -15,6 +15,7 @@ from lagesbild.analysis.district_coverage import (
     district_title,
     district_view,
     need_note,
+    outside_note,
 )
 from lagesbild.analysis.small_areas import small_area_figures, supports
 from lagesbild.core.frames import Frames
@@ -22,6 +23,7 @@ from lagesbild.core.layers import LayerSpec
 from lagesbild.render.assets import use_static
 from lagesbild.render.map import view_map
 from lagesbild.ui import common, small_cache
+from lagesbild.ui import shown as fmt
 from lagesbild.ui.folium_payload import metric_scale
 from lagesbild.ui.shown import view_in
 from lagesbild.ui.views import number_text
@@ -63,8 +65,9 @@ def render(ctx: common.Context, frames: Frames, term: str, programmes: tuple[str
                                                   "– (coverage only)") if i == NO_NEED
                            else layers[i].title(ctx.lang))
     cov = _coverage(ctx.key, str(ctx.workspace.path), kommun, term, programmes, level)
-    for note in cov.notes:  # schools in no district: counted and said, never dropped
-        st.warning(note)
+    if len(cov.outside):  # schools in no district: counted and said, never dropped
+        st.warning(outside_note(len(cov.outside), level, list(cov.outside["name"].astype(str)),
+                                ctx.lang))
     bands = ctx.settings.coverage_bands
     need_table, need_title, need_period = None, "", ""
     if need_id:
@@ -87,7 +90,7 @@ def render(ctx: common.Context, frames: Frames, term: str, programmes: tuple[str
     with right:
         common.table(district_table(cov, need_table, ctx.lang))
     without = int((cov.table["schools"] == 0).sum())
-    caption = [f"{ctx.t('source')}: {cov.source}; {term}."]
+    caption = [f"{ctx.t('source')}: {fmt.text(cov.source, ctx.lang)}; {term}."]
     if without:
         caption.append(f"{without} districts without schools in the target group are not listed."
                        if en else f"{without} stadsdelar utan skolor i målgruppen visas inte i "
