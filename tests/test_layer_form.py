@@ -239,3 +239,25 @@ def test_a_hand_written_indicator_with_an_error_gets_the_message_at_startup(
     at = _app(monkeypatch, area_workspace, "compare_page")
     assert any("ws_lager/indicators.toml" in e.value and "Okänd riktning 'upp'" in e.value
                for e in at.error)
+
+
+def test_a_snapshot_freezes_the_workspaces_own_layers(area_workspace: GpkgWorkspace,
+                                                      tmp_path: Path) -> None:
+    from lagesbild.core.settings import get_settings
+    from lagesbild.store.snapshot import create_snapshot, current_state, open_snapshot
+    from lagesbild.store.snapshot_sides import load_sides
+
+    own = own_layers_dir(area_workspace.path)
+    own.mkdir()
+    (own / "misshandel_egen.toml").write_text(layer_toml(GOOD), encoding="utf-8")
+    settings = get_settings().for_workspace(area_workspace.path)
+    snap = create_snapshot(area_workspace.path, layers_dir=LAYERS, settings=settings, notes={},
+                           title="Möte", root=tmp_path / "snapshots")
+    (own / "misshandel_egen.toml").unlink()  # changed afterwards: the snapshot keeps it
+    opened = open_snapshot(snap.path)
+    assert opened.settings.own_layers_dir is None
+    assert "misshandel_egen" in load_layers(opened.layers_dir)
+    assert "misshandel_egen" not in load_layers(LAYERS, own=settings.own_layers_dir)
+    frozen, live = load_sides(snap.path, current_state(area_workspace.path, layers_dir=LAYERS,
+                                                       settings=settings))
+    assert "misshandel_egen" in frozen.layers and "misshandel_egen" not in live.layers
