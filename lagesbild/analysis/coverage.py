@@ -35,12 +35,9 @@ def in_area(rows: pd.DataFrame, area_id: str, level: str, counties: dict[str, st
     return rows[(ids == str(area_id)).to_numpy(dtype=bool)]
 
 
-def coverage_by_area(frames: Frames, *, period: str, programmes: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Per kommun (and län): eligible schools and pupils, those reached in `period`, shares in %.
-
-    A site counts as reached when a selected programme runs there ("genomförs") in the term. A
-    county counts the schools of its own kommuner only (a workspace may hold several counties).
-    """
+def site_coverage(frames: Frames, *, period: str, programmes: tuple[str, ...] = ()) -> pd.DataFrame:
+    """One row per school site: its eligible pupils, those reached in `period` (capped at the
+    eligible), classes, staff trained and whether a selected programme runs there ("genomförs")."""
     sites = pd.DataFrame(frames.sites.drop(columns="geometry"))
     schools = sites[sites["kind"].isin(SCHOOL_KINDS)]
     act = frames.programme_activity
@@ -54,6 +51,16 @@ def coverage_by_area(frames: Frames, *, period: str, programmes: tuple[str, ...]
     merged["eligible_pupils"] = merged["eligible_pupils"].fillna(0)
     # two programmes at one school can count the same pupils: a school reaches at most all of them
     merged["pupils_reached"] = merged[["pupils_reached", "eligible_pupils"]].min(axis=1)
+    return merged
+
+
+def coverage_by_area(frames: Frames, *, period: str, programmes: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Per kommun (and län): eligible schools and pupils, those reached in `period`, shares in %.
+
+    A site counts as reached when a selected programme runs there ("genomförs") in the term. A
+    county counts the schools of its own kommuner only (a workspace may hold several counties).
+    """
+    merged = site_coverage(frames, period=period, programmes=programmes)
     rows = []
     areas = pd.concat([frames.kommuner, frames.lan])
     counties = county_of_kommun(frames)

@@ -23,7 +23,6 @@ count. Survey shares from fewer than `min_survey_n` respondents are not used.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -59,7 +58,10 @@ COLUMNS = ["area_id", "name", "level", "period", "count_period", "sex", "indicat
 
 
 def load_indicator_meta(settings: Settings) -> dict[str, dict[str, Any]]:
-    return tomllib.loads((settings.layers_dir / "indicators.toml").read_text(encoding="utf-8"))
+    """indicators.toml, shared and the workspace's own (`core.layers.load_indicator_meta`)."""
+    from lagesbild.core.layers import load_indicator_meta as load
+
+    return load(settings.layers_dir, settings.own_layers_dir)
 
 
 def reported_categories(indicator_meta: Mapping[str, Mapping[str, Any]], indicator_id: str

@@ -41,7 +41,7 @@ def rate_specs(frames: Frames, kind: str, period: str, settings: Settings,
     from lagesbild.core.layers import load_layers
 
     try:
-        found = dict(load_layers(settings.layers_dir))
+        found = dict(load_layers(settings.layers_dir, own=settings.own_layers_dir))
     except (InputError, OSError):
         found = {}
     found.update({s.id: s for s in given})

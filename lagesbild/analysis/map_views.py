@@ -199,7 +199,7 @@ def need_view(frames: Frames, spec: LayerSpec, *, term: str, need: tuple[str, ..
     from lagesbild.analysis.need import (QUADRANTS, bands_note, coverage_need, quadrant_labels,
                                          quadrants)
 
-    known = layers or load_layers(settings.layers_dir)
+    known = layers or load_layers(settings.layers_dir, own=settings.own_layers_dir)
     available = set(known)
     usable = tuple(n for n in need if n in available) or tuple(
         i for i in DEFAULT_NEED if i in available)

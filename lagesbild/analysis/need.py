@@ -151,7 +151,7 @@ def need_scores(frames: Frames, need: Iterable[str | LayerSpec], *, period: str 
     need_inputs, need_period.
     """
     settings = settings or get_settings()
-    layers = load_layers(settings.layers_dir) if layers is None else layers
+    layers = load_layers(settings.layers_dir, own=settings.own_layers_dir) if layers is None else layers
     meta = indicator_meta if indicator_meta is not None else load_indicator_meta(settings)
     items = list(need)
     if not items:

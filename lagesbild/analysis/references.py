@@ -251,7 +251,7 @@ def indicator_matrix(frames: Frames, items: Iterable[str | LayerSpec], *, period
     from lagesbild.analysis.period_choice import opening_period
 
     settings = settings or get_settings()
-    layers = load_layers(settings.layers_dir) if layers is None else layers
+    layers = load_layers(settings.layers_dir, own=settings.own_layers_dir) if layers is None else layers
     taxonomy = taxonomy or load_taxonomy(settings.layers_dir / "pyramid.toml")
     kommuner = frames.kommuner["area_id"].astype(str).tolist()
     out = pd.DataFrame(index=pd.Index(kommuner, name="area_id"))

@@ -7,7 +7,6 @@ import dataclasses
 import os
 import sqlite3
 import sys
-import tomllib
 
 import click
 
@@ -72,14 +71,15 @@ def period_choice(period: str | None, available: list[str], what: str) -> str:
 def load_workspace(workspace: str, *, annualise: bool = False):  # noqa: ANN201
     """(frames, layer specs, taxonomy, indicator metadata, settings) of a workspace that exists;
     `annualise` (the --annualise flag) gives part years a labelled yearly rate."""
-    from lagesbild.core.layers import load_layers
+    from lagesbild.core.layers import load_indicator_meta, load_layers
     from lagesbild.core.taxonomy import load_taxonomy
     from lagesbild.store.frames import load_frames
 
-    settings = dataclasses.replace(get_settings(), annualise=annualise)
-    frames = load_frames(require(open_workspace(workspace)))
-    meta = tomllib.loads((settings.layers_dir / "indicators.toml").read_text(encoding="utf-8"))
-    return (frames, load_layers(settings.layers_dir),
+    opened = require(open_workspace(workspace))
+    settings = dataclasses.replace(get_settings(), annualise=annualise).for_workspace(opened.path)
+    frames = load_frames(opened)
+    meta = load_indicator_meta(settings.layers_dir, settings.own_layers_dir)
+    return (frames, load_layers(settings.layers_dir, own=settings.own_layers_dir),
             load_taxonomy(settings.layers_dir / "pyramid.toml"), meta, settings)
 
 

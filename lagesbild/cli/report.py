@@ -65,6 +65,7 @@ def report_cmd(workspace: str, area_id: str | None, group: str | None, period: s
         frozen = f"{opened.snapshot.id} (kontrollsumma {opened.snapshot.checksum})"
     else:
         ws = require(open_workspace(workspace))
+        settings = settings.for_workspace(ws.path)
     frames = load_frames(ws)
     joint = None
     if group is not None or "," in str(area_id):
@@ -88,7 +89,7 @@ def report_cmd(workspace: str, area_id: str | None, group: str | None, period: s
                   created=date.today(), layers=layers.split(",") if layers else None,
                   snapshot=frozen, assessment=read_assessment(ws, area_id, period),
                   images=fmt != "xlsx")  # the workbook shows tables only
-    specs = load_layers(settings.layers_dir)
+    specs = load_layers(settings.layers_dir, own=settings.own_layers_dir)
     taxonomy = load_taxonomy(settings.layers_dir / "pyramid.toml")
     if joint is not None:
         from lagesbild.report.build_group import build_group_report

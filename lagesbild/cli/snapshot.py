@@ -36,7 +36,7 @@ def create_cmd(workspace: str, root: str | None, title: str, area_id: str, perio
 
     require(open_workspace(workspace))
     notes = _notes(notes_file)
-    settings = get_settings()
+    settings = get_settings().for_workspace(workspace)
     snap = create_snapshot(workspace, layers_dir=settings.layers_dir, settings=settings,
                            notes=notes, title=title, area_id=area_id, period=period, root=root)
     click.echo(f"Ögonblicksbild {snap.id} sparad i {snap.path}")
@@ -117,7 +117,7 @@ def diff_cmd(workspace: str, root: str | None, old: str | None, new: str | None,
             raise InputError("Det finns ingen ögonblicksbild att jämföra med.",
                              fix="Skapa en med 'lagesbild snapshot create'.")
         old = str(found[0].path)
-    settings = get_settings()
+    settings = get_settings().for_workspace(workspace)
     later = new if new is not None else current_state(
         require(open_workspace(workspace)).path, layers_dir=settings.layers_dir, settings=settings)
     table = compare_snapshots(*load_sides(old, later))

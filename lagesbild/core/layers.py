@@ -7,11 +7,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lagesbild.core.errors import InputError
+from lagesbild.core.layer_check import KINDS, SCHEME_NAMES, check_indicator, check_layer
 
-KINDS = ("count_rate", "incident_rate", "indicator", "coverage")
-# class-break schemes a layer may name (`analysis.classify.SCHEMES` holds their classifiers)
-SCHEME_NAMES = ("quantiles", "equal_interval", "natural_breaks", "fisher_jenks")
+__all__ = ["KINDS", "SCHEME_NAMES", "LayerSpec", "get_layer", "load_indicator_meta", "load_layers",
+           "own_layers_dir"]
+
 NOT_LAYERS = {"pyramid.toml", "indicators.toml", "brottsgrupper.toml", "aldersgrupper.toml"}
+# a coordinator's own layers: a folder beside the workspace file ("demo.gpkg" -> "demo_lager/"),
+# read after the shared layers directory; it travels with the workspace when both are copied
+OWN_SUFFIX = "_lager"
+
+
+def own_layers_dir(workspace_path: str | Path) -> Path:
+    """The workspace's own layers folder: "<folder>/<name>_lager" beside "<folder>/<name>.gpkg"."""
+    path = Path(workspace_path)
+    return path.parent / f"{path.stem}{OWN_SUFFIX}"
 
 
 @dataclass(frozen=True)
@@ -56,45 +66,66 @@ class LayerSpec:
         return "percent" if self.kind in ("indicator", "coverage") else f"per{self.per}"
 
 
-def _is_brewer(name: str) -> bool:
-    from branca.utilities import color_brewer
-
+def _read(path: Path, name: str = "") -> dict:
     try:
-        color_brewer(name, n=5)
-    except ValueError:
-        return False
-    return True
-
-
-def _spec(path: Path) -> LayerSpec:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"Ogiltig TOML: {exc}", file=path.name, fix="Rätta syntaxen.") from exc
-    for key in ("id", "title_sv", "kind"):
-        if key not in data:
-            raise InputError("Nyckeln saknas.", file=path.name, field=key,
-                             fix="Varje lagerfil behöver id, title_sv och kind.")
-    if data["kind"] not in KINDS:
-        raise InputError(f"Okänd lagertyp '{data['kind']}'.", file=path.name, field="kind",
-                         fix=f"Välj en av: {', '.join(KINDS)}.")
-    if data.get("scheme", "quantiles") not in SCHEME_NAMES:
-        raise InputError(f"Okänd klassindelning '{data['scheme']}'.", file=path.name, field="scheme",
-                         fix=f"Välj en av: {', '.join(SCHEME_NAMES)}.")
-    level = data.get("pyramid_level")
-    if level is not None and (isinstance(level, bool) or level not in (1, 2, 3)):
-        raise InputError(f"Pyramidnivå {level!r} finns inte.", file=path.name, field="pyramid_level",
-                         fix="Ange 1, 2 eller 3, eller ta bort nyckeln.")
-    colors = str(data.get("colors", "YlOrRd"))
-    if not _is_brewer(colors):
-        raise InputError(f"Okänd färgskala '{colors}'.", file=path.name, field="colors",
-                         fix="Välj en ColorBrewer-skala, t.ex. YlOrRd, Blues, Greens, Purples, OrRd.")
-    if data["kind"] == "indicator" and not data.get("indicator"):
-        raise InputError("Indikatorlager behöver 'indicator'.", file=path.name, field="indicator")
+        raise InputError(f"Ogiltig TOML: {exc}", file=name or path.name,
+                         fix="Rätta syntaxen.") from exc
+
+
+def known_categories(directory: Path) -> set[str] | None:
+    """The crime categories pyramid.toml and brottsgrupper.toml in `directory` name (None when
+    neither is there: nothing to check a layer's categories against)."""
+    found: set[str] | None = None
+    for name, key in (("pyramid.toml", "level"), ("brottsgrupper.toml", "group")):
+        path = directory / name
+        if path.is_file():
+            found = found or set()
+            found |= {str(c) for item in _read(path).get(key, []) for c in item.get("categories", [])}
+    return found
+
+
+def known_indicators(base: Path, own: Path | None = None) -> set[str] | None:
+    """The indicator ids of indicators.toml, shared and own (None when there is none)."""
+    if not (base / "indicators.toml").is_file():
+        return None
+    return set(load_indicator_meta(base, own))
+
+
+def load_indicator_meta(directory: str | Path, own: str | Path | None = None
+                        ) -> dict[str, dict]:
+    """The survey indicators of `directory`/indicators.toml and, when given, of the workspace's
+    own folder's indicators.toml (checked: `layer_check.check_indicator`; an own id that the
+    shared file has already is an error naming both files)."""
+    base = Path(directory)
+    meta: dict[str, dict] = dict(_read(base / "indicators.toml"))
+    path = Path(own) / "indicators.toml" if own is not None else None
+    if path is not None and path.is_file():
+        name = f"{path.parent.name}/{path.name}"
+        categories = known_categories(base)
+        taken = {i: "indicators.toml" for i in meta}
+        for indicator_id, data in _read(path, name).items():
+            check_indicator(indicator_id, data, file=name, taken=taken,
+                            known_categories=categories if data.get("reported_categories")
+                            else None)
+            meta[indicator_id] = dict(data)
+    return meta
+
+
+def _spec(path: Path, *, taken: dict[str, str] | None = None, base: Path | None = None,
+          own: Path | None = None) -> LayerSpec:
+    # an own layer is named with its folder ("demo_lager/x.toml"): the user must find it
+    name = path.name if base is None or path.parent == base else f"{path.parent.name}/{path.name}"
+    data = _read(path, name)
+    base = base or path.parent
+    check_layer(data, file=name, taken=taken,
+                known_categories=known_categories(base) if data.get("categories") else None,
+                known_indicators=known_indicators(base, own) if data.get("indicator") else None)
     categories = tuple(data.get("categories", ()))
     group = data.get("crime_group")
     if group is not None:
-        categories = _group_categories(path, str(group), data)
+        categories = _group_categories(path, str(group), data, base)
     return LayerSpec(
         id=str(data["id"]), title_sv=str(data["title_sv"]),
         title_en=str(data.get("title_en", data["title_sv"])), kind=str(data["kind"]),
@@ -103,10 +134,10 @@ def _spec(path: Path) -> LayerSpec:
         indicator=data.get("indicator"), programmes=tuple(data.get("programmes", ())),
         scheme=str(data.get("scheme", "quantiles")), k=int(data.get("k", 5)),
         colors=str(data.get("colors", "YlOrRd")), order=int(data.get("order", 99)),
-        crime_group=None if group is None else str(group), file=path.name)
+        crime_group=None if group is None else str(group), file=name)
 
 
-def _group_categories(path: Path, group: str, data: dict) -> tuple[str, ...]:
+def _group_categories(path: Path, group: str, data: dict, base: Path) -> tuple[str, ...]:
     """The categories of a main group of crime, from brottsgrupper.toml beside the layer."""
     from lagesbild.core.crime_groups import FILE, load_crime_groups
 
@@ -116,7 +147,7 @@ def _group_categories(path: Path, group: str, data: dict) -> tuple[str, ...]:
                          file=path.name, field="crime_group",
                          fix="Ange kind = \"count_rate\" och ta bort categories, pyramid_level "
                              "och relation.")
-    mapping = path.parent / FILE
+    mapping = base / FILE
     if not mapping.exists():
         raise InputError(f"Filen {FILE} saknas bredvid lagret.", file=path.name,
                          field="crime_group", fix=f"Lägg {FILE} i samma mapp som lagren.")
@@ -128,17 +159,20 @@ def _group_categories(path: Path, group: str, data: dict) -> tuple[str, ...]:
                          fix=f"Välj en av: {', '.join(g.id for g in groups.groups)}.") from None
 
 
-def load_layers(directory: str | Path) -> dict[str, LayerSpec]:
-    """Every layer in `directory`, keyed by id, in display order. Duplicate ids are an error."""
+def load_layers(directory: str | Path, own: str | Path | None = None) -> dict[str, LayerSpec]:
+    """Every layer in `directory`, and in the workspace's own folder `own` when given, keyed
+    by id, in display order. A duplicate id is an error naming both files; an own layer's
+    crime group and categories are checked against `directory`'s pyramid and groups."""
+    base = Path(directory)
     specs: dict[str, LayerSpec] = {}
-    for path in sorted(Path(directory).glob("*.toml")):
-        if path.name in NOT_LAYERS:
-            continue
-        spec = _spec(path)
-        if spec.id in specs:
-            raise InputError(f"Lager-id '{spec.id}' används redan i {specs[spec.id].file}.",
-                             file=path.name, field="id")
-        specs[spec.id] = spec
+    folders = [base] + ([Path(own)] if own is not None and Path(own).is_dir() else [])
+    for folder in folders:
+        for path in sorted(folder.glob("*.toml")):
+            if path.name in NOT_LAYERS:
+                continue
+            taken = {i: s.file for i, s in specs.items()}
+            spec = _spec(path, taken=taken, base=base, own=folders[1] if len(folders) > 1 else None)
+            specs[spec.id] = spec
     return dict(sorted(specs.items(), key=lambda kv: (kv[1].order, kv[0])))
 
 

@@ -50,11 +50,22 @@ class Settings:
     layers_dir: Path = field(default_factory=lambda: Path(
         os.environ.get("LAGESBILD_LAYERS", ROOT / "layers")))
     demo_dir: Path = ROOT / "data" / "demo"
+    # the workspace's own layers folder (`layers.own_layers_dir`), read after `layers_dir`: set
+    # by whoever opens a workspace (the app's context, the CLI); None reads `layers_dir` only
+    own_layers_dir: Path | None = None
 
     def __post_init__(self) -> None:
         # a tuple however given (a snapshot's settings.json stores a list): settings are hashed
         low, high = self.coverage_bands
         object.__setattr__(self, "coverage_bands", (float(low), float(high)))
+
+    def for_workspace(self, workspace_path: str | os.PathLike[str]) -> Settings:
+        """These settings with the workspace's own layers folder (`layers.own_layers_dir`)."""
+        from dataclasses import replace
+
+        from lagesbild.core.layers import own_layers_dir
+
+        return replace(self, own_layers_dir=own_layers_dir(workspace_path))
 
 
 def get_settings() -> Settings:

@@ -11,6 +11,7 @@ import pandas as pd
 from lagesbild.analysis.chance import flags_text
 from lagesbild.analysis.change import CHANGE_COLUMNS, VERDICTS, change_flags, change_table
 from lagesbild.analysis.coverage import actions_by_focus
+from lagesbild.report.build_districts import district_tables
 from lagesbild.analysis.darkfigure import caveats, load_indicator_meta
 from lagesbild.analysis.figures import indicator_figures
 from lagesbild.analysis.map_views import CHANGE_CAVEAT, DEFAULT_NEED, need_view
@@ -158,7 +159,8 @@ def forebyggande(ctx: Context, note: str | None) -> Section:
                                f"Programme coverage by municipality, {term}"),
                         labelled(shown, labels), note=DOSE_NOTE[labels],
                         source_col=t("source", ctx.lang)),
-              _site_table(ctx, term)]
+              _site_table(ctx, term),
+              *district_tables(ctx, spec.programmes, term, paras)]
     figures = _need_figure(ctx, spec, term, paras)
     return section(ctx, "forebyggande", paras, figures, tables)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -11,6 +10,7 @@ import pandas as pd
 
 from lagesbild.core.dataset import Dataset
 from lagesbild.core.errors import InputError, WorkspaceError
+from lagesbild.core.layers import own_layers_dir
 from lagesbild.core.settings import get_settings
 from lagesbild.sources import (
     aggregates,
@@ -101,24 +101,27 @@ KIND_TITLES_EN = {
 }
 
 
-def _indicator_meta() -> dict[str, dict[str, object]]:
-    path = get_settings().layers_dir / "indicators.toml"
-    return tomllib.loads(path.read_text(encoding="utf-8"))
+def _indicator_meta(own: Path | None = None) -> dict[str, dict[str, object]]:
+    """indicators.toml, shared and (`own`: the workspace's own layers folder) the workspace's."""
+    from lagesbild.core.layers import load_indicator_meta
+
+    return load_indicator_meta(get_settings().layers_dir, own)
 
 
-def known_indicators() -> set[str]:
-    return set(_indicator_meta())
+def known_indicators(own: Path | None = None) -> set[str]:
+    return set(_indicator_meta(own))
 
 
-def kolada_map() -> dict[str, str]:
+def kolada_map(own: Path | None = None) -> dict[str, str]:
     """Kolada KPI id -> our indicator id, from the `kolada` keys in layers/indicators.toml."""
-    return {str(m["kolada"]): key for key, m in _indicator_meta().items() if m.get("kolada")}
+    return {str(m["kolada"]): key for key, m in _indicator_meta(own).items() if m.get("kolada")}
 
 
 def read(kind: str, source: str | Path | bytes, *, name: str | None = None,
          areas: pd.DataFrame | None = None, sites: pd.DataFrame | None = None,
-         options: dict[str, object] | None = None) -> ReadResult:
-    """Read one file of `kind` and check it against the workspace's areas (and sites)."""
+         options: dict[str, object] | None = None, own_layers: Path | None = None) -> ReadResult:
+    """Read one file of `kind` and check it against the workspace's areas (and sites);
+    `own_layers`: the workspace's own layers folder, whose indicators are known too."""
     if kind not in READERS:
         raise InputError(f"Okänd filtyp '{kind}'.", field="kind",
                          fix=f"Välj en av: {', '.join(READERS)}.")
@@ -131,9 +134,9 @@ def read(kind: str, source: str | Path | bytes, *, name: str | None = None,
     # a file on disk keeps its own name in the rejected rows; `name` names the dataset
     kwargs: dict[str, object] = {"name": name if isinstance(source, bytes) else None, **options}
     if kind == "kolada":
-        kwargs["kpi_map"] = kolada_map()
+        kwargs["kpi_map"] = kolada_map(own_layers)
     if kind in ("indicators", "survey_responses"):
-        kwargs["known"] = known_indicators()
+        kwargs["known"] = known_indicators(own_layers)
     if kind == "polisen_events":
         if areas is None:
             raise WorkspaceError("Polisens händelser kopplas till kommun eller län efter namn; "
@@ -203,8 +206,9 @@ def check_file(workspace: Workspace, kind: str, source: str | Path | bytes, *,
             f"Arbetsytan har inga kommungränser ännu, så '{KIND_TITLES_SV.get(kind, kind)}' "
             "kan inte kontrolleras. Importera gränserna först (eller skapa demo-arbetsytan).")
     sites = workspace.read("sites") if kind == "programme_activity" else None
+    path = getattr(workspace, "path", None)
     result = read(kind, source, name=name, areas=areas if len(areas) else None, sites=sites,
-                  options=options)
+                  options=options, own_layers=own_layers_dir(path) if path is not None else None)
     if kind == "boundaries":
         placement.refuse_id_clashes(result, areas)
         result = placement.add_whole_lan(placement.place_in_kommuner(result, areas), areas)

@@ -121,9 +121,15 @@ def create_snapshot(workspace_path: str | os.PathLike[str], *, layers_dir: str |
     try:
         files = {WORKSPACE_FILE: _copy_workspace(source, tmp / WORKSPACE_FILE)}
         (tmp / LAYERS).mkdir()
-        for toml in sorted(layers.glob("*.toml")):
-            shutil.copyfile(toml, tmp / LAYERS / toml.name)
-            files[f"{LAYERS}/{toml.name}"] = file_sha256(tmp / LAYERS / toml.name)
+        own = settings.own_layers_dir
+        # the workspace's own layers are frozen beside the shared ones, in one folder
+        for toml in [*sorted(layers.glob("*.toml")),
+                     *(sorted(own.glob("*.toml")) if own is not None and own.is_dir() else [])]:
+            target = tmp / LAYERS / toml.name
+            if target.exists():  # an own file named as a shared one (ids differ: checked)
+                target = tmp / LAYERS / f"{own.name}_{toml.name}"  # type: ignore[union-attr]
+            shutil.copyfile(toml, target)
+            files[f"{LAYERS}/{target.name}"] = file_sha256(target)
         files[SETTINGS_FILE] = _write_text(tmp / SETTINGS_FILE, json.dumps(
             settings_to_dict(settings), ensure_ascii=False, indent=2, sort_keys=True))
         files[NOTES_FILE] = _write_text(tmp / NOTES_FILE, notes_text)
@@ -230,6 +236,7 @@ def settings_from_dict(stored: typing.Mapping[str, Any], *, layers_dir: Path) ->
             raw = stored[f.name]
             values[f.name] = kind(raw) if kind in (Path, int, float, str, bool) else raw
     values["layers_dir"] = layers_dir
+    values["own_layers_dir"] = None  # a snapshot's layers folder holds the own layers too
     return Settings(**values)
 
 

@@ -48,10 +48,12 @@ def load_sides(old: Side, new: Side) -> tuple[SnapshotSide, SnapshotSide]:
 
 
 def _side(opened: OpenedSnapshot, frames: Frames, identity: tuple[object, ...]) -> SnapshotSide:
-    return SnapshotSide(frames=frames, layers=load_layers(opened.layers_dir),
+    own = opened.settings.own_layers_dir
+    return SnapshotSide(frames=frames, layers=load_layers(opened.layers_dir, own=own),
                         taxonomy=load_taxonomy(opened.layers_dir / "pyramid.toml"),
                         settings=opened.settings, settings_compared=_comparable(opened.settings),
-                        layer_hashes=_hashes(opened.layers_dir), identity=identity)
+                        layer_hashes={**_hashes(opened.layers_dir), **(_hashes(own) if own else {})},
+                        identity=identity)
 
 
 def _opened(side: Side) -> OpenedSnapshot:
@@ -69,9 +71,9 @@ def _comparable(settings: Settings) -> dict[str, object]:
     """Settings without paths: those differ between any two snapshots (layer files are compared
     by content instead)."""
     return {k: v for k, v in settings_to_dict(settings).items()
-            if not isinstance(getattr(settings, k), Path)}
+            if not isinstance(getattr(settings, k), Path) and k != "own_layers_dir"}
 
 
-def _hashes(folder: Path) -> dict[str, str]:
+def _hashes(folder: Path) -> dict[str, str]:  # (a folder not there has none)
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.glob("*.toml"))}

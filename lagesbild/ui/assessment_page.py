@@ -20,7 +20,7 @@ from lagesbild.ui.report_page import report_periods
 @st.cache_data(max_entries=32, show_spinner=False, hash_funcs=common.FAST_HASH)
 def _drafts(key: str, path: str, area_id: str, period: str, stamp: float, lang: str,
             settings: Settings) -> list:
-    specs, taxonomy, _ = common._specs(str(settings.layers_dir), stamp)
+    specs, taxonomy, _ = common.settings_specs(settings, stamp)
     frames = common.frames_for(key, path)
     group = _group(frames, area_id)
     if group is not None:
@@ -101,7 +101,7 @@ def render(ctx: common.Context) -> None:
         st.session_state["ass_period"] = period_ui.opening(ctx, periods)
     period = c2.selectbox(ctx.t("period"), periods, key="ass_period",
                           format_func=lambda p: common.period_label(ctx, None, p))
-    stamp = max((p.stat().st_mtime for p in ctx.settings.layers_dir.glob("*.toml")), default=0.0)
+    stamp = common.layers_stamp(ctx.settings)
     drafts = _drafts(ctx.key, str(ctx.workspace.path), area_id, period, stamp, ctx.lang,
                      ctx.settings)
     chosen, causes = read_assessment(ctx.workspace, area_id, period)
@@ -147,7 +147,7 @@ def render(ctx: common.Context) -> None:
 @st.cache_data(max_entries=32, show_spinner=False, hash_funcs=common.FAST_HASH)
 def _follow_up(key: str, path: str, area_id: str, period: str, stamp: float,
                settings: Settings) -> pd.DataFrame:
-    specs, taxonomy, _ = common._specs(str(settings.layers_dir), stamp)
+    specs, taxonomy, _ = common.settings_specs(settings, stamp)
     frames = common.frames_for(key, path)
     group = _group(frames, area_id)
     if group is None:

@@ -7,7 +7,6 @@ import atexit
 import dataclasses
 import logging
 import os
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ from lagesbild.analysis.figures import layer_figures, periods
 from lagesbild.analysis.map_views import MapView, map_view, view_periods
 from lagesbild.core.frames import Frames
 from lagesbild.core.i18n import LANGS, t
-from lagesbild.core.layers import LayerSpec, load_layers
+from lagesbild.core.layers import LayerSpec, load_indicator_meta, load_layers
 from lagesbild.core.settings import ROOT, Settings, get_settings
 from lagesbild.core.taxonomy import Taxonomy, load_taxonomy
 from lagesbild.render.assets import use_static
@@ -73,8 +72,9 @@ def context() -> Context:
         settings = dataclasses.replace(settings, annualise=True)
     if bands := st.session_state.get("coverage_bands"):  # set on Insatser for the session
         settings = dataclasses.replace(settings, coverage_bands=tuple(bands))
-    return Context(lang=lang if lang in LANGS else "sv", workspace=GpkgWorkspace(workspace_path()),
-                   settings=settings)
+    path = workspace_path()  # its own layers folder beside it (`layers.own_layers_dir`)
+    return Context(lang=lang if lang in LANGS else "sv", workspace=GpkgWorkspace(path),
+                   settings=settings.for_workspace(path))
 
 
 def sidebar() -> Context:
@@ -126,16 +126,28 @@ def frames(ctx: Context) -> Frames:
 
 
 @st.cache_resource(show_spinner=False)
-def _specs(layers_dir: str, stamp: float) -> tuple[dict[str, LayerSpec], Taxonomy, dict[str, Any]]:
+def _specs(layers_dir: str, stamp: float, own: str = ""
+           ) -> tuple[dict[str, LayerSpec], Taxonomy, dict[str, Any]]:
     directory = Path(layers_dir)
-    meta = tomllib.loads((directory / "indicators.toml").read_text(encoding="utf-8"))
-    return load_layers(directory), load_taxonomy(directory / "pyramid.toml"), meta
+    meta = load_indicator_meta(directory, own or None)
+    return (load_layers(directory, own=own or None), load_taxonomy(directory / "pyramid.toml"),
+            meta)
+
+
+def layers_stamp(settings: Settings) -> float:
+    """The newest change to a layer file, shared or the workspace's own (a cache key)."""
+    folders = [settings.layers_dir, *([settings.own_layers_dir] if settings.own_layers_dir else [])]
+    return max((p.stat().st_mtime for d in folders for p in Path(d).glob("*.toml")), default=0.0)
+
+
+def settings_specs(settings: Settings, stamp: float
+                   ) -> tuple[dict[str, LayerSpec], Taxonomy, dict[str, Any]]:
+    """The layers (shared and the workspace's own), taxonomy and indicator metadata."""
+    return _specs(str(settings.layers_dir), stamp, str(settings.own_layers_dir or ""))
 
 
 def specs(ctx: Context) -> tuple[dict[str, LayerSpec], Taxonomy, dict[str, Any]]:
-    directory = ctx.settings.layers_dir
-    stamp = max((p.stat().st_mtime for p in Path(directory).glob("*.toml")), default=0.0)
-    return _specs(str(directory), stamp)
+    return settings_specs(ctx.settings, layers_stamp(ctx.settings))
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)

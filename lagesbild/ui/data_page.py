@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from lagesbild.store.importer import KIND_TITLES_EN, KIND_TITLES_SV
-from lagesbild.ui import common, import_wizard
+from lagesbild.ui import common, import_wizard, indicator_form, layer_form
 
 
 # what a layer counts, by its kind (layers/*.toml)
@@ -49,6 +49,8 @@ def _contents(ctx: common.Context) -> None:
             "Type" if en else "Typ": [LAYER_KINDS.get(s.kind, ("", ""))[1 if en else 0] or s.kind
                                       for s in specs.values()],
             "File" if en else "Fil": [f"{s.file}" for s in specs.values()]}))
+    layer_form.render(ctx)
+    indicator_form.render(ctx)
     with st.expander("Våldspyramidens taxonomi (layers/pyramid.toml)" if not en else
                      "Pyramid taxonomy (layers/pyramid.toml)"):
         for level in taxonomy.levels:
