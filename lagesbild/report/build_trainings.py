@@ -24,6 +24,12 @@ def _joined(words: list[str], en: bool) -> str:
     return f"{', '.join(words[:-1])} {'and' if en else 'och'} {words[-1]}"
 
 
+def _occasions(n: int, en: bool) -> str:
+    if en:
+        return f"{n} occasion{'' if n == 1 else 's'}"
+    return f"{n} tillfälle{'' if n == 1 else 'n'}"
+
+
 def _year(ctx: Context) -> int | None:
     found = re.findall(r"(?:19|20)\d\d", str(ctx.period))
     return int(found[-1]) if found else None
@@ -47,13 +53,13 @@ def with_trainings(ctx: Context, section: Section) -> Section:
     hours = "" if s["hours"] is None else ctx.tr(
         f", sammanlagt {ctx.num(s['hours'], 0)} timmar", f", {ctx.num(s['hours'], 0)} hours in all")
     missing = "" if not s["hours_missing"] or s["hours"] is None else ctx.tr(
-        f" (timmar saknas för {s['hours_missing']} tillfällen)",
-        f" (hours missing for {s['hours_missing']} occasions)")
+        f" (timmar saknas för {_occasions(s['hours_missing'], False)})",
+        f" (hours missing for {_occasions(s['hours_missing'], True)})")
     text = ctx.tr(
         f"Under {when} har {ctx.num(s['participants'], 0)} deltagare från {kinds} utbildats i "
-        f"{names} ({s['occasions']} tillfällen){hours}{missing}.",
+        f"{names} ({_occasions(s['occasions'], False)}){hours}{missing}.",
         f"In {when}, {ctx.num(s['participants'], 0)} participants from {kinds} were trained in "
-        f"{names} ({s['occasions']} occasions){hours}{missing}.")
+        f"{names} ({_occasions(s['occasions'], True)}){hours}{missing}.")
     return dataclasses.replace(section, paragraphs=section.paragraphs + (text,),
                                tables=section.tables + (_table(ctx, year, when),))
 

@@ -88,7 +88,11 @@ def training_name(value: str) -> str:
     given = " ".join(str(value).split()).strip("”“\"' ")
     if not given:
         raise ValueError("värde saknas")
-    return _TRAINING_LOOKUP.get(_fold(given), given)
+    found = _TRAINING_LOOKUP.get(_fold(given))
+    if found is None:  # "MVP – mentorer i våldsprevention", "GM (Gävlemodellen)": its first part
+        head = re.split(r"\s[–-]\s|\(|:", given, maxsplit=1)[0]
+        found = _TRAINING_LOOKUP.get(_fold(head)) if head != given else None
+    return found or given
 
 
 def unit_kind(value: str) -> str:
