@@ -315,7 +315,10 @@ def test_report_states_the_year_of_big(gavle: GpkgWorkspace) -> None:
             "i skolan med normkritiskt perspektiv, Gävlemodellen, MVP-utbildning och Tala om "
             "oron (5 tillfällen), sammanlagt 594 timmar (timmar saknas för 1 tillfälle).") in html
     assert "Utbildningar av personal, 2018" in html and "övre gräns" in html
-    assert "big_2018.csv" in html  # the source
+    # the sources by what they are, as the report names every source (core.publishers)
+    assert ("Källa: Förteckning över utbildningar av personal (HT2018); Antal anställda per "
+            "verksamhet (2018).") in html
+    assert ".csv" not in html
     assert "Sandviken" not in html  # Gävle's report: Sandviken's fritidsledare are not in it
 
 
@@ -343,3 +346,27 @@ def test_export_and_restore_give_the_same_trainings(gavle: GpkgWorkspace, tmp_pa
         a, b = (w.read(table).sort_values(list(schema.TABLES[table])).reset_index(drop=True)
                 for w in (gavle, restored))
         pd.testing.assert_frame_equal(a, b)
+
+
+# --- the command line --------------------------------------------------------------------------
+
+def test_cli_import_with_a_column_mapping(area_workspace: GpkgWorkspace, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from lagesbild.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "kurser.csv"  # the office's own headers: "Kurs", "Personer"
+    path.write_bytes(csv_bytes("Kurs;Datum;Verksamhet;Kommunkod;Personer;Timmar\n"
+                               "Våga fråga;2024-03-05;skola;2417;8;2,5\n"
+                               "Våga fråga;2024-03-06;skola;2417;;2,5\n", "cp1252"))
+    result = CliRunner().invoke(main, ["import", "trainings", str(path), "-w",
+                                       str(area_workspace.path), "--column", "training=Kurs",
+                                       "--column", "participants=Personer"])
+    assert result.exit_code == 2, result.output  # one row rejected, written beside us
+    assert "Importerade 1 rader" in result.output
+    rejected = (tmp_path / "kurser.csv.avvisade.csv").read_text(encoding="utf-8-sig")
+    assert "Personer" in rejected and ";3;" in rejected
+    stored = area_workspace.read("trainings")
+    assert stored[["training", "participants", "hours"]].values.tolist() == [["Våga fråga", 8, 2.5]]

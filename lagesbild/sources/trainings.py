@@ -21,7 +21,7 @@ import pandas as pd
 
 from lagesbild.core import schema
 from lagesbild.core.dataset import Dataset
-from lagesbild.core.errors import Rejection
+from lagesbild.core.errors import InputError, Rejection
 from lagesbild.sources import tables as t
 
 TRAINING_COLUMNS: dict[str, list[str]] = {
@@ -154,8 +154,6 @@ def read_trainings(source: str | Path | bytes, *, name: str | None = None,
     raw = t.read_table(source, name=name, sheet=sheet)
     cols = t.find_spec(raw, TRAINING_SPEC, mapping=mapping)
     if "area_id" not in cols and "site_id" not in cols:
-        from lagesbild.core.errors import InputError
-
         raise InputError("Filen anger varken kommun eller enhet för utbildningarna.",
                          file=raw.name, row=raw.header_line, field="Kommunkod / Enhets-ID",
                          fix="Lägg till en kolumn Kommunkod (t.ex. 2417) eller Enhets-ID.")
