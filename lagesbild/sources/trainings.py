@@ -185,42 +185,56 @@ def _resolve_units(rows: pd.DataFrame, sites: pd.DataFrame | None, file: str,
     """Each row's kommun and kind of unit from its unit id, where it gives one. A unit id the
     workspace does not hold is rejected even when a kommun is given: the row names a unit that
     is not there (a typo, or the sites were not imported), so where it belongs is unknown."""
-    known = {} if sites is None or not len(sites) else {
-        str(s): (str(a), str(k)) for s, a, k in zip(sites["site_id"], sites["area_id"],
-                                                    sites["kind"])}
-    keep, rejected = [], []
-    for pos, r in enumerate(rows.to_dict("records")):
-        line, site = int(r["_line"]), r["site_id"]
-        if isinstance(site, str):
-            if site not in known:
-                rejected.append(Rejection(file, line, cols.get("site_id", "site_id"), site,
-                                          "Enheten finns inte bland arbetsytans enheter; "
-                                          "importera enheterna först eller rätta Enhets-ID."))
-                continue
-            area, kind = known[site]
-            if isinstance(r["area_id"], str) and r["area_id"] != area:
-                rejected.append(Rejection(file, line, cols.get("area_id", "area_id"),
-                                          r["area_id"], f"Enheten {site} ligger i kommun {area}, "
-                                          "inte i den kommun raden anger."))
-                continue
-            rows.at[rows.index[pos], "area_id"] = area
-            if not isinstance(r["unit_kind"], str):
-                rows.at[rows.index[pos], "unit_kind"] = UNIT_WORDS.get(kind, "arbetsplats")
-        elif not isinstance(r["area_id"], str):
-            rejected.append(Rejection(file, line, cols.get("area_id", "Kommunkod"), "",
-                                      "Kommun saknas: ange kommunkod eller Enhets-ID."))
-            continue
-        if not isinstance(rows.at[rows.index[pos], "unit_kind"], str):
-            rejected.append(Rejection(file, line, cols.get("unit_kind", "Verksamhet"), "",
-                                      "Verksamhet saknas; väntade "
-                                      + ", ".join(schema.TRAINING_UNIT_KINDS) + "."))
-            continue
-        keep.append(pos)
-    return rows.iloc[keep].reset_index(drop=True), rejected
+    if sites is None or not len(sites):
+        sites = pd.DataFrame({"site_id": [], "area_id": [], "kind": []})
+    ids = sites["site_id"].astype(str)
+    area_of = dict(zip(ids, sites["area_id"].astype(str)))
+    kind_of = dict(zip(ids, sites["kind"].astype(str)))
+    site = rows["site_id"].astype(object)
+    has_site = site.notna().to_numpy(dtype=bool)
+    site_area = site.map(area_of).astype(object)
+    given = rows["area_id"].astype(object)
+    unknown = has_site & site_area.isna().to_numpy(dtype=bool)
+    placed = has_site & ~unknown
+    clash = placed & given.notna().to_numpy(dtype=bool) & (
+        given.astype(str) != site_area.astype(str)).to_numpy(dtype=bool)
+    no_area = ~has_site & given.isna().to_numpy(dtype=bool)
+    rows = rows.assign(
+        area_id=given.where(~placed, site_area),
+        unit_kind=rows["unit_kind"].astype(object).where(
+            rows["unit_kind"].notna() | ~placed,
+            site.map(lambda v: UNIT_WORDS.get(kind_of.get(v, ""), "arbetsplats"))))
+    no_kind = rows["unit_kind"].isna().to_numpy(dtype=bool) & ~(unknown | clash | no_area)
+    reasons = [
+        (unknown, "site_id", lambda r: r["site_id"],
+         lambda r: "Enheten finns inte bland arbetsytans enheter; importera enheterna först "
+                   "eller rätta Enhets-ID."),
+        (clash, "area_id", lambda r: given.get(r["_pos"]),  # as the row gave it
+         lambda r: f"Enheten {r['site_id']} ligger i kommun {r['area_id']}, inte i den kommun "
+                   "raden anger."),
+        (no_area, "area_id", lambda r: "", lambda r: "Kommun saknas: ange kommunkod eller "
+                                                     "Enhets-ID."),
+        (no_kind, "unit_kind", lambda r: "", lambda r: "Verksamhet saknas; väntade "
+         + ", ".join(schema.TRAINING_UNIT_KINDS) + "."),
+    ]
+    rejected = []
+    positioned = rows.assign(_pos=rows.index)
+    for mask, key, value, reason in reasons:
+        for r in positioned[mask].to_dict("records"):
+            rejected.append(Rejection(file, int(r["_line"]), cols.get(key, key),
+                                      str(value(r) or ""), reason(r)))
+    bad = unknown | clash | no_area | no_kind
+    return rows[~bad].reset_index(drop=True), rejected
 
 
 OCCASION = ("training", "date", "term", "area_id", "site_id", "unit_kind", "profession",
             "organiser")
+
+
+def _joined(rows: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """One text per row of `columns` (blank for missing): a key to group and compare by."""
+    parts = [rows[c].astype("string").fillna("") for c in columns]
+    return parts[0].str.cat(parts[1:], sep="\x1f")
 
 
 def _duplicates(rows: pd.DataFrame, file: str, cols: Mapping[str, str]
@@ -228,30 +242,28 @@ def _duplicates(rows: pd.DataFrame, file: str, cols: Mapping[str, str]
     """The same occasion twice (same training after normalisation, day or term, place, target
     group and organiser) is rejected: its participants would be counted twice. Rows alike in
     everything but a training name this module does not know are kept, with a note."""
-    key = rows[list(OCCASION)].astype("string").fillna("")
-    dup = key.duplicated().to_numpy()
-    firsts: dict[tuple, int] = {}
-    for k, line in zip(map(tuple, key.to_numpy()), rows["_line"]):
-        firsts.setdefault(k, int(line))
+    notes: list[str] = []
+    if not len(rows):
+        return rows, [], notes
+    key = _joined(rows, list(OCCASION))
+    dup = key.duplicated().to_numpy(dtype=bool)
+    first = rows["_line"].groupby(key.to_numpy()).transform("first")
     rejected = [Rejection(file, int(r["_line"]), cols.get("training", "training"),
                           r["training_given"],
                           f"Samma utbildningstillfälle ({r['training']}, {r['date'] or r['term']}) "
-                          f"finns redan på rad {firsts[k]}; deltagarna skulle räknas två gånger. "
+                          f"finns redan på rad {int(f)}; deltagarna skulle räknas två gånger. "
                           "Två tillfällen samma dag: ange Enhets-ID eller slå ihop raderna.")
-                for r, k, d in zip(rows.to_dict("records"), map(tuple, key.to_numpy()), dup) if d]
+                for r, f in zip(rows[dup].to_dict("records"), first[dup])]
     rows = rows[~dup].reset_index(drop=True)
-    notes: list[str] = []
-    if not len(rows):
-        return rows, rejected, notes
-    alike = [c for c in OCCASION if c != "training"] + ["participants"]
-    similar = rows[alike].astype("string").fillna("")
-    for _, group in rows.groupby(similar.apply(tuple, axis=1), sort=False):
-        if len(group) > 1 and group["date"].astype(str).ne("").all():
-            lines = ", ".join(str(int(v)) for v in group["_line"])
-            names = "', '".join(group["training_given"].astype(str))
-            notes.append(f"Raderna {lines} har samma datum, plats, målgrupp och antal deltagare "
-                         f"men olika utbildningar ('{names}'); kontrollera att det inte är samma "
-                         "tillfälle.")
+    alike = _joined(rows, [c for c in OCCASION if c != "training"] + ["participants"])
+    many = alike.map(alike.value_counts()).gt(1).to_numpy(dtype=bool) & (
+        rows["date"].astype(str) != "").to_numpy(dtype=bool)
+    for _, group in rows[many].groupby(alike[many].to_numpy(), sort=False):
+        lines = ", ".join(str(int(v)) for v in group["_line"])
+        names = "', '".join(group["training_given"].astype(str))
+        notes.append(f"Raderna {lines} har samma datum, plats, målgrupp och antal deltagare "
+                     f"men olika utbildningar ('{names}'); kontrollera att det inte är samma "
+                     "tillfälle.")
     return rows, rejected, notes
 
 
