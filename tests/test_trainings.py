@@ -370,3 +370,16 @@ def test_cli_import_with_a_column_mapping(area_workspace: GpkgWorkspace, tmp_pat
     assert "Personer" in rejected and ";3;" in rejected
     stored = area_workspace.read("trainings")
     assert stored[["training", "participants", "hours"]].values.tolist() == [["Våga fråga", 8, 2.5]]
+
+
+def test_a_snapshot_keeps_the_trainings(gavle: GpkgWorkspace, tmp_path: Path) -> None:
+    from lagesbild.store.snapshot import create_snapshot, open_snapshot
+
+    snap = create_snapshot(gavle.path, layers_dir=SETTINGS.layers_dir, settings=SETTINGS,
+                           notes={}, title="BIG december", area_id="2180", period="2018",
+                           root=tmp_path / "snap")
+    frozen = load_frames(open_snapshot(snap.path).workspace())
+    live = load_frames(gavle)
+    pd.testing.assert_frame_equal(trainings.totals(frozen, year=2018),
+                                  trainings.totals(live, year=2018))
+    assert trainings.summary(frozen, ["2180"], year=2018)["participants"] == 109
