@@ -383,3 +383,36 @@ def test_a_snapshot_keeps_the_trainings(gavle: GpkgWorkspace, tmp_path: Path) ->
     pd.testing.assert_frame_equal(trainings.totals(frozen, year=2018),
                                   trainings.totals(live, year=2018))
     assert trainings.summary(frozen, ["2180"], year=2018)["participants"] == 109
+
+
+def test_the_import_wizard_maps_a_header_and_insatser_shows_the_import(
+        gavle: GpkgWorkspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    path = tmp_path / "ws.gpkg"
+    shutil.copyfile(gavle.path, path)
+    monkeypatch.setenv("LAGESBILD_WORKSPACE", str(path))
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    at.switch_page("lagesbild/ui/data_page.py").run()
+    at.selectbox(key="imp_kind").set_value("trainings").run()
+    at.file_uploader(key="imp_file").set_value((
+        "kurser_2019.csv", csv_bytes("Kurs;Datum;Enhets-ID;Deltagare;Timmar\n"
+                                     "Våga fråga;2019-02-04;2180-F01;7;2,5\n"
+                                     "Våga fråga;2019-02-05;2180-F99;5;2,5\n", "utf-8-sig"),
+        "text/csv")).run()
+    assert at.selectbox(key="imp_map_trainings_training").value == ""  # "Kurs": not detected
+    at.selectbox(key="imp_map_trainings_training").set_value("Kurs").run()
+    at.button(key="imp_check").click().run()
+    assert not at.exception and not at.error
+    rejected = at.dataframe[-1].value
+    assert rejected["rad"].tolist() == [3] and rejected["fält"].tolist() == ["Enhets-ID"]
+    at.button(key="imp_go").click().run()
+    assert any("Importerade 1 rader" in s.value for s in at.success)
+    at.switch_page("lagesbild/ui/coverage_page.py").run()
+    assert not at.exception
+    assert at.selectbox(key="tr_year").options[0] == "2019"
+    at.selectbox(key="tr_year").set_value("2019").run()
+    table = at.dataframe[0].value
+    assert table[["Utbildning", "Område", "Verksamhet", "Deltagare"]].values.tolist()[0] == [
+        "Våga fråga", "Gävle", "fritidsgård", "7"]
