@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lagesbild.core.i18n import t
+from lagesbild.store import demo
 from lagesbild.store.gpkg import GpkgWorkspace
 
 from frames_support import shared_demo
@@ -258,7 +259,7 @@ def test_data_page_lists_the_datasets(app: Start, ws: Path) -> None:
     at = app("data_page")
     table = at.dataframe[0].value
     expected = GpkgWorkspace(ws).datasets()
-    assert len(table) == len(expected) == 8
+    assert len(table) == len(expected) == 1 + len(demo.IMPORT_ORDER)  # with the boundaries
     assert set(table["Dataset"]) == set(expected["dataset"])
     assert "scb_folkmangd_2019-2024.csv" in set(table["Dataset"])
     assert (pd.to_numeric(table["Rader"]) > 0).all()

@@ -199,9 +199,17 @@ def test_prevention_coverage_and_need_map(report: Report) -> None:
     need = section.figures[0]
     assert need.png.startswith(PNG) and need.html and need.table is not None
     assert {"Prioritet", "Behov (percentil)"} <= set(need.table.frame.columns)
-    coverage, schools = section.tables
+    coverage, schools, trained = section.tables
     assert "Andel elever (%)" in coverage.frame and len(coverage.frame) == 16
     assert set(schools.frame["Kommun"]) == {"Norsjö"}
+    # the demo's trainings of Norsjö's staff in 2024 (data/demo/utbildningar.csv, personal.csv)
+    assert ("Under 2024 har 22 deltagare från skola och arbetsplats utbildats i Grundutbildning "
+            "våld i nära relationer, MVP-utbildning och Processledarutbildning i "
+            "våldsprevention (3 tillfällen), sammanlagt 280 timmar.") in section.paragraphs
+    assert trained.title == "Utbildningar av personal, 2024"
+    mvp = trained.frame.set_index("Utbildning").loc["MVP-utbildning"]
+    assert (mvp["Deltagare"], mvp["Anställda"], mvp["Andel av personalen, högst (%)"]) == (
+        13, 61, 21.3)
 
 
 def test_actions_and_local_goals_per_focus_area(report: Report) -> None:

@@ -23,6 +23,7 @@ from lagesbild.store.snapshot import (FORMAT, OpenedSnapshot, create_snapshot, c
 from lagesbild.analysis.snapshot_diff import COLUMNS, compare_snapshots
 from lagesbild.store.snapshot_sides import load_sides
 from lagesbild.core.dataset import Dataset
+from lagesbild.store import demo
 from lagesbild.store.gpkg import GpkgWorkspace
 
 from frames_support import shared_demo
@@ -233,7 +234,8 @@ def test_compare_shows_what_changed_since_the_last_meeting(live) -> None:
     by = diff.set_index(["kind", "item"])
     datasets = diff[diff["kind"] == "dataset"].set_index("item")["status"]
     assert datasets[BRA] == "replaced"
-    assert (datasets.drop(BRA) == "unchanged").all() and len(datasets) == 8
+    assert (datasets.drop(BRA) == "unchanged").all() and len(datasets) == 1 + len(
+        demo.IMPORT_ORDER)  # the demo's inputs and boundaries
     assert by.loc[("setting", "confidence"), ["old", "new", "status"]].tolist() == [
         "0.95", "0.9", "changed"]
     assert by.loc[("setting", "suppress_below"), "status"] == "unchanged"

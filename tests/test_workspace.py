@@ -69,6 +69,14 @@ SAMPLES: dict[str, pd.DataFrame] = {
         "title": ["Införa MVP på högstadiet", "Grundutbildning"], "responsible": ["Ö", ""],
         "period": ["2023–2026", ""], "status": ["pågår", "ej påbörjad"],
         "area_ids": ["0114,2417", ""], "indicator_ids": ["otrygghet", NA], "source": ""}),
+    "trainings": pd.DataFrame({
+        "training": ["Gävlemodellen", "MVP-utbildning"], "training_given": ["GM", "=MVP"],
+        "date": ["2024-03-05", ""], "term": ["VT2024", "HT2024"], "year": [2024, 2024],
+        "organiser": ["BIG", NA], "profession": ["lärare", NA], "unit_kind": ["skola", "förskola"],
+        "site_id": [NA, "0114-S01"], "area_id": ["2417", "0114"], "participants": [24, 3],
+        "hours": [2.5, NA], "source": ""}),
+    "staff": pd.DataFrame({"area_id": ["2417", "0114"], "unit_kind": ["skola", "förskola"],
+                           "year": [2024, 2024], "staff": [61, 1480], "source": ""}),
     "groups": pd.DataFrame({
         "group_id": ["sodra-lappland", "norra"], "name": ["Södra Lappland", "Norra"],
         "kommun_ids": ["2417,2422,2462,2463", "2482,2418"], "source": ""}),

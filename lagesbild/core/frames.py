@@ -28,6 +28,8 @@ class Frames:
     datasets: pd.DataFrame
     notes: pd.DataFrame = field(default_factory=lambda: schema.empty("notes"))
     groups: pd.DataFrame = field(default_factory=lambda: schema.empty("groups"))
+    trainings: pd.DataFrame = field(default_factory=lambda: schema.empty("trainings"))
+    staff: pd.DataFrame = field(default_factory=lambda: schema.empty("staff"))
     # rows by age group (age_group set): parts of the totals above, kept apart so that no sum
     # over `population`, `incident_counts` or `indicators` counts anyone twice (`core.age`)
     population_age: pd.DataFrame = field(default_factory=lambda: schema.empty("population"))

@@ -302,6 +302,23 @@ TEXTS: dict[str, tuple[str, str]] = {
     "term": ("Termin", "Term"),
     "actions": ("Åtgärder per fokusområde", "Actions by focus area"),
     "coverage_table": ("Täckning per kommun", "Coverage by municipality"),
+    # Insatser: trainings of staff (ui.trainings_section)
+    "trainings": ("Utbildningar", "Trainings"),
+    "trainings_none": ("Arbetsytan har inga utbildningar av personal. Importera en fil av typen "
+                       "'Utbildningar av personal' på sidan Data.",
+                       "The workspace has no trainings of staff. Import a file of the kind "
+                       "'Trainings of staff' on the Data page."),
+    "training": ("Utbildning", "Training"),
+    "unit_kind": ("Verksamhet", "Kind of unit"),
+    "year": ("År", "Year"),
+    "all_years": ("Alla år", "All years"),
+    "training_occasions": ("Tillfällen", "Occasions"),
+    "training_participants": ("Deltagare", "Participants"),
+    "training_hours": ("Timmar totalt", "Hours in all"),
+    "training_staff": ("Anställda", "Staff"),
+    "training_share": ("Andel av personalen, högst (%)", "Share of staff, at most (%)"),
+    "training_totals": ("Alla utbildningar per kommun och verksamhet",
+                        "All trainings by municipality and kind of unit"),
     "datasets": ("Dataset i arbetsytan", "Datasets in the workspace"),
     "no_workspace": ("Ingen arbetsyta hittades. Skapa demo-arbetsytan:",
                      "No workspace found. Build the demo workspace:"),

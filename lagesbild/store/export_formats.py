@@ -382,6 +382,18 @@ def _write_groups(frame: pd.DataFrame, path: Path, ctx: _Context) -> list[dict[s
     return [{}]
 
 
+def _write_trainings(frame: pd.DataFrame, path: Path, ctx: _Context) -> list[dict[str, str]]:
+    from lagesbild.store import export_trainings  # it uses this module's cell helpers
+
+    return export_trainings.write_trainings(frame, path, ctx)
+
+
+def _write_staff(frame: pd.DataFrame, path: Path, ctx: _Context) -> list[dict[str, str]]:
+    from lagesbild.store import export_trainings
+
+    return export_trainings.write_staff(frame, path, ctx)
+
+
 FORMATS: dict[str, Format] = {
     "boundaries": Format("boundaries", ".gpkg", _write_boundaries),
     "incidents": Format("incidents", ".csv", _write_incidents, csv=True),
@@ -398,13 +410,15 @@ FORMATS: dict[str, Format] = {
     "polisen_events": Format("polisen_events", ".json", _write_events),
     "notes": Format("notes", ".csv", _write_notes, csv=True),
     "groups": Format("groups", ".csv", _write_groups),
+    "trainings": Format("trainings", ".csv", _write_trainings, csv=True),
+    "staff": Format("staff", ".csv", _write_staff, csv=True),
 }
 # a kind this module does not know is written like its table's usual kind
 TABLE_KINDS = {"areas": "boundaries", "incidents": "incidents", "incident_counts": "crime_counts",
                "population": "population", "indicators": "indicators", "sites": "sites",
                "programme_activity": "programme_activity", "actions": "actions",
                "events": "polisen_events", "notes": "notes",
-               "groups": "groups"}
+               "groups": "groups", "trainings": "trainings", "staff": "staff"}
 
 
 def format_for(kind: str, table: str) -> Format:

@@ -22,6 +22,8 @@ _COLUMN_SPECS = {
     "actions": ("programmes", "ACTION_SPEC"),
     "population_simple": ("population_csv", "SPEC"),
     "notes": ("notes_csv", "SPEC"),
+    "trainings": ("trainings", "TRAINING_SPEC"),
+    "staff": ("trainings", "STAFF_SPEC"),
 }
 
 

@@ -24,6 +24,7 @@ from lagesbild.sources import (
     programmes,
     pxweb,
     survey_responses,
+    trainings,
 )
 from lagesbild.sources.fast_cells import paused_gc
 from lagesbild.sources.tables import ReadResult
@@ -48,12 +49,15 @@ READERS: dict[str, Reader] = {
     "kolada": kolada.read_kolada,
     "notes": notes_csv.read_notes,
     "groups": groups_csv.read_groups,
+    "trainings": trainings.read_trainings,
+    "staff": trainings.read_staff,
 }
 # options a user may give per kind (CLI flags / wizard fields), passed on to the reader
 # "mapping" (canonical column -> the file's header) overrides column detection in table files
 TABLE_KINDS = ("incidents", "crime_counts", "population", "indicators", "survey_responses",
                "sites",
-               "programme_activity", "actions", "population_simple", "notes", "groups")
+               "programme_activity", "actions", "population_simple", "notes", "groups",
+               "trainings", "staff")
 OPTIONS: dict[str, tuple[str, ...]] = {
     "boundaries": ("level", "layer", "code_column", "name_column", "parent_column", "assume_crs"),
     "scb_pxweb": ("measure",),
@@ -64,7 +68,7 @@ OPTIONS: dict[str, tuple[str, ...]] = {
 # kinds whose rows are checked against (or placed in) the workspace's kommuner
 NEEDS_AREAS = ("incidents", "crime_counts", "population", "indicators", "survey_responses",
                "sites", "polisen_events",
-               "scb_pxweb", "population_simple", "kolada")
+               "scb_pxweb", "population_simple", "kolada", "trainings", "staff")
 KIND_TITLES_SV = {
     "incidents": "Polisens utdrag (brott med koordinater eller områdeskoder)",
     "crime_counts": "Anmälda brott per kommun (Brå)",
@@ -81,6 +85,8 @@ KIND_TITLES_SV = {
     "kolada": "Nyckeltal från Kolada (JSON)",
     "notes": "Analysanteckningar och lokala mål (CSV från lagesbild export)",
     "groups": "Grupper av kommuner för en gemensam lägesbild (namn;kommuner)",
+    "trainings": "Utbildningar av personal, ett tillfälle per rad (Gävlemodellen, MVP m.fl.)",
+    "staff": "Antal anställda per kommun, verksamhet och år (för andel utbildad personal)",
 }
 KIND_TITLES_EN = {
     "incidents": "Police extract (offences with coordinates or area codes)",
@@ -98,6 +104,8 @@ KIND_TITLES_EN = {
     "kolada": "Key figures from Kolada (JSON)",
     "notes": "Analysis notes and local goals (CSV from lagesbild export)",
     "groups": "Groups of kommuner for a joint lägesbild (name;kommuner)",
+    "trainings": "Trainings of staff, one occasion per row (Gävlemodellen, MVP etc.)",
+    "staff": "Staff per kommun, kind of unit and year (for the share of staff trained)",
 }
 
 
@@ -137,6 +145,8 @@ def read(kind: str, source: str | Path | bytes, *, name: str | None = None,
         kwargs["kpi_map"] = kolada_map(own_layers)
     if kind in ("indicators", "survey_responses"):
         kwargs["known"] = known_indicators(own_layers)
+    if kind == "trainings":  # unit ids give kommun and kind of unit
+        kwargs["sites"] = sites
     if kind == "polisen_events":
         if areas is None:
             raise WorkspaceError("Polisens händelser kopplas till kommun eller län efter namn; "
@@ -162,7 +172,7 @@ def _place(kind: str, result: ReadResult, areas: pd.DataFrame | None,
     if kind == "sites" and areas is not None:
         return placement.check_sites(result, areas)
     if kind in ("crime_counts", "population", "indicators", "survey_responses", "scb_pxweb",
-                "population_simple", "kolada") and areas is not None:
+                "population_simple", "kolada", "trainings", "staff") and areas is not None:
         return placement.known_areas(result, areas, "area_id")
     if kind == "programme_activity" and sites is not None:
         return placement.known_sites(result, sites)
@@ -205,7 +215,7 @@ def check_file(workspace: Workspace, kind: str, source: str | Path | bytes, *,
         raise WorkspaceError(
             f"Arbetsytan har inga kommungränser ännu, så '{KIND_TITLES_SV.get(kind, kind)}' "
             "kan inte kontrolleras. Importera gränserna först (eller skapa demo-arbetsytan).")
-    sites = workspace.read("sites") if kind == "programme_activity" else None
+    sites = workspace.read("sites") if kind in ("programme_activity", "trainings") else None
     path = getattr(workspace, "path", None)
     result = read(kind, source, name=name, areas=areas if len(areas) else None, sites=sites,
                   options=options, own_layers=own_layers_dir(path) if path is not None else None)

@@ -26,10 +26,15 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "incidents": ("incident_id",),
     "sites": ("site_id",),
     "programme_activity": ("site_id", "programme", "period"),
+    "trainings": ("training", "date", "term", "area_id", "site_id", "unit_kind", "profession",
+                  "organiser"),  # one occasion (sources.trainings.OCCASION)
+    "staff": ("area_id", "unit_kind", "year"),
 }
 WORDS = {"area_id": "område", "period": "period", "year": "år", "category": "kategori",
          "sex": "kön", "indicator_id": "indikator", "incident_id": "ärendenummer",
-         "site_id": "enhet", "programme": "program", "age_group": "åldersgrupp"}
+         "site_id": "enhet", "programme": "program", "age_group": "åldersgrupp",
+         "training": "utbildning", "date": "datum", "term": "termin", "unit_kind": "verksamhet",
+         "profession": "yrkesgrupp", "organiser": "arrangör"}
 
 
 def _normal(frame: pd.DataFrame, keys: tuple[str, ...], table: str) -> pd.DataFrame:

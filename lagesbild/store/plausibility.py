@@ -26,7 +26,8 @@ from lagesbild.core.errors import Rejection
 from lagesbild.sources.tables import ReadResult
 
 PERIOD_COLUMNS = {"incident_counts": "period", "indicators": "period", "population": "year",
-                  "programme_activity": "period", "actions": "period"}
+                  "programme_activity": "period", "actions": "period", "trainings": "term",
+                  "staff": "year"}
 
 
 def check(result: ReadResult, *, today: date | None = None,

@@ -15,7 +15,7 @@ from lagesbild.core.frames import Frames
 from lagesbild.core.layers import LayerSpec
 from lagesbild.render.assets import use_static
 from lagesbild.render.map import view_map
-from lagesbild.ui import common, district_section
+from lagesbild.ui import common, district_section, trainings_section
 from lagesbild.ui import shown as fmt
 from lagesbild.ui.shown import view_in
 from lagesbild.ui.views import number_text
@@ -127,6 +127,7 @@ def render(ctx: common.Context) -> None:
                    f"{fmt.text(table['source'].iloc[0], ctx.lang) if len(table) else '–'}")
         _need(ctx, frames, term, tuple(chosen))
         district_section.render(ctx, frames, term, tuple(chosen))
+    trainings_section.render(ctx, frames)
     st.subheader(ctx.t("actions"))
     actions = actions_by_focus(frames, lang=ctx.lang)
     names = dict(zip(frames.areas["area_id"], frames.areas["name"]))
