@@ -24,7 +24,7 @@ def test_real_layers_load_in_display_order() -> None:
     specs = load_layers(ROOT / "layers")
     assert list(specs) == ["vald_topp", "hot_trakasserier", "vald_nara_relation", "otrygghet",
                            "sexistiska_kommentarer", "mvp_tackning",
-                           "enheter_kunskap_hrv_vinr", "brott_mot_person",
+                           "enheter_kunskap_hrv_vinr", "otrygg_i_skolan", "brott_mot_person",
                            "brott_stold_inbrott", "brott_fordonsbrott", "brott_skadegorelse",
                            "brott_narkotika", "brott_bedrageri"]
     top = specs["vald_topp"]
@@ -102,7 +102,7 @@ def test_copy_of_real_layers_with_one_extra(tmp_path: Path) -> None:
         shutil.copy(path, tmp_path / path.name)
     (tmp_path / "extra.toml").write_text(GOOD.format(id="extra", order=0), encoding="utf-8")
     specs = load_layers(tmp_path)
-    assert list(specs)[0] == "extra" and len(specs) == 14
+    assert list(specs)[0] == "extra" and len(specs) == 15
 
 
 def test_get_layer() -> None:

