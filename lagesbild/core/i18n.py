@@ -16,6 +16,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "page_data": ("Data", "Data"),
     "page_report": ("Rapport", "Report"),
     "page_assessment": ("Lägesbild", "Situation picture"),
+    "page_not_found": ("Adressen {path} leder inte till någon sida; kartan visas i stället.",
+                       "The address {path} leads to no page; the map is shown instead."),
     "assessment_help": ("Utkasten är problem som siffrorna visar utöver slumpen, med sitt "
                         "underlag. Bocka i dem som ska med, ändra rubrik och ordning, lägg till "
                         "egna iakttagelser (polisens och kommunens egen kunskap) som nya rader "
