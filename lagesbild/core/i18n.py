@@ -152,6 +152,8 @@ TEXTS: dict[str, tuple[str, str]] = {
                         "(data missing or hidden): no chart."),
     "area": ("Område", "Area"),
     "source": ("Källa", "Source"),
+    "source_files": ("Filer i arbetsytan (se sidan Data):  \n{files}",
+                     "Files in the workspace (see the Data page):  \n{files}"),
     "ci": ("95 % konfidensintervall", "95% confidence interval"),
     "no_data": ("Uppgift saknas eller dold", "No data or suppressed"),
     "show_sites": ("Visa skolor och fritidsgårdar", "Show schools and youth centres"),

@@ -15,8 +15,7 @@ from lagesbild.core.frames import Frames
 from lagesbild.core.layers import LayerSpec
 from lagesbild.render.assets import use_static
 from lagesbild.render.map import view_map
-from lagesbild.ui import common
-from lagesbild.ui import shown as fmt
+from lagesbild.ui import cited, common
 from lagesbild.ui.shown import view_in
 from lagesbild.ui.views import number_text
 
@@ -123,8 +122,7 @@ def render(ctx: common.Context) -> None:
                 pd.to_numeric(table["staff_trained"]) * 100
                 / pd.to_numeric(table["pupils_reached"]).where(lambda v: v > 0), 1),
         }))
-        st.caption(f"{ctx.t('source')}: "
-                   f"{fmt.text(table['source'].iloc[0], ctx.lang) if len(table) else '–'}")
+        cited.caption(ctx, table["source"].iloc[0] if len(table) else None)
         _need(ctx, frames, term, tuple(chosen))
     st.subheader(ctx.t("actions"))
     actions = actions_by_focus(frames, lang=ctx.lang)
