@@ -29,7 +29,7 @@ from lagesbild.render.assets import use_static
 from lagesbild.render.map import SiteLayer, site_layer, view_map, web_geometry
 from lagesbild.store.frames import load_frames
 from lagesbild.store.gpkg import GpkgWorkspace
-from lagesbild.ui import map_frame
+from lagesbild.ui import frontend_texts, map_frame
 from lagesbild.ui.shown import view_in
 from lagesbild.ui.folium_payload import folium_payload
 from lagesbild.ui.shown import frame as shown_frame, lang as shown_lang
@@ -84,6 +84,7 @@ def sidebar() -> Context:
     st.sidebar.radio(t("language", lang), LANGS, key="lang", horizontal=True,
                      format_func=lambda code: {"sv": "Svenska", "en": "English"}[code])
     ctx = context()
+    frontend_texts.install(ctx.lang)  # Streamlit's skip link and table toolbar in the language
     st.sidebar.caption(f"{t('workspace', ctx.lang)}: `{ctx.workspace.path.name}`")
     part = part_years(ctx) if ctx.workspace.exists() else {}
     if part:  # a year the extracts cover in part: said on every page, annualised on request
