@@ -156,6 +156,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                      "Files in the workspace (see the Data page):  \n{files}"),
     "ci": ("95 % konfidensintervall", "95% confidence interval"),
     "no_data": ("Uppgift saknas eller dold", "No data or suppressed"),
+    "legend": ("Teckenförklaring", "Legend"),
     "show_sites": ("Visa skolor och fritidsgårdar", "Show schools and youth centres"),
     "site_status": ("Programstatus", "Programme status"),
     "status_genomförs": ("genomförs", "running"),
