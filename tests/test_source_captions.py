@@ -97,3 +97,20 @@ def test_a_file_label_inside_another_is_not_cited_inside_it(
     assert citation.cite(frames.source_label(["egen_tabell.csv"])) == "egen_tabell.csv"
     assert citation.cite("riksvärde ur källan") == "riksvärde ur källan"
     assert citation.cite(None) == "" and citation.files(None) == []
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_map_tooltips_name_the_publisher(ws: Path, lang: str) -> None:
+    """The Karta map as the page sends it: every kommun's tooltip names Brå and SCB, no file."""
+    import json
+
+    from lagesbild.core.settings import get_settings
+    from lagesbild.store.gpkg import GpkgWorkspace
+    from lagesbild.ui import common
+
+    ctx = common.Context(lang=lang, workspace=GpkgWorkspace(ws), settings=get_settings())
+    spec = common.specs(ctx)[0]["vald_topp"]
+    sent = json.dumps(common.map_payload(ctx, spec, "value", "2024", "T", None),
+                      ensure_ascii=False)
+    assert sent.count(f"{BRA[lang]}; {SCB[lang]}") == 15  # one tooltip per kommun
+    assert ".csv (" not in sent and "importer" not in sent

@@ -82,3 +82,17 @@ class Citation:
         """The publisher labels of the datasets the texts name, in order, once each."""
         by_file = dict(self._pairs)
         return list(dict.fromkeys(by_file[f] for f in self.files(*texts)))
+
+    def cited(self, view: object) -> object:
+        """A MapView or PyramidView (a frozen dataclass) with its sources named by publisher:
+        its tables' `source` column and its `source_label`."""
+        import dataclasses
+
+        changes = {}
+        for name in ("figures", "categories", "table", "indicators"):
+            frame = getattr(view, name, None)
+            if isinstance(frame, pd.DataFrame) and "source" in frame.columns:
+                changes[name] = frame.assign(source=[self.cite(x) for x in frame["source"]])
+        if isinstance(getattr(view, "source_label", None), str):
+            changes["source_label"] = self.cite(view.source_label)  # type: ignore[attr-defined]
+        return dataclasses.replace(view, **changes)  # type: ignore[call-overload]

@@ -116,16 +116,7 @@ class Context:
 
     def cited(self, view: object) -> object:
         """A MapView or PyramidView with its sources named by publisher (`cite`)."""
-        import dataclasses
-
-        changes = {}
-        for name in ("figures", "categories", "table", "indicators"):
-            frame = getattr(view, name, None)
-            if isinstance(frame, pd.DataFrame) and "source" in frame.columns:
-                changes[name] = frame.assign(source=[self.cite(x) for x in frame["source"]])
-        if isinstance(getattr(view, "source_label", None), str):
-            changes["source_label"] = self.cite(view.source_label)  # type: ignore[attr-defined]
-        return dataclasses.replace(view, **changes)  # type: ignore[type-var]
+        return self.citation.cited(view)
 
     def display(self, text: object) -> str:
         """An analysis display text in the report's language (analysis texts are Swedish), its

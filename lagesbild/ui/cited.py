@@ -7,15 +7,11 @@ from __future__ import annotations
 import streamlit as st
 
 from lagesbild.analysis.citing import Citation
-from lagesbild.core.settings import Settings
 from lagesbild.ui import common
 from lagesbild.ui import shown as fmt
 
 
-@st.cache_resource(max_entries=8, show_spinner=False, hash_funcs=common.FAST_HASH)
-def citation_for(key: str, path: str, lang: str, settings: Settings) -> Citation:
-    """One workspace's publisher labels in `lang` (a new import gives a new key)."""
-    return Citation(common.frames_for(key, path), settings, lang)
+citation_for = common.citation_for
 
 
 def citation(ctx: common.Context) -> Citation:

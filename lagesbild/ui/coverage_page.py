@@ -41,7 +41,8 @@ def _need(ctx: common.Context, frames: Frames, term: str, programmes: tuple[str,
     table = view.table if view.table is not None else pd.DataFrame()
     left, right = st.columns([3, 2])
     with left:
-        m = use_static(view_map(view_in(view, ctx.lang), common.geometry(ctx), specs[need[0]],
+        m = use_static(view_map(view_in(cited.citation(ctx).cited(view), ctx.lang),
+                                common.geometry(ctx), specs[need[0]],
                                 lang=ctx.lang))
         st_folium(metric_scale(m), key="cov_map", height=460, use_container_width=True, returned_objects=[])
     with right:
