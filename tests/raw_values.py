@@ -28,17 +28,19 @@ _AREA_ID = re.compile(r"\b(Område|Area) \d{3,}\b")
 _COLUMNS = ("area_id", "sub_area_id", "indicator_id", "age_group", "site_id",
             "source_category", "victim_sex", "pyramid_level", "parent_id", "ci_low", "ci_high",
             "pupils_reached", "staff_trained", "eligible_pupils", "focus_area")
-# Streamlit's and Leaflet's own English in the Swedish interface
+# Streamlit's and Leaflet's own English in the Swedish interface (text, and the aria-labels and
+# tooltips of its buttons: lagesbild/ui/frontend_texts.py gives them in Swedish)
 _ENGLISH_UI = ("Choose an option", "Choose options", "Drag and drop", "Browse files",
                "per file", "Page not found", "No results", "Upload", "Add row", "Show/hide",
-               "Download as CSV", "Search", "Fullscreen", "Clear all", "Running...")
+               "Download as", "Search", "Fullscreen", "Close fullscreen", "Clear all",
+               "Running...", "Skip to main content", "Show data", "Clear selection",
+               "Delete row", "Collapse sidebar", "Expand sidebar", "Link to heading")
 _MILES = re.compile(r"(?<![\w.,])\d+ (mi|ft)\b")
 # Swedish words the analysis writes, in the English interface
 # (not "och", "av", "Kvinnor": they are in the data too, in category names and in a file's rows)
 _SWEDISH = re.compile(r"(?<![\w_])(brott|dold|dolda|importerad|uppgift saknas|kommuner|elever|"
                       r"delår|folkmängd|för få svar|Område|Källa)(?![\w_])")
-# Streamlit's skip link (screen readers only) is English whatever the language; it has no option
-_ALLOWED = ("Skip to main content",)
+_ALLOWED: tuple[str, ...] = ()
 
 
 def layer_ids() -> set[str]:

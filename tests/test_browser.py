@@ -279,7 +279,7 @@ def test_app_map_draws_from_local_assets(tab: Tab, demo_server: bs.Server) -> No
     frame = open_app_map(tab, demo_server)
     assert frame.locator("path.leaflet-interactive").count() >= 15
     assert frame.evaluate("typeof window.L") == "object"
-    expect(frame.locator(".lagesbild-legend")).to_be_visible()
+    expect(frame.locator(".lagesbild-legend-box")).to_be_visible()
     expect(tab.page.get_by_test_id("stSelectbox").filter(has_text="Område")).to_be_visible()
     assert_app_healthy(tab, demo_server, mark)
     assert any(u.endswith("/app/static/vendor/leaflet/leaflet.js") for u in tab.requests)

@@ -151,7 +151,7 @@ def test_app_runs_under_the_documented_csp(browser: Browser,  # noqa: F811
         frame = open_app_map(tab, demo_server)
         wait_idle(tab.page)
         assert frame.locator("path.leaflet-interactive").count() >= 15
-        expect(frame.locator(".lagesbild-legend")).to_be_visible()
+        expect(frame.locator(".lagesbild-legend-box")).to_be_visible()
         assert violations == [], violations
         assert "Traceback" not in demo_server.log_text()[mark:]
         assert tab.external() == [] and tab.errors == []

@@ -69,7 +69,7 @@ _BOXES_JS = """
   const rect = e => { const r = e.getBoundingClientRect();
                       return {left: r.left, top: r.top, right: r.right, bottom: r.bottom}; };
   const map = document.querySelector(".leaflet-container");
-  const legend = document.querySelector(".lagesbild-legend");
+  const legend = document.querySelector(".lagesbild-legend-box");  // the fold and its contents
   const tip = document.querySelector(".leaflet-tooltip");
   let areas = [];
   for (const key of Object.keys(window)) {
@@ -136,8 +136,23 @@ def wait_settled(frame: Frame | Page, quiet_ms: int = 600, timeout_s: float = 20
     raise AssertionError(f"the map did not settle: {last}")
 
 
+_FOLD_JS = """() => { const d = document.querySelector(".lagesbild-legend-box");
+  return d ? {open: d.open, label: d.querySelector("summary").textContent,
+              focused: document.activeElement === d.querySelector("summary")} : null; }"""
+
+
+def unfold_by_keyboard(frame: Frame | Page, *, label: str = "Teckenförklaring") -> None:
+    """The folded legend (a narrow map) opens with the keyboard: Tab to its summary, Enter."""
+    assert frame.evaluate(_FOLD_JS) == {"open": False, "label": label, "focused": False}
+    summary = frame.locator(".lagesbild-legend-box > summary")
+    summary.focus()
+    summary.press("Enter")
+    assert frame.evaluate(_FOLD_JS) == {"open": True, "label": label, "focused": True}
+    expect(frame.locator(".lagesbild-legend")).to_be_visible()
+
+
 def assert_legend_hides_no_area(frame: Frame | Page) -> dict:
-    """No kommun's box (its whole drawn extent) reaches under the legend."""
+    """No kommun's box (its whole drawn extent) reaches under the legend, unfolded."""
     boxes = frame.evaluate(_BOXES_JS)
     assert boxes["legend"] is not None and len(boxes["areas"]) >= 15
     assert _inside(boxes["legend"], boxes["map"])
@@ -174,6 +189,8 @@ def test_offline_map_on_laptop_keeps_tooltips_and_areas_visible(laptop: Tab, dem
     laptop.page.set_viewport_size(HALF)  # the file beside another window: narrower than tall
     open_offline(laptop, html)
     wait_settled(laptop.page)
+    unfold_by_keyboard(laptop.page)  # narrower than the legend's width for opening unfolded
+    wait_settled(laptop.page)
     assert_legend_hides_no_area(laptop.page)
     ids = assert_edge_tooltips_inside(laptop.page)
     assert len(ids) == 2
@@ -185,7 +202,27 @@ def test_app_map_on_laptop_keeps_tooltips_and_areas_visible(laptop: Tab,
     frame = open_app_map(laptop, demo_server)
     wait_idle(laptop.page)
     wait_settled(frame)
+    view = frame.evaluate(_VIEW_JS)
+    unfold_by_keyboard(frame)  # the Karta column on a laptop: the legend opens folded
+    wait_settled(frame)
+    assert frame.evaluate(_VIEW_JS) == view  # the fit left room for it: unfolding moves nothing
     assert_legend_hides_no_area(frame)
     ids = assert_edge_tooltips_inside(frame)
     assert len(ids) == 2
     assert laptop.external() == [] and laptop.errors == []
+
+
+def test_offline_map_on_a_wide_screen_opens_its_legend(laptop: Tab, demo_gpkg: Path,  # noqa: F811
+                                                       tmp_path: Path) -> None:
+    """A map as wide as the laptop's screen has room: its legend opens unfolded, and folds and
+    unfolds on a click."""
+    html = bs.write_map(demo_gpkg, tmp_path / "karta.html")
+    open_offline(laptop, html)
+    wait_settled(laptop.page)
+    assert laptop.page.evaluate(_FOLD_JS) == {"open": True, "label": "Teckenförklaring",
+                                              "focused": False}
+    assert_legend_hides_no_area(laptop.page)
+    laptop.page.locator(".lagesbild-legend-box > summary").click()
+    assert laptop.page.evaluate(_FOLD_JS)["open"] is False
+    expect(laptop.page.locator(".lagesbild-legend")).to_be_hidden()
+    laptop.assert_clean()

@@ -1,7 +1,8 @@
 """Browser walk: every page in Swedish and in English, on the demo and after a partial import,
 shows no raw value (tests/raw_values.py says what counts as one).
 
-What is read is what the user sees: the page's visible text, the table cells (the grid is a
+What is read is what the user sees or hears: the page's visible text, the buttons' and links'
+aria-labels (Streamlit's toolbars, skip link, sidebar buttons), the table cells (the grid is a
 canvas; its accessible table holds the cells), the chart axes and legends (Vega's SVG), the
 select boxes' and inputs' values and placeholders, and the map frame (legend, scale bar), with
 every expander opened. One server per workspace, one browser for the module.
@@ -36,6 +37,10 @@ _SEEN = """() => {
   document.querySelectorAll('[data-testid="stDataFrame"] table th, '
                             + '[data-testid="stDataFrame"] table td').forEach(e => out.push(e.textContent));
   document.querySelectorAll('[data-testid="stVegaLiteChart"] svg text').forEach(e => out.push(e.textContent));
+  // what a screen reader says for Streamlit's buttons and links (toolbars, skip link, sidebar)
+  document.querySelectorAll('button[aria-label], a[aria-label], [role="button"][aria-label]')
+    .forEach(e => out.push(e.getAttribute("aria-label")));
+  document.querySelectorAll('[data-testid="stTooltipContent"]').forEach(e => out.push(e.innerText));
   document.querySelectorAll('input, textarea').forEach(e => {
     if (e.type !== "file" && e.type !== "checkbox" && e.type !== "radio") {
       out.push(e.value || e.placeholder || "");  // a placeholder shows only in an empty box

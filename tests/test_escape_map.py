@@ -80,6 +80,26 @@ def test_hostile_names_are_escaped_in_the_map(hostile_map_html: str) -> None:
                                                  sites=True)
 
 
+@pytest.mark.parametrize(("lang", "label"), [("sv", "Teckenförklaring"), ("en", "Legend")])
+def test_legend_folds_under_a_label_in_the_language(lang: str, label: str) -> None:
+    """The legend is a <details> under a <summary> (keyboard accessible); the label is set as
+    text (textContent), the legend's own HTML stays the escaped contents of .lagesbild-legend
+    (what a restyle replaces), and the fold opens by the map's width (browser test:
+    test_browser_map_frame.py)."""
+    from lagesbild.render.map import LEGEND_WIDE_PX
+
+    frames = tiny_frames(area_names=(HOSTILE, "Sorsele"))
+    figs = layer_figures(frames, LAYERS["vald_topp"], period="2024", sex="T", taxonomy=TAXONOMY,
+                         settings=Settings())
+    page = choropleth(figs, web_geometry(frames.kommuner), LAYERS["vald_topp"], lang=lang) \
+        .get_root().render()
+    assert 'L.DomUtil.create("details", "lagesbild-legend-box")' in page
+    assert f"head.textContent = {json.dumps(label)};" in page
+    assert 'L.DomUtil.create("div", "lagesbild-legend", box)' in page
+    assert f"box.open = width >= {LEGEND_WIDE_PX};" in page
+    assert "<img src=x onerror" not in page
+
+
 def test_render_is_deterministic_apart_from_folium_ids() -> None:
     frames = tiny_frames()
     figs = layer_figures(frames, LAYERS["vald_topp"], period="2024", sex="K", taxonomy=TAXONOMY,

@@ -97,6 +97,8 @@ def test_wizard_fields_by_title() -> None:
     ("category", "sv", "column name"), ("Område 2463", "sv", "area id for a name"),
     ("Choose an option", "sv", "Streamlit English"), ("200MB per file", "sv", "Streamlit English"),
     ("Page not found", "sv", "Streamlit English"), ("30 mi", "sv", "miles"),
+    ("Skip to main content", "sv", "Streamlit English"),
+    ("Download as CSV: Tabell", "sv", "Streamlit English"), ("Fullscreen", "sv", "Streamlit English"),
     ("89 790 brott", "en", "Swedish word"), ("dold", "en", "Swedish word"),
     ("importerad 2026-12-07", "en", "Swedish word"), ("uppgift saknas", "en", "Swedish word"),
     ("44,9 %", "en", "decimal comma"), ("1.028.7–1.266.5", "en", "point as thousands separator"),
@@ -113,7 +115,8 @@ def test_the_walk_catches(text: str, lang: str, rule: str) -> None:
     ("14,484 pupils; 44.9%; 2024; 0.75; 1,045.1 per 100 000", "en"),
     ("Röjandeskyddet granskas inte i appen (LAGESBILD_APP_AUDIT=off)", "sv"),
     ("Offence category", "en"), ("Kontrollsumma 3f2a91c04b7e55d1", "sv"),
-    ("Skip to main content", "sv"), ("Västerbottens län, Umeå, Norsjö", "en"),
+    ("Skip to main content", "en"), ("Hoppa till huvudinnehållet", "sv"),
+    ("Ladda ner som CSV", "sv"), ("Västerbottens län, Umeå, Norsjö", "en"),
 ])
 def test_the_walk_lets_through(text: str, lang: str) -> None:
     assert raw_values(text, lang) == []

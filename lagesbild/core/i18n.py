@@ -16,6 +16,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "page_data": ("Data", "Data"),
     "page_report": ("Rapport", "Report"),
     "page_assessment": ("Lägesbild", "Situation picture"),
+    "page_not_found": ("Adressen {path} leder inte till någon sida; kartan visas i stället.",
+                       "The address {path} leads to no page; the map is shown instead."),
     "assessment_help": ("Utkasten är problem som siffrorna visar utöver slumpen, med sitt "
                         "underlag. Bocka i dem som ska med, ändra rubrik och ordning, lägg till "
                         "egna iakttagelser (polisens och kommunens egen kunskap) som nya rader "
@@ -155,8 +157,11 @@ TEXTS: dict[str, tuple[str, str]] = {
                         "(data missing or hidden): no chart."),
     "area": ("Område", "Area"),
     "source": ("Källa", "Source"),
+    "source_files": ("Filer i arbetsytan (se sidan Data):  \n{files}",
+                     "Files in the workspace (see the Data page):  \n{files}"),
     "ci": ("95 % konfidensintervall", "95% confidence interval"),
     "no_data": ("Uppgift saknas eller dold", "No data or suppressed"),
+    "legend": ("Teckenförklaring", "Legend"),
     "show_sites": ("Visa skolor och fritidsgårdar", "Show schools and youth centres"),
     "site_status": ("Programstatus", "Programme status"),
     "status_genomförs": ("genomförs", "running"),

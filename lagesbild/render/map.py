@@ -25,6 +25,9 @@ from lagesbild.render.escape import esc
 from lagesbild.render.map_fit import fit_area
 
 MISSING = "#d9d9d9"
+# a map at least this wide opens with its legend expanded; a narrower one (the Karta page's
+# column on a 1366 × 768 laptop is about 600 px) with the legend folded to its heading
+LEGEND_WIDE_PX = 760
 STATUS_COLORS = {"genomförs": "#1a9641", "planerad": "#fdae61", "avslutad": "#7b3294",
                  "ej startad": "#d7191c", "inget program": "#8c8c8c"}
 
@@ -73,26 +76,55 @@ def _tips(spec: LayerSpec, lang: str):  # noqa: ANN202 - a closure over the tran
 
 
 class Legend(MacroElement):
-    """A Leaflet control holding pre-escaped legend HTML, passed to JS as a JSON string."""
+    """A Leaflet control holding pre-escaped legend HTML, passed to JS as a JSON string.
+
+    The legend folds: a <details> whose <summary> ("Teckenförklaring"/"Legend") is a button
+    for the keyboard and screen readers. It opens expanded on a map at least `WIDE_PX` wide
+    and collapsed on a narrower one (a laptop's column), until the user opens or closes it.
+    Its contents (`.lagesbild-legend`) are what a restyle replaces; the fold stays as it is.
+    The map's fit always leaves room for the expanded legend (`map_fit.FitArea`).
+    """
 
     _template = Template("""
         {% macro script(this, kwargs) %}
         (function() {
+            var map = {{ this._parent.get_name() }};
             var legend = L.control({position: "topright"});
             legend.onAdd = function() {
-                var div = L.DomUtil.create("div", "lagesbild-legend");
+                var box = L.DomUtil.create("details", "lagesbild-legend-box");
+                var head = L.DomUtil.create("summary", "", box);
+                head.textContent = {{ this.label_json }};
+                var div = L.DomUtil.create("div", "lagesbild-legend", box);
                 div.innerHTML = {{ this.html_json }};
-                return div;
+                // clicks and the wheel on the legend neither zoom nor count as moving the map
+                L.DomEvent.disableClickPropagation(box);
+                L.DomEvent.disableScrollPropagation(box);
+                var chosen = false;  // by the user (a click, or Enter/Space on the summary)
+                head.addEventListener("click", function() { chosen = true; });
+                function initial() {
+                    var width = map.getSize().x;
+                    if (!chosen && width > 0) { box.open = width >= {{ this.wide_px }}; }
+                }
+                box.open = true;  // until the map has a size
+                initial();
+                map.on("resize", initial);
+                window.addEventListener("load", initial);
+                if (window.ResizeObserver) {
+                    new ResizeObserver(initial).observe(map.getContainer());
+                }
+                return box;
             };
-            legend.addTo({{ this._parent.get_name() }});
+            legend.addTo(map);
         })();
         {% endmacro %}
     """)
 
-    def __init__(self, html: str) -> None:
+    def __init__(self, html: str, lang: str = "sv") -> None:
         super().__init__()
         self._name = "Legend"
         self.html_json = json.dumps(html).replace("</", "<\\/")
+        self.label_json = json.dumps(t("legend", lang)).replace("</", "<\\/")
+        self.wide_px = LEGEND_WIDE_PX
 
 
 def legend_html(title: str, breaks: list[float], colors: list[str], *, lang: str,
@@ -113,8 +145,11 @@ def legend_html(title: str, breaks: list[float], colors: list[str], *, lang: str
 
 
 _LEGEND_STYLE = (
-    "<style>.lagesbild-legend{background:#fff;padding:5px 7px;font:11px sans-serif;"
-    "border-radius:4px;box-shadow:0 0 4px rgba(0,0,0,.3)}.lagesbild-legend .sw{display:inline-block;"
+    "<style>.lagesbild-legend-box{background:#fff;padding:5px 7px;font:11px sans-serif;"
+    "border-radius:4px;box-shadow:0 0 4px rgba(0,0,0,.3)}"
+    ".lagesbild-legend-box>summary{cursor:pointer;font-weight:600;color:#333}"
+    ".lagesbild-legend-box>summary:focus-visible{outline:2px solid #1a5fb4;outline-offset:2px}"
+    ".lagesbild-legend{margin-top:4px}.lagesbild-legend .sw{display:inline-block;"
     "width:12px;height:12px;margin-right:6px;vertical-align:middle;border:1px solid #777}</style>")
 
 
@@ -221,7 +256,7 @@ def _draw(data: gpd.GeoDataFrame, fills: list[str], tips: list[str], *, layer_na
     ).add_to(m)
     if sites is not None and len(sites):
         _add_sites(m, sites, lang=lang)
-    Legend(legend).add_to(m)
+    Legend(legend, lang).add_to(m)
     if len(geoms):
         fit_area(m, *shapely.total_bounds(geoms))
     return m

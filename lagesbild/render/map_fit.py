@@ -10,7 +10,7 @@ has moved or zoomed the map; after that the user's zoom and pan are left alone.
 
 The legend (`.lagesbild-legend`, a control in a corner) must not hide areas: the bounds are
 fitted with padding on the legend's side, beside it or below it, whichever leaves the larger
-zoom. Leaflet places a tooltip left or right of the pointer and centred on it vertically; near
+zoom. A folded legend (`map.Legend`) is measured unfolded: unfolding it hides no area. Leaflet places a tooltip left or right of the pointer and centred on it vertically; near
 the map's edge on a laptop screen part of it (the name, the interval) is cut off by the frame.
 `TooltipsInside` moves an open tooltip back inside the map, and wraps one wider than the map.
 """
@@ -37,7 +37,14 @@ class FitArea(MacroElement):
             var bounds = L.latLngBounds({{ this.bounds_json }});
             var margin = {{ this.margin }};
             function padding() {  // room on the legend's side: beside it or below it
-                var legend = map.getContainer().querySelector(".{{ this.legend_class }}");
+                // the legend as the user may unfold it: measured open, its fold then restored
+                var inner = map.getContainer().querySelector(".{{ this.legend_class }}");
+                var fold = inner && inner.closest("details");
+                var folded = fold && !fold.open;
+                if (folded) { fold.open = true; }
+                try { return around(fold || inner); } finally { if (folded) { fold.open = false; } }
+            }
+            function around(legend) {
                 if (!legend || !legend.offsetWidth) { return {}; }
                 var corner = legend.parentNode;
                 if (getComputedStyle(corner).position !== "absolute") {

@@ -186,7 +186,8 @@ def fast_choropleth(web: WebGeometry, data: pd.DataFrame, *, title: str, lang: s
     m = folium.Map(tiles=None, control_scale=True, prefer_canvas=True, zoom_snap=0.25)
     FastGeoJson(web, values_js, encoding=encoding, name=title).add_to(m)
     heading = f"{title}, {period}" if period else title
-    Legend(legend_html(heading, breaks, palette, lang=lang, sites=False, note=note)).add_to(m)
+    Legend(legend_html(heading, breaks, palette, lang=lang, sites=False, note=note),
+           lang).add_to(m)
     fit_area(m, *web.bounds)
     return m
 

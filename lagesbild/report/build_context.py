@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import pandas as pd
 
+from lagesbild.analysis.citing import Citation
 from lagesbild.analysis.figures import layer_figures, periods
 from lagesbild.core import schema
 from lagesbild.core.frames import Frames
@@ -99,48 +100,23 @@ class Context:
         return sex_label(sex, self.lang)
 
     def publishers(self) -> dict[str, str]:
-        """Dataset name -> "publisher, table (period)" (`core.publishers`), surveys named by
-        their indicators' `survey_sv`/`survey_en` in layers/indicators.toml."""
-        if "publishers" not in self._memo:
-            from lagesbild.analysis.darkfigure import load_indicator_meta
-            from lagesbild.core.publishers import SURVEY_KINDS, publisher_labels, survey_names
+        """Dataset name -> "publisher, table (period)" (`analysis.citing`)."""
+        return self.citation.publishers
 
-            data, meta = self.frames.datasets, load_indicator_meta(self.settings)
-            inds = self.frames.indicators
-            surveys = {}
-            for name in data.loc[data["kind"].isin(SURVEY_KINDS), "dataset"].astype(str):
-                ids = pd.unique(inds.loc[inds["source"].astype(str) == name, "indicator_id"])
-                surveys[name] = survey_names([str(i) for i in ids], meta, self.lang)
-            self._memo["publishers"] = publisher_labels(data, lang=self.lang, surveys=surveys) \
-                if len(data) else {}
-        return self._memo["publishers"]
+    @property
+    def citation(self) -> Citation:
+        if "citation" not in self._memo:
+            self._memo["citation"] = Citation(self.frames, self.settings, self.lang)
+        return self._memo["citation"]
 
     def cite(self, text: object) -> str:
         """A source text with every dataset's file label ("file (period, importerad date)")
         replaced by its publisher and table: what the report names as sources."""
-        out = "" if text is None or (not isinstance(text, str) and pd.isna(text)) else str(text)
-        if "cite" not in self._memo:
-            pairs = [(self.frames.source_label([name]), label)
-                     for name, label in self.publishers().items()]
-            self._memo["cite"] = sorted(pairs, key=lambda p: -len(p[0]))
-        for old, new in self._memo["cite"]:
-            if old and old in out:
-                out = out.replace(old, new)
-        # a rate's denominator: "folkmängd: SCB, folkmängd (…)" says it twice
-        return re.sub(r"folkmängd: (SCB, folkmängd|Statistics Sweden, population)", r"\1", out)
+        return self.citation.cite(text)
 
     def cited(self, view: object) -> object:
         """A MapView or PyramidView with its sources named by publisher (`cite`)."""
-        import dataclasses
-
-        changes = {}
-        for name in ("figures", "categories", "table", "indicators"):
-            frame = getattr(view, name, None)
-            if isinstance(frame, pd.DataFrame) and "source" in frame.columns:
-                changes[name] = frame.assign(source=[self.cite(x) for x in frame["source"]])
-        if isinstance(getattr(view, "source_label", None), str):
-            changes["source_label"] = self.cite(view.source_label)  # type: ignore[attr-defined]
-        return dataclasses.replace(view, **changes)  # type: ignore[type-var]
+        return self.citation.cited(view)
 
     def display(self, text: object) -> str:
         """An analysis display text in the report's language (analysis texts are Swedish), its

@@ -12,7 +12,7 @@ from lagesbild.analysis.follow_up import follow_up
 from lagesbild.core.errors import LagesbildError
 from lagesbild.core.settings import Settings
 from lagesbild.store.assessment import CAUSE_FIELDS, Chosen, read_assessment, save_assessment
-from lagesbild.ui import common, group_areas, period_ui
+from lagesbild.ui import cited, common, group_areas, period_ui
 from lagesbild.ui import shown as fmt
 from lagesbild.ui.report_page import report_periods
 
@@ -121,6 +121,8 @@ def render(ctx: common.Context) -> None:
             "evidence": st.column_config.TextColumn(ctx.t("assessment_evidence"),
                                                     width="large"),
         })
+    # the drafts' figures by publisher and period, as the report cites them
+    cited.caption(ctx, *(s for d in [*drafts, *chosen] for s in d.sources))
     picked = chosen_from(edited, drafts, chosen)
     new_causes: dict[str, dict[str, str]] = {}
     if picked:

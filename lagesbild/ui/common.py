@@ -16,6 +16,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
+from lagesbild.analysis.citing import Citation
 from lagesbild.analysis.coverage import site_status
 from lagesbild.analysis.figures import layer_figures, periods
 from lagesbild.analysis.map_views import MapView, map_view, view_periods
@@ -28,7 +29,7 @@ from lagesbild.render.assets import use_static
 from lagesbild.render.map import SiteLayer, site_layer, view_map, web_geometry
 from lagesbild.store.frames import load_frames
 from lagesbild.store.gpkg import GpkgWorkspace
-from lagesbild.ui import map_frame
+from lagesbild.ui import frontend_texts, map_frame
 from lagesbild.ui.shown import view_in
 from lagesbild.ui.folium_payload import folium_payload
 from lagesbild.ui.shown import frame as shown_frame, lang as shown_lang
@@ -84,6 +85,7 @@ def sidebar() -> Context:
     st.sidebar.radio(t("language", lang), LANGS, key="lang", horizontal=True,
                      format_func=lambda code: {"sv": "Svenska", "en": "English"}[code])
     ctx = context()
+    frontend_texts.install(ctx.lang)  # Streamlit's skip link and table toolbar in the language
     st.sidebar.caption(f"{t('workspace', ctx.lang)}: `{ctx.workspace.path.name}`")
     part = part_years(ctx) if ctx.workspace.exists() else {}
     if part:  # a year the extracts cover in part: said on every page, annualised on request
@@ -285,6 +287,13 @@ def _sites(key: str, path: str, term: str, lang: str) -> SiteLayer:
     return site_layer(site_status(frames_for(key, path), period=term), lang=lang)
 
 
+@st.cache_resource(max_entries=8, show_spinner=False, hash_funcs=FAST_HASH)
+def citation_for(key: str, path: str, lang: str, settings: Settings) -> Citation:
+    """One workspace's publisher labels in `lang` (`analysis.citing`; a new import gives a new
+    key): sources named as the report names them."""
+    return Citation(frames_for(key, path), settings, lang)
+
+
 # --- the map, built once per choice and sent as streamlit_folium would send it -------------------
 
 @st.cache_resource(max_entries=MAP_CACHE, show_spinner=False, hash_funcs=FAST_HASH)
@@ -293,6 +302,7 @@ def _map_payload(key: str, path: str, spec: LayerSpec, view_id: str, period: str
                  fdr: bool = False) -> dict:
     shown = _map_view(key, path, spec, view_id, period, sex, taxonomy, settings, lang, fdr)
     sites = None if term is None else _sites(key, path, term, lang)
+    shown = citation_for(key, path, lang, settings).cited(shown)  # tooltips name publishers
     m = use_static(view_map(view_in(shown, lang), _web_geometry(key, path), spec, lang=lang,
                             sites=sites))
     return folium_payload(m)

@@ -21,7 +21,7 @@ from lagesbild.core.errors import LagesbildError
 from lagesbild.core.layers import LayerSpec
 from lagesbild.core.settings import Settings
 from lagesbild.core.taxonomy import Taxonomy
-from lagesbild.ui import common, overview_section, period_ui, release_guard
+from lagesbild.ui import cited, common, overview_section, period_ui, release_guard
 from lagesbild.ui import shown as fmt
 
 SEXES = ("T", "K", "M")
@@ -124,9 +124,10 @@ def _comparison(key: str, path: str, spec: LayerSpec, period: str, sex: str,
     one = county if county is not None else lan[0] if len(lan) == 1 else None
     band = reference_band(figures, county_id=one, national=None if nat is None else nat["value"])
     unit = "%" if spec.unit == "percent" else t("rate")
+    citing = cited.citation_for(key, path, lang, settings)  # sources named by publisher
     national_text = "" if nat is None else (
         f"{t('national_value')}: {nat['display']} ({t('source').lower()}: "
-        f"{nat['source']}; {nat['note']}). ")
+        f"{citing.cite(nat['source'])}; {nat['note']}). ")
     labels = BAND_LABELS[lang]
     positions = band_positions(result.table, band)
     flags = band_flags(positions, settings.confidence)
@@ -139,7 +140,7 @@ def _comparison(key: str, path: str, spec: LayerSpec, period: str, sex: str,
             "" if pd.isna(lo) else f"{fmt.number(lo, 1)}–{fmt.number(hi, 1)}"
             for lo, hi in zip(result.table["ci_low"], result.table["ci_high"])],
         t("band" if one is not None else "band_all"): [labels.get(p or "", "") for p in positions],
-        t("source"): result.table["source"],
+        t("source"): [citing.cite(s) for s in result.table["source"]],
     })
     if pooled:  # the pooled windows over time ("2020–2022 sammantaget" … up to the period)
         from lagesbild.analysis.survey_pooling import pooled_figures, pooled_periods
@@ -163,6 +164,8 @@ def _comparison(key: str, path: str, spec: LayerSpec, period: str, sex: str,
                     else "") + national_text + str(band["note_en" if lang == "en" else "note_sv"]) + " "
         + str(flags["note_en" if lang == "en" else "note_sv"]),
         "table": table, "display": figures[["area_id", "display"]],
+        "files": citing.files(*([] if nat is None else [nat["source"]]),
+                              *result.table["source"].drop_duplicates()),
         "small": _spec_of(_small_multiples(series, lang, unit)),
         # a chart without bars has an axis of zeros ("0.000000"): the page says why instead
         "has_values": bool(result.table["value"].notna().any()),
@@ -318,7 +321,10 @@ def render(ctx: common.Context) -> None:
         _draw(shown["chart"], "stretch")
     else:
         st.info(ctx.t("no_chart_values"))
-    st.caption(fmt.text(shown["caption"], ctx.lang) + " " + ctx.suppression_note())
+    st.caption(fmt.text(shown["caption"], ctx.lang) + " " + ctx.suppression_note(),
+               help=ctx.t("source_files", files="  \n".join(fmt.text(f, ctx.lang)
+                                                            for f in shown["files"]))
+               if shown["files"] else None)
     if shown["county_note"]:
         st.caption(fmt.text(shown["county_note"], ctx.lang))
     common.table(shown["table"])

@@ -15,8 +15,7 @@ from lagesbild.core.frames import Frames
 from lagesbild.core.layers import LayerSpec
 from lagesbild.render.assets import use_static
 from lagesbild.render.map import view_map
-from lagesbild.ui import common, district_section, trainings_section
-from lagesbild.ui import shown as fmt
+from lagesbild.ui import cited, common, district_section, trainings_section
 from lagesbild.ui.shown import view_in
 from lagesbild.ui.views import number_text
 
@@ -42,7 +41,8 @@ def _need(ctx: common.Context, frames: Frames, term: str, programmes: tuple[str,
     table = view.table if view.table is not None else pd.DataFrame()
     left, right = st.columns([3, 2])
     with left:
-        m = use_static(view_map(view_in(view, ctx.lang), common.geometry(ctx), specs[need[0]],
+        m = use_static(view_map(view_in(cited.citation(ctx).cited(view), ctx.lang),
+                                common.geometry(ctx), specs[need[0]],
                                 lang=ctx.lang))
         st_folium(metric_scale(m), key="cov_map", height=460, use_container_width=True, returned_objects=[])
     with right:
@@ -123,8 +123,7 @@ def render(ctx: common.Context) -> None:
                 pd.to_numeric(table["staff_trained"]) * 100
                 / pd.to_numeric(table["pupils_reached"]).where(lambda v: v > 0), 1),
         }))
-        st.caption(f"{ctx.t('source')}: "
-                   f"{fmt.text(table['source'].iloc[0], ctx.lang) if len(table) else '–'}")
+        cited.caption(ctx, table["source"].iloc[0] if len(table) else None)
         _need(ctx, frames, term, tuple(chosen))
         district_section.render(ctx, frames, term, tuple(chosen))
     trainings_section.render(ctx, frames)

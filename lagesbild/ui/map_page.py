@@ -13,8 +13,7 @@ from lagesbild.core.frames import Frames
 from lagesbild.core.layers import LayerSpec
 from lagesbild.core.settings import Settings
 from lagesbild.core.taxonomy import Taxonomy
-from lagesbild.ui import common, period_ui, release_guard, small_map
-from lagesbild.ui import shown as fmt
+from lagesbild.ui import cited, common, period_ui, release_guard, small_map
 from lagesbild.ui.views import detail_table, flags_note, overview_table
 
 SEXES = ("K", "M", "T")
@@ -199,7 +198,7 @@ def render(ctx: common.Context) -> None:
         detail_table(detail, ctx.lang)
         source = detail.loc[(detail["area_id"] == chosen) & (detail["sex"] == sex), "source"]
         if len(source):
-            st.caption(f"{ctx.t('source')}: {fmt.text(source.iloc[0], ctx.lang)}")
+            cited.caption(ctx, source.iloc[0])
     st.markdown(f"**{name(chosen)}: {ctx.t('overview').lower()}**")
     parts = _overview_all(ctx.key, path, tuple(specs.values()), taxonomy, ctx.settings, ctx.lang)
     overview_table(_overview(parts, chosen, county_id), ctx.lang)

@@ -14,7 +14,7 @@ from lagesbild.core.i18n import sex_label, t
 from lagesbild.core.settings import Settings
 from lagesbild.core.taxonomy import ALL, Taxonomy
 from lagesbild.render.escape import esc
-from lagesbild.ui import common, period_ui, pyramid_age, release_guard
+from lagesbild.ui import cited, common, period_ui, pyramid_age, release_guard
 from lagesbild.ui import shown as fmt
 
 COLORS = {3: "#b2182b", 2: "#ef8a62", 1: "#fddbc7"}
@@ -159,8 +159,7 @@ def render(ctx: common.Context) -> None:
     st.markdown(shown["html"], unsafe_allow_html=True)
     if shown.get("part_year"):
         st.warning(ctx.t("pyramid_part_year", period=period, days=shown["part_year"]))
-    st.caption(f"{ctx.t('source')}: {fmt.text(shown['source'], ctx.lang)}. "
-               + ctx.suppression_note())
+    cited.caption(ctx, shown["source"], after=". " + ctx.suppression_note())
     for level in taxonomy.levels:
         title = level.title_en if ctx.lang == "en" else level.title_sv
         with st.expander(title, expanded=level.level == 3):
@@ -204,7 +203,7 @@ def _events(ctx: common.Context, area_id: str, period: str) -> None:
                                               "count": ctx.t("event_count")})
         common.table(table)
         extra = lan_only_note(found, ctx.lang)
-        st.caption(f"{ctx.t('source')}: {found.sources}. {found.first}–{found.last}. {extra}")
+        cited.caption(ctx, found.sources, after=f". {found.first}–{found.last}. {extra}")
 
 
 def _plan(ctx: common.Context, areas: list[str], area_id: str, source: str, period: str,

@@ -21,8 +21,7 @@ from lagesbild.core.frames import Frames
 from lagesbild.core.layers import LayerSpec
 from lagesbild.render.assets import use_static
 from lagesbild.render.map import view_map
-from lagesbild.ui import common, period_ui, small_cache
-from lagesbild.ui import shown as fmt
+from lagesbild.ui import cited, common, period_ui, small_cache
 from lagesbild.ui.views import flags_note
 
 ALL = "*"  # the "Alla kommuner" choice (no area id is "*")
@@ -108,8 +107,7 @@ def render(ctx: common.Context, frames: Frames, spec: LayerSpec, level: str, col
 def _source_caption(ctx: common.Context, figures: pd.DataFrame, period: str) -> None:
     source = figures_source(figures)
     if source:
-        st.caption(f"{ctx.t('source')}: {fmt.text(source, ctx.lang)}; "
-                   f"{ctx.t('period').lower()} {period}")
+        cited.caption(ctx, source, after=f"; {ctx.t('period').lower()} {period}")
 
 
 def _render_all(ctx: common.Context, spec: LayerSpec, level: str, view_id: str, period: str,
