@@ -225,7 +225,7 @@ def test_the_indicator_form_adds_an_id_a_survey_table_may_then_use(
     written = tomllib.loads((folder / "indicators.toml").read_text(encoding="utf-8"))
     assert written == {"trygg_centrum": {"title_sv": "Trygg i centrum", "unit": "percent",
                                          "polarity": "positive"}}
-    assert "trygg_centrum" in at.selectbox(key="lf_indicator").options  # a layer may show it
+    assert "Trygg i centrum" in at.selectbox(key="lf_indicator").options  # a layer may show it
     after = importer.check_file(area_workspace, "indicators", survey, name="vandring.csv")
     assert len(after.accepted) == 1 and not after.rejected
 

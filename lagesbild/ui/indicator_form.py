@@ -16,7 +16,7 @@ from lagesbild.core.layer_check import POLARITIES, check_indicator, indicator_to
 from lagesbild.core.layers import known_categories, load_indicator_meta, own_layers_dir
 from lagesbild.ui import common
 
-POLARITY_NAMES = {"negative": ("Högre är sämre (t.ex. otrygghet)", "Higher is worse"),
+POLARITY_NAMES = {"negative": ("Högre är sämre (t.ex. andel otrygga)", "Higher is worse"),
                   "positive": ("Högre är bättre (t.ex. trygghet)", "Higher is better")}
 
 
@@ -66,7 +66,7 @@ def render(ctx: common.Context) -> None:
             c1, c2 = st.columns(2)
             values: dict[str, object] = {
                 "id": c1.text_input("Id" if en else "Id", key="if_id",
-                                    placeholder="trygg_centrum"),
+                                    placeholder="a–z, 0–9, _" if en else "a–z, 0–9, _ (utan å, ä, ö)"),
                 "polarity": c2.selectbox("Direction" if en else "Riktning", POLARITIES,
                                          key="if_polarity",
                                          format_func=lambda p: POLARITY_NAMES[p][1 if en else 0]),

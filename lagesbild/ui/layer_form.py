@@ -92,7 +92,7 @@ def render(ctx: common.Context) -> None:
             c1, c2 = st.columns(2)
             values: dict[str, object] = {
                 "id": c1.text_input("Id (file name)" if en else "Id (filnamn)", key="lf_id",
-                                    placeholder="otrygghet_park"),
+                                    placeholder="a–z, 0–9, _" if en else "a–z, 0–9, _ (utan å, ä, ö)"),
                 "kind": c2.selectbox("Kind" if en else "Typ", KINDS, key="lf_kind",
                                      format_func=lambda k: KIND_NAMES[k][1 if en else 0]),
                 "title_sv": c1.text_input("Title (Swedish)" if en else "Titel (svenska)",
@@ -101,14 +101,18 @@ def render(ctx: common.Context) -> None:
                                           "Titel (engelska, valfri)", key="lf_title_en"),
                 "indicator": c1.selectbox(
                     "Indicator (survey layers)" if en else "Indikator (enkätlager)",
-                    ["", *sorted(meta)], key="lf_indicator"),
+                    ["", *sorted(meta)], key="lf_indicator",
+                    format_func=lambda i: "–" if not i else str(
+                        meta[i].get("title_en" if en else "title_sv") or meta[i].get("title_sv")
+                        or i)),
                 "categories": c2.text_input(
                     "Crime categories, comma-separated (crime layers)" if en else
                     "Brottskategorier, kommaseparerade (brottslager)", key="lf_categories",
                     placeholder="Misshandel, Grov misshandel"),
                 "pyramid_level": c1.selectbox(
                     "Pyramid level (crime layers, optional)" if en else
-                    "Pyramidnivå (brottslager, valfri)", ["", 1, 2, 3], key="lf_level"),
+                    "Pyramidnivå (brottslager, valfri)", ["", 1, 2, 3], key="lf_level",
+                    format_func=lambda v: "–" if v == "" else str(v)),
                 "programmes": c2.text_input(
                     "Programmes, comma-separated (coverage layers)" if en else
                     "Program, kommaseparerade (täckningslager)", key="lf_programmes"),
