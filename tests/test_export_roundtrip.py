@@ -274,7 +274,7 @@ def test_hostile_files_as_a_spreadsheet_sees_them(hostile: GpkgWorkspace, tmp_pa
     assert '"Misshandel, grov ""inomhus""; ute"' in text["brå.csv"]
     assert "'-K1;2024-03-15 21:40;Misshandel;Kvinna;Ja;" in text["utdrag.csv"]
     assert "\r\n'@2;2024-03-15 21:40:30;" in text["utdrag.csv"]
-    assert "0114;2024;otrygghet;Kvinnor;12,5;1024;;\r\n" in text["enkät.csv"]  # no interval given
+    assert "0114;2024;otrygghet;Kvinnor;12,5;1024;;;\r\n" in text["enkät.csv"]  # no interval given
     assert ";10,333333333333334;" in text["enkät.csv"]
     assert "0114 Upplands Väsby;totalt;50123;50701\r\n" in text["folkmängd_scb.csv"]
     assert text["folkmängd_enkel.csv"] == ("kommun_kod;kommun_namn;År;population\r\n"

@@ -267,13 +267,15 @@ def _write_pxweb(frame: pd.DataFrame, path: Path, ctx: _Context) -> list[dict[st
 
 def _write_indicators(frame: pd.DataFrame, path: Path, ctx: _Context) -> list[dict[str, str]]:
     # the interval as stored (the source's own, or from its design) goes with the share
+    # a school grade or age group (blank: the total row) keeps grades apart on the way back
+    grades = frame["age_group"] if "age_group" in frame else pd.Series([None] * len(frame))
     rows = [[_plain(a), _plain(p), _text(i), SEX_GROUP.get(_plain(s), ""), _decimal(v), _int(n),
-             _decimal(lo), _decimal(hi)]
-            for a, p, i, s, v, n, lo, hi in zip(
+             _decimal(lo), _decimal(hi), "" if pd.isna(g) else _text(g)]
+            for a, p, i, s, v, n, lo, hi, g in zip(
                 frame["area_id"], frame["period"], frame["indicator_id"], frame["sex"],
-                frame["value"], frame["n"], frame["ci_low"], frame["ci_high"])]
+                frame["value"], frame["n"], frame["ci_low"], frame["ci_high"], grades)]
     _write(path, _csv(["Kommunkod", "År", "Indikator", "Kön", "Andel (%)", "Antal svarande",
-                       "KI nedre (%)", "KI övre (%)"], rows))
+                       "KI nedre (%)", "KI övre (%)", "Årskurs"], rows))
     return [{}]
 
 
