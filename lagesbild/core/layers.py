@@ -11,7 +11,8 @@ from lagesbild.core.errors import InputError
 KINDS = ("count_rate", "incident_rate", "indicator", "coverage")
 # class-break schemes a layer may name (`analysis.classify.SCHEMES` holds their classifiers)
 SCHEME_NAMES = ("quantiles", "equal_interval", "natural_breaks", "fisher_jenks")
-NOT_LAYERS = {"pyramid.toml", "indicators.toml", "brottsgrupper.toml", "aldersgrupper.toml"}
+NOT_LAYERS = {"pyramid.toml", "indicators.toml", "brottsgrupper.toml", "aldersgrupper.toml",
+              "programmes.toml"}
 
 
 @dataclass(frozen=True)
