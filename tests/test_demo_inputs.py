@@ -33,7 +33,7 @@ def demo_workspace(tmp_path_factory):
 
 def test_demo_workspace_rejects_nothing(demo_workspace):
     meta = demo_workspace.datasets()
-    assert sorted(meta["kind"]) == sorted(["boundaries", *demo.IMPORT_ORDER])
+    assert sorted(meta["kind"]) == sorted(["boundaries", *(demo.KIND_OF.get(k, k) for k in demo.IMPORT_ORDER)])
     assert meta["rejected"].tolist() == [0] * len(meta)
     assert (meta["rows"] > 0).all()
 

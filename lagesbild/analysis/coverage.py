@@ -13,7 +13,7 @@ SCHOOL_KINDS = programmes_registry.SCHOOL_KINDS
 RUNNING = "genomförs"
 
 
-def _registry(registry: Registry | None) -> Registry:
+def load_registry(registry: Registry | None) -> Registry:
     if registry is not None:
         return registry
     from lagesbild.core.settings import get_settings
@@ -84,7 +84,7 @@ def site_coverage(frames: Frames, *, period: str, programmes: tuple[str, ...] = 
     programmes sum their pupils, capped per (unit, target group) where groups overlap. A school
     with the old single "Elever i målgrupp" has one target group for all it runs (capped at it).
     """
-    registry = _registry(registry)
+    registry = load_registry(registry)
     act = _running(frames, period, programmes)
     chosen = programmes or tuple(sorted(act["programme"].dropna().unique()))
     wanted = {g for p in chosen for g in registry.groups(p)}
@@ -183,8 +183,13 @@ def site_status(frames: Frames, *, period: str, programmes: tuple[str, ...] = ()
     if programmes:
         act = act[act["programme"].isin(programmes)]
     rank = {"genomförs": 0, "planerad": 1, "avslutad": 2, "ej startad": 3}
-    act = act.assign(_rank=act["status"].map(rank)).sort_values("_rank")
-    first = act.drop_duplicates("site_id")[["site_id", "programme", "status", "classes", "pupils_reached"]]
+    act = act.assign(_rank=act["status"].map(rank)).sort_values(["_rank", "programme"])
+    # a site running several programmes (MVP and MVP Mellanstadiet) shows them all, with the
+    # classes and pupils of those at its best status summed
+    best = act[act["_rank"] == act.groupby("site_id")["_rank"].transform("min")]
+    first = best.groupby("site_id", as_index=False, sort=False).agg(
+        programme=("programme", ", ".join), status=("status", "first"),
+        classes=("classes", "sum"), pupils_reached=("pupils_reached", "sum"))
     sites = frames.sites.merge(first, on="site_id", how="left")
     sites["status"] = sites["status"].fillna("inget program")
     sites["programme"] = sites["programme"].fillna("")

@@ -18,6 +18,7 @@ from lagesbild.analysis.need import DOSE_NOTE, QUADRANTS, labelled, programme_co
 from lagesbild.core import schema
 from lagesbild.core.i18n import t
 from lagesbild.render import static
+from lagesbild.report.build_programmes import programme_parts
 from lagesbild.report.build_context import KOMMUN, Context, paragraphs, pick_period, rounded
 from lagesbild.report.model import SECTION_TITLES, Figure, Section, Table
 
@@ -159,6 +160,8 @@ def forebyggande(ctx: Context, note: str | None) -> Section:
                         labelled(shown, labels), note=DOSE_NOTE[labels],
                         source_col=t("source", ctx.lang)),
               _site_table(ctx, term)]
+    more_paras, more_tables = programme_parts(ctx, term)  # each programme, its counts, funders
+    paras, tables = paras + more_paras, tables[:1] + more_tables + tables[1:]
     figures = _need_figure(ctx, spec, term, paras)
     return section(ctx, "forebyggande", paras, figures, tables)
 

