@@ -11,6 +11,7 @@ from lagesbild.core.programmes import TARGET_GROUPS, Registry
 
 SCHOOL_KINDS = programmes_registry.SCHOOL_KINDS
 RUNNING = "genomförs"
+UNKNOWN_GROUP = "okänd målgrupp"  # a programme not in the registry: its target group is unknown
 
 
 def load_registry(registry: Registry | None) -> Registry:
@@ -139,7 +140,7 @@ def _school(rec: dict, here: pd.DataFrame, wanted: set[str], registry: Registry)
             capped += min(total, limit)
         else:
             missing_pupils += total
-            missing += [TARGET_GROUPS[g][0] for g in sorted(groups)] or ["målgrupp"]
+            missing += [TARGET_GROUPS[g][0] for g in sorted(groups)] or [UNKNOWN_GROUP]
     return {**out, "pupils_reached": capped, "pupils_no_eligible": missing_pupils,
             "missing_groups": ", ".join(dict.fromkeys(missing))}
 

@@ -136,7 +136,8 @@ def _unknown_note(rows: pd.DataFrame, registry: Registry, header: str) -> list[s
     """A programme not in the registry is kept (a kommun's own programme is real work), but
     without a target group its pupils have no denominator: say so, with rows and the fix."""
     notes = []
-    for name, part in rows[[registry.find(p) is None for p in rows["programme"]]].groupby("programme"):
+    unknown = rows["programme"].map(lambda p: registry.find(p) is None).astype(bool)
+    for name, part in rows[unknown].groupby("programme"):
         lines = ", ".join(str(int(r)) for r in part["_line"][:5]) + (" …" if len(part) > 5 else "")
         notes.append(f"Fält '{header}', rad {lines}: programmet '{name}' finns inte i "
                      f"programregistret ({registry.file}); raderna lagras men eleverna räknas utan "

@@ -372,23 +372,24 @@ def generate_inputs(out_dir: str | Path, *, seed: int = SEED) -> dict[str, Path]
             sid = f"{code}-S{i + 1:02d}"
             eligible = int(round(pop * 0.034 / n_schools * rng.uniform(0.8, 1.2)))
             site_rows.append([sid, f"{town} {_SCHOOL_SUFFIX[i % len(_SCHOOL_SUFFIX)]}", "grundskola", code,
-                              _dec(pts[i][0], 5), _dec(pts[i][1], 5), eligible])
+                              _dec(pts[i][0], 5), _dec(pts[i][1], 5),
+                              *demo_programmes.target_columns(code, i, eligible)])
             activity_rows += _activity(rng, code, sid, eligible, i)
         j = n_schools
         if pop > 50000:
             for g in range(2):
                 sid = f"{code}-G{g + 1:02d}"
                 site_rows.append([sid, f"{town_names[0]} gymnasium {g + 1}", "gymnasium", code,
-                                  _dec(pts[j][0], 5), _dec(pts[j][1], 5), int(pop * 0.011)])
+                                  _dec(pts[j][0], 5), _dec(pts[j][1], 5), int(pop * 0.011), ""])
                 activity_rows += _activity(rng, code, sid, int(pop * 0.011), g + 1)
                 j += 1
         for f in range(n_fritid):
             sid = f"{code}-F{f + 1:02d}"
             site_rows.append([sid, f"Fritidsgården {town_names[min(f, len(town_names) - 1)]}", "fritidsgård", code,
-                              _dec(pts[j][0], 5), _dec(pts[j][1], 5), ""])
+                              _dec(pts[j][0], 5), _dec(pts[j][1], 5), "", ""])
             j += 1
     _write_csv(out / FILES["sites"], ["Enhets-ID", "Namn", "Typ", "Kommunkod", "Latitud", "Longitud",
-                                       "Elever i målgrupp"], site_rows, encoding="cp1252", sep=";")
+                                       "Elever i målgrupp", "Elever åk 4–6"], site_rows, encoding="cp1252", sep=";")
     _write_csv(out / FILES["programme_activity"], ["Enhets-ID", "Program", "Termin", "Status", "Klasser",
                                                     "Elever som nåtts", "Personal utbildad"],
                activity_rows, encoding="cp1252", sep=";")

@@ -1,6 +1,7 @@
-"""Demo programme work outside school (issue 17): MVP Fritid at fritidsgårdar, as Stockholm runs
-MVP at fritidsgårdar and parklekar (seed 000), with the young people reached, the sessions held
-(the registry's "Pass genomförda") and the förvaltning that funds it.
+"""Demo programme work of issue 17: MVP Fritid at fritidsgårdar, as Stockholm runs MVP at
+fritidsgårdar and parklekar (seed 000), with the young people reached, the sessions held (the
+registry's "Pass genomförda") and the förvaltning that funds it; and the pupils of the schools
+running MVP Mellanstadiet given for åk 4–6 (`target_columns`).
 
 Its own file and its own random stream: every other demo figure stays as it was. The
 fritidsgårdar are the demo's own (`store.demo` names them "<kommun>-F01" ...).
@@ -21,6 +22,15 @@ KIND_OF = {"programme_activity_fritid": "programme_activity"}  # the importer's 
 # kommun -> who funds and runs MVP Fritid there
 FUNDERS = {"2480": "Fritidsförvaltningen", "2482": "Kultur- och fritidsförvaltningen",
            "2417": "Norsjö kommun, fritid"}
+
+
+def target_columns(code: str, index: int, eligible: int) -> list[object]:
+    """A demo school's "Elever i målgrupp" and "Elever åk 4–6": a school running MVP
+    Mellanstadiet (`store.demo._activity`'s choice) gives its pupils for åk 4–6, the same
+    number, so every figure of MVP and MVP Mellanstadiet together stays as it was; the others
+    keep the single target group."""
+    mellan = code in ("2480", "2482") and index % 3 == 0 and index % 2 == 1
+    return ["", eligible] if mellan else [eligible, ""]
 
 
 def fritid_rows(rng: np.random.Generator, populations: Mapping[str, float],

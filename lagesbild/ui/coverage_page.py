@@ -125,8 +125,9 @@ def render(ctx: common.Context) -> None:
         }))
         st.caption(f"{ctx.t('source')}: "
                    f"{fmt.text(table['source'].iloc[0], ctx.lang) if len(table) else '–'}")
-        programme_tables.render(ctx, frames, term, tuple(chosen))
+        programme_tables.warn_missing(ctx, frames, term, tuple(chosen))
         _need(ctx, frames, term, tuple(chosen))
+        programme_tables.render(ctx, frames, term, tuple(chosen))
     st.subheader(ctx.t("actions"))
     actions = actions_by_focus(frames, lang=ctx.lang)
     names = dict(zip(frames.areas["area_id"], frames.areas["name"]))

@@ -12,6 +12,7 @@ from lagesbild.analysis.programme_summary import (
     programme_table,
     units_by_kind,
 )
+from lagesbild.analysis.coverage import UNKNOWN_GROUP
 from lagesbild.core.frames import Frames
 from lagesbild.core.programmes import load_programmes
 from lagesbild.ui import common
@@ -22,11 +23,10 @@ KIND_EN = {"grundskola": "compulsory school", "gymnasium": "upper secondary scho
            "arbetsplats": "workplace"}
 
 
-def render(ctx: common.Context, frames: Frames, term: str, chosen: tuple[str, ...]) -> None:
-    """The tables below the coverage table (the same term and programmes)."""
+def warn_missing(ctx: common.Context, frames: Frames, term: str, chosen: tuple[str, ...]) -> None:
+    """Under the coverage table: pupils reached where the target group has no pupil count."""
     en = ctx.lang == "en"
     registry = load_programmes(ctx.settings.layers_dir)
-    names = dict(zip(frames.areas["area_id"].astype(str), frames.areas["name"]))
     missing = missing_denominators(frames, period=term, programmes=chosen, registry=registry)
     if len(missing):
         groups = ", ".join(dict.fromkeys(g for text in missing["missing_groups"]
@@ -38,8 +38,16 @@ def render(ctx: common.Context, frames: Frames, term: str, chosen: tuple[str, ..
             "Add the column 'Elever åk 4–6', 'Elever åk 7–9' or 'Elever gymnasiet'." if en else
             f"{pupils} elever som nåtts vid {len(missing)} skol(or) saknar antal elever i "
             f"målgruppen ({groups}) i skolfilen och ingår inte i andelen: {schools}. Lägg till "
-            "kolumnen 'Elever åk 4–6', 'Elever åk 7–9' eller 'Elever gymnasiet'.")
+            "kolumnen 'Elever åk 4–6', 'Elever åk 7–9' eller 'Elever gymnasiet'."
+            + (" Ett program med okänd målgrupp läggs till i programregistret "
+               "(layers/programmes.toml)." if UNKNOWN_GROUP in groups else ""))
 
+
+def render(ctx: common.Context, frames: Frames, term: str, chosen: tuple[str, ...]) -> None:
+    """The tables below the coverage and need tables (the same term and programmes)."""
+    en = ctx.lang == "en"
+    registry = load_programmes(ctx.settings.layers_dir)
+    names = dict(zip(frames.areas["area_id"].astype(str), frames.areas["name"]))
     table = programme_table(frames, period=term, programmes=chosen, registry=registry)
     if len(table):
         st.subheader("Programmes and their target groups" if en else "Program och målgrupper")
