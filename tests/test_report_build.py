@@ -199,9 +199,10 @@ def test_prevention_coverage_and_need_map(report: Report) -> None:
     need = section.figures[0]
     assert need.png.startswith(PNG) and need.html and need.table is not None
     assert {"Prioritet", "Behov (percentil)"} <= set(need.table.frame.columns)
-    coverage, schools = section.tables
+    coverage, schools, *programmes = section.tables  # then each programme (build_programmes)
     assert "Andel elever (%)" in coverage.frame and len(coverage.frame) == 16
     assert set(schools.frame["Kommun"]) == {"Norsjö"}
+    assert [t.title for t in programmes][:1] == ["Program och målgrupper, HT2024"]
 
 
 def test_actions_and_local_goals_per_focus_area(report: Report) -> None:

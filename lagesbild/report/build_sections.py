@@ -161,7 +161,7 @@ def forebyggande(ctx: Context, note: str | None) -> Section:
                         source_col=t("source", ctx.lang)),
               _site_table(ctx, term)]
     more_paras, more_tables = programme_parts(ctx, term)  # each programme, its counts, funders
-    paras, tables = paras + more_paras, tables[:1] + more_tables + tables[1:]
+    paras, tables = paras + more_paras, tables + more_tables
     figures = _need_figure(ctx, spec, term, paras)
     return section(ctx, "forebyggande", paras, figures, tables)
 
