@@ -7,11 +7,13 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from lagesbild.analysis.coverage import coverage_by_area, site_coverage, site_status
+from lagesbild.core import schema
 from lagesbild.analysis.programme_summary import by_funder, programme_table, units_by_kind
 from lagesbild.core.errors import InputError
 from lagesbild.core.layers import load_layers
@@ -24,7 +26,7 @@ from lagesbild.store import export, importer
 from lagesbild.store.frames import load_frames
 from lagesbild.store.gpkg import GpkgWorkspace
 
-from conftest import csv_bytes, latlon
+from conftest import EAST, WEST, csv_bytes, latlon
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 NORSJO, SORSELE = latlon(705_000, 7_195_000), latlon(715_000, 7_195_000)
@@ -54,13 +56,21 @@ ACTIVITY = csv_bytes(
     "2422-S01;MVP Mellanstadiet;HT2024;genomförs;2;30;1;5;;\n")
 
 
-@pytest.fixture
-def ws(area_workspace: GpkgWorkspace, tmp_path: Path) -> GpkgWorkspace:
-    (tmp_path / "enheter.csv").write_bytes(SITES)
-    (tmp_path / "program_ht2024.csv").write_bytes(ACTIVITY)
-    importer.import_file(area_workspace, "sites", tmp_path / "enheter.csv")
-    importer.import_file(area_workspace, "programme_activity", tmp_path / "program_ht2024.csv")
-    return area_workspace
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory: pytest.TempPathFactory) -> GpkgWorkspace:
+    """Norsjö and Sorsele with the sites and HT2024 activity above; built once, read only."""
+    folder = tmp_path_factory.mktemp("programmes")
+    workspace = GpkgWorkspace(folder / "ws.gpkg")
+    areas = gpd.GeoDataFrame({"area_id": ["2417", "2422"], "level": "kommun",
+                              "code": ["2417", "2422"], "name": ["Norsjö", "Sorsele"],
+                              "parent_id": "24", "source": "test"}, geometry=[WEST, EAST],
+                             crs=schema.CRS_STORE)
+    importer.store_boundaries(workspace, schema.conform(areas, "areas"), name="gränser")
+    (folder / "enheter.csv").write_bytes(SITES)
+    (folder / "program_ht2024.csv").write_bytes(ACTIVITY)
+    importer.import_file(workspace, "sites", folder / "enheter.csv")
+    importer.import_file(workspace, "programme_activity", folder / "program_ht2024.csv")
+    return workspace
 
 
 # --- the registry -------------------------------------------------------------------------------
