@@ -87,7 +87,9 @@ def site_coverage(frames: Frames, *, period: str, programmes: tuple[str, ...] = 
     """
     registry = load_registry(registry)
     act = _running(frames, period, programmes)
-    chosen = programmes or tuple(sorted(act["programme"].dropna().unique()))
+    # no choice: every programme of the workspace (any term), so a term's denominator does not
+    # shrink because a programme happens not to run in it
+    chosen = programmes or tuple(sorted(frames.programme_activity["programme"].dropna().unique()))
     wanted = {g for p in chosen for g in registry.groups(p)}
     sites = pd.DataFrame(frames.sites.drop(columns="geometry"))
     by_site: dict[str, pd.DataFrame] = dict(tuple(act.groupby("site_id")))
