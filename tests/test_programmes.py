@@ -200,8 +200,12 @@ def test_the_old_single_target_group_caps_everything_run_there(area_workspace, t
         "2417-S01;MVP;HT2024;genomförs;100\n2417-S01;MVP Mellanstadiet;HT2024;genomförs;80\n"))
     importer.import_file(area_workspace, "sites", tmp_path / "s.csv")
     importer.import_file(area_workspace, "programme_activity", tmp_path / "a.csv")
-    table = coverage_by_area(load_frames(area_workspace), period="HT2024").set_index("area_id")
+    frames = load_frames(area_workspace)
+    table = coverage_by_area(frames, period="HT2024").set_index("area_id")
     assert (table.loc["2417", "eligible_pupils"], table.loc["2417", "pupils_reached"]) == (150, 150)
+    # a programme outside school has no pupils in a school's target group
+    fritid = coverage_by_area(frames, period="HT2024", programmes=("MVP Fritid",))
+    assert fritid.set_index("area_id").loc["2417", "schools"] == 0
 
 
 def test_participants_counts_units_and_funders(ws: GpkgWorkspace) -> None:

@@ -93,6 +93,9 @@ def site_coverage(frames: Frames, *, period: str, programmes: tuple[str, ...] = 
     wanted = {g for p in chosen for g in registry.groups(p)}
     sites = pd.DataFrame(frames.sites.drop(columns="geometry"))
     by_site: dict[str, pd.DataFrame] = dict(tuple(act.groupby("site_id")))
+    every = frames.programme_activity  # what each unit runs in any term, whatever its status
+    ran = {str(k): set(v) for k, v in every.groupby("site_id")["programme"].agg(set).items()}
+    chosen_school = [p for p in chosen if _in_school(p, registry)]
     out = []
     for rec in sites.to_dict("records"):
         sid = str(rec["site_id"])
@@ -110,6 +113,8 @@ def site_coverage(frames: Frames, *, period: str, programmes: tuple[str, ...] = 
                "pupils_no_eligible": 0, "missing_groups": ""}
         if rec["kind"] in SCHOOL_KINDS:
             row.update(_school(rec, here, wanted, registry))
+            if not _legacy_in_target(rec, chosen_school, ran.get(sid, set()), registry):
+                row["in_target"] = False
         out.append(row)
     cols = ["site_id", "name", "kind", "area_id", "funder", "programmes", "reached",
             "participants", "in_target", "eligible", "pupils_reached", "pupils_no_eligible",
@@ -117,6 +122,28 @@ def site_coverage(frames: Frames, *, period: str, programmes: tuple[str, ...] = 
     frame = pd.DataFrame(out, columns=cols)
     return frame.astype({"eligible": "Int64", "pupils_reached": "int64", "participants": "int64",
                          "pupils_no_eligible": "int64", "reached": bool, "in_target": bool})
+
+
+def _in_school(programme: str, registry: Registry) -> bool:
+    """Run in school grades: a registry programme with grades, or one the registry lacks."""
+    found = registry.find(programme)
+    return found is None or bool(found.grades)
+
+
+def _legacy_in_target(rec: dict, chosen: list[str], ran: set[str], registry: Registry) -> bool:
+    """Whether a school with the old single "Elever i målgrupp" (the target group of what runs
+    there) belongs to the chosen programmes' denominator: no school programme chosen, no; it
+    runs no school programme (its group is unknown), yes; else when a chosen programme runs
+    there or shares a target group with one that does."""
+    if any(not pd.isna(rec.get(f"eligible_{g}")) for g in TARGET_GROUPS if f"eligible_{g}" in rec):
+        return True  # pupils per target group: `_school` decides
+    if not chosen:
+        return False
+    ran_school = [p for p in ran if _in_school(p, registry)]
+    if not ran_school:
+        return True
+    return any(p == q or set(registry.groups(p)) & set(registry.groups(q))
+               for p in chosen for q in ran_school)
 
 
 def _school(rec: dict, here: pd.DataFrame, wanted: set[str], registry: Registry) -> dict:

@@ -70,7 +70,8 @@ def programme_table(frames: Frames, *, period: str, programmes: tuple[str, ...] 
                 "participants": int(pd.to_numeric(part["pupils_reached"]).fillna(0).sum()),
                 "eligible_pupils": int(c["eligible_pupils"]), "pupils_reached": int(c["pupils_reached"]),
                 "share_pupils": c["share_pupils"], "pupils_no_eligible": int(c["pupils_no_eligible"]),
-                **{k: (summed.get(k, 0) if k in own else pd.NA) for k in counts},
+                # a count no row gives is unknown, not 0
+                **{k: (summed[k] if k in own and k in summed else pd.NA) for k in counts},
             })
     cols = ["area_id", "programme", "organiser", "target", "units_reached", "participants",
             "eligible_pupils", "pupils_reached", "share_pupils", "pupils_no_eligible", *counts]
