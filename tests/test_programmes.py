@@ -251,7 +251,7 @@ def test_the_report_prevention_section(ws: GpkgWorkspace) -> None:
     assert "MVP Mellanstadiet (MÄN, åk 4–6): 115 av 120 elever i målgruppen (95,8 %); " \
            "115 deltagare vid 2 enheter; 12 pass genomförda; 113 tryggbassamtal." in text
     assert "MVP (MÄN, åk 7–9, gymnasiet): 110 av 120 elever i målgruppen (91,7 %)" in text
-    assert "MVP Fritid (Stadsdelsförvaltningen, 10–17 år): 25 deltagare vid 1 enheter; 6 pass" in text
+    assert "MVP Fritid (Stadsdelsförvaltningen, 10–17 år): 25 deltagare vid 1 enhet; 6 pass" in text
     assert "1 av 1 fritidsgårdar" in text
     titles = [t.title for t in section.tables]
     assert "Program och målgrupper, HT2024" in titles and "Finansiering och förvaltning, HT2024" in titles

@@ -43,8 +43,10 @@ def programme_parts(ctx: Context, term: str) -> tuple[list[str], list[Table]]:
                         f"({ctx.num(100 * reached / eligible)} %)",
                         f"{ctx.num(reached, 0)} of {ctx.num(eligible, 0)} pupils in the target "
                         f"group ({ctx.num(100 * reached / eligible)}%)")] if eligible else []
-        parts.append(ctx.tr(f"{ctx.num(people, 0)} deltagare vid {ctx.num(units, 0)} enheter",
-                            f"{ctx.num(people, 0)} participants at {ctx.num(units, 0)} units"))
+        parts.append(ctx.tr(f"{ctx.num(people, 0)} deltagare vid {ctx.num(units, 0)} "
+                            + ("enhet" if units == 1 else "enheter"),
+                            f"{ctx.num(people, 0)} participants at {ctx.num(units, 0)} "
+                            + ("unit" if units == 1 else "units")))
         parts += [f"{ctx.num(rows[k].sum(), 0)} {c.label(ctx.lang).lower()}"
                   for k, c in counts.items() if rows[k].notna().any()]
         paras.append(f"{head}: {'; '.join(parts)}.")
