@@ -233,7 +233,7 @@ def test_compare_shows_what_changed_since_the_last_meeting(live) -> None:
     by = diff.set_index(["kind", "item"])
     datasets = diff[diff["kind"] == "dataset"].set_index("item")["status"]
     assert datasets[BRA] == "replaced"
-    assert (datasets.drop(BRA) == "unchanged").all() and len(datasets) == 8
+    assert (datasets.drop(BRA) == "unchanged").all() and len(datasets) == 9  # + MVP Fritid file
     assert by.loc[("setting", "confidence"), ["old", "new", "status"]].tolist() == [
         "0.95", "0.9", "changed"]
     assert by.loc[("setting", "suppress_below"), "status"] == "unchanged"
