@@ -98,7 +98,10 @@ def test_coverage_by_area_by_hand(frames: Frames) -> None:
 
 def test_coverage_by_programme_and_term(frames: Frames) -> None:
     mvp = coverage_by_area(frames, period="HT2024", programmes=("MVP",)).set_index("area_id")
-    assert mvp.loc["2422", "pupils_reached"] == 0 and mvp.loc["2422", "share_pupils"] == 0.0
+    # Sorsele's one school runs MVP Mellanstadiet: its "Elever i målgrupp" are that programme's
+    # target group, so MVP has no target pupils known there (unknown, not 0 %)
+    assert mvp.loc["2422", "pupils_reached"] == 0 and mvp.loc["2422", "schools"] == 0
+    assert pd.isna(mvp.loc["2422", "share_pupils"])
     assert mvp.loc["24", "pupils_reached"] == 45
     spring = coverage_by_area(frames, period="VT2024").set_index("area_id")
     # MVP runs at S01 in VT2024 (40 pupils); the ended Mellanstadiet row counts for nothing

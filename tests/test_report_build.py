@@ -199,7 +199,7 @@ def test_prevention_coverage_and_need_map(report: Report) -> None:
     need = section.figures[0]
     assert need.png.startswith(PNG) and need.html and need.table is not None
     assert {"Prioritet", "Behov (percentil)"} <= set(need.table.frame.columns)
-    coverage, schools, trained = section.tables
+    coverage, schools, *programmes, trained = section.tables  # each programme (build_programmes)
     assert "Andel elever (%)" in coverage.frame and len(coverage.frame) == 16
     assert set(schools.frame["Kommun"]) == {"Norsjö"}
     # the demo's trainings of Norsjö's staff in 2024 (data/demo/utbildningar.csv, personal.csv)
@@ -210,6 +210,7 @@ def test_prevention_coverage_and_need_map(report: Report) -> None:
     mvp = trained.frame.set_index("Utbildning").loc["MVP-utbildning"]
     assert (mvp["Deltagare"], mvp["Anställda"], mvp["Andel av personalen, högst (%)"]) == (
         13, 61, 21.3)
+    assert [t.title for t in programmes][:1] == ["Program och målgrupper, HT2024"]
 
 
 def test_actions_and_local_goals_per_focus_area(report: Report) -> None:

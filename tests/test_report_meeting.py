@@ -51,7 +51,7 @@ def two_counties():  # noqa: ANN201
         "area_id": ["2281"], "eligible_pupils": [1000], "source": ["skolor.csv"]},
         geometry=[Point(605_000, 6_905_000)], crs=schema.CRS_STORE)
     run = pd.DataFrame([("2281-S01", "2281", "MVP", "HT2024", 10, 900, 20, "genomförs",
-                         "program.csv")], columns=list(f.programme_activity.columns))
+                         "program.csv")], columns=list(f.programme_activity.columns)[:9])
     return dataclasses.replace(
         f, areas=schema.conform(pd.concat([f.areas, more_areas], ignore_index=True), "areas"),
         sites=schema.conform(pd.concat([f.sites, school], ignore_index=True), "sites"),

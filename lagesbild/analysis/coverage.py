@@ -4,10 +4,22 @@ from __future__ import annotations
 
 import pandas as pd
 
+from lagesbild.core import programmes as programmes_registry
 from lagesbild.core import schema
 from lagesbild.core.frames import Frames
+from lagesbild.core.programmes import TARGET_GROUPS, Registry
 
-SCHOOL_KINDS = ("grundskola", "gymnasium")
+SCHOOL_KINDS = programmes_registry.SCHOOL_KINDS
+RUNNING = "genomförs"
+UNKNOWN_GROUP = "okänd målgrupp"  # a programme not in the registry: its target group is unknown
+
+
+def load_registry(registry: Registry | None) -> Registry:
+    if registry is not None:
+        return registry
+    from lagesbild.core.settings import get_settings
+
+    return programmes_registry.load_programmes(get_settings().layers_dir)
 
 
 def county_of_kommun(frames: Frames) -> dict[str, str]:
@@ -35,42 +47,155 @@ def in_area(rows: pd.DataFrame, area_id: str, level: str, counties: dict[str, st
     return rows[(ids == str(area_id)).to_numpy(dtype=bool)]
 
 
-def site_coverage(frames: Frames, *, period: str, programmes: tuple[str, ...] = ()) -> pd.DataFrame:
-    """One row per school site: its eligible pupils, those reached in `period` (capped at the
-    eligible), classes, staff trained and whether a selected programme runs there ("genomförs")."""
-    sites = pd.DataFrame(frames.sites.drop(columns="geometry"))
-    schools = sites[sites["kind"].isin(SCHOOL_KINDS)]
+def _running(frames: Frames, period: str, programmes: tuple[str, ...]) -> pd.DataFrame:
     act = frames.programme_activity
-    act = act[(act["period"] == period) & (act["status"] == "genomförs")]
-    if programmes:
-        act = act[act["programme"].isin(programmes)]
-    per_site = act.groupby("site_id", as_index=False)[["classes", "pupils_reached", "staff_trained"]].sum()
-    merged = schools.merge(per_site, on="site_id", how="left").fillna(
-        {"classes": 0, "pupils_reached": 0, "staff_trained": 0})
-    merged["reached"] = merged["site_id"].isin(per_site["site_id"])
-    merged["eligible_pupils"] = merged["eligible_pupils"].fillna(0)
-    # two programmes at one school can count the same pupils: a school reaches at most all of them
-    merged["pupils_reached"] = merged[["pupils_reached", "eligible_pupils"]].min(axis=1)
-    return merged
+    act = act[(act["period"] == period) & (act["status"] == RUNNING)]
+    return act[act["programme"].isin(programmes)] if programmes else act
 
 
-def coverage_by_area(frames: Frames, *, period: str, programmes: tuple[str, ...] = ()) -> pd.DataFrame:
+def _pools(rows: list[tuple[str, int]], registry: Registry) -> list[tuple[set[str], int]]:
+    """The programmes run at one unit joined where their target groups overlap: (groups, pupils
+    reached). Pupils are capped within a pool (they may be the same pupils), never across pools.
+    A programme without grades (not in the registry) is a pool of its own without groups."""
+    pools: list[tuple[set[str], int]] = []
+    for programme, reached in rows:
+        groups, total = set(registry.groups(programme)), int(reached)
+        keep = []
+        for g, r in pools:
+            if groups & g:
+                groups, total = groups | g, total + r
+            else:
+                keep.append((g, r))
+        pools = [*keep, (groups, total)]
+    return pools
+
+
+def site_coverage(frames: Frames, *, period: str, programmes: tuple[str, ...] = (),
+                  registry: Registry | None = None) -> pd.DataFrame:
+    """Per unit (every site, any kind): what the selected programmes reach there in `period`.
+
+    Columns: site_id, name, kind, area_id, funder, programmes (those run there, "genomförs"),
+    reached (bool), participants (pupils or young people reached, as reported), in_target
+    (a school counted in the denominator), eligible (pupils in the union of the selected
+    programmes' target groups, <NA> when unknown), pupils_reached (capped per target group),
+    pupils_no_eligible (reached in a target group whose pupils the sites file lacks),
+    missing_groups (those groups, Swedish labels), classes, staff_trained.
+
+    A school with pupils per target group ("Elever åk 7–9" ...) is counted per group: several
+    programmes sum their pupils, capped per (unit, target group) where groups overlap. A school
+    with the old single "Elever i målgrupp" has one target group for all it runs (capped at it).
+    """
+    registry = load_registry(registry)
+    act = _running(frames, period, programmes)
+    # no choice: every programme of the workspace (any term), so a term's denominator does not
+    # shrink because a programme happens not to run in it
+    chosen = programmes or tuple(sorted(frames.programme_activity["programme"].dropna().unique()))
+    wanted = {g for p in chosen for g in registry.groups(p)}
+    sites = pd.DataFrame(frames.sites.drop(columns="geometry"))
+    by_site: dict[str, pd.DataFrame] = dict(tuple(act.groupby("site_id")))
+    every = frames.programme_activity  # what each unit runs in any term, whatever its status
+    ran = {str(k): set(v) for k, v in every.groupby("site_id")["programme"].agg(set).items()}
+    chosen_school = [p for p in chosen if _in_school(p, registry)]
+    out = []
+    for rec in sites.to_dict("records"):
+        sid = str(rec["site_id"])
+        here = by_site.get(sid, act.iloc[:0])
+        funders = [f for f in here["funder"].dropna().astype(str) if f.strip()] \
+            or ([str(rec["funder"])] if isinstance(rec.get("funder"), str) and rec["funder"] else [])
+        row = {"site_id": sid, "name": rec["name"], "kind": rec["kind"], "area_id": rec["area_id"],
+               "funder": ", ".join(dict.fromkeys(funders)),
+               "programmes": ", ".join(sorted(here["programme"].astype(str).unique())),
+               "reached": len(here) > 0,
+               "participants": int(pd.to_numeric(here["pupils_reached"]).fillna(0).sum()),
+               "classes": int(pd.to_numeric(here["classes"]).fillna(0).sum()),
+               "staff_trained": int(pd.to_numeric(here["staff_trained"]).fillna(0).sum()),
+               "in_target": False, "eligible": pd.NA, "pupils_reached": 0,
+               "pupils_no_eligible": 0, "missing_groups": ""}
+        if rec["kind"] in SCHOOL_KINDS:
+            row.update(_school(rec, here, wanted, registry))
+            if not _legacy_in_target(rec, chosen_school, ran.get(sid, set()), registry):
+                row["in_target"] = False
+        out.append(row)
+    cols = ["site_id", "name", "kind", "area_id", "funder", "programmes", "reached",
+            "participants", "in_target", "eligible", "pupils_reached", "pupils_no_eligible",
+            "missing_groups", "classes", "staff_trained"]
+    frame = pd.DataFrame(out, columns=cols)
+    return frame.astype({"eligible": "Int64", "pupils_reached": "int64", "participants": "int64",
+                         "pupils_no_eligible": "int64", "reached": bool, "in_target": bool})
+
+
+def _in_school(programme: str, registry: Registry) -> bool:
+    """Run in school grades: a registry programme with grades, or one the registry lacks."""
+    found = registry.find(programme)
+    return found is None or bool(found.grades)
+
+
+def _legacy_in_target(rec: dict, chosen: list[str], ran: set[str], registry: Registry) -> bool:
+    """Whether a school with the old single "Elever i målgrupp" (the target group of what runs
+    there) belongs to the chosen programmes' denominator: no school programme chosen, no; it
+    runs no school programme (its group is unknown), yes; else when a chosen programme runs
+    there or shares a target group with one that does."""
+    if any(not pd.isna(rec.get(f"eligible_{g}")) for g in TARGET_GROUPS if f"eligible_{g}" in rec):
+        return True  # pupils per target group: `_school` decides
+    if not chosen:
+        return False
+    ran_school = [p for p in ran if _in_school(p, registry)]
+    if not ran_school:
+        return True
+    return any(p == q or set(registry.groups(p)) & set(registry.groups(q))
+               for p in chosen for q in ran_school)
+
+
+def _school(rec: dict, here: pd.DataFrame, wanted: set[str], registry: Registry) -> dict:
+    """A school's denominator and capped pupils reached (see `site_coverage`)."""
+    per_group = {g: int(rec[f"eligible_{g}"]) for g in TARGET_GROUPS
+                 if f"eligible_{g}" in rec and not pd.isna(rec[f"eligible_{g}"])}
+    reach = list(zip(here["programme"].astype(str), pd.to_numeric(here["pupils_reached"]).fillna(0)))
+    if not per_group:  # the old single target group: everything run there counts against it
+        total = int(sum(r for _, r in reach))
+        legacy = rec.get("eligible_pupils")
+        if legacy is None or pd.isna(legacy) or int(legacy) <= 0:
+            return {"in_target": True, "pupils_no_eligible": total,
+                    "missing_groups": "målgrupp" if total else ""}
+        return {"in_target": True, "eligible": int(legacy), "pupils_reached": min(total, int(legacy))}
+    known = [g for g in wanted if g in per_group]
+    out = {"in_target": bool(known) or bool(reach),
+           "eligible": sum(per_group[g] for g in known) if known else pd.NA}
+    capped = missing_pupils = 0
+    missing: list[str] = []
+    for groups, total in _pools(reach, registry):
+        limit = sum(per_group[g] for g in groups if g in per_group)
+        if any(g in per_group for g in groups):
+            capped += min(total, limit)
+        else:
+            missing_pupils += total
+            missing += [TARGET_GROUPS[g][0] for g in sorted(groups)] or [UNKNOWN_GROUP]
+    return {**out, "pupils_reached": capped, "pupils_no_eligible": missing_pupils,
+            "missing_groups": ", ".join(dict.fromkeys(missing))}
+
+
+def coverage_by_area(frames: Frames, *, period: str, programmes: tuple[str, ...] = (),
+                     registry: Registry | None = None) -> pd.DataFrame:
     """Per kommun (and län): eligible schools and pupils, those reached in `period`, shares in %.
 
     A site counts as reached when a selected programme runs there ("genomförs") in the term. A
     county counts the schools of its own kommuner only (a workspace may hold several counties).
+    Pupils reached where the school's target group has no pupil count are `pupils_no_eligible`:
+    outside the share (its denominator is missing), never counted as covering everyone.
     """
-    merged = site_coverage(frames, period=period, programmes=programmes)
+    per_site = site_coverage(frames, period=period, programmes=programmes, registry=registry)
+    schools = per_site[per_site["kind"].isin(SCHOOL_KINDS) & per_site["in_target"]]
     rows = []
     areas = pd.concat([frames.kommuner, frames.lan])
     counties = county_of_kommun(frames)
     for area_id, level in zip(areas["area_id"], areas["level"]):
-        part = in_area(merged, area_id, level, counties)
-        eligible = int(part["eligible_pupils"].sum())
-        reached = int(part["pupils_reached"].sum())
+        part = in_area(schools, area_id, level, counties)
         rows.append({
             "area_id": area_id, "schools": len(part), "schools_reached": int(part["reached"].sum()),
-            "eligible_pupils": eligible, "pupils_reached": reached,
+            "eligible_pupils": int(part["eligible"].fillna(0).sum()),
+            "pupils_reached": int(part["pupils_reached"].sum()),
+            "pupils_no_eligible": int(part["pupils_no_eligible"].sum()),
+            "schools_no_eligible": int((part["pupils_no_eligible"] > 0).sum()),
             "classes": int(part["classes"].sum()), "staff_trained": int(part["staff_trained"].sum()),
         })
     out = pd.DataFrame(rows)
@@ -88,8 +213,13 @@ def site_status(frames: Frames, *, period: str, programmes: tuple[str, ...] = ()
     if programmes:
         act = act[act["programme"].isin(programmes)]
     rank = {"genomförs": 0, "planerad": 1, "avslutad": 2, "ej startad": 3}
-    act = act.assign(_rank=act["status"].map(rank)).sort_values("_rank")
-    first = act.drop_duplicates("site_id")[["site_id", "programme", "status", "classes", "pupils_reached"]]
+    act = act.assign(_rank=act["status"].map(rank)).sort_values(["_rank", "programme"])
+    # a site running several programmes (MVP and MVP Mellanstadiet) shows them all, with the
+    # classes and pupils of those at its best status summed
+    best = act[act["_rank"] == act.groupby("site_id")["_rank"].transform("min")]
+    first = best.groupby("site_id", as_index=False, sort=False).agg(
+        programme=("programme", ", ".join), status=("status", "first"),
+        classes=("classes", "sum"), pupils_reached=("pupils_reached", "sum"))
     sites = frames.sites.merge(first, on="site_id", how="left")
     sites["status"] = sites["status"].fillna("inget program")
     sites["programme"] = sites["programme"].fillna("")

@@ -26,7 +26,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from lagesbild.analysis.coverage import site_coverage
+from lagesbild.analysis.coverage import SCHOOL_KINDS, site_coverage
 from lagesbild.analysis.need import percentile_rank, quadrants
 from lagesbild.analysis.small_areas import level_areas, level_name
 from lagesbild.core.frames import Frames
@@ -89,7 +89,10 @@ def district_coverage(frames: Frames, *, kommun: str, period: str,
     """Coverage per district of `kommun` in `period` (see the module's docstring)."""
     districts = level_areas(frames, level, kommun)
     per_site = site_coverage(frames, period=period, programmes=programmes)
-    per_site = per_site[per_site["area_id"].astype(str) == str(kommun)]
+    # the schools `coverage_by_area` counts for the kommun: districts + outside = its total
+    per_site = per_site[(per_site["area_id"].astype(str) == str(kommun))
+                        & per_site["kind"].isin(SCHOOL_KINDS) & per_site["in_target"]]
+    per_site = per_site.assign(eligible_pupils=per_site["eligible"].fillna(0).astype("int64"))
     geometry = frames.sites.set_index(frames.sites["site_id"].astype(str)).geometry
     located = gpd.GeoDataFrame(per_site[["site_id", "area_id"]].astype(str),
                                geometry=geometry.reindex(per_site["site_id"].astype(str)).to_numpy(),

@@ -12,7 +12,8 @@ from lagesbild.core.layer_check import KINDS, SCHEME_NAMES, check_indicator, che
 __all__ = ["KINDS", "SCHEME_NAMES", "LayerSpec", "get_layer", "load_indicator_meta", "load_layers",
            "own_layers_dir"]
 
-NOT_LAYERS = {"pyramid.toml", "indicators.toml", "brottsgrupper.toml", "aldersgrupper.toml"}
+NOT_LAYERS = {"pyramid.toml", "indicators.toml", "brottsgrupper.toml", "aldersgrupper.toml",
+              "programmes.toml"}
 # a coordinator's own layers: a folder beside the workspace file ("demo.gpkg" -> "demo_lager/"),
 # read after the shared layers directory; it travels with the workspace when both are copied
 OWN_SUFFIX = "_lager"

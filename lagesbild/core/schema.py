@@ -72,10 +72,17 @@ TABLES: dict[str, dict[str, str]] = {
     "sites": {
         "site_id": STR, "name": STR, "kind": STR, "area_id": STR, "eligible_pupils": INT,
         "source": STR,
+        # pupils per target group (core.programmes.TARGET_GROUPS); eligible_pupils is the old
+        # single "Elever i målgrupp": the target group of the programme(s) run there
+        "eligible_ak4_6": INT, "eligible_ak7_9": INT, "eligible_gy": INT,
+        "funder": STR,  # the district or förvaltning that runs/funds the unit
     },
     "programme_activity": {
         "site_id": STR, "area_id": STR, "programme": STR, "period": STR, "classes": INT,
         "pupils_reached": INT, "staff_trained": INT, "status": STR, "source": STR,
+        # pupils_reached holds the participants (young people reached at a fritidsgård);
+        # counts: the registry's own counts of the programme, "sessions=12;tryggbassamtal=40"
+        "counts": STR, "funder": STR,
     },
     # Polisen's public events: area precision only (their gps is the area's centre, never stored)
     "events": {
@@ -121,6 +128,8 @@ ADDED_LATER: dict[str, tuple[str, ...]] = {
     "incidents": ("sub_area_id", "age_group"), "areas": ("kommungrupp",),
     "population": ("age_group",), "incident_counts": ("age_group",),
     "indicators": ("age_group",),
+    "sites": ("eligible_ak4_6", "eligible_ak7_9", "eligible_gy", "funder"),
+    "programme_activity": ("counts", "funder"),
     "actions": ("problem", "cause", "start", "end", "baseline", "target", "follow_up")}
 
 
@@ -178,7 +187,7 @@ FOCUS_AREAS: dict[str, tuple[str, str]] = {
     "kunskap": ("Kunskap och kompetens", "Knowledge and competence"),
     "samverkan": ("Samverkan med myndigheter, föreningsliv och övriga aktörer", "Collaboration"),
 }
-SITE_KINDS = ("grundskola", "gymnasium", "fritidsgård", "parklek")
+SITE_KINDS = ("grundskola", "gymnasium", "förskola", "fritidsgård", "parklek", "arbetsplats")
 TRAINING_UNIT_KINDS = ("skola", "förskola", "fritidsgård", "parklek", "arbetsplats")
 PROGRAMME_STATUS = ("genomförs", "planerad", "avslutad", "ej startad")
 ACTION_STATUS = ("ej påbörjad", "pågår", "genomförd", "försenad")

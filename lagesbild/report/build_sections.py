@@ -19,6 +19,7 @@ from lagesbild.analysis.need import DOSE_NOTE, QUADRANTS, labelled, programme_co
 from lagesbild.core import schema
 from lagesbild.core.i18n import t
 from lagesbild.render import static
+from lagesbild.report.build_programmes import programme_parts
 from lagesbild.report.build_context import KOMMUN, Context, paragraphs, pick_period, rounded
 from lagesbild.report.model import SECTION_TITLES, Figure, Section, Table
 
@@ -161,6 +162,8 @@ def forebyggande(ctx: Context, note: str | None) -> Section:
                         source_col=t("source", ctx.lang)),
               _site_table(ctx, term),
               *district_tables(ctx, spec.programmes, term, paras)]
+    more_paras, more_tables = programme_parts(ctx, term)  # each programme, its counts, funders
+    paras, tables = paras + more_paras, tables + more_tables
     figures = _need_figure(ctx, spec, term, paras)
     return section(ctx, "forebyggande", paras, figures, tables)
 

