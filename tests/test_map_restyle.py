@@ -90,6 +90,39 @@ def test_st_map_keeps_the_frame_and_sends_the_restyle(monkeypatch: pytest.Monkey
     assert calls[2]["key"] != calls[0]["key"] and calls[2]["script"] == other["script"]
 
 
+def test_a_frame_holding_the_map_gets_no_geometry_and_a_new_frame_asks_for_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LAGESBILD_MAP_REDRAW", raising=False)
+    calls = _calls(monkeypatch)
+    state: dict = {}  # stands in for the session's state
+    monkeypatch.setattr(map_frame.st, "session_state", state)
+    monkeypatch.setattr(map_frame, "_where", lambda: (0, (1, 0), 2))
+    first, second = folium_payload(_map()), folium_payload(_map(swap=True))
+
+    def show(payload: dict) -> dict:
+        map_frame.st_map(payload, key="map", height=560, returned_objects=[])
+        state.setdefault(calls[-1]["key"], {})  # Streamlit keeps a rendered frame's state
+        return calls[-1]
+
+    assert show(first)["script"] == first["script"]  # a new frame: the whole map
+    change = show(second)  # the same frame: no script, only the restyle
+    assert change["key"] == calls[0]["key"] and change["script"] == map_frame.REMOUNT
+    assert change["feature_group"] == second["restyle"]["script"]
+    assert "coordinates" not in str({k: v for k, v in change.items() if k != "on_change"})
+    # another element above the map: Streamlit mounts a new frame, which gets the whole map
+    monkeypatch.setattr(map_frame, "_where", lambda: (0, (1, 0), 3))
+    assert show(second)["script"] == first["script"]
+    assert show(first)["script"] == map_frame.REMOUNT
+    # a frame mounted anew that got no map asks for it: a new frame key, the whole map
+    state[calls[-1]["key"]] = {"lagesbild_remount": True}
+    again = show(first)
+    assert again["key"] != calls[0]["key"] and again["script"] == first["script"]
+    assert show(second)["script"] == map_frame.REMOUNT and calls[-1]["key"] == again["key"]
+    # a page switch drops the frame's state: the whole map again
+    state.pop(again["key"])
+    assert show(second)["script"] == first["script"]
+
+
 def test_the_switch_turns_the_full_re_render_back_on(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LAGESBILD_MAP_REDRAW", "full")
     calls = _calls(monkeypatch)
