@@ -210,3 +210,78 @@ def _tip(page) -> list[str]:  # noqa: ANN001
     """The text of every kommun's tooltip, as Leaflet would show it."""
     page.evaluate(_STATE_JS)  # finds window.map
     return page.evaluate(_TIPS_JS)
+
+
+# --- the big map's canvas layer (render.web_layer.FastGeoJson) ----------------------------------
+
+def _fast(*, swap: bool = False, areas: int = 3) -> folium.Map:
+    """Three areas (one with a hostile name) on the big-map path; `swap` reverses the values."""
+    import geopandas as gpd
+    import shapely
+
+    from lagesbild.render import web_payload
+
+    boxes = [shapely.box(600_000 + 10_000 * i, 6_600_000, 610_000 + 10_000 * i, 6_610_000)
+             for i in range(areas)]
+    ids = [f"2480A{i:04d}" for i in range(areas)]
+    web = web_payload.all_areas_geometry(gpd.GeoDataFrame({"area_id": ids}, geometry=boxes,
+                                                          crs=3006))
+    values = [1.0, 4.0, 9.0][:areas]
+    data = pd.DataFrame({"area_id": ids, "value": values[::-1] if swap else values,
+                         "name": [HOSTILE, "Ruta 2", "Ruta 3"][:areas]})
+    data["display"] = [f"{v:.1f} ({'kvinnor' if swap else 'totalt'})" for v in data["value"]]
+    m = web_payload.fast_choropleth(web, data, title="Våld", source="Polisen",
+                                    period="2024, " + ("kvinnor" if swap else "totalt"))
+    return m
+
+
+def test_the_big_maps_signature_is_its_geometry_and_its_script_the_new_values() -> None:
+    a, b = restyle_update(_fast()), restyle_update(_fast(swap=True))
+    assert a["signature"] == b["signature"] and a["script"] != b["script"]
+    assert restyle_update(_fast(areas=2))["signature"] != a["signature"]  # other areas
+    assert "kvinnor" in b["script"] and "</" not in b["script"]
+    assert esc(HOSTILE).replace("</", "<\\/") in b["script"]
+    fast = folium_payload(_fast())
+    assert fast["restyle"]["signature"] == a["signature"]
+    assert len(b["script"]) < len(fast["script"]) / 2  # the geometry stays behind
+
+
+_FAST_JS = """() => {
+  let map = null;
+  for (const k of Object.keys(window)) {
+    try { if (window[k] instanceof L.Map) { map = window[k]; break; } } catch (e) {}
+  }
+  window.map = map;
+  const out = {fills: [], tips: [], legend: document.querySelector('.lagesbild-legend').innerHTML};
+  map.eachLayer(group => {
+    if (!(group instanceof L.GeoJSON) || !group.getTooltip()) { return; }
+    group.eachLayer(l => {
+      out.fills.push(l.options.fillColor);
+      const html = group.getTooltip()._content(l);
+      out.tips.push(new DOMParser().parseFromString(html, 'text/html').body.textContent);
+    });
+  });
+  return out;
+}"""
+
+
+@pytest.mark.browser
+def test_restyled_big_map_shows_the_new_colours_tooltips_and_legend(page, tmp_path: Path) -> None:  # noqa: ANN001
+    def open_(m: folium.Map, name: str) -> dict:
+        path = tmp_path / name
+        path.write_text(inline_html(m), encoding="utf-8")
+        page.goto(path.as_uri())
+        page.wait_for_function("() => !!document.querySelector('.lagesbild-legend')")
+        return page.evaluate(_FAST_JS)
+
+    want = open_(_fast(swap=True), "b.html")
+    before = open_(_fast(), "a.html")
+    assert before["fills"] != want["fills"] and len(want["fills"]) == 3
+    page.evaluate(restyle_update(_fast(swap=True))["script"])
+    after = page.evaluate(_FAST_JS)
+    assert after == want
+    assert HOSTILE in after["tips"][0] and "kvinnor" in after["tips"][0]  # shown as text
+    assert page.evaluate("() => window.__lagesbild_restyled") == 1
+    assert page.evaluate("() => window.__xss") is None
+    assert page.evaluate("() => document.querySelectorAll('img[src=x]').length") == 0
+    assert page.errors == []
