@@ -169,3 +169,30 @@ def all_plan(ctx: Context, spec: LayerSpec, level: str, view_id: str, period: st
                    lambda v=v, p=p, s=s: _all_payload(ctx.key, path, spec, level, v, p, s,
                                                       taxonomy, ctx.settings, ctx.lang))
     return plan
+
+
+def small_plan(ctx: Context, spec: LayerSpec, level: str, kommun: str, view_id: str,
+               period: str, sex: str, periods: list[str], all_kommuner: bool
+               ) -> Callable[[], object]:
+    """A warming plan (for `common.warm`) for one kommun's map: the "Alla kommuner" map of the
+    same choice first when offered (its geometry takes seconds at national scale), then this
+    kommun's maps one change away (sex, period)."""
+    _, taxonomy, _ = specs(ctx)
+    path = str(ctx.workspace.path)
+
+    def plan():  # noqa: ANN202 - a common.Plan
+        from lagesbild.analysis.small_area_views import all_views
+
+        if all_kommuner and view_id in all_views(spec):
+            yield (("small-all", level, view_id, period, sex, ctx.lang),
+                   lambda: _all_payload(ctx.key, path, spec, level, view_id, period, sex,
+                                        taxonomy, ctx.settings, ctx.lang))
+        near = sorted(periods, key=lambda p: abs(periods.index(p) - periods.index(period))
+                      if period in periods else 0)
+        for v, p, s in [(view_id, period, s) for s in SEXES] + [(view_id, p, sex) for p in near]:
+            if (v, p, s) != (view_id, period, sex):
+                yield (("small", level, kommun, v, p, s, ctx.lang),
+                       lambda v=v, p=p, s=s: _small_payload(ctx.key, path, spec, level, kommun,
+                                                            v, p, s, taxonomy, ctx.settings,
+                                                            ctx.lang))
+    return plan

@@ -96,6 +96,8 @@ def render(ctx: common.Context, frames: Frames, spec: LayerSpec, level: str, col
         assert values.figures is not None
         common.table(area_table(values.figures, level, ctx.lang))
         _source_caption(ctx, values.figures, period)
+    common.warm(ctx, small_cache.small_plan(ctx, spec, level, kommun, view_id, period, sex,
+                                            available, len(options) > 1))
 
 
 def _source_caption(ctx: common.Context, figures: pd.DataFrame, period: str) -> None:
