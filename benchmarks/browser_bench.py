@@ -14,7 +14,9 @@ moment the browser shows the result, polled on every animation frame:
 - later session: a new browser context (a new browser: nothing in its HTTP cache) on the warm
   server until Karta's map is drawn; "same browser": a new tab in a browser that had the app
   open before (Streamlit's hashed bundle and the map's assets in its HTTP cache), a new
-  Streamlit session all the same;
+  Streamlit session all the same. Each later session starts once the server has been quiet
+  for a second (its background warmer done with the sessions before: a later session comes
+  to a server at rest, and the path measured second would otherwise find it more rested);
 - filter change: Kön on Karta until the map is redrawn. "Redrawn": the fill colours of the
   map's Leaflet paths (the kommuner and the sites, in order) are those of the new choice, as
   recorded in a warm-up that visited every choice once; choices whose colours equal those of
@@ -107,6 +109,7 @@ def server(workspace: Path, log: Path, timeout: float = 90.0) -> Iterator[str]:
                                  "--port", str(port), "-w", str(workspace)], cwd=ROOT, env=env,
                                 stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
+    _PIDS[url] = proc.pid
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -130,6 +133,31 @@ def server(workspace: Path, log: Path, timeout: float = 90.0) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(10)
+
+
+_PIDS: dict[str, int] = {}  # server url -> its process id
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) the process has used so far."""
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def quiet(url: str, *, share: float = 0.1, window_s: float = 1.0, timeout_s: float = 180.0
+          ) -> float:
+    """Wait until the server at `url` used less than `share` of a core for `window_s` (its
+    background warmer done with the previous session's plan); returns the seconds waited."""
+    pid, start = _PIDS.get(url), time.monotonic()
+    if pid is None or not os.path.exists(f"/proc/{pid}/stat"):
+        return 0.0
+    while time.monotonic() - start < timeout_s:
+        before = _cpu_s(pid)
+        time.sleep(window_s)
+        if _cpu_s(pid) - before < share * window_s:
+            break
+    return time.monotonic() - start
 
 
 def _wait(page, expression: str, arg: object = None, timeout_s: float = 120.0) -> None:  # noqa: ANN001
@@ -179,12 +207,15 @@ def _nav(page, label: str):  # noqa: ANN001, ANN202
 def run_path(browser, url: str, *, n: int, think: float, full: bool) -> dict:  # noqa: ANN001
     """Later sessions, filter changes and page switches on one warm server; `full` turns the
     fast redraw off for these sessions."""
+    base = url
+    quiet(base)  # a warm server: nothing left over from the sessions before
     url = url + ("/?redraw=full" if full else "/")
     out: dict = {"later_first_map": [], "later_same_browser": [], "filter_change": [],
                  "page_switch": [], "switch_detail": {OTHER_PAGE: [], HOME_PAGE: []}}
     shared, _, _ = _open(browser, url)  # the browser that had the app open before
     try:
         for _ in range(n):
+            quiet(base)
             page = shared.new_page()
             start = time.perf_counter()
             page.goto(url)
@@ -196,6 +227,7 @@ def run_path(browser, url: str, *, n: int, think: float, full: bool) -> dict:  #
     finally:
         shared.close()
     for i in range(n):
+        quiet(base)
         context, page, seconds = _open(browser, url)
         out["later_first_map"].append(seconds)
         _settled(page)
