@@ -277,11 +277,17 @@ def test_restyled_big_map_shows_the_new_colours_tooltips_and_legend(page, tmp_pa
     want = open_(_fast(swap=True), "b.html")
     before = open_(_fast(), "a.html")
     assert before["fills"] != want["fills"] and len(want["fills"]) == 3
+    # the frame's first draw runs the restyle of the map it just drew: nothing is redrawn
+    page.evaluate("() => { window.map.eachLayer(l => { l.__first = true; }); }")
+    page.evaluate(restyle_update(_fast())["script"])
+    assert page.evaluate(_FAST_JS) == before
+    assert page.evaluate("() => { let n = 0; window.map.eachLayer(l => { n += l.__first ? 0 : 1; });"
+                         " return n; }") == 0  # the same features, not drawn anew
     page.evaluate(restyle_update(_fast(swap=True))["script"])
     after = page.evaluate(_FAST_JS)
     assert after == want
     assert HOSTILE in after["tips"][0] and "kvinnor" in after["tips"][0]  # shown as text
-    assert page.evaluate("() => window.__lagesbild_restyled") == 1
+    assert page.evaluate("() => window.__lagesbild_restyled") == 2
     assert page.evaluate("() => window.__xss") is None
     assert page.evaluate("() => document.querySelectorAll('img[src=x]').length") == 0
     assert page.errors == []

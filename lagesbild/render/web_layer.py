@@ -33,6 +33,7 @@ class FastGeoJson(Layer):
             var features = {{ this.decode_fn }}(geo);
             function values(val) {  // also what render.web_restyle sends on a filter change
                 return {pal: val.pal, c: val.c, label: val.label, foot: val.foot,
+                        rawNames: val.names, rawTips: val.tips,
                         names: val.names === null ? null : val.names.split("}"),
                         tips: val.tips === null ? null : val.tips.split("}")};
             }

@@ -52,10 +52,19 @@ _SCRIPT = """(function(u) {
     layers.forEach(function(layer, i) {
         var part = u.layers[i], styles = {};
         if (part.fast !== undefined) {
+            var was = layer.lagesbildValues, v = part.fast;
             if (!layer.lagesbildPrepare) { return; }
-            layer.lagesbildValues = layer.lagesbildPrepare(part.fast);
-            layer.clearLayers();
-            layer.addData(layer.lagesbildFeatures);
+            if (was.c === v.c && was.pal.join() === v.pal.join() && was.label === v.label
+                    && was.foot === v.foot && was.rawNames === v.names
+                    && was.rawTips === v.tips) { return; }  // the map as drawn (a first draw)
+            layer.lagesbildValues = layer.lagesbildPrepare(v);
+            var hidden = function(c) { return c.replace(/[^-]/g, "."); };
+            if (hidden(was.c) === hidden(v.c)) {
+                layer.eachLayer(function(f) { layer.resetStyle(f); });  // the same features
+            } else {
+                layer.clearLayers();
+                layer.addData(layer.lagesbildFeatures);
+            }
             return;
         }
         layer.eachLayer(function(f) {
