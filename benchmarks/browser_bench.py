@@ -1,6 +1,7 @@
 """Speed as the user feels it: the demo in Chromium, click to redrawn map, fast vs full re-render.
 
     python -m benchmarks.browser_bench [--n 10] [--quick] [--workspace demo.gpkg] [--think 1]
+        [--national national.gpkg | --no-national] [--national-n 5]
 
 The demo workspace (built into a temporary folder unless --workspace names one) is served by
 `lagesbild serve --headless` with LAGESBILD_APP_AUDIT=off (the disclosure audit of a release
@@ -10,13 +11,20 @@ Times are taken in this process with time.perf_counter from the click (or naviga
 moment the browser shows the result, polled on every animation frame:
 
 - first load: a cold server (just healthy, nothing cached) until Karta's map is drawn;
-- later session: a new browser context on the warm server until Karta's map is drawn;
+- later session: a new browser context (a new browser: nothing in its HTTP cache) on the warm
+  server until Karta's map is drawn; "same browser": a new tab in a browser that had the app
+  open before (Streamlit's hashed bundle and the map's assets in its HTTP cache), a new
+  Streamlit session all the same. Each later session starts once the server has been quiet
+  for a second (its background warmer done with the sessions before: a later session comes
+  to a server at rest, and the path measured second would otherwise find it more rested);
 - filter change: Kön on Karta until the map is redrawn. "Redrawn": the fill colours of the
   map's Leaflet paths (the kommuner and the sites, in order) are those of the new choice, as
   recorded in a warm-up that visited every choice once; choices whose colours equal those of
   the choice before them cannot be seen and are left out of the cycle;
 - page switch: a click on Jämförelse in the sidebar until its chart is drawn, and on Karta
-  until its map is drawn.
+  until its map is drawn;
+- national DeSO views (`benchmarks.browser_national`, on a national workspace with about
+  6 000 DeSO): the first map of every DeSO, then another period, each on a fresh server.
 
 After each timed step the benchmark waits --think seconds (a user looking at the result).
 Each measurement is taken for the app as it is ("fast": the map is drawn once per session and
@@ -51,6 +59,7 @@ VIEWPORT = {"width": 1366, "height": 768}
 # (key, label, target ms or None)
 MEASURES = (("first_load", "first load, cold server", None),
             ("later_first_map", "later session, first map", 2000.0),
+            ("later_same_browser", "later session, same browser", 2000.0),
             ("filter_change", "filter change -> map redrawn", 400.0),
             ("page_switch", "page switch -> page drawn", 800.0))
 SEXES = ("Totalt", "Kvinnor", "Män")  # the Kön radio on Karta, in Swedish
@@ -100,6 +109,7 @@ def server(workspace: Path, log: Path, timeout: float = 90.0) -> Iterator[str]:
                                  "--port", str(port), "-w", str(workspace)], cwd=ROOT, env=env,
                                 stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
+    _PIDS[url] = proc.pid
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -123,6 +133,31 @@ def server(workspace: Path, log: Path, timeout: float = 90.0) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(10)
+
+
+_PIDS: dict[str, int] = {}  # server url -> its process id
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) the process has used so far."""
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def quiet(url: str, *, share: float = 0.1, window_s: float = 1.0, timeout_s: float = 180.0
+          ) -> float:
+    """Wait until the server at `url` used less than `share` of a core for `window_s` (its
+    background warmer done with the previous session's plan); returns the seconds waited."""
+    pid, start = _PIDS.get(url), time.monotonic()
+    if pid is None or not os.path.exists(f"/proc/{pid}/stat"):
+        return 0.0
+    while time.monotonic() - start < timeout_s:
+        before = _cpu_s(pid)
+        time.sleep(window_s)
+        if _cpu_s(pid) - before < share * window_s:
+            break
+    return time.monotonic() - start
 
 
 def _wait(page, expression: str, arg: object = None, timeout_s: float = 120.0) -> None:  # noqa: ANN001
@@ -172,10 +207,27 @@ def _nav(page, label: str):  # noqa: ANN001, ANN202
 def run_path(browser, url: str, *, n: int, think: float, full: bool) -> dict:  # noqa: ANN001
     """Later sessions, filter changes and page switches on one warm server; `full` turns the
     fast redraw off for these sessions."""
+    base = url
+    quiet(base)  # a warm server: nothing left over from the sessions before
     url = url + ("/?redraw=full" if full else "/")
-    out: dict = {"later_first_map": [], "filter_change": [], "page_switch": [],
-                 "switch_detail": {OTHER_PAGE: [], HOME_PAGE: []}}
+    out: dict = {"later_first_map": [], "later_same_browser": [], "filter_change": [],
+                 "page_switch": [], "switch_detail": {OTHER_PAGE: [], HOME_PAGE: []}}
+    shared, _, _ = _open(browser, url)  # the browser that had the app open before
+    try:
+        for _ in range(n):
+            quiet(base)
+            page = shared.new_page()
+            start = time.perf_counter()
+            page.goto(url)
+            _map_drawn(page)
+            out["later_same_browser"].append(time.perf_counter() - start)
+            _settled(page)
+            page.close()
+            time.sleep(think)
+    finally:
+        shared.close()
     for i in range(n):
+        quiet(base)
         context, page, seconds = _open(browser, url)
         out["later_first_map"].append(seconds)
         _settled(page)
@@ -241,11 +293,17 @@ def _cold(browser, workspace: Path, log: Path, *, full: bool) -> float:  # noqa:
 
 
 def run(*, n: int = 10, quick: bool = False, workspace: Path | None = None,
-        think: float = 1.0, cold_full: bool = True) -> dict:
+        think: float = 1.0, cold_full: bool = True, national: Path | bool = True,
+        national_n: int | None = None) -> dict:
     """Both paths measured; plain values (seconds) and `report` text. `quick`: N=3.
     `cold_full=False`: no second cold server for the full path's first load (a first load
-    mounts one frame either way; the paths differ from the first change on)."""
+    mounts one frame either way; the paths differ from the first change on). `national`: the
+    national DeSO views (`benchmarks.browser_national`) on that workspace (built there if
+    missing; True: built in the temporary folder; False: not measured), `national_n` fresh
+    servers per path (default N, at most 5)."""
     from playwright.sync_api import sync_playwright
+
+    from benchmarks import browser_national
 
     n = 3 if quick and n == 10 else n
     path = chromium()
@@ -270,6 +328,11 @@ def run(*, n: int = 10, quick: bool = False, workspace: Path | None = None,
                     res["full"] = run_path(browser, url, n=n, think=think, full=True)
                 if cold_full:
                     res["full"]["first_load"] = [_cold(browser, ws, log, full=True)]
+                if national:
+                    big = browser_national.build(Path(tmp) / "national.gpkg" if national is True
+                                                 else Path(national))
+                    res["national"] = browser_national.run(
+                        browser, big, log, n=national_n or min(n, 5), think=think)
             finally:
                 browser.close()
     res["report"] = format_table(res)
@@ -278,6 +341,16 @@ def run(*, n: int = 10, quick: bool = False, workspace: Path | None = None,
 
 def _ms(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values) * 1000.0, q)) if values else float("nan")
+
+
+def _line(label: str, f: list[float], s: list[float], target: float | None) -> str:
+    """One measurement: n, fast median and p90, full median and p90, ratio, target, verdict."""
+    ratio = (f"{statistics.median(s) / statistics.median(f):>6.1f}x" if f and s
+             else f"{'–':>7}")
+    verdict = "–" if target is None else ("PASS" if _ms(f, 50) <= target else "MISS")
+    tgt = "–" if target is None else f"<={target:.0f}"
+    return (f"{label:<32} {len(f):>3} {_ms(f, 50):>9.0f} {_ms(f, 90):>9.0f} "
+            f"{_ms(s, 50):>9.0f} {_ms(s, 90):>9.0f} {ratio} {tgt:>8}  {verdict}")
 
 
 def format_table(res: dict) -> str:
@@ -290,13 +363,7 @@ def format_table(res: dict) -> str:
              f"{'measurement':<32} {'n':>3} {'fast med':>9} {'fast p90':>9} {'full med':>9} "
              f"{'full p90':>9} {'ratio':>7} {'target':>8}  result"]
     for key, label, target in MEASURES:
-        f, s = fast.get(key, []), full.get(key, [])
-        ratio = (f"{statistics.median(s) / statistics.median(f):>6.1f}x" if f and s
-                 else f"{'–':>7}")
-        verdict = "–" if target is None else ("PASS" if _ms(f, 50) <= target else "MISS")
-        tgt = "–" if target is None else f"<={target:.0f}"
-        lines.append(f"{label:<32} {len(f):>3} {_ms(f, 50):>9.0f} {_ms(f, 90):>9.0f} "
-                     f"{_ms(s, 50):>9.0f} {_ms(s, 90):>9.0f} {ratio} {tgt:>8}  {verdict}")
+        lines.append(_line(label, fast.get(key, []), full.get(key, []), target))
     for page in (OTHER_PAGE, HOME_PAGE):
         f = fast.get("switch_detail", {}).get(page, [])
         s = full.get("switch_detail", {}).get(page, [])
@@ -304,6 +371,14 @@ def format_table(res: dict) -> str:
                      f"{_ms(s, 50):>9.0f} {_ms(s, 90):>9.0f}")
     lines.append("(ms; first load: one cold server per path"
                  + ("" if full.get("first_load") else ", the full path's not measured") + ")")
+    if "national" in res:
+        from benchmarks.browser_national import MEASURES as NATIONAL
+
+        fast, full = res["national"]["fast"], res["national"]["full"]
+        lines.append("national workspace (290 kommuner, about 6 000 DeSO), a fresh server per "
+                     "session and path; Karta, DeSO, Kommun = Alla kommuner")
+        for key, label, target in NATIONAL:
+            lines.append(_line(label, fast.get(key, []), full.get(key, []), target))
     return "\n".join(lines)
 
 
@@ -315,9 +390,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--think", type=float, default=1.0, help="pause after each step (s)")
     parser.add_argument("--one-cold", action="store_true",
                         help="no second cold server for the full path's first load")
+    parser.add_argument("--national", type=Path, default=None,
+                        help="national workspace with DeSO (built there if missing; default: "
+                             "built in a temporary folder, about a minute)")
+    parser.add_argument("--national-n", type=int, default=None,
+                        help="national DeSO views: fresh servers per path (default N, at most 5)")
+    parser.add_argument("--no-national", action="store_true", help="no national DeSO views")
     args = parser.parse_args(argv)
+    national = False if args.no_national else (args.national or True)
     print(run(n=args.n, quick=args.quick, workspace=args.workspace, think=args.think,
-              cold_full=not args.one_cold)["report"])
+              cold_full=not args.one_cold, national=national,
+              national_n=args.national_n)["report"])
     return 0
 
 

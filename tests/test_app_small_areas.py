@@ -80,3 +80,31 @@ def test_map_page_shows_one_kommuns_areas(monkeypatch: pytest.MonkeyPatch, small
     at.selectbox(key="map_layer").set_value("vald_topp").run()
     assert not at.exception, at.exception
     assert not any(s.key == "map_level" for s in at.selectbox)
+
+
+def test_one_kommuns_map_warms_the_all_kommuner_map_first(small_ws: Path) -> None:
+    from lagesbild.core.settings import get_settings
+    from lagesbild.ui import common, small_cache
+
+    from test_warm_plans import _run
+
+    ctx = common.Context(lang="sv", workspace=GpkgWorkspace(small_ws), settings=get_settings())
+    spec = common.specs(ctx)[0]["vald_nara_relation"]
+    periods = common.layer_periods(ctx, spec)
+    period = periods[-1]
+    keys = _run(small_cache.small_plan(ctx, spec, "deso", "2480", "value", period, "T",
+                                       periods, True)(), 3)
+    assert keys[0] == ("small-all", "deso", "value", period, "T", "sv")
+    assert keys[1:] == [("small", "deso", "2480", "value", period, s, "sv") for s in ("K", "M")]
+    # the jobs filled what the page reads: the same cached payloads
+    assert small_cache.all_payload(ctx, spec, "deso", "value", period, "T") is \
+        small_cache.all_payload(ctx, spec, "deso", "value", period, "T")
+    kvinnor = small_cache.small_payload(ctx, spec, "deso", "2480", "value", period, "K")
+    assert "Ruta 1" in kvinnor["script"] and "kvinnor" in kvinnor["restyle"]["script"]
+    # one kommun only, or a view the big map does not draw: no all-kommuner map
+    plan = small_cache.small_plan(ctx, spec, "deso", "2480", "hotspots", period, "T", periods,
+                                  True)()
+    assert all(key[0] == "small" for key, _ in plan)
+    plan = small_cache.small_plan(ctx, spec, "deso", "2480", "value", period, "T", periods,
+                                  False)()
+    assert all(key[0] == "small" for key, _ in plan)

@@ -19,7 +19,7 @@ def test_browser_bench_prints_every_measurement_with_its_ratio(demo_gpkg: Path, 
     import browser_support as bs
 
     bs.chromium_path()  # skip (or fail in CI) without Chromium
-    assert browser_bench.main(["--n", "1", "--think", "0", "--one-cold",
+    assert browser_bench.main(["--n", "1", "--think", "0", "--one-cold", "--no-national",
                                 "--workspace", str(demo_gpkg)]) == 0
     out = capsys.readouterr().out
     for _, label, target in browser_bench.MEASURES:
@@ -32,3 +32,20 @@ def test_browser_bench_prints_every_measurement_with_its_ratio(demo_gpkg: Path, 
         verdict = r"\s+–\s+–$" if target is None else rf"\s+<={target:.0f}\s+(PASS|MISS)$"
         assert re.fullmatch(re.escape(label) + numbers + verdict, line), line
     assert "switch to Jämförelse" in out and "switch to Karta" in out
+    assert "national" not in out  # --no-national
+
+
+def test_the_national_deso_views_are_reported_beside_the_full_re_render() -> None:
+    from benchmarks import browser_national
+
+    empty = {k: [] for k, _, _ in browser_bench.MEASURES}
+    res = {"n": 3, "think_s": 1.0, "fast": dict(empty), "full": dict(empty),
+           "national": {"fast": {"deso_first": [2.5, 3.0, 2.0], "deso_period": [0.5, 0.4, 0.6]},
+                        "full": {"deso_first": [5.0, 6.0, 4.0], "deso_period": [4.0, 4.0, 4.0]}}}
+    lines = browser_bench.format_table(res).splitlines()
+    first, period = (next(x for x in lines if x.startswith(label))
+                     for _, label, _ in browser_national.MEASURES)
+    assert re.fullmatch(r"national first DeSO view\s+3\s+2500\s+2900\s+5000\s+5800\s+2\.0x"
+                        r"\s+<=2000\s+MISS", first), first
+    assert re.fullmatch(r"national DeSO, another period\s+3\s+500\s+580\s+4000\s+4000\s+8\.0x"
+                        r"\s+–\s+–", period), period

@@ -90,6 +90,39 @@ def test_st_map_keeps_the_frame_and_sends_the_restyle(monkeypatch: pytest.Monkey
     assert calls[2]["key"] != calls[0]["key"] and calls[2]["script"] == other["script"]
 
 
+def test_a_frame_holding_the_map_gets_no_geometry_and_a_new_frame_asks_for_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LAGESBILD_MAP_REDRAW", raising=False)
+    calls = _calls(monkeypatch)
+    state: dict = {}  # stands in for the session's state
+    monkeypatch.setattr(map_frame.st, "session_state", state)
+    monkeypatch.setattr(map_frame, "_where", lambda: (0, (1, 0), 2))
+    first, second = folium_payload(_map()), folium_payload(_map(swap=True))
+
+    def show(payload: dict) -> dict:
+        map_frame.st_map(payload, key="map", height=560, returned_objects=[])
+        state.setdefault(calls[-1]["key"], {})  # Streamlit keeps a rendered frame's state
+        return calls[-1]
+
+    assert show(first)["script"] == first["script"]  # a new frame: the whole map
+    change = show(second)  # the same frame: no script, only the restyle
+    assert change["key"] == calls[0]["key"] and change["script"] == map_frame.REMOUNT
+    assert change["feature_group"] == second["restyle"]["script"]
+    assert "coordinates" not in str({k: v for k, v in change.items() if k != "on_change"})
+    # another element above the map: Streamlit mounts a new frame, which gets the whole map
+    monkeypatch.setattr(map_frame, "_where", lambda: (0, (1, 0), 3))
+    assert show(second)["script"] == first["script"]
+    assert show(first)["script"] == map_frame.REMOUNT
+    # a frame mounted anew that got no map asks for it: a new frame key, the whole map
+    state[calls[-1]["key"]] = {"lagesbild_remount": True}
+    again = show(first)
+    assert again["key"] != calls[0]["key"] and again["script"] == first["script"]
+    assert show(second)["script"] == map_frame.REMOUNT and calls[-1]["key"] == again["key"]
+    # a page switch drops the frame's state: the whole map again
+    state.pop(again["key"])
+    assert show(second)["script"] == first["script"]
+
+
 def test_the_switch_turns_the_full_re_render_back_on(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LAGESBILD_MAP_REDRAW", "full")
     calls = _calls(monkeypatch)
@@ -177,3 +210,84 @@ def _tip(page) -> list[str]:  # noqa: ANN001
     """The text of every kommun's tooltip, as Leaflet would show it."""
     page.evaluate(_STATE_JS)  # finds window.map
     return page.evaluate(_TIPS_JS)
+
+
+# --- the big map's canvas layer (render.web_layer.FastGeoJson) ----------------------------------
+
+def _fast(*, swap: bool = False, areas: int = 3) -> folium.Map:
+    """Three areas (one with a hostile name) on the big-map path; `swap` reverses the values."""
+    import geopandas as gpd
+    import shapely
+
+    from lagesbild.render import web_payload
+
+    boxes = [shapely.box(600_000 + 10_000 * i, 6_600_000, 610_000 + 10_000 * i, 6_610_000)
+             for i in range(areas)]
+    ids = [f"2480A{i:04d}" for i in range(areas)]
+    web = web_payload.all_areas_geometry(gpd.GeoDataFrame({"area_id": ids}, geometry=boxes,
+                                                          crs=3006))
+    values = [1.0, 4.0, 9.0][:areas]
+    data = pd.DataFrame({"area_id": ids, "value": values[::-1] if swap else values,
+                         "name": [HOSTILE, "Ruta 2", "Ruta 3"][:areas]})
+    data["display"] = [f"{v:.1f} ({'kvinnor' if swap else 'totalt'})" for v in data["value"]]
+    m = web_payload.fast_choropleth(web, data, title="Våld", source="Polisen",
+                                    period="2024, " + ("kvinnor" if swap else "totalt"))
+    return m
+
+
+def test_the_big_maps_signature_is_its_geometry_and_its_script_the_new_values() -> None:
+    a, b = restyle_update(_fast()), restyle_update(_fast(swap=True))
+    assert a["signature"] == b["signature"] and a["script"] != b["script"]
+    assert restyle_update(_fast(areas=2))["signature"] != a["signature"]  # other areas
+    assert "kvinnor" in b["script"] and "</" not in b["script"]
+    assert esc(HOSTILE).replace("</", "<\\/") in b["script"]
+    fast = folium_payload(_fast())
+    assert fast["restyle"]["signature"] == a["signature"]
+    assert len(b["script"]) < len(fast["script"]) / 2  # the geometry stays behind
+
+
+_FAST_JS = """() => {
+  let map = null;
+  for (const k of Object.keys(window)) {
+    try { if (window[k] instanceof L.Map) { map = window[k]; break; } } catch (e) {}
+  }
+  window.map = map;
+  const out = {fills: [], tips: [], legend: document.querySelector('.lagesbild-legend').innerHTML};
+  map.eachLayer(group => {
+    if (!(group instanceof L.GeoJSON) || !group.getTooltip()) { return; }
+    group.eachLayer(l => {
+      out.fills.push(l.options.fillColor);
+      const html = group.getTooltip()._content(l);
+      out.tips.push(new DOMParser().parseFromString(html, 'text/html').body.textContent);
+    });
+  });
+  return out;
+}"""
+
+
+@pytest.mark.browser
+def test_restyled_big_map_shows_the_new_colours_tooltips_and_legend(page, tmp_path: Path) -> None:  # noqa: ANN001
+    def open_(m: folium.Map, name: str) -> dict:
+        path = tmp_path / name
+        path.write_text(inline_html(m), encoding="utf-8")
+        page.goto(path.as_uri())
+        page.wait_for_function("() => !!document.querySelector('.lagesbild-legend')")
+        return page.evaluate(_FAST_JS)
+
+    want = open_(_fast(swap=True), "b.html")
+    before = open_(_fast(), "a.html")
+    assert before["fills"] != want["fills"] and len(want["fills"]) == 3
+    # the frame's first draw runs the restyle of the map it just drew: nothing is redrawn
+    page.evaluate("() => { window.map.eachLayer(l => { l.__first = true; }); }")
+    page.evaluate(restyle_update(_fast())["script"])
+    assert page.evaluate(_FAST_JS) == before
+    assert page.evaluate("() => { let n = 0; window.map.eachLayer(l => { n += l.__first ? 0 : 1; });"
+                         " return n; }") == 0  # the same features, not drawn anew
+    page.evaluate(restyle_update(_fast(swap=True))["script"])
+    after = page.evaluate(_FAST_JS)
+    assert after == want
+    assert HOSTILE in after["tips"][0] and "kvinnor" in after["tips"][0]  # shown as text
+    assert page.evaluate("() => window.__lagesbild_restyled") == 2
+    assert page.evaluate("() => window.__xss") is None
+    assert page.evaluate("() => document.querySelectorAll('img[src=x]').length") == 0
+    assert page.errors == []

@@ -114,3 +114,19 @@ def test_map_tooltips_name_the_publisher(ws: Path, lang: str) -> None:
                       ensure_ascii=False)
     assert sent.count(f"{BRA[lang]}; {SCB[lang]}") == 15  # one tooltip per kommun
     assert ".csv (" not in sent and "importer" not in sent
+
+
+def test_one_publisher_twice_is_named_once_without_inventing_a_span() -> None:
+    """Two activity files of one publisher (MVP's and MVP Fritid's) are one source; a later
+    file for one year beside a series is listed, never joined into a span the files do not
+    cover; a period that is not years or terms stays as it is."""
+    from lagesbild.analysis.citing import merged_sources
+
+    assert merged_sources(["Kommunens uppföljning (VT2023–HT2024)",
+                           "Kommunens uppföljning (HT2022–HT2024)", "Skolförteckning"]) == [
+        "Kommunens uppföljning (HT2022–HT2024)", "Skolförteckning"]
+    assert merged_sources(["Brå, anmälda brott (2019–2024)", "SCB, folkmängd (2019–2024)",
+                           "Brå, anmälda brott (2025)"]) == [
+        "Brå, anmälda brott (2019–2024, 2025)", "SCB, folkmängd (2019–2024)"]
+    assert merged_sources(["Brå (2019–2020)", "Brå (2023–2024)"]) == ["Brå (2019–2020, 2023–2024)"]
+    assert merged_sources(["X (jan–jun 2025)", "X (2024)"]) == ["X (jan–jun 2025)", "X (2024)"]

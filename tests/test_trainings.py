@@ -274,7 +274,11 @@ def test_insatser_shows_big_trainings(monkeypatch: pytest.MonkeyPatch,
     assert (school["Utbildning"], school["Deltagare"], school["Tillfällen"]) == (
         "Alla utbildningar", "84", "4")
     caption = " ".join(c.value for c in at.caption)
-    assert "övre gräns" in caption and "big_2018.csv" in caption and "personal.csv" in caption
+    # the publisher in the caption, the files with their import dates in its tooltip
+    assert "övre gräns" in caption and "Förteckning över utbildningar av personal (HT2018)" \
+        in caption and ".csv" not in caption
+    helps = " ".join(c.proto.help for c in at.caption)
+    assert "big_2018.csv" in helps and "personal.csv" in helps
     at.selectbox(key="tr_year").set_value("alla").run()
     assert not at.exception
     assert set(at.dataframe[0].value["Andel av personalen, högst (%)"]) == {"–"}

@@ -96,3 +96,39 @@ class Citation:
         if isinstance(getattr(view, "source_label", None), str):
             changes["source_label"] = self.cite(view.source_label)  # type: ignore[attr-defined]
         return dataclasses.replace(view, **changes)  # type: ignore[call-overload]
+
+
+_WITH_PERIOD = re.compile(r"^(?P<label>.*\S) \((?P<period>[^()]*)\)$")
+
+
+def merged_sources(parts: list[str]) -> list[str]:
+    """Source parts ("Publisher, table (period)") with one entry per publisher and table: two
+    files of one publisher (MVP's activity and MVP Fritid's) become one part, a period lying
+    within another's dropped, the rest listed in time order ("Brå, anmälda brott (2019–2024,
+    2025)"); never a span the files do not cover. A part whose period is not years or terms
+    stays as it is."""
+    from lagesbild.core.indicator_kinds import period_order
+
+    token = re.compile(r"(VT|HT)?\d{4}")
+    spans: dict[str, list[tuple[str, str]]] = {}
+    out: list[str | None] = []
+    slot: dict[str, int] = {}
+    for part in parts:
+        m = _WITH_PERIOD.match(part)
+        ends = [p.strip() for p in m.group("period").split("–")] if m else []
+        if not m or len(ends) > 2 or not all(token.fullmatch(p) for p in ends):
+            out.append(part)
+            continue
+        key = m.group("label")
+        if key not in slot:
+            slot[key] = len(out)
+            out.append(None)
+            spans[key] = []
+        spans[key].append((ends[0], ends[-1]))
+    for key, at in slot.items():
+        both = sorted(set(spans[key]), key=lambda se: (period_order(se[0]), period_order(se[1])))
+        kept = [(a, b) for a, b in both if not any(
+            (c, d) != (a, b) and period_order(c) <= period_order(a)
+            and period_order(b) <= period_order(d) for c, d in both)]
+        out[at] = f"{key} ({', '.join(a if a == b else f'{a}–{b}' for a, b in kept)})"
+    return [p for p in out if p is not None]

@@ -30,26 +30,33 @@ class FastGeoJson(Layer):
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = (function() {
             var geo = {{ this.geometry_js }};
-            var val = {{ this.values_js }};
             var features = {{ this.decode_fn }}(geo);
-            var pal = val.pal, cls = val.c;
-            var names = val.names === null ? null : val.names.split("}");
-            var tips = val.tips === null ? null : val.tips.split("}");
+            function values(val) {  // also what render.web_restyle sends on a filter change
+                return {pal: val.pal, c: val.c, label: val.label, foot: val.foot,
+                        rawNames: val.names, rawTips: val.tips,
+                        names: val.names === null ? null : val.names.split("}"),
+                        tips: val.tips === null ? null : val.tips.split("}")};
+            }
             var layer = L.geoJson(null, {
                 renderer: L.canvas({padding: 0.5}),
                 smoothFactor: 0.5,
-                filter: function(f) { return cls.charAt(f.id) !== "-"; },
+                filter: function(f) { return layer.lagesbildValues.c.charAt(f.id) !== "-"; },
                 style: function(f) {
-                    return {fillColor: pal[cls.charCodeAt(f.id) - 48], color: "#444",
+                    var v = layer.lagesbildValues;
+                    return {fillColor: v.pal[v.c.charCodeAt(f.id) - 48], color: "#444",
                             weight: {{ this.weight }}, fillOpacity: 0.8};
                 }
             });
+            layer.lagesbildValues = values({{ this.values_js }});
+            layer.lagesbildFeatures = features;
+            layer.lagesbildPrepare = values;
             layer.addData(features);
             layer.bindTooltip(function(l) {
-                var i = l.feature.id;
-                var name = names === null || !names[i] ? l.feature.properties.area_id : names[i];
-                return "<b>" + name + "</b>" + (tips === null ? "" :
-                    "<br>" + val.label + tips[i]) + val.foot;
+                var i = l.feature.id, v = layer.lagesbildValues;
+                var name = v.names === null || !v.names[i] ? l.feature.properties.area_id
+                    : v.names[i];
+                return "<b>" + name + "</b>" + (v.tips === null ? "" :
+                    "<br>" + v.label + v.tips[i]) + v.foot;
             }, {sticky: true});
             layer.on("mouseover", function(e) { e.layer.setStyle({weight: 2.5, color: "#000"}); });
             layer.on("mouseout", function(e) { layer.resetStyle(e.layer); });

@@ -14,6 +14,12 @@ anew) costs the user most of a second. `restyle_update(m)` returns
   properties (`fill`/`color`, `tip`) and style, makes that style the layer's style (so that
   Leaflet's `resetStyle` after a hover keeps it), and puts the new legend HTML in the legend.
 
+The big map's layer (`render.web_layer.FastGeoJson`: packed geometry on a canvas) is restyled
+the same way: its signature is its geometry (the packed text, which holds the area ids), and
+the script hands it the new value table (palette, classes, escaped names and value texts, the
+escaped tooltip foot) and redraws it from the features it decoded once; the geometry, a few
+megabytes for every DeSO, is not sent again.
+
 Everything in the script comes from the built map, already escaped by `render.map` (tooltips,
 names and the legend are `esc`-aped HTML), and is passed as JSON written safely for a script
 (`web_pack._js`: "</" as "<\\/", U+2028/9 escaped). Nothing is turned into HTML that the full
@@ -29,6 +35,7 @@ import json
 import folium
 
 from lagesbild.render.map import Legend
+from lagesbild.render.web_layer import FastGeoJson
 from lagesbild.render.web_pack import _js
 
 # the feature properties a restyle may change; every other property is part of the signature
@@ -44,6 +51,22 @@ _SCRIPT = """(function(u) {
     if (layers.length !== u.layers.length) { return; }
     layers.forEach(function(layer, i) {
         var part = u.layers[i], styles = {};
+        if (part.fast !== undefined) {
+            var was = layer.lagesbildValues, v = part.fast;
+            if (!layer.lagesbildPrepare) { return; }
+            if (was.c === v.c && was.pal.join() === v.pal.join() && was.label === v.label
+                    && was.foot === v.foot && was.rawNames === v.names
+                    && was.rawTips === v.tips) { return; }  // the map as drawn (a first draw)
+            layer.lagesbildValues = layer.lagesbildPrepare(v);
+            var hidden = function(c) { return c.replace(/[^-]/g, "."); };
+            if (hidden(was.c) === hidden(v.c)) {
+                layer.eachLayer(function(f) { layer.resetStyle(f); });  // the same features
+            } else {
+                layer.clearLayers();
+                layer.addData(layer.lagesbildFeatures);
+            }
+            return;
+        }
         layer.eachLayer(function(f) {
             var k = f.feature && part.index[f.feature.id];
             if (k === undefined) { return; }
@@ -61,8 +84,8 @@ _SCRIPT = """(function(u) {
 """
 
 
-def _layers(m: folium.Map) -> list[folium.GeoJson]:
-    return [c for c in m._children.values() if isinstance(c, folium.GeoJson)]
+def _layers(m: folium.Map) -> list[folium.GeoJson | FastGeoJson]:
+    return [c for c in m._children.values() if isinstance(c, (folium.GeoJson, FastGeoJson))]
 
 
 def restyle_update(m: folium.Map) -> dict[str, str]:
@@ -70,6 +93,12 @@ def restyle_update(m: folium.Map) -> dict[str, str]:
     digest = hashlib.sha256()
     layers = []
     for layer in _layers(m):
+        if isinstance(layer, FastGeoJson):
+            digest.update(json.dumps(["fast", layer.decode_fn, layer.weight]).encode())
+            digest.update(layer.geometry_js.encode())
+            digest.update(b"|layer|")
+            layers.append({"fast": json.loads(layer.values_js)})
+            continue
         features = layer.data["features"]
         keys = [k for k in CHANGING if features and k in features[0]["properties"]]
         styles: list[dict] = []

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lagesbild.analysis.citing import Citation
+from lagesbild.analysis.citing import Citation, merged_sources
 from lagesbild.ui import common
 from lagesbild.ui import shown as fmt
 
@@ -35,6 +35,6 @@ def caption(ctx: common.Context, *sources: object, after: str = "") -> None:
     """"Källa: publisher, table (period)" + `after`, the files in the tooltip; nothing when
     no source is known."""
     parts = (part.strip() for s in sources for part in cite(ctx, s).split("; "))
-    named = "; ".join(dict.fromkeys(p for p in parts if p and p != "–"))
+    named = "; ".join(merged_sources(list(dict.fromkeys(p for p in parts if p and p != "–"))))
     if named or after:
         st.caption(f"{ctx.t('source')}: {named or '–'}{after}", help=files_help(ctx, *sources))

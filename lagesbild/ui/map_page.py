@@ -150,6 +150,9 @@ def render(ctx: common.Context) -> None:
                              format_func=lambda lv: ctx.t("kommuner") if lv == "kommun"
                              else level_name(lv, ctx.lang))
         if level != "kommun":
+            # the kommun maps' plan is no use here, and at national scale it would take the
+            # CPU from this run for many seconds; the small map hands the warmer its own plan
+            common.warmer().stop()
             small_map.render(ctx, frames, spec, level, l2)
             return
     views = available_views(spec)

@@ -63,6 +63,30 @@ def small_view(ctx: Context, spec: LayerSpec, level: str, kommun: str, view_id: 
                        sex, taxonomy, ctx.settings, ctx.lang, fdr and view_id == "hotspots")
 
 
+@st.cache_resource(max_entries=ALL_CACHE, show_spinner=False, hash_funcs=FAST_HASH)
+def _small_payload(key: str, path: str, spec: LayerSpec, level: str, kommun: str, view: str,
+                   period: str, sex: str, taxonomy: Taxonomy, settings: Settings, lang: str,
+                   fdr: bool = False) -> dict:
+    from lagesbild.analysis.small_area_views import small_spec
+    from lagesbild.render.map import view_map
+    from lagesbild.ui.shown import view_in
+
+    shown = _small_view(key, path, spec, level, kommun, view, period, sex, taxonomy, settings,
+                        lang, fdr)
+    m = view_map(view_in(shown, lang), _small_geometry(key, path, level, kommun),
+                 small_spec(spec), lang=lang)
+    return folium_payload(use_static(m))
+
+
+def small_payload(ctx: Context, spec: LayerSpec, level: str, kommun: str, view_id: str,
+                  period: str, sex: str, fdr: bool = False) -> dict:
+    """One kommun's map of a view, ready for `common.st_map`: drawn once per session, a filter
+    change restyles it (same areas: only colours, tooltips and legend are sent)."""
+    _, taxonomy, _ = specs(ctx)
+    return _small_payload(ctx.key, str(ctx.workspace.path), spec, level, kommun, view_id, period,
+                          sex, taxonomy, ctx.settings, ctx.lang, fdr and view_id == "hotspots")
+
+
 # --- all kommuner: the fast path -----------------------------------------------------------------
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -144,4 +168,31 @@ def all_plan(ctx: Context, spec: LayerSpec, level: str, view_id: str, period: st
             yield (("small-all", level, *state, ctx.lang),
                    lambda v=v, p=p, s=s: _all_payload(ctx.key, path, spec, level, v, p, s,
                                                       taxonomy, ctx.settings, ctx.lang))
+    return plan
+
+
+def small_plan(ctx: Context, spec: LayerSpec, level: str, kommun: str, view_id: str,
+               period: str, sex: str, periods: list[str], all_kommuner: bool
+               ) -> Callable[[], object]:
+    """A warming plan (for `common.warm`) for one kommun's map: the "Alla kommuner" map of the
+    same choice first when offered (its geometry takes seconds at national scale), then this
+    kommun's maps one change away (sex, period)."""
+    _, taxonomy, _ = specs(ctx)
+    path = str(ctx.workspace.path)
+
+    def plan():  # noqa: ANN202 - a common.Plan
+        from lagesbild.analysis.small_area_views import all_views
+
+        if all_kommuner and view_id in all_views(spec):
+            yield (("small-all", level, view_id, period, sex, ctx.lang),
+                   lambda: _all_payload(ctx.key, path, spec, level, view_id, period, sex,
+                                        taxonomy, ctx.settings, ctx.lang))
+        near = sorted(periods, key=lambda p: abs(periods.index(p) - periods.index(period))
+                      if period in periods else 0)
+        for v, p, s in [(view_id, period, s) for s in SEXES] + [(view_id, p, sex) for p in near]:
+            if (v, p, s) != (view_id, period, sex):
+                yield (("small", level, kommun, v, p, s, ctx.lang),
+                       lambda v=v, p=p, s=s: _small_payload(ctx.key, path, spec, level, kommun,
+                                                            v, p, s, taxonomy, ctx.settings,
+                                                            ctx.lang))
     return plan

@@ -1,6 +1,7 @@
 """Karta below the kommun: DeSO, RegSO or stadsdelar, rates per 1 000.
 
-One kommun's areas (`view_map`: one feature with its own tooltip per area, every view), or
+One kommun's areas (`view_map`: one feature with its own tooltip per area, every view; drawn
+once per session and restyled in place on a filter change, as the kommun map is), or
 "Alla kommuner": every area of the level in the workspace at once, drawn through the fast
 big-map path (`small_cache.all_payload`: cached packed geometry, values only per filter), in
 the value and smoothed views (`small_area_views.all_views` says why not hot spots).
@@ -10,17 +11,11 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
-
-from lagesbild.ui.folium_payload import metric_scale
 
 from lagesbild.analysis.map_views import view_title
-from lagesbild.ui.shown import view_in as fmt_view
-from lagesbild.analysis.small_area_views import all_views, figures_source, small_spec, small_views
+from lagesbild.analysis.small_area_views import all_views, figures_source, small_views
 from lagesbild.core.frames import Frames
 from lagesbild.core.layers import LayerSpec
-from lagesbild.render.assets import use_static
-from lagesbild.render.map import view_map
 from lagesbild.ui import cited, common, period_ui, small_cache
 from lagesbild.ui.views import flags_note
 
@@ -88,12 +83,10 @@ def render(ctx: common.Context, frames: Frames, spec: LayerSpec, level: str, col
     fdr = view_id == "hotspots" and st.toggle(ctx.t("fdr"), value=False, key="map_small_fdr",
                                               help=ctx.t("fdr_help"))
     shown = small_cache.small_view(ctx, spec, level, kommun, view_id, period, sex, fdr)
-    geometry = small_cache.small_geometry(ctx, level, kommun)
-    m = metric_scale(use_static(view_map(fmt_view(shown, ctx.lang), geometry, small_spec(spec),
-                                         lang=ctx.lang)))
+    payload = small_cache.small_payload(ctx, spec, level, kommun, view_id, period, sex, fdr)
     left, right = st.columns([3, 2])
     with left:
-        st_folium(m, key="map_small", height=560, use_container_width=True, returned_objects=[])
+        common.st_map(payload, key="map_small", height=560, returned_objects=[])
         st.caption(ctx.t("small_caveat") + " " + ctx.suppression_note())
         flags_note(shown)
     with right:
@@ -102,6 +95,8 @@ def render(ctx: common.Context, frames: Frames, spec: LayerSpec, level: str, col
         assert values.figures is not None
         common.table(area_table(values.figures, level, ctx.lang))
         _source_caption(ctx, values.figures, period)
+    common.warm(ctx, small_cache.small_plan(ctx, spec, level, kommun, view_id, period, sex,
+                                            available, len(options) > 1))
 
 
 def _source_caption(ctx: common.Context, figures: pd.DataFrame, period: str) -> None:

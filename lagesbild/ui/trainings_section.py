@@ -7,8 +7,7 @@ import streamlit as st
 
 from lagesbild.analysis import trainings
 from lagesbild.core.frames import Frames
-from lagesbild.ui import common
-from lagesbild.ui import shown as fmt
+from lagesbild.ui import cited, common
 from lagesbild.ui.views import number_text
 
 ALL_YEARS = "alla"
@@ -55,5 +54,5 @@ def render(ctx: common.Context, frames: Frames) -> None:
     st.markdown(f"**{ctx.t('training_totals')}**")
     common.table(_shown(trainings.totals(frames, year=year, lang=ctx.lang), ctx))
     note = trainings.NOTES["en" if ctx.lang == "en" else "sv"]
-    source = fmt.text(table["source"].iloc[0], ctx.lang) if len(table) else "–"
-    st.caption(f"{note} {ctx.t('source')}: {source}")
+    st.caption(note)
+    cited.caption(ctx, *(table["source"].iloc[:1] if len(table) else []))
