@@ -145,12 +145,21 @@ def _cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def quiet(url: str, *, share: float = 0.1, window_s: float = 1.0, timeout_s: float = 180.0
-          ) -> float:
+IDLE_TIMEOUT_S = 180.0  # `quiet`'s longest wait (`--idle-timeout`)
+
+
+def _set_idle_timeout(seconds: float) -> None:
+    global IDLE_TIMEOUT_S
+    IDLE_TIMEOUT_S = seconds
+
+
+def quiet(url: str, *, share: float = 0.1, window_s: float = 1.0,
+          timeout_s: float | None = None) -> float:
     """Wait until the server at `url` used less than `share` of a core for `window_s` (its
     background warmer done with the previous session's plan); returns the seconds waited."""
+    timeout_s = IDLE_TIMEOUT_S if timeout_s is None else timeout_s
     pid, start = _PIDS.get(url), time.monotonic()
-    if pid is None or not os.path.exists(f"/proc/{pid}/stat"):
+    if pid is None or not os.path.exists(f"/proc/{pid}/stat") or timeout_s <= 0:
         return 0.0
     while time.monotonic() - start < timeout_s:
         before = _cpu_s(pid)
@@ -396,7 +405,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--national-n", type=int, default=None,
                         help="national DeSO views: fresh servers per path (default N, at most 5)")
     parser.add_argument("--no-national", action="store_true", help="no national DeSO views")
+    parser.add_argument("--idle-timeout", type=float, default=IDLE_TIMEOUT_S,
+                        help="longest wait for the server to go idle before a later session "
+                             "(s; 0: no wait, for a quick run whose values do not matter)")
     args = parser.parse_args(argv)
+    _set_idle_timeout(args.idle_timeout)
     national = False if args.no_national else (args.national or True)
     print(run(n=args.n, quick=args.quick, workspace=args.workspace, think=args.think,
               cold_full=not args.one_cold, national=national,

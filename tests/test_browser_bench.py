@@ -20,7 +20,7 @@ def test_browser_bench_prints_every_measurement_with_its_ratio(demo_gpkg: Path, 
 
     bs.chromium_path()  # skip (or fail in CI) without Chromium
     assert browser_bench.main(["--n", "1", "--think", "0", "--one-cold", "--no-national",
-                                "--workspace", str(demo_gpkg)]) == 0
+                                "--idle-timeout", "0", "--workspace", str(demo_gpkg)]) == 0
     out = capsys.readouterr().out
     for _, label, target in browser_bench.MEASURES:
         line = next((x for x in out.splitlines() if x.startswith(label)), None)
