@@ -117,3 +117,27 @@ def test_county_report_shows_units_and_what_the_county_value_holds(workspace: Pa
     assert "länets eget värde enligt källan" in html
     assert "Antal enheter" in html
     assert "för få svar" not in html
+
+
+def test_karta_shows_one_grade_at_a_time(workspace: Path, monkeypatch: pytest.MonkeyPatch
+                                         ) -> None:
+    """Karta offers the survey's grades beside the layer: åk 8 shows Norsjö's åk 8 share
+    (30,0 %) in the detail panel, åk 5 its åk 5 share (10,0 %), never the two mixed; the
+    periods are the grade's terms."""
+    monkeypatch.setenv("LAGESBILD_WORKSPACE", str(workspace))
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.run()
+    at.selectbox(key="map_layer").set_value("otrygghet").run()
+    grade = at.selectbox(key="map_grade")
+    assert grade.options[1:] == ["åk 5", "åk 8"] and "åk" not in grade.options[0], grade.options
+    shown = {}
+    for g in ("åk 8", "åk 5"):
+        at.selectbox(key="map_grade").set_value(g).run()
+        assert not at.exception, at.exception
+        assert at.selectbox(key="map_period").options == ["HT2023", "VT2024"] if g == "åk 8" \
+            else ["VT2024"], at.selectbox(key="map_period").options
+        at.selectbox(key="map_period").set_value("VT2024").run()
+        at.selectbox(key="map_area").set_value("2417").run()
+        shown[g] = " ".join(str(v) for df in at.dataframe for v in df.value.astype(str).to_numpy().ravel())
+    assert "30,0" in shown["åk 8"] and "10,0" not in shown["åk 8"]
+    assert "10,0" in shown["åk 5"] and "30,0" not in shown["åk 5"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 
 import altair as alt
 import pandas as pd
@@ -21,7 +20,7 @@ from lagesbild.core.errors import LagesbildError
 from lagesbild.core.layers import LayerSpec
 from lagesbild.core.settings import Settings
 from lagesbild.core.taxonomy import Taxonomy
-from lagesbild.ui import cited, common, overview_section, period_ui, release_guard
+from lagesbild.ui import cited, common, grade_ui, overview_section, period_ui, release_guard
 from lagesbild.ui import shown as fmt
 
 SEXES = ("T", "K", "M")
@@ -257,25 +256,7 @@ def _pooled_toggle(ctx: common.Context, column: object, spec: LayerSpec,
     return (True, ends) if on and ends else (False, available)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _grades(key: str, path: str, indicator_id: str) -> list[str]:
-    from lagesbild.analysis.shares import indicator_grades
-
-    return indicator_grades(common.frames_for(key, path), indicator_id)
-
-
-def grade_choice(ctx: common.Context, column: object, spec: LayerSpec, key: str) -> LayerSpec:
-    """`spec` with the school grade chosen, where its survey has rows by grade (one grade at
-    a time: another grade's share is never mixed into a kommun's value)."""
-    if spec.kind != "indicator":
-        return spec
-    grades = _grades(ctx.key, str(ctx.workspace.path), spec.indicator or "")
-    if grades in ([], [""]):
-        return spec
-    grade = column.selectbox(ctx.t("grade_choice"), grades, key=key,  # type: ignore[attr-defined]
-                             help=ctx.t("grade_help"),
-                             format_func=lambda g: g or ctx.t("all_grades"))
-    return replace(spec, grade=grade or "")
+grade_choice = grade_ui.grade_choice  # the school grade of a survey layer (Karta too)
 
 
 def _county_note(figures: pd.DataFrame) -> str:

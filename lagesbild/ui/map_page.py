@@ -13,7 +13,7 @@ from lagesbild.core.frames import Frames
 from lagesbild.core.layers import LayerSpec
 from lagesbild.core.settings import Settings
 from lagesbild.core.taxonomy import Taxonomy
-from lagesbild.ui import cited, common, period_ui, release_guard, small_map
+from lagesbild.ui import cited, common, grade_ui, period_ui, release_guard, small_map
 from lagesbild.ui.views import detail_table, flags_note, overview_table
 
 SEXES = ("K", "M", "T")
@@ -155,6 +155,8 @@ def render(ctx: common.Context) -> None:
             common.warmer().stop()
             small_map.render(ctx, frames, spec, level, l2)
             return
+    # a survey given by school grade: one grade at a time on the kommun map
+    spec = grade_ui.grade_choice(ctx, c1, spec, "map_grade")
     views = available_views(spec)
     if st.session_state.get("map_view") not in views:
         st.session_state["map_view"] = "value"
