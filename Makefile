@@ -28,7 +28,7 @@ browser:
 	sh scripts/install-browser.sh
 
 test: setup browser
-	$(BIN)/python -m pytest -n auto --dist loadscope
+	$(BIN)/python -m pytest -n auto --dist loadscope --no-loadscope-reorder
 
 clean:
 	rm -rf $(VENV) workspace static/vendor .pytest_cache .hypothesis

@@ -98,15 +98,18 @@ def to_latlon() -> Callable[..., tuple[str, str]]:
     return latlon
 
 
-# The longest modules first: `--dist loadscope` hands whole modules to the two workers in
-# collection order, so a long module collected last would leave one worker running alone at
-# the end (longest-first scheduling). Measured per module with `--durations=0`; a module not
+# The longest modules first: `--dist loadscope --no-loadscope-reorder` hands whole modules to
+# the workers in collection order, so a long module collected last would leave one worker
+# running alone at the end (longest-first scheduling; xdist's own reorder sorts by the number
+# of tests, which put the few-test browser walks last). Measured per module with `--durations=0`; a module not
 # listed keeps its place after these.
-LONGEST_FIRST = ("test_browser_raw_partial", "test_browser_raw", "test_report_group", "test_cli",
-                 "test_app", "test_import_wizard", "test_browser_bench", "test_assessment",
-                 "test_follow_up", "test_report_build", "test_snapshot", "test_cli_snapshot",
-                 "test_app_bench", "test_release_small", "test_report_detail",
-                 "test_browser_map_frame", "test_source_captions", "test_browser")
+LONGEST_FIRST = ("test_browser_raw_partial", "test_import_wizard", "test_app", "test_report_group",
+                 "test_browser_raw", "test_cli", "test_browser_bench", "test_browser",
+                 "test_national_workspace", "test_app_bench", "test_report_meeting",
+                 "test_assessment", "test_browser_map_frame", "test_release_audit",
+                 "test_audit_cli", "test_workspace_safety", "test_report_detail",
+                 "test_release_small", "test_app_small_areas", "test_browser_hardening",
+                 "test_app_release_guard", "test_follow_up", "test_period_choice")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
