@@ -181,4 +181,5 @@ def test_the_report_has_a_table_per_stadsdel(frames) -> None:
     assert len(shown) == 5 and shown.loc["RINKEBY", "Elever som nås"] == 240
     assert shown.loc["TENSTA", "Program"] == "MVP"
     assert "112 stadsdelar utan skolor" in table.note
+    assert ".csv" not in table.note and "Källa: Kommunens" in table.note  # the publisher
     assert any(p.startswith(OUTSIDE) for p in section.paragraphs)

@@ -41,8 +41,9 @@ def district_tables(ctx: Context, programmes: tuple[str, ...], term: str,
         if rows[col].astype(bool).any():
             frame[ctx.tr(sv, en)] = rows[col].astype(str)
     without = int((cov.table["schools"] == 0).sum())
-    note = ctx.tr(f"Skolorna placeras i stadsdel efter sitt läge. Källa: {cov.source}.",
-                  f"Schools are placed in a district by their position. Source: {cov.source}.")
+    source = ctx.cite(cov.source)  # the publisher, as every other source of the report
+    note = ctx.tr(f"Skolorna placeras i stadsdel efter sitt läge. Källa: {source}.",
+                  f"Schools are placed in a district by their position. Source: {source}.")
     if without:
         note += ctx.tr(f" {without} stadsdelar utan skolor i målgruppen visas inte.",
                        f" {without} districts without schools in the target group are not shown.")
