@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from lagesbild.analysis import disclosure, stats
-from lagesbild.analysis.shares import (NATIONAL_ID, POOLED_NOTE, SOURCE_INTERVAL_NOTE, _display,
-                                       _num, indicator_figures, kommuner_of_county)
+from lagesbild.analysis.shares import (NATIONAL_ID, POOLED_NOTE, SOURCE_INTERVAL_NOTE, _county_sums,
+                                       _display, _num, indicator_figures, kommuner_of_county)
 from lagesbild.core.age import ALL_AGES
 from lagesbild.core.frames import Frames
 from lagesbild.core.settings import Settings
@@ -102,23 +102,16 @@ def grade_rows(frames: Frames, indicator_id: str, *, period: str) -> pd.DataFram
     n = pd.to_numeric(data["n"]).astype("float64")
     data["yes"] = np.round(value * n / 100)
     own = set(data["area_id"])
-    pooled = []
-    for county in lan:
-        if county in own:
-            continue
-        members = data[(data["area_id"].str[:2] == county[:2]) & data["yes"].notna()
-                       & pd.to_numeric(data["n"]).notna()]
-        if not len(members):
-            continue
-        sums = members.assign(k=1).groupby(["age_group", "sex"], as_index=False)[
-            ["yes", "n", "k"]].sum()
-        of = len(kommuner_of_county(frames, county))
-        source = str(members["source"].iloc[0]) if "source" in members else ""
-        pooled.append(sums.assign(
-            area_id=county, indicator_id=indicator_id, period=str(period),
-            value=100 * sums["yes"] / sums["n"], ci_low=np.nan, ci_high=np.nan, source=source,
-            note=[f"{POOLED_NOTE} ({int(k)} av {of} kommuner)" for k in sums["k"]]
-        ).drop(columns="k"))
+    known = data[data["yes"].notna() & pd.to_numeric(data["n"]).notna()].assign(k=1)
+    sums = _county_sums(known, [c for c in lan if c not in own], ["age_group", "sex"],
+                        ["yes", "n", "k"])
+    sources = dict(zip(known["area_id"].str[:2], known["source"].astype(str)))
+    pooled = [sums.assign(
+        indicator_id=indicator_id, period=str(period), value=100 * sums["yes"] / sums["n"],
+        ci_low=np.nan, ci_high=np.nan,
+        source=[sources.get(a[:2], "") for a in sums["area_id"]],
+        note=[f"{POOLED_NOTE} ({int(k)} av {len(kommuner_of_county(frames, a))} kommuner)"
+              for a, k in zip(sums["area_id"], sums["k"])]).drop(columns="k")] if len(sums) else []
     if pooled:
         data = pd.concat([data, *pooled], ignore_index=True)
     return data.reset_index(drop=True)
