@@ -97,12 +97,15 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def server(workspace: Path, log: Path, timeout: float = 90.0) -> Iterator[str]:
+def server(workspace: Path, log: Path, timeout: float = 90.0,
+           env_extra: dict[str, str] | None = None) -> Iterator[str]:
     """`lagesbild serve --headless` on a free local port until /_stcore/health answers; its
-    process group is ended afterwards."""
+    process group is ended afterwards. The derived tables are kept nowhere (every server
+    computes from nothing) unless `env_extra` names a LAGESBILD_CACHE_DIR."""
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "LAGESBILD_APP_AUDIT": "off",
-           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "LAGESBILD_CACHE_DIR": "off",
+           **(env_extra or {})}
     env.pop("LAGESBILD_MAP_REDRAW", None)
     with open(log, "ab") as sink:
         proc = subprocess.Popen([sys.executable, "-m", "lagesbild.cli", "serve", "--headless",
@@ -384,10 +387,16 @@ def format_table(res: dict) -> str:
         from benchmarks.browser_national import MEASURES as NATIONAL
 
         fast, full = res["national"]["fast"], res["national"]["full"]
+        kept = res["national"].get("kept", {})
         lines.append("national workspace (290 kommuner, about 6 000 DeSO), a fresh server per "
                      "session and path; Karta, DeSO, Kommun = Alla kommuner")
         for key, label, target in NATIONAL:
             lines.append(_line(label, fast.get(key, []), full.get(key, []), target))
+        for key, label, target in NATIONAL:  # a restarted server, derived tables kept
+            lines.append(_line(f"{label}, kept"[:32], kept.get(key, []), full.get(key, []),
+                               target))
+        lines.append("(national: fast and full compute every figure; kept = a server restarted "
+                     "after one that opened the same views, LAGESBILD_CACHE_DIR kept)")
     return "\n".join(lines)
 
 

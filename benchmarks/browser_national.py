@@ -110,15 +110,26 @@ def one(browser, url: str, *, minimum: int, full: bool) -> dict[str, float]:  # 
 
 def run(browser, workspace: Path, log: Path, *, n: int, think: float,  # noqa: ANN001
         minimum: int = 1000) -> dict:
-    """{"fast": {key: [seconds]}, "full": {...}}: `n` fresh servers per path."""
+    """{"fast": {key: [seconds]}, "kept": {...}, "full": {...}}: `n` fresh servers per path.
+
+    "fast" and "full" compute everything (no derived tables kept, `store.derived`); "kept" is
+    a restarted server whose derived tables a server before it kept (the same views opened once
+    on it): what a county's shared server gives after its first day."""
+    import tempfile
+
     from benchmarks.browser_bench import server
 
-    out: dict = {"fast": {k: [] for k, _, _ in MEASURES}, "full": {k: [] for k, _, _ in MEASURES}}
+    out: dict = {path: {k: [] for k, _, _ in MEASURES} for path in ("fast", "kept", "full")}
     for _ in range(n):
-        for path in ("fast", "full"):
-            with server(workspace, log) as url:
-                for key, seconds in one(browser, url, minimum=minimum,
-                                        full=path == "full").items():
-                    out[path][key].append(seconds)
+        for path in ("fast", "kept", "full"):
+            with tempfile.TemporaryDirectory() as kept:
+                extra = {"LAGESBILD_CACHE_DIR": kept} if path == "kept" else None
+                if extra:  # the earlier server: opens the same views, keeps their figures
+                    with server(workspace, log, env_extra=extra) as url:
+                        one(browser, url, minimum=minimum, full=False)
+                with server(workspace, log, env_extra=extra) as url:
+                    for key, seconds in one(browser, url, minimum=minimum,
+                                            full=path == "full").items():
+                        out[path][key].append(seconds)
             time.sleep(think)
     return out

@@ -14,6 +14,11 @@ from shapely.geometry import box
 from lagesbild.core import schema
 from lagesbild.store.gpkg import GpkgWorkspace
 
+# Results are kept on disk between processes (`store.derived`) only in the tests about that
+# (tests/test_derived.py): elsewhere a test that swaps a module's function would read the
+# figures of the original from the disk. Servers the tests start inherit this.
+os.environ["LAGESBILD_CACHE_DIR"] = "off"
+
 # Two adjacent 10 km squares in Västerbotten (EPSG:3006); x = 710 000 is their shared border.
 WEST = box(700_000, 7_190_000, 710_000, 7_200_000)
 EAST = box(710_000, 7_190_000, 720_000, 7_200_000)

@@ -28,8 +28,19 @@ def memo_dict(frames: Frames) -> dict[tuple, object]:
 
 
 def memoised(frames: Frames, key: tuple, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
-    """`compute()` once per frames object and key; each caller gets its own copy."""
+    """`compute()` once per frames object and key; each caller gets its own copy.
+
+    Frames loaded from a stored workspace also keep the result beyond this process
+    (`frames.persist`, `store.derived`): a later process with the same workspace, code and key
+    reads it instead of computing it again (the protected figures of 6 000 DeSO take seconds).
+    """
     memo = memo_dict(frames)
     if key not in memo:
-        memo[key] = compute()
+        keeper = frames.persist
+        found = keeper.get(key) if keeper is not None else None
+        if found is None:
+            found = compute()
+            if keeper is not None:
+                keeper.put(key, found)
+        memo[key] = found
     return memo[key].copy()  # type: ignore[attr-defined]

@@ -7,11 +7,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Protocol
 
 import geopandas as gpd
 import pandas as pd
 
 from lagesbild.core import schema
+
+
+class PersistentMemo(Protocol):
+    """Results of the analysis kept beyond one process, keyed by the memo key
+    (`analysis.memo.memoised`): None when not kept (or the key cannot be kept)."""
+
+    def get(self, key: tuple) -> pd.DataFrame | None: ...
+
+    def put(self, key: tuple, frame: pd.DataFrame) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,17 @@ class Frames:
     incident_counts_age: pd.DataFrame = field(
         default_factory=lambda: schema.empty("incident_counts"))
     indicators_age: pd.DataFrame = field(default_factory=lambda: schema.empty("indicators"))
+
+    @property
+    def persist(self) -> PersistentMemo | None:
+        """Where results computed from these frames are kept between processes (None: nowhere):
+        set by `store.frames.load_frames` for a stored workspace (`store.derived`)."""
+        return self.__dict__.get("_persist")
+
+    def keep_results_in(self, persist: PersistentMemo | None) -> Frames:
+        """These frames with `persist` as the keeper of their results (returns self)."""
+        self.__dict__["_persist"] = persist  # frozen dataclass: not a field, not compared
+        return self
 
     @property
     def kommuner(self) -> gpd.GeoDataFrame:

@@ -12,6 +12,7 @@ import pandas as pd
 
 from lagesbild.core import schema
 from lagesbild.core.frames import Frames
+from lagesbild.store.derived import derived_store
 from lagesbild.store.gpkg import GpkgWorkspace
 from lagesbild.store.workspace import Workspace
 
@@ -22,6 +23,11 @@ AGE_SPLIT = ("population", "incident_counts", "indicators")  # totals and parts 
 
 
 def load_frames(workspace: Workspace) -> Frames:
+    """Every canonical table of `workspace`; results computed from them are kept on disk
+    (`store.derived`) under the workspace's state, read before and after the tables: a commit
+    in between (another process importing) keeps nothing, rather than file new figures under
+    the old state."""
+    before = workspace.key
     tables = {name: _read(workspace, name) for name in schema.TABLES}
     parts = {}
     for name in AGE_SPLIT:  # rows by age group are parts of the total rows: kept apart
@@ -29,7 +35,9 @@ def load_frames(workspace: Workspace) -> Frames:
         by_age = frame["age_group"].notna().to_numpy(dtype=bool)
         tables[name] = frame[~by_age].reset_index(drop=True) if by_age.any() else frame
         parts[f"{name}_age"] = frame[by_age].reset_index(drop=True)
-    return Frames(**tables, **parts, datasets=workspace.datasets())
+    frames = Frames(**tables, **parts, datasets=workspace.datasets())
+    return frames.keep_results_in(
+        derived_store(before, frames.datasets) if workspace.key == before else None)
 
 
 def _read(workspace: Workspace, table: str) -> pd.DataFrame:

@@ -1,0 +1,192 @@
+"""Results of the analysis kept on disk between processes: the derived tables of a workspace.
+
+The protected figures of every DeSO in the country take seconds per period to compute (the
+suppression runs kommun by kommun), and a server that restarts, or a second server beside it,
+would compute them again. `DerivedStore` keeps each memoised result (`analysis.memo.memoised`)
+as a Parquet file, under a folder named by a digest of
+
+- the workspace's `key` (it changes with every committed change: a new import, a note),
+- the code of the package (any change to it can change a figure), and
+- the memo key itself (layer, level, period, taxonomy, settings: `repr` of frozen dataclasses
+  and tuples of plain values; a key holding anything else is not kept).
+
+So a kept result is only ever read back for the same data, the same code and the same question.
+Parquet holds data, never code: a file planted in the folder cannot run anything. A file is
+written whole (a temporary file renamed) and kept only if it reads back equal to what was
+computed, so a value Parquet would change (a dtype, a mixed column) is recomputed instead.
+A folder that cannot be written only costs the time: the result is computed as before.
+
+The folder is `LAGESBILD_CACHE_DIR` (default `~/.cache/lagesbild`); `LAGESBILD_CACHE_DIR=off`
+keeps nothing. Folders of a workspace's earlier states are removed when a new state is kept.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from functools import lru_cache
+from enum import Enum
+from pathlib import Path, PurePath
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+import lagesbild
+
+ENV = "LAGESBILD_CACHE_DIR"
+PLAIN = (str, int, float, bool, type(None))
+DTYPES = b"lagesbild_dtypes"
+
+
+def cache_root() -> Path | None:
+    """The folder derived tables are kept in, or None when switched off."""
+    text = os.environ.get(ENV, "").strip()
+    if text.lower() in ("off", "0", "no", "false"):
+        return None
+    if text:
+        return Path(text)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "lagesbild"
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """A digest of every Python file of the package: any code change gives new folders."""
+    root = Path(lagesbild.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def key_text(key: object) -> str | None:
+    """A text that names `key` exactly, or None when it holds a value whose `repr` might not
+    (a frame, a set, an object without a dataclass `repr`)."""
+    if isinstance(key, PLAIN):
+        return repr(key)
+    if isinstance(key, (PurePath, Enum)):
+        return f"{type(key).__qualname__}({key_text(str(key.value if isinstance(key, Enum) else key))})"
+    if isinstance(key, tuple):
+        parts = [key_text(part) for part in key]
+        return None if any(p is None for p in parts) else "(" + ",".join(parts) + ")"  # type: ignore[arg-type]
+    if dataclasses.is_dataclass(key) and not isinstance(key, type) \
+            and key.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+        values = [(f.name, key_text(getattr(key, f.name))) for f in dataclasses.fields(key)]
+        if any(text is None for _, text in values):
+            return None
+        fields = [f"{name}={text}" for name, text in values]
+        return f"{type(key).__module__}.{type(key).__qualname__}(" + ",".join(fields) + ")"
+    return None
+
+
+class DerivedStore:
+    """`core.frames.PersistentMemo` on disk for one state of one workspace."""
+
+    def __init__(self, root: Path, workspace_key: str, content: str = "") -> None:
+        self.root = root
+        self.workspace = hashlib.sha256(workspace_key.rsplit(":", 3)[0].encode()).hexdigest()[:16]
+        self.state = hashlib.sha256(
+            f"{workspace_key}|{content}|{code_digest()}".encode()).hexdigest()[:24]
+        self.folder = root / self.workspace / self.state
+        self._pruned = False
+
+    def _path(self, key: tuple) -> Path | None:
+        text = key_text(key)
+        if text is None:
+            return None
+        return self.folder / (hashlib.sha256(text.encode()).hexdigest()[:32] + ".parquet")
+
+    def get(self, key: tuple) -> pd.DataFrame | None:
+        path = self._path(key)
+        if path is None or not path.is_file():
+            return None
+        return _read(path)
+
+    def put(self, key: tuple, frame: pd.DataFrame) -> None:
+        path = self._path(key)
+        if path is None or type(frame) is not pd.DataFrame:  # GeoDataFrames are not kept
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._prune()
+            fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+            os.close(fd)
+            try:
+                _write(frame, tmp)
+                back = _read(Path(tmp))
+                if back is None or not _same(frame, back):
+                    return
+                os.replace(tmp, path)
+            finally:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+        except Exception:  # noqa: BLE001 - a full disk or read-only folder: computed next time
+            return
+
+    def _prune(self) -> None:
+        """Remove the folders of this workspace's other states (older data or code)."""
+        if self._pruned:
+            return
+        self._pruned = True
+        for other in (self.root / self.workspace).iterdir():
+            if other.is_dir() and other.name != self.state:
+                shutil.rmtree(other, ignore_errors=True)
+
+
+def _write(frame: pd.DataFrame, path: str) -> None:
+    """The frame as Parquet, with each column's pandas dtype named in the file's metadata
+    (Parquet alone gives text columns back as objects)."""
+    table = pa.Table.from_pandas(frame)
+    dtypes = {str(col): [str(dtype), getattr(dtype, "storage", "")]
+              for col, dtype in frame.dtypes.items()}
+    meta = {**(table.schema.metadata or {}), DTYPES: json.dumps(dtypes).encode()}
+    pq.write_table(table.replace_schema_metadata(meta), path)
+
+
+def _read(path: Path) -> pd.DataFrame | None:
+    """A frame `_write` wrote, with its dtypes; None for a damaged or foreign file."""
+    try:
+        table = pq.read_table(path)
+        dtypes = json.loads((table.schema.metadata or {})[DTYPES])
+        frame = table.to_pandas()
+        wanted = {}
+        for col in frame.columns:
+            name, storage = dtypes[str(col)]
+            wanted[col] = pd.StringDtype(storage) if name == "string" and storage \
+                else pd.api.types.pandas_dtype(name)
+        frame = frame.astype(wanted)
+    except Exception:  # noqa: BLE001 - a damaged or foreign file is a miss, never an error
+        return None
+    return frame if type(frame) is pd.DataFrame else None
+
+
+def _same(frame: pd.DataFrame, back: pd.DataFrame) -> bool:
+    try:
+        pd.testing.assert_frame_equal(back, frame, check_exact=True)
+    except (AssertionError, TypeError, ValueError):
+        return False
+    return True
+
+
+def derived_store(workspace_key: str, datasets: pd.DataFrame | None = None
+                  ) -> DerivedStore | None:
+    """The derived tables of the workspace whose `key` is given (None when switched off).
+    The dataset list (each import's file digest, rows and time) is part of the state too: a
+    workspace file replaced by another with the same inode, size and modification tick (a
+    coarse clock) still gives a new state unless the same files were imported the same second."""
+    root = cache_root()
+    if root is None or workspace_key.endswith(":missing"):
+        return None
+    content = ""
+    if datasets is not None and len(datasets):
+        cols = [c for c in ("dataset", "table", "sha256", "rows", "rejected", "period",
+                            "imported_at") if c in datasets.columns]
+        content = hashlib.sha256(
+            datasets[cols].astype(str).to_csv(index=False).encode()).hexdigest()
+    return DerivedStore(root, workspace_key, content)

@@ -1,0 +1,178 @@
+"""Derived tables kept on disk between processes (`store.derived`): read back only for the same
+data, code and question, and equal to what is computed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from frames_support import demo_inputs, shared_demo
+from lagesbild.analysis import figures
+from lagesbild.analysis.small_areas import small_area_figures
+from lagesbild.store import derived, importer
+from lagesbild.store.frames import load_frames
+from lagesbild.store.gpkg import GpkgWorkspace
+
+DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
+
+
+@pytest.fixture
+def kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "kept"
+    monkeypatch.setenv(derived.ENV, str(folder))
+    return folder
+
+
+@pytest.fixture
+def demo_copy(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> GpkgWorkspace:
+    path = tmp_path / "demo.gpkg"
+    shutil.copyfile(shared_demo(tmp_path_factory), path)
+    return GpkgWorkspace(path)
+
+
+def _count_layers(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN202
+    _, specs, taxonomy, settings = demo_inputs(tmp_path_factory)
+    chosen = [s for s in specs.values() if s.kind in ("count_rate", "incident_rate")]
+    assert chosen, "the demo has count layers"
+    return chosen, taxonomy, settings
+
+
+def _everything(frames, specs, taxonomy, settings) -> list[pd.DataFrame]:  # noqa: ANN001
+    out = []
+    for spec in specs:
+        for sex in ("T", "K", "M"):
+            out.append(figures.layer_figures(frames, spec, period="2024", sex=sex,
+                                             taxonomy=taxonomy, settings=settings))
+        if spec.kind == "incident_rate":
+            out.append(small_area_figures(frames, spec, level="deso", kommun=None,
+                                          period="2024", sex="T", taxonomy=taxonomy,
+                                          settings=settings))
+    return out
+
+
+def test_a_later_process_reads_the_same_figures_from_disk_without_computing(
+        kept: Path, demo_copy: GpkgWorkspace, tmp_path_factory: pytest.TempPathFactory,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    specs, taxonomy, settings = _count_layers(tmp_path_factory)
+    first = load_frames(demo_copy)
+    assert first.persist is not None
+    computed = _everything(first, specs, taxonomy, settings)
+    assert len(list(kept.rglob("*.parquet"))) >= len(specs)
+
+    def refuse(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise AssertionError("computed again although kept")
+
+    monkeypatch.setattr(figures, "_layer_figures", refuse)
+    again = _everything(load_frames(demo_copy), specs, taxonomy, settings)
+    for one, other in zip(computed, again):
+        pd.testing.assert_frame_equal(other, one, check_exact=True)
+
+
+def test_a_new_import_of_the_same_dataset_gives_the_new_figures(
+        kept: Path, demo_copy: GpkgWorkspace, tmp_path_factory: pytest.TempPathFactory,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The file a stale store would get wrong: the same dataset name again, Norsjö's 2024
+    counts raised, every key the same as before."""
+    specs, taxonomy, settings = _count_layers(tmp_path_factory)
+    spec = next(s for s in specs if s.kind == "count_rate")
+    before = figures.layer_figures(load_frames(demo_copy), spec, period="2024", sex="T",
+                                   taxonomy=taxonomy, settings=settings)
+    source = DEMO / "bra_anmalda_brott_2019-2024.csv"
+    lines = source.read_text(encoding="utf-8-sig").splitlines()
+    more = {"Kvinnor": 20, "Män": 20, "Totalt": 40}  # totals stay kvinnor + män
+
+    def raise_norsjo(line: str) -> str:
+        head, count = line.rsplit(";", 1)
+        return f"{head};{int(count) + more[head.rsplit(';', 1)[1]]}"
+    raised = [raise_norsjo(line) if line.startswith("Norsjö;2417;2024;") else line
+              for line in lines]
+    changed = tmp_path / source.name
+    changed.write_text("\n".join(raised) + "\n", encoding="utf-8")
+    importer.import_file(demo_copy, "crime_counts", changed, name=source.name)
+
+    after = figures.layer_figures(load_frames(demo_copy), spec, period="2024", sex="T",
+                                  taxonomy=taxonomy, settings=settings)
+    monkeypatch.setenv(derived.ENV, "off")
+    fresh = figures.layer_figures(load_frames(demo_copy), spec, period="2024", sex="T",
+                                  taxonomy=taxonomy, settings=settings)
+    pd.testing.assert_frame_equal(after, fresh, check_exact=True)
+    norsjo = lambda f: f.loc[f["area_id"] == "2417", "count"].iloc[0]  # noqa: E731
+    assert norsjo(after) > norsjo(before)
+    states = [p for p in kept.iterdir()][0]
+    assert len(list(states.iterdir())) == 1, "the earlier state's folder is removed"
+
+
+def test_nothing_is_kept_when_switched_off_or_when_the_workspace_changes_while_loading(
+        monkeypatch: pytest.MonkeyPatch, demo_copy: GpkgWorkspace, kept: Path) -> None:
+    monkeypatch.setenv(derived.ENV, "off")
+    assert load_frames(demo_copy).persist is None
+    monkeypatch.setenv(derived.ENV, str(kept))
+    keys = iter(["a:1:1:1", "a:2:2:2", "a:2:2:2"])  # a commit by another process in between
+    monkeypatch.setattr(GpkgWorkspace, "key", property(lambda self: next(keys)))
+    assert load_frames(demo_copy).persist is None
+
+
+def test_the_state_names_the_imports_too(tmp_path: Path) -> None:
+    """A workspace file replaced by another with the same inode, size and clock tick."""
+    one = pd.DataFrame({"dataset": ["a.csv"], "table": ["incidents"], "sha256": ["11"],
+                        "rows": [3], "imported_at": ["2026-12-07T10:00:00+00:00"]})
+    other = one.assign(sha256=["22"])
+    key = "/w.gpkg:5:1000:4096"
+    os.environ[derived.ENV] = str(tmp_path)
+    try:
+        assert derived.derived_store(key, one).state != derived.derived_store(key, other).state
+        assert derived.derived_store(key, one).state == derived.derived_store(key, one).state
+        assert derived.derived_store("/w.gpkg:missing") is None
+    finally:
+        os.environ[derived.ENV] = "off"
+
+
+@dataclass(frozen=True)
+class _Frozen:
+    name: str
+    parts: tuple[str, ...]
+    where: Path
+
+
+@dataclass
+class _Open:
+    name: str
+
+
+def test_only_keys_named_exactly_by_their_text_are_kept() -> None:
+    assert derived.key_text(("x", 1, 2.5, None, True)) == "('x',1,2.5,None,True)"
+    frozen = derived.key_text(("f", _Frozen("a", ("b", "c"), Path("/l"))))
+    assert frozen is not None and "parts=('b','c')" in frozen and "/l" in frozen
+    assert derived.key_text(("f", _Frozen("a", ("b",), Path("/l")))) != frozen
+    for unnamed in (("s", {"a", "b"}), ("f", pd.DataFrame({"a": [1]})), ("o", _Open("a")),
+                    ("l", ["a"]), ("t", (frozenset({"a"}),))):
+        assert derived.key_text(unnamed) is None, unnamed
+
+
+def test_a_frame_parquet_would_change_is_not_kept_and_a_planted_file_is_a_miss(
+        tmp_path: Path) -> None:
+    store = derived.DerivedStore(tmp_path, "/w.gpkg:1:2:3")
+    mixed = pd.DataFrame({"v": pd.Series([1, "två"], dtype=object)})
+    store.put(("mixed",), mixed)
+    assert store.get(("mixed",)) is None
+    text = pd.DataFrame({"area_id": pd.Series(["2417", None], dtype="str"),
+                         "count": pd.array([3, None], dtype="Int64"),
+                         "rate": [1.5, float("nan")], "shown": [True, False]})
+    store.put(("text",), text)
+    pd.testing.assert_frame_equal(store.get(("text",)), text, check_exact=True)
+    store._path(("planted",)).write_bytes(b"PAR1 not a parquet file")  # type: ignore[union-attr]
+    assert store.get(("planted",)) is None
+    assert store.get(({"a"},)) is None  # a key that cannot be named is never looked up
+
+
+def test_a_folder_that_cannot_be_written_only_costs_time(tmp_path: Path) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    store = derived.DerivedStore(blocked, "/w.gpkg:1:2:3")
+    store.put(("x",), pd.DataFrame({"a": [1]}))
+    assert store.get(("x",)) is None
