@@ -6,7 +6,8 @@ Sections: assign (points to areas vs geopandas sjoin), map (browser payload and 
 folium.Choropleth of unsimplified geometry), app (rerun after a filter change vs rebuilding
 everything), import (a national year of police-extract rows from CSV), browser (the demo in
 Chromium: first load, a later session's first map, a filter change until the map is redrawn, a
-page switch; the app vs the full folium re-render). Real boundaries in
+page switch; the app vs the full folium re-render), load (50 concurrent websocket sessions
+switching filters; the app vs every session re-rendering the whole map). Real boundaries in
 ../shared/data/boundaries/ are used too when present.
 """
 
@@ -19,7 +20,7 @@ import platform
 import sys
 from pathlib import Path
 
-SECTIONS = ("assign", "map", "app", "import", "browser")
+SECTIONS = ("assign", "map", "app", "import", "browser", "load")
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "boundaries"
 
 
@@ -53,7 +54,7 @@ def _real_areas(file: str, code: str):  # noqa: ANN202
 
 
 def run(sections: tuple[str, ...], *, points: int, rows: int, quick: bool,
-        browser_n: int | None = None) -> dict:
+        browser_n: int | None = None, load_workspace: str | None = None) -> dict:
     out: dict = {"machine": machine()}
     if "assign" in sections:
         from benchmarks import assign_bench
@@ -90,6 +91,11 @@ def run(sections: tuple[str, ...], *, points: int, rows: int, quick: bool,
         n = browser_n if browser_n is not None else 3 if quick else 10
         out["browser"] = browser_bench.run(n=n)
         print(out["browser"]["report"], end="\n\n", flush=True)
+    if "load" in sections:
+        from benchmarks import load_bench
+
+        out["load"] = load_bench.run(workspace=load_workspace, sessions=10 if quick else 50)
+        print(out["load"]["report"], end="\n\n", flush=True)
     return out
 
 
@@ -102,6 +108,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     parser.add_argument("--browser-n", type=int, default=None,
                         help="browser: repetitions (default 10, 3 with --quick)")
+    parser.add_argument("--load-workspace", default=None,
+                        help="load: the workspace to serve (default: the demo)")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = parser.parse_args(argv)
     sections = tuple(s.strip() for s in args.only.split(",") if s.strip())
@@ -112,7 +120,7 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"machine: {info['cpu']}, {info['cores']} cores, {info['memory_gb']} GB; "
           f"Python {info['python']}", end="\n\n", flush=True)
     result = run(sections, points=args.points, rows=args.rows, quick=args.quick,
-                 browser_n=args.browser_n)
+                 browser_n=args.browser_n, load_workspace=args.load_workspace)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
     return result
