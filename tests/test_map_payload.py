@@ -192,7 +192,7 @@ def test_warm_is_off_with_the_environment_switch(monkeypatch: pytest.MonkeyPatch
                                                  tmp_path: Path) -> None:
     monkeypatch.setenv("LAGESBILD_WARM", "0")
     started: list[object] = []
-    monkeypatch.setattr(common._WARMER, "start", lambda plan: started.append(plan))
+    monkeypatch.setattr(common._WARMER, "start", lambda plan, owner=None: started.append(plan))
     workspace = tmp_path / "ws.gpkg"
     workspace.write_bytes(b"")
     ctx = common.Context(lang="sv", workspace=common.GpkgWorkspace(workspace),
@@ -202,3 +202,22 @@ def test_warm_is_off_with_the_environment_switch(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("LAGESBILD_WARM", "1")
     common.warm(ctx, lambda: iter(()))
     assert len(started) == 1
+
+
+def test_warmer_waits_for_the_runs_of_other_sessions_too() -> None:
+    """Fifty sessions at once: one session's run ending does not start warming beside the
+    runs of the others still going on."""
+    warmer = common.Warmer()
+    done: list[str] = []
+    warmer.start(iter(()))
+    assert warmer.wait_idle(5)
+    warmer.pause("a")
+    warmer.pause("b")
+    warmer.start(iter([("x", lambda: done.append("x"))]), "a")  # a's run is over, b's is not
+    time.sleep(0.2)
+    assert done == [] and not warmer.idle()
+    warmer.start(iter([("y", lambda: done.append("y"))]), "b")
+    assert warmer.wait_idle(5) and done == ["y"]
+    warmer.pause("c")  # a run that never hands a plan back keeps the thread only PAUSE_S
+    warmer.start(iter([("z", lambda: done.append("z"))]), "d")
+    assert warmer.wait_idle(warmer.PAUSE_S + 5) and done == ["y", "z"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import shutil
 from pathlib import Path
@@ -14,6 +15,7 @@ STATIC_URL = "/app/static/vendor/leaflet/"  # where Streamlit's static serving e
 FILES = ("leaflet.js", "leaflet.css")
 
 
+@functools.lru_cache(maxsize=1)
 def leaflet_dir() -> Path:
     spec = importlib.util.find_spec("js_lib_leaflet")
     if spec is None or not spec.submodule_search_locations:

@@ -194,6 +194,7 @@ class GpkgWorkspace(Workspace):
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
+        self._resolved: Path | None = None  # `key` resolves the path once (each run asks often)
 
     def __repr__(self) -> str:
         return f"GpkgWorkspace({str(self.path)!r})"
@@ -204,7 +205,9 @@ class GpkgWorkspace(Workspace):
             return f"{self.path}:missing"
         st = self.path.stat()
         # every commit renames a new file into place, so the inode changes even within one tick
-        return f"{self.path.resolve()}:{st.st_ino}:{st.st_mtime_ns}:{st.st_size}"
+        if self._resolved is None:
+            self._resolved = self.path.resolve()
+        return f"{self._resolved}:{st.st_ino}:{st.st_mtime_ns}:{st.st_size}"
 
     def exists(self) -> bool:
         return self.path.exists()

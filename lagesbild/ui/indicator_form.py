@@ -96,4 +96,5 @@ def render(ctx: common.Context) -> None:
                 f"The indicator '{indicator_id}' was saved; survey tables may now use it."
                 if en else f"Indikatorn '{indicator_id}' sparades; enkättabeller kan nu använda "
                            "den.")
+            common.forget_layer_stamps()  # read at once, not within a second
             st.rerun()

@@ -136,4 +136,5 @@ def render(ctx: common.Context) -> None:
             st.session_state["lf_saved"] = (
                 f"The layer was saved in {target}; it is now on Karta and Jämförelse." if en
                 else f"Lagret sparades i {target}; det finns nu på Karta och Jämförelse.")
+            common.forget_layer_stamps()  # read at once, not within a second
             st.rerun()  # the layer list and every page read the new file

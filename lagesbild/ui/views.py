@@ -13,14 +13,21 @@ from lagesbild.ui import shown
 
 def detail_table(figures: pd.DataFrame, lang: str) -> None:
     """One row per sex, one column per area, kommuner before the county."""
-    rows = figures.assign(sex_label=[sex_label(s, lang) for s in figures["sex"]],
-                          display=[shown.text(d, lang) for d in figures["display"]])
-    wide = rows.pivot_table(index="sex_label", columns="name", values="display", aggfunc="first",
-                            sort=False)
-    order = [sex_label(s, lang) for s in ("K", "M", "T") if sex_label(s, lang) in wide.index]
-    columns = list(dict.fromkeys(rows.sort_values("level", key=lambda lv: lv != "kommun")["name"]))
-    st.dataframe(wide.loc[order, columns].reset_index(names=t("sex", lang)), hide_index=True,
-                 width="stretch")
+    st.dataframe(detail_frame(figures, lang), hide_index=True, width="stretch")
+
+
+def detail_frame(figures: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """`detail_table`'s frame: a sex's row holds each area's first shown figure (built by hand:
+    `pivot_table` took a fifth of every Karta run under load)."""
+    names = [str(n) for n in figures["name"]]
+    kommun_first = [n for n, lv in zip(names, figures["level"]) if lv == "kommun"]
+    columns = list(dict.fromkeys(kommun_first + names))
+    cells: dict[str, dict[str, str]] = {}
+    for sex, name, display in zip(figures["sex"], names, figures["display"]):
+        cells.setdefault(sex, {}).setdefault(name, shown.text(display, lang))
+    rows = [{t("sex", lang): sex_label(s, lang), **{c: cells[s].get(c, "–") for c in columns}}
+            for s in ("K", "M", "T") if s in cells]
+    return pd.DataFrame(rows, columns=[t("sex", lang), *columns])
 
 
 def overview_table(overview: pd.DataFrame, lang: str) -> None:

@@ -19,22 +19,33 @@ class Warmer:
         self._cond = threading.Condition()
         self._plan: Plan | None = None
         self._busy = False
-        self._paused_until = 0.0
+        self._pauses: dict[Hashable, float] = {}  # a session whose run goes on -> until when
         self._thread: threading.Thread | None = None
 
-    def start(self, plan: Plan) -> None:
-        """Run `plan` from now on, instead of the previous one."""
+    def start(self, plan: Plan, owner: Hashable = None) -> None:
+        """Run `plan` from now on, instead of the previous one: `owner`'s run is over. The runs
+        of other sessions still going on keep the thread waiting (with 50 sessions at once a
+        warming job beside their runs only slowed them down)."""
         with self._cond:
-            self._plan, self._paused_until = plan, 0.0
+            self._plan = plan
+            self._pauses.pop(owner, None)
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="lagesbild-warm",
                                                 daemon=True)
                 self._thread.start()
             self._cond.notify_all()
 
-    def pause(self) -> None:
+    def pause(self, owner: Hashable = None) -> None:
+        """`owner`'s run has started: no new job until it ends (`start`) or PAUSE_S pass."""
         with self._cond:
-            self._paused_until = time.monotonic() + self.PAUSE_S
+            self._pauses[owner] = time.monotonic() + self.PAUSE_S
+
+    def _paused_until(self) -> float:
+        now = time.monotonic()
+        for owner, until in list(self._pauses.items()):
+            if until <= now:
+                del self._pauses[owner]
+        return max(self._pauses.values(), default=0.0)
 
     def stop(self) -> None:
         """Drop the plan (a job already running finishes)."""
@@ -59,10 +70,10 @@ class Warmer:
     def _run(self) -> None:
         while True:
             with self._cond:
-                while self._plan is None or time.monotonic() < self._paused_until:
+                while self._plan is None or time.monotonic() < self._paused_until():
                     self._busy = False
                     self._cond.notify_all()
-                    left = self._paused_until - time.monotonic()
+                    left = self._paused_until() - time.monotonic()
                     self._cond.wait(None if self._plan is None else max(left, 0.01))
                 plan, self._busy = self._plan, True
             try:
