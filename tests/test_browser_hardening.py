@@ -50,6 +50,24 @@ def test_config_is_hardened() -> None:
     assert config["runner"]["magicEnabled"] is False
 
 
+def test_the_server_options_for_many_sessions_are_real_streamlit_options(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """No full garbage collection after every run and no file watching (see the load
+    benchmark): read through Streamlit's own config loader, so a misspelt option (which
+    Streamlit ignores with a warning) fails here."""
+    from streamlit import config as st_config
+
+    monkeypatch.chdir(ROOT)
+    st_config.get_config_options(force_reparse=True)
+    try:
+        assert st_config.get_option("runner.postScriptGC") is False
+        assert st_config.get_option("server.fileWatcherType") == "none"
+        assert st_config.get_option("server.enableXsrfProtection") is True
+    finally:
+        monkeypatch.undo()
+        st_config.get_config_options(force_reparse=True)
+
+
 def _readme_block(language: str) -> str:
     text = README.read_text(encoding="utf-8")
     section = text[text.index("## Deployment behind a reverse proxy"):]
