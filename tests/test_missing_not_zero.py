@@ -70,3 +70,69 @@ def test_a_kommun_without_incidents_still_has_zero(tmp_path_factory) -> None:
     figs = layer_figures(quiet, specs[LAYER], period="2024", sex="T", taxonomy=taxonomy,
                          settings=settings).set_index("area_id")
     assert figs.loc["2403", "display"] != "uppgift saknas" and figs.loc["2403", "count"] == 0
+
+
+def test_rows_rejected_at_import_leave_no_figure_never_zero(tmp_path, tmp_path_factory) -> None:
+    """Brå's table again, Norsjö's 2024 Misshandel with a total below kvinnor + män: its three
+    rows are rejected (named at import). The Misshandel layer then has no Norsjö figure for
+    2024, nor a county figure, instead of "0 brott"; the other kommuner keep theirs."""
+    from pathlib import Path
+
+    from lagesbild.analysis.count_gaps import GAP_SV
+    from lagesbild.report.english import to_english
+
+    _, specs, taxonomy, settings = demo_inputs(tmp_path_factory)
+    path = tmp_path / "demo.gpkg"
+    shutil.copyfile(shared_demo(tmp_path_factory), path)
+    ws = GpkgWorkspace(path)
+    spec = next(s for s in specs.values() if s.kind == "count_rate" and s.categories
+                and "Misshandel" in s.categories)
+    before = layer_figures(load_frames(ws), spec, period="2024", sex="T", taxonomy=taxonomy,
+                           settings=settings)
+    source = Path(__file__).resolve().parents[1] / "data" / "demo" / "bra_anmalda_brott_2019-2024.csv"
+    lines = source.read_text(encoding="utf-8-sig").splitlines()
+    bad = [line.rsplit(";", 1)[0] + ";99" if line.startswith("Norsjö;2417;2024;Misshandel;Totalt")
+           else line.rsplit(";", 1)[0] + ";60" if line.startswith("Norsjö;2417;2024;Misshandel;")
+           else line for line in lines]
+    changed = tmp_path / source.name
+    changed.write_text("\n".join(bad) + "\n", encoding="utf-8")
+    result = importer.import_file(ws, "crime_counts", changed, name=source.name)
+    assert {r.row for r in result.rejected} == {i + 1 for i, line in enumerate(bad)
+                                                if line.startswith("Norsjö;2417;2024;Misshandel")}
+    after = layer_figures(load_frames(ws), spec, period="2024", sex="T", taxonomy=taxonomy,
+                          settings=settings).set_index("area_id")
+    assert pd.isna(after.loc["2417", "count"]) and pd.isna(after.loc["2417", "value"])
+    assert after.loc["2417", "display"] == GAP_SV
+    assert "0 brott" not in after.loc["2417", "display"]
+    assert pd.isna(after.loc["24", "count"]), "a county with a gap in one kommun has no figure"
+    kept = before.set_index("area_id").drop(index=["2417", "24"])
+    shown = after.loc[kept.index, "count"].notna()  # protection may hide a neighbour now
+    assert shown.sum() >= len(kept) - 1
+    pd.testing.assert_series_equal(after.loc[kept.index[shown], "count"],
+                                   kept.loc[shown[shown].index, "count"])
+    assert "lacks the layer's offence categories" in to_english(GAP_SV)
+    # 2023, untouched, still has Norsjö's figure
+    other = layer_figures(load_frames(ws), spec, period="2023", sex="T", taxonomy=taxonomy,
+                          settings=settings).set_index("area_id")
+    assert other.loc["2417", "count"] > 0
+
+
+def test_a_sparse_table_that_writes_no_zeros_keeps_missing_rows_as_zeros() -> None:
+    """A hand-written table listing only what happened (no total of 0 anywhere): Sorsele's
+    missing Våldtäkt row is a zero, as before; the same table writing its zeros would make it
+    a gap."""
+    from frames_support import tiny_frames
+
+    from lagesbild.analysis.count_gaps import count_gaps
+    from lagesbild.core.layers import LayerSpec
+    from lagesbild.core.taxonomy import Taxonomy
+
+    frames = tiny_frames()
+    spec = LayerSpec(id="x", title_sv="x", title_en="x", kind="count_rate",
+                     categories=("Misshandel", "Våldtäkt"))
+    assert count_gaps(frames, spec, period="2024", taxonomy=Taxonomy(levels=())) == frozenset()
+    counts = frames.incident_counts
+    zero = counts.iloc[[0]].assign(category="Mord och dråp", sex="T", count=0)
+    dense = replace(frames, incident_counts=pd.concat([counts, zero], ignore_index=True))
+    assert count_gaps(dense, spec, period="2024",
+                      taxonomy=Taxonomy(levels=())) == frozenset({"2422", "24"})

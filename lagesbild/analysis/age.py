@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from lagesbild.analysis import disclosure, stats
-from lagesbild.analysis.figures import (SEXES, _category_mask, _filtered_counts,
+from lagesbild.analysis.figures import (SEXES, category_mask, _filtered_counts,
                                         layer_figures, layer_incidents, population_for,
                                         protected_counts)
 from lagesbild.analysis.shares import _county_sums
@@ -71,7 +71,7 @@ def _table_age_counts(frames: Frames, spec: LayerSpec, *, period: str, taxonomy:
                       ) -> pd.DataFrame:
     data = frames.incident_counts_age
     data = data[(data["period"].astype("string") == str(period)) & data["sex"].isin(SEXES)]
-    data = data[_category_mask(data["category"], spec, taxonomy).to_numpy(dtype=bool)]
+    data = data[category_mask(data["category"], spec, taxonomy).to_numpy(dtype=bool)]
     if not len(data):
         return pd.DataFrame(columns=[*KEYS, "count"])
     parts = data.groupby(KEYS)["count"].sum()

@@ -38,7 +38,7 @@ def periods(frames: Frames, spec: LayerSpec) -> list[str]:
     if spec.kind == "count_rate":
         values = frames.incident_counts["period"]
         if spec.crime_group:  # missing is not zero: only periods whose tables have the group
-            values = values[_category_mask(frames.incident_counts["category"], spec, None)]
+            values = values[category_mask(frames.incident_counts["category"], spec, None)]
     elif spec.kind == "incident_rate":
         years = list(incident_years(frames))
         if spec.relation is not None:  # only years whose sources had the relation field
@@ -99,6 +99,13 @@ def _layer_figures(frames: Frames, spec: LayerSpec, *, period: str, sex: str,
         # a source that does not tell the victim's sex has no K/M figure (not 0)
         source = "counts" if spec.kind == "count_rate" else "incidents"
         out = blank_uncovered(out, covered_areas(frames, period, source))  # not in the data
+        if source == "counts":  # a category's rows missing for a kommun: no figure, not 0
+            from lagesbild.analysis.count_gaps import GAP_NOTE_SV, GAP_SV, count_gaps
+
+            gaps = count_gaps(frames, spec, period=period, taxonomy=taxonomy)
+            if gaps:
+                out = blank_unknown_sex(out, frozenset(set(out["area_id"].astype(str)) - gaps),
+                                        sexes=("K", "M", "T"), display=GAP_SV, note=GAP_NOTE_SV)
         out = blank_unknown_sex(out, sex_known(frames, period, source))
         if spec.crime_group and source == "counts":  # e.g. drug offences: no victim, no sex
             from lagesbild.analysis.crime_groups import group_sex_known
@@ -207,7 +214,7 @@ def _filtered_counts(frames: Frames, spec: LayerSpec, *, period: str, taxonomy: 
     if spec.kind == "count_rate":
         data = frames.incident_counts
         data = data[data["period"] == period]
-        keep = _category_mask(data["category"], spec, taxonomy)
+        keep = category_mask(data["category"], spec, taxonomy)
         data = data[keep & data["sex"].isin(SEXES)]
         counts = data.groupby(["area_id", "sex"])["count"].sum()
     else:
@@ -262,7 +269,7 @@ def layer_incidents(frames: Frames, spec: LayerSpec, *, period: str, taxonomy: T
     if key not in _memo_dict(frames):
         rows = incident_rows(frames, period)
         categories, category_codes, relation = _incident_codes(frames)
-        keep = _category_mask(categories, spec, taxonomy).to_numpy(dtype=bool)[category_codes[rows]]
+        keep = category_mask(categories, spec, taxonomy).to_numpy(dtype=bool)[category_codes[rows]]
         if spec.relation is not None:
             keep &= relation[rows] == bool(spec.relation)
         found = rows[keep]
@@ -286,7 +293,8 @@ def _incident_codes(frames: Frames) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     return _memo_dict(frames)[key]
 
 
-def _category_mask(categories: pd.Series, spec: LayerSpec, taxonomy: Taxonomy) -> pd.Series:
+def category_mask(categories: pd.Series, spec: LayerSpec, taxonomy: Taxonomy) -> pd.Series:
+    """True for the rows whose category belongs to `spec` (its pyramid level, its categories)."""
     mask = pd.Series(True, index=categories.index)
     if spec.pyramid_level is not None:
         mask &= taxonomy.level_of(categories) == int(spec.pyramid_level)

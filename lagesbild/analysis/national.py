@@ -21,7 +21,7 @@ from lagesbild.analysis import disclosure, stats
 from lagesbild.analysis.figures import (
     FIGURE_COLUMNS,
     NATIONAL_ID,
-    _category_mask,
+    category_mask,
     _num,
     _rate_text,
     layer_figures,
@@ -72,7 +72,7 @@ def _count_rate(frames: Frames, spec: LayerSpec, *, period: str, sex: str, taxon
     data = frames.incident_counts
     data = data[(data["area_id"] == NATIONAL_ID) & (data["period"] == str(period))
                 & (data["sex"] == sex)]
-    data = data[_category_mask(data["category"], spec, taxonomy)]
+    data = data[category_mask(data["category"], spec, taxonomy)]
     basis = "file"
     source = frames.source_label(data["source"].unique().tolist())
     if len(data):

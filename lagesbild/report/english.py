@@ -57,6 +57,12 @@ _SENTENCES_EN = (
      r"\1 offences (no population for the age group)"),
     (re.compile(r"(\S+) brott \(ingen folkmängd\)"), r"\1 offences (no population)"),
     (re.compile(r"källan täcker inte området"), "the source does not cover the area"),
+    (re.compile(r"källan saknar lagrets brottskategorier för området"),
+     "the source lacks the layer's offence categories for the area"),
+    (re.compile(r"raderna för någon av lagrets brottskategorier saknas för området och perioden "
+                r"\(avvisade vid importen eller inte med i filen\)"),
+     "the rows of one of the layer's offence categories are missing for the area and period "
+     "(rejected at import or not in the file)"),
     (re.compile(r"källan anger inte brottsoffrets kön( för perioden)?"),
      lambda m: "the source does not give the victim's sex" + (" for the period" if m.group(1)
                                                              else "")),
