@@ -199,6 +199,14 @@ class GpkgWorkspace(Workspace):
         return f"GpkgWorkspace({str(self.path)!r})"
 
     @property
+    def location(self) -> str:
+        return str(self.path)
+
+    @property
+    def files_path(self) -> Path:
+        return self.path
+
+    @property
     def key(self) -> str:
         if not self.path.exists():
             return f"{self.path}:missing"
