@@ -139,6 +139,14 @@ class PostgisWorkspace(Workspace):
                     f"schemat '{self.schema}' ({exc}). Be databasens ägare köra 'lagesbild db "
                     "upgrade' eller ge användaren rätt att skapa schemat.") from exc
 
+    def drop(self) -> None:
+        """Remove the workspace's schema and everything in it (`lagesbild demo --database`
+        rebuilds it); waits for a running import like any writer."""
+        with contextlib.closing(self.connect()) as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+                         (WRITER_LOCK, self.schema))
+            conn.execute(f"DROP SCHEMA IF EXISTS {quote_ident(self.schema)} CASCADE")
+
     def version(self) -> int | None:
         with contextlib.closing(self.connect()) as conn:
             return postgis_schema.current_version(conn, self.schema)
