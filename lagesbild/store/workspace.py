@@ -52,8 +52,9 @@ class Workspace(ABC):
         """The whole canonical table, conformed to schema (GeoDataFrame for spatial ones)."""
 
     def read_columns(self, table: str, columns: list[str]) -> pd.DataFrame:
-        """Some columns of a table (no geometry), dtypes as stored: backends answer it without
-        reading the rest (a column subset in SQL)."""
+        """Some columns of a table (no geometry): backends answer it without reading the rest
+        (a column subset in SQL). Text columns come back as text; other columns in the
+        backend's own representation (a GeoPackage's booleans as 0/1)."""
         return pd.DataFrame(self.read(table)[columns])
 
     @abstractmethod
