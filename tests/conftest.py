@@ -105,6 +105,7 @@ def to_latlon() -> Callable[..., tuple[str, str]]:
 # of tests, which put the few-test browser walks last). Measured per module with `--durations=0`; a module not
 # listed keeps its place after these.
 LONGEST_FIRST = ("test_browser_raw_partial", "test_import_wizard", "test_app", "test_report_group",
+                 "test_postgis",
                  "test_browser_raw", "test_cli", "test_browser_bench", "test_browser",
                  "test_national_workspace", "test_app_bench", "test_report_meeting",
                  "test_assessment", "test_browser_map_frame", "test_release_audit",
