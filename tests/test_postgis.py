@@ -308,3 +308,33 @@ def test_cli_on_a_database_layers_export_report_snapshot(demo_pair, tmp_path: Pa
                                   "--period", "2024", "--format", "xlsx", "--layers", "vald_topp", "--out",
                                   str(tmp_path / "r.xlsx")])
     assert report.exit_code == 0, report.output
+
+
+# --- the app on a database ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("page", ["map_page", "data_page"])
+def test_app_pages_open_on_a_database(demo_pair, page: str, monkeypatch: pytest.MonkeyPatch,
+                                      tmp_path: Path):
+    """`lagesbild serve --database URL` sets LAGESBILD_WORKSPACE to the URL: the pages open on
+    it, the sidebar names it without a password, the datasets are the database's."""
+    from streamlit.testing.v1 import AppTest
+
+    _, pg = demo_pair
+    monkeypatch.setenv("LAGESBILD_WORKSPACE", pg.location)
+    monkeypatch.setenv("LAGESBILD_WARM", "0")
+    monkeypatch.setenv("LAGESBILD_POSTGIS_FILES", str(tmp_path / "files"))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    at.switch_page(f"lagesbild/ui/{page}.py").run()
+    assert not at.exception, at.exception
+    assert any(pg.schema in c.value for c in at.sidebar.caption)
+    assert not at.warning and len(at.dataframe) >= 1
+    if page == "data_page":
+        shown = {str(v) for df in at.dataframe for v in df.value.astype(str).to_numpy().ravel()}
+        assert set(pg.datasets()["dataset"]) & shown
+
+
+def test_serve_refuses_an_empty_database(pg: PostgisWorkspace):
+    result = CliRunner().invoke(main, ["serve", "--database", pg.location, "--headless"])
+    assert result.exit_code == 1 and "är tom" in result.output
