@@ -310,6 +310,22 @@ def test_cli_on_a_database_layers_export_report_snapshot(demo_pair, tmp_path: Pa
     assert report.exit_code == 0, report.output
 
 
+def test_export_from_a_database_restores_into_either_store(demo_pair, pg_url: str,
+                                                          tmp_path: Path):
+    """A PostGIS workspace's export restores into a new PostGIS schema and into a GeoPackage,
+    both the same as the source, and exports the same files again (the GeoPackage's own round
+    trip: test_export_roundtrip)."""
+    from lagesbild.store import export
+    from test_export_roundtrip import assert_same_files, assert_same_workspace
+
+    _, pg = demo_pair
+    first = export.export_all(pg, tmp_path / "ut1")
+    for target in (PostgisWorkspace(pg_url), GpkgWorkspace(tmp_path / "restored.gpkg")):
+        export.import_exported(target, tmp_path / "ut1")
+        assert_same_workspace(pg, target)
+        assert_same_files(first, export.export_all(target, tmp_path / f"ut-{type(target).__name__}"))
+
+
 # --- the app on a database ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("page", ["map_page", "data_page"])
