@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO := workspace/demo.gpkg
 
-.PHONY: setup run test demo browser bench clean
+.PHONY: setup run test demo browser postgres bench clean
 
 setup: $(STAMP)
 
@@ -27,8 +27,12 @@ run: $(DEMO)
 browser:
 	sh scripts/install-browser.sh
 
-test: setup browser
-	$(BIN)/python -m pytest -n auto --dist loadscope --no-loadscope-reorder
+# PostgreSQL 15 + PostGIS 3 for the PostGIS store's tests (they start their own server)
+postgres:
+	sh scripts/install-postgres.sh
+
+test: setup browser postgres
+	LAGESBILD_REQUIRE_POSTGRES=1 $(BIN)/python -m pytest -n auto --dist loadscope --no-loadscope-reorder
 
 clean:
 	rm -rf $(VENV) workspace static/vendor .pytest_cache .hypothesis

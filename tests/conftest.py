@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from pyproj import Transformer
 from shapely.geometry import box
@@ -109,6 +110,7 @@ def to_latlon() -> Callable[..., tuple[str, str]]:
 # of tests, which put the few-test browser walks last). Measured per module with `--durations=0`; a module not
 # listed keeps its place after these.
 LONGEST_FIRST = ("test_browser_raw_partial", "test_import_wizard", "test_app", "test_report_group",
+                 "test_postgis",
                  "test_browser_raw", "test_cli", "test_browser_bench", "test_browser",
                  "test_national_workspace", "test_app_bench", "test_report_meeting",
                  "test_assessment", "test_browser_map_frame", "test_release_audit",
@@ -120,3 +122,70 @@ LONGEST_FIRST = ("test_browser_raw_partial", "test_import_wizard", "test_app", "
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.stem, len(rank)))  # stable within modules
+
+
+# --- the second store: PostgreSQL + PostGIS ---------------------------------------------------
+@pytest.fixture(scope="session")
+def pg_server():  # noqa: ANN201 - a pg_server.LocalServer
+    """A local PostgreSQL + PostGIS server for this test process (each xdist worker its own),
+    started on first use. Skips with the reason when none can be started here; under
+    LAGESBILD_REQUIRE_POSTGRES=1 (`make test`, CI) that is a failure instead."""
+    from pg_server import LocalServer, why_not
+
+    required = os.environ.get("LAGESBILD_REQUIRE_POSTGRES") == "1"
+    reason = why_not()
+    server = LocalServer()
+    if not reason:
+        try:
+            server.start()
+        except Exception as exc:  # noqa: BLE001 - any failure to start is the reason
+            server.stop()
+            reason = f"the local PostgreSQL server did not start: {exc}"
+    if reason:
+        if required:
+            pytest.fail(f"LAGESBILD_REQUIRE_POSTGRES=1 but {reason}")
+        pytest.skip(reason)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server) -> str:  # noqa: ANN001
+    """A workspace location of its own (a new schema) on the test server."""
+    import uuid
+
+    return pg_server.workspace_url(f"t_{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture(params=["gpkg", "postgis"])
+def store(request: pytest.FixtureRequest) -> str:
+    """The store a store-level test runs against: the GeoPackage and PostGIS."""
+    return request.param
+
+
+@pytest.fixture
+def store_workspace(store: str, tmp_path: Path, request: pytest.FixtureRequest):  # noqa: ANN201
+    """An empty workspace in `store` (a test module makes it its `workspace` fixture)."""
+    if store == "postgis":
+        from lagesbild.store.postgis import PostgisWorkspace
+
+        return PostgisWorkspace(request.getfixturevalue("pg_url"))
+    return GpkgWorkspace(tmp_path / "ws.gpkg")
+
+
+def state_of(ws) -> str:  # noqa: ANN001
+    """A digest of everything a workspace holds: the file's bytes for a GeoPackage, every
+    table's rows and the dataset list for PostGIS (to assert "nothing changed")."""
+    import hashlib
+
+    if isinstance(ws, GpkgWorkspace):
+        return hashlib.sha256(ws.path.read_bytes()).hexdigest() if ws.path.exists() else ""
+    digest = hashlib.sha256()
+    for table in schema.TABLES:
+        frame = ws.read(table)
+        digest.update(pd.util.hash_pandas_object(
+            frame.drop(columns="geometry", errors="ignore"), index=False).to_numpy().tobytes())
+        if "geometry" in frame:
+            digest.update(b"".join(g.wkb if g is not None else b"-" for g in frame.geometry))
+    digest.update(ws.datasets().to_csv().encode())
+    return digest.hexdigest()

@@ -1,4 +1,5 @@
-"""Report notes and local goals: saved per area and period, frozen by export and restore."""
+"""Report notes and local goals: saved per area and period, frozen by export and restore; on
+both stores (the `store` fixture)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,11 @@ from lagesbild.store import export
 from lagesbild.core.errors import InputError
 from lagesbild.store.notes import read_notes, save_notes
 from lagesbild.store.gpkg import GpkgWorkspace
+
+@pytest.fixture
+def workspace(store_workspace):  # noqa: ANN001, ANN201 - area_workspace builds on it
+    return store_workspace
+
 
 HOSTILE = "=HYPERLINK(\"x\") <script>alert(1)</script> ${x}\nandra raden; med semikolon"
 

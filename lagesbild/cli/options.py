@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import os
 import sqlite3
 import sys
@@ -12,12 +13,38 @@ import click
 
 from lagesbild.core.errors import InputError, LagesbildError, os_error_line  # noqa: F401 - re-exported
 from lagesbild.core.settings import ROOT, get_settings
-from lagesbild.store.workspace import open_workspace, require
+from lagesbild.store.workspace import is_database, open_workspace, require
 
 DEFAULT_WS = ROOT / "workspace" / "demo.gpkg"
-workspace_option = click.option("--workspace", "-w", type=click.Path(dir_okay=False),
-                                 default=str(DEFAULT_WS), show_default=True,
-                                 help="Workspace file (.gpkg).")
+
+
+def workspace_option(command):  # noqa: ANN001, ANN201 - a click command callback
+    """--workspace PATH (a .gpkg file, or a postgresql:// URL) and --database URL (a PostGIS
+    workspace on a shared server; LAGESBILD_DATABASE): the command gets one location string as
+    `workspace`, the one `store.workspace.open_workspace` opens."""
+
+    @functools.wraps(command)
+    def wrapper(*args, workspace: str | None, database: str | None, **kwargs):  # noqa: ANN202
+        if workspace is not None and database is not None and click.get_current_context(
+                ).get_parameter_source("database") == click.core.ParameterSource.ENVIRONMENT:
+            database = None  # an explicit --workspace wins over LAGESBILD_DATABASE
+        if workspace is not None and database is not None:
+            raise click.UsageError("Ange antingen --workspace eller --database, inte båda.")
+        if database is not None and not is_database(database):
+            raise click.BadParameter(
+                f"'{database}' är ingen databasadress; skriv postgresql://användare@värd/databas "
+                "(lägg till ?schema=namn för en annan arbetsyta i samma databas).",
+                param_hint="--database")
+        return command(*args, workspace=database or workspace or str(DEFAULT_WS), **kwargs)
+
+    wrapper = click.option(
+        "--database", envvar="LAGESBILD_DATABASE", default=None, metavar="URL",
+        help="A PostGIS workspace on a shared server: postgresql://user@host/db[?schema=name] "
+             "(instead of --workspace; env LAGESBILD_DATABASE).")(wrapper)
+    return click.option(
+        "--workspace", "-w", type=click.Path(dir_okay=False), default=None,
+        help=f"Workspace file (.gpkg) or a postgresql:// URL  [default: {DEFAULT_WS}]")(wrapper)
+
 annualise_option = click.option(
     "--annualise", is_flag=True,
     help="A part year of the police extracts (e.g. 1 jan–31 mar) gets a yearly rate over the "
@@ -76,7 +103,8 @@ def load_workspace(workspace: str, *, annualise: bool = False):  # noqa: ANN201
     from lagesbild.store.frames import load_frames
 
     opened = require(open_workspace(workspace))
-    settings = dataclasses.replace(get_settings(), annualise=annualise).for_workspace(opened.path)
+    settings = dataclasses.replace(get_settings(), annualise=annualise).for_workspace(
+        opened.files_path)
     frames = load_frames(opened)
     meta = load_indicator_meta(settings.layers_dir, settings.own_layers_dir)
     return (frames, load_layers(settings.layers_dir, own=settings.own_layers_dir),

@@ -65,7 +65,7 @@ def report_cmd(workspace: str, area_id: str | None, group: str | None, period: s
         frozen = f"{opened.snapshot.id} (kontrollsumma {opened.snapshot.checksum})"
     else:
         ws = require(open_workspace(workspace))
-        settings = settings.for_workspace(ws.path)
+        settings = settings.for_workspace(ws.files_path)
     frames = load_frames(ws)
     joint = None
     if group is not None or "," in str(area_id):
@@ -80,7 +80,7 @@ def report_cmd(workspace: str, area_id: str | None, group: str | None, period: s
     if snapshot:
         from lagesbild.store.snapshot import create_snapshot
 
-        snap = create_snapshot(ws.path, layers_dir=settings.layers_dir, settings=settings,
+        snap = create_snapshot(ws.location, layers_dir=settings.layers_dir, settings=settings,
                                notes={"notes": notes, "goals": goals},
                                title=f"Rapport {area_id} {period}", area_id=area_id, period=period)
         frozen = f"{snap.id} (kontrollsumma {snap.checksum})"

@@ -34,9 +34,9 @@ def create_cmd(workspace: str, root: str | None, title: str, area_id: str, perio
     """Freeze the workspace, the layer files, the settings and the notes."""
     from lagesbild.store.snapshot import create_snapshot
 
-    require(open_workspace(workspace))
+    opened = require(open_workspace(workspace))
     notes = _notes(notes_file)
-    settings = get_settings().for_workspace(workspace)
+    settings = get_settings().for_workspace(opened.files_path)
     snap = create_snapshot(workspace, layers_dir=settings.layers_dir, settings=settings,
                            notes=notes, title=title, area_id=area_id, period=period, root=root)
     click.echo(f"Ögonblicksbild {snap.id} sparad i {snap.path}")
@@ -117,9 +117,10 @@ def diff_cmd(workspace: str, root: str | None, old: str | None, new: str | None,
             raise InputError("Det finns ingen ögonblicksbild att jämföra med.",
                              fix="Skapa en med 'lagesbild snapshot create'.")
         old = str(found[0].path)
-    settings = get_settings().for_workspace(workspace)
+    opened = open_workspace(workspace)
+    settings = get_settings().for_workspace(opened.files_path)
     later = new if new is not None else current_state(
-        require(open_workspace(workspace)).path, layers_dir=settings.layers_dir, settings=settings)
+        require(opened).location, layers_dir=settings.layers_dir, settings=settings)
     table = compare_snapshots(*load_sides(old, later))
     if not show_all:
         table = table[table["changed"]]

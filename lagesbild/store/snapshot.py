@@ -27,7 +27,8 @@ from typing import Any
 
 from lagesbild.core.errors import LagesbildError, WorkspaceError
 from lagesbild.core.settings import Settings
-from lagesbild.store.gpkg import GpkgWorkspace
+from lagesbild.store.gpkg import GpkgWorkspace, write_copy
+from lagesbild.store.workspace import Workspace, is_database, open_workspace, require
 
 FORMAT = "lagesbild-snapshot/1"
 MANIFEST = "manifest.json"
@@ -77,13 +78,22 @@ class OpenedSnapshot:
     notes: dict[str, Any] = field(default_factory=dict)
     # the workspace copy's SHA-256 when it was verified on opening, else ""
     workspace_sha256: str = ""
+    # the live state of a database workspace (`current_state`): its location, else ""
+    live_location: str = ""
 
-    def workspace(self) -> FrozenWorkspace:
+    def workspace(self) -> Workspace:
+        if self.live_location:
+            return open_workspace(self.live_location)
         return FrozenWorkspace(self.workspace_path)
 
 
-def default_root(workspace_path: str | os.PathLike[str]) -> Path:
-    return Path(workspace_path).parent / "snapshots"
+def default_root(location: str | os.PathLike[str]) -> Path:
+    """`snapshots/` beside the workspace file (for a database: beside its `files_path`)."""
+    if is_database(location):
+        from lagesbild.store.postgis import PostgisWorkspace
+
+        return PostgisWorkspace(str(location), migrate=False).files_path.parent / "snapshots"
+    return Path(location).parent / "snapshots"
 
 
 def create_snapshot(workspace_path: str | os.PathLike[str], *, layers_dir: str | os.PathLike[str],
@@ -96,9 +106,12 @@ def create_snapshot(workspace_path: str | os.PathLike[str], *, layers_dir: str |
     that is listed is always whole. `now` (default: the current local time) gives the folder's date;
     the manifest stores it in UTC.
     """
-    source = Path(workspace_path)
+    database = open_workspace(workspace_path) if is_database(workspace_path) else None
+    source = Path(database.files_path if database is not None else workspace_path)
     layers = Path(layers_dir)
-    if not source.is_file():
+    if database is not None:
+        require(database)
+    elif not source.is_file():
         raise WorkspaceError(f"Arbetsytan {source} finns inte; det finns inget att frysa.")
     if not layers.is_dir():
         raise LagesbildError(f"Lagermappen {layers} finns inte.")
@@ -119,7 +132,11 @@ def create_snapshot(workspace_path: str | os.PathLike[str], *, layers_dir: str |
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
-        files = {WORKSPACE_FILE: _copy_workspace(source, tmp / WORKSPACE_FILE)}
+        if database is not None:  # the tables written into a frozen GeoPackage
+            write_copy(database, tmp / WORKSPACE_FILE)
+            files = {WORKSPACE_FILE: file_sha256(tmp / WORKSPACE_FILE)}
+        else:
+            files = {WORKSPACE_FILE: _copy_workspace(source, tmp / WORKSPACE_FILE)}
         (tmp / LAYERS).mkdir()
         own = settings.own_layers_dir
         # the workspace's own layers are frozen beside the shared ones, in one folder
@@ -136,7 +153,8 @@ def create_snapshot(workspace_path: str | os.PathLike[str], *, layers_dir: str |
         created = moment.astimezone(timezone.utc).isoformat()  # microseconds only if set
         manifest = {"format": FORMAT, "id": snap_id, "created_at": created,
                     "tool_version": tool_version(), "title": title, "area_id": area_id,
-                    "period": period, "source_workspace": str(source.resolve()),
+                    "period": period, "source_workspace": database.label if database is not None
+                    else str(source.resolve()),
                     "files": dict(sorted(files.items())), "checksum": overall_checksum(files)}
         _write_text(tmp / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2))
         for path in tmp.rglob("*"):
@@ -182,10 +200,13 @@ def open_snapshot(path: str | os.PathLike[str], *, verify: bool = True) -> Opene
 
 def current_state(workspace_path: str | os.PathLike[str], *, layers_dir: str | os.PathLike[str],
                   settings: Settings) -> OpenedSnapshot:
-    """The live workspace shaped as an opened snapshot, to compare 'since the last meeting'."""
+    """The live workspace (a file path or a database location) shaped as an opened snapshot,
+    to compare 'since the last meeting'."""
+    live = str(workspace_path) if is_database(workspace_path) else ""
     return OpenedSnapshot(snapshot=None, workspace_path=Path(workspace_path),
                           layers_dir=Path(layers_dir),
-                          settings=dataclasses.replace(settings, layers_dir=Path(layers_dir)))
+                          settings=dataclasses.replace(settings, layers_dir=Path(layers_dir)),
+                          live_location=live)
 
 
 def verify_snapshot(path: str | os.PathLike[str], manifest: dict[str, Any] | None = None) -> None:

@@ -62,7 +62,8 @@ def _opened(side: Side) -> OpenedSnapshot:
 
 def _identity(side: OpenedSnapshot) -> tuple[object, ...]:
     """Equal for two sides whose figures must be equal: same data, taxonomy and settings."""
-    data = side.workspace_sha256 or file_sha256(side.workspace_path)
+    data = side.workspace_sha256 or (side.workspace().key if side.live_location
+                                     else file_sha256(side.workspace_path))
     return (data, _hashes(side.layers_dir).get("pyramid.toml"),
             sorted(_comparable(side.settings).items()))
 

@@ -1,11 +1,14 @@
-"""The workspace interface: where canonical tables live. Callers see only `Workspace`; the
-GeoPackage implementation (the embedded default) is `store.gpkg.GpkgWorkspace`."""
+"""The workspace interface: where canonical tables live. Callers see only `Workspace`, opened
+by its location string (`open_workspace`): a .gpkg path gives the GeoPackage (the embedded
+default, `store.gpkg.GpkgWorkspace`), a postgresql:// URL a schema on a shared PostGIS server
+(`store.postgis.PostgisWorkspace`)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 from abc import ABC, abstractmethod
+from pathlib import Path
 
 import pandas as pd
 
@@ -22,14 +25,36 @@ class WorkspaceWriter(ABC):
 
 
 class Workspace(ABC):
-    """Interface every storage backend implements (GeoPackage now, PostGIS next)."""
+    """Interface every storage backend implements (GeoPackage, PostGIS)."""
+
+    @property
+    @abstractmethod
+    def location(self) -> str:
+        """The string that opens this workspace again (`open_workspace`): a cache key part."""
+
+    @property
+    def label(self) -> str:
+        """The location as shown to users (no password)."""
+        return self.location
+
+    @property
+    @abstractmethod
+    def files_path(self) -> Path:
+        """A path on this machine the workspace's files are named after: its own layers
+        (`core.layers.own_layers_dir`) and snapshots (`snapshots/` beside it)."""
+
+    @abstractmethod
+    def exists(self) -> bool:
+        """Whether the workspace holds anything yet."""
 
     @abstractmethod
     def read(self, table: str) -> pd.DataFrame:
         """The whole canonical table, conformed to schema (GeoDataFrame for spatial ones)."""
 
     def read_columns(self, table: str, columns: list[str]) -> pd.DataFrame:
-        """Some columns of a table (no geometry): backends may read them without the rest."""
+        """Some columns of a table (no geometry): backends answer it without reading the rest
+        (a column subset in SQL). Text columns come back as text; other columns in the
+        backend's own representation (a GeoPackage's booleans as 0/1)."""
         return pd.DataFrame(self.read(table)[columns])
 
     @abstractmethod
@@ -49,22 +74,32 @@ class Workspace(ABC):
         """A small hashable value that changes whenever the data change (for caching)."""
 
 
+def is_database(location: str | os.PathLike[str]) -> bool:
+    """Whether a location names a PostgreSQL database rather than a GeoPackage file."""
+    return str(location).startswith(("postgresql://", "postgres://"))
+
+
 def open_workspace(location: str | os.PathLike[str]) -> Workspace:
-    """Open a workspace by location: a .gpkg path today; a postgresql:// URL once PostGIS lands."""
+    """Open a workspace by location: a .gpkg path, or a postgresql:// URL (PostGIS; its
+    missing migrations are applied on opening)."""
+    text = str(location)
+    if is_database(text):
+        from lagesbild.store.postgis import PostgisWorkspace
+
+        return PostgisWorkspace(text)
     from lagesbild.store.gpkg import GpkgWorkspace
 
-    text = str(location)
-    if text.startswith(("postgresql://", "postgres://")):
-        raise WorkspaceError("PostGIS-arbetsytor stöds inte ännu i den här versionen.")
     return GpkgWorkspace(text)
 
 
 def require(workspace: Workspace) -> Workspace:
     """Raise a user-facing error if the workspace holds no data yet."""
-    from lagesbild.store.gpkg import GpkgWorkspace
-
-    if isinstance(workspace, GpkgWorkspace) and not workspace.exists():
+    if not workspace.exists():
+        if is_database(workspace.location):
+            raise WorkspaceError(
+                f"Arbetsytan {workspace.label} är tom. Bygg demo-arbetsytan där med "
+                f"'lagesbild demo --database {workspace.label}' eller importera data.")
         raise WorkspaceError(
-            f"Arbetsytan {workspace.path} finns inte. Skapa demo-arbetsytan med "
-            f"'lagesbild demo --workspace {workspace.path}' eller importera data.")
+            f"Arbetsytan {workspace.label} finns inte. Skapa demo-arbetsytan med "
+            f"'lagesbild demo --workspace {workspace.label}' eller importera data.")
     return workspace

@@ -102,7 +102,7 @@ def render(ctx: common.Context) -> None:
     period = c2.selectbox(ctx.t("period"), periods, key="ass_period",
                           format_func=lambda p: common.period_label(ctx, None, p))
     stamp = common.layers_stamp(ctx.settings)
-    drafts = _drafts(ctx.key, str(ctx.workspace.path), area_id, period, stamp, ctx.lang,
+    drafts = _drafts(ctx.key, ctx.location, area_id, period, stamp, ctx.lang,
                      ctx.settings)
     chosen, causes = read_assessment(ctx.workspace, area_id, period)
     st.caption(ctx.t("assessment_help"))
@@ -169,7 +169,7 @@ def _follow_up(key: str, path: str, area_id: str, period: str, stamp: float,
 def _follow(ctx: common.Context, area_id: str, period: str, stamp: float) -> None:
     """The uppföljning: each action's indicators, baseline, latest, change and target."""
     st.subheader(ctx.t("follow_up_title"))
-    table = _follow_up(ctx.key, str(ctx.workspace.path), area_id, period, stamp, ctx.settings)
+    table = _follow_up(ctx.key, ctx.location, area_id, period, stamp, ctx.settings)
     if not len(table):
         st.info(ctx.t("follow_up_none"))
         return

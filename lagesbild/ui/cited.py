@@ -15,7 +15,7 @@ citation_for = common.citation_for
 
 
 def citation(ctx: common.Context) -> Citation:
-    return citation_for(ctx.key, str(ctx.workspace.path), ctx.lang, ctx.settings)
+    return citation_for(ctx.key, ctx.location, ctx.lang, ctx.settings)
 
 
 def cite(ctx: common.Context, text: object) -> str:

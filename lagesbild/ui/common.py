@@ -29,7 +29,7 @@ from lagesbild.core.taxonomy import Taxonomy, load_taxonomy
 from lagesbild.render.assets import use_static
 from lagesbild.render.map import SiteLayer, site_layer, view_map, web_geometry
 from lagesbild.store.frames import load_frames
-from lagesbild.store.gpkg import GpkgWorkspace
+from lagesbild.store.workspace import Workspace, is_database, open_workspace
 from lagesbild.ui import frontend_texts, map_frame
 from lagesbild.ui.shown import view_in
 from lagesbild.ui.folium_payload import folium_payload
@@ -47,12 +47,18 @@ MAP_CACHE = 64  # map payloads kept (about 1-2 MB each for all of Sweden with it
 @dataclass(frozen=True)
 class Context:
     lang: str
-    workspace: GpkgWorkspace
+    workspace: Workspace
     settings: Settings
 
     @property
     def key(self) -> str:
         return self.workspace.key
+
+    @property
+    def location(self) -> str:
+        """The workspace's location string: cached functions take it (with `key`) and reopen
+        the workspace by it (`opened`)."""
+        return self.workspace.location
 
     def t(self, key: str, **fmt: object) -> str:
         return t(key, self.lang, **fmt)
@@ -62,8 +68,25 @@ class Context:
         return t("suppression_note", self.lang, t=limit, last=limit - 1)
 
 
+def workspace_location() -> str:
+    """LAGESBILD_WORKSPACE (set by `lagesbild serve`): a .gpkg path or a postgresql:// URL."""
+    return os.environ.get("LAGESBILD_WORKSPACE", str(DEFAULT_WORKSPACE))
+
+
 def workspace_path() -> Path:
-    return Path(os.environ.get("LAGESBILD_WORKSPACE", DEFAULT_WORKSPACE))
+    """The location as a path (a damaged GeoPackage's message names the file)."""
+    return Path(workspace_location())
+
+
+def opened(location: str) -> Workspace:
+    """The workspace at `location`; a database's is opened (and its schema checked) once per
+    process, a GeoPackage costs nothing to open."""
+    return _opened_database(location) if is_database(location) else open_workspace(location)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _opened_database(location: str) -> Workspace:
+    return open_workspace(location)
 
 
 def context() -> Context:
@@ -74,9 +97,10 @@ def context() -> Context:
         settings = dataclasses.replace(settings, annualise=True)
     if bands := st.session_state.get("coverage_bands"):  # set on Insatser for the session
         settings = dataclasses.replace(settings, coverage_bands=tuple(bands))
-    path = workspace_path()  # its own layers folder beside it (`layers.own_layers_dir`)
-    return Context(lang=lang if lang in LANGS else "sv", workspace=GpkgWorkspace(path),
-                   settings=settings.for_workspace(path))
+    workspace = opened(workspace_location())
+    # its own layers folder beside it (`layers.own_layers_dir`)
+    return Context(lang=lang if lang in LANGS else "sv", workspace=workspace,
+                   settings=settings.for_workspace(workspace.files_path))
 
 
 def sidebar() -> Context:
@@ -87,7 +111,8 @@ def sidebar() -> Context:
                      format_func=lambda code: {"sv": "Svenska", "en": "English"}[code])
     ctx = context()
     frontend_texts.install(ctx.lang)  # Streamlit's skip link and table toolbar in the language
-    st.sidebar.caption(f"{t('workspace', ctx.lang)}: `{ctx.workspace.path.name}`")
+    shown = ctx.workspace.label if is_database(ctx.location) else Path(ctx.location).name
+    st.sidebar.caption(f"{t('workspace', ctx.lang)}: `{shown}`")
     part = part_years(ctx) if ctx.workspace.exists() else {}
     if part:  # a year the extracts cover in part: said on every page, annualised on request
         st.sidebar.warning(t("part_years", ctx.lang, years="; ".join(
@@ -107,7 +132,7 @@ def _part_years(key: str, path: str) -> dict[str, str]:
 
 def part_years(ctx: Context) -> dict[str, str]:
     """Incident years the extracts cover only in part -> the days covered ('1 jan–31 mar')."""
-    return _part_years(ctx.key, str(ctx.workspace.path))
+    return _part_years(ctx.key, ctx.location)
 
 
 def period_label(ctx: Context, spec: LayerSpec | None, period: str) -> str:
@@ -121,11 +146,11 @@ def period_label(ctx: Context, spec: LayerSpec | None, period: str) -> str:
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def frames_for(key: str, path: str) -> Frames:
-    return load_frames(GpkgWorkspace(path))
+    return load_frames(opened(path))
 
 
 def frames(ctx: Context) -> Frames:
-    return frames_for(ctx.key, str(ctx.workspace.path))
+    return frames_for(ctx.key, ctx.location)
 
 
 @st.cache_resource(show_spinner=False)
@@ -176,7 +201,7 @@ def _web_geometry(key: str, path: str) -> gpd.GeoDataFrame:
 
 
 def geometry(ctx: Context) -> gpd.GeoDataFrame:
-    return _web_geometry(ctx.key, str(ctx.workspace.path))
+    return _web_geometry(ctx.key, ctx.location)
 
 
 @st.cache_data(max_entries=256, show_spinner=False, hash_funcs=FAST_HASH)
@@ -189,7 +214,7 @@ def _figures(key: str, path: str, spec: LayerSpec, period: str, sex: str, taxono
 def figures(ctx: Context, spec: LayerSpec, period: str, sex: str) -> pd.DataFrame:
     """Cached layer figures (after disclosure control) for one layer, period and sex."""
     _, taxonomy, _ = specs(ctx)
-    return _figures(ctx.key, str(ctx.workspace.path), spec, period, sex, taxonomy, ctx.settings)
+    return _figures(ctx.key, ctx.location, spec, period, sex, taxonomy, ctx.settings)
 
 
 @st.cache_data(max_entries=256, show_spinner=False, hash_funcs=FAST_HASH)
@@ -204,7 +229,7 @@ def view(ctx: Context, spec: LayerSpec, view_id: str, period: str, sex: str,
     """Cached map view (value, smoothed, 3-year mean, change, hot spots) of one layer; `fdr`
     applies the false-discovery-rate cut-off to hot spots."""
     _, taxonomy, _ = specs(ctx)
-    return _map_view(ctx.key, str(ctx.workspace.path), spec, view_id, period, sex, taxonomy,
+    return _map_view(ctx.key, ctx.location, spec, view_id, period, sex, taxonomy,
                      ctx.settings, ctx.lang, fdr and view_id == "hotspots")
 
 
@@ -213,7 +238,8 @@ def require_workspace(ctx: Context) -> bool:
     if ctx.workspace.exists():
         return True
     st.warning(ctx.t("no_workspace"))
-    st.code(f"lagesbild demo --workspace {ctx.workspace.path}")
+    option = "--database" if is_database(ctx.location) else "--workspace"
+    st.code(f"lagesbild demo {option} {ctx.workspace.label}")
     return False
 
 
@@ -244,7 +270,7 @@ def _national(key: str, path: str, spec: LayerSpec, period: str, sex: str, taxon
 def national(ctx: Context, spec: LayerSpec, period: str, sex: str) -> dict | None:
     """The layer's national reference value (None when the workspace has none)."""
     _, taxonomy, _ = specs(ctx)
-    return _national(ctx.key, str(ctx.workspace.path), spec, period, sex, taxonomy,
+    return _national(ctx.key, ctx.location, spec, period, sex, taxonomy,
                      ctx.settings, ctx.lang)
 
 
@@ -261,7 +287,7 @@ def _names(key: str, path: str) -> dict[str, str]:
 
 def area_name(ctx: Context) -> Callable[[str], str]:
     """Frames.area_name as a dict lookup: select boxes call it once per option on every rerun."""
-    names = _names(ctx.key, str(ctx.workspace.path))
+    names = _names(ctx.key, ctx.location)
     return lambda area_id: names.get(area_id, area_id)
 
 
@@ -272,7 +298,7 @@ def _kommun_options(key: str, path: str) -> list[str]:
 
 def kommun_options(ctx: Context) -> list[str]:
     """Kommun ids ordered by name."""
-    return _kommun_options(ctx.key, str(ctx.workspace.path))
+    return _kommun_options(ctx.key, ctx.location)
 
 
 @st.cache_data(max_entries=256, show_spinner=False, hash_funcs=FAST_HASH)
@@ -283,7 +309,7 @@ def _periods(key: str, path: str, spec: LayerSpec, view: str | None) -> list[str
 
 def layer_periods(ctx: Context, spec: LayerSpec, view: str | None = None) -> list[str]:
     """The layer's periods (analysis.figures.periods), or its view's (map_views.view_periods)."""
-    return _periods(ctx.key, str(ctx.workspace.path), spec, view)
+    return _periods(ctx.key, ctx.location, spec, view)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -297,7 +323,7 @@ def _fact(key: str, path: str, name: str, *args: Any) -> Any:
 def fact(ctx: Context, name: str, *args: Any) -> Any:
     """`count_periods(frames, source)`, `small_levels(frames)` or `kommuner_with(frames, level)`
     of the workspace, cached."""
-    return _fact(ctx.key, str(ctx.workspace.path), name, *args)
+    return _fact(ctx.key, ctx.location, name, *args)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -331,7 +357,7 @@ def map_payload(ctx: Context, spec: LayerSpec, view_id: str, period: str, sex: s
     """The kommun map of a view (with the sites' status in `term` unless None), ready to send;
     `fdr` (hot spots only) the false-discovery-rate cut-off."""
     _, taxonomy, _ = specs(ctx)
-    return _map_payload(ctx.key, str(ctx.workspace.path), spec, view_id, period, sex, taxonomy,
+    return _map_payload(ctx.key, ctx.location, spec, view_id, period, sex, taxonomy,
                         ctx.settings, ctx.lang, term, fdr and view_id == "hotspots")
 
 

@@ -199,7 +199,7 @@ def _similar(ctx: common.Context, specs: dict[str, LayerSpec], spec: LayerSpec, 
                             else usable[:1], key="cmp_similar_on", placeholder=ctx.t("choose"),
                             format_func=lambda i: specs[i].title(ctx.lang))
     _, taxonomy, _ = common.specs(ctx)
-    found = _similar_to(ctx.key, str(ctx.workspace.path), area_id, tuple(chosen),
+    found = _similar_to(ctx.key, ctx.location, area_id, tuple(chosen),
                         tuple(specs.values()), taxonomy, ctx.settings, sex)
     if isinstance(found, str):
         st.info(found)
@@ -221,7 +221,7 @@ def _plan(ctx: common.Context, specs: dict[str, LayerSpec], layer_id: str, perio
     """The comparisons one change away (sex, period, indicator), then the rest of the
     indicator's; the similar kommuner of the chosen kommun for the other sexes."""
     _, taxonomy, _ = common.specs(ctx)
-    path = str(ctx.workspace.path)
+    path = ctx.location
     for who in SEXES:
         yield ("similar", similar, who), lambda who=who: _similar_to(
             ctx.key, path, *similar, tuple(specs.values()), taxonomy, ctx.settings, who)
@@ -250,7 +250,7 @@ def _pooled_toggle(ctx: common.Context, column: object, spec: LayerSpec,
     the end years of complete three-year windows when on)."""
     if spec.kind != "indicator" or spec.grade:  # windows are pooled for all grades only
         return False, available
-    ends = _pooled_ends(ctx.key, str(ctx.workspace.path), spec.indicator or "")
+    ends = _pooled_ends(ctx.key, ctx.location, spec.indicator or "")
     on = column.toggle(ctx.t("pooled_toggle"), key="cmp_pooled",  # type: ignore[attr-defined]
                        disabled=not ends, help=ctx.t("pooled_help" if ends else "pooled_none"))
     return (True, ends) if on and ends else (False, available)
@@ -296,7 +296,7 @@ def render(ctx: common.Context) -> None:
         county = st.selectbox(ctx.t("county_choice"), [None, *sorted(counties)], key="cmp_county",
                               format_func=lambda c: ctx.t("all_counties") if c is None
                               else names.get(c, c))
-    shown = _comparison(ctx.key, str(ctx.workspace.path), spec, period, sex, tuple(available),
+    shown = _comparison(ctx.key, ctx.location, spec, period, sex, tuple(available),
                         taxonomy, ctx.settings, ctx.lang, county, pooled)
     if shown["has_values"]:
         _draw(shown["chart"], "stretch")

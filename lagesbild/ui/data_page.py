@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
@@ -26,7 +28,7 @@ def render(ctx: common.Context) -> None:
 
 def _contents(ctx: common.Context) -> None:
     frames = common.frames(ctx)
-    if "demo" in ctx.workspace.path.name:
+    if "demo" in Path(ctx.workspace.label).name:
         st.info(ctx.t("demo_notice"))
     st.subheader(ctx.t("datasets"))
     ds = frames.datasets

@@ -64,7 +64,7 @@ def render(ctx: common.Context, frames: Frames, term: str, programmes: tuple[str
                            format_func=lambda i: ("– (bara täckning)" if not en else
                                                   "– (coverage only)") if i == NO_NEED
                            else layers[i].title(ctx.lang))
-    cov = _coverage(ctx.key, str(ctx.workspace.path), kommun, term, programmes, level)
+    cov = _coverage(ctx.key, ctx.location, kommun, term, programmes, level)
     if len(cov.outside):  # schools in no district: counted and said, never dropped
         st.warning(outside_note(len(cov.outside), level, list(cov.outside["name"].astype(str)),
                                 ctx.lang))

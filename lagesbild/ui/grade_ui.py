@@ -23,7 +23,7 @@ def grade_choice(ctx: common.Context, column: object, spec: LayerSpec, key: str)
     a time: another grade's share is never mixed into a kommun's value)."""
     if spec.kind != "indicator":
         return spec
-    grades = _grades(ctx.key, str(ctx.workspace.path), spec.indicator or "")
+    grades = _grades(ctx.key, ctx.location, spec.indicator or "")
     if grades in ([], [""]):
         return spec
     grade = column.selectbox(ctx.t("grade_choice"), grades, key=key,  # type: ignore[attr-defined]

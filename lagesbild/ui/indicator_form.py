@@ -38,7 +38,7 @@ def save_indicator(ctx: common.Context, indicator_id: str, data: dict[str, objec
     """Check and append `[indicator_id]` to the workspace's own indicators.toml; an InputError
     (nothing written) when a rule is broken."""
     base = ctx.settings.layers_dir
-    folder = ctx.settings.own_layers_dir or own_layers_dir(ctx.workspace.path)
+    folder = ctx.settings.own_layers_dir or own_layers_dir(ctx.workspace.files_path)
     name = f"{folder.name}/indicators.toml"
     shared = load_indicator_meta(base)
     every = load_indicator_meta(base, folder)

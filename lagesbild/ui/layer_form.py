@@ -57,7 +57,7 @@ def save_layer(ctx: common.Context, data: dict[str, object]) -> Path:
     """Check `data` against every layer the app knows and write it to the workspace's own
     folder; an InputError (nothing written) when a rule is broken."""
     specs, _, _ = common.specs(ctx)
-    folder = ctx.settings.own_layers_dir or own_layers_dir(ctx.workspace.path)
+    folder = ctx.settings.own_layers_dir or own_layers_dir(ctx.workspace.files_path)
     file = f"{data.get('id', '')}.toml"
     base = ctx.settings.layers_dir
     check_layer(data, file=f"{folder.name}/{file}", taken={i: s.file for i, s in specs.items()},
@@ -78,7 +78,7 @@ def save_layer(ctx: common.Context, data: dict[str, object]) -> Path:
 def render(ctx: common.Context) -> None:
     en = ctx.lang == "en"
     _, _, meta = common.specs(ctx)
-    folder = ctx.settings.own_layers_dir or own_layers_dir(ctx.workspace.path)
+    folder = ctx.settings.own_layers_dir or own_layers_dir(ctx.workspace.files_path)
     if saved := st.session_state.pop("lf_saved", None):
         st.success(saved)
     with st.expander("Add a map layer of your own" if en else "Lägg till ett eget kartlager"):

@@ -92,7 +92,7 @@ def _plan(ctx: common.Context, frames: Frames, specs: dict[str, LayerSpec], laye
     (sex, period, view, layer), then two changes away: its map and the detail's figures.
     Hot-spot maps are warmed with the page's false-discovery-rate choice `fdr`."""
     _, taxonomy, _ = common.specs(ctx)
-    path = str(ctx.workspace.path)
+    path = ctx.location
 
     def jobs(state: tuple[str, str, str, str]) -> Iterator:
         layer, view, when, who = state
@@ -136,7 +136,7 @@ def render(ctx: common.Context) -> None:
         return
     frames = common.frames(ctx)
     specs, taxonomy, _ = common.specs(ctx)
-    path = str(ctx.workspace.path)
+    path = ctx.location
     c1, c2, c3 = st.columns([3, 1, 1])
     layer_id = c1.selectbox(ctx.t("layer"), list(specs), key="map_layer",
                             format_func=lambda i: specs[i].title(ctx.lang))

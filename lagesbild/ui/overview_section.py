@@ -50,7 +50,7 @@ def render(ctx: common.Context, specs: dict[str, LayerSpec], taxonomy: Taxonomy,
                 "Välj ett län ovan för att se länsöversikten.")
         return
     texts, colours, county_values = overview(
-        ctx.key, str(ctx.workspace.path), tuple(specs.values()), chosen, str(period), sex,
+        ctx.key, ctx.location, tuple(specs.values()), chosen, str(period), sex,
         taxonomy, ctx.settings, ctx.lang)
     if len(texts.columns) <= 1:
         st.info(ctx.t("no_data"))

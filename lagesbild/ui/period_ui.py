@@ -38,7 +38,7 @@ def _split(key: str, path: str, spec: LayerSpec, period: str, taxonomy: Taxonomy
 
 def choice(ctx: common.Context, spec: LayerSpec, candidates: Sequence[str]) -> PeriodChoice | None:
     _, taxonomy, _ = common.specs(ctx)
-    return _choice(ctx.key, str(ctx.workspace.path), spec, tuple(str(p) for p in candidates),
+    return _choice(ctx.key, ctx.location, spec, tuple(str(p) for p in candidates),
                    taxonomy, ctx.settings)
 
 
@@ -65,7 +65,7 @@ def opening(ctx: common.Context, candidates: Sequence[str], kind: str | None = N
 def note(ctx: common.Context, spec: LayerSpec, candidates: Sequence[str], period: str) -> str:
     """The caption for the shown period: its kommuner with data, later partial periods."""
     _, taxonomy, _ = common.specs(ctx)
-    shown = _with_data(ctx.key, str(ctx.workspace.path), spec, str(period), taxonomy,
+    shown = _with_data(ctx.key, ctx.location, spec, str(period), taxonomy,
                        ctx.settings)
     return period_note(choice(ctx, spec, candidates), str(period), shown, ctx.lang)
 
@@ -80,7 +80,7 @@ def keep_or_default(ctx: common.Context, state_key: str, spec: LayerSpec,
 def sex_options(ctx: common.Context, spec: LayerSpec, period: str) -> list[str]:
     """Totalt, Kvinnor, Män; Totalt only when the layer has no K/M split for `period`."""
     _, taxonomy, _ = common.specs(ctx)
-    split = _split(ctx.key, str(ctx.workspace.path), spec, str(period), taxonomy, ctx.settings)
+    split = _split(ctx.key, ctx.location, spec, str(period), taxonomy, ctx.settings)
     return common.sex_options() if split else ["T"]
 
 

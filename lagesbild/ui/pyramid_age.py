@@ -42,7 +42,7 @@ def grade_table(key: str, path: str, area_id: str, settings: Settings,
 def age_expander(ctx: common.Context, area_id: str, period: str, source: str,
                  stamp: float) -> None:
     """The expander; nothing when neither source nor the surveys carry an age."""
-    path = str(ctx.workspace.path)
+    path = ctx.location
     aged = {s: _has_ages(ctx.key, path, s) for s in ("incidents", "counts", "survey")}
     if not any(aged.values()):
         return

@@ -136,7 +136,7 @@ def render(ctx: common.Context) -> None:
     if not common.require_workspace(ctx):
         return
     _, taxonomy, _ = common.specs(ctx)
-    areas = _areas(ctx.key, str(ctx.workspace.path))
+    areas = _areas(ctx.key, ctx.location)
     c1, c2, c3 = st.columns([2, 2, 1])
     area_id = c1.selectbox(ctx.t("area"), areas, key="pyr_area",
                            format_func=common.area_name(ctx))
@@ -154,7 +154,7 @@ def render(ctx: common.Context) -> None:
                           if source == "incidents" else p)
     release_guard.guard(ctx, period)
     stamp = max((p.stat().st_mtime for p in ctx.settings.layers_dir.glob("*.toml")), default=0.0)
-    shown = _page(ctx.key, str(ctx.workspace.path), area_id, period, source, ctx.settings, stamp,
+    shown = _page(ctx.key, ctx.location, area_id, period, source, ctx.settings, stamp,
                   ctx.lang)
     st.markdown(shown["html"], unsafe_allow_html=True)
     if shown.get("part_year"):
@@ -196,7 +196,7 @@ def _events(ctx: common.Context, area_id: str, period: str) -> None:
     frames = common.frames(ctx)
     if not len(frames.events) or str(period)[:4] not in event_years(frames):
         return
-    found = _event_counts(ctx.key, str(ctx.workspace.path), area_id, str(period)[:4])
+    found = _event_counts(ctx.key, ctx.location, area_id, str(period)[:4])
     with st.expander(ctx.t("events_title", n=found.total, year=found.year)):
         st.warning(event_caveat(ctx.lang))
         table = found.by_type.rename(columns={"type": ctx.t("event_type"),
@@ -210,7 +210,7 @@ def _plan(ctx: common.Context, areas: list[str], area_id: str, source: str, peri
           available: list[str], stamp: float):  # noqa: ANN202 - a generator of warming jobs
     """The pyramids one change away: the area's other periods, the areas next to it in the
     list, every area in this period (the most inhabitants first), the other source."""
-    path = str(ctx.workspace.path)
+    path = ctx.location
 
     def jobs(area: str, when: str, src: str):  # noqa: ANN202
         yield ("pyr", ctx.lang, area, when, src), lambda: _page(

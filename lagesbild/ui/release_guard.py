@@ -105,7 +105,7 @@ def guard(ctx: common.Context, period: str) -> None:
     if os.environ.get("LAGESBILD_APP_AUDIT", "background") == "off":
         st.sidebar.caption(ctx.t("release_off"))
         return
-    future = _future(ctx.key, str(ctx.workspace.path), period, ctx)
+    future = _future(ctx.key, ctx.location, period, ctx)
     wait = float(os.environ.get("LAGESBILD_AUDIT_WAIT", "0") or 0)
     if wait > 0 and not future.done():
         with st.spinner(ctx.t("release_pending", period=period)):

@@ -90,7 +90,7 @@ def _snapshots(ctx: common.Context) -> None:
 
     st.subheader(ctx.t("snapshots"))
     st.caption(ctx.t("unprotected_copy"))
-    found = list_snapshots(default_root(ctx.workspace.path))
+    found = list_snapshots(default_root(ctx.location))
     if not found:
         st.caption(ctx.t("no_snapshots"))
         return
@@ -108,7 +108,7 @@ def _snapshots(ctx: common.Context) -> None:
         try:
             with st.spinner(ctx.t("report_building")):
                 table = compare_snapshots(*load_sides(path, current_state(
-                    ctx.workspace.path, layers_dir=ctx.settings.layers_dir,
+                    ctx.location, layers_dir=ctx.settings.layers_dir,
                     settings=ctx.settings)))
         except LagesbildError as exc:
             st.error(str(exc))
@@ -155,7 +155,7 @@ def _build(ctx: common.Context, area_id: str, period: str, audience: str, fmt: s
             if freeze:
                 from lagesbild.store.snapshot import create_snapshot
 
-                snap = create_snapshot(ctx.workspace.path, layers_dir=ctx.settings.layers_dir,
+                snap = create_snapshot(ctx.location, layers_dir=ctx.settings.layers_dir,
                                        settings=ctx.settings, notes={"notes": notes, "goals": goals},
                                        title=f"Rapport {group_areas.area_name(common.frames(ctx), area_id)} {period}",
                                        area_id=area_id,

@@ -40,7 +40,7 @@ def _small_geometry(key: str, path: str, level: str, kommun: str) -> gpd.GeoData
 
 def small_geometry(ctx: Context, level: str, kommun: str) -> gpd.GeoDataFrame:
     """Web geometry of one kommun's areas at `level` (simplified less than kommuner)."""
-    return _small_geometry(ctx.key, str(ctx.workspace.path), level, kommun)
+    return _small_geometry(ctx.key, ctx.location, level, kommun)
 
 
 @st.cache_data(max_entries=64, show_spinner=False, hash_funcs=FAST_HASH)
@@ -59,7 +59,7 @@ def small_view(ctx: Context, spec: LayerSpec, level: str, kommun: str, view_id: 
     """Cached map view of one kommun's areas below the kommun level (`fdr`: hot spots with
     the false-discovery-rate cut-off)."""
     _, taxonomy, _ = specs(ctx)
-    return _small_view(ctx.key, str(ctx.workspace.path), spec, level, kommun, view_id, period,
+    return _small_view(ctx.key, ctx.location, spec, level, kommun, view_id, period,
                        sex, taxonomy, ctx.settings, ctx.lang, fdr and view_id == "hotspots")
 
 
@@ -83,7 +83,7 @@ def small_payload(ctx: Context, spec: LayerSpec, level: str, kommun: str, view_i
     """One kommun's map of a view, ready for `common.st_map`: drawn once per session, a filter
     change restyles it (same areas: only colours, tooltips and legend are sent)."""
     _, taxonomy, _ = specs(ctx)
-    return _small_payload(ctx.key, str(ctx.workspace.path), spec, level, kommun, view_id, period,
+    return _small_payload(ctx.key, ctx.location, spec, level, kommun, view_id, period,
                           sex, taxonomy, ctx.settings, ctx.lang, fdr and view_id == "hotspots")
 
 
@@ -117,7 +117,7 @@ def all_view(ctx: Context, spec: LayerSpec, level: str, view_id: str, period: st
              sex: str) -> MapView:
     """Cached map view of every kommun's areas at `level` (value or smoothed)."""
     _, taxonomy, _ = specs(ctx)
-    return _all_view(ctx.key, str(ctx.workspace.path), spec, level, view_id, period, sex,
+    return _all_view(ctx.key, ctx.location, spec, level, view_id, period, sex,
                      taxonomy, ctx.settings, ctx.lang)
 
 
@@ -143,7 +143,7 @@ def all_payload(ctx: Context, spec: LayerSpec, level: str, view_id: str, period:
                 sex: str) -> dict:
     """The all-kommuner map of a view, ready for `common.st_map`."""
     _, taxonomy, _ = specs(ctx)
-    return _all_payload(ctx.key, str(ctx.workspace.path), spec, level, view_id, period, sex,
+    return _all_payload(ctx.key, ctx.location, spec, level, view_id, period, sex,
                         taxonomy, ctx.settings, ctx.lang)
 
 
@@ -151,7 +151,7 @@ def all_plan(ctx: Context, spec: LayerSpec, level: str, view_id: str, period: st
              periods: list[str], views: list[str]) -> Callable[[], object]:
     """A warming plan (for `common.warm`): the maps one change away (sex, period, view)."""
     _, taxonomy, _ = specs(ctx)
-    path = str(ctx.workspace.path)
+    path = ctx.location
 
     def plan():  # noqa: ANN202 - a common.Plan
         states = [(view_id, period, s) for s in SEXES]
@@ -178,7 +178,7 @@ def small_plan(ctx: Context, spec: LayerSpec, level: str, kommun: str, view_id: 
     same choice first when offered (its geometry takes seconds at national scale), then this
     kommun's maps one change away (sex, period)."""
     _, taxonomy, _ = specs(ctx)
-    path = str(ctx.workspace.path)
+    path = ctx.location
 
     def plan():  # noqa: ANN202 - a common.Plan
         from lagesbild.analysis.small_area_views import all_views

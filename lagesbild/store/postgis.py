@@ -1,0 +1,354 @@
+"""The PostGIS workspace: one PostgreSQL schema per workspace, for a shared server.
+
+Location: `postgresql://user[:password]@host[:port]/database[?schema=name]` (libpq's own query
+parameters such as `host=/run/postgresql` or `sslmode=require` pass through); the schema is
+`lagesbild` unless named, so many workspaces can share one database. Opening applies the
+missing migrations (`store.postgis_schema`).
+
+An import is one PostgreSQL transaction: the new rows are copied (COPY, CSV written by Arrow)
+into a staging table, then the dataset's old rows are deleted, the staged rows inserted and the
+dataset list and the change counter updated; a failure anywhere, or the process killed, leaves
+the old state. Writers are serialised by an advisory lock per schema: a second import waits up
+to LAGESBILD_LOCK_TIMEOUT seconds (as for a GeoPackage) and is then refused, naming the holder.
+Tables are read the same way back (COPY … TO, parsed by Arrow) and conformed exactly as
+`GpkgWorkspace.read` conforms them, so both stores give the same frames.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import io
+import os
+import socket
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import geopandas as gpd
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import shapely
+
+from lagesbild.core import schema
+from lagesbild.core.dataset import DATASET_COLUMNS, Dataset
+from lagesbild.core.errors import WorkspaceError
+from lagesbild.store import postgis_schema
+from lagesbild.store.postgis_schema import quote_ident
+from lagesbild.store.workspace import Workspace, WorkspaceWriter
+
+DEFAULT_SCHEMA = "lagesbild"
+WRITER_LOCK = 0x6C6167_77  # advisory lock key of a schema's writers ("lagw"), with the schema
+DEFAULT_WAIT = 30.0  # seconds a second import waits for the first (LAGESBILD_LOCK_TIMEOUT)
+_BATCH = 100_000  # rows per CSV chunk sent to COPY
+_ARROW_TYPES = {schema.STR: pa.string(), schema.INT: pa.int64(), schema.FLOAT: pa.float64(),
+                schema.BOOL: pa.bool_(), schema.TIME: pa.timestamp("ms")}
+
+
+def split_location(url: str) -> tuple[str, str]:
+    """(libpq conninfo URL, schema) of a workspace location; `schema=` is lagesbild's own."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    names = [v for k, v in query if k == "schema"]
+    rest = [(k, v) for k, v in query if k != "schema"]
+    target = names[-1] if names else DEFAULT_SCHEMA
+    if not target or len(target) > 63:
+        raise WorkspaceError(f"Schemanamnet '{target}' i {redact(url)} går inte att använda; "
+                             "ange 1–63 tecken, t.ex. ?schema=vasterbotten.")
+    return urlunsplit(parts._replace(query=urlencode(rest))), target
+
+
+def redact(url: str) -> str:
+    """The location without its password (for messages and the sidebar)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+
+def _wait_seconds() -> float:
+    text = os.environ.get("LAGESBILD_LOCK_TIMEOUT", "")
+    try:
+        return float(text) if text else DEFAULT_WAIT
+    except ValueError:
+        return DEFAULT_WAIT
+
+
+class PostgisWorkspace(Workspace):
+    """A workspace in one schema of a PostgreSQL database with PostGIS (a shared server)."""
+
+    def __init__(self, url: str, *, migrate: bool = True) -> None:
+        self.url = url
+        self.conninfo, self.schema = split_location(url)
+        if migrate:
+            self.upgrade()
+
+    def __repr__(self) -> str:
+        return f"PostgisWorkspace({self.label!r})"
+
+    @property
+    def location(self) -> str:
+        return self.url
+
+    @property
+    def label(self) -> str:
+        return redact(self.url)
+
+    @property
+    def files_path(self) -> Path:
+        """Where this workspace's files live on this machine (own layers, snapshots): a folder
+        per database and schema under LAGESBILD_POSTGIS_FILES (default ./workspace/postgis)."""
+        from lagesbild.core.settings import ROOT
+
+        base = Path(os.environ.get("LAGESBILD_POSTGIS_FILES", ROOT / "workspace" / "postgis"))
+        parts = urlsplit(self.conninfo)
+        name = "-".join(p for p in (parts.hostname or "local", parts.path.strip("/"),
+                                    self.schema) if p)
+        return base / "".join(c if c.isalnum() or c in "-_." else "_" for c in name) \
+            / "workspace.postgis"
+
+    # --- connections ---------------------------------------------------------------------------
+    def connect(self):  # noqa: ANN201 - a psycopg connection
+        """A new connection with the workspace's schema first on the search path."""
+        import psycopg
+
+        who = f"lagesbild {getpass.getuser()}@{socket.gethostname()} pid {os.getpid()}"
+        try:
+            conn = psycopg.connect(self.conninfo, application_name=who[:63], connect_timeout=10)
+        except psycopg.OperationalError as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise WorkspaceError(f"Databasen {self.label} går inte att nå ({first}). Kontrollera "
+                                 "adressen, användaren och att servern är igång.") from exc
+        conn.execute(f"SET search_path TO {quote_ident(self.schema)}, public")
+        conn.commit()
+        return conn
+
+    def upgrade(self) -> list[int]:
+        """Apply the missing migrations (`lagesbild db upgrade`); the numbers applied."""
+        import psycopg
+
+        with contextlib.closing(self.connect()) as conn:
+            try:
+                return postgis_schema.migrate(conn, self.schema, self.label)
+            except psycopg.errors.InsufficientPrivilege as exc:
+                raise WorkspaceError(
+                    f"Databasen {self.label}: behörighet saknas för att skapa eller uppdatera "
+                    f"schemat '{self.schema}' ({exc}). Be databasens ägare köra 'lagesbild db "
+                    "upgrade' eller ge användaren rätt att skapa schemat.") from exc
+
+    def drop(self) -> None:
+        """Remove the workspace's schema and everything in it (`lagesbild demo --database`
+        rebuilds it); waits for a running import like any writer."""
+        with contextlib.closing(self.connect()) as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+                         (WRITER_LOCK, self.schema))
+            conn.execute(f"DROP SCHEMA IF EXISTS {quote_ident(self.schema)} CASCADE")
+
+    def version(self) -> int | None:
+        with contextlib.closing(self.connect()) as conn:
+            return postgis_schema.current_version(conn, self.schema)
+
+    # --- the Workspace interface ------------------------------------------------------------------
+    @property
+    def key(self) -> str:
+        with contextlib.closing(self.connect()) as conn:
+            wid, generation = conn.execute(
+                "SELECT workspace_id, generation FROM state WHERE id = 1").fetchone()
+        return f"{self.label}:{wid}:{generation}"
+
+    def exists(self) -> bool:
+        """Whether the workspace holds any dataset (a schema without data is still empty)."""
+        return bool(len(self.datasets()))
+
+    def read(self, table: str) -> pd.DataFrame:
+        if table not in schema.TABLES:
+            raise KeyError(f"unknown table {table!r}; valid: {sorted(schema.TABLES)}")
+        columns = list(schema.TABLES[table])
+        frame = self._select(table, columns, geometry=table in schema.SPATIAL)
+        return schema.conform(frame, table)
+
+    def read_columns(self, table: str, columns: list[str]) -> pd.DataFrame:
+        """Only the columns asked for leave the server (SELECT of those columns)."""
+        if table not in schema.TABLES or not set(columns) <= set(schema.TABLES[table]):
+            raise KeyError(f"unknown table or columns: {table!r} {columns!r}")
+        return self._select(table, list(columns), geometry=False)
+
+    def datasets(self) -> pd.DataFrame:
+        names = ", ".join(quote_ident(c) for c in DATASET_COLUMNS)
+        with contextlib.closing(self.connect()) as conn:
+            rows = conn.execute(f"SELECT {names} FROM datasets ORDER BY seq").fetchall()
+        meta = pd.DataFrame(rows, columns=DATASET_COLUMNS)
+        if not len(meta):
+            return pd.DataFrame(columns=DATASET_COLUMNS)
+        meta["rows"] = meta["rows"].astype("int64")
+        meta["rejected"] = meta["rejected"].astype("int64")
+        for col in DATASET_COLUMNS:
+            if col not in ("rows", "rejected"):
+                meta[col] = meta[col].fillna("").astype(str)
+        return meta
+
+    def check_writable(self) -> None:
+        """WorkspaceError before any work when this user may not write the workspace."""
+        with contextlib.closing(self.connect()) as conn:
+            allowed = conn.execute(
+                "SELECT bool_and(has_table_privilege(format('%%I.%%I', %s::text, t), "
+                "'INSERT,DELETE')) FROM unnest(%s::text[]) AS t",
+                (self.schema, [*schema.TABLES, "datasets", "state"])).fetchone()[0]
+        if not allowed:
+            raise WorkspaceError(f"Användaren i {self.label} får inte ändra arbetsytan "
+                                 f"(schemat '{self.schema}'); inget ändrades. Be databasens ägare "
+                                 "om skrivrätt.")
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[WorkspaceWriter]:
+        import psycopg
+
+        conn = self.connect()
+        try:
+            with conn.transaction():
+                wait = _wait_seconds()
+                conn.execute(f"SET LOCAL lock_timeout = '{int(wait * 1000)}ms'")
+                try:
+                    conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+                                 (WRITER_LOCK, self.schema))
+                except psycopg.errors.LockNotAvailable as exc:
+                    raise WorkspaceError(
+                        f"Arbetsytan {self.label} används av en annan import "
+                        f"({self._holder()}); väntade {wait:g} s. Försök igen när den är klar; "
+                        "inget ändrades.") from exc
+                conn.execute("SET LOCAL lock_timeout = 0")
+                writer = _PostgisWriter(conn)
+                yield writer
+                if not writer.wrote:
+                    raise WorkspaceError("Importen skrev ingenting; arbetsytan är oförändrad.")
+                conn.execute("UPDATE state SET generation = generation + 1, changed_at = now() "
+                             "WHERE id = 1")
+        finally:
+            conn.close()
+
+    def _holder(self) -> str:
+        """Who holds the writer lock: the other connection's application name and start."""
+        with contextlib.closing(self.connect()) as conn:
+            row = conn.execute(
+                "SELECT a.application_name, a.usename, a.xact_start FROM pg_locks l "
+                "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' "
+                "AND l.granted AND l.classid = %s AND l.objid = hashtext(%s)::oid "
+                "AND l.database = (SELECT oid FROM pg_database WHERE datname = "
+                "current_database())", (WRITER_LOCK, self.schema)).fetchone()
+        if row is None:
+            return "okänd process"
+        name, user, start = row
+        when = f", startad {start.astimezone():%Y-%m-%d %H:%M:%S}" if start else ""
+        return f"{name or 'okänt program'}, användare {user}{when}"
+
+    def _select(self, table: str, columns: list[str], *, geometry: bool) -> pd.DataFrame:
+        """The columns (in insertion order) through COPY … TO and Arrow's CSV reader."""
+        exprs = [quote_ident(c) for c in columns]
+        if geometry:
+            exprs.append("encode(ST_AsEWKB(geometry), 'hex')")
+        sql = (f"COPY (SELECT {', '.join(exprs)} FROM {quote_ident(table)} ORDER BY fid) "
+               "TO STDOUT (FORMAT csv)")
+        buffer = io.BytesIO()
+        with contextlib.closing(self.connect()) as conn:
+            conn.execute("SET DateStyle = ISO; SET extra_float_digits = 1")
+            with conn.cursor().copy(sql) as copy:
+                for chunk in copy:
+                    buffer.write(chunk)
+        names = [*columns, "geometry"] if geometry else columns
+        dtypes = schema.TABLES[table]
+        types = {c: _ARROW_TYPES[dtypes[c]] for c in columns}
+        if geometry:
+            types["geometry"] = pa.string()
+        if buffer.tell():
+            buffer.seek(0)
+            arrow = pacsv.read_csv(
+                buffer, read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
+                parse_options=pacsv.ParseOptions(newlines_in_values=True),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=types, null_values=[""], strings_can_be_null=True,
+                    quoted_strings_can_be_null=False, true_values=["t"], false_values=["f"],
+                    timestamp_parsers=["%Y-%m-%d %H:%M:%S", pacsv.ISO8601]))
+        else:
+            arrow = pa.table({n: pa.array([], type=types[n]) for n in names})
+        frame = arrow.select(columns).to_pandas(types_mapper=_pandas_type)
+        if not geometry:
+            return frame
+        shapes = shapely.from_wkb(arrow.column("geometry").to_numpy(zero_copy_only=False))
+        return gpd.GeoDataFrame(frame, geometry=shapes, crs=schema.CRS_STORE)
+
+
+def _pandas_type(arrow_type: pa.DataType):  # noqa: ANN202 - a pandas extension dtype or None
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        return pd.StringDtype()
+    if pa.types.is_int64(arrow_type):
+        return pd.Int64Dtype()
+    if pa.types.is_float64(arrow_type):
+        return pd.Float64Dtype()
+    if pa.types.is_boolean(arrow_type):
+        return pd.BooleanDtype()
+    return None
+
+
+class _PostgisWriter(WorkspaceWriter):
+    """Writes inside the workspace's open transaction (see PostgisWorkspace.transaction)."""
+
+    def __init__(self, conn) -> None:  # noqa: ANN001 - a psycopg connection
+        self.conn = conn
+        self.wrote = False
+
+    def replace_dataset(self, dataset: Dataset, frame: pd.DataFrame, *, rejected: int = 0) -> None:
+        table = dataset.table
+        new = schema.conform(frame.assign(source=dataset.name), table)
+        clash = self.conn.execute('SELECT "table" FROM datasets WHERE dataset = %s AND '
+                                  '"table" <> %s', (dataset.name, table)).fetchone()
+        # A row's `source` must name exactly one dataset (as in GpkgWorkspace)
+        if clash is not None:
+            raise WorkspaceError(
+                f"Det finns redan ett dataset som heter '{dataset.name}' (tabell "
+                f"{clash[0]}). Ge filen ett annat namn och importera igen.")
+        columns = list(schema.TABLES[table])
+        spatial = table in schema.SPATIAL
+        names = ", ".join(quote_ident(c) for c in [*columns, *(["geometry"] if spatial else [])])
+        stage = quote_ident(f"stage_{table}")
+        self.conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DROP AS SELECT "
+                          f"{names} FROM {quote_ident(table)} WITH NO DATA")
+        self.conn.execute(f"TRUNCATE {stage}")
+        with self.conn.cursor().copy(f"COPY {stage} ({names}) FROM STDIN (FORMAT csv)") as copy:
+            for chunk in _csv_chunks(new, columns, spatial):
+                copy.write(chunk)
+        # the rows the GeoPackage's replace drops too: this dataset's and any without a source
+        self.conn.execute(f'DELETE FROM {quote_ident(table)} WHERE NOT ("source" IS NOT NULL '
+                          'AND "source" <> %s)', (dataset.name,))
+        self.conn.execute(f"INSERT INTO {quote_ident(table)} ({names}) SELECT {names} FROM "
+                          f"{stage}")
+        self.conn.execute("DELETE FROM datasets WHERE dataset = %s", (dataset.name,))
+        row = {"dataset": dataset.name, "table": table, "kind": dataset.kind,
+               "file": dataset.file, "rows": len(frame), "rejected": rejected,
+               "period": dataset.period,
+               "imported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+               "description": dataset.description, "sha256": dataset.sha256,
+               "source_path": dataset.source_path}
+        self.conn.execute(
+            f"INSERT INTO datasets ({', '.join(quote_ident(c) for c in DATASET_COLUMNS)}) "
+            f"VALUES ({', '.join(['%s'] * len(DATASET_COLUMNS))})",
+            [row[c] for c in DATASET_COLUMNS])
+        self.wrote = True
+
+
+def _csv_chunks(frame: pd.DataFrame, columns: list[str], spatial: bool) -> Iterator[bytes]:
+    """The conformed rows as CSV for COPY: strings always quoted (so "" stays an empty string),
+    a missing value as nothing (NULL), geometry as hex EWKB with SRID 3006."""
+    for start in range(0, len(frame), _BATCH):
+        part = frame.iloc[start:start + _BATCH]
+        arrays = {col: pa.Array.from_pandas(part[col]) for col in columns}
+        if spatial:
+            geoms = shapely.set_srid(part.geometry.to_numpy(), 3006)
+            arrays["geometry"] = pa.array(shapely.to_wkb(geoms, hex=True, include_srid=True),
+                                          type=pa.string(), from_pandas=True)
+        out = io.BytesIO()
+        pacsv.write_csv(pa.table(arrays), out, pacsv.WriteOptions(
+            include_header=False, quoting_style="needed"))
+        yield out.getvalue()
