@@ -9,6 +9,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from lagesbild.core.access import Role
 from lagesbild.core.auth_settings import SECTION, AuthSettings, auth_settings, check_auth_section
 from lagesbild.core.errors import InputError
 from lagesbild.sources.text_decoding import decode
@@ -58,6 +59,12 @@ def read_roles_table(path: Path) -> dict[str, list[str]]:
         if "@" not in address:
             raise InputError(f"'{address}' är ingen e-postadress.", file=path.name, row=number,
                              field=email, fix="Skriv hela adressen, t.ex. anna@umea.se.")
+        for text in (row.get(roles) or "").replace(",", " ").split():
+            try:
+                Role.parse(text)
+            except InputError as exc:
+                raise InputError(f"Okänd roll '{text}' för {address}.", file=path.name,
+                                 row=number, field=roles, fix=exc.fix) from exc
         out.setdefault(address, []).append(row.get(roles) or "")
     return out
 

@@ -14,6 +14,7 @@ import getpass
 import hashlib
 import json
 import logging
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -68,7 +69,9 @@ def _settings(section_json: str) -> AuthSettings:
 
     from lagesbild.sources.auth_config import load_access
 
-    return load_access(json.loads(section_json), base=Path.cwd(), file="secrets.toml")
+    # `lagesbild serve --auth-config` names the file's folder: a relative roles table is there
+    base = Path(os.environ.get("LAGESBILD_AUTH_DIR") or Path.cwd())
+    return load_access(json.loads(section_json), base=base, file="secrets.toml")
 
 
 def settings() -> AuthSettings:
