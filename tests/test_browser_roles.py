@@ -118,7 +118,7 @@ def _coordinates(ws: Path, n: int = 300) -> list[str]:
 def test_a_reader_gets_no_police_figure_by_address_widget_or_download(site) -> None:
     url, _, ws = site
     page, received = _login(site, "lasare")
-    assert page.get_by_text("Roll: Läsare").is_visible()
+    page.get_by_text("Roll: Läsare").wait_for(timeout=30_000)
     downloads: list[str] = []
     for path in PAGES:  # every page, with the police audience asked for in the address
         page.goto(f"{url}/{path}?audience=police&rep_audience=police&role=polis")
@@ -129,7 +129,7 @@ def test_a_reader_gets_no_police_figure_by_address_widget_or_download(site) -> N
                 page.get_by_test_id("stDownloadButton").nth(i).click()
             downloads.append(_cells(Path(download.value.path()).read_bytes()))
     _open(page, f"{url}/rapport?audience=police", "Rapport")
-    assert page.get_by_text("Mottagare: Bred (utöver polisen)").is_visible()
+    page.get_by_text("Mottagare: Bred (utöver polisen)").wait_for(timeout=30_000)
     assert page.get_by_role("radio", name="Polisen").count() == 0
     report = _report(page)
     downloads.append(report)
@@ -167,7 +167,7 @@ def test_a_kommun_edits_its_own_notes_and_imports_nothing(site) -> None:
     url, _, _ = site
     page, _ = _login(site, "kommun")
     _open(page, f"{url}/rapport", "Rapport")
-    assert page.get_by_text("Roll: Kommun 2480").is_visible()
+    page.get_by_text("Roll: Kommun 2480").wait_for(timeout=30_000)
     page.get_by_role("button", name="Spara").wait_for(timeout=30_000)  # Umeå's own, first
     assert page.get_by_role("radio", name="Polisen").count() == 0
     _data_page(page, url)
