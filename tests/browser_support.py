@@ -151,7 +151,8 @@ def _healthy(url: str) -> bool:
 
 @contextlib.contextmanager
 def streamlit_server(workspace: Path, log_dir: Path, *, timeout: float = 45.0,
-                     attempts: int = 3) -> Iterator[Server]:
+                     attempts: int = 3, extra_args: tuple[str, ...] = (),
+                     extra_env: dict[str, str] | None = None) -> Iterator[Server]:
     """`streamlit run app.py` on a free loopback port with `workspace`; stopped on exit.
 
     Another process may take the port between choosing and binding it; Streamlit then exits,
@@ -161,7 +162,8 @@ def streamlit_server(workspace: Path, log_dir: Path, *, timeout: float = 45.0,
     # the release audit is the app's background CPU load; these tests check what the browser
     # draws, and the guard is tested through AppTest (test_app_release_guard)
     env = {**os.environ, "LAGESBILD_WORKSPACE": str(workspace), "PYTHONUNBUFFERED": "1",
-           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "LAGESBILD_APP_AUDIT": "off"}
+           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "LAGESBILD_APP_AUDIT": "off",
+           **(extra_env or {})}
     logs: list[str] = []
     for _ in range(attempts):
         port = free_port()
@@ -169,7 +171,7 @@ def streamlit_server(workspace: Path, log_dir: Path, *, timeout: float = 45.0,
         cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
                "--server.headless", "true", "--server.address", "127.0.0.1",
                "--server.port", str(port), "--browser.gatherUsageStats", "false",
-               "--server.fileWatcherType", "none", "--server.runOnSave", "false"]
+               "--server.fileWatcherType", "none", "--server.runOnSave", "false", *extra_args]
         with log.open("wb") as sink:
             process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT,
                                        stdin=subprocess.DEVNULL, start_new_session=True)

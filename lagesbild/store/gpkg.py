@@ -21,7 +21,7 @@ import pyogrio.errors
 from lagesbild.core import schema
 from lagesbild.core.dataset import DATASET_ADDED_LATER, DATASET_COLUMNS, DATASETS, Dataset
 from lagesbild.core.errors import WorkspaceError
-from lagesbild.store import gpkg_bulk, gpkg_safety
+from lagesbild.store import gpkg_audit, gpkg_bulk, gpkg_safety
 from lagesbild.store.workspace import Workspace, WorkspaceWriter
 
 
@@ -211,7 +211,6 @@ class GpkgWorkspace(Workspace):
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        self._resolved: Path | None = None  # `key` resolves the path once (each run asks often)
 
     def __repr__(self) -> str:
         return f"GpkgWorkspace({str(self.path)!r})"
@@ -228,11 +227,10 @@ class GpkgWorkspace(Workspace):
     def key(self) -> str:
         if not self.path.exists():
             return f"{self.path}:missing"
-        st = self.path.stat()
-        # every commit renames a new file into place, so the inode changes even within one tick
-        if self._resolved is None:
-            self._resolved = self.path.resolve()
-        return f"{self._resolved}:{st.st_ino}:{st.st_mtime_ns}:{st.st_size}"
+        # every commit renames a new file into place, so the inode changes even within one
+        # tick; an audit event written in place by this process keeps the key (gpkg_audit)
+        path, ino, mtime, size = gpkg_audit.signature(self.path)
+        return f"{path}:{ino}:{mtime}:{size}"
 
     def exists(self) -> bool:
         return self.path.exists()
@@ -262,6 +260,12 @@ class GpkgWorkspace(Workspace):
         if DATASETS not in _layers(self.path):
             return pd.DataFrame(columns=DATASET_COLUMNS)
         return _dataset_records(_read_layer(self.path, DATASETS))
+
+    def record_event(self, actor: str, role: str, action: str, target: str = "") -> None:
+        gpkg_audit.record(self.path, actor, role, action, target)
+
+    def events(self) -> pd.DataFrame:
+        return gpkg_audit.read(self.path)
 
     def check_writable(self) -> None:
         """WorkspaceError before any work when the file or its folder is read-only."""

@@ -21,6 +21,8 @@ import getpass
 import io
 import os
 import socket
+import threading
+import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -80,9 +82,14 @@ def _wait_seconds() -> float:
 class PostgisWorkspace(Workspace):
     """A workspace in one schema of a PostgreSQL database with PostGIS (a shared server)."""
 
+    KEY_TTL_S = 0.5  # `key` asks the server at most this often (every run asks many times)
+
     def __init__(self, url: str, *, migrate: bool = True) -> None:
         self.url = url
         self.conninfo, self.schema = split_location(url)
+        self._key: tuple[float, str] | None = None
+        self._key_conn = None
+        self._key_lock = threading.Lock()
         if migrate:
             self.upgrade()
 
@@ -154,10 +161,68 @@ class PostgisWorkspace(Workspace):
     # --- the Workspace interface ------------------------------------------------------------------
     @property
     def key(self) -> str:
+        """The workspace's id and change counter, asked on one kept connection at most every
+        KEY_TTL_S (a commit by another process shows within that; this process's own commits
+        at once). Fifty sessions each asking several times a run would otherwise open a
+        connection per question."""
+        with self._key_lock:
+            now = time.monotonic()
+            if self._key is not None and now - self._key[0] < self.KEY_TTL_S:
+                return self._key[1]
+            for attempt in (1, 2):
+                try:
+                    if self._key_conn is None or self._key_conn.closed:
+                        self._key_conn = self.connect()
+                        self._key_conn.autocommit = True
+                    wid, generation = self._key_conn.execute(
+                        "SELECT workspace_id, generation FROM state WHERE id = 1").fetchone()
+                    break
+                except Exception:
+                    self._key_conn = None  # a dropped connection: one new try
+                    if attempt == 2:
+                        raise
+            key = f"{self.label}:{wid}:{generation}"
+            self._key = (now, key)
+            return key
+
+    def close(self) -> None:
+        """Close the connection `key` keeps (a new one opens when asked again)."""
+        with self._key_lock:
+            conn, self._key_conn = self._key_conn, None
+        if conn is not None:
+            conn.close()
+
+    def __del__(self) -> None:
+        conn = getattr(self, "_key_conn", None)
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.close()
+
+    def _forget_key(self) -> None:
+        with self._key_lock:
+            self._key = None
+
+    def record_event(self, actor: str, role: str, action: str, target: str = "") -> None:
+        """One audit line in its own transaction; the change counter (`key`) is untouched."""
+        from lagesbild.store.gpkg_audit import ACTIONS, MAX_TEXT
+
+        if action not in ACTIONS:
+            raise ValueError(f"unknown audit action {action!r}; valid: {ACTIONS}")
+        at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        with contextlib.closing(self.connect()) as conn, conn.transaction():
+            conn.execute("INSERT INTO audit (actor, role, action, target, at) "
+                         "VALUES (%s, %s, %s, %s, %s)",
+                         (str(actor)[:MAX_TEXT], str(role)[:MAX_TEXT], action,
+                          str(target)[:MAX_TEXT], at))
+
+    def events(self) -> pd.DataFrame:
+        from lagesbild.store.gpkg_audit import COLUMNS
+
         with contextlib.closing(self.connect()) as conn:
-            wid, generation = conn.execute(
-                "SELECT workspace_id, generation FROM state WHERE id = 1").fetchone()
-        return f"{self.label}:{wid}:{generation}"
+            rows = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM audit ORDER BY id").fetchall()
+        frame = pd.DataFrame(rows, columns=COLUMNS)
+        frame["at"] = pd.to_datetime(frame["at"], utc=True, format="ISO8601")
+        return frame
 
     def exists(self) -> bool:
         """Whether the workspace holds any dataset (a schema without data is still empty)."""
@@ -228,6 +293,7 @@ class PostgisWorkspace(Workspace):
                              "WHERE id = 1")
         finally:
             conn.close()
+            self._forget_key()
 
     def _holder(self) -> str:
         """Who holds the writer lock: the other connection's application name and start."""

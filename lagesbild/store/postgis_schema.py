@@ -83,6 +83,10 @@ INSERT INTO state VALUES (1, md5(random()::text || clock_timestamp()::text), 0, 
 """ + "".join(f"CREATE INDEX {t}_source ON {t} (source);\n" for t in (
         "areas", "population", "incidents", "incident_counts", "indicators", "sites",
         "programme_activity", "events", "actions", "groups", "trainings", "staff", "notes"))),
+    2: ("the audit trail (who imported, exported, froze a snapshot, made a police report)", """
+CREATE TABLE audit (id bigserial PRIMARY KEY, actor text NOT NULL, role text NOT NULL,
+    action text NOT NULL, target text NOT NULL, at text NOT NULL);
+"""),
 }
 LATEST = max(MIGRATIONS)
 MIGRATION_LOCK = 0x6C6167_6D  # advisory lock key of a schema's migrations ("lagm")

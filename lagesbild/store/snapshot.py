@@ -63,6 +63,10 @@ class FrozenWorkspace(GpkgWorkspace):
         raise WorkspaceError(f"{self.path} hör till en ögonblicksbild och kan inte ändras. "
                              "Importera till arbetsytan i stället.")
 
+    def record_event(self, actor: str, role: str, action: str, target: str = "") -> None:
+        raise WorkspaceError(f"{self.path} hör till en ögonblicksbild och kan inte ändras; "
+                             "händelsen loggas i arbetsytan i stället.")
+
 
 @dataclass(frozen=True)
 class OpenedSnapshot:

@@ -68,6 +68,15 @@ class Workspace(ABC):
     def transaction(self) -> contextlib.AbstractContextManager[WorkspaceWriter]:
         """A writer whose changes land whole when the block ends without error."""
 
+    @abstractmethod
+    def record_event(self, actor: str, role: str, action: str, target: str = "") -> None:
+        """Append one line to the audit trail (who did what to which target, and when).
+        Written at once, outside any import's transaction; never changes `key`."""
+
+    @abstractmethod
+    def events(self) -> pd.DataFrame:
+        """The audit trail, oldest first: actor, role, action, target, at (UTC)."""
+
     @property
     @abstractmethod
     def key(self) -> str:

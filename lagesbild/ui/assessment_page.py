@@ -19,8 +19,8 @@ from lagesbild.ui.report_page import report_periods
 
 @st.cache_data(max_entries=32, show_spinner=False, hash_funcs=common.FAST_HASH)
 def _drafts(key: str, path: str, area_id: str, period: str, stamp: float, lang: str,
-            settings: Settings) -> list:
-    specs, taxonomy, _ = common.settings_specs(settings, stamp)
+            settings: Settings, level: str) -> list:
+    specs, taxonomy, _ = common.settings_specs(settings, stamp, level)
     frames = common.frames_for(key, path)
     group = _group(frames, area_id)
     if group is not None:
@@ -93,7 +93,7 @@ def render(ctx: common.Context) -> None:
     if not periods:
         st.info(ctx.t("no_data"))
         return
-    areas = group_areas.area_options(frames)
+    areas = ctx.access.home_areas(group_areas.area_options(frames))
     c1, c2 = st.columns([2, 1])
     area_id = c1.selectbox(ctx.t("area"), areas, key="ass_area",
                            format_func=lambda a: group_areas.area_name(frames, a, ctx.lang))
@@ -103,14 +103,16 @@ def render(ctx: common.Context) -> None:
                           format_func=lambda p: common.period_label(ctx, None, p))
     stamp = common.layers_stamp(ctx.settings)
     drafts = _drafts(ctx.key, ctx.location, area_id, period, stamp, ctx.lang,
-                     ctx.settings)
+                     ctx.settings, ctx.access.level)
+    editable = ctx.access.may_edit(area_id, _members(frames, area_id))
     chosen, causes = read_assessment(ctx.workspace, area_id, period)
     st.caption(ctx.t("assessment_help"))
     if not drafts and not chosen:
         st.info(ctx.t("assessment_none"))
     table = _table(ctx, chosen, drafts)
     edited = st.data_editor(
-        table, key=f"ass_table_{area_id}_{period}", num_rows="dynamic", hide_index=True,
+        table, key=f"ass_table_{area_id}_{period}", num_rows="dynamic" if editable else "fixed",
+        hide_index=True, disabled=not editable,
         width="stretch", column_order=["take", "order", "title", "kind", "evidence"],
         column_config={
             "take": st.column_config.CheckboxColumn(ctx.t("assessment_take"), default=True),
@@ -133,9 +135,11 @@ def render(ctx: common.Context) -> None:
                 new_causes[finding.id] = {
                     key: st.text_area(labels[1 if en else 0], mine.get(key, ""),
                                       key=f"ass_cause_{area_id}_{period}_{finding.id}_{key}",
-                                      height=80)
+                                      height=80, disabled=not editable)
                     for key, labels in CAUSE_FIELDS.items()}
-    if st.button(ctx.t("save"), key="ass_save", type="primary"):
+    if not editable:
+        st.caption(ctx.t("read_only_area"))
+    elif st.button(ctx.t("save"), key="ass_save", type="primary"):
         try:
             save_assessment(ctx.workspace, area_id, period, findings=picked,
                             causes=new_causes)
@@ -146,10 +150,16 @@ def render(ctx: common.Context) -> None:
     _follow(ctx, area_id, period, stamp)
 
 
+def _members(frames, area_id: str) -> tuple[str, ...]:  # noqa: ANN001 - Frames
+    """A stored group's kommuner (who may edit its assessment); () for any other area."""
+    group = group_areas.group_of(frames, area_id)
+    return () if group is None else tuple(group[2])
+
+
 @st.cache_data(max_entries=32, show_spinner=False, hash_funcs=common.FAST_HASH)
 def _follow_up(key: str, path: str, area_id: str, period: str, stamp: float,
-               settings: Settings) -> pd.DataFrame:
-    specs, taxonomy, _ = common.settings_specs(settings, stamp)
+               settings: Settings, level: str) -> pd.DataFrame:
+    specs, taxonomy, _ = common.settings_specs(settings, stamp, level)
     frames = common.frames_for(key, path)
     group = _group(frames, area_id)
     if group is None:
@@ -169,7 +179,8 @@ def _follow_up(key: str, path: str, area_id: str, period: str, stamp: float,
 def _follow(ctx: common.Context, area_id: str, period: str, stamp: float) -> None:
     """The uppföljning: each action's indicators, baseline, latest, change and target."""
     st.subheader(ctx.t("follow_up_title"))
-    table = _follow_up(ctx.key, ctx.location, area_id, period, stamp, ctx.settings)
+    table = _follow_up(ctx.key, ctx.location, area_id, period, stamp, ctx.settings,
+                       ctx.access.level)
     if not len(table):
         st.info(ctx.t("follow_up_none"))
         return

@@ -21,6 +21,7 @@ from lagesbild.analysis.citing import Citation
 from lagesbild.analysis.coverage import site_status
 from lagesbild.analysis.figures import layer_figures, periods
 from lagesbild.analysis.map_views import MapView, map_view, view_periods
+from lagesbild.core.access import Access
 from lagesbild.core.frames import Frames
 from lagesbild.core.i18n import LANGS, t
 from lagesbild.core.layers import LayerSpec, load_indicator_meta, load_layers
@@ -49,6 +50,8 @@ class Context:
     lang: str
     workspace: Workspace
     settings: Settings
+    # what this session may see and do (ui.login; everything without a login setting)
+    access: Access = dataclasses.field(default_factory=Access.full)
 
     @property
     def key(self) -> str:
@@ -98,9 +101,11 @@ def context() -> Context:
     if bands := st.session_state.get("coverage_bands"):  # set on Insatser for the session
         settings = dataclasses.replace(settings, coverage_bands=tuple(bands))
     workspace = opened(workspace_location())
+    from lagesbild.ui import login
+
     # its own layers folder beside it (`layers.own_layers_dir`)
     return Context(lang=lang if lang in LANGS else "sv", workspace=workspace,
-                   settings=settings.for_workspace(workspace.files_path))
+                   settings=settings.for_workspace(workspace.files_path), access=login.current())
 
 
 def sidebar() -> Context:
@@ -185,14 +190,22 @@ def forget_layer_stamps() -> None:
     _STAMPS.clear()
 
 
-def settings_specs(settings: Settings, stamp: float
+def settings_specs(settings: Settings, stamp: float, level: str
                    ) -> tuple[dict[str, LayerSpec], Taxonomy, dict[str, Any]]:
-    """The layers (shared and the workspace's own), taxonomy and indicator metadata."""
-    return _specs(str(settings.layers_dir), stamp, str(settings.own_layers_dir or ""))
+    """The layers (shared and the workspace's own) an access `level` may see (`Access.level`:
+    "protected" drops the police-only layers), taxonomy and indicator metadata."""
+    found, taxonomy, meta = _specs(str(settings.layers_dir), stamp,
+                                   str(settings.own_layers_dir or ""))
+    if level != "police":
+        found = {k: s for k, s in found.items() if s.audience != "police"}
+    return found, taxonomy, meta
 
 
 def specs(ctx: Context) -> tuple[dict[str, LayerSpec], Taxonomy, dict[str, Any]]:
-    return settings_specs(ctx.settings, layers_stamp(ctx.settings))
+    """The layers this session may see, taxonomy and indicator metadata."""
+    found, taxonomy, meta = settings_specs(ctx.settings, layers_stamp(ctx.settings),
+                                           ctx.access.level)
+    return ctx.access.allowed_layers(found), taxonomy, meta
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from lagesbild.store.importer import KIND_TITLES_EN, KIND_TITLES_SV
-from lagesbild.ui import common, import_wizard, indicator_form, layer_form
+from lagesbild.ui import audit_trail, common, import_wizard, indicator_form, layer_form
 
 
 # what a layer counts, by its kind (layers/*.toml)
@@ -22,8 +22,10 @@ def render(ctx: common.Context) -> None:
     st.title(ctx.t("page_data"))
     if common.require_workspace(ctx):
         _contents(ctx)
+        audit_trail.render(ctx)  # the workspace's owners only
         st.divider()
-    import_wizard.render(ctx)
+    if ctx.access.may_import:  # imports, restores and layer files: the owners only
+        import_wizard.render(ctx)
 
 
 def _contents(ctx: common.Context) -> None:
@@ -51,8 +53,9 @@ def _contents(ctx: common.Context) -> None:
             "Type" if en else "Typ": [LAYER_KINDS.get(s.kind, ("", ""))[1 if en else 0] or s.kind
                                       for s in specs.values()],
             "File" if en else "Fil": [f"{s.file}" for s in specs.values()]}))
-    layer_form.render(ctx)
-    indicator_form.render(ctx)
+    if ctx.access.may_import:
+        layer_form.render(ctx)
+        indicator_form.render(ctx)
     with st.expander("Våldspyramidens taxonomi (layers/pyramid.toml)" if not en else
                      "Pyramid taxonomy (layers/pyramid.toml)"):
         for level in taxonomy.levels:

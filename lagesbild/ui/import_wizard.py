@@ -11,7 +11,7 @@ from lagesbild.core.errors import LagesbildError, os_error_line
 from lagesbild.sources import tables
 from lagesbild.sources.tables import ReadResult
 from lagesbild.store import import_preview, importer
-from lagesbild.ui import common
+from lagesbild.ui import audit_trail, common
 
 LEVELS = ["", "lan", "kommun", "regso", "deso", "stadsdel", "polisomrade", "custom"]
 DONE = "imp_done"
@@ -151,6 +151,8 @@ def _show_result(result: ReadResult, ctx: common.Context) -> None:
 
 
 def render(ctx: common.Context) -> None:
+    if not ctx.access.may_import:  # checked here too: no caller can draw it for another role
+        return
     en = ctx.lang == "en"
     st.subheader("Import data" if en else "Importera data")
     kinds = list(importer.READERS)
@@ -193,6 +195,7 @@ def render(ctx: common.Context) -> None:
         if imported:
             progress.progress(70, text="Sparar…" if not en else "Saving…")
             importer.commit(ctx.workspace, result)
+            audit_trail.record(ctx, "import", f"{result.dataset.name} ({name})")
             # run the page again: the dataset list above (and every page) reads the new
             # workspace; the outcome is shown from the session after the rerun
             st.session_state[DONE] = (name, result)

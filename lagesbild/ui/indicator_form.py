@@ -57,6 +57,8 @@ def save_indicator(ctx: common.Context, indicator_id: str, data: dict[str, objec
 
 
 def render(ctx: common.Context) -> None:
+    if not ctx.access.may_import:  # layer files are the workspace owners' (core.access)
+        return
     en = ctx.lang == "en"
     if saved := st.session_state.pop("if_saved", None):
         st.success(saved)

@@ -76,6 +76,8 @@ def save_layer(ctx: common.Context, data: dict[str, object]) -> Path:
 
 
 def render(ctx: common.Context) -> None:
+    if not ctx.access.may_import:  # layer files are the workspace owners' (core.access)
+        return
     en = ctx.lang == "en"
     _, _, meta = common.specs(ctx)
     folder = ctx.settings.own_layers_dir or own_layers_dir(ctx.workspace.files_path)

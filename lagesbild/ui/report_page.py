@@ -14,7 +14,7 @@ from lagesbild.report.model import SECTION_TITLES
 from lagesbild.report.writers import FORMATS, write_report
 from lagesbild.store.assessment import read_assessment
 from lagesbild.store.notes import read_notes, save_notes
-from lagesbild.ui import common, group_areas, period_ui
+from lagesbild.ui import audit_trail, common, group_areas, login, period_ui
 
 MIME = {"html": "text/html", "pdf": "application/pdf",
         "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
@@ -35,8 +35,7 @@ def render(ctx: common.Context) -> None:
     if not common.require_workspace(ctx):
         return
     frames = common.frames(ctx)
-    en = ctx.lang == "en"
-    areas = group_areas.area_options(frames)
+    areas = ctx.access.home_areas(group_areas.area_options(frames))
     periods = report_periods(frames)
     if not periods:
         st.info(ctx.t("no_data"))
@@ -48,9 +47,62 @@ def render(ctx: common.Context) -> None:
         st.session_state["rep_period"] = period_ui.opening(ctx, periods)
     period = c2.selectbox(ctx.t("period"), periods, key="rep_period",
                           format_func=lambda p: common.period_label(ctx, None, p))
-    audience = c3.radio(ctx.t("audience"), ["wide", "police"], key="rep_audience",
-                        horizontal=True, format_func=lambda a: ctx.t(f"audience_{a}"))
+    # the police audience (exact counts, points) is offered only to a role that may see it;
+    # any other session builds the protected report whatever its widget state says
+    audience = "wide"
+    if ctx.access.may_see_exact:
+        audience = c3.radio(ctx.t("audience"), ["wide", "police"], key="rep_audience",
+                            horizontal=True, format_func=lambda a: ctx.t(f"audience_{a}"))
+    else:
+        c3.caption(f"{ctx.t('audience')}: {ctx.t('audience_wide')}")
     notes, goals = read_notes(ctx.workspace, area_id, period)
+    group = group_areas.group_of(frames, area_id)
+    editable = ctx.access.may_edit(area_id, () if group is None else group[2])
+    if editable:
+        _notes_form(ctx, area_id, period, notes, goals)
+    else:
+        _notes_read(ctx, notes, goals)
+    st.subheader(ctx.t("report_make"))
+    c1, c2 = st.columns([1, 2])
+    fmt = c1.selectbox(ctx.t("format"), FORMATS, key="rep_format", format_func=str.upper)
+    freeze = editable and c2.checkbox(ctx.t("report_snapshot"), key="rep_snapshot",
+                                      help=ctx.t("unprotected_copy"))
+    if st.button(ctx.t("report_build"), key="rep_build", type="primary"):
+        _build(ctx, area_id, period, audience if ctx.access.may_see_exact else "wide", fmt,
+               freeze)
+    made = st.session_state.get("rep_file")
+    if made and made.get("audience") == "police" and (
+            not ctx.access.may_see_exact or made.get("who") != login.fingerprint()):
+        st.session_state.pop("rep_file", None)  # made for another user or role: gone
+        made = None
+    if made:
+        st.download_button(ctx.t("download") + f" ({made['fmt'].upper()})", made["data"],
+                           file_name=made["name"], mime=MIME[made["fmt"]], key="rep_download")
+        st.caption(made["caption"])
+    _snapshots(ctx)
+
+
+def _notes_read(ctx: common.Context, notes: dict[str, str], goals: dict[str, str]) -> None:
+    """The notes and goals as text, for a role that may not change them."""
+    en = ctx.lang == "en"
+    st.subheader(ctx.t("report_notes"))
+    st.caption(ctx.t("read_only_area"))
+    for key in NOTE_SECTIONS:
+        if notes.get(key, "").strip():
+            st.markdown(f"**{SECTION_TITLES[key][1 if en else 0]}**")
+            st.text(notes[key])
+    shown = [(titles[1 if en else 0], goals.get(key, "")) for key, titles in
+             schema.FOCUS_AREAS.items() if goals.get(key, "").strip()]
+    if shown:
+        st.subheader(ctx.t("report_goals"))
+        for title, text in shown:
+            st.markdown(f"**{title}**")
+            st.text(text)
+
+
+def _notes_form(ctx: common.Context, area_id: str, period: str, notes: dict[str, str],
+                goals: dict[str, str]) -> None:
+    en = ctx.lang == "en"
     with st.form(f"rep_notes_{area_id}_{period}"):
         st.subheader(ctx.t("report_notes"))
         new_notes = {key: st.text_area(SECTION_TITLES[key][1 if en else 0], notes.get(key, ""),
@@ -67,19 +119,6 @@ def render(ctx: common.Context) -> None:
                 st.success(ctx.t("saved"))
             except LagesbildError as exc:
                 st.error(str(exc))
-    st.subheader(ctx.t("report_make"))
-    c1, c2 = st.columns([1, 2])
-    fmt = c1.selectbox(ctx.t("format"), FORMATS, key="rep_format", format_func=str.upper)
-    freeze = c2.checkbox(ctx.t("report_snapshot"), key="rep_snapshot",
-                         help=ctx.t("unprotected_copy"))
-    if st.button(ctx.t("report_build"), key="rep_build", type="primary"):
-        _build(ctx, area_id, period, audience, fmt, freeze)
-    made = st.session_state.get("rep_file")
-    if made:
-        st.download_button(ctx.t("download") + f" ({made['fmt'].upper()})", made["data"],
-                           file_name=made["name"], mime=MIME[made["fmt"]], key="rep_download")
-        st.caption(made["caption"])
-    _snapshots(ctx)
 
 
 def _snapshots(ctx: common.Context) -> None:
@@ -161,6 +200,7 @@ def _build(ctx: common.Context, area_id: str, period: str, audience: str, fmt: s
                                        area_id=area_id,
                                        period=period)
                 frozen = f"{snap.id} (kontrollsumma {snap.checksum})"
+                audit_trail.record(ctx, "snapshot", f"{snap.id} {area_id} {period}")
             common_args = dict(period=period, notes=notes, goals=goals, audience=audience,
                                lang=ctx.lang, created=date.today(), snapshot=frozen,
                                images=fmt != "xlsx",
@@ -179,7 +219,14 @@ def _build(ctx: common.Context, area_id: str, period: str, audience: str, fmt: s
     except LagesbildError as exc:
         st.error(str(exc))
         return
+    if audience == "police":  # logged before the file reaches the session, or not given
+        try:
+            audit_trail.record(ctx, "report_police", f"{area_id} {period} {fmt}")
+        except LagesbildError as exc:
+            st.error(ctx.t("audit_failed", error=exc))
+            return
     st.session_state["rep_file"] = {
+        "audience": audience, "who": login.fingerprint(),
         "fmt": fmt, "data": data, "name": f"lagesbild_{area_id.replace(':', '-')}_{period}.{fmt}",
         "caption": (f"{report.area_name}, {period}, {ctx.t('audience_' + audience).lower()}"
                     + (f"; {ctx.t('snapshot')}: {frozen}" if frozen else ""))}

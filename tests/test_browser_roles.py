@@ -1,0 +1,175 @@
+"""Login and roles in a real browser: a local OpenID provider (oidc-provider-mock), the app
+served with an auth config pointing at it, Chromium signing in as each role. What the browser
+receives (page text, every websocket frame, every download) is checked: a reader never gets the
+police report, exact counts or a point coordinate, whatever address or widget it tries; the
+police get the police report and the download is in the audit log."""
+
+from __future__ import annotations
+
+import io
+import math
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+import browser_support as bs
+import oidc_support as oidc
+from frames_support import shared_demo
+from lagesbild.store.gpkg import GpkgWorkspace
+
+pytestmark = pytest.mark.browser
+
+USERS = {"polis": ["polis"], "lasare": ["lasare"], "kommun": ["kommun:2480"]}
+POLICE_MARK = "kommunens samverkan – inte för vidare spridning"  # html, xlsx, pdf, pptx
+WIDE_MARK = "spridning (inga punktuppgifter)"
+PAGES = ["", "lagesbild", "pyramid", "jamforelse", "insatser", "rapport", "data"]
+
+
+def _sub(role: str) -> str:
+    return f"{role}@test.se"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Browser, Path]]:
+    """(app URL on localhost, Chromium, workspace): one provider, one server, one browser."""
+    chromium = bs.chromium_path()
+    tmp = tmp_path_factory.mktemp("roles")
+    ws = tmp / "demo.gpkg"
+    shutil.copyfile(shared_demo(tmp_path_factory), ws)
+    users = [{"sub": _sub(r), "email": _sub(r), "name": f"Test {r}", "roles": roles}
+             for r, roles in USERS.items()]
+    with oidc.provider(users, tmp / "oidc.log") as provider_url:
+        config = oidc.auth_config(tmp / "auth.toml", provider_url)
+        with bs.streamlit_server(ws, tmp, extra_args=("--secrets.files", str(config))) as server, \
+                sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=bs.LAUNCH_ARGS,
+                                        timeout=30_000)
+            try:
+                yield server.url.replace("127.0.0.1", "localhost"), browser, ws
+            finally:
+                browser.close()
+
+
+def _login(site: tuple[str, Browser, Path], role: str) -> tuple[Page, list[bytes]]:
+    """A new browser context signed in as `role`; every websocket frame it receives is kept."""
+    url, browser, _ = site
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="sv-SE",
+                                  accept_downloads=True)
+    page = context.new_page()
+    received: list[bytes] = []
+    page.on("websocket", lambda ws: ws.on(
+        "framereceived", lambda data: received.append(data if isinstance(data, bytes)
+                                                      else data.encode())))
+    page.goto(url + "/")
+    page.get_by_role("button", name="Logga in").click()
+    page.locator(f'button[name="sub"][value="{_sub(role)}"]').click()
+    page.get_by_text("Roll:").wait_for(timeout=30_000)
+    return page, received
+
+
+def _open(page: Page, url: str, title: str) -> None:
+    page.goto(url)
+    page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=30_000)
+
+
+def _data_page(page: Page, url: str) -> None:
+    """The Data page drawn to its end (the import form, where shown, comes last)."""
+    _open(page, f"{url}/data", "Data")
+    page.get_by_text("Våldspyramidens taxonomi").wait_for(timeout=30_000)
+    page.get_by_test_id("stStatusWidget").wait_for(state="hidden", timeout=30_000)
+
+
+def _report(page: Page) -> str:
+    """Make the report as a workbook (no images: the quickest format) and download it; the
+    text of every cell."""
+    page.get_by_test_id("stSelectbox").filter(has_text="Format").click()
+    page.get_by_role("option", name="XLSX").click()
+    page.get_by_role("button", name="Skapa", exact=True).click()
+    button = page.get_by_test_id("stDownloadButton").first
+    button.wait_for(timeout=120_000)  # the wide report runs the release audit first
+    with page.expect_download(timeout=30_000) as download:
+        button.click()
+    return _cells(Path(download.value.path()).read_bytes())
+
+
+def _cells(data: bytes) -> str:
+    """Every cell of a workbook as text, one line each (any other file: its bytes as text)."""
+    if not data.startswith(b"PK"):
+        return data.decode("utf-8", errors="replace")
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    return "\n".join(str(v) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
+                     for v in row if v is not None)
+
+
+def _coordinates(ws: Path, n: int = 300) -> list[str]:
+    """The demo's incident points as a leak would write them: longitudes to 4 decimals."""
+    points = GpkgWorkspace(ws).read("incidents").to_crs(4326).geometry.dropna()
+    out = []
+    for point in points.iloc[:: max(1, len(points) // n)]:
+        out.append(f"{math.trunc(point.x * 10_000) / 10_000:.4f}".encode())
+    return out
+
+
+def test_a_reader_gets_no_police_figure_by_address_widget_or_download(site) -> None:
+    url, _, ws = site
+    page, received = _login(site, "lasare")
+    page.get_by_text("Roll: Läsare").wait_for(timeout=30_000)
+    downloads: list[str] = []
+    for path in PAGES:  # every page, with the police audience asked for in the address
+        page.goto(f"{url}/{path}?audience=police&rep_audience=police&role=polis")
+        page.get_by_role("heading").first.wait_for(timeout=30_000)
+        page.wait_for_timeout(500)
+        for i in range(page.get_by_test_id("stDownloadButton").count()):
+            with page.expect_download() as download:
+                page.get_by_test_id("stDownloadButton").nth(i).click()
+            downloads.append(_cells(Path(download.value.path()).read_bytes()))
+    _open(page, f"{url}/rapport?audience=police", "Rapport")
+    page.get_by_text("Mottagare: Bred (utöver polisen)").wait_for(timeout=30_000)
+    assert page.get_by_role("radio", name="Polisen").count() == 0
+    report = _report(page)
+    downloads.append(report)
+    assert WIDE_MARK in report and POLICE_MARK not in report
+    assert page.get_by_role("button", name="Spara").count() == 0  # no notes editor
+    _data_page(page, url)
+    assert page.get_by_text("Importera data").count() == 0
+    assert page.get_by_text("Händelselogg").count() == 0
+    everything = b"".join(received) + "\n".join(downloads).encode()
+    assert POLICE_MARK.encode() not in everything
+    leaked = [c for c in _coordinates(ws) if c in everything]
+    assert not leaked, leaked[:5]
+    page.context.close()
+
+
+def test_the_police_get_the_police_report_and_its_download_is_logged(site) -> None:
+    url, _, ws = site
+    page, _ = _login(site, "polis")
+    _open(page, f"{url}/rapport", "Rapport")
+    page.get_by_text("Polisen", exact=True).click()
+    report = _report(page)
+    assert POLICE_MARK in report and WIDE_MARK not in report
+    events = GpkgWorkspace(ws).events()
+    assert (events["actor"].eq(_sub("polis")) & events["action"].eq("report_police")).any()
+    _open(page, f"{url}/data", "Data")
+    page.get_by_text("Händelselogg").click()
+    # the table is a canvas grid: its cells are in the page for screen readers, not visible
+    page.get_by_text("Polisrapport (exakta tal)").first.wait_for(state="attached", timeout=10_000)
+    assert page.get_by_text(_sub("polis")).count() >= 1
+    page.get_by_role("heading", name="Importera data").wait_for(timeout=30_000)
+    page.context.close()
+
+
+def test_a_kommun_edits_its_own_notes_and_imports_nothing(site) -> None:
+    url, _, _ = site
+    page, _ = _login(site, "kommun")
+    _open(page, f"{url}/rapport", "Rapport")
+    page.get_by_text("Roll: Kommun 2480").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Spara").wait_for(timeout=30_000)  # Umeå's own, first
+    assert page.get_by_role("radio", name="Polisen").count() == 0
+    _data_page(page, url)
+    assert page.get_by_text("Importera data").count() == 0
+    page.context.close()
