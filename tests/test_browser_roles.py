@@ -194,3 +194,49 @@ def test_a_point_is_found_when_its_coordinates_stand_together_not_apart() -> Non
     assert _together(b'"lat": 64.91232, "lon": 20.24047', b"20.2404", b"64.9123")
     assert not _together(b"[20.24041,64.1]" + b" " * 50 + b"[19.1,64.91239]",
                          b"20.2404", b"64.9123")
+
+
+def _cookies(page: Page) -> dict[str, str]:
+    return {c["name"]: c["value"] for c in page.context.cookies()}
+
+
+def test_a_reader_forging_the_police_audience_on_the_websocket_gets_the_wide_report(site) -> None:
+    """The strongest reader: they learn the police session's widget ids (they are the same for
+    everyone), then send, on their own signed-in websocket, the report page's audience radio
+    set to "Polisen", the XLSX format and the build button pressed, none of which their page
+    offers. The server answers with the wide report, whatever the state says."""
+    import ws_client
+
+    url, _, ws = site
+    police, _ = _login(site, "polis")
+    seen = ws_client.run_page(url, _cookies(police), "rapport")
+    radio_id, _, options, _ = seen.widgets["Mottagare"]
+    police_label = next(o for o in options if o == "Polisen")
+    format_id = seen.widgets["Format"][0]
+    build_id = seen.widgets["Skapa"][0]
+    states = [ws_client.choose(radio_id, police_label), ws_client.choose(format_id, "XLSX"),
+              ws_client.trigger(build_id)]
+
+    def report(page: Page, answer) -> str:  # noqa: ANN001 - a ws_client.Answer
+        download = next(v for v in answer.widgets.values() if v[1] == "download_button")
+        assert download[3], "the report was built and offered"
+        request = page.context.request.get(url + download[3])
+        assert request.ok
+        return _cells(request.body())
+
+    # the same messages from the police's own websocket do make the police report: the forged
+    # states reach the server, and only the role decides
+    assert POLICE_MARK in report(police, ws_client.run_page(url, _cookies(police), "rapport",
+                                                            states))
+    police.context.close()
+
+    reader, _ = _login(site, "lasare")
+    forged = ws_client.run_page(url, _cookies(reader), "rapport", states)
+    assert "Mottagare" not in forged.widgets  # the radio is never drawn for a reader
+    cells = report(reader, forged)
+    assert WIDE_MARK in cells and POLICE_MARK not in cells
+    everything = b"".join(forged.frames)
+    assert POLICE_MARK.encode() not in everything
+    leaked = [pair for pair in _coordinates(ws) if _together(everything + cells.encode(), *pair)]
+    assert not leaked, leaked[:5]
+    reader.context.close()
