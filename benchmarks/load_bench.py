@@ -4,7 +4,8 @@
 websocket client of the server, speaking Streamlit's own protocol (the BackMsg/ForwardMsg
 protobufs its browser client sends and receives): it opens the app, reads the widgets the
 server drew, and then, after a think time, changes one filter (Period, Kön or Område on Karta)
-as a person in a meeting would, `--changes` times. A change is timed from the message sent to
+as a person in a meeting would, `--changes` times. Between changes a session waits its think time: 5-15 s in the "meeting" profile (people
+reading the map), 1-3 s in "stress". A change is timed from the message sent to
 the server's "script finished" (the server response: every element of the page sent, the map's
 values included); the browser's own drawing is in `browser_bench`. Errors are counted: a
 connection lost, an exception element, a run that did not finish.
@@ -191,7 +192,7 @@ def run_path(workspace: str, log: Path, *, full: bool, sessions: int, changes: i
     "rss_mb": [samples], "wall_s": s}."""
     from benchmarks.browser_bench import _PIDS, server
 
-    with server(Path(workspace), log, timeout=180, env_extra=env_extra) as url:
+    with server(workspace, log, timeout=180, env_extra=env_extra) as url:  # type: ignore[arg-type]
         # one session first: the server's own start (the workspace read) is not the load
         warm = asyncio.run(_all(url, "redraw=full" if full else "", sessions=1, changes=0,
                                 ramp=0, think=(0, 0), seed=seed))
@@ -214,9 +215,10 @@ def _ms(values: list[float], q: float) -> float:
 
 
 def format_table(res: dict) -> str:
-    lines = [f"load: {res['sessions']} concurrent sessions (websocket clients), {res['changes']} "
-             f"filter changes each, think {res['think'][0]:.1f}-{res['think'][1]:.1f} s, ramp "
-             f"{res['ramp']:.0f} s; workspace {res['workspace']}",
+    lines = [f"load ({res.get('profile', 'custom')}): {res['sessions']} concurrent sessions "
+             f"(websocket clients), {res['changes']} filter changes each, think "
+             f"{res['think'][0]:.1f}-{res['think'][1]:.1f} s, ramp {res['ramp']:.0f} s; "
+             f"workspace {res['workspace']}",
              f"{'path':<6} {'first p50':>10} {'first p95':>10} {'change p50':>11} "
              f"{'change p95':>11} {'max':>8} {'n':>5} {'errors':>7} {'RSS peak':>9} "
              f"{'RSS end':>8}  p95 target"]
@@ -241,9 +243,15 @@ def format_table(res: dict) -> str:
     return "\n".join(lines)
 
 
+PROFILES = {"meeting": (5.0, 15.0), "stress": (1.0, 3.0)}  # think seconds between changes
+
+
 def run(*, workspace: str | None = None, sessions: int = 50, changes: int = 10,
-        ramp: float = 5.0, think: tuple[float, float] = (1.0, 3.0), full: bool = True) -> dict:
-    """Both paths on `workspace` (the demo, built in a temporary folder, if None)."""
+        ramp: float = 5.0, think: tuple[float, float] | None = None, full: bool = True) -> dict:
+    """On `workspace` (the demo, built in a temporary folder, if None): the app and the naive
+    full re-render with people who read the map between changes ("meeting": 5-15 s), then the
+    app with everyone clicking every 1-3 s ("stress"). `think` replaces both with one profile."""
+    profiles = {"custom": think} if think else PROFILES
     with tempfile.TemporaryDirectory() as tmp:
         if workspace is None:
             from lagesbild.store import demo
@@ -251,14 +259,19 @@ def run(*, workspace: str | None = None, sessions: int = 50, changes: int = 10,
             workspace = str(Path(tmp) / "demo.gpkg")
             demo.build_workspace(workspace)
         log = Path(tmp) / "server.log"
-        res: dict = {"sessions": sessions, "changes": changes, "ramp": ramp, "think": think,
-                     "workspace": Path(workspace).name if "://" not in workspace else "PostGIS"}
-        res["fast"] = run_path(workspace, log, full=False, sessions=sessions, changes=changes,
-                               ramp=ramp, think=think)
-        if full:
-            res["full"] = run_path(workspace, log, full=True, sessions=sessions,
-                                   changes=changes, ramp=ramp, think=think)
-    res["report"] = format_table(res)
+        res: dict = {"sessions": sessions, "changes": changes, "ramp": ramp,
+                     "workspace": Path(workspace).name if "://" not in workspace else "PostGIS",
+                     "profiles": {}}
+        for name, seconds in profiles.items():
+            one: dict = {"think": seconds}
+            one["fast"] = run_path(workspace, log, full=False, sessions=sessions,
+                                   changes=changes, ramp=ramp, think=seconds)
+            if full and name != "stress":
+                one["full"] = run_path(workspace, log, full=True, sessions=sessions,
+                                       changes=changes, ramp=ramp, think=seconds)
+            res["profiles"][name] = one
+    res["report"] = "\n".join(format_table({**res, **one, "profile": name})
+                              for name, one in res["profiles"].items())
     return res
 
 
@@ -270,12 +283,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--changes", type=int, default=10, help="filter changes per session")
     parser.add_argument("--ramp", type=float, default=5.0,
                         help="seconds over which the sessions open (a meeting opening the app)")
-    parser.add_argument("--think", type=float, nargs=2, default=(1.0, 3.0),
-                        help="seconds between a session's changes (uniform)")
+    parser.add_argument("--think", type=float, nargs=2, default=None,
+                        help="seconds between a session's changes (uniform); default: the "
+                             "meeting (5-15 s) and stress (1-3 s) profiles")
     parser.add_argument("--no-full", action="store_true", help="skip the naive full path")
     args = parser.parse_args(argv)
     res = run(workspace=args.workspace, sessions=args.sessions, changes=args.changes,
-              ramp=args.ramp, think=tuple(args.think), full=not args.no_full)
+              ramp=args.ramp, think=tuple(args.think) if args.think else None,
+              full=not args.no_full)
     print(res["report"])
     return 0
 
