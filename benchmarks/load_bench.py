@@ -4,10 +4,11 @@
 websocket client of the server, speaking Streamlit's own protocol (the BackMsg/ForwardMsg
 protobufs its browser client sends and receives): it opens the app, reads the widgets the
 server drew, and then, after a think time, changes one filter (Period, Kön or Område on Karta)
-as a person in a meeting would, `--changes` times. Between changes a session waits its think time: 5-15 s in the "meeting" profile (people
-reading the map), 1-3 s in "stress". A change is timed from the message sent to
-the server's "script finished" (the server response: every element of the page sent, the map's
-values included); the browser's own drawing is in `browser_bench`. Errors are counted: a
+as a person in a meeting would, `--changes` times. Between changes a session waits its think
+time: 5-15 s in the "meeting" profile (people reading the map), 1-3 s in "stress". A change is
+timed from the message sent to the server's "script finished" (the server response: every
+element of the page sent, the map's values included); the browser's own drawing is in
+`browser_bench`. Errors are counted: a
 connection lost, an exception element, a run that did not finish.
 
 Two paths, each on its own fresh server: "fast" is the app; "full" is the naive approach, every
