@@ -11,6 +11,14 @@ import pytest
 from pyproj import Transformer
 from shapely.geometry import box
 
+from browser_fixtures import (  # noqa: F401 - the browser tests' fixtures, one per worker
+    browser,
+    demo_gpkg,
+    demo_server,
+    hostile_gpkg,
+    hostile_server,
+    tab,
+)
 from lagesbild.core import schema
 from lagesbild.store.gpkg import GpkgWorkspace
 

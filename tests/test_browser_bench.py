@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from benchmarks import browser_bench
-from test_browser import demo_gpkg  # noqa: F401 - fixture used by name
 
 pytestmark = pytest.mark.browser
 

@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, Page
 
 import browser_support as bs
 from raw_values import raw_values
-from test_browser import _count_finished_runs, browser, demo_gpkg, demo_server, rerun_after, wait_idle  # noqa: F401
+from test_browser import _count_finished_runs, rerun_after, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -70,8 +70,8 @@ def seen(page: Page) -> tuple[list[str], list[str]]:
 
 def hits_in(page: Page, lang: str) -> list[tuple[str, str]]:
     lines, frames = seen(page)
-    found = {hit for line in lines for hit in raw_values(line, lang)}
-    found |= {hit for line in frames for hit in raw_values(line, lang)
+    found = {hit for line in set(lines) for hit in raw_values(line, lang)}
+    found |= {hit for line in set(frames) for hit in raw_values(line, lang)
               if (lang, hit[0]) not in KNOWN_MAP_FRAME}
     return sorted(found)
 

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 import browser_support as bs
-from test_browser import _count_finished_runs, browser, demo_gpkg, rerun_after, wait_idle  # noqa: F401
+from test_browser import _count_finished_runs, rerun_after, wait_idle
 from test_browser_raw import _walk_both
 
 pytestmark = pytest.mark.browser
