@@ -19,6 +19,7 @@ from lagesbild.store.demo import CATEGORIES, INDICATORS
 from lagesbild.core.frames import Frames
 from lagesbild.store.frames import load_frames
 from lagesbild.store.gpkg import GpkgWorkspace
+from app_support import open_page
 
 YEARS = (2023, 2024)
 COUNTIES = ("12", "24")  # Skåne (33 kommuner, Malmö), Västerbotten (15)
@@ -281,9 +282,7 @@ def test_the_compare_page_offers_the_counties(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("LAGESBILD_WORKSPACE", str(two_counties))
     monkeypatch.setenv("LAGESBILD_WARM", "0")
     monkeypatch.setenv("LAGESBILD_APP_AUDIT", "off")
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    at.run()
-    at.switch_page("lagesbild/ui/compare_page.py").run()
+    at = open_page("compare_page", timeout=120)
     assert not at.exception, at.exception
     table = at.dataframe[0].value
     assert len(table) == KOMMUNER and "Kommunernas mittersta hälft" in table.columns
