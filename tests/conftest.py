@@ -111,13 +111,13 @@ def to_latlon() -> Callable[..., tuple[str, str]]:
 # running alone at the end (longest-first scheduling; xdist's own reorder sorts by the number
 # of tests, which put the few-test browser walks last). Measured per module with `--durations=0`; a module not
 # listed keeps its place after these.
-LONGEST_FIRST = ("test_browser_raw_partial", "test_import_wizard", "test_app", "test_report_group",
-                 "test_browser_raw", "test_cli", "test_browser_bench", "test_browser",
-                 "test_national_workspace", "test_app_bench", "test_report_meeting",
-                 "test_assessment", "test_browser_map_frame", "test_release_audit",
-                 "test_audit_cli", "test_workspace_safety", "test_report_detail",
-                 "test_release_small", "test_app_small_areas", "test_browser_hardening",
-                 "test_app_release_guard", "test_follow_up", "test_period_choice")
+LONGEST_FIRST = ("test_report_group", "test_cli", "test_app", "test_browser_raw",
+                 "test_browser_bench", "test_browser", "test_app_bench", "test_report_meeting",
+                 "test_assessment", "test_import_wizard", "test_national_workspace",
+                 "test_browser_map_frame", "test_release_audit", "test_audit_cli",
+                 "test_workspace_safety", "test_report_detail", "test_release_small",
+                 "test_app_small_areas", "test_browser_hardening", "test_app_release_guard",
+                 "test_follow_up", "test_period_choice")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
