@@ -109,15 +109,16 @@ def to_latlon() -> Callable[..., tuple[str, str]]:
 # The longest modules first: `--dist loadscope --no-loadscope-reorder` hands whole modules to
 # the workers in collection order, so a long module collected last would leave one worker
 # running alone at the end (longest-first scheduling; xdist's own reorder sorts by the number
-# of tests, which put the few-test browser walks last). Measured per module with `--durations=0`; a module not
-# listed keeps its place after these.
-LONGEST_FIRST = ("test_report_group", "test_cli", "test_app", "test_browser_raw",
-                 "test_browser_bench", "test_browser", "test_app_bench", "test_report_meeting",
-                 "test_assessment", "test_import_wizard", "test_national_workspace",
-                 "test_browser_map_frame", "test_release_audit", "test_audit_cli",
-                 "test_workspace_safety", "test_report_detail", "test_release_small",
-                 "test_app_small_areas", "test_browser_hardening", "test_app_release_guard",
-                 "test_follow_up", "test_period_choice")
+# of tests, which put the few-test browser walks last). Measured per module with `--durations=0`
+# (summed from a whole `make test` run, 2026-12-07); a module not listed keeps its place after these.
+LONGEST_FIRST = ("test_report_group", "test_cli", "test_browser_raw", "test_app",
+                 "test_report_meeting", "test_assessment", "test_browser_bench", "test_browser",
+                 "test_audit_cli", "test_app_bench", "test_report_detail", "test_export_roundtrip",
+                 "test_release_small", "test_snapshot", "test_browser_map_frame",
+                 "test_import_properties", "test_release_audit", "test_national_workspace",
+                 "test_workspace_safety", "test_part_year", "test_one_release", "test_static",
+                 "test_pooled_views", "test_import_bench", "test_groups", "test_follow_up",
+                 "test_period_choice")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
