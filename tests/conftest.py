@@ -110,15 +110,16 @@ def to_latlon() -> Callable[..., tuple[str, str]]:
 # the workers in collection order, so a long module collected last would leave one worker
 # running alone at the end (longest-first scheduling; xdist's own reorder sorts by the number
 # of tests, which put the few-test browser walks last). Measured per module with `--durations=0`
-# (summed from a whole `make test` run, 2026-12-07); a module not listed keeps its place after these.
-LONGEST_FIRST = ("test_report_group", "test_cli", "test_browser_raw", "test_app",
-                 "test_report_meeting", "test_assessment", "test_browser_bench", "test_browser",
-                 "test_audit_cli", "test_app_bench", "test_report_detail", "test_export_roundtrip",
-                 "test_release_small", "test_snapshot", "test_browser_map_frame",
-                 "test_import_properties", "test_release_audit", "test_national_workspace",
-                 "test_workspace_safety", "test_part_year", "test_one_release", "test_static",
-                 "test_pooled_views", "test_import_bench", "test_groups", "test_follow_up",
-                 "test_period_choice")
+# (summed per module, the mean of two whole `make test` runs, 2026-12-07); a module not listed
+# keeps its place after these.
+LONGEST_FIRST = ("test_cli", "test_report_group", "test_app", "test_browser_raw",
+                 "test_assessment", "test_report_meeting", "test_browser_bench", "test_audit_cli",
+                 "test_browser", "test_app_bench", "test_report_detail", "test_release_small",
+                 "test_follow_up", "test_national_workspace", "test_browser_map_frame",
+                 "test_part_year", "test_workspace_safety", "test_snapshot",
+                 "test_export_roundtrip", "test_release_audit", "test_static",
+                 "test_period_choice", "test_one_release", "test_smoothing",
+                 "test_import_properties", "test_pooled_views", "test_workspace")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
