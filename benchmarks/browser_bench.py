@@ -306,21 +306,36 @@ def _cold(browser, workspace: Path, log: Path, *, full: bool) -> float:  # noqa:
 
 def run(*, n: int = 10, quick: bool = False, workspace: Path | None = None,
         think: float = 1.0, cold_full: bool = True, national: Path | bool = True,
-        national_n: int | None = None) -> dict:
+        national_n: int | None = None, browser=None) -> dict:  # noqa: ANN001
     """Both paths measured; plain values (seconds) and `report` text. `quick`: N=3.
     `cold_full=False`: no second cold server for the full path's first load (a first load
     mounts one frame either way; the paths differ from the first change on). `national`: the
     national DeSO views (`benchmarks.browser_national`) on that workspace (built there if
     missing; True: built in the temporary folder; False: not measured), `national_n` fresh
-    servers per path (default N, at most 5)."""
+    servers per path (default N, at most 5). `browser`: a Playwright Chromium already running
+    (the test suite's; one Playwright per thread), else one is launched and closed here."""
     from playwright.sync_api import sync_playwright
 
-    from benchmarks import browser_national
-
     n = 3 if quick and n == 10 else n
+    if browser is not None:
+        return _run(browser, n=n, workspace=workspace, think=think, cold_full=cold_full,
+                    national=national, national_n=national_n)
     path = chromium()
     if path is None:
         return {"skipped": "no Chromium at /usr/bin/chromium (scripts/install-browser.sh)"}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=path, args=LAUNCH_ARGS)
+        try:
+            return _run(browser, n=n, workspace=workspace, think=think, cold_full=cold_full,
+                        national=national, national_n=national_n)
+        finally:
+            browser.close()
+
+
+def _run(browser, *, n: int, workspace: Path | None, think: float, cold_full: bool,  # noqa: ANN001
+         national: Path | bool, national_n: int | None) -> dict:
+    from benchmarks import browser_national
+
     with tempfile.TemporaryDirectory(prefix="lagesbild-browser-bench-") as tmp:
         ws = Path(workspace) if workspace else Path(tmp) / "demo.gpkg"
         if not ws.exists():
@@ -329,24 +344,19 @@ def run(*, n: int = 10, quick: bool = False, workspace: Path | None = None,
             demo.build_workspace(ws)
         log = Path(tmp) / "server.log"
         res: dict = {"n": n, "think_s": think, "fast": {}, "full": {}}
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=path, args=LAUNCH_ARGS)
-            try:
-                with server(ws, log) as url:
-                    context, _, seconds = _open(browser, url + "/")
-                    context.close()
-                    res["fast"] = {"first_load": [seconds],
-                                   **run_path(browser, url, n=n, think=think, full=False)}
-                    res["full"] = run_path(browser, url, n=n, think=think, full=True)
-                if cold_full:
-                    res["full"]["first_load"] = [_cold(browser, ws, log, full=True)]
-                if national:
-                    big = browser_national.build(Path(tmp) / "national.gpkg" if national is True
-                                                 else Path(national))
-                    res["national"] = browser_national.run(
-                        browser, big, log, n=national_n or min(n, 5), think=think)
-            finally:
-                browser.close()
+        with server(ws, log) as url:
+            context, _, seconds = _open(browser, url + "/")
+            context.close()
+            res["fast"] = {"first_load": [seconds],
+                           **run_path(browser, url, n=n, think=think, full=False)}
+            res["full"] = run_path(browser, url, n=n, think=think, full=True)
+        if cold_full:
+            res["full"]["first_load"] = [_cold(browser, ws, log, full=True)]
+        if national:
+            big = browser_national.build(Path(tmp) / "national.gpkg" if national is True
+                                         else Path(national))
+            res["national"] = browser_national.run(
+                browser, big, log, n=national_n or min(n, 5), think=think)
     res["report"] = format_table(res)
     return res
 
@@ -400,7 +410,8 @@ def format_table(res: dict) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, browser=None) -> int:  # noqa: ANN001
+    """The command line; `browser`: a running Playwright Chromium to use (see `run`)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10, help="repetitions of each measurement")
     parser.add_argument("--quick", action="store_true", help="N=3")
@@ -422,7 +433,7 @@ def main(argv: list[str] | None = None) -> int:
     national = False if args.no_national else (args.national or True)
     print(run(n=args.n, quick=args.quick, workspace=args.workspace, think=args.think,
               cold_full=not args.one_cold, national=national,
-              national_n=args.national_n)["report"])
+              national_n=args.national_n, browser=browser)["report"])
     return 0
 
 

@@ -12,8 +12,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import weakref
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -57,6 +58,53 @@ def is_local(url: str) -> bool:
     if parts.scheme in ("file", "data", "blob", "about"):
         return True
     return parts.hostname in LOCAL_HOSTS
+
+
+# --- a page and what it did ----------------------------------------------------------------------
+
+@dataclass
+class Tab:
+    """A page and everything it did that a test may want to forbid."""
+
+    page: Any
+    requests: list[str] = field(default_factory=list)
+    websockets: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+    def external(self) -> list[str]:
+        return [u for u in self.requests + self.websockets if not is_local(u)]
+
+    def assert_clean(self) -> None:
+        """No request left the machine, no uncaught JS error, no alert/confirm/prompt."""
+        assert self.external() == [], self.external()
+        assert self.errors == [], self.errors
+        assert self.dialogs == [], self.dialogs
+
+
+FINISHED_RUNS: "weakref.WeakKeyDictionary[Any, list[int]]" = weakref.WeakKeyDictionary()
+
+
+def count_finished_runs(page: Any) -> None:
+    """Count the script runs the server reports finished on `page`'s Streamlit websocket.
+
+    Each ForwardMsg is one binary frame; `script_finished` ends every run. Counting messages is
+    exact, where watching the DOM's data-test-script-state can miss a run whose "running" and
+    "notRunning" React commits in one batch on a busy machine.
+    """
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    counter = FINISHED_RUNS.setdefault(page, [0])
+
+    def on_frame(payload: bytes | str) -> None:
+        if isinstance(payload, bytes):
+            message = ForwardMsg()
+            with contextlib.suppress(Exception):
+                message.ParseFromString(payload)
+                if message.WhichOneof("type") == "script_finished":
+                    counter[0] += 1
+
+    page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
 
 
 # --- workspaces and the offline map --------------------------------------------------------------

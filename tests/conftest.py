@@ -12,6 +12,14 @@ import pytest
 from pyproj import Transformer
 from shapely.geometry import box
 
+from browser_fixtures import (  # noqa: F401 - the browser tests' fixtures, one per worker
+    browser,
+    demo_gpkg,
+    demo_server,
+    hostile_gpkg,
+    hostile_server,
+    tab,
+)
 from lagesbild.core import schema
 from lagesbild.store.gpkg import GpkgWorkspace
 
@@ -107,16 +115,18 @@ def to_latlon() -> Callable[..., tuple[str, str]]:
 # The longest modules first: `--dist loadscope --no-loadscope-reorder` hands whole modules to
 # the workers in collection order, so a long module collected last would leave one worker
 # running alone at the end (longest-first scheduling; xdist's own reorder sorts by the number
-# of tests, which put the few-test browser walks last). Measured per module with `--durations=0`; a module not
-# listed keeps its place after these.
-LONGEST_FIRST = ("test_browser_raw_partial", "test_import_wizard", "test_app", "test_report_group",
-                 "test_postgis",
-                 "test_browser_raw", "test_cli", "test_browser_bench", "test_browser",
-                 "test_national_workspace", "test_app_bench", "test_report_meeting",
-                 "test_assessment", "test_browser_map_frame", "test_release_audit",
-                 "test_audit_cli", "test_workspace_safety", "test_report_detail",
-                 "test_release_small", "test_app_small_areas", "test_browser_hardening",
-                 "test_app_release_guard", "test_follow_up", "test_period_choice")
+# of tests, which put the few-test browser walks last). Measured per module with `--durations=0`
+# (summed per module, the mean of two whole `make test` runs, 2026-12-07); a module not listed
+# keeps its place after these.
+LONGEST_FIRST = ("test_cli", "test_report_group", "test_app", "test_postgis",
+                 "test_browser_roles", "test_app_roles", "test_browser_raw",
+                 "test_assessment", "test_report_meeting", "test_browser_bench", "test_audit_cli",
+                 "test_browser", "test_app_bench", "test_report_detail", "test_release_small",
+                 "test_follow_up", "test_national_workspace", "test_browser_map_frame",
+                 "test_part_year", "test_workspace_safety", "test_snapshot",
+                 "test_export_roundtrip", "test_release_audit", "test_static",
+                 "test_period_choice", "test_one_release", "test_smoothing",
+                 "test_import_properties", "test_pooled_views", "test_workspace")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

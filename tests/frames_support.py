@@ -178,14 +178,14 @@ def norsjo_2025_counts(folder: Path) -> Path:
     return source
 
 
-def with_norsjo_2025(demo: Path, folder: Path) -> Path:
+def with_norsjo_2025(demo: Path, folder: Path, name: str = "partial.gpkg") -> Path:
     """A copy of the demo workspace `demo` in `folder` with `norsjo_2025_counts` imported."""
     import shutil
 
     from lagesbild.store import importer
     from lagesbild.store.gpkg import GpkgWorkspace
 
-    path = folder / "partial.gpkg"
+    path = folder / name
     shutil.copyfile(demo, path)
     source = norsjo_2025_counts(folder)
     importer.import_file(GpkgWorkspace(path), "crime_counts", source, name=source.name)

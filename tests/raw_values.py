@@ -8,6 +8,7 @@ Swedish interface and Swedish words in the English one.
 from __future__ import annotations
 
 import re
+from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,10 +44,11 @@ _SWEDISH = re.compile(r"(?<![\w_])(brott|dold|dolda|importerad|uppgift saknas|ko
 _ALLOWED: tuple[str, ...] = ()
 
 
-def layer_ids() -> set[str]:
+@cache  # read once: the walk checks thousands of lines, each against every layer id
+def layer_ids() -> frozenset[str]:
     from lagesbild.core.layers import load_layers
 
-    return set(load_layers(ROOT / "layers"))
+    return frozenset(load_layers(ROOT / "layers"))
 
 
 def raw_values(text: str, lang: str) -> list[tuple[str, str]]:

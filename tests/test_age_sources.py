@@ -17,6 +17,7 @@ from lagesbild.sources.aggregates import read_crime_counts, read_indicators
 from lagesbild.store import importer
 from lagesbild.store.frames import load_frames
 from test_age import SETTINGS, TAXONOMY, _scb_population, age_workspace  # noqa: F401 - fixture
+from app_support import open_page
 
 TOP_COUNTS = LayerSpec(id="top_counts", title_sv="Topp", title_en="Top", kind="count_rate",
                        pyramid_level=3)
@@ -190,9 +191,7 @@ def test_pyramid_page_and_report_show_the_brå_and_survey_ages(
         monkeypatch: pytest.MonkeyPatch, age_workspace) -> None:  # noqa: F811
     """The pyramid page's "Efter ålder" with the Brå source: the table's ages and the survey's
     grades; the report's kartläggning holds the same two tables."""
-    from pathlib import Path
 
-    from streamlit.testing.v1 import AppTest
 
     from lagesbild.core.layers import load_layers
     from lagesbild.report.build import build_report
@@ -202,10 +201,7 @@ def test_pyramid_page_and_report_show_the_brå_and_survey_ages(
     importer.import_file(age_workspace, "indicators", SURVEY_GRADES.encode(),
                          name="skolenkät.csv")
     monkeypatch.setenv("LAGESBILD_WORKSPACE", str(age_workspace.path))
-    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"),
-                           default_timeout=120)
-    at.run()
-    at.switch_page("lagesbild/ui/pyramid_page.py").run()
+    at = open_page("pyramid_page", timeout=120)
     at.radio(key="pyr_source").set_value("counts").run()
     at.selectbox(key="pyr_area").set_value("2417").run()
     assert not at.exception, at.exception

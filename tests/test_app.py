@@ -13,6 +13,7 @@ from lagesbild.core.i18n import t
 from lagesbild.store import demo
 from lagesbild.store.gpkg import GpkgWorkspace
 
+from app_support import open_page
 from frames_support import shared_demo
 
 Start = Callable[..., AppTest]  # (page=None, lang="sv") -> a started app
@@ -30,13 +31,9 @@ def ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _start(monkeypatch: pytest.MonkeyPatch, workspace: Path, page: str | None = None,
            lang: str = "sv") -> AppTest:
     monkeypatch.setenv("LAGESBILD_WORKSPACE", str(workspace))
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.run()
-    assert not at.exception, at.exception
+    at = open_page(page)  # its first run on `page`, not on Karta first
     if lang != "sv":
         at.radio(key="lang").set_value(lang).run()
-    if page:
-        at.switch_page(f"lagesbild/ui/{page}.py").run()
     assert not at.exception, at.exception
     return at
 

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from frames_support import shared_demo
+from app_support import open_page
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 
@@ -20,9 +21,7 @@ def ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _start(monkeypatch: pytest.MonkeyPatch, ws: Path, page: str) -> AppTest:
     monkeypatch.setenv("LAGESBILD_WORKSPACE", str(ws))
-    at = AppTest.from_file(str(APP), default_timeout=90)
-    at.run()
-    at.switch_page(f"lagesbild/ui/{page}.py").run()
+    at = open_page(page, timeout=90)
     assert not at.exception, at.exception
     return at
 

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from frames_support import shared_demo
 from lagesbild.analysis import release
 from lagesbild.analysis.audit import RESULT_COLUMNS, Audit
-from lagesbild.core.settings import ROOT
+from app_support import open_page
 
 PAGES = ["pyramid_page", "map_page", "compare_page"]
 
@@ -21,9 +21,7 @@ def _start(monkeypatch: pytest.MonkeyPatch, workspace, page: str) -> AppTest:
     monkeypatch.setenv("LAGESBILD_WORKSPACE", str(workspace))
     monkeypatch.setenv("LAGESBILD_AUDIT_WAIT", "120")
     monkeypatch.setenv("LAGESBILD_WARM", "0")
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    at.run()
-    at.switch_page(f"lagesbild/ui/{page}.py").run()
+    at = open_page(page, timeout=180)
     return at
 
 

@@ -6,110 +6,27 @@ names stay text in tooltips and select boxes, and a click on the map reaches the
 
 from __future__ import annotations
 
-import contextlib
 import time
-import weakref
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Error, Frame, Locator, Page, expect, sync_playwright
-
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from playwright.sync_api import Error, Frame, Locator, Page, expect
 
 import browser_support as bs
 
 pytestmark = pytest.mark.browser
 
 MAP_TIMEOUT_S = 90.0  # the first run of a fresh server imports the package and loads the workspace
-UI_TIMEOUT_MS = 15_000
 TOOLTIP = ".leaflet-tooltip"
 
 
-# --- fixtures ------------------------------------------------------------------------------------
+# --- fixtures: tests/browser_fixtures.py (browser, tab, demo_gpkg, hostile_gpkg, demo_server,
+# hostile_server), one of each per test worker ----------------------------------------------------
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = bs.chromium_path()
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=executable, args=bs.LAUNCH_ARGS, timeout=30_000)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-@dataclass
-class Tab:
-    """A page and everything it did that a test may want to forbid."""
-
-    page: Page
-    requests: list[str] = field(default_factory=list)
-    websockets: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    dialogs: list[str] = field(default_factory=list)
-
-    def external(self) -> list[str]:
-        return [u for u in self.requests + self.websockets if not bs.is_local(u)]
-
-    def assert_clean(self) -> None:
-        """No request left the machine, no uncaught JS error, no alert/confirm/prompt."""
-        assert self.external() == [], self.external()
-        assert self.errors == [], self.errors
-        assert self.dialogs == [], self.dialogs
-
-
-@pytest.fixture
-def tab(browser: Browser) -> Iterator[Tab]:
-    """A fresh page in its own context, recording requests (all frames), websockets, errors, dialogs."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="sv-SE")
-    context.set_default_timeout(UI_TIMEOUT_MS)
-    context.set_default_navigation_timeout(30_000)
-    tab = Tab(context.new_page())
-    _count_finished_runs(tab.page)
-    context.on("request", lambda r: tab.requests.append(r.url))
-    tab.page.on("websocket", lambda ws: tab.websockets.append(ws.url))
-    tab.page.on("pageerror", lambda e: tab.errors.append(str(e)))
-    tab.page.on("dialog", lambda d: (tab.dialogs.append(d.message), d.dismiss()))
-    try:
-        yield tab
-    finally:
-        context.close()
-
-
-@pytest.fixture(scope="module")
-def demo_gpkg(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the session's demo workspace (built once per worker), this module's own."""
-    import shutil
-
-    from frames_support import shared_demo
-
-    path = tmp_path_factory.mktemp("demo") / "demo.gpkg"
-    shutil.copyfile(shared_demo(tmp_path_factory), path)
-    return path
-
-
-@pytest.fixture(scope="module")
-def hostile_gpkg(demo_gpkg: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("hostile") / "hostile.gpkg"
-    bs.hostile_workspace(path, demo_gpkg=demo_gpkg)
-    return path
-
-
-# The servers ask for `browser` first so that a missing Chromium skips before any server starts.
-@pytest.fixture(scope="module")
-def demo_server(browser: Browser, demo_gpkg: Path,
-                tmp_path_factory: pytest.TempPathFactory) -> Iterator[bs.Server]:
-    with bs.streamlit_server(demo_gpkg, tmp_path_factory.mktemp("demo-server")) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def hostile_server(browser: Browser, hostile_gpkg: Path,
-                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[bs.Server]:
-    with bs.streamlit_server(hostile_gpkg, tmp_path_factory.mktemp("hostile-server")) as server:
-        yield server
+Tab = bs.Tab
+_count_finished_runs = bs.count_finished_runs
+_FINISHED_RUNS = bs.FINISHED_RUNS
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -189,27 +106,6 @@ def area_box(page: Page) -> Locator:
 
 
 RERUN_TIMEOUT_S = 60.0  # a rerun on a loaded 2-core CI machine, next to another test worker
-_FINISHED_RUNS: "weakref.WeakKeyDictionary[Page, list[int]]" = weakref.WeakKeyDictionary()
-
-
-def _count_finished_runs(page: Page) -> None:
-    """Count the script runs the server reports finished on `page`'s Streamlit websocket.
-
-    Each ForwardMsg is one binary frame; `script_finished` ends every run. Counting messages is
-    exact, where watching the DOM's data-test-script-state can miss a run whose "running" and
-    "notRunning" React commits in one batch on a busy machine.
-    """
-    counter = _FINISHED_RUNS.setdefault(page, [0])
-
-    def on_frame(payload: bytes | str) -> None:
-        if isinstance(payload, bytes):
-            message = ForwardMsg()
-            with contextlib.suppress(Exception):
-                message.ParseFromString(payload)
-                if message.WhichOneof("type") == "script_finished":
-                    counter[0] += 1
-
-    page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
 
 
 def rerun_after(page: Page, action: Callable[[], None]) -> None:

@@ -12,13 +12,11 @@ import shapely
 from lagesbild.store.gpkg import GpkgWorkspace
 
 import browser_support as bs
-import test_browser as tb
 from frames_support import shared_demo
 from small_areas_support import all_small_workspace
 from test_browser import MAP_TIMEOUT_S, Tab, assert_app_healthy, choose, open_app_map, wait_idle
 
 pytestmark = pytest.mark.browser
-browser, tab = tb.browser, tb.tab  # test_browser's fixtures: Chromium (or skip) and a clean tab
 
 HOSTILE_DESO = "<img src=x onerror=alert(1)>${alert(2)}"
 HOSTILE_ID = "2417A0001"

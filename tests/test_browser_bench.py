@@ -9,18 +9,16 @@ from pathlib import Path
 import pytest
 
 from benchmarks import browser_bench
-from test_browser import demo_gpkg  # noqa: F401 - fixture used by name
 
 pytestmark = pytest.mark.browser
 
 
-def test_browser_bench_prints_every_measurement_with_its_ratio(demo_gpkg: Path,  # noqa: F811
+def test_browser_bench_prints_every_measurement_with_its_ratio(demo_gpkg: Path, browser,  # noqa: ANN001
                                                                capsys: pytest.CaptureFixture) -> None:
-    import browser_support as bs
-
-    bs.chromium_path()  # skip (or fail in CI) without Chromium
+    # the worker's Chromium (tests/browser_fixtures.py: skips, or fails in CI, without one)
     assert browser_bench.main(["--n", "1", "--think", "0", "--one-cold", "--no-national",
-                                "--idle-timeout", "0", "--workspace", str(demo_gpkg)]) == 0
+                                "--idle-timeout", "0", "--workspace", str(demo_gpkg)],
+                               browser=browser) == 0
     out = capsys.readouterr().out
     for _, label, target in browser_bench.MEASURES:
         line = next((x for x in out.splitlines() if x.startswith(label)), None)

@@ -15,16 +15,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 import browser_support as bs
-from test_browser import (  # noqa: F401 - fixtures used by name
-    MAP_TIMEOUT_S,
-    Tab,
-    browser,
-    demo_gpkg,
-    demo_server,
-    open_app_map,
-    tab,
-    wait_idle,
-)
+from test_browser import MAP_TIMEOUT_S, Tab, open_app_map, wait_idle
 from test_damaged_workspace import truncated
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,15 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Frame, Page, expect
 
 import browser_support as bs
-from test_browser import (  # noqa: F401 - fixtures used by name
-    Tab,
-    browser,
-    demo_gpkg,
-    demo_server,
-    open_app_map,
-    open_offline,
-    wait_idle,
-)
+from test_browser import Tab, open_app_map, open_offline, wait_idle
 
 pytestmark = pytest.mark.browser
 

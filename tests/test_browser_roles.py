@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 import browser_support as bs
 import oidc_support as oidc
@@ -34,9 +34,10 @@ def _sub(role: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Browser, Path]]:
-    """(app URL on localhost, Chromium, workspace): one provider, one server, one browser."""
-    chromium = bs.chromium_path()
+def site(tmp_path_factory: pytest.TempPathFactory,
+         browser: Browser) -> Iterator[tuple[str, Browser, Path]]:
+    """(app URL on localhost, Chromium, workspace): one provider, one server; the worker's
+    shared Chromium (tests/browser_fixtures.py: one Playwright per thread)."""
     tmp = tmp_path_factory.mktemp("roles")
     ws = tmp / "demo.gpkg"
     shutil.copyfile(shared_demo(tmp_path_factory), ws)
@@ -44,14 +45,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Browse
              for r, roles in USERS.items()]
     with oidc.provider(users, tmp / "oidc.log") as provider_url:
         config = oidc.auth_config(tmp / "auth.toml", provider_url)
-        with bs.streamlit_server(ws, tmp, extra_args=("--secrets.files", str(config))) as server, \
-                sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, args=bs.LAUNCH_ARGS,
-                                        timeout=30_000)
-            try:
-                yield server.url.replace("127.0.0.1", "localhost"), browser, ws
-            finally:
-                browser.close()
+        with bs.streamlit_server(ws, tmp, extra_args=("--secrets.files", str(config))) as server:
+            yield server.url.replace("127.0.0.1", "localhost"), browser, ws
 
 
 def _login(site: tuple[str, Browser, Path], role: str) -> tuple[Page, list[bytes]]:

@@ -19,14 +19,7 @@ from lagesbild.core.dataset import Dataset
 from lagesbild.store.frames import load_frames
 from lagesbild.store.gpkg import GpkgWorkspace
 from test_app_small_areas import grid_areas
-from test_browser import (  # noqa: F401 - fixtures used by name
-    Tab,
-    browser,
-    choose,
-    rerun_after,
-    tab,
-    wait_idle,
-)
+from test_browser import Tab, choose, rerun_after, wait_idle
 
 pytestmark = pytest.mark.browser
 

@@ -23,6 +23,7 @@ from lagesbild.core.settings import Settings
 from lagesbild.core.taxonomy import load_taxonomy
 
 from frames_support import demo_inputs, tiny_frames
+from app_support import open_page
 
 ROOT = Path(__file__).resolve().parents[1]
 TAXONOMY = load_taxonomy(ROOT / "layers" / "pyramid.toml")
@@ -200,14 +201,11 @@ def test_every_format_shows_the_overview(tmp_path_factory) -> None:
 # --- the Jämförelse page ---------------------------------------------------------------------
 
 def test_compare_page_shows_the_county_overview(monkeypatch, tmp_path_factory) -> None:
-    from streamlit.testing.v1 import AppTest
 
     from frames_support import shared_demo
 
     monkeypatch.setenv("LAGESBILD_WORKSPACE", str(shared_demo(tmp_path_factory)))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    at.run()
-    at.switch_page("lagesbild/ui/compare_page.py").run()
+    at = open_page("compare_page", timeout=90)
     assert not at.exception, at.exception
     assert "Länsöversikt" in [h.value for h in at.subheader]
     table = next(df.value for df in at.dataframe if "Kommun" in getattr(df.value, "columns", []))

@@ -16,7 +16,6 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 from shapely.geometry import Point, box
-from streamlit.testing.v1 import AppTest
 
 from lagesbild.analysis.district_coverage import (
     DistrictCoverage,
@@ -32,6 +31,7 @@ from lagesbild.core.taxonomy import load_taxonomy
 from lagesbild.store.frames import load_frames
 
 from stockholm_districts_support import stockholm_workspace
+from app_support import open_page
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 OUTSIDE = "2 enheter ligger utanför stadsdelarna (Skola vid vattnet, Strandskolan)"
@@ -141,9 +141,7 @@ def test_insatser_shows_coverage_per_stadsdel(monkeypatch: pytest.MonkeyPatch,
                                               stockholm: Path) -> None:
     monkeypatch.setenv("LAGESBILD_WORKSPACE", str(stockholm))
     monkeypatch.setenv("LAGESBILD_WARM", "0")
-    at = AppTest.from_file(str(APP), default_timeout=90)
-    at.run()
-    at.switch_page("lagesbild/ui/coverage_page.py").run()
+    at = open_page("coverage_page", timeout=90)
     assert not at.exception, at.exception
     assert "Täckning per stadsdel" in [s.value for s in at.subheader]
     assert any(w.value.startswith(OUTSIDE) for w in at.warning)

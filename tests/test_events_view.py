@@ -18,6 +18,7 @@ from lagesbild.cli.main import main
 from lagesbild.store import importer
 from lagesbild.store.frames import load_frames
 from lagesbild.store.gpkg import GpkgWorkspace
+from app_support import open_page
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "polisen_events" / \
     "polisen_events_2024.json"
@@ -108,14 +109,10 @@ def test_real_polisen_file_for_the_demo_county(tmp_path, tmp_path_factory) -> No
 
 
 def test_pyramid_page_shows_the_notices_labelled(with_events, monkeypatch) -> None:
-    from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("LAGESBILD_WORKSPACE", str(with_events.path))
     monkeypatch.setenv("LAGESBILD_APP_AUDIT", "off")
-    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"),
-                           default_timeout=60)
-    at.run()
-    at.switch_page("lagesbild/ui/pyramid_page.py").run()
+    at = open_page("pyramid_page", timeout=60)
     assert not at.exception, at.exception
     at.selectbox(key="pyr_area").set_value("2480").run()
     labels = [e.label for e in at.expander]

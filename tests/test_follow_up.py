@@ -6,7 +6,6 @@ report's actions section and the Lägesbild page show them."""
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 
@@ -19,6 +18,7 @@ from lagesbild.store import importer
 from lagesbild.store.export import export_all, import_exported
 from lagesbild.store.frames import load_frames
 from lagesbild.store.gpkg import GpkgWorkspace
+from app_support import open_page
 
 PLAN = ("Åtgärds-ID;Fokusområde;Insats;Ansvarig;Period;Status;Kommunkoder;Indikatorer;Problem;"
         "Orsak;Start;Slut;Utgångsläge;Mål;Uppföljning\r\n"
@@ -106,14 +106,10 @@ def test_export_restore_keeps_the_plan(planned, tmp_path) -> None:
 
 
 def test_the_lagesbild_page_opens_with_drafts_and_follow_up(planned, monkeypatch) -> None:
-    from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("LAGESBILD_WORKSPACE", str(planned.path))
     monkeypatch.setenv("LAGESBILD_APP_AUDIT", "off")
-    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"),
-                           default_timeout=90)
-    at.run()
-    at.switch_page("lagesbild/ui/assessment_page.py").run()
+    at = open_page("assessment_page", timeout=90)
     assert not at.exception, at.exception
     assert at.title[0].value == "Lägesbild"
     at.selectbox(key="ass_area").set_value("2480").run()

@@ -10,11 +10,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_support import open_page
 from frames_support import shared_demo
 from lagesbild.store.gpkg import GpkgWorkspace
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
-PAGE = "lagesbild/ui/data_page.py"
 
 
 @pytest.fixture(scope="module")
@@ -27,11 +26,7 @@ def demo_gpkg(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _data_page(path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     monkeypatch.setenv("LAGESBILD_WORKSPACE", str(path))
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception
-    return at
+    return open_page("data_page")  # its first run on the Data page: no map computed for nothing
 
 
 def _upload(at: AppTest, name: str, data: bytes, mime: str = "text/csv") -> None:

@@ -16,6 +16,7 @@ from lagesbild.core import schema
 from lagesbild.store import importer
 from lagesbild.store.gpkg import GpkgWorkspace
 from test_indicator_kinds import KALMAR, STOCKHOLM
+from app_support import open_page
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 NTU_AND_KOMMUNER = """Område;År;Indikator;Kön;Andel (%);KI nedre;KI övre;Antal svarande
@@ -45,9 +46,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def page(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     monkeypatch.setenv("LAGESBILD_WORKSPACE", str(workspace))
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    at.run()
-    at.switch_page("lagesbild/ui/compare_page.py").run()
+    at = open_page("compare_page", timeout=120)
     assert not at.exception, at.exception
     return at
 

@@ -13,6 +13,7 @@ from lagesbild.core.errors import InputError
 from lagesbild.core.layer_check import check_layer, layer_toml
 from lagesbild.core.layers import known_categories, load_layers, own_layers_dir
 from lagesbild.store.gpkg import GpkgWorkspace
+from app_support import open_page
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = ROOT / "layers"
@@ -99,9 +100,7 @@ def test_an_own_layer_reusing_a_shared_id_is_refused_naming_both_files(tmp_path:
 def _app(monkeypatch: pytest.MonkeyPatch, ws: GpkgWorkspace, page: str) -> AppTest:
     monkeypatch.setenv("LAGESBILD_WORKSPACE", str(ws.path))
     monkeypatch.setenv("LAGESBILD_WARM", "0")
-    at = AppTest.from_file(str(APP), default_timeout=90)
-    at.run()
-    at.switch_page(f"lagesbild/ui/{page}.py").run()
+    at = open_page(page, timeout=90)
     assert not at.exception, at.exception
     return at
 

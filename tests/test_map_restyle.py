@@ -134,8 +134,7 @@ def test_the_switch_turns_the_full_re_render_back_on(monkeypatch: pytest.MonkeyP
 
 # --- in Chromium: the restyled map is the map of the new values ----------------------------------
 
-pytest.importorskip("playwright")
-from test_browser import browser  # noqa: E402, F401 - fixture used by name
+pytest.importorskip("playwright")  # `browser`: tests/browser_fixtures.py
 
 _STATE_JS = """() => {
   let map = null;

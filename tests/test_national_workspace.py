@@ -1,4 +1,10 @@
-"""The benchmark's national workspace: all of Sweden through the real importers; the app on it."""
+"""The benchmark's national workspace: all of Sweden through the real importers; the app and the
+command line on its kommuner of two län.
+
+The app and `compare` read the benchmark's workspace cut to Skåne and Västerbotten (48 kommuner
+in two län: what the rules below need, a kommun's own county among several and more kommuner than
+one county's); the app on all of Sweden is `lagesbild bench --only app`'s (benchmarks/app_bench.py,
+every page compared with the naive app), not the suite's."""
 
 from __future__ import annotations
 
@@ -13,8 +19,11 @@ from lagesbild.store.demo import CATEGORIES, INDICATORS
 from lagesbild.core.frames import Frames
 from lagesbild.store.frames import load_frames
 from lagesbild.store.gpkg import GpkgWorkspace
+from app_support import open_page
 
 YEARS = (2023, 2024)
+COUNTIES = ("12", "24")  # Skåne (33 kommuner, Malmö), Västerbotten (15)
+KOMMUNER = 33 + 15
 APP = Path(__file__).resolve().parents[1] / "app.py"
 
 
@@ -22,6 +31,12 @@ APP = Path(__file__).resolve().parents[1] / "app.py"
 def national(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return national_workspace.build(tmp_path_factory.mktemp("national") / "national.gpkg",
                                     years=YEARS)
+
+
+@pytest.fixture(scope="module")
+def two_counties(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return national_workspace.build(tmp_path_factory.mktemp("two") / "two.gpkg", years=YEARS,
+                                    counties=COUNTIES)
 
 
 @pytest.fixture(scope="module")
@@ -83,27 +98,28 @@ def test_inputs_depend_only_on_the_seed(tmp_path: Path) -> None:
     assert first["crime_counts"].read_bytes() != other["crime_counts"].read_bytes()
 
 
-def test_the_map_page_draws_the_national_workspace(monkeypatch: pytest.MonkeyPatch,
-                                                   national: Path) -> None:
-    monkeypatch.setenv("LAGESBILD_WORKSPACE", str(national))
+def test_the_map_page_draws_the_benchmarks_workspace(monkeypatch: pytest.MonkeyPatch,
+                                                     two_counties: Path) -> None:
+    monkeypatch.setenv("LAGESBILD_WORKSPACE", str(two_counties))
     monkeypatch.setenv("LAGESBILD_WARM", "0")
     at = AppTest.from_file(str(APP), default_timeout=120)
     at.run()
     assert not at.exception, at.exception
     assert at.selectbox(key="map_period").options == [str(y) for y in YEARS]
-    assert len(at.selectbox(key="map_area").options) == 290
+    assert len(at.selectbox(key="map_area").options) == KOMMUNER
     at.radio(key="map_sex").set_value("K").run()
     assert not at.exception
     detail = at.dataframe[0].value
     chosen = at.selectbox(key="map_area")
     assert chosen.format_func(chosen.value) in detail.columns  # the first kommun by name
     assert list(detail.iloc[:, 0]) == ["Kvinnor", "Män", "Totalt"]
-    assert len(detail.columns) == 3  # the sex, the kommun and its own county: not all 21 län
+    assert len(detail.columns) == 3  # the sex, the kommun and its own county: not every län
 
 
 def test_the_overview_shows_the_kommuns_own_county(monkeypatch: pytest.MonkeyPatch,
-                                                    national: Path, frames: Frames) -> None:
-    monkeypatch.setenv("LAGESBILD_WORKSPACE", str(national))
+                                                    two_counties: Path) -> None:
+    frames = load_frames(GpkgWorkspace(two_counties))
+    monkeypatch.setenv("LAGESBILD_WORKSPACE", str(two_counties))
     monkeypatch.setenv("LAGESBILD_WARM", "0")
     at = AppTest.from_file(str(APP), default_timeout=120)
     at.run()
@@ -236,9 +252,10 @@ def test_deso_inputs_depend_only_on_the_seed(tmp_path: Path) -> None:
         assert path.read_bytes() == first[key].read_bytes(), key
 
 
-def test_compare_chooses_a_county_and_never_calls_the_country_a_county(national: Path) -> None:
-    """290 kommuner are no county: without --county the band is the kommuner's, with it the
-    chosen county's kommuner and row only."""
+def test_compare_chooses_a_county_and_never_calls_the_country_a_county(two_counties: Path) -> None:
+    """The kommuner of several län are no county: without --county the band is the kommuner's,
+    with it the chosen county's kommuner and row only."""
+    national = two_counties
     import json
 
     from click.testing import CliRunner
@@ -248,7 +265,7 @@ def test_compare_chooses_a_county_and_never_calls_the_country_a_county(national:
     runner = CliRunner()
     whole = json.loads(runner.invoke(main, ["compare", "-w", str(national), "--indicator",
                                             "vald_topp", "--json"]).stdout)
-    assert len(whole["kommuner"]) == 290 and whole["county"] is None
+    assert len(whole["kommuner"]) == KOMMUNER and whole["county"] is None
     assert whole["reference"]["note"].startswith("Kommunernas mittersta hälft")
     one = json.loads(runner.invoke(main, ["compare", "-w", str(national), "--indicator",
                                           "vald_topp", "--county", "24", "--json"]).stdout)
@@ -261,16 +278,14 @@ def test_compare_chooses_a_county_and_never_calls_the_country_a_county(national:
 
 
 def test_the_compare_page_offers_the_counties(monkeypatch: pytest.MonkeyPatch,
-                                              national: Path) -> None:
-    monkeypatch.setenv("LAGESBILD_WORKSPACE", str(national))
+                                              two_counties: Path) -> None:
+    monkeypatch.setenv("LAGESBILD_WORKSPACE", str(two_counties))
     monkeypatch.setenv("LAGESBILD_WARM", "0")
     monkeypatch.setenv("LAGESBILD_APP_AUDIT", "off")
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    at.run()
-    at.switch_page("lagesbild/ui/compare_page.py").run()
+    at = open_page("compare_page", timeout=120)
     assert not at.exception, at.exception
     table = at.dataframe[0].value
-    assert len(table) == 290 and "Kommunernas mittersta hälft" in table.columns
+    assert len(table) == KOMMUNER and "Kommunernas mittersta hälft" in table.columns
     at.selectbox(key="cmp_county").set_value("24").run()
     table = at.dataframe[0].value
     assert len(table) == 15 and "Länets mittersta hälft" in table.columns

@@ -17,7 +17,6 @@ import re
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from streamlit.testing.v1 import AppTest
 
 from frames_support import demo_inputs, shared_demo
 from lagesbild.analysis import disclosure
@@ -26,9 +25,9 @@ from lagesbild.analysis.pyramid_view import pyramid_view, to_json
 from lagesbild.analysis.release import cube_release, subset_layer_release
 from lagesbild.analysis.release_survey import survey_release
 from lagesbild.cli.main import main
-from lagesbild.core.settings import ROOT
 from lagesbild.core.taxonomy import ALL
 from lagesbild.report.build import build_report
+from app_support import open_page
 
 PERIOD = "2024"
 SEXES = {"K": "kvinnor", "M": "män", "T": "totalt"}
@@ -119,9 +118,7 @@ def test_the_cli_prints_what_the_views_hold(release, tmp_path_factory) -> None:
 def test_the_app_pyramid_page_shows_the_same_cells(release, tmp_path_factory,
                                                    monkeypatch) -> None:
     monkeypatch.setenv("LAGESBILD_WORKSPACE", str(shared_demo(tmp_path_factory)))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page("lagesbild/ui/pyramid_page.py").run()
+    at = open_page("pyramid_page", timeout=60)
     at.selectbox(key="pyr_area").set_value("2463").run()
     assert not at.exception
     tables = [df.value for df in at.dataframe if "Brottskategori" in df.value.columns]

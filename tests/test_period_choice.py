@@ -16,6 +16,7 @@ from lagesbild.analysis.figures import periods
 from lagesbild.analysis.period_choice import (default_period, has_sex_split, kommuner_with_data,
                                               period_note)
 from lagesbild.core import schema
+from app_support import open_page
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"
@@ -117,9 +118,7 @@ def partial(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _page(monkeypatch: pytest.MonkeyPatch, path: Path, page: str) -> AppTest:
     monkeypatch.setenv("LAGESBILD_WORKSPACE", str(path))
     monkeypatch.setenv("LAGESBILD_WARM", "0")
-    at = AppTest.from_file(str(APP), default_timeout=90)
-    at.run()
-    at.switch_page(f"lagesbild/ui/{page}.py").run()
+    at = open_page(page, timeout=90)
     assert not at.exception, at.exception
     return at
 

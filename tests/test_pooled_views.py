@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from frames_support import shared_demo
+from app_support import open_page
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 
@@ -18,9 +19,7 @@ APP = Path(__file__).resolve().parents[1] / "app.py"
 def compare_page(monkeypatch: pytest.MonkeyPatch,
                  tmp_path_factory: pytest.TempPathFactory) -> AppTest:
     monkeypatch.setenv("LAGESBILD_WORKSPACE", str(shared_demo(tmp_path_factory)))
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    at.run()
-    at.switch_page("lagesbild/ui/compare_page.py").run()
+    at = open_page("compare_page", timeout=120)
     assert not at.exception, at.exception
     return at
 

@@ -10,7 +10,6 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from lagesbild.analysis.coverage import coverage_by_area, site_coverage, site_status
 from lagesbild.core import schema
@@ -27,6 +26,7 @@ from lagesbild.store.frames import load_frames
 from lagesbild.store.gpkg import GpkgWorkspace
 
 from conftest import EAST, WEST, csv_bytes, latlon
+from app_support import open_page
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 NORSJO, SORSELE = latlon(705_000, 7_195_000), latlon(715_000, 7_195_000)
@@ -262,9 +262,7 @@ def test_the_report_prevention_section(ws: GpkgWorkspace) -> None:
 def test_insatser_shows_programmes_units_funders_and_the_missing_denominator(
         ws: GpkgWorkspace, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LAGESBILD_WORKSPACE", str(ws.path))
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.run()
-    at.switch_page("lagesbild/ui/coverage_page.py").run()
+    at = open_page("coverage_page", timeout=60)
     assert not at.exception, at.exception
     headers = [h.value for h in at.subheader]
     assert {"Program och målgrupper", "Enheter som nås per typ",

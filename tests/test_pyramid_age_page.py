@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from lagesbild.store import importer
 from test_age import ROWS, _extract, _scb_population, age_workspace  # noqa: F401 - fixture
+from app_support import open_page
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 
@@ -84,9 +85,7 @@ def test_with_bra_counts_the_expander_points_to_the_extract(
     shutil.copyfile(shared_demo(tmp_path_factory), path)
     importer.import_file(GpkgWorkspace(path), "incidents", _extract(ROWS), name="utdrag.csv")
     monkeypatch.setenv("LAGESBILD_WORKSPACE", str(path))
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    at.run()
-    at.switch_page("lagesbild/ui/pyramid_page.py").run()
+    at = open_page("pyramid_page", timeout=120)
     at.selectbox(key="pyr_area").set_value("2417").run()
     assert not at.exception, at.exception
     expander = next(e for e in at.expander if e.label == "Efter ålder")

@@ -26,6 +26,7 @@ from lagesbild.store.frames import load_frames
 from lagesbild.store.gpkg import GpkgWorkspace
 from lagesbild.store.groups import save_group
 from test_assessment import _texts
+from app_support import open_page
 
 MEMBERS = ["2417", "2422", "2462", "2463"]  # Norsjö, Sorsele, Vilhelmina, Åsele
 CHOSEN = [Chosen(id="own:1", title="Unga kvinnors otrygghet i inlandskommunerna",
@@ -171,20 +172,15 @@ def test_the_pages_offer_a_stored_group(monkeypatch, tmp_path_factory) -> None:
     """A stored group is an area of the Lägesbild page (its drafts, the pooled one among them,
     and its follow-up, named, never a raw code) and of the Rapport page (its notes kept under
     the group, its joint report built and offered for download). One app session for both."""
-    from pathlib import Path
 
     from openpyxl import load_workbook
-    from streamlit.testing.v1 import AppTest
 
     path = tmp_path_factory.mktemp("page") / "demo.gpkg"
     shutil.copyfile(shared_demo(tmp_path_factory), path)
     save_group(GpkgWorkspace(path), "Södra Lappland", MEMBERS)
     monkeypatch.setenv("LAGESBILD_WORKSPACE", str(path))
     monkeypatch.setenv("LAGESBILD_APP_AUDIT", "off")
-    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"),
-                           default_timeout=300)
-    at.run()
-    at.switch_page("lagesbild/ui/assessment_page.py").run()
+    at = open_page("assessment_page", timeout=300)
     box = at.selectbox(key="ass_area")
     assert "Södra Lappland (grupp)" in box.options
     box.set_value("grupp:sodra-lappland").run()

@@ -368,13 +368,10 @@ def test_the_police_point_map_zooms_to_the_points() -> None:
     assert maxx - minx < 10_000
 
 
-def test_every_interactive_map_of_the_html_report_opens_on_its_area(tmp_path) -> None:
-    from browser_support import LAUNCH_ARGS, chromium_path
-    from playwright.sync_api import sync_playwright
-
+@pytest.mark.browser
+def test_every_interactive_map_of_the_html_report_opens_on_its_area(tmp_path, browser) -> None:
     from lagesbild.report.writers import write_report
 
-    executable = chromium_path()
     report = build_report(tiny_frames(), *_inputs(), area_id="2417", period="2024",
                           layers=["otrygghet", "vald_topp"], created=CREATED)
     page_file = tmp_path / "rapport.html"
@@ -382,9 +379,9 @@ def test_every_interactive_map_of_the_html_report_opens_on_its_area(tmp_path) ->
     zoom = """() => { for (const k of Object.keys(window).filter(n => n.startsWith('map_'))) {
         const m = window[k]; if (m && m.getZoom) { return [m.getZoom(), m.getSize().x]; } }
         return [-1, 0]; }"""
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
+    context = browser.new_context(viewport={"width": 1200, "height": 900})  # the worker's Chromium
+    try:
+        page = context.new_page()
         page.goto(page_file.as_uri())
         frames = page.locator("iframe.map")
         assert frames.count() >= 2
@@ -398,6 +395,7 @@ def test_every_interactive_map_of_the_html_report_opens_on_its_area(tmp_path) ->
                     break
                 page.wait_for_timeout(100)
             seen.append(level)
-        browser.close()
+    finally:
+        context.close()
     # a 20 km county fills the frame at about zoom 10; before, every map opened at zoom 0-1
     assert all(level >= 8 for level in seen), seen

@@ -1,5 +1,5 @@
 """The address the browser asked for, as the router reads it (lagesbild/ui/routes.py); what the
-browser then shows is tested in test_browser_raw_partial.py."""
+browser then shows is tested in test_browser_raw.py."""
 
 from __future__ import annotations
 

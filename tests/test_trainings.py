@@ -32,6 +32,7 @@ from lagesbild.sources.trainings import read_trainings, training_name
 from lagesbild.store import export, importer
 from lagesbild.store.frames import load_frames
 from lagesbild.store.gpkg import GpkgWorkspace
+from app_support import open_page
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 SETTINGS = get_settings()
@@ -396,9 +397,7 @@ def test_the_import_wizard_maps_a_header_and_insatser_shows_the_import(
     path = tmp_path / "ws.gpkg"
     shutil.copyfile(gavle.path, path)
     monkeypatch.setenv("LAGESBILD_WORKSPACE", str(path))
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.run()
-    at.switch_page("lagesbild/ui/data_page.py").run()
+    at = open_page("data_page", timeout=60)
     at.selectbox(key="imp_kind").set_value("trainings").run()
     at.file_uploader(key="imp_file").set_value((
         "kurser_2019.csv", csv_bytes("Kurs;Datum;Enhets-ID;Deltagare;Timmar\n"

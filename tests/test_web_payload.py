@@ -415,13 +415,9 @@ def hover_text(page, x: float, y: float, expected: str) -> str:
 
 @pytest.mark.browser
 def test_browser_draws_every_area_and_shows_hostile_text_as_text(grid: gpd.GeoDataFrame,
-                                                                 tmp_path) -> None:
-    from browser_support import LAUNCH_ARGS, chromium_path
-    from playwright.sync_api import sync_playwright
-
+                                                                 tmp_path, browser) -> None:
     from lagesbild.render.assets import inline_html
 
-    executable = chromium_path()
     grid = grid.copy()
     grid.loc[4, "area_id"] = HOSTILE_ID
     web = wp.prepare_geometry(grid, tolerance=40.0)
@@ -431,32 +427,31 @@ def test_browser_draws_every_area_and_shows_hostile_text_as_text(grid: gpd.GeoDa
     html = tmp_path / "map.html"
     html.write_text(inline_html(m), encoding="utf-8")
     layer = re.search(r"var (fast_geo_json_[0-9a-f]+) =", html.read_text("utf-8")).group(1)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=LAUNCH_ARGS, timeout=30_000)
-        try:
-            page = browser.new_page(viewport={"width": 900, "height": 700})
-            errors: list[str] = []
-            dialogs: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:")
-                       else r.abort())
-            page.goto(html.as_uri())
-            page.wait_for_function(f"typeof {layer} !== 'undefined'")
-            assert page.evaluate(f"{layer}.getLayers().length") == 9
-            ids = page.evaluate(f"{layer}.getLayers().map(l => l.feature.properties.area_id)")
-            assert ids[4] == esc(HOSTILE_ID)
-            tips = []
-            for k, expected in ((0, HOSTILE_NAME), (4, HOSTILE_ID)):
-                x, y = page.evaluate(f"""(() => {{
-                    const l = {layer}.getLayers()[{k}], map = l._map;
-                    const pt = map.latLngToContainerPoint(l.getBounds().getCenter());
-                    const r = map.getContainer().getBoundingClientRect();
-                    return [r.left + pt.x, r.top + pt.y]; }})()""")
-                tips.append(hover_text(page, x, y, expected))
-            assert tips[0].startswith(HOSTILE_NAME)  # shown as the text it is
-            assert HOSTILE_ID in tips[1] and HOSTILE_TIP in tips[1]
-            assert page.evaluate("document.querySelectorAll('img[src=\"x\"]').length") == 0
-            assert errors == [] and dialogs == []  # no alert(1) or alert(2) ran
-        finally:
-            browser.close()
+    context = browser.new_context(viewport={"width": 900, "height": 700})  # the worker's Chromium
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        dialogs: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:")
+                   else r.abort())
+        page.goto(html.as_uri())
+        page.wait_for_function(f"typeof {layer} !== 'undefined'")
+        assert page.evaluate(f"{layer}.getLayers().length") == 9
+        ids = page.evaluate(f"{layer}.getLayers().map(l => l.feature.properties.area_id)")
+        assert ids[4] == esc(HOSTILE_ID)
+        tips = []
+        for k, expected in ((0, HOSTILE_NAME), (4, HOSTILE_ID)):
+            x, y = page.evaluate(f"""(() => {{
+                const l = {layer}.getLayers()[{k}], map = l._map;
+                const pt = map.latLngToContainerPoint(l.getBounds().getCenter());
+                const r = map.getContainer().getBoundingClientRect();
+                return [r.left + pt.x, r.top + pt.y]; }})()""")
+            tips.append(hover_text(page, x, y, expected))
+        assert tips[0].startswith(HOSTILE_NAME)  # shown as the text it is
+        assert HOSTILE_ID in tips[1] and HOSTILE_TIP in tips[1]
+        assert page.evaluate("document.querySelectorAll('img[src=\"x\"]').length") == 0
+        assert errors == [] and dialogs == []  # no alert(1) or alert(2) ran
+    finally:
+        context.close()
