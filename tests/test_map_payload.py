@@ -23,6 +23,7 @@ from lagesbild.render.escape import esc
 from lagesbild.render.map import choropleth, web_geometry
 from lagesbild.ui.folium_payload import folium_payload, metric_scale
 from lagesbild.core.settings import Settings
+from lagesbild.store.gpkg import GpkgWorkspace
 from lagesbild.ui import common
 
 from frames_support import tiny_frames
@@ -195,7 +196,7 @@ def test_warm_is_off_with_the_environment_switch(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(common._WARMER, "start", lambda plan, owner=None: started.append(plan))
     workspace = tmp_path / "ws.gpkg"
     workspace.write_bytes(b"")
-    ctx = common.Context(lang="sv", workspace=common.GpkgWorkspace(workspace),
+    ctx = common.Context(lang="sv", workspace=GpkgWorkspace(workspace),
                          settings=Settings())
     common.warm(ctx, lambda: iter(()))
     assert started == []
