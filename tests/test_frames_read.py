@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from shapely.geometry import Point
 
@@ -116,3 +117,27 @@ def test_read_incidents_on_both_stores(store_workspace) -> None:  # noqa: ANN001
     assert got["x"].iloc[0] == 674_032.123456789 and got["y"].iloc[0] == 6_580_824.987654321
     assert got["category"].cat.categories.tolist() == ["Misshandel", "Våldtäkt"]
     pd.testing.assert_frame_equal(load_frames(ws).incidents, got)
+
+
+def test_years_and_flags_stored_as_real_numbers(tmp_path: Path) -> None:
+    """A GeoPackage written in bulk (`store.gpkg_bulk`) stores year and relation as REAL: the
+    compact read gives the years as integers ("2024", never "2024.0", which no period matches)
+    and the flags as booleans, the frame the analysis gets from any other workspace."""
+    import pyogrio
+
+    path = tmp_path / "bulk.gpkg"
+    pyogrio.write_dataframe(gpd.GeoDataFrame({
+        "incident_id": ["1", "2"], "occurred_at": [datetime(2024, 5, 1, 12), datetime(2023, 1, 2)],
+        "year": [2024.0, 2023.0], "category": ["Misshandel", "Rån"],
+        "source_category": ["Misshandel", "Rån"], "relation": [1.0, None],
+        "victim_sex": ["K", "M"], "area_id": ["0114", "0114"], "sub_area_id": [None, None],
+        "precision": ["point", "area"], "source": ["a.csv", "a.csv"], "age_group": [None, None]},
+        geometry=[Point(674_032.5, 6_580_824.25), None], crs=schema.CRS_STORE),
+        path, layer="incidents")
+    assert pyogrio.read_info(path, layer="incidents")["ogr_types"][2] == "OFTReal"
+    got = read_incidents(path)
+    assert got["year"].dtype == "Int64" and list(got["year"]) == [2024, 2023]
+    assert got["relation"].tolist()[0] is True and pd.isna(got["relation"].iloc[1])
+    assert [str(y) for y in got["year"]] == ["2024", "2023"]
+    assert got["x"].iloc[0] == 674_032.5 and np.isnan(got["x"].iloc[1])
+    pd.testing.assert_frame_equal(got, compact_incidents(got))  # already compact

@@ -26,6 +26,10 @@ INCIDENT_COLUMNS = ("occurred_at", "year", "category", "relation", "victim_sex",
                     "sub_area_id", "precision", "source", "age_group", "x", "y")
 
 
+_DTYPES = {**{c: pd.Series([], dtype=t).dtype for c, t in schema.TABLES["incidents"].items()},
+           "x": np.dtype("float64"), "y": np.dtype("float64")}
+
+
 def compact_incidents(frame: pd.DataFrame) -> pd.DataFrame:
     """`frame` (the incidents table as stored, a GeoDataFrame with point geometries, or already
     compact) in the compact form the analysis reads: `INCIDENT_COLUMNS`, text columns of
@@ -71,7 +75,9 @@ def _is_compact(frame: pd.DataFrame) -> bool:
             and frame.index.step == 1
             and all(isinstance(frame[c].dtype, pd.CategoricalDtype)
                     and frame[c].cat.categories.is_monotonic_increasing
-                    for c in INCIDENT_CATEGORIES))
+                    for c in INCIDENT_CATEGORIES)
+            and all(frame[c].dtype == _DTYPES[c] for c in INCIDENT_COLUMNS
+                    if c not in INCIDENT_CATEGORIES))
 
 
 def _coordinates(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

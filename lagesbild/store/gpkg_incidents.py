@@ -54,7 +54,7 @@ def read_incidents(path: Path) -> pd.DataFrame | None:
             values = column.to_pandas()
             if col == "occurred_at" and getattr(values.dt, "tz", None) is not None:
                 values = values.dt.tz_localize(None)  # GDAL marks the stored wall time UTC
-            out[col] = values
+            out[col] = schema.conform_column(values, dtypes[col])  # a REAL year: Int64
     del table
     pa.default_memory_pool().release_unused()
     return compact_incidents(pd.DataFrame({**out, "x": x, "y": y}))
