@@ -141,3 +141,31 @@ def test_years_and_flags_stored_as_real_numbers(tmp_path: Path) -> None:
     assert [str(y) for y in got["year"]] == ["2024", "2023"]
     assert got["x"].iloc[0] == 674_032.5 and np.isnan(got["x"].iloc[1])
     pd.testing.assert_frame_equal(got, compact_incidents(got))  # already compact
+
+
+def test_read_in_batches_gives_the_same_frame(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """Read two rows at a time, each batch's words seen in another order (and a batch with no
+    age group at all), the frame is the one read whole: the same categories, sorted, the same
+    code for the same word in every batch."""
+    from lagesbild.store import gpkg_incidents
+
+    ws = GpkgWorkspace(tmp_path / "ws.gpkg")
+    n = 7
+    _store(ws, gpd.GeoDataFrame({
+        "incident_id": [str(i) for i in range(n)], "occurred_at": [datetime(2024, 1, 1 + i)
+                                                                 for i in range(n)],
+        "year": [2024] * n, "category": ["Rån", "Misshandel", "Misshandel", "Rån", "Olaga hot",
+                                         None, "Misshandel"],
+        "source_category": ["x"] * n, "relation": [True, None, False, True, None, None, False],
+        "victim_sex": ["M", "K", None, "K", "M", "K", None],
+        "area_id": ["2417", "0114", "0114", "2417", "0180", "0180", "2417"],
+        "sub_area_id": [None] * n, "precision": ["point", "area"] * 3 + ["point"],
+        "age_group": [None, None, "18–24", "0–17", None, None, "18–24"]},
+        geometry=[Point(600_000 + i, 6_600_000 + i / 3) if i % 2 == 0 else None
+                  for i in range(n)], crs=schema.CRS_STORE), "d1")
+    whole = read_incidents(ws.path)
+    monkeypatch.setattr(gpkg_incidents, "BATCH", 2)
+    batched = read_incidents(ws.path)
+    pd.testing.assert_frame_equal(batched, whole, check_exact=True)
+    _assert_same(batched, ws.read("incidents"))
+    assert batched["area_id"].cat.categories.tolist() == ["0114", "0180", "2417"]

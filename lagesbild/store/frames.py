@@ -32,9 +32,26 @@ def load_frames(workspace: Workspace) -> Frames:
         tables[name] = frame[~by_age].reset_index(drop=True) if by_age.any() else frame
         parts[f"{name}_age"] = frame[by_age].reset_index(drop=True)
     frames = Frames(**tables, **parts, datasets=workspace.datasets())
+    _give_back_memory()
     return frames.keep_results_in(
         derived_store(before, frames.datasets) if workspace.key == before else None)
 
 
 def _read(workspace: Workspace, table: str) -> pd.DataFrame:
     return workspace.read_incidents() if table == "incidents" else workspace.read(table)
+
+
+def _give_back_memory() -> None:
+    """Return the heap freed while reading to the system (glibc's malloc_trim): the reading
+    frees many batch-sized blocks that glibc would otherwise keep resident (national
+    workspace: 1.2 GB resident after the load without it, 0.6 GB with it). Elsewhere nothing."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    trim(0)
