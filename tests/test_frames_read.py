@@ -1,4 +1,5 @@
-"""load_frames reads a GeoPackage's incidents through Arrow: the same frame as workspace.read."""
+"""load_frames reads the incidents compact (`core.frames.compact_incidents`): through Arrow from a
+GeoPackage, through SQL from PostGIS, the same frame as compacting `workspace.read`."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ from datetime import datetime
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from shapely.geometry import Point
 
 from lagesbild.core import schema
-from lagesbild.core.frames import Frames
-from lagesbild.store.frames import _read_arrow, load_frames
+from lagesbild.core.frames import INCIDENT_CATEGORIES, INCIDENT_COLUMNS, Frames, compact_incidents
+from lagesbild.store.frames import load_frames
+from lagesbild.store.gpkg_incidents import read_incidents
 from lagesbild.core.dataset import Dataset
 from lagesbild.store.gpkg import GpkgWorkspace
 
@@ -21,13 +24,18 @@ def _store(ws: GpkgWorkspace, frame: pd.DataFrame, name: str) -> None:
         writer.replace_dataset(Dataset(name, "incidents", "test", f"{name}.csv"), frame)
 
 
-def _assert_same(got: pd.DataFrame, expected: pd.DataFrame) -> None:
-    assert isinstance(got, gpd.GeoDataFrame) and got.crs == expected.crs
-    pd.testing.assert_frame_equal(pd.DataFrame(got.drop(columns="geometry")),
-                                  pd.DataFrame(expected.drop(columns="geometry")),
-                                  check_exact=True)
-    assert list(got.geometry.isna()) == list(expected.geometry.isna())
-    assert got.geometry.dropna().geom_equals_exact(expected.geometry.dropna(), 0).all()
+def _assert_same(got: pd.DataFrame, stored: gpd.GeoDataFrame) -> None:
+    """`got` is the compact form of `stored`: the same values, points as their coordinates."""
+    assert not isinstance(got, gpd.GeoDataFrame) and tuple(got.columns) == INCIDENT_COLUMNS
+    assert all(isinstance(got[c].dtype, pd.CategoricalDtype) for c in INCIDENT_CATEGORIES)
+    for col in INCIDENT_COLUMNS[:-2]:
+        pd.testing.assert_series_equal(got[col].astype(stored[col].dtype), stored[col],
+                                       check_exact=True, check_names=False)
+    has = stored.geometry.notna().to_numpy()
+    assert list(got["x"].notna()) == list(has)
+    assert list(got.loc[has, "x"]) == list(stored.geometry[has].x)
+    assert list(got.loc[has, "y"]) == list(stored.geometry[has].y)
+    pd.testing.assert_frame_equal(got, compact_incidents(stored), check_exact=True)
 
 
 def test_arrow_read_gives_what_workspace_read_gives(tmp_path: Path) -> None:
@@ -51,19 +59,19 @@ def test_arrow_read_gives_what_workspace_read_gives(tmp_path: Path) -> None:
         geometry=[None], crs=schema.CRS_STORE), "d2")
     expected = ws.read("incidents")
     assert len(expected) == 5 and expected["relation"].isna().sum() == 2
-    _assert_same(_read_arrow(ws, "incidents"), expected)
+    _assert_same(read_incidents(ws.path), expected)
     _assert_same(load_frames(ws).incidents, expected)
 
 
 def test_missing_or_empty_incidents_are_read_the_usual_way(tmp_path: Path) -> None:
     ws = GpkgWorkspace(tmp_path / "none.gpkg")
-    assert _read_arrow(ws, "incidents") is None
+    assert read_incidents(ws.path) is None
     with ws.transaction() as writer:
         writer.replace_dataset(Dataset("a", "actions", "test", "a.csv"), schema.empty("actions"))
-    assert _read_arrow(ws, "incidents") is None
+    assert read_incidents(ws.path) is None
     frames = load_frames(ws)
-    pd.testing.assert_frame_equal(pd.DataFrame(frames.incidents),
-                                  pd.DataFrame(ws.read("incidents")))
+    pd.testing.assert_frame_equal(frames.incidents, compact_incidents(ws.read("incidents")))
+    assert tuple(frames.incidents.columns) == INCIDENT_COLUMNS and not len(frames.incidents)
 
 
 def test_area_name_and_parent_are_those_of_the_first_row() -> None:
@@ -86,3 +94,78 @@ def test_area_name_and_parent_are_those_of_the_first_row() -> None:
         assert frames.area_name(area_id) == name and frames.parent_of(area_id) == parent
     assert frames.area_name("2417") == "Norsjö" and frames.parent_of("2417") == "24"
     assert frames.parent_of("24") is None and frames.area_name("2417A0010") == "<NA>"
+
+
+def test_read_incidents_on_both_stores(store_workspace) -> None:  # noqa: ANN001
+    """`Workspace.read_incidents` of each store: the compact frame of what `read` gives, the
+    points' coordinates exact to the last bit (a point on a DeSO border stays on its side),
+    rows without a point NaN, text as categories; the frames the app loads hold that."""
+    ws = store_workspace
+    _store(ws, gpd.GeoDataFrame({
+        "incident_id": ["1", "2", "3"],
+        "occurred_at": [datetime(2024, 3, 15, 21, 40, 5), None, datetime(2023, 1, 1)],
+        "year": [2024, None, 2023], "category": ["Misshandel", "Våldtäkt", None],
+        "source_category": ["Misshandel", None, "x"], "relation": [True, None, False],
+        "victim_sex": ["K", None, "M"], "area_id": ["0114", "2417", None],
+        "sub_area_id": ["0114A0010", None, "2417B"], "precision": ["point", "area", "point"],
+        "age_group": ["18–24", None, None]},
+        geometry=[Point(674_032.123456789, 6_580_824.987654321), None, Point(1e-9, 7e6)],
+        crs=schema.CRS_STORE), "d1")
+    stored = ws.read("incidents")
+    got = ws.read_incidents()
+    _assert_same(got, stored)
+    assert got["x"].iloc[0] == 674_032.123456789 and got["y"].iloc[0] == 6_580_824.987654321
+    assert got["category"].cat.categories.tolist() == ["Misshandel", "Våldtäkt"]
+    pd.testing.assert_frame_equal(load_frames(ws).incidents, got)
+
+
+def test_years_and_flags_stored_as_real_numbers(tmp_path: Path) -> None:
+    """A GeoPackage written in bulk (`store.gpkg_bulk`) stores year and relation as REAL: the
+    compact read gives the years as integers ("2024", never "2024.0", which no period matches)
+    and the flags as booleans, the frame the analysis gets from any other workspace."""
+    import pyogrio
+
+    path = tmp_path / "bulk.gpkg"
+    pyogrio.write_dataframe(gpd.GeoDataFrame({
+        "incident_id": ["1", "2"], "occurred_at": [datetime(2024, 5, 1, 12), datetime(2023, 1, 2)],
+        "year": [2024.0, 2023.0], "category": ["Misshandel", "Rån"],
+        "source_category": ["Misshandel", "Rån"], "relation": [1.0, None],
+        "victim_sex": ["K", "M"], "area_id": ["0114", "0114"], "sub_area_id": [None, None],
+        "precision": ["point", "area"], "source": ["a.csv", "a.csv"], "age_group": [None, None]},
+        geometry=[Point(674_032.5, 6_580_824.25), None], crs=schema.CRS_STORE),
+        path, layer="incidents")
+    assert pyogrio.read_info(path, layer="incidents")["ogr_types"][2] == "OFTReal"
+    got = read_incidents(path)
+    assert got["year"].dtype == "Int64" and list(got["year"]) == [2024, 2023]
+    assert got["relation"].tolist()[0] is True and pd.isna(got["relation"].iloc[1])
+    assert [str(y) for y in got["year"]] == ["2024", "2023"]
+    assert got["x"].iloc[0] == 674_032.5 and np.isnan(got["x"].iloc[1])
+    pd.testing.assert_frame_equal(got, compact_incidents(got))  # already compact
+
+
+def test_read_in_batches_gives_the_same_frame(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """Read two rows at a time, each batch's words seen in another order (and a batch with no
+    age group at all), the frame is the one read whole: the same categories, sorted, the same
+    code for the same word in every batch."""
+    from lagesbild.store import gpkg_incidents
+
+    ws = GpkgWorkspace(tmp_path / "ws.gpkg")
+    n = 7
+    _store(ws, gpd.GeoDataFrame({
+        "incident_id": [str(i) for i in range(n)], "occurred_at": [datetime(2024, 1, 1 + i)
+                                                                 for i in range(n)],
+        "year": [2024] * n, "category": ["Rån", "Misshandel", "Misshandel", "Rån", "Olaga hot",
+                                         None, "Misshandel"],
+        "source_category": ["x"] * n, "relation": [True, None, False, True, None, None, False],
+        "victim_sex": ["M", "K", None, "K", "M", "K", None],
+        "area_id": ["2417", "0114", "0114", "2417", "0180", "0180", "2417"],
+        "sub_area_id": [None] * n, "precision": ["point", "area"] * 3 + ["point"],
+        "age_group": [None, None, "18–24", "0–17", None, None, "18–24"]},
+        geometry=[Point(600_000 + i, 6_600_000 + i / 3) if i % 2 == 0 else None
+                  for i in range(n)], crs=schema.CRS_STORE), "d1")
+    whole = read_incidents(ws.path)
+    monkeypatch.setattr(gpkg_incidents, "BATCH", 2)
+    batched = read_incidents(ws.path)
+    pd.testing.assert_frame_equal(batched, whole, check_exact=True)
+    _assert_same(batched, ws.read("incidents"))
+    assert batched["area_id"].cat.categories.tolist() == ["0114", "0180", "2417"]

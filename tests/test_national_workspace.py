@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from benchmarks import national_workspace
 from lagesbild.store.demo import CATEGORIES, INDICATORS
-from lagesbild.core.frames import Frames
+from lagesbild.core.frames import Frames, incident_points
 from lagesbild.store.frames import load_frames
 from lagesbild.store.gpkg import GpkgWorkspace
 from app_support import open_page
@@ -199,7 +199,8 @@ def test_incidents_are_points_in_their_deso(deso_frames: Frames) -> None:
     assert (inc["precision"] == "point").all() and inc["sub_area_id"].notna().all()
     assert (inc["sub_area_id"].str[:4] == inc["area_id"]).all()
     shapes = deso.set_index("area_id").geometry
-    assert shapely.covers(shapes.loc[inc["sub_area_id"]].values, inc.geometry.values).all()
+    points = incident_points(inc).values
+    assert shapely.covers(shapes.loc[inc["sub_area_id"].astype(str)].values, points).all()
     assert set(inc["category"]) <= set(CATEGORIES) and inc["victim_sex"].notna().any()
     # proportional to population: the ten largest kommuner have more than the ten smallest
     people = deso_frames.population.query("sex == 'T'").set_index("area_id")["population"]

@@ -242,7 +242,8 @@ def test_two_extracts_different_days_per_kommun(tmp_path_factory) -> None:
     a, b = kommuner[0], kommuner[1]
     keep = (inc["area_id"].astype(str) != b) | (when < "2024-04-01")
     cut = inc[keep].copy()
-    cut["source"] = cut["source"].where(cut["area_id"].astype(str) != b, "b_eget_utdrag.csv")
+    cut["source"] = cut["source"].astype(str).where(cut["area_id"].astype(str) != b,
+                                                    "b_eget_utdrag.csv")
     local = replace(frames, incidents=cut)
     table = part_year_table(local, "2024", population_for(local, "2024")).set_index("area_id")
     # B's extract says what its own events say: its last one fell some days before 1 April

@@ -48,6 +48,20 @@ def test_level_of_is_case_insensitive_and_unknown_is_outside() -> None:
     assert levels.index.tolist() == [10, 11, 12, 13, 14, 15]
 
 
+def test_level_of_categories_is_level_of_their_text() -> None:
+    """The incidents' categories (a categorical column, `core.frames.compact_incidents`) get
+    each row the level its text gets: case, spaces, missing and unknown names alike, on the
+    rows' own index (a year's rows of the table)."""
+    text = pd.Series(["Misshandel", " misshandel ", None, "Våldtäkt", "okänt", "MORD", None,
+                      "Misshandel"], index=[7, 3, 9, 0, 2, 5, 1, 4], dtype="str")
+    as_categories = text.astype("category")
+    got = TAXONOMY.level_of(as_categories)
+    pd.testing.assert_series_equal(got, TAXONOMY.level_of(text))
+    assert list(got.index) == [7, 3, 9, 0, 2, 5, 1, 4] and got.loc[9] == 0
+    subset = as_categories.iloc[[2, 3]]  # categories not present in the rows: no matter
+    pd.testing.assert_series_equal(TAXONOMY.level_of(subset), TAXONOMY.level_of(text.iloc[[2, 3]]))
+
+
 def _write(tmp_path: Path, text: str, name: str = "pyramid.toml") -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")

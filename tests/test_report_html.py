@@ -175,7 +175,9 @@ def test_wide_audience_has_no_incident_coordinates(html: str, page: Page,
                                                    tmp_path_factory) -> None:
     frames = demo_inputs(tmp_path_factory)[0]
     to_web = Transformer.from_crs(schema.CRS_STORE, schema.CRS_WEB, always_xy=True)
-    xs, ys = frames.incidents.geometry.x.to_numpy(), frames.incidents.geometry.y.to_numpy()
+    points = frames.incidents.dropna(subset=["x"])
+    assert len(points)
+    xs, ys = points["x"].to_numpy(), points["y"].to_numpy()
     lon, lat = to_web.transform(xs, ys)
     incidents = {(round(a, 5), round(b, 5)) for a, b in zip(lon, lat)}
     docs = [unescape(d) for d in srcdocs(page)]

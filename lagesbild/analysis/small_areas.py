@@ -50,7 +50,7 @@ from lagesbild.analysis.small_protect import protect_kommun, remainder
 from lagesbild.core import schema
 from lagesbild.core.errors import InputError
 from lagesbild.core.fast_assign import assign_points_fast as assign_points
-from lagesbild.core.frames import Frames
+from lagesbild.core.frames import Frames, incident_points
 from lagesbild.core.layers import LayerSpec
 from lagesbild.core.settings import Settings
 from lagesbild.core.taxonomy import ALL, Taxonomy
@@ -132,11 +132,8 @@ def locate(frames: Frames, incidents: pd.DataFrame, level: str) -> pd.Series:
         return out
     areas = level_areas(frames, level)
     point = (incidents["precision"].astype("string") == schema.Precision.POINT.value).fillna(False)
-    if "geometry" in incidents and point.any():
-        geoms = incidents.loc[point, "geometry"]
-        import geopandas as gpd
-
-        found = assign_points(gpd.GeoSeries(geoms, crs=getattr(incidents, "crs", None)), areas)
+    if "x" in incidents and point.any():  # compact incidents: points as x, y (EPSG:3006)
+        found = assign_points(incident_points(incidents.loc[point]), areas)
         out.loc[point] = found.to_numpy()
     coded = incidents.loc[~point, "sub_area_id"].astype("string") if "sub_area_id" in incidents \
         else pd.Series(dtype="string")

@@ -37,8 +37,8 @@ def dataset_extents(frames: Frames) -> dict[str, tuple[date, date]]:
     if key not in memo:
         data = frames.incidents
         when = pd.to_datetime(data["occurred_at"])
-        grouped = pd.DataFrame({"source": data["source"].astype("string"), "when": when}) \
-            .dropna().groupby("source")["when"].agg(["min", "max"])
+        grouped = pd.DataFrame({"source": data["source"], "when": when}) \
+            .dropna().groupby("source", observed=True)["when"].agg(["min", "max"])
         found = {str(s): (lo.date(), hi.date())
                  for s, lo, hi in zip(grouped.index, grouped["min"], grouped["max"])}
         sets = frames.datasets
@@ -62,8 +62,8 @@ def sources_by_kommun(frames: Frames) -> dict[str, list[str]]:
 
 def _sources_by_kommun(frames: Frames) -> dict[str, list[str]]:
     data = frames.incidents
-    source_codes, sources = pd.factorize(data["source"].astype("string"))
-    area_codes, areas = pd.factorize(data["area_id"].astype("string"))
+    source_codes, sources = pd.factorize(data["source"])  # categories: no string per row
+    area_codes, areas = pd.factorize(data["area_id"])
     ok = (source_codes >= 0) & (area_codes >= 0)
     pairs = np.unique(area_codes[ok].astype(np.int64) * max(len(sources), 1)
                       + source_codes[ok].astype(np.int64))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from lagesbild.analysis import disclosure
-from lagesbild.analysis.cube import protected_cube
+from lagesbild.analysis.cube import incident_rows, protected_cube
 from lagesbild.analysis.memo import memoised
 from lagesbild.core.frames import Frames
 from lagesbild.core.settings import Settings
@@ -98,9 +98,8 @@ def _protected_tables(frames: Frames, *, period: str, levels: tuple[int, ...],
 def _counts(frames: Frames, *, area_ids: list[str], period: str, levels: tuple[int, ...],
             taxonomy: Taxonomy) -> pd.DataFrame:
     """area × weekday × band counts with the weekday and band margins, every cell present."""
-    data = frames.incidents
-    data = data[data["area_id"].astype(str).isin(area_ids)
-                & (data["year"].astype("string") == str(period))
+    data = frames.incidents.iloc[incident_rows(frames, period)]  # the year's rows
+    data = data[data["area_id"].isin(area_ids)
                 & taxonomy.level_of(data["category"]).isin(levels)
                 & data["occurred_at"].notna()]
     when = pd.to_datetime(data["occurred_at"])

@@ -10,9 +10,103 @@ from functools import cached_property
 from typing import Protocol
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
 from lagesbild.core import schema
+
+# The incidents as the analysis holds them (`compact_incidents`): millions of rows nationally,
+# so no geometry objects (a point's coordinates in EPSG:3006 as x and y, NaN without a point),
+# the repeated text as categories (a few bytes a row instead of a string each), and none of
+# the columns no figure reads (incident_id, source_category: the store keeps them).
+INCIDENT_CATEGORIES = ("category", "victim_sex", "area_id", "sub_area_id", "precision", "source",
+                       "age_group")
+INCIDENT_COLUMNS = ("occurred_at", "year", "category", "relation", "victim_sex", "area_id",
+                    "sub_area_id", "precision", "source", "age_group", "x", "y")
+
+
+_DTYPES = {**{c: pd.Series([], dtype=t).dtype for c, t in schema.TABLES["incidents"].items()},
+           "x": np.dtype("float64"), "y": np.dtype("float64")}
+
+
+def compact_incidents(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` (the incidents table as stored, a GeoDataFrame with point geometries, or already
+    compact) in the compact form the analysis reads: `INCIDENT_COLUMNS`, text columns of
+    `INCIDENT_CATEGORIES` as categoricals of the schema's text (categories sorted, as
+    `astype("category")` gives them), coordinates in EPSG:3006 as float64 (exact: a figure
+    placing a point finds it where the stored geometry is)."""
+    if _is_compact(frame):
+        return frame
+    if "x" in frame.columns and "y" in frame.columns and "geometry" not in frame.columns:
+        x = pd.to_numeric(frame["x"]).to_numpy(dtype="float64", na_value=np.nan)
+        y = pd.to_numeric(frame["y"]).to_numpy(dtype="float64", na_value=np.nan)
+    else:
+        x, y = _coordinates(frame)
+    types = schema.TABLES["incidents"]
+    out = pd.DataFrame(index=pd.RangeIndex(len(frame)))
+    for col in INCIDENT_COLUMNS[:-2]:
+        values = frame[col].reset_index(drop=True) if col in frame.columns else \
+            pd.Series(None, index=out.index, dtype=types[col] if col not in
+                      INCIDENT_CATEGORIES else schema.STR)
+        out[col] = _category(values) if col in INCIDENT_CATEGORIES else \
+            schema.conform_column(values, types[col])
+    out["x"], out["y"] = x, y
+    return out
+
+
+def _category(values: pd.Series) -> pd.Series:
+    """`values` as a categorical of the schema's text, its categories sorted."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categories = values.cat.categories
+        text = categories.astype(schema.STR)
+        if not text.has_duplicates:
+            values = values.cat.rename_categories(text) if not categories.equals(text) or \
+                categories.dtype != text.dtype else values
+            if not values.cat.categories.is_monotonic_increasing:
+                values = values.cat.reorder_categories(values.cat.categories.sort_values())
+            return values
+    return values.astype(schema.STR).astype("category")
+
+
+def _is_compact(frame: pd.DataFrame) -> bool:
+    return (not isinstance(frame, gpd.GeoDataFrame) and tuple(frame.columns) == INCIDENT_COLUMNS
+            and isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0
+            and frame.index.step == 1
+            and all(isinstance(frame[c].dtype, pd.CategoricalDtype)
+                    and frame[c].cat.categories.is_monotonic_increasing
+                    for c in INCIDENT_CATEGORIES)
+            and all(frame[c].dtype == _DTYPES[c] for c in INCIDENT_COLUMNS
+                    if c not in INCIDENT_CATEGORIES))
+
+
+def _coordinates(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """x and y of each row's point in EPSG:3006 (NaN where there is none)."""
+    n = len(frame)
+    if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns:
+        geometry = frame.geometry
+    elif "geometry" in frame.columns:
+        geometry = gpd.GeoSeries(frame["geometry"])
+    else:
+        return np.full(n, np.nan), np.full(n, np.nan)
+    if geometry.crs is not None and geometry.crs != schema.CRS_STORE:
+        geometry = geometry.to_crs(schema.CRS_STORE)
+    values = geometry.values
+    point = np.asarray(shapely.get_type_id(values) == 0) & ~np.asarray(shapely.is_empty(values))
+    x, y = np.full(n, np.nan), np.full(n, np.nan)
+    x[point] = shapely.get_x(values[point])
+    y[point] = shapely.get_y(values[point])
+    return x, y
+
+
+def incident_points(incidents: pd.DataFrame) -> gpd.GeoSeries:
+    """The points of compact `incidents` (None where a row has none), in EPSG:3006."""
+    x = incidents["x"].to_numpy(dtype="float64")
+    y = incidents["y"].to_numpy(dtype="float64")
+    shapes = np.full(len(incidents), None, dtype=object)
+    ok = ~(np.isnan(x) | np.isnan(y))
+    shapes[ok] = shapely.points(x[ok], y[ok])
+    return gpd.GeoSeries(shapes, index=incidents.index, crs=schema.CRS_STORE)
 
 
 class PersistentMemo(Protocol):
@@ -28,7 +122,7 @@ class PersistentMemo(Protocol):
 class Frames:
     areas: gpd.GeoDataFrame
     population: pd.DataFrame
-    incidents: gpd.GeoDataFrame
+    incidents: pd.DataFrame  # compact (`compact_incidents`): made so by __post_init__
     incident_counts: pd.DataFrame
     indicators: pd.DataFrame
     sites: gpd.GeoDataFrame
@@ -46,6 +140,9 @@ class Frames:
     incident_counts_age: pd.DataFrame = field(
         default_factory=lambda: schema.empty("incident_counts"))
     indicators_age: pd.DataFrame = field(default_factory=lambda: schema.empty("indicators"))
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "incidents", compact_incidents(self.incidents))
 
     @property
     def persist(self) -> PersistentMemo | None:

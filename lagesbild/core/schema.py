@@ -138,6 +138,19 @@ def empty(table: str) -> pd.DataFrame:
     return conform(pd.DataFrame({c: [] for c in TABLES[table]}), table)
 
 
+def conform_column(s: pd.Series, dtype: str) -> pd.Series:
+    """One column of a table in the schema's `dtype` (as `conform` gives it)."""
+    if dtype == INT:
+        return pd.to_numeric(s).round().astype(INT)
+    if dtype == FLOAT:
+        return pd.to_numeric(s).astype(FLOAT)
+    if dtype == BOOL:
+        return s.astype(BOOL)
+    if dtype == TIME:
+        return pd.to_datetime(s).astype(TIME)
+    return s.astype(STR)
+
+
 def conform(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     """Return `frame` with exactly the table's columns in order and dtypes (plus geometry)."""
     cols = TABLES[table]
@@ -149,18 +162,7 @@ def conform(frame: pd.DataFrame, table: str) -> pd.DataFrame:
         raise KeyError(f"table {table!r} lacks columns {missing}")
     out = pd.DataFrame(index=frame.index)
     for col, dtype in cols.items():
-        s = frame[col]
-        if dtype == INT:
-            s = pd.to_numeric(s).round().astype(INT)
-        elif dtype == FLOAT:
-            s = pd.to_numeric(s).astype(FLOAT)
-        elif dtype == BOOL:
-            s = s.astype(BOOL)
-        elif dtype == TIME:
-            s = pd.to_datetime(s).astype(TIME)
-        else:
-            s = s.astype(STR)
-        out[col] = s
+        out[col] = conform_column(frame[col], dtype)
     if table in SPATIAL:
         geom = frame.geometry if isinstance(frame, gpd.GeoDataFrame) else gpd.GeoSeries(
             [None] * len(frame), index=frame.index)

@@ -7,6 +7,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from lagesbild.core.errors import InputError
@@ -32,6 +33,12 @@ class Taxonomy:
 
     def level_of(self, categories: pd.Series) -> pd.Series:
         """Pyramid level (3, 2, 1, or 0 = outside) of each category, matched case-insensitively."""
+        if isinstance(categories.dtype, pd.CategoricalDtype):  # millions of incidents: the
+            # few distinct names looked up once, each row's level taken by its code
+            names = pd.Series(categories.cat.categories, dtype=object)
+            levels = np.append(self.level_of(names).to_numpy(), PyramidLevel.OUTSIDE.value)
+            return pd.Series(levels[categories.cat.codes.to_numpy()], index=categories.index,
+                             dtype="int64")
         lookup = {c.casefold().strip(): lv.level for lv in self.levels for c in lv.categories}
         folded = categories.astype("string").str.casefold().str.strip()
         return folded.map(lookup).fillna(PyramidLevel.OUTSIDE.value).astype("int64")

@@ -7,6 +7,8 @@ import geopandas as gpd
 
 from lagesbild.analysis.small_area_views import small_area_view, small_spec
 from lagesbild.analysis.small_areas import level_areas, level_name, small_levels, supports
+from lagesbild.core import schema
+from lagesbild.core.frames import incident_points
 from lagesbild.render import static
 from lagesbild.render.static_points import points_png
 from lagesbild.report.build_context import Context, pick_period
@@ -71,11 +73,11 @@ def police_points(ctx: Context, paras: list[str]) -> Figure | None:
     level = ctx.taxonomy.level_of(inc["category"])
     keep = (inc["area_id"].astype(str).isin(areas) & (inc["year"].astype("string") == period)
             & (inc["precision"].astype("string") == "point") & level.isin([2, 3])
-            & inc.geometry.notna()).to_numpy(dtype=bool)
+            & inc["x"].notna() & inc["y"].notna()).to_numpy(dtype=bool)
     if not keep.any():
         return None
-    points = gpd.GeoDataFrame({"level": level[keep].to_numpy()}, geometry=inc.geometry[keep].values,
-                              crs=inc.crs)
+    points = gpd.GeoDataFrame({"level": level[keep].to_numpy()},
+                              geometry=incident_points(inc[keep]).values, crs=schema.CRS_STORE)
     outline = ctx.kommuner() if ctx.is_county else \
         ctx.frames.kommuner[ctx.frames.kommuner["area_id"] == ctx.area_id]
     titles = {lv.level: lv.title_en if ctx.en else lv.title_sv for lv in ctx.taxonomy.levels}

@@ -256,6 +256,12 @@ class GpkgWorkspace(Workspace):
             rows = con.execute(f'SELECT {names} FROM "{table}"').fetchall()
         return pd.DataFrame(rows, columns=columns)
 
+    def read_incidents(self) -> pd.DataFrame:
+        from lagesbild.store.gpkg_incidents import read_incidents
+
+        found = read_incidents(self.path)
+        return super().read_incidents() if found is None else found
+
     def datasets(self) -> pd.DataFrame:
         if DATASETS not in _layers(self.path):
             return pd.DataFrame(columns=DATASET_COLUMNS)

@@ -37,6 +37,7 @@ import shapely
 from lagesbild.core import schema
 from lagesbild.core.dataset import DATASET_COLUMNS, Dataset
 from lagesbild.core.errors import WorkspaceError
+from lagesbild.core.frames import INCIDENT_COLUMNS, compact_incidents
 from lagesbild.store import postgis_schema
 from lagesbild.store.postgis_schema import quote_ident
 from lagesbild.store.workspace import Workspace, WorkspaceWriter
@@ -310,11 +311,20 @@ class PostgisWorkspace(Workspace):
         when = f", startad {start.astimezone():%Y-%m-%d %H:%M:%S}" if start else ""
         return f"{name or 'okänt program'}, användare {user}{when}"
 
-    def _select(self, table: str, columns: list[str], *, geometry: bool) -> pd.DataFrame:
-        """The columns (in insertion order) through COPY … TO and Arrow's CSV reader."""
+    def read_incidents(self) -> pd.DataFrame:
+        """The points' coordinates from the server (ST_X, ST_Y), no geometry leaves it."""
+        return compact_incidents(self._select("incidents", list(INCIDENT_COLUMNS[:-2]),
+                                              geometry=False, xy=True))
+
+    def _select(self, table: str, columns: list[str], *, geometry: bool, xy: bool = False
+                ) -> pd.DataFrame:
+        """The columns (in insertion order) through COPY … TO and Arrow's CSV reader; `xy`:
+        the geometry's x and y (points) as two more columns."""
         exprs = [quote_ident(c) for c in columns]
         if geometry:
             exprs.append("encode(ST_AsEWKB(geometry), 'hex')")
+        if xy:
+            exprs += ["ST_X(geometry)", "ST_Y(geometry)"]
         sql = (f"COPY (SELECT {', '.join(exprs)} FROM {quote_ident(table)} ORDER BY fid) "
                "TO STDOUT (FORMAT csv)")
         buffer = io.BytesIO()
@@ -323,9 +333,11 @@ class PostgisWorkspace(Workspace):
             with conn.cursor().copy(sql) as copy:
                 for chunk in copy:
                     buffer.write(chunk)
-        names = [*columns, "geometry"] if geometry else columns
+        names = [*columns, "geometry"] if geometry else [*columns, "x", "y"] if xy else columns
         dtypes = schema.TABLES[table]
         types = {c: _ARROW_TYPES[dtypes[c]] for c in columns}
+        if xy:
+            types.update(x=pa.float64(), y=pa.float64())
         if geometry:
             types["geometry"] = pa.string()
         if buffer.tell():
@@ -339,7 +351,7 @@ class PostgisWorkspace(Workspace):
                     timestamp_parsers=["%Y-%m-%d %H:%M:%S", pacsv.ISO8601]))
         else:
             arrow = pa.table({n: pa.array([], type=types[n]) for n in names})
-        frame = arrow.select(columns).to_pandas(types_mapper=_pandas_type)
+        frame = arrow.select(names if xy else columns).to_pandas(types_mapper=_pandas_type)
         if not geometry:
             return frame
         shapes = shapely.from_wkb(arrow.column("geometry").to_numpy(zero_copy_only=False))

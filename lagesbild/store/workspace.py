@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from lagesbild.core.dataset import Dataset
+from lagesbild.core.frames import compact_incidents
 from lagesbild.core.errors import WorkspaceError
 
 
@@ -56,6 +57,12 @@ class Workspace(ABC):
         (a column subset in SQL). Text columns come back as text; other columns in the
         backend's own representation (a GeoPackage's booleans as 0/1)."""
         return pd.DataFrame(self.read(table)[columns])
+
+    def read_incidents(self) -> pd.DataFrame:
+        """The incidents as the analysis holds them (`core.frames.compact_incidents`): the
+        columns a figure reads, repeated text as categories, points as x and y. Backends read
+        them without a geometry object or a string per row."""
+        return compact_incidents(self.read("incidents"))
 
     @abstractmethod
     def datasets(self) -> pd.DataFrame:
