@@ -35,7 +35,7 @@ def _collect(answer: Answer, element) -> None:  # noqa: ANN001 - an Element prot
 
 
 async def _run(url: str, cookies: dict[str, str], page: str,
-               states: list[WidgetState], runs: int) -> Answer:
+               states: list[WidgetState], runs: int, query: str = "") -> Answer:
     import websockets
 
     port = url.rsplit(":", 1)[1].split("/")[0]
@@ -48,7 +48,7 @@ async def _run(url: str, cookies: dict[str, str], page: str,
             origin=f"http://{host}:{port}", additional_headers={"Cookie": header},
             max_size=None, open_timeout=60) as ws:
         for i in range(runs):  # the later runs carry the states (a click after the page drew)
-            state = ClientState(page_name=page, query_string="",
+            state = ClientState(page_name=page, query_string=query,
                                 widget_states=WidgetStates(widgets=states if i else []))
             await ws.send(BackMsg(rerun_script=state).SerializeToString())
             while True:
@@ -65,12 +65,12 @@ async def _run(url: str, cookies: dict[str, str], page: str,
 
 
 def run_page(url: str, cookies: dict[str, str], page: str,
-             states: list[WidgetState] | None = None, runs: int = 1) -> Answer:
+             states: list[WidgetState] | None = None, runs: int = 1, query: str = "") -> Answer:
     """Open `page` (its address, e.g. "rapport") as the session the cookies belong to; with
     `states`, run it again with those widget states (`runs` runs in all)."""
     import concurrent.futures
 
-    job = _run(url, cookies, page, states or [], max(runs, 2 if states else 1))
+    job = _run(url, cookies, page, states or [], max(runs, 2 if states else 1), query)
     with concurrent.futures.ThreadPoolExecutor(1) as pool:  # Playwright's loop owns this thread
         return pool.submit(asyncio.run, job).result()
 
