@@ -176,3 +176,15 @@ def test_a_folder_that_cannot_be_written_only_costs_time(tmp_path: Path) -> None
     store = derived.DerivedStore(blocked, "/w.gpkg:1:2:3")
     store.put(("x",), pd.DataFrame({"a": [1]}))
     assert store.get(("x",)) is None
+
+
+def test_kept_tables_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    """Exact counts are kept too: another user of the server cannot read them."""
+    root = tmp_path / "kept"
+    store = derived.DerivedStore(root, "/w.gpkg:1:2:3")
+    store.put(("x",), pd.DataFrame({"count": [3]}))
+    path = store._path(("x",))
+    assert path is not None and path.is_file()
+    assert path.stat().st_mode & 0o077 == 0
+    for folder in (root, store.folder.parent, store.folder):
+        assert folder.stat().st_mode & 0o077 == 0, folder

@@ -11,7 +11,8 @@ as a Parquet file, under a folder named by a digest of
   and tuples of plain values; a key holding anything else is not kept).
 
 So a kept result is only ever read back for the same data, the same code and the same question.
-Parquet holds data, never code: a file planted in the folder cannot run anything. A file is
+Parquet holds data, never code: a file planted in the folder cannot run anything. The folders
+are made readable by the server's own user only (0700, files 0600): exact counts are kept too. A file is
 written whole (a temporary file renamed) and kept only if it reads back equal to what was
 computed, so a value Parquet would change (a dtype, a mixed column) is recomputed instead.
 A folder that cannot be written only costs the time: the result is computed as before.
@@ -113,7 +114,12 @@ class DerivedStore:
         if path is None or type(frame) is not pd.DataFrame:  # GeoDataFrames are not kept
             return
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            # exact counts live here too: readable by the server's own user only (the files
+            # themselves are made 0600 by mkstemp); the folders below the root are ours alone
+            self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+            for folder in (self.root / self.workspace, self.folder):
+                folder.mkdir(mode=0o700, exist_ok=True)
+                os.chmod(folder, 0o700)
             self._prune()
             fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
             os.close(fd)
