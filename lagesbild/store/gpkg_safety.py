@@ -40,7 +40,8 @@ def lock_path(path: Path) -> Path:
     return path.parent / f".{path.name}.lock"
 
 
-def _timeout() -> float:
+def lock_timeout() -> float:
+    """Seconds a second writer waits for the first (LAGESBILD_LOCK_TIMEOUT), in either store."""
     text = os.environ.get("LAGESBILD_LOCK_TIMEOUT", "")
     try:
         return float(text) if text else DEFAULT_TIMEOUT
@@ -51,7 +52,7 @@ def _timeout() -> float:
 @contextlib.contextmanager
 def writer_lock(path: Path, timeout: float | None = None) -> Iterator[None]:
     """Hold the workspace's writer lock for the block (see module docstring)."""
-    timeout = _timeout() if timeout is None else timeout
+    timeout = lock_timeout() if timeout is None else timeout
     lock = lock_path(path)
     try:
         fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)

@@ -39,13 +39,13 @@ from lagesbild.core.dataset import DATASET_COLUMNS
 from lagesbild.core.errors import WorkspaceError
 from lagesbild.core.frames import INCIDENT_COLUMNS, compact_incidents
 from lagesbild.store import postgis_schema
+from lagesbild.store.gpkg_safety import lock_timeout
 from lagesbild.store.postgis_writer import PostgisWriter
 from lagesbild.store.postgis_schema import quote_ident
 from lagesbild.store.workspace import Workspace, WorkspaceWriter
 
 DEFAULT_SCHEMA = "lagesbild"
 WRITER_LOCK = 0x6C6167_77  # advisory lock key of a schema's writers ("lagw"), with the schema
-DEFAULT_WAIT = 30.0  # seconds a second import waits for the first (LAGESBILD_LOCK_TIMEOUT)
 _ARROW_TYPES = {schema.STR: pa.string(), schema.INT: pa.int64(), schema.FLOAT: pa.float64(),
                 schema.BOOL: pa.bool_(), schema.TIME: pa.timestamp("ms")}
 
@@ -70,14 +70,6 @@ def redact(url: str) -> str:
         return url
     host = parts.netloc.rsplit("@", 1)[1]
     return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
-
-
-def _wait_seconds() -> float:
-    text = os.environ.get("LAGESBILD_LOCK_TIMEOUT", "")
-    try:
-        return float(text) if text else DEFAULT_WAIT
-    except ValueError:
-        return DEFAULT_WAIT
 
 
 class PostgisWorkspace(Workspace):
@@ -275,7 +267,7 @@ class PostgisWorkspace(Workspace):
         conn = self.connect()
         try:
             with conn.transaction():
-                wait = _wait_seconds()
+                wait = lock_timeout()  # the GeoPackage's setting, shared
                 conn.execute(f"SET LOCAL lock_timeout = '{int(wait * 1000)}ms'")
                 try:
                     conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
