@@ -34,14 +34,15 @@ Decision = dict[tuple[str, str], dict[str, dict[str, object]]]  # (gid, layer) -
 
 def rate_specs(frames: Frames, kind: str, period: str, settings: Settings,
                given: list[LayerSpec] = ()) -> tuple[LayerSpec, ...]:
-    """Every layer of `kind` with data in `period`: the workspace's layer files and `given`
-    (a given layer replaces a loaded one of the same id), in id order."""
+    """Every layer of `kind` with data in `period`: the workspace's layer files but the
+    police-only ones (`core.layers.wide_layers`) and `given` (a given layer replaces a loaded
+    one of the same id), in id order."""
     from lagesbild.analysis.figures import periods
     from lagesbild.core.errors import InputError
-    from lagesbild.core.layers import load_layers
+    from lagesbild.core.layers import wide_layers
 
     try:
-        found = dict(load_layers(settings.layers_dir, own=settings.own_layers_dir))
+        found = dict(wide_layers(settings))
     except (InputError, OSError):
         found = {}
     found.update({s.id: s for s in given})

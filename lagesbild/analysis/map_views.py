@@ -15,7 +15,7 @@ from lagesbild.analysis.view_names import VIEW_TITLES
 from lagesbild.core import schema
 from lagesbild.core.errors import InputError
 from lagesbild.core.frames import Frames
-from lagesbild.core.layers import LayerSpec, load_layers
+from lagesbild.core.layers import LayerSpec, wide_layers
 from lagesbild.core.settings import Settings
 from lagesbild.core.taxonomy import Taxonomy
 
@@ -199,12 +199,12 @@ def need_view(frames: Frames, spec: LayerSpec, *, term: str, need: tuple[str, ..
     from lagesbild.analysis.need import (QUADRANTS, bands_note, coverage_need, quadrant_labels,
                                          quadrants)
 
-    known = layers or load_layers(settings.layers_dir, own=settings.own_layers_dir)
+    known = layers or wide_layers(settings)
     available = set(known)
     usable = tuple(n for n in need if n in available) or tuple(
         i for i in DEFAULT_NEED if i in available)
     table = coverage_need(frames, term=term, need=usable, programmes=spec.programmes,
-                          layers=layers, taxonomy=taxonomy, settings=settings)
+                          layers=known, taxonomy=taxonomy, settings=settings)
     en = lang == "en"
     keys = quadrants(table, settings.coverage_bands)
     labels = quadrant_labels(settings.coverage_bands, lang)

@@ -27,7 +27,7 @@ from lagesbild.analysis.darkfigure import load_indicator_meta
 from lagesbild.analysis.references import indicator_matrix, resolve_spec
 from lagesbild.core import schema
 from lagesbild.core.frames import Frames
-from lagesbild.core.layers import LayerSpec, load_layers
+from lagesbild.core.layers import LayerSpec, wide_layers
 from lagesbild.core.settings import Settings, get_settings
 from lagesbild.core.taxonomy import Taxonomy, load_taxonomy
 
@@ -151,7 +151,7 @@ def need_scores(frames: Frames, need: Iterable[str | LayerSpec], *, period: str 
     need_inputs, need_period.
     """
     settings = settings or get_settings()
-    layers = load_layers(settings.layers_dir, own=settings.own_layers_dir) if layers is None else layers
+    layers = wide_layers(settings) if layers is None else layers
     meta = indicator_meta if indicator_meta is not None else load_indicator_meta(settings)
     items = list(need)
     if not items:

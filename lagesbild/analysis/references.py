@@ -29,7 +29,7 @@ from lagesbild.analysis.figures import layer_figures
 from lagesbild.core import schema
 from lagesbild.core.errors import InputError
 from lagesbild.core.frames import Frames
-from lagesbild.core.layers import LayerSpec, load_layers
+from lagesbild.core.layers import LayerSpec, wide_layers
 from lagesbild.core.settings import Settings, get_settings
 from lagesbild.core.taxonomy import Taxonomy, load_taxonomy
 
@@ -251,7 +251,7 @@ def indicator_matrix(frames: Frames, items: Iterable[str | LayerSpec], *, period
     from lagesbild.analysis.period_choice import opening_period
 
     settings = settings or get_settings()
-    layers = load_layers(settings.layers_dir, own=settings.own_layers_dir) if layers is None else layers
+    layers = wide_layers(settings) if layers is None else layers
     taxonomy = taxonomy or load_taxonomy(settings.layers_dir / "pyramid.toml")
     kommuner = frames.kommuner["area_id"].astype(str).tolist()
     out = pd.DataFrame(index=pd.Index(kommuner, name="area_id"))

@@ -10,7 +10,7 @@ from lagesbild.core.errors import InputError
 from lagesbild.core.layer_check import KINDS, SCHEME_NAMES, check_indicator, check_layer
 
 __all__ = ["KINDS", "SCHEME_NAMES", "LayerSpec", "get_layer", "load_indicator_meta", "load_layers",
-           "own_layers_dir"]
+           "own_layers_dir", "wide_layers", "wide_only"]
 
 NOT_LAYERS = {"pyramid.toml", "indicators.toml", "brottsgrupper.toml", "aldersgrupper.toml",
               "programmes.toml"}
@@ -161,6 +161,20 @@ def _group_categories(path: Path, group: str, data: dict, base: Path) -> tuple[s
     except KeyError:
         raise InputError(f"Okänd brottsgrupp '{group}'.", file=path.name, field="crime_group",
                          fix=f"Välj en av: {', '.join(g.id for g in groups.groups)}.") from None
+
+
+def wide_only(specs: dict[str, LayerSpec]) -> dict[str, LayerSpec]:
+    """`specs` without the police-only layers (`audience = "police"`): what a figure for anyone
+    beyond the police may be built from."""
+    return {k: s for k, s in specs.items() if s.audience != "police"}
+
+
+def wide_layers(settings) -> dict[str, LayerSpec]:  # noqa: ANN001 - core.settings.Settings
+    """The layers of `settings` (shared and the workspace's own) without the police-only ones:
+    the default of every analysis not given its layers, so that no police-only layer feeds a
+    combined figure (need scores, similar kommuner, a joint disclosure decision) by default.
+    A caller that may see them (`core.access.Access.allowed_layers`) passes them itself."""
+    return wide_only(load_layers(settings.layers_dir, own=settings.own_layers_dir))
 
 
 def load_layers(directory: str | Path, own: str | Path | None = None) -> dict[str, LayerSpec]:

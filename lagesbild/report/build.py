@@ -35,7 +35,7 @@ from lagesbild.analysis.references import (
 )
 from lagesbild.core.frames import Frames
 from lagesbild.core.i18n import t
-from lagesbild.core.layers import LayerSpec
+from lagesbild.core.layers import LayerSpec, wide_only
 from lagesbild.core.settings import Settings
 from lagesbild.core.taxonomy import ALL, Taxonomy
 from lagesbild.render import static
@@ -83,6 +83,7 @@ def build_report(frames: Frames, specs: dict[str, LayerSpec], taxonomy: Taxonomy
                                            goals=goals, audience=audience, lang=lang,
                                            layers=layers)
     if audience == "wide":
+        specs = wide_only(specs)
         refuse_a_disclosing_release(frames, specs, taxonomy, settings, str(period),
                                      str(area_id))
     ctx = Context(frames, specs, taxonomy, settings, str(area_id), str(period), lang, audience,

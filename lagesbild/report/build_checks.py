@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from lagesbild.core.errors import DisclosureError, InputError
 from lagesbild.core.frames import Frames
-from lagesbild.core.layers import LayerSpec, get_layer
+from lagesbild.core.layers import LayerSpec, get_layer, wide_only
 from lagesbild.core.schema import FOCUS_AREAS, SECTION_KEYS
 from lagesbild.core.settings import Settings
 from lagesbild.core.taxonomy import Taxonomy
@@ -55,6 +55,13 @@ def check_arguments(frames: Frames, specs: dict[str, LayerSpec], *, area_id: str
                          fix=f"Välj en av: {', '.join(sorted(known_areas))}.")
     # the main groups of crime beyond violence are one compact table (`build_crime`), not a map,
     # trend and ranking each, unless asked for by name
+    if audience == "wide":  # a police-only layer never reaches a report beyond the police
+        # (the builders drop them from their specs too: `wide_only`)
+        asked = [i for i in (layers or ()) if i in specs and i not in wide_only(specs)]
+        if asked:
+            raise InputError(f"Lagret '{asked[0]}' är bara för polisen.", field="layers",
+                             fix="Välj målgruppen polisen, eller ta bort lagret ur rapporten.")
+        specs = wide_only(specs)
     chosen = [get_layer(specs, i).id for i in layers] if layers is not None else \
         [i for i, s in specs.items() if not s.crime_group]
     return notes, goals, chosen

@@ -32,7 +32,7 @@ from lagesbild.analysis.county_overview import COLOURS, POSITION_EN, position
 from lagesbild.core.errors import InputError
 from lagesbild.core.frames import Frames
 from lagesbild.core.i18n import t
-from lagesbild.core.layers import LayerSpec
+from lagesbild.core.layers import LayerSpec, wide_only
 from lagesbild.core.settings import Settings
 from lagesbild.core.taxonomy import ALL, Taxonomy
 from lagesbild.report import build, build_checks, build_crime
@@ -140,6 +140,7 @@ def build_group_report(frames: Frames, specs: dict[str, LayerSpec], taxonomy: Ta
                                     goals=goals, audience=audience, lang=lang, layers=layers)
     notes, goals, chosen = checked
     if audience == "wide":
+        specs = wide_only(specs)
         build_checks.refuse_a_disclosing_release(frames, specs, taxonomy, settings, str(period),
                                           members[0])
     ctx = GroupContext(frames, specs, taxonomy, settings, f"grupp:{gid}", str(period), lang,
