@@ -7,7 +7,8 @@ folium.Choropleth of unsimplified geometry), app (rerun after a filter change vs
 everything), import (a national year of police-extract rows from CSV), browser (the demo in
 Chromium: first load, a later session's first map, a filter change until the map is redrawn, a
 page switch; the app vs the full folium re-render), load (50 concurrent websocket sessions
-switching filters; the app vs every session re-rendering the whole map). Real boundaries in
+switching filters; the app vs every session re-rendering the whole map), audit (the release
+audit's linear programs: a kept HiGHS model vs linprog per question). Real boundaries in
 ../shared/data/boundaries/ are used too when present.
 """
 
@@ -20,7 +21,7 @@ import platform
 import sys
 from pathlib import Path
 
-SECTIONS = ("assign", "map", "app", "import", "browser", "load")
+SECTIONS = ("assign", "map", "app", "import", "browser", "load", "audit")
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "boundaries"
 
 
@@ -96,6 +97,11 @@ def run(sections: tuple[str, ...], *, points: int, rows: int, quick: bool,
 
         out["load"] = load_bench.run(workspace=load_workspace, sessions=10 if quick else 50)
         print(out["load"]["report"], end="\n\n", flush=True)
+    if "audit" in sections:
+        from benchmarks import audit_bench
+
+        out["audit"] = audit_bench.run(per_component=20 if quick else 60)
+        print(audit_bench.format_table(out["audit"]), end="\n\n", flush=True)
     return out
 
 

@@ -34,7 +34,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse
 import scipy.sparse.csgraph
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from lagesbild.analysis.audit_lp import Relaxation
 
 CELL_COLUMNS = ["cell", "table", "value", "shown", "low", "high", "zero_or_at_least"]
 RESULT_COLUMNS = ["cell", "tables", "value", "low", "high", "width", "disclosed"]
@@ -278,6 +280,7 @@ class _Component:
         self.k = len(lb)
         self.gaps = np.flatnonzero(~np.isnan(gap))
         self._big: np.ndarray | None = None
+        self._lp: Relaxation | None = None
 
     def ranges(self, need: float) -> tuple[np.ndarray, np.ndarray]:
         """Per cell two feasible values: its exact minimum and maximum when they are less than
@@ -303,16 +306,19 @@ class _Component:
         c = np.zeros(self.k)
         c[j] = sign
         if not len(self.gaps):
-            res = linprog(c, A_ub=self.a_ub, b_ub=self.b_ub, A_eq=self.a_eq, b_eq=self.b_eq,
-                          bounds=list(zip(self.lb, self.ub)), method="highs")
-            if res.status == 3:
+            found = self._relaxation().optimum(j, sign)
+            if found is None:
                 return -sign * np.inf, None
-            if res.status != 0:
-                raise RuntimeError(f"audit: the relaxation failed ({res.message})")
-            if np.all(np.abs(res.x - np.round(res.x)) < _INTEGRAL):
-                x = np.round(res.x)  # an integral optimum of the relaxation is optimal
+            if np.all(np.abs(found - np.round(found)) < _INTEGRAL):
+                x = np.round(found)  # an integral optimum of the relaxation is optimal
                 return float(x[j]), x
         return self._milp(c, j, sign)
+
+    def _relaxation(self) -> Relaxation:
+        """The linear relaxation, built on first use and re-solved per question (audit_lp)."""
+        if self._lp is None:
+            self._lp = Relaxation(self.a_eq, self.b_eq, self.a_ub, self.b_ub, self.lb, self.ub)
+        return self._lp
 
     def _milp(self, c: np.ndarray, j: int, sign: float) -> tuple[float, np.ndarray | None]:
         k, g = self.k, len(self.gaps)
@@ -357,10 +363,7 @@ class _Component:
             fallback = max(1e6, 10.0 * float(self.truth.sum()) + 1e3)
             big = []
             for var in self.gaps:
-                c = np.zeros(self.k)
-                c[var] = -1.0
-                res = linprog(c, A_ub=self.a_ub, b_ub=self.b_ub, A_eq=self.a_eq, b_eq=self.b_eq,
-                              bounds=list(zip(self.lb, self.ub)), method="highs")
-                big.append(float(res.x[var]) if res.status == 0 else fallback)
+                x = self._relaxation().optimum(int(var), -1.0)
+                big.append(float(x[var]) if x is not None else fallback)
             self._big = np.maximum(np.asarray(big, dtype="float64"), self.gap[self.gaps])
         return self._big
