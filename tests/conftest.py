@@ -23,9 +23,13 @@ from browser_fixtures import (  # noqa: F401 - the browser tests' fixtures, one 
 from lagesbild.core import schema
 from lagesbild.store.gpkg import GpkgWorkspace
 
-# Results are kept on disk between processes (`store.derived`) only in the tests about that
-# (tests/test_derived.py): elsewhere a test that swaps a module's function would read the
-# figures of the original from the disk. Servers the tests start inherit this.
+# Results are kept on disk between processes (`store.derived`) in one folder per run, shared
+# by the xdist workers and the servers and CLI processes the tests start (they inherit the
+# environment): the tests' many copies of the demo workspace have one content
+# (`GpkgWorkspace.content_key`), so its protected figures are computed once per run. Off until
+# the session fixture below names the folder; a test that swaps a function of the package
+# (monkeypatch.setattr on a lagesbild module) runs with it off (`_nothing_kept_under_a_patch`):
+# it would otherwise read the figures of the original from the disk.
 os.environ["LAGESBILD_CACHE_DIR"] = "off"
 
 # Two adjacent 10 km squares in Västerbotten (EPSG:3006); x = 710 000 is their shared border.
@@ -65,6 +69,28 @@ def shared_audit_memory(tmp_path_factory: pytest.TempPathFactory) -> None:
     base = tmp_path_factory.getbasetemp()
     root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     audit._SOLVED = SharedSolved(root / "audit-solved")
+    os.environ["LAGESBILD_CACHE_DIR"] = str(root / "derived")
+    os.environ["LAGESBILD_CACHE_KEEP"] = "100000"  # the run's many states: none pruned
+
+
+@pytest.fixture(autouse=True)
+def _nothing_kept_under_a_patch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test that swaps anything of the package (`monkeypatch.setattr` on a lagesbild module,
+    class or object) reads and keeps no derived table for the rest of the test: its swapped
+    function must run, and what it computes must not reach other tests."""
+    plain = monkeypatch.setattr
+
+    def setattr(target, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        module = target if isinstance(target, str) else (
+            getattr(target, "__module__", None) or getattr(target, "__name__", "")
+            or type(target).__module__)
+        if isinstance(target, type(os)):
+            module = target.__name__
+        if str(module).startswith("lagesbild"):
+            monkeypatch.setenv("LAGESBILD_CACHE_DIR", "off")
+        return plain(target, *args, **kwargs)
+
+    monkeypatch.setattr = setattr  # type: ignore[method-assign]
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ data, code and question, and equal to what is computed."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,14 @@ DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
 def kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "kept"
     monkeypatch.setenv(derived.ENV, str(folder))
+    monkeypatch.setenv(derived.KEEP_ENV, "1")  # the suite keeps every state; here the default
     return folder
+
+
+def swap(monkeypatch: pytest.MonkeyPatch, target: object, name: str, value: object) -> None:
+    """`monkeypatch.setattr` without the suite's rule that a swap switches the kept tables off
+    (conftest `_nothing_kept_under_a_patch`): these tests are about the kept tables."""
+    pytest.MonkeyPatch.setattr(monkeypatch, target, name, value)
 
 
 @pytest.fixture
@@ -67,7 +73,7 @@ def test_a_later_process_reads_the_same_figures_from_disk_without_computing(
     def refuse(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
         raise AssertionError("computed again although kept")
 
-    monkeypatch.setattr(figures, "_layer_figures", refuse)
+    swap(monkeypatch, figures, "_layer_figures", refuse)
     again = _everything(load_frames(demo_copy), specs, taxonomy, settings)
     for one, other in zip(computed, again):
         pd.testing.assert_frame_equal(other, one, check_exact=True)
@@ -113,23 +119,64 @@ def test_nothing_is_kept_when_switched_off_or_when_the_workspace_changes_while_l
     assert load_frames(demo_copy).persist is None
     monkeypatch.setenv(derived.ENV, str(kept))
     keys = iter(["a:1:1:1", "a:2:2:2", "a:2:2:2"])  # a commit by another process in between
-    monkeypatch.setattr(GpkgWorkspace, "key", property(lambda self: next(keys)))
+    swap(monkeypatch, GpkgWorkspace, "key", property(lambda self: next(keys)))
     assert load_frames(demo_copy).persist is None
 
 
-def test_the_state_names_the_imports_too(tmp_path: Path) -> None:
+def test_the_state_names_the_imports_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A workspace file replaced by another with the same inode, size and clock tick."""
     one = pd.DataFrame({"dataset": ["a.csv"], "table": ["incidents"], "sha256": ["11"],
                         "rows": [3], "imported_at": ["2026-12-07T10:00:00+00:00"]})
     other = one.assign(sha256=["22"])
     key = "/w.gpkg:5:1000:4096"
-    os.environ[derived.ENV] = str(tmp_path)
-    try:
-        assert derived.derived_store(key, one).state != derived.derived_store(key, other).state
-        assert derived.derived_store(key, one).state == derived.derived_store(key, one).state
-        assert derived.derived_store("/w.gpkg:missing") is None
-    finally:
-        os.environ[derived.ENV] = "off"
+    monkeypatch.setenv(derived.ENV, str(tmp_path))
+    assert derived.derived_store(key, one).state != derived.derived_store(key, other).state
+    assert derived.derived_store(key, one).state == derived.derived_store(key, one).state
+    assert derived.derived_store("/w.gpkg:missing") is None
+    # named by content: the location does not matter, the content and the imports do
+    at = lambda k, d, c: derived.derived_store(k, d, c).folder  # noqa: E731
+    assert at(key, one, "gpkg-sha256:aa") == at("/other.gpkg:9:9:9", one, "gpkg-sha256:aa")
+    assert at(key, one, "gpkg-sha256:aa") != at(key, one, "gpkg-sha256:bb")
+    assert at(key, one, "gpkg-sha256:aa") != at(key, other, "gpkg-sha256:aa")
+    assert at(key, one, "gpkg-sha256:aa") != at(key, one, None)
+
+
+def test_copies_of_one_workspace_share_their_kept_tables_and_a_change_does_not(
+        kept: Path, demo_copy: GpkgWorkspace, tmp_path: Path,
+        tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The suite's copies of the demo, a restored export: the second copy reads what the first
+    computed. A copy with one note more is another content: computed anew."""
+    from lagesbild.store import notes as notes_store
+
+    specs, taxonomy, settings = _count_layers(tmp_path_factory)
+    spec = specs[0]
+    first = figures.layer_figures(load_frames(demo_copy), spec, period="2024", sex="T",
+                                  taxonomy=taxonomy, settings=settings)
+    copy = tmp_path / "elsewhere" / "copy.gpkg"
+    copy.parent.mkdir()
+    shutil.copyfile(demo_copy.path, copy)
+    assert GpkgWorkspace(copy).content_key() == demo_copy.content_key() is not None
+    calls = []
+    real = figures._layer_figures
+    swap(monkeypatch, figures, "_layer_figures", lambda *a, **k: calls.append(1) or real(*a, **k))
+    again = figures.layer_figures(load_frames(GpkgWorkspace(copy)), spec, period="2024",
+                                  sex="T", taxonomy=taxonomy, settings=settings)
+    assert calls == [] and again.equals(first)
+    notes_store.save_notes(GpkgWorkspace(copy), "2417", "2024",
+                           notes={"analys": "Ny anteckning"}, goals={})
+    assert GpkgWorkspace(copy).content_key() != demo_copy.content_key()
+    figures.layer_figures(load_frames(GpkgWorkspace(copy)), spec, period="2024", sex="T",
+                          taxonomy=taxonomy, settings=settings)
+    assert calls == [1]
+
+
+def test_a_large_workspace_is_kept_by_its_location(demo_copy: GpkgWorkspace,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from lagesbild.store import gpkg
+
+    assert demo_copy.content_key().startswith("gpkg-sha256:")
+    swap(monkeypatch, gpkg, "CONTENT_HASH_MAX", demo_copy.path.stat().st_size - 1)
+    assert demo_copy.content_key() is None
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,9 @@ suppression runs kommun by kommun), and a server that restarts, or a second serv
 would compute them again. `DerivedStore` keeps each memoised result (`analysis.memo.memoised`)
 as a Parquet file, under a folder named by a digest of
 
-- the workspace's `key` (it changes with every committed change: a new import, a note),
+- the workspace's `key` (it changes with every committed change: a new import, a note), or,
+  for a GeoPackage of at most 256 MB, the digest of its bytes (`Workspace.content_key`): then
+  copies of one workspace (a restored export, the copies a test suite makes) share one folder,
 - the code of the package (any change to it can change a figure), and
 - the memo key itself (layer, level, period, taxonomy, settings: `repr` of frozen dataclasses
   and tuples of plain values; a key holding anything else is not kept).
@@ -18,7 +20,9 @@ computed, so a value Parquet would change (a dtype, a mixed column) is recompute
 A folder that cannot be written only costs the time: the result is computed as before.
 
 The folder is `LAGESBILD_CACHE_DIR` (default `~/.cache/lagesbild`); `LAGESBILD_CACHE_DIR=off`
-keeps nothing. Folders of a workspace's earlier states are removed when a new state is kept.
+keeps nothing (also for frames loaded before it was switched off). Folders of a workspace's
+earlier states are removed when a new state is kept; of the folders named by content, the
+16 most recently used are kept (`LAGESBILD_CACHE_KEEP`).
 """
 
 from __future__ import annotations
@@ -40,6 +44,8 @@ import pyarrow.parquet as pq
 import lagesbild
 
 ENV = "LAGESBILD_CACHE_DIR"
+SHARED = "by-content"  # the folder of the states named by content (`Workspace.content_key`)
+KEEP_ENV = "LAGESBILD_CACHE_KEEP"  # content-named states kept (most recently used); 16
 PLAIN = (str, int, float, bool, type(None))
 DTYPES = b"lagesbild_dtypes"
 
@@ -89,11 +95,18 @@ def key_text(key: object) -> str | None:
 class DerivedStore:
     """`core.frames.PersistentMemo` on disk for one state of one workspace."""
 
-    def __init__(self, root: Path, workspace_key: str, content: str = "") -> None:
+    def __init__(self, root: Path, workspace_key: str, content: str = "",
+                 content_key: str | None = None) -> None:
         self.root = root
-        self.workspace = hashlib.sha256(workspace_key.rsplit(":", 3)[0].encode()).hexdigest()[:16]
-        self.state = hashlib.sha256(
-            f"{workspace_key}|{content}|{code_digest()}".encode()).hexdigest()[:24]
+        self.shared = content_key is not None
+        if self.shared:  # named by the data alone: copies of one workspace share it
+            self.workspace = SHARED
+            named = f"{content_key}|{content}|{code_digest()}"
+        else:
+            self.workspace = hashlib.sha256(
+                workspace_key.rsplit(":", 3)[0].encode()).hexdigest()[:16]
+            named = f"{workspace_key}|{content}|{code_digest()}"
+        self.state = hashlib.sha256(named.encode()).hexdigest()[:24]
         self.folder = root / self.workspace / self.state
         self._pruned = False
 
@@ -105,14 +118,14 @@ class DerivedStore:
 
     def get(self, key: tuple) -> pd.DataFrame | None:
         path = self._path(key)
-        if path is None or not path.is_file():
-            return None
+        if path is None or cache_root() is None or not path.is_file():
+            return None  # (switched off since these frames were loaded: nothing is read)
         return _read(path)
 
     def put(self, key: tuple, frame: pd.DataFrame) -> None:
         path = self._path(key)
-        if path is None or type(frame) is not pd.DataFrame:  # GeoDataFrames are not kept
-            return
+        if path is None or type(frame) is not pd.DataFrame or cache_root() is None:
+            return  # GeoDataFrames are not kept
         try:
             # exact counts live here too: readable by the server's own user only (the files
             # themselves are made 0600 by mkstemp); the folders below the root are ours alone
@@ -136,13 +149,34 @@ class DerivedStore:
             return
 
     def _prune(self) -> None:
-        """Remove the folders of this workspace's other states (older data or code)."""
+        """Remove the folders of this workspace's other states (older data or code); of the
+        folders named by content, all but the `shared_keep()` most recently used (their other
+        copies may still be open)."""
         if self._pruned:
             return
         self._pruned = True
-        for other in (self.root / self.workspace).iterdir():
-            if other.is_dir() and other.name != self.state:
-                shutil.rmtree(other, ignore_errors=True)
+        others = [o for o in (self.root / self.workspace).iterdir()
+                  if o.is_dir() and o.name != self.state]
+        if self.shared:
+            os.utime(self.folder)
+            others = sorted(others, key=_mtime, reverse=True)[shared_keep() - 1:]
+        for other in others:
+            shutil.rmtree(other, ignore_errors=True)
+
+
+def shared_keep() -> int:
+    """How many content-named states are kept (`LAGESBILD_CACHE_KEEP`, default 16)."""
+    try:
+        return max(1, int(os.environ.get(KEEP_ENV, "16")))
+    except ValueError:
+        return 16
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def _write(frame: pd.DataFrame, path: str) -> None:
@@ -180,12 +214,14 @@ def _same(frame: pd.DataFrame, back: pd.DataFrame) -> bool:
     return True
 
 
-def derived_store(workspace_key: str, datasets: pd.DataFrame | None = None
-                  ) -> DerivedStore | None:
+def derived_store(workspace_key: str, datasets: pd.DataFrame | None = None,
+                  content_key: str | None = None) -> DerivedStore | None:
     """The derived tables of the workspace whose `key` is given (None when switched off).
     The dataset list (each import's file digest, rows and time) is part of the state too: a
     workspace file replaced by another with the same inode, size and modification tick (a
-    coarse clock) still gives a new state unless the same files were imported the same second."""
+    coarse clock) still gives a new state unless the same files were imported the same second.
+    `content_key` (`Workspace.content_key`, a digest of the whole workspace) names the folder
+    instead of the location: two copies of one workspace share their derived tables."""
     root = cache_root()
     if root is None or workspace_key.endswith(":missing"):
         return None
@@ -195,4 +231,4 @@ def derived_store(workspace_key: str, datasets: pd.DataFrame | None = None
                             "imported_at") if c in datasets.columns]
         content = hashlib.sha256(
             datasets[cols].astype(str).to_csv(index=False).encode()).hexdigest()
-    return DerivedStore(root, workspace_key, content)
+    return DerivedStore(root, workspace_key, content, content_key)

@@ -24,6 +24,7 @@ def load_frames(workspace: Workspace) -> Frames:
     in between (another process importing) keeps nothing, rather than file new figures under
     the old state."""
     before = workspace.key
+    content = workspace.content_key()
     tables = {name: _read(workspace, name) for name in schema.TABLES}
     parts = {}
     for name in AGE_SPLIT:  # rows by age group are parts of the total rows: kept apart
@@ -34,7 +35,7 @@ def load_frames(workspace: Workspace) -> Frames:
     frames = Frames(**tables, **parts, datasets=workspace.datasets())
     _give_back_memory()
     return frames.keep_results_in(
-        derived_store(before, frames.datasets) if workspace.key == before else None)
+        derived_store(before, frames.datasets, content) if workspace.key == before else None)
 
 
 def _read(workspace: Workspace, table: str) -> pd.DataFrame:

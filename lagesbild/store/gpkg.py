@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import glob
 import os
 import shutil
@@ -202,6 +203,9 @@ def write_copy(source: Workspace, path: Path) -> None:
         _write_layer(path, DATASETS, meta[DATASET_COLUMNS])
 
 
+CONTENT_HASH_MAX = 256 * 1024 * 1024  # bytes: `GpkgWorkspace.content_key`
+
+
 class GpkgWorkspace(Workspace):
     """One GeoPackage file per workspace (OGC standard, opens in QGIS, no server).
 
@@ -231,6 +235,19 @@ class GpkgWorkspace(Workspace):
         # tick; an audit event written in place by this process keeps the key (gpkg_audit)
         path, ino, mtime, size = gpkg_audit.signature(self.path)
         return f"{path}:{ino}:{mtime}:{size}"
+
+    def content_key(self) -> str | None:
+        """The SHA-256 of the file's bytes, for a file of at most CONTENT_HASH_MAX bytes (a
+        kommun's or a county's workspace: milliseconds); None for a larger one (the national
+        workspace: seconds to read), whose derived tables are kept by its location. An audit
+        line written in place changes it too: only a miss, never a wrong figure."""
+        try:
+            if self.path.stat().st_size > CONTENT_HASH_MAX:
+                return None
+            with open(self.path, "rb") as handle:
+                return "gpkg-sha256:" + hashlib.file_digest(handle, "sha256").hexdigest()
+        except OSError:
+            return None
 
     def exists(self) -> bool:
         return self.path.exists()

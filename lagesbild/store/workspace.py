@@ -89,6 +89,13 @@ class Workspace(ABC):
     def key(self) -> str:
         """A small hashable value that changes whenever the data change (for caching)."""
 
+    def content_key(self) -> str | None:
+        """A name of the data alone, the same for two copies of one workspace (a restored
+        export, a copy beside it), or None when the store cannot tell cheaply. The derived
+        tables (`store.derived`) of equal content are shared; `key` still decides when to
+        look again."""
+        return None
+
 
 def is_database(location: str | os.PathLike[str]) -> bool:
     """Whether a location names a PostgreSQL database rather than a GeoPackage file."""
