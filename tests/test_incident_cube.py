@@ -1,0 +1,264 @@
+"""The incident count cube counted by the store with SQL (`Workspace.incident_cube`, issue 18):
+the same table as the rows counted in pandas on both stores, and the kommun cube
+(`count_cube(source="incidents")`) read from it identical to the one grouped from the rows."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import Point, box
+
+from frames_support import shared_demo
+from lagesbild.analysis.cube import KEYS, count_cube, incident_rows
+from lagesbild.analysis.pyramid import incident_pyramid, pyramid_levels
+from lagesbild.core import schema
+from lagesbild.core.dataset import Dataset
+from lagesbild.core.frames import Frames
+from lagesbild.core.incident_cube import CUBE_COLUMNS, cube_of
+from lagesbild.core.taxonomy import ALL, Taxonomy, load_taxonomy
+from lagesbild.store.frames import load_frames
+from lagesbild.store.gpkg import GpkgWorkspace
+
+ROOT = Path(__file__).resolve().parents[1]
+TAXONOMY = load_taxonomy(ROOT / "layers" / "pyramid.toml")
+NA = None
+
+
+@pytest.fixture
+def workspace(store_workspace):  # noqa: ANN001, ANN201 - both stores
+    return store_workspace
+
+
+def rows_count_cube(frames: Frames, *, period: str, taxonomy: Taxonomy) -> pd.DataFrame:
+    """`count_cube(source="incidents")` as it was before the store's cube: the period's rows
+    grouped in pandas (kept here, verbatim, as the reference the cube must give)."""
+    data = frames.incidents.iloc[incident_rows(frames, period)]
+    kommuner = frames.kommuner["area_id"].astype(str).tolist()
+    cube = incident_pyramid(data[data["area_id"].isin(kommuner)], taxonomy, by="area_id")
+    pairs = cube[["level", "category"]].drop_duplicates()
+    totals = pd.DataFrame({"level": pyramid_levels(taxonomy), "category": ALL})
+    pairs = pd.concat([totals, pairs], ignore_index=True).drop_duplicates()
+    pairs = pairs.assign(_total=pairs["category"] == ALL).sort_values(
+        ["level", "_total", "category"], ascending=[False, False, True]).drop(columns="_total")
+    grid = pd.DataFrame([(a, lv, c, s) for a in kommuner
+                         for lv, c in pairs.itertuples(index=False) for s in ("K", "M", "T")],
+                        columns=KEYS)
+    cube = grid.merge(cube, on=KEYS, how="left").fillna({"count": 0})
+    cube["count"] = cube["count"].astype("int64")
+    for lan_id in frames.lan["area_id"].astype(str):
+        county = cube[cube["area_id"].str[:2] == lan_id[:2]]
+        county = county.groupby(["level", "category", "sex"], as_index=False)["count"].sum()
+        cube = pd.concat([cube, county.assign(area_id=lan_id)], ignore_index=True)
+    return cube[[*KEYS, "count"]]
+
+
+def _from_store(frames: Frames) -> bool:
+    """Whether `frames` hold the cube the store counted (not one counted from their rows)."""
+    return "_incident_cube" in frames.__dict__
+
+
+# --- the demo workspace -----------------------------------------------------------------------
+def test_demo_cube_from_sqlite_is_the_rows_counted(tmp_path_factory) -> None:  # noqa: ANN001
+    ws = GpkgWorkspace(shared_demo(tmp_path_factory))
+    frames = load_frames(ws)
+    assert _from_store(frames)
+    cube = frames.incident_cube
+    assert list(cube.columns) == list(CUBE_COLUMNS)
+    assert {c: str(t) for c, t in cube.dtypes.items()} == {
+        "area_id": "string", "year": "Int64", "category": "string", "victim_sex": "string",
+        "age_group": "string", "count": "int64"}
+    pd.testing.assert_frame_equal(cube, cube_of(frames.incidents))
+    assert int(cube["count"].sum()) == len(frames.incidents) > 1000
+    assert len(cube) < len(frames.incidents) / 2  # the point: groups, not rows
+
+
+def test_demo_count_cube_the_same_for_every_period(tmp_path_factory) -> None:  # noqa: ANN001
+    frames = load_frames(GpkgWorkspace(shared_demo(tmp_path_factory)))
+    years = sorted({str(y) for y in frames.incidents["year"].dropna()})
+    assert len(years) >= 2
+    for period in [*years, "1999"]:  # a year without incidents: zeros on the whole grid
+        new = count_cube(frames, period=period, source="incidents", taxonomy=TAXONOMY)
+        pd.testing.assert_frame_equal(new, rows_count_cube(frames, period=period,
+                                                           taxonomy=TAXONOMY))
+
+
+# --- a hand-made workspace on both stores --------------------------------------------------------
+AREAS = gpd.GeoDataFrame({
+    "area_id": ["24", "2417", "2422"], "level": ["lan", "kommun", "kommun"],
+    "code": ["24", "2417", "2422"], "name": ["Västerbottens län", "Norsjö", "Sorsele"],
+    "parent_id": [NA, "24", "24"], "source": "gränser"},
+    geometry=[box(0, 0, 2, 1), box(0, 0, 1, 1), box(1, 0, 2, 1)], crs=schema.CRS_STORE)
+# area, year, category, victim's sex, age group: the rows that make a count go wrong
+AWKWARD = [
+    ("2417", 2024, "Misshandel", "K", "18–24"),
+    ("2417", 2024, "Misshandel", "K", "18–24"),
+    ("2417", 2024, "Misshandel", "K", NA),        # age group absent
+    ("2417", 2024, "Misshandel", NA, NA),         # victim's sex missing: T only
+    ("2417", 2024, "Misshandel", "M", "0–17"),
+    ("2417", 2024, NA, "M", NA),                  # category missing: "okänd"
+    ("2417", 2024, "Fiskebrott", "K", "65+"),     # outside the taxonomy
+    ("2417", 2024, "Våldtäkt", "K", "0–17"),
+    ("2422", 2024, "Olaga hot", "M", NA),
+    ("2422", 2024, "Skadegörelse", "", NA),       # an empty text, not a missing one
+    ("2422", 2023, "Misshandel", "K", "25–44"),
+    ("2422", NA, "Misshandel", "K", NA),          # no year: in no period
+    ("0114", 2024, "Misshandel", "K", NA),        # not a kommun of this workspace
+    (NA, 2024, "Rån", "M", NA),                   # no kommun at all
+]
+
+
+def _incidents(rows: list[tuple], *, prefix: str = "i") -> gpd.GeoDataFrame:
+    frame = pd.DataFrame(rows, columns=["area_id", "year", "category", "victim_sex",
+                                        "age_group"])
+    n = len(frame)
+    frame = frame.assign(
+        incident_id=[f"{prefix}{i}" for i in range(n)],
+        occurred_at=[datetime(int(y), 6, 1, 12) if pd.notna(y) else NA for y in frame["year"]],
+        source_category=frame["category"], relation=NA, sub_area_id=NA,
+        precision=["point" if i % 2 else "area" for i in range(n)])
+    return gpd.GeoDataFrame(frame, geometry=[Point(0.5 + i / 100, 0.5) if i % 2 else None
+                                             for i in range(n)], crs=schema.CRS_STORE)
+
+
+def _store(ws, name: str, frame: pd.DataFrame, table: str = "incidents") -> None:  # noqa: ANN001
+    with ws.transaction() as writer:
+        writer.replace_dataset(Dataset(name, table, "test", f"{name}.csv"), frame)
+
+
+def _check(ws) -> Frames:  # noqa: ANN001
+    """The store's cube equals the rows counted; the kommun cube of every period (and of one
+    without data) equals the one grouped from the rows. The frames loaded."""
+    cube = ws.incident_cube()
+    pd.testing.assert_frame_equal(cube, cube_of(ws.read_incidents()))
+    pd.testing.assert_frame_equal(cube, cube_of(ws.read("incidents")))
+    frames = load_frames(ws)
+    assert _from_store(frames)
+    pd.testing.assert_frame_equal(frames.incident_cube, cube)
+    for period in ("2023", "2024", "2025"):
+        pd.testing.assert_frame_equal(
+            count_cube(frames, period=period, source="incidents", taxonomy=TAXONOMY),
+            rows_count_cube(frames, period=period, taxonomy=TAXONOMY))
+    return frames
+
+
+def _cell(cube: pd.DataFrame, area: str, level: int, category: str, sex: str) -> int:
+    row = cube[(cube["area_id"] == area) & (cube["level"] == level)
+               & (cube["category"] == category) & (cube["sex"] == sex)]
+    assert len(row) == 1, (area, level, category, sex)
+    return int(row["count"].iloc[0])
+
+
+def test_awkward_rows_counted_alike_on_both_stores(workspace) -> None:  # noqa: ANN001
+    _store(workspace, "gränser", AREAS, "areas")
+    _store(workspace, "utdrag.csv", _incidents(AWKWARD))
+    frames = _check(workspace)
+    cube = workspace.incident_cube()
+    # the groups as the coordinator's figures count them
+    norsjo = cube[(cube["area_id"] == "2417") & (cube["year"] == 2024)]
+    assert int(norsjo["count"].sum()) == 8
+    assert int(norsjo.loc[norsjo["victim_sex"].isna(), "count"].sum()) == 1
+    assert int(norsjo.loc[norsjo["category"].isna(), "count"].sum()) == 1
+    two = norsjo[(norsjo["category"] == "Misshandel") & (norsjo["age_group"] == "18–24")]
+    assert two["count"].tolist() == [2]
+    assert int(cube.loc[cube["year"].isna(), "count"].sum()) == 1
+    assert int(cube.loc[cube["area_id"].isna(), "count"].sum()) == 1
+    empty_sex = cube[(cube["victim_sex"] == "") & (cube["area_id"] == "2422")]
+    assert empty_sex["count"].tolist() == [1]  # "" is not a missing sex, and not K or M
+    kommun = count_cube(frames, period="2024", source="incidents", taxonomy=TAXONOMY)
+    assert _cell(kommun, "2417", 3, ALL, "T") == 6  # 5 Misshandel + Våldtäkt
+    assert _cell(kommun, "2417", 3, ALL, "K") == 4  # the one without sex in T only
+    assert _cell(kommun, "2417", 0, "okänd", "M") == 1
+    assert _cell(kommun, "2417", 0, "Fiskebrott", "K") == 1
+    assert _cell(kommun, "24", 3, ALL, "T") == 6  # Sorsele's undated row is in no year
+    assert "0114" not in set(kommun["area_id"])  # not a kommun here: in no figure
+
+
+def test_two_imports_count_twice_and_replacing_one_follows(workspace) -> None:  # noqa: ANN001
+    _store(workspace, "gränser", AREAS, "areas")
+    _store(workspace, "utdrag.csv", _incidents(AWKWARD))
+    _store(workspace, "utdrag_kopia.csv", _incidents(AWKWARD, prefix="k"))
+    frames = _check(workspace)
+    kommun = count_cube(frames, period="2024", source="incidents", taxonomy=TAXONOMY)
+    assert _cell(kommun, "2417", 3, ALL, "T") == 12  # two datasets: both counted
+    # the copy replaced by a file with Sorsele's 2024 only: the cube is the workspace's now
+    _store(workspace, "utdrag_kopia.csv", _incidents([r for r in AWKWARD if r[0] == "2422"
+                                                      and r[1] == 2024], prefix="k"))
+    frames = _check(workspace)
+    kommun = count_cube(frames, period="2024", source="incidents", taxonomy=TAXONOMY)
+    assert _cell(kommun, "2417", 3, ALL, "T") == 6
+    assert _cell(kommun, "2422", 2, ALL, "M") == 2  # Olaga hot, twice
+
+
+def test_empty_incidents_table_and_none_at_all(workspace) -> None:  # noqa: ANN001
+    _store(workspace, "gränser", AREAS, "areas")
+    assert workspace.incident_cube().empty  # no incidents table (GeoPackage) / no rows
+    _check(workspace)
+    _store(workspace, "utdrag.csv", _incidents(AWKWARD[:1]))
+    _store(workspace, "utdrag.csv", _incidents(AWKWARD[:0]))  # replaced by nothing
+    cube = workspace.incident_cube()
+    assert cube.empty and list(cube.columns) == list(CUBE_COLUMNS)
+    frames = _check(workspace)
+    kommun = count_cube(frames, period="2024", source="incidents", taxonomy=TAXONOMY)
+    assert (kommun["count"] == 0).all() and len(kommun) > 0
+
+
+def test_no_file_yet(tmp_path: Path) -> None:
+    ws = GpkgWorkspace(tmp_path / "ny.gpkg")
+    pd.testing.assert_frame_equal(ws.incident_cube(), cube_of(ws.read_incidents()))
+    assert not ws.path.exists()  # reading did not create it
+
+
+def test_older_geopackage_without_age_group(tmp_path: Path) -> None:
+    """A workspace written before incidents had an age group: every row's is missing."""
+    ws = GpkgWorkspace(tmp_path / "gammal.gpkg")
+    _store(ws, "gränser", AREAS, "areas")
+    _store(ws, "utdrag.csv", _incidents(AWKWARD))
+    with contextlib.closing(sqlite3.connect(ws.path)) as con:
+        con.execute('ALTER TABLE incidents DROP COLUMN "age_group"')
+        con.commit()
+    cube = ws.incident_cube()
+    assert cube["age_group"].isna().all() and int(cube["count"].sum()) == len(AWKWARD)
+    _check(ws)
+
+
+# --- the frames ---------------------------------------------------------------------------------
+def test_frames_replaced_incidents_count_their_own(tmp_path_factory) -> None:  # noqa: ANN001
+    """`dataclasses.replace(frames, incidents=…)` (as tests and the part-year figures cut a
+    kommun's rows) must not keep the store's cube of the old rows."""
+    frames = load_frames(GpkgWorkspace(shared_demo(tmp_path_factory)))
+    first = str(frames.kommuner["area_id"].iloc[0])
+    cut = dataclasses.replace(frames, incidents=frames.incidents[
+        frames.incidents["area_id"].astype(str) != first])
+    assert not _from_store(cut)
+    assert first not in set(cut.incident_cube["area_id"].dropna())
+    period = str(int(frames.incidents["year"].max()))
+    new = count_cube(cut, period=period, source="incidents", taxonomy=TAXONOMY)
+    pd.testing.assert_frame_equal(new, rows_count_cube(cut, period=period, taxonomy=TAXONOMY))
+    assert (new.loc[new["area_id"] == first, "count"] == 0).all()
+
+
+def test_a_commit_between_the_reads_keeps_the_rows_count(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another process importing between the cube and the rows: the frames count their rows
+    (the store's cube would hold the other state)."""
+    ws = GpkgWorkspace(tmp_path / "ws.gpkg")
+    _store(ws, "gränser", AREAS, "areas")
+    _store(ws, "utdrag.csv", _incidents(AWKWARD))
+    counted = ws.incident_cube
+
+    def then_import() -> pd.DataFrame:
+        cube = counted()
+        _store(ws, "mer.csv", _incidents(AWKWARD[:3], prefix="m"))
+        return cube
+
+    monkeypatch.setattr(ws, "incident_cube", then_import)
+    frames = load_frames(ws)
+    assert not _from_store(frames)
+    assert int(frames.incident_cube["count"].sum()) == len(AWKWARD) + 3
