@@ -7,7 +7,9 @@ folium.Choropleth of unsimplified geometry), app (rerun after a filter change vs
 everything), import (a national year of police-extract rows from CSV), browser (the demo in
 Chromium: first load, a later session's first map, a filter change until the map is redrawn, a
 page switch; the app vs the full folium re-render), load (50 concurrent websocket sessions
-switching filters; the app vs every session re-rendering the whole map). Real boundaries in
+switching filters; the app vs every session re-rendering the whole map), cube (the incident
+count cube by SQL in the store vs the rows grouped in pandas, and the kommun cube from it vs
+from the rows, on a two-län national-like workspace). Real boundaries in
 ../shared/data/boundaries/ are used too when present.
 """
 
@@ -20,7 +22,7 @@ import platform
 import sys
 from pathlib import Path
 
-SECTIONS = ("assign", "map", "app", "import", "browser", "load")
+SECTIONS = ("assign", "map", "app", "import", "browser", "load", "cube")
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "boundaries"
 
 
@@ -96,6 +98,11 @@ def run(sections: tuple[str, ...], *, points: int, rows: int, quick: bool,
 
         out["load"] = load_bench.run(workspace=load_workspace, sessions=10 if quick else 50)
         print(out["load"]["report"], end="\n\n", flush=True)
+    if "cube" in sections:
+        from benchmarks import cube_bench
+
+        out["cube"] = cube_bench.run(repeats=1 if quick else 3)
+        print(cube_bench.format_table(out["cube"]), end="\n\n", flush=True)
     return out
 
 

@@ -15,14 +15,14 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
+from benchmarks.cube_bench import rows_count_cube  # the pandas path as it was: the reference
 from frames_support import shared_demo
-from lagesbild.analysis.cube import KEYS, count_cube, incident_rows
-from lagesbild.analysis.pyramid import incident_pyramid, pyramid_levels
+from lagesbild.analysis.cube import count_cube
 from lagesbild.core import schema
 from lagesbild.core.dataset import Dataset
 from lagesbild.core.frames import Frames
 from lagesbild.core.incident_cube import CUBE_COLUMNS, cube_of
-from lagesbild.core.taxonomy import ALL, Taxonomy, load_taxonomy
+from lagesbild.core.taxonomy import ALL, load_taxonomy
 from lagesbild.store.frames import load_frames
 from lagesbild.store.gpkg import GpkgWorkspace
 
@@ -34,29 +34,6 @@ NA = None
 @pytest.fixture
 def workspace(store_workspace):  # noqa: ANN001, ANN201 - both stores
     return store_workspace
-
-
-def rows_count_cube(frames: Frames, *, period: str, taxonomy: Taxonomy) -> pd.DataFrame:
-    """`count_cube(source="incidents")` as it was before the store's cube: the period's rows
-    grouped in pandas (kept here, verbatim, as the reference the cube must give)."""
-    data = frames.incidents.iloc[incident_rows(frames, period)]
-    kommuner = frames.kommuner["area_id"].astype(str).tolist()
-    cube = incident_pyramid(data[data["area_id"].isin(kommuner)], taxonomy, by="area_id")
-    pairs = cube[["level", "category"]].drop_duplicates()
-    totals = pd.DataFrame({"level": pyramid_levels(taxonomy), "category": ALL})
-    pairs = pd.concat([totals, pairs], ignore_index=True).drop_duplicates()
-    pairs = pairs.assign(_total=pairs["category"] == ALL).sort_values(
-        ["level", "_total", "category"], ascending=[False, False, True]).drop(columns="_total")
-    grid = pd.DataFrame([(a, lv, c, s) for a in kommuner
-                         for lv, c in pairs.itertuples(index=False) for s in ("K", "M", "T")],
-                        columns=KEYS)
-    cube = grid.merge(cube, on=KEYS, how="left").fillna({"count": 0})
-    cube["count"] = cube["count"].astype("int64")
-    for lan_id in frames.lan["area_id"].astype(str):
-        county = cube[cube["area_id"].str[:2] == lan_id[:2]]
-        county = county.groupby(["level", "category", "sex"], as_index=False)["count"].sum()
-        cube = pd.concat([cube, county.assign(area_id=lan_id)], ignore_index=True)
-    return cube[[*KEYS, "count"]]
 
 
 def _from_store(frames: Frames) -> bool:

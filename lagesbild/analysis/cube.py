@@ -52,24 +52,20 @@ def count_cube(frames: Frames, *, period: str, source: str, taxonomy: Taxonomy) 
     return cube[[*KEYS, "count"]]
 
 
-def cube_years(frames: Frames) -> dict[str, np.ndarray]:
-    """Every year of `frames.incident_cube` (as text) with the positions of its rows, as
-    `incident_years` gives them for the rows (memoised per frames object)."""
-    memo = memo_dict(frames)
-    years = memo.get(("cube_years",))
-    if years is None:
-        years = memo[("cube_years",)] = _positions(frames.incident_cube["year"])
-    return years  # type: ignore[return-value]
-
-
 def cube_rows(frames: Frames, period: str) -> np.ndarray:
-    """Positions in `frames.incident_cube` of the counts of `period` (year as text)."""
-    return cube_years(frames).get(str(period), np.empty(0, dtype=np.intp))
+    """Positions in `frames.incident_cube` of the counts of `period` (those whose year, as
+    text, is `period`): one comparison of a small table's years, nothing kept."""
+    text = str(period)
+    if not text.isdigit() or len(text) > 9 or str(int(text)) != text:
+        return np.empty(0, dtype=np.intp)
+    years = frames.incident_cube["year"]
+    return np.flatnonzero((years == int(text)).fillna(False).to_numpy(dtype=bool))
 
 
 def incident_periods(frames: Frames) -> list[str]:
-    """The years the incidents have (as text, sorted), from the cube."""
-    return list(cube_years(frames))
+    """The years the incidents have (as text, sorted), from the cube: not a pass over the
+    rows."""
+    return sorted({str(y) for y in frames.incident_cube["year"].dropna().unique()})
 
 
 def _positions(years: pd.Series) -> dict[str, np.ndarray]:
