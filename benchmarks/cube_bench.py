@@ -1,7 +1,7 @@
 """The incident count cube counted by the store (SQL) against the pandas path, in one run.
 
     python -m benchmarks.cube_bench [--workspace PATH] [--deso 600] [--incidents 200000]
-                                    [--counties 01,14] [--database URL]
+                                    [--counties 01,14] [--database URL | --postgis]
 
 Without --workspace a national-like workspace is built (`benchmarks.national_workspace`, the
 län given by --counties; --counties all for the whole country). Measured, each the best of
@@ -176,13 +176,35 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--incidents", type=int, default=200_000, help="incidents a year")
     parser.add_argument("--counties", default="01,14", help="län codes, or 'all'")
     parser.add_argument("--database", default=None, help="postgresql:// URL: PostGIS too")
+    parser.add_argument("--postgis", action="store_true",
+                        help="PostGIS too, on a throwaway local server (tests/pg_server.py)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="build the workspace here and keep it (default: a temp folder)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
     counties = None if args.counties == "all" else tuple(
         c.strip() for c in args.counties.split(",") if c.strip())
-    res = run(workspace=args.workspace, deso=args.deso, incidents=args.incidents,
-              counties=counties, database=args.database, repeats=args.repeats)
+    workspace = args.workspace
+    if workspace is None and args.out is not None:
+        from benchmarks import national_workspace
+
+        workspace = str(national_workspace.build(args.out, deso=args.deso,
+                                                 incidents=args.incidents, counties=counties,
+                                                 sites=False))
+    server = None
+    if args.postgis and args.database is None:
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+        from pg_server import LocalServer
+
+        server = LocalServer().start()
+    try:
+        res = run(workspace=workspace, deso=args.deso, incidents=args.incidents,
+                  counties=counties, database=args.database or (server.url if server else None),
+                  repeats=args.repeats)
+    finally:
+        if server is not None:
+            server.stop()
     print(format_table(res), flush=True)
     if args.json:
         args.json.write_text(json.dumps(res, indent=2, default=str), encoding="utf-8")

@@ -239,3 +239,83 @@ def test_a_commit_between_the_reads_keeps_the_rows_count(tmp_path: Path,
     frames = load_frames(ws)
     assert not _from_store(frames)
     assert int(frames.incident_cube["count"].sum()) == len(AWKWARD) + 3
+
+
+# --- the figures moved to the cube ------------------------------------------------------------
+def _layers() -> list:
+    from lagesbild.core.layers import LayerSpec
+
+    base = dict(title_sv="x", title_en="x", kind="incident_rate")
+    return [LayerSpec(id="misshandel_hot", categories=("Misshandel", "OLAGA HOT"), **base),
+            LayerSpec(id="grovt", pyramid_level=3, categories=("Misshandel",), **base),
+            LayerSpec(id="utanfor", pyramid_level=0, **base),
+            LayerSpec(id="fiske", categories=("Fiskebrott",), **base)]
+
+
+@pytest.mark.parametrize("where", ["demo", "awkward"])
+def test_layer_counts_from_the_cube_equal_the_rows(where: str, tmp_path: Path, tmp_path_factory,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """An incident layer of some categories (the map's count, its rate, its age table, whether
+    the victim's sex is known) is the same from the cube as from the rows."""
+    from lagesbild.analysis import figures, layer_cube
+    from lagesbild.analysis.age import age_counts
+    from lagesbild.analysis.known import sex_known
+    from lagesbild.core.settings import Settings
+
+    if where == "demo":
+        ws = GpkgWorkspace(shared_demo(tmp_path_factory))
+    else:
+        ws = GpkgWorkspace(tmp_path / "ws.gpkg")
+        _store(ws, "gränser", AREAS, "areas")
+        _store(ws, "utdrag.csv", _incidents(AWKWARD))
+    frames = load_frames(ws)
+    settings = Settings(suppress_below=5)
+
+    def figures_of(f: Frames) -> dict:
+        out = {}
+        for spec in _layers():
+            for period in incident_periods_of(f):
+                out[spec.id, period] = (
+                    figures._filtered_counts(f, spec, period=period, taxonomy=TAXONOMY),
+                    age_counts(f, spec, period=period, taxonomy=TAXONOMY),
+                    figures.layer_figures(f, spec, period=period, sex="K", taxonomy=TAXONOMY,
+                                          settings=settings),
+                    sex_known(f, period, "incidents"))
+        return out
+
+    cube = figures_of(frames)
+    monkeypatch.setattr(layer_cube, "served_by_cube", lambda spec: False)
+    rows = figures_of(dataclasses.replace(frames))  # its own memo, counted from the rows
+    assert cube.keys() == rows.keys() and len(cube) >= 4
+    for key, (counts, ages, shown, known) in cube.items():
+        pd.testing.assert_frame_equal(counts, rows[key][0])
+        pd.testing.assert_frame_equal(ages, rows[key][1], check_index_type=False)
+        pd.testing.assert_frame_equal(shown, rows[key][2])
+        ids = set(frames.areas["area_id"].astype(str))  # a code outside the workspace: no view
+        assert frozenset(known & ids) == _sex_known_from_rows(frames, key[1])
+    if where == "awkward":
+        counts = cube["misshandel_hot", "2024"][0].set_index(["area_id", "sex"])["count"]
+        assert counts[("2417", "T")] == 5 and counts[("2417", "K")] == 3
+        assert counts[("2422", "M")] == 1  # "OLAGA HOT" is Olaga hot
+        fiske = cube["fiske", "2024"][0].set_index(["area_id", "sex"])["count"]
+        assert fiske[("2417", "K")] == 1 and fiske[("24", "T")] == 1
+
+
+def incident_periods_of(frames: Frames) -> list[str]:
+    return sorted({str(y) for y in frames.incidents["year"].dropna()})
+
+
+def _sex_known_from_rows(frames: Frames, period: str) -> frozenset[str]:
+    """`known.sex_known(…, "incidents")` as it was, from the rows."""
+    from lagesbild.analysis.cube import incident_rows
+
+    rows = incident_rows(frames, period)
+    areas = frames.incidents["area_id"].iloc[rows].astype(str)
+    told = frames.incidents["victim_sex"].iloc[rows].isin(["K", "M"]).to_numpy()
+    known = set(areas[told].unique())
+    kommuner = frames.kommuner["area_id"].astype(str)
+    if known:
+        known |= set(kommuner) - set(areas.unique())
+    known |= {c for c in frames.lan["area_id"].astype(str)
+              if all(k in known for k in kommuner if k[:2] == c[:2])}
+    return frozenset(k for k in known if k in set(frames.areas["area_id"].astype(str)))
