@@ -319,3 +319,31 @@ def _sex_known_from_rows(frames: Frames, period: str) -> frozenset[str]:
     known |= {c for c in frames.lan["area_id"].astype(str)
               if all(k in known for k in kommuner if k[:2] == c[:2])}
     return frozenset(k for k in known if k in set(frames.areas["area_id"].astype(str)))
+
+
+def test_the_cube_is_counted_once_per_state_of_the_workspace(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kept with the derived tables (`store.derived`, keyed by the workspace's state): a second
+    load of the same state reads it; an import makes it count again."""
+    from lagesbild.store import derived
+
+    monkeypatch.setenv(derived.ENV, str(tmp_path / "cache"))
+    ws = GpkgWorkspace(tmp_path / "ws.gpkg")
+    _store(ws, "gränser", AREAS, "areas")
+    _store(ws, "utdrag.csv", _incidents(AWKWARD))
+    first = load_frames(ws).incident_cube
+    calls = []
+    counted = GpkgWorkspace.incident_cube
+
+    def counting(self) -> pd.DataFrame:  # noqa: ANN001
+        calls.append(1)
+        return counted(self)
+
+    monkeypatch.setattr(GpkgWorkspace, "incident_cube", counting)
+    again = load_frames(ws)
+    assert not calls and _from_store(again)
+    pd.testing.assert_frame_equal(again.incident_cube, first)
+    _store(ws, "mer.csv", _incidents(AWKWARD[:3], prefix="m"))
+    later = load_frames(ws)
+    assert calls == [1]
+    assert int(later.incident_cube["count"].sum()) == len(AWKWARD) + 3

@@ -16,6 +16,7 @@ from lagesbild.store.derived import derived_store
 from lagesbild.store.workspace import Workspace
 
 
+CUBE_KEY = ("incident_cube",)  # the store's cube among the derived tables
 AGE_SPLIT = ("population", "incident_counts", "indicators")  # totals and parts by age group
 
 
@@ -25,7 +26,13 @@ def load_frames(workspace: Workspace) -> Frames:
     in between (another process importing) keeps nothing, rather than file new figures under
     the old state."""
     before = workspace.key
-    cube = workspace.incident_cube()  # counted by the store (SQL), before the rows are read
+    # the incident cube: counted by the store (SQL) before the rows are read, once per state
+    # of the workspace (kept with the derived tables: SQLite's GROUP BY sorts every row)
+    keeper = derived_store(before, workspace.datasets())
+    cube = keeper.get(CUBE_KEY) if keeper is not None else None
+    counted = cube is None
+    if cube is None:
+        cube = workspace.incident_cube()
     tables = {name: _read(workspace, name) for name in schema.TABLES}
     parts = {}
     for name in AGE_SPLIT:  # rows by age group are parts of the total rows: kept apart
@@ -41,6 +48,8 @@ def load_frames(workspace: Workspace) -> Frames:
     # frames count their own rows on first use
     if same and int(cube["count"].sum()) == len(frames.incidents):
         frames.with_incident_cube(cube)
+        if counted and keeper is not None:
+            keeper.put(CUBE_KEY, frames.incident_cube)
     return frames.keep_results_in(derived_store(before, frames.datasets) if same else None)
 
 
