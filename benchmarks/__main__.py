@@ -8,7 +8,9 @@ everything), import (a national year of police-extract rows from CSV), browser (
 Chromium: first load, a later session's first map, a filter change until the map is redrawn, a
 page switch; the app vs the full folium re-render), load (50 concurrent websocket sessions
 switching filters; the app vs every session re-rendering the whole map), audit (the release
-audit's linear programs: a kept HiGHS model vs linprog per question). Real boundaries in
+audit's linear programs: a kept HiGHS model vs linprog per question), cube (the incident
+count cube by SQL in the store vs the rows grouped in pandas, and the kommun cube from it vs
+from the rows, on a two-län national-like workspace). Real boundaries in
 ../shared/data/boundaries/ are used too when present.
 """
 
@@ -21,7 +23,7 @@ import platform
 import sys
 from pathlib import Path
 
-SECTIONS = ("assign", "map", "app", "import", "browser", "load", "audit")
+SECTIONS = ("assign", "map", "app", "import", "browser", "load", "audit", "cube")
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "boundaries"
 
 
@@ -102,6 +104,11 @@ def run(sections: tuple[str, ...], *, points: int, rows: int, quick: bool,
 
         out["audit"] = audit_bench.run(per_component=20 if quick else 60)
         print(audit_bench.format_table(out["audit"]), end="\n\n", flush=True)
+    if "cube" in sections:
+        from benchmarks import cube_bench
+
+        out["cube"] = cube_bench.run(repeats=1 if quick else 3)
+        print(cube_bench.format_table(out["cube"]), end="\n\n", flush=True)
     return out
 
 

@@ -54,14 +54,20 @@ def age_counts(frames: Frames, spec: LayerSpec, *, period: str, taxonomy: Taxono
         return _table_age_counts(frames, spec, period=period, taxonomy=taxonomy)
     if spec.kind != "incident_rate":
         raise ValueError("age figures need counts (an incident or a count layer)")
-    data = pd.DataFrame(layer_incidents(frames, spec, period=period, taxonomy=taxonomy))
+    from lagesbild.analysis.layer_cube import layer_cube, served_by_cube
+
+    if served_by_cube(spec):  # the store's cube (counted with SQL), not the rows
+        data = layer_cube(frames, spec, period=period, taxonomy=taxonomy)
+    else:  # a relation filter: the rows, each counting one
+        data = pd.DataFrame(layer_incidents(frames, spec, period=period,
+                                            taxonomy=taxonomy)).assign(count=1)
     if "age_group" not in data or not data["age_group"].notna().any():
         return pd.DataFrame(columns=[*KEYS, "count"])
     data = data.assign(age_group=data["age_group"].astype("string").fillna(UNKNOWN))
     by_sex = data[data["victim_sex"].isin(["K", "M"])].groupby(
-        ["area_id", "age_group", "victim_sex"]).size()
+        ["area_id", "age_group", "victim_sex"])["count"].sum()
     by_sex.index = by_sex.index.set_names(KEYS)
-    total = data.groupby(["area_id", "age_group"]).size()
+    total = data.groupby(["area_id", "age_group"])["count"].sum()
     total = pd.concat({"T": total}, names=["sex"]).reorder_levels([1, 2, 0])
     groups = sorted(set(data["age_group"]) - {UNKNOWN}, key=_order) + [UNKNOWN]
     return _with_totals(frames, pd.concat([by_sex, total]), groups)

@@ -11,7 +11,7 @@ import pandas as pd
 
 from lagesbild.analysis import disclosure
 from lagesbild.analysis.memo import memo_dict, memoised
-from lagesbild.analysis.pyramid import count_pyramid, incident_pyramid, pyramid_levels
+from lagesbild.analysis.pyramid import count_pyramid, incident_cube_pyramid, pyramid_levels
 from lagesbild.core.frames import Frames
 from lagesbild.core.settings import Settings
 from lagesbild.core.taxonomy import ALL, Taxonomy
@@ -21,15 +21,16 @@ KEYS = ["area_id", "level", "category", "sex"]
 
 
 def count_cube(frames: Frames, *, period: str, source: str, taxonomy: Taxonomy) -> pd.DataFrame:
-    """Raw counts per kommun and for the län (their sum) × level × category × sex."""
+    """Raw counts per kommun and for the län (their sum) × level × category × sex; from the
+    incidents: from `frames.incident_cube` (counted by the store with SQL), not the rows."""
     if source not in SOURCES:
         raise ValueError(f"source must be one of {SOURCES}")
     if source == "counts":
         data = frames.incident_counts[frames.incident_counts["period"] == str(period)]
         build = count_pyramid
-    else:
-        data = frames.incidents.iloc[incident_rows(frames, period)]
-        build = incident_pyramid
+    else:  # the store's cube (counted with SQL), not the rows
+        data = frames.incident_cube.iloc[cube_rows(frames, period)]
+        build = incident_cube_pyramid
     kommuner = frames.kommuner["area_id"].astype(str).tolist()
     cube = build(data[data["area_id"].isin(kommuner)], taxonomy, by="area_id")
     # a category present in one kommun is listed (as 0) in every kommun, so totals add up;
@@ -51,6 +52,35 @@ def count_cube(frames: Frames, *, period: str, source: str, taxonomy: Taxonomy) 
     return cube[[*KEYS, "count"]]
 
 
+def cube_rows(frames: Frames, period: str) -> np.ndarray:
+    """Positions in `frames.incident_cube` of the counts of `period` (those whose year, as
+    text, is `period`): one comparison of a small table's years, nothing kept."""
+    text = str(period)
+    if not text.isdigit() or len(text) > 9 or str(int(text)) != text:
+        return np.empty(0, dtype=np.intp)
+    years = frames.incident_cube["year"]
+    return np.flatnonzero((years == int(text)).fillna(False).to_numpy(dtype=bool))
+
+
+def incident_periods(frames: Frames) -> list[str]:
+    """The years the incidents have (as text, sorted), from the cube: not a pass over the
+    rows."""
+    return sorted({str(y) for y in frames.incident_cube["year"].dropna().unique()})
+
+
+def _positions(years: pd.Series) -> dict[str, np.ndarray]:
+    """Each year (as text) with the positions of its rows in order; missing years in none."""
+    codes, uniques = pd.factorize(years, sort=True)
+    order = np.argsort(codes, kind="stable")
+    starts = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    found = {}
+    for i, year in enumerate(uniques):
+        rows = order[starts[i]:starts[i + 1]]
+        rows.flags.writeable = False
+        found[str(year)] = rows
+    return found
+
+
 def incident_years(frames: Frames) -> dict[str, np.ndarray]:
     """Every year of `frames.incidents` (as text, "2024") with the positions of its rows in
     order: one pass over the table per frames object (millions of rows nationally) instead of
@@ -58,15 +88,7 @@ def incident_years(frames: Frames) -> dict[str, np.ndarray]:
     memo = memo_dict(frames)
     years = memo.get(("incident_years",))
     if years is None:
-        codes, uniques = pd.factorize(frames.incidents["year"], sort=True)
-        order = np.argsort(codes, kind="stable")
-        starts = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
-        years = {}
-        for i, year in enumerate(uniques):
-            rows = order[starts[i]:starts[i + 1]]
-            rows.flags.writeable = False
-            years[str(year)] = rows
-        memo[("incident_years",)] = years
+        years = memo[("incident_years",)] = _positions(frames.incidents["year"])
     return years  # type: ignore[return-value]
 
 

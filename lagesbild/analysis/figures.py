@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from lagesbild.analysis import disclosure, stats
-from lagesbild.analysis.cube import count_cube, incident_rows, incident_years, protected_cube
+from lagesbild.analysis.cube import (count_cube, incident_periods, incident_rows,
+                                     protected_cube)
 from lagesbild.analysis.memo import memo_dict as _memo_dict
 from lagesbild.analysis.memo import memoised as _memo
 from lagesbild.analysis.shares import (  # noqa: F401 - re-exported: the single exit
@@ -40,7 +41,7 @@ def periods(frames: Frames, spec: LayerSpec) -> list[str]:
         if spec.crime_group:  # missing is not zero: only periods whose tables have the group
             values = values[category_mask(frames.incident_counts["category"], spec, None)]
     elif spec.kind == "incident_rate":
-        years = list(incident_years(frames))
+        years = incident_periods(frames)
         if spec.relation is not None:  # only years whose sources had the relation field
             years = [y for y in years if relation_known(frames, y)]
         values = pd.Series(years, dtype="string")
@@ -211,20 +212,19 @@ def _within_level(frames: Frames, spec: LayerSpec, source: str, cells: pd.DataFr
 
 def _filtered_counts(frames: Frames, spec: LayerSpec, *, period: str, taxonomy: Taxonomy) -> pd.DataFrame:
     """Counts per kommun × sex (K, M, T) for the layer's categories and period (zeros kept)."""
+    from lagesbild.analysis.layer_cube import layer_cube, served_by_cube, sex_counts
+
     if spec.kind == "count_rate":
         data = frames.incident_counts
         data = data[data["period"] == period]
         keep = category_mask(data["category"], spec, taxonomy)
         data = data[keep & data["sex"].isin(SEXES)]
         counts = data.groupby(["area_id", "sex"])["count"].sum()
-    else:
-        data = pd.DataFrame(layer_incidents(frames, spec, period=period, taxonomy=taxonomy))
-        by_sex = data[data["victim_sex"].isin(["K", "M"])].groupby(["area_id", "victim_sex"]).size()
-        by_sex.index = by_sex.index.set_names(["area_id", "sex"])
-        total = data.groupby("area_id").size()
-        total.index = pd.MultiIndex.from_arrays([total.index, ["T"] * len(total)],
-                                                names=["area_id", "sex"])
-        counts = pd.concat([by_sex, total])
+    elif served_by_cube(spec):  # the store's cube, not the rows
+        counts = sex_counts(layer_cube(frames, spec, period=period, taxonomy=taxonomy))
+    else:  # a relation filter: the rows, each counting one
+        counts = sex_counts(pd.DataFrame(layer_incidents(frames, spec, period=period,
+                                                         taxonomy=taxonomy)).assign(count=1))
     kommuner = frames.kommuner["area_id"].astype(str).tolist()
     lan = frames.lan["area_id"].astype(str).tolist()
     if spec.kind == "incident_rate" and spec.relation is not None:

@@ -42,14 +42,14 @@ def sex_known(frames: Frames, period: str, source: str) -> frozenset[str]:
             data = data[data["period"].astype(str) == str(period)]
             areas = data["area_id"].astype(str)
             told = data["sex"].isin(["K", "M"]).to_numpy()
-        else:
-            from lagesbild.analysis.cube import incident_rows
+        else:  # the store's cube (`Frames.incident_cube`), not the rows
+            from lagesbild.analysis.cube import cube_rows
 
-            rows = incident_rows(frames, period)
-            data = frames.incidents
-            areas = data["area_id"].iloc[rows].astype(str)
-            told = data["victim_sex"].iloc[rows].isin(["K", "M"]).to_numpy()
-        known = set(areas[told].unique())  # unique first: 300 000 rows a year nationally
+            data = frames.incident_cube.iloc[cube_rows(frames, period)]
+            data = data[data["area_id"].notna()]
+            areas = data["area_id"].astype(str)
+            told = data["victim_sex"].isin(["K", "M"]).to_numpy(dtype=bool)
+        known = set(areas[told].unique())
         kommuner = frames.kommuner["area_id"].astype(str)
         if known:  # a kommun without any data that period: its zeros are counts
             known |= set(kommuner) - set(areas.unique())

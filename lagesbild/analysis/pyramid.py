@@ -19,6 +19,13 @@ def incident_pyramid(incidents: pd.DataFrame, taxonomy: Taxonomy, *, by: str | N
     return _cube(incidents.assign(count=1), taxonomy, sex_col="victim_sex", by=by)
 
 
+def incident_cube_pyramid(cube: pd.DataFrame, taxonomy: Taxonomy, *, by: str | None = None
+                          ) -> pd.DataFrame:
+    """`incident_pyramid` of the incidents counted in `cube` (`core.incident_cube`: category,
+    victim_sex and their count): the same cube, from the groups instead of the rows."""
+    return _cube(cube, taxonomy, sex_col="victim_sex", by=by)
+
+
 def count_pyramid(counts: pd.DataFrame, taxonomy: Taxonomy, *, by: str | None = None
                   ) -> pd.DataFrame:
     """Same cube from aggregated counts (Brå-like: category, sex K/M/T, count)."""

@@ -9,7 +9,7 @@ import pandas as pd
 
 from lagesbild.analysis.known import blank_uncovered, blank_unknown_sex, covered_areas, sex_known
 from lagesbild.analysis import disclosure, stats
-from lagesbild.analysis.cube import protected_cube
+from lagesbild.analysis.cube import incident_periods, protected_cube
 from lagesbild.analysis.figures import population_label, indicator_figures, population_for
 from lagesbild.core.errors import InputError
 from lagesbild.core.frames import Frames
@@ -38,7 +38,7 @@ class PyramidView:
 def count_periods(frames: Frames, source: str) -> list[str]:
     if source == "counts":
         return sorted({str(p) for p in frames.incident_counts["period"].dropna()})
-    return sorted({str(y) for y in frames.incidents["year"].dropna()})
+    return incident_periods(frames)
 
 
 def pyramid_view(frames: Frames, taxonomy: Taxonomy, indicator_meta: dict[str, dict[str, Any]], *,

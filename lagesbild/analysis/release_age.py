@@ -96,8 +96,7 @@ def has_ages(frames: Frames, source: str) -> bool:
     if source == "counts":
         data = getattr(frames, "incident_counts_age", None)
         return data is not None and len(data) > 0
-    data = frames.incidents
-    return "age_group" in data.columns and bool(pd.Series(data["age_group"]).notna().any())
+    return bool(frames.incident_cube["age_group"].notna().any())  # the cube, not the rows
 
 
 def grade_release(frames: Frames, indicator_id: str, *, period: str, settings: Settings

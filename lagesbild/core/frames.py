@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 
 from lagesbild.core import schema
+from lagesbild.core.incident_cube import conform_cube, cube_of
 
 # The incidents as the analysis holds them (`compact_incidents`): millions of rows nationally,
 # so no geometry objects (a point's coordinates in EPSG:3006 as x and y, NaN without a point),
@@ -153,6 +154,24 @@ class Frames:
     def keep_results_in(self, persist: PersistentMemo | None) -> Frames:
         """These frames with `persist` as the keeper of their results (returns self)."""
         self.__dict__["_persist"] = persist  # frozen dataclass: not a field, not compared
+        return self
+
+    @property
+    def incident_cube(self) -> pd.DataFrame:
+        """The incidents counted per kommun × year × category × victim's sex × age group
+        (`core.incident_cube`): the one the store computed with SQL when `load_frames` gave it
+        (`with_incident_cube`), else computed from `incidents` on first use. Not a field: a
+        copy made with `dataclasses.replace(frames, incidents=…)` must not carry the old
+        incidents' counts, and computes its own."""
+        cube = self.__dict__.get("_incident_cube")
+        if cube is None:
+            cube = self.__dict__["_incident_cube"] = cube_of(self.incidents)
+        return cube
+
+    def with_incident_cube(self, cube: pd.DataFrame) -> Frames:
+        """These frames with `cube` (the store's count of exactly these `incidents`) as their
+        `incident_cube` (returns self)."""
+        self.__dict__["_incident_cube"] = conform_cube(cube)
         return self
 
     @property

@@ -20,8 +20,7 @@ def has_ages(frames: Frames, source: str) -> bool:
     workspace carries age groups."""
     if source == "counts":
         return bool(len(frames.incident_counts_age))
-    incidents = frames.incidents
-    return "age_group" in incidents and bool(incidents["age_group"].notna().any())
+    return bool(frames.incident_cube["age_group"].notna().any())  # the cube, not the rows
 
 
 def age_rows(frames: Frames, taxonomy: Taxonomy, settings: Settings, *, area_id: str,

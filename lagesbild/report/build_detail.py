@@ -7,6 +7,7 @@ import geopandas as gpd
 
 from lagesbild.analysis.small_area_views import small_area_view, small_spec
 from lagesbild.analysis.small_areas import level_areas, level_name, small_levels, supports
+from lagesbild.analysis.cube import incident_periods
 from lagesbild.core import schema
 from lagesbild.core.frames import incident_points
 from lagesbild.render import static
@@ -16,7 +17,7 @@ from lagesbild.report.model import Figure
 
 
 def _period(ctx: Context) -> str | None:
-    years = sorted({str(y) for y in ctx.frames.incidents["year"].dropna()})
+    years = incident_periods(ctx.frames)
     return pick_period(years, ctx.period)
 
 

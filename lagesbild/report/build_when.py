@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from lagesbild.analysis.cube import incident_periods
 from lagesbild.analysis.timing import when_table, when_wide
 from lagesbild.core.taxonomy import ALL
 from lagesbild.report.build_context import Context, count_cell, pick_period
@@ -13,7 +14,7 @@ from lagesbild.report.model import Table
 
 def when(ctx: Context, paras: list[str], tables: list[Table]) -> None:
     """Adds the weekday × time-of-day table and one sentence, when the extract has the period."""
-    years = sorted({str(y) for y in ctx.frames.incidents["year"].dropna()})
+    years = incident_periods(ctx.frames)
     period = pick_period(years, ctx.period)
     if period is None:
         return

@@ -2,7 +2,8 @@
 
 The incidents (millions of rows nationally: 7.5 million for five years of the police extract)
 come through `Workspace.read_incidents`: compact (`core.frames.compact_incidents`), without
-geometry objects and with the repeated text as categories.
+geometry objects and with the repeated text as categories. Their counts per kommun × year ×
+category × sex × age group come counted by the store (`Workspace.incident_cube`, SQL).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from lagesbild.store.derived import derived_store
 from lagesbild.store.workspace import Workspace
 
 
+CUBE_KEY = ("incident_cube",)  # the store's cube among the derived tables
 AGE_SPLIT = ("population", "incident_counts", "indicators")  # totals and parts by age group
 
 
@@ -25,6 +27,15 @@ def load_frames(workspace: Workspace) -> Frames:
     the old state."""
     before = workspace.key
     content = workspace.content_key()
+    keeper = derived_store(before, workspace.datasets(), content)
+    # the incident cube: once per state of the workspace (kept with the derived tables);
+    # counted by the store where that is faster than counting the rows it gives (PostGIS: on
+    # the server), else from the compact rows below (SQLite's GROUP BY sorts every row: about
+    # ten times the time, `lagesbild bench --only cube`)
+    cube = keeper.get(CUBE_KEY) if keeper is not None else None
+    counted = cube is None
+    if cube is None and workspace.counts_in_store:
+        cube = workspace.incident_cube()
     tables = {name: _read(workspace, name) for name in schema.TABLES}
     parts = {}
     for name in AGE_SPLIT:  # rows by age group are parts of the total rows: kept apart
@@ -34,8 +45,15 @@ def load_frames(workspace: Workspace) -> Frames:
         parts[f"{name}_age"] = frame[by_age].reset_index(drop=True)
     frames = Frames(**tables, **parts, datasets=workspace.datasets())
     _give_back_memory()
-    return frames.keep_results_in(
-        derived_store(before, frames.datasets, content) if workspace.key == before else None)
+    same = workspace.key == before
+    # the store's cube counts these rows only when no commit came between the two reads (the
+    # count of rows checks it where a key is slow to show another process's commit); else the
+    # frames count their own rows
+    if cube is not None and same and int(cube["count"].sum()) == len(frames.incidents):
+        frames.with_incident_cube(cube)
+    if same and counted and keeper is not None:
+        keeper.put(CUBE_KEY, frames.incident_cube)
+    return frames.keep_results_in(keeper if same else None)
 
 
 def _read(workspace: Workspace, table: str) -> pd.DataFrame:

@@ -279,6 +279,12 @@ class GpkgWorkspace(Workspace):
         found = read_incidents(self.path)
         return super().read_incidents() if found is None else found
 
+    def incident_cube(self) -> pd.DataFrame:
+        """Counted by SQLite in the file (`store.gpkg_cube`)."""
+        from lagesbild.store.gpkg_cube import incident_cube
+
+        return incident_cube(self.path)
+
     def datasets(self) -> pd.DataFrame:
         if DATASETS not in _layers(self.path):
             return pd.DataFrame(columns=DATASET_COLUMNS)

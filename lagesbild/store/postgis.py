@@ -308,6 +308,14 @@ class PostgisWorkspace(Workspace):
         return compact_incidents(self._select("incidents", list(INCIDENT_COLUMNS[:-2]),
                                               geometry=False, xy=True))
 
+    counts_in_store = True  # only the groups leave the server, not millions of rows
+
+    def incident_cube(self) -> pd.DataFrame:
+        """Counted on the server (`store.postgis_cube`)."""
+        from lagesbild.store.postgis_cube import incident_cube
+
+        return incident_cube(self)
+
     def _select(self, table: str, columns: list[str], *, geometry: bool, xy: bool = False
                 ) -> pd.DataFrame:
         """The columns (in insertion order) through COPY … TO and Arrow's CSV reader; `xy`:

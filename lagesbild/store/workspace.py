@@ -14,6 +14,7 @@ import pandas as pd
 
 from lagesbild.core.dataset import Dataset
 from lagesbild.core.frames import compact_incidents
+from lagesbild.core.incident_cube import cube_of
 from lagesbild.core.errors import WorkspaceError
 
 
@@ -63,6 +64,16 @@ class Workspace(ABC):
         columns a figure reads, repeated text as categories, points as x and y. Backends read
         them without a geometry object or a string per row."""
         return compact_incidents(self.read("incidents"))
+
+    # whether `incident_cube` counts faster than the rows read into memory are counted
+    # (`store.frames.load_frames` asks the store only then)
+    counts_in_store = False
+
+    def incident_cube(self) -> pd.DataFrame:
+        """The incidents counted per kommun × year × category × victim's sex × age group
+        (`core.incident_cube`), missing values as groups of their own. Backends count them with
+        SQL where the rows are (GROUP BY); this default counts the rows read into memory."""
+        return cube_of(self.read_incidents())
 
     @abstractmethod
     def datasets(self) -> pd.DataFrame:

@@ -7,6 +7,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from lagesbild.analysis.cube import incident_periods
 from lagesbild.core import schema
 from lagesbild.core.errors import LagesbildError
 from lagesbild.report.build import build_report
@@ -25,7 +26,7 @@ NOTE_SECTIONS = ("kartlaggning", "analys", "forebyggande", "atgarder")
 def report_periods(frames) -> list[str]:  # noqa: ANN001
     """The years any report can be made for: crime tables, extracts, surveys."""
     years = {str(p) for p in frames.incident_counts["period"].dropna()}
-    years |= {str(y) for y in frames.incidents["year"].dropna()}
+    years |= set(incident_periods(frames))
     years |= {str(p) for p in frames.indicators["period"].dropna()}
     return sorted(y for y in years if y.isdigit())
 
