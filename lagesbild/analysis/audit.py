@@ -45,7 +45,16 @@ _INTEGRAL = 1e-6
 # content key -> (low, high) of `_solve`; the most recently used SOLVED_KEEP kept
 _SOLVED: OrderedDict[bytes, tuple[np.ndarray, np.ndarray]] = OrderedDict()
 SOLVED_KEEP = 256
-SOLVED_STATS = {"solved": 0, "reused": 0}  # programs solved / answered from `_SOLVED`
+_STATS = threading.local()  # per thread: the app audits in background threads beside a request
+
+
+def solved_stats() -> dict[str, int]:
+    """Programs this thread solved / answered from `_SOLVED` (`_solve_once`)."""
+    if not hasattr(_STATS, "counts"):
+        _STATS.counts = {"solved": 0, "reused": 0}
+    return _STATS.counts
+
+
 _SOLVED_LOCK = threading.Lock()  # the app audits in a background thread
 
 
@@ -198,12 +207,12 @@ def _solve_once(hidden: pd.DataFrame, rows: list[dict[int, int]], rhs: list[floa
         found = _SOLVED.get(key)
         if found is not None:
             _SOLVED.move_to_end(key)
-            SOLVED_STATS["reused"] += 1
+            solved_stats()["reused"] += 1
     if found is None:
         found = _solve(hidden, rows, rhs, senses, need)
         with _SOLVED_LOCK:
             _SOLVED[key] = found
-            SOLVED_STATS["solved"] += 1
+            solved_stats()["solved"] += 1
             while len(_SOLVED) > SOLVED_KEEP:
                 _SOLVED.popitem(last=False)
     return found[0].copy(), found[1].copy()
