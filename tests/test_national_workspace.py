@@ -15,7 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from benchmarks import national_workspace
-from lagesbild.store.demo import CATEGORIES, INDICATORS
+from lagesbild.store.demo_tables import CATEGORIES, INDICATORS
 from lagesbild.core.frames import Frames, incident_points
 from lagesbild.store.frames import load_frames
 from lagesbild.store.gpkg import GpkgWorkspace

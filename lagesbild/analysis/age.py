@@ -26,9 +26,9 @@ import numpy as np
 import pandas as pd
 
 from lagesbild.analysis import disclosure, stats
-from lagesbild.analysis.figures import (SEXES, category_mask, _filtered_counts,
-                                        layer_figures, layer_incidents, population_for,
+from lagesbild.analysis.figures import (SEXES, _filtered_counts, layer_figures, population_for,
                                         protected_counts)
+from lagesbild.analysis.layer_rows import category_mask, layer_incidents
 from lagesbild.analysis.shares import _county_sums
 from lagesbild.core.age import ALL_AGES, UNKNOWN
 from lagesbild.core.frames import Frames

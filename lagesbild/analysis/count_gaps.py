@@ -39,7 +39,7 @@ def count_gaps(frames: Frames, spec: LayerSpec, *, period: str,
 
 def _count_gaps(frames: Frames, spec: LayerSpec, *, period: str,
                 taxonomy: Taxonomy) -> frozenset[str]:
-    from lagesbild.analysis.figures import category_mask
+    from lagesbild.analysis.layer_rows import category_mask
 
     data = frames.incident_counts
     data = data[data["period"].astype(str) == period]

@@ -28,7 +28,7 @@ import pandas as pd
 
 from lagesbild.analysis.coverage import SCHOOL_KINDS, site_coverage
 from lagesbild.analysis.need import percentile_rank, quadrants
-from lagesbild.analysis.small_areas import level_areas, level_name
+from lagesbild.analysis.small_places import level_areas, level_name
 from lagesbild.core.frames import Frames
 
 DISTRICT_LEVEL = "stadsdel"
@@ -55,7 +55,7 @@ class DistrictCoverage:
 
 def place_sites(sites: gpd.GeoDataFrame, districts: gpd.GeoDataFrame) -> pd.Series:
     """site_id -> the id of the district (of the site's own kommun) holding its point; NA for
-    a site in none. `districts` has area_id and kommun_id (`small_areas.level_areas`); a point
+    a site in none. `districts` has area_id and kommun_id (`small_places.level_areas`); a point
     on a shared border goes to the first district by id."""
     if not len(sites):
         return pd.Series(dtype="string", name="district_id")

@@ -1,6 +1,6 @@
 """An incident layer's counts from the store's cube (`Frames.incident_cube`, counted with SQL)
 instead of its rows: for a layer chosen by pyramid level and categories alone. A layer of
-violence in close relationships (`spec.relation`) needs the rows (`figures.layer_incidents`):
+violence in close relationships (`spec.relation`) needs the rows (`layer_rows.layer_incidents`):
 the cube has no relation."""
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ def served_by_cube(spec: LayerSpec) -> bool:
 def layer_cube(frames: Frames, spec: LayerSpec, *, period: str, taxonomy: Taxonomy
                ) -> pd.DataFrame:
     """The cube's rows of `period` (every area, as `layer_incidents` gives every row) whose
-    category belongs to `spec` (`figures.category_mask`): the layer's incidents counted."""
+    category belongs to `spec` (`layer_rows.category_mask`): the layer's incidents counted."""
     if not served_by_cube(spec):
         raise ValueError("only an incident layer without a relation filter has a cube")
-    from lagesbild.analysis.figures import category_mask
+    from lagesbild.analysis.layer_rows import category_mask
 
     data = frames.incident_cube.iloc[cube_rows(frames, period)]
     return data[category_mask(data["category"], spec, taxonomy).to_numpy(dtype=bool)]

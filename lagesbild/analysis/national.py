@@ -21,11 +21,11 @@ from lagesbild.analysis import disclosure, stats
 from lagesbild.analysis.figures import (
     FIGURE_COLUMNS,
     NATIONAL_ID,
-    category_mask,
     _num,
     _rate_text,
     layer_figures,
 )
+from lagesbild.analysis.layer_rows import category_mask
 from lagesbild.core.frames import Frames
 from lagesbild.core.layers import LayerSpec
 from lagesbild.core.settings import Settings

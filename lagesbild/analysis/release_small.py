@@ -24,8 +24,8 @@ from collections import defaultdict
 
 from lagesbild.analysis.audit import Relation, at_least, total_of
 from lagesbild.analysis.release import cell_id, label_cells
-from lagesbild.analysis.small_areas import (UNLOCATED, deso_to_regso, protected_small_counts,
-                                            raw_small_counts, small_levels, supports)
+from lagesbild.analysis.small_areas import UNLOCATED, protected_small_counts, raw_small_counts
+from lagesbild.analysis.small_places import deso_to_regso, small_levels, supports
 from lagesbild.core.frames import Frames
 from lagesbild.core.layers import LayerSpec
 from lagesbild.core.settings import Settings

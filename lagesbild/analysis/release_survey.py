@@ -55,7 +55,7 @@ def survey_release(frames: Frames, indicator_id: str, *, period: str, settings: 
 
 def _kommun_of(frames: Frames, area_ids: list[str]) -> dict[str, str]:
     """The kommun of each area below the kommun (by its parent or its code's first four digits)."""
-    from lagesbild.analysis.small_areas import _kommun_ids
+    from lagesbild.analysis.small_places import _kommun_ids
 
     rows = frames.areas[frames.areas["area_id"].astype(str).isin(area_ids)]
     return {str(a): str(k) for a, k in zip(rows["area_id"], _kommun_ids(frames, rows))

@@ -15,13 +15,8 @@ import pandas as pd
 
 from lagesbild.analysis import hotspots, smoothing
 from lagesbild.analysis.map_views import MapView, hotspot_map_view, view_title
-from lagesbild.analysis.small_areas import (
-    SMALL_KINDS,
-    SMALL_PER,
-    level_areas,
-    level_name,
-    small_area_figures,
-)
+from lagesbild.analysis.small_areas import SMALL_KINDS, SMALL_PER, small_area_figures
+from lagesbild.analysis.small_places import level_areas, level_name
 from lagesbild.core.errors import InputError
 from lagesbild.core.frames import Frames
 from lagesbild.core.layers import LayerSpec

@@ -80,7 +80,7 @@ def small_map(frames, spec, *, level: str, kommun: str | None, view_id: str,
               fdr: bool = False) -> None:
     from lagesbild.analysis.figures import periods
     from lagesbild.analysis.small_area_views import small_area_view, small_spec
-    from lagesbild.analysis.small_areas import kommuner_with, level_areas, supports
+    from lagesbild.analysis.small_places import kommuner_with, level_areas, supports
     from lagesbild.render.assets import inline_html
     from lagesbild.render.map import view_map, web_geometry
 
@@ -120,7 +120,7 @@ def _all_kommuner_map(frames, spec, *, level: str, view_id: str, period: str, se
         figures_source,
         small_spec,
     )
-    from lagesbild.analysis.small_areas import level_areas
+    from lagesbild.analysis.small_places import level_areas
     from lagesbild.core.i18n import sex_label
     from lagesbild.render import web_payload
     from lagesbild.render.assets import inline_html

@@ -6,7 +6,7 @@ from __future__ import annotations
 import geopandas as gpd
 
 from lagesbild.analysis.small_area_views import small_area_view, small_spec
-from lagesbild.analysis.small_areas import level_areas, level_name, small_levels, supports
+from lagesbild.analysis.small_places import level_areas, level_name, small_levels, supports
 from lagesbild.analysis.cube import incident_periods
 from lagesbild.core import schema
 from lagesbild.core.frames import incident_points

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from lagesbild.analysis.district_coverage import DISTRICT_LEVEL, district_coverage, outside_note
-from lagesbild.analysis.small_areas import kommuner_with
+from lagesbild.analysis.small_places import kommuner_with
 from lagesbild.report.build_context import Context, rounded
 from lagesbild.report.model import Table
 

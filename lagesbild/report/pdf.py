@@ -26,7 +26,7 @@ from PIL import Image
 from lagesbild.core.i18n import t
 from lagesbild.core.settings import get_settings
 from lagesbild.report.model import Figure, Report, Section, Table
-from lagesbild.report.pptx import (
+from lagesbild.report.plain_text import (
     audience_line,
     clean,
     column_groups,

@@ -29,15 +29,8 @@ from lagesbild.core.dataset import Dataset
 from lagesbild.core.errors import InputError, WorkspaceError
 from lagesbild.sources.tables import ReadResult
 from lagesbild.store import importer
-from lagesbild.store.export_formats import (
-    FORMATS,
-    _Context,
-    _json,
-    _missing,
-    _plain,
-    _write,
-    format_for,
-)
+from lagesbild.store.export_cells import _Context, _json, _missing, _plain, _write
+from lagesbild.store.export_formats import FORMATS, format_for
 from lagesbild.store.workspace import Workspace
 
 MANIFEST = "lagesbild-export.json"

@@ -1,4 +1,4 @@
-"""How each kind of dataset is written back out: one writer per reader format, and its cells.
+"""How each kind of dataset is written back out: one writer per reader format.
 
 Every dataset is written in the format of the reader that made it (README: "Data formats it
 reads"), so an export is also a backup that the ordinary importers understand:
@@ -18,12 +18,8 @@ reads"), so an export is also a backup that the ordinary importers understand:
 
 A kind this module does not know is written in the format of its table's usual kind.
 
-CSV files are what Swedish Excel opens directly: UTF-8 with BOM, ';', decimal comma, CRLF. Text
-cells a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR) get a leading
-apostrophe (OWASP's advice against CSV injection); a lone "-" is left alone, it is a common "none"
-and no formula. The escape is reversible: text that already starts with apostrophes before such a
-character gets one more, and `export.import_exported` removes exactly one. The ordinary importers
-do not remove it (yet), so such a cell reads back with its apostrophe.
+Cells, CSV bytes (with the formula escape) and writing a file are `export_cells`'; the boundaries'
+GeoPackage is `export_boundaries`'.
 
 What the formats cannot hold is not exported: an incident's `category` (the police extract has
 only Brottsbenämning, read into both), times finer than seconds, Kolada's value status, and
@@ -33,158 +29,48 @@ written with their finest code in an Områdeskod column and no coordinates.
 
 from __future__ import annotations
 
-import contextlib
-import csv
-import io
-import json
-import os
-import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 
 from lagesbild.core import schema
-from lagesbild.core.csv_out import neutralise
 from lagesbild.core.errors import WorkspaceError
 from lagesbild.core.programmes import load_programmes, parse_counts
 from lagesbild.core.settings import get_settings
-from lagesbild.store import importer
+from lagesbild.store import export_trainings, importer
+from lagesbild.store.export_boundaries import _write_boundaries
+from lagesbild.store.export_cells import (
+    SEX_GROUP,
+    SEX_PERSON,
+    SEX_PXWEB,
+    SEX_SCB,
+    YES_NO,
+    _Context,
+    _coord,
+    _csv,
+    _decimal,
+    _int,
+    _json,
+    _missing,
+    _plain,
+    _text,
+    _write,
+)
 
-COORD_DECIMALS = 9  # 1e-9 degrees is about 0.1 mm: a re-import lands on the same point
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
-# --- cell formatting ---------------------------------------------------------------------------
-
-def _missing(value: object) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
-
-
-def _text(value: object) -> str:
-    return "" if _missing(value) else neutralise(str(value))
-
-
-def _plain(value: object) -> str:
-    return "" if _missing(value) else str(value)
-
-
-def _int(value: object) -> str:
-    return "" if _missing(value) else str(int(value))  # type: ignore[call-overload]
-
-
-def _decimal(value: object) -> str:
-    """The shortest decimal that reads back as the same float, with a decimal comma, no exponent."""
-    if _missing(value):
-        return ""
-    return np.format_float_positional(float(value), unique=True, trim="-").replace(".", ",")  # type: ignore[arg-type]
-
-
-def _coord(value: float) -> str:
-    text = f"{value:.{COORD_DECIMALS}f}".rstrip("0").rstrip(".")
-    return text.replace(".", ",")
-
-
-def _csv(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
-    buf = io.StringIO(newline="")
-    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buf.getvalue().encode("utf-8-sig")
-
-
-def _json(document: object, *, compact: bool = False) -> bytes:
-    """UTF-8 JSON; compact like the statistics APIs send it, or indented for reading."""
-    text = json.dumps(document, ensure_ascii=False, indent=None if compact else 2,
-                      separators=(",", ":") if compact else None)
-    return (text + "\n").encode("utf-8")
-
-
-SEX_PERSON = {"K": "Kvinna", "M": "Man", "T": "Totalt"}
-SEX_GROUP = {"K": "Kvinnor", "M": "Män", "T": "Totalt"}
-SEX_SCB = {"M": "män", "K": "kvinnor", "T": "totalt"}  # SCB's order: män first
-SEX_PXWEB = {"M": "1", "K": "2", "T": "1+2"}
-YES_NO = {True: "Ja", False: "Nej"}
-
-
 # --- writers, one per reader format ------------------------------------------------------------
-
-@dataclass(frozen=True)
-class _Context:
-    """What a writer needs besides its rows: the areas' names and the dataset's import time."""
-
-    area_names: dict[str, str]
-    imported_at: str
-
 
 Writer = Callable[[pd.DataFrame, Path, _Context], list[dict[str, str]]]
 
 
 def _region_name(ctx: _Context, area_id: object) -> str:
     return " ".join(ctx.area_names.get(str(area_id), "").split())  # one line, for the code regex
-
-
-def _write_boundaries(frame: pd.DataFrame, path: Path, ctx: _Context) -> list[dict[str, str]]:
-    """One layer per level (the reader reads one level at a time)."""
-    imports: list[dict[str, str]] = []
-    tmp = _tmp(path)
-    tmp.unlink(missing_ok=True)
-    try:
-        if not len(frame):  # still a GeoPackage, with one empty layer
-            pyogrio.write_dataframe(gpd.GeoDataFrame(
-                {"code": [], "name": [], "level": [], "parent": []}, geometry=[],
-                crs=schema.CRS_STORE), tmp, layer="areas", driver="GPKG")
-        for level in dict.fromkeys(frame["level"].astype(str)):
-            part = frame[frame["level"].astype(str) == level]
-            columns = {"code": _objects(part["code"]), "name": _objects(part["name"]),
-                       "level": level, "parent": _objects(part["parent_id"])}
-            if "kommungrupp" in part and part["kommungrupp"].notna().any():  # SKR's groups
-                columns["kommungrupp"] = _objects(part["kommungrupp"])
-            layer = gpd.GeoDataFrame(columns, geometry=part.geometry.values,
-                                     crs=schema.CRS_STORE)
-            pyogrio.write_dataframe(layer, tmp, layer=level, driver="GPKG",
-                                    promote_to_multi=False)
-            options = {"layer": level, "level": level}
-            if part["code"].notna().any():  # areas without codes get their ids from their names
-                options["code_column"] = "code"
-            imports.append({**options, "name_column": "name", "parent_column": "parent"})
-        _stamp_gpkg(tmp, ctx.imported_at)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return imports
-
-
-def _objects(series: pd.Series) -> list[object]:
-    # pd.NA must become None: pyogrio would store the text "<NA>" instead of NULL
-    return [None if _missing(v) else str(v) for v in series]
-
-
-def _stamp_gpkg(path: Path, imported_at: str) -> None:
-    """GeoPackage's last_change := the import time, and the file rewritten by SQLite's VACUUM
-    INTO, so the same data give the same bytes (GDAL's number of write transactions, kept in
-    the file's header, varies from run to run)."""
-    try:
-        when = datetime.fromisoformat(imported_at).astimezone(timezone.utc)
-        stamp = when.strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    except (TypeError, ValueError):
-        stamp = None  # no import time recorded: GDAL's own (the writing time) stays
-    canonical = path.with_name(f".{path.name}.vacuum")
-    canonical.unlink(missing_ok=True)
-    try:
-        with contextlib.closing(sqlite3.connect(path)) as con:
-            if stamp is not None:
-                con.execute("UPDATE gpkg_contents SET last_change = ?", (stamp,))
-                con.commit()
-            con.execute("VACUUM INTO ?", (str(canonical),))
-        os.replace(canonical, path)
-    finally:
-        canonical.unlink(missing_ok=True)
 
 
 def _write_incidents(frame: pd.DataFrame, path: Path, ctx: _Context) -> list[dict[str, str]]:
@@ -397,14 +283,10 @@ def _write_groups(frame: pd.DataFrame, path: Path, ctx: _Context) -> list[dict[s
 
 
 def _write_trainings(frame: pd.DataFrame, path: Path, ctx: _Context) -> list[dict[str, str]]:
-    from lagesbild.store import export_trainings  # it uses this module's cell helpers
-
     return export_trainings.write_trainings(frame, path, ctx)
 
 
 def _write_staff(frame: pd.DataFrame, path: Path, ctx: _Context) -> list[dict[str, str]]:
-    from lagesbild.store import export_trainings
-
     return export_trainings.write_staff(frame, path, ctx)
 
 
@@ -443,17 +325,3 @@ def format_for(kind: str, table: str) -> Format:
     raise WorkspaceError(f"Dataset av typen '{kind}' (tabell {table}) kan inte exporteras.")
 
 
-# --- files -------------------------------------------------------------------------------------
-
-def _tmp(path: Path) -> Path:
-    return path.with_name(f".{path.stem}.tmp{path.suffix}")  # GDAL wants the .gpkg suffix
-
-
-def _write(path: Path, data: bytes) -> None:
-    """Write through a temporary file, so a crash never leaves half a file under the real name."""
-    tmp = _tmp(path)
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)

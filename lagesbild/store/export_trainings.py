@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lagesbild.store.export_formats import _Context, _csv, _decimal, _int, _text, _write
+from lagesbild.store.export_cells import _Context, _csv, _decimal, _int, _text, _write
 
 TRAINING_HEADER = ["Utbildning", "Datum", "Arrangör", "Yrkesgrupp", "Verksamhet", "Enhets-ID",
                    "Kommunkod", "Deltagare", "Timmar"]

@@ -18,7 +18,8 @@ from lagesbild.core.layers import LayerSpec, load_layers
 from lagesbild.core.settings import Settings
 from lagesbild.core.taxonomy import Taxonomy, load_taxonomy
 from lagesbild.store.frames import load_frames
-from lagesbild.store.snapshot import OpenedSnapshot, file_sha256, open_snapshot, settings_to_dict
+from lagesbild.store.snapshot import OpenedSnapshot, open_snapshot, settings_to_dict
+from lagesbild.store.snapshot_copy import file_sha256
 
 Side = OpenedSnapshot | str | os.PathLike[str]
 

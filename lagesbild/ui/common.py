@@ -1,5 +1,6 @@
 """Shared UI state: language, workspace, cached loaders keyed on small hashable values, the
-cached map and the background thread that warms the caches the next rerun will read."""
+cached map and the background thread that warms the caches the next rerun will read. The layer
+files are cached by `ui.layer_cache` (its functions re-exported here)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import atexit
 import dataclasses
 import logging
 import os
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,9 +24,9 @@ from lagesbild.analysis.map_views import MapView, map_view, view_periods
 from lagesbild.core.access import Access
 from lagesbild.core.frames import Frames
 from lagesbild.core.i18n import LANGS, t
-from lagesbild.core.layers import LayerSpec, load_indicator_meta, load_layers
+from lagesbild.core.layers import LayerSpec
 from lagesbild.core.settings import ROOT, Settings, get_settings
-from lagesbild.core.taxonomy import Taxonomy, load_taxonomy
+from lagesbild.core.taxonomy import Taxonomy
 from lagesbild.render.assets import use_static
 from lagesbild.render.map import SiteLayer, site_layer, view_map, web_geometry
 from lagesbild.store.frames import load_frames
@@ -34,6 +34,12 @@ from lagesbild.store.workspace import Workspace, is_database, open_workspace
 from lagesbild.ui import frontend_texts, map_frame
 from lagesbild.ui.shown import view_in
 from lagesbild.ui.folium_payload import folium_payload
+from lagesbild.ui.layer_cache import (  # noqa: F401 - re-exported: the pages call common.*
+    _specs,
+    forget_layer_stamps,
+    layers_stamp,
+    settings_specs,
+)
 from lagesbild.ui.shown import frame as shown_frame, lang as shown_lang
 from lagesbild.ui.warming import Plan, Warmer
 
@@ -156,49 +162,6 @@ def frames_for(key: str, path: str) -> Frames:
 
 def frames(ctx: Context) -> Frames:
     return frames_for(ctx.key, ctx.location)
-
-
-@st.cache_resource(show_spinner=False)
-def _specs(layers_dir: str, stamp: float, own: str = ""
-           ) -> tuple[dict[str, LayerSpec], Taxonomy, dict[str, Any]]:
-    directory = Path(layers_dir)
-    meta = load_indicator_meta(directory, own or None)
-    return (load_layers(directory, own=own or None), load_taxonomy(directory / "pyramid.toml"),
-            meta)
-
-
-def layers_stamp(settings: Settings) -> float:
-    """The newest change to a layer file, shared or the workspace's own (a cache key).
-    Looked up at most once a second per pair of folders: every run of every session asks, and
-    globbing the folders cost 7 % of the server's time with 40 sessions at once."""
-    folders = (str(settings.layers_dir), str(settings.own_layers_dir or ""))
-    now = time.monotonic()
-    found = _STAMPS.get(folders)
-    if found is None or now - found[0] > STAMP_TTL_S:
-        stamp = max((p.stat().st_mtime for d in folders if d for p in Path(d).glob("*.toml")),
-                    default=0.0)
-        found = _STAMPS[folders] = (now, stamp)
-    return found[1]
-
-
-STAMP_TTL_S = 1.0
-_STAMPS: dict[tuple[str, str], tuple[float, float]] = {}
-
-
-def forget_layer_stamps() -> None:
-    """After this process wrote a layer file: the next `layers_stamp` looks again."""
-    _STAMPS.clear()
-
-
-def settings_specs(settings: Settings, stamp: float, level: str
-                   ) -> tuple[dict[str, LayerSpec], Taxonomy, dict[str, Any]]:
-    """The layers (shared and the workspace's own) an access `level` may see (`Access.level`:
-    "protected" drops the police-only layers), taxonomy and indicator metadata."""
-    found, taxonomy, meta = _specs(str(settings.layers_dir), stamp,
-                                   str(settings.own_layers_dir or ""))
-    if level != "police":
-        found = {k: s for k, s in found.items() if s.audience != "police"}
-    return found, taxonomy, meta
 
 
 def specs(ctx: Context) -> tuple[dict[str, LayerSpec], Taxonomy, dict[str, Any]]:

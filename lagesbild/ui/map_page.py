@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from lagesbild.analysis.map_views import available_views, view_title
-from lagesbild.analysis.small_areas import level_name, supports
+from lagesbild.analysis.small_places import level_name, supports
 from lagesbild.core.frames import Frames
 from lagesbild.core.layers import LayerSpec
 from lagesbild.core.settings import Settings

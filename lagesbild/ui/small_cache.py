@@ -32,7 +32,7 @@ ALL_CACHE = 32  # all-kommuner payloads kept (about 70 kB each for Göteborgsreg
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _small_geometry(key: str, path: str, level: str, kommun: str) -> gpd.GeoDataFrame:
-    from lagesbild.analysis.small_areas import level_areas
+    from lagesbild.analysis.small_places import level_areas
 
     areas = level_areas(frames_for(key, path), level, kommun)
     return web_geometry(gpd.GeoDataFrame(areas, geometry="geometry"), tolerance=20.0)
@@ -92,7 +92,7 @@ def small_payload(ctx: Context, spec: LayerSpec, level: str, kommun: str, view_i
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _all_geometry(key: str, path: str, level: str):  # noqa: ANN202 - a web_payload.WebGeometry
     """Every area of `level` in the workspace, simplified as a coverage, quantised and packed."""
-    from lagesbild.analysis.small_areas import level_areas
+    from lagesbild.analysis.small_places import level_areas
     from lagesbild.render.web_payload import all_areas_geometry
 
     return all_areas_geometry(level_areas(frames_for(key, path), level),
