@@ -297,3 +297,17 @@ def test_close_relation_figures_only_where_the_extract_tells_the_relation(dtype:
     assert relation_known(frames(untold_2023), "2023") == set()  # missing is not zero
     close = next(s for s in LAYERS.values() if s.kind == "incident_rate" and s.relation)
     assert periods(frames(untold_2023), close) == ["2024"]  # the period choice offers no 2023
+
+
+def test_periods_are_the_same_whatever_store_typed_the_column() -> None:
+    """PostGIS gives Arrow-backed strings, the GeoPackage objects: the same periods, each once,
+    in time order (the distinct values are taken before they are turned into text)."""
+    import dataclasses
+
+    base = tiny_frames()
+    counts = next(s for s in LAYERS.values() if s.kind == "count_rate" and not s.crime_group)
+    want = periods(base, counts)
+    assert want == ["2023", "2024"]
+    for dtype in ("string[pyarrow]", "category", object):
+        table = base.incident_counts.assign(period=base.incident_counts["period"].astype(dtype))
+        assert periods(dataclasses.replace(base, incident_counts=table), counts) == want, dtype
