@@ -98,3 +98,13 @@ def test_a_fresh_key_is_answered_while_another_thread_refreshes_it(pg: _Counted)
             with pytest.raises(Late):
                 stale.result(timeout=0.3)  # past its interval: waits for the refresh
         assert stale.result(timeout=10) == fresh  # asked anew; nothing changed
+
+
+def test_a_workspace_dropped_and_made_anew_by_this_object_lists_nothing_old(pg: _Counted) -> None:
+    """`lagesbild demo --database` and the national benchmark build drop the schema and migrate
+    it anew on one object: its kept list must not outlive the schema (a stale list would call
+    the first file of the new build a duplicate of the old one)."""
+    assert len(pg.datasets()) == 2
+    pg.drop()
+    pg.upgrade()
+    assert not pg.exists() and not len(pg.datasets())

@@ -147,6 +147,7 @@ class PostgisWorkspace(Workspace):
             conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
                          (WRITER_LOCK, self.schema))
             conn.execute(f"DROP SCHEMA IF EXISTS {quote_ident(self.schema)} CASCADE")
+        self._forget_key()  # the schema made anew has another id: no kept list answers for it
 
     def version(self) -> int | None:
         with contextlib.closing(self.connect()) as conn:
