@@ -14,7 +14,10 @@ connection lost, an exception element, a run that did not finish.
 Two paths, each on its own fresh server: "fast" is the app; "full" is the naive approach, every
 session asking for `?redraw=full` (each change re-renders and sends the whole folium map,
 geometry included). The server's resident memory (its whole process tree) is sampled twice a
-second. Nothing here asserts a time; the issue's targets are printed beside the figures.
+second; its CPU time over the runs and the machine's load average are printed beside the
+times, which on a shared machine move with what else runs. Nothing here asserts a time; the
+issue's targets are printed beside the figures. A PostGIS workspace is served as given
+(`--workspace 'postgresql://…?schema=…'`; `benchmarks.national_workspace` builds the national one).
 """
 
 from __future__ import annotations
@@ -258,8 +261,9 @@ def format_table(res: dict) -> str:
     if res.get("fast") and res.get("full") and res["fast"]["change"] and res["full"]["change"]:
         ratio = statistics.median(res["full"]["change"]) / statistics.median(res["fast"]["change"])
         lines.append(f"(ms; full/fast median change: {ratio:.1f}x)")
-    lines.append("(CPU/run: the server's CPU time over its runs, first pages and changes: what "
-                 "one core can serve; load: the machine's 1-minute load average at the end)")
+    lines.append("(CPU/run: the server's CPU time, its background warmer's included, over its "
+                 "runs, first pages and changes; load: the machine's 1-minute load average at "
+                 "the end)")
     for path in ("fast", "full"):
         for error in sorted(set((res.get(path) or {}).get("errors", [])))[:5]:
             lines.append(f"  {path} error: {error}")
