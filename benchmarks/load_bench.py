@@ -17,7 +17,8 @@ geometry included). The server's resident memory (its whole process tree) is sam
 second; its CPU time over the runs and the machine's load average are printed beside the
 times, which on a shared machine move with what else runs. Nothing here asserts a time; the
 issue's targets are printed beside the figures. A PostGIS workspace is served as given
-(`--workspace 'postgresql://…?schema=…'`; `benchmarks.national_workspace` builds the national one).
+(`--workspace 'postgresql://…?schema=…'`; `benchmarks.national_workspace` builds the national
+one into a schema).
 """
 
 from __future__ import annotations
