@@ -14,7 +14,11 @@ connection lost, an exception element, a run that did not finish.
 Two paths, each on its own fresh server: "fast" is the app; "full" is the naive approach, every
 session asking for `?redraw=full` (each change re-renders and sends the whole folium map,
 geometry included). The server's resident memory (its whole process tree) is sampled twice a
-second. Nothing here asserts a time; the issue's targets are printed beside the figures.
+second; its CPU time over the runs and the machine's load average are printed beside the
+times, which on a shared machine move with what else runs. Nothing here asserts a time; the
+issue's targets are printed beside the figures. A PostGIS workspace is served as given
+(`--workspace 'postgresql://…?schema=…'`; `benchmarks.national_workspace` builds the national
+one into a schema).
 """
 
 from __future__ import annotations
@@ -142,9 +146,8 @@ class Session:
             stats.errors.append(f"{type(exc).__name__}: {exc}"[:200])
 
 
-def _tree_rss_mb(pid: int) -> float:
-    """Resident memory of `pid` and its children (MB), from /proc."""
-    total = 0
+def _tree(pid: int) -> list[int]:
+    """`pid` and its children, from /proc."""
     pids = [pid]
     with contextlib.suppress(OSError):
         for entry in os.listdir("/proc"):
@@ -153,7 +156,24 @@ def _tree_rss_mb(pid: int) -> float:
                     parts = fh.read().rsplit(")", 1)[1].split()
                     if int(parts[1]) == pid:
                         pids.append(int(entry))
-    for p in pids:
+    return pids
+
+
+def _tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) `pid` and its children have used so far: what the server
+    costs, whatever else the machine runs (its wall times are shared with that)."""
+    total = 0.0
+    for p in _tree(pid):
+        with contextlib.suppress(OSError), open(f"/proc/{p}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _tree_rss_mb(pid: int) -> float:
+    """Resident memory of `pid` and its children (MB), from /proc."""
+    total = 0
+    for p in _tree(pid):
         with contextlib.suppress(OSError), open(f"/proc/{p}/status") as fh:
             for line in fh:
                 if line.startswith("VmRSS:"):
@@ -199,14 +219,15 @@ def run_path(workspace: str, log: Path, *, full: bool, sessions: int, changes: i
                                 ramp=0, think=(0, 0), seed=seed))
         sampler = Sampler(_PIDS[url])
         sampler.start()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _tree_cpu_s(_PIDS[url])
         stats = asyncio.run(_all(url, "redraw=full" if full else "", sessions=sessions,
                                  changes=changes, ramp=ramp, think=think, seed=seed))
-        wall = time.perf_counter() - start
+        wall, cpu = time.perf_counter() - start, _tree_cpu_s(_PIDS[url]) - cpu
         sampler.stop.set()
         sampler.join()
     return {"first": stats.first, "change": stats.change, "errors": stats.errors + warm.errors,
-            "rss_mb": sampler.samples, "wall_s": wall, "warm_first": warm.first}
+            "rss_mb": sampler.samples, "wall_s": wall, "warm_first": warm.first, "cpu_s": cpu,
+            "load_avg": os.getloadavg()[0]}
 
 
 def _ms(values: list[float], q: float) -> float:
@@ -222,22 +243,28 @@ def format_table(res: dict) -> str:
              f"workspace {res['workspace']}",
              f"{'path':<6} {'first p50':>10} {'first p95':>10} {'change p50':>11} "
              f"{'change p95':>11} {'max':>8} {'n':>5} {'errors':>7} {'RSS peak':>9} "
-             f"{'RSS end':>8}  p95 target"]
+             f"{'RSS end':>8} {'CPU/run':>8} {'load':>5}  p95 target"]
     for path in ("fast", "full"):
         r = res.get(path)
         if not r:
             continue
         p95 = _ms(r["change"], 95)
         verdict = "PASS" if p95 < TARGET_P95_MS and not r["errors"] else "MISS"
+        runs = len(r["first"]) + len(r["change"])
+        cpu = f"{1000 * r['cpu_s'] / runs:>6.0f}ms" if "cpu_s" in r and runs else f"{'–':>8}"
+        load = f"{r['load_avg']:>5.1f}" if "load_avg" in r else f"{'–':>5}"
         lines.append(
             f"{path:<6} {_ms(r['first'], 50):>10.0f} {_ms(r['first'], 95):>10.0f} "
             f"{_ms(r['change'], 50):>11.0f} {p95:>11.0f} {_ms(r['change'], 100):>8.0f} "
             f"{len(r['change']):>5} {len(r['errors']):>7} {max(r['rss_mb'], default=0):>8.0f}M "
-            f"{(r['rss_mb'] or [0])[-1]:>7.0f}M  <{TARGET_P95_MS:.0f} ms "
+            f"{(r['rss_mb'] or [0])[-1]:>7.0f}M {cpu} {load}  <{TARGET_P95_MS:.0f} ms "
             + (verdict if path == "fast" else "–"))
     if res.get("fast") and res.get("full") and res["fast"]["change"] and res["full"]["change"]:
         ratio = statistics.median(res["full"]["change"]) / statistics.median(res["fast"]["change"])
         lines.append(f"(ms; full/fast median change: {ratio:.1f}x)")
+    lines.append("(CPU/run: the server's CPU time, its background warmer's included, over its "
+                 "runs, first pages and changes; load: the machine's 1-minute load average at "
+                 "the end)")
     for path in ("fast", "full"):
         for error in sorted(set((res.get(path) or {}).get("errors", [])))[:5]:
             lines.append(f"  {path} error: {error}")

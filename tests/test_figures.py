@@ -20,7 +20,7 @@ from lagesbild.core.frames import Frames
 from lagesbild.core.layers import LayerSpec, load_layers
 from lagesbild.core.settings import Settings
 
-from frames_support import tiny_frames
+from frames_support import INCIDENTS, tiny_frames
 
 ROOT = Path(__file__).resolve().parents[1]
 TAXONOMY = load_taxonomy(ROOT / "layers" / "pyramid.toml")
@@ -270,3 +270,44 @@ def test_to_json_indicators_and_english(frames: Frames) -> None:
     assert ind["title"] == META["utsatt_misshandel"]["title_en"]
     assert ind["display"] == "2,0 % (n=250)" and ind["suppressed"] is False
     assert doc["levels"][3]["title"] == "Outside the pyramid"
+
+
+@pytest.mark.parametrize("dtype", ["category", "string[pyarrow]", "object"])
+def test_close_relation_figures_only_where_the_extract_tells_the_relation(dtype: str) -> None:
+    """`relation_known`: the kommuner whose incidents say whether victim and offender are close,
+    plus, when some do, the kommuner without incidents (0 is a count there); a kommun whose
+    incidents all lack the field has no figure, whatever store the frame came from (PostGIS
+    gives Arrow-backed strings, the GeoPackage categories)."""
+    import dataclasses
+
+    from lagesbild.analysis.figures import relation_known
+
+    def frames(relation: list) -> Frames:  # noqa: ANN001
+        base = tiny_frames()
+        inc = base.incidents.assign(relation=pd.array(relation, dtype="boolean"))
+        inc["area_id"] = inc["area_id"].astype(dtype)
+        return dataclasses.replace(base, incidents=inc)
+
+    told = [r for *_, r in INCIDENTS]
+    assert relation_known(frames(told), "2024") == {"2417", "2422"}
+    assert relation_known(frames(told), "2023") == {"2422", "2417"}  # 2417: no incident, 0
+    untold_2417 = [None if a == "2417" and y == 2024 else r for a, y, *_, r in INCIDENTS]
+    assert relation_known(frames(untold_2417), "2024") == {"2422"}  # its incidents say nothing
+    untold_2023 = [None if y == 2023 else r for _, y, *_, r in INCIDENTS]
+    assert relation_known(frames(untold_2023), "2023") == set()  # missing is not zero
+    close = next(s for s in LAYERS.values() if s.kind == "incident_rate" and s.relation)
+    assert periods(frames(untold_2023), close) == ["2024"]  # the period choice offers no 2023
+
+
+def test_periods_are_the_same_whatever_store_typed_the_column() -> None:
+    """PostGIS gives Arrow-backed strings, the GeoPackage objects: the same periods, each once,
+    in time order (the distinct values are taken before they are turned into text)."""
+    import dataclasses
+
+    base = tiny_frames()
+    counts = next(s for s in LAYERS.values() if s.kind == "count_rate" and not s.crime_group)
+    want = periods(base, counts)
+    assert want == ["2023", "2024"]
+    for dtype in ("string[pyarrow]", "category", object):
+        table = base.incident_counts.assign(period=base.incident_counts["period"].astype(dtype))
+        assert periods(dataclasses.replace(base, incident_counts=table), counts) == want, dtype

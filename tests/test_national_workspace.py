@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -290,3 +291,35 @@ def test_the_compare_page_offers_the_counties(monkeypatch: pytest.MonkeyPatch,
     at.selectbox(key="cmp_county").set_value("24").run()
     table = at.dataframe[0].value
     assert len(table) == 15 and "Länets mittersta hälft" in table.columns
+
+
+def test_the_national_workspace_builds_into_postgis_and_replaces_what_the_schema_held(
+        pg_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`python -m benchmarks.national_workspace postgresql://…?schema=…`: the same rows as the
+    GeoPackage built from the same seed, and a rebuild leaves none of the older build's rows
+    behind: not its other län, nor its schools (a dataset the rebuild does not import, which
+    re-importing by dataset name alone would keep)."""
+    from lagesbild.core import schema
+    from lagesbild.store.postgis import PostgisWorkspace
+
+    small = ["--years", "2024", "--deso", "40", "--incidents", "300"]
+    assert national_workspace.main([pg_url, "--counties", "12,24", *small]) == 0
+    assert national_workspace.main([pg_url, "--counties", "24", "--no-sites", *small]) == 0
+    assert "built in" in capsys.readouterr().out
+    gpkg = national_workspace.build(tmp_path / "v.gpkg", years=(2024,), deso=40, incidents=300,
+                                    counties=("24",), sites=False)
+    pg, file = PostgisWorkspace(pg_url), GpkgWorkspace(gpkg)
+    assert list(pg.datasets()["dataset"]) == list(file.datasets()["dataset"])
+    assert list(pg.datasets()["rows"]) == list(file.datasets()["rows"])
+    for table in schema.TABLES:
+        got, want = pg.read(table), file.read(table)
+        assert len(got) == len(want), table
+        if table == "sites":
+            assert not len(got)
+        if table == "areas":
+            assert (got["level"] == "kommun").sum() == 15  # Västerbotten's, not Skåne's too
+        if table == "incidents":
+            assert len(got) == 300 and got["area_id"].str[:2].eq("24").all()
+        for column in got.columns.drop(["geometry", "source"], errors="ignore"):
+            pd.testing.assert_series_equal(got[column], want[column], check_dtype=False,
+                                           obj=f"{table}.{column}")

@@ -60,6 +60,12 @@ def test_level_of_categories_is_level_of_their_text() -> None:
     assert list(got.index) == [7, 3, 9, 0, 2, 5, 1, 4] and got.loc[9] == 0
     subset = as_categories.iloc[[2, 3]]  # categories not present in the rows: no matter
     pd.testing.assert_series_equal(TAXONOMY.level_of(subset), TAXONOMY.level_of(text.iloc[[2, 3]]))
+    # PostGIS's Arrow-backed strings, and plain objects: the same levels row by row
+    want = [3, 3, 0, 3, 0, 0, 0, 3]  # MORD is not a category of the pyramid
+    for dtype in ("string[pyarrow]", "string[python]", object):
+        got = TAXONOMY.level_of(text.astype(dtype))
+        assert got.tolist() == want and list(got.index) == [7, 3, 9, 0, 2, 5, 1, 4], dtype
+    assert TAXONOMY.level_of(pd.Series([], dtype="string")).tolist() == []
 
 
 def _write(tmp_path: Path, text: str, name: str = "pyramid.toml") -> Path:

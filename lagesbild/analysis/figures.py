@@ -53,7 +53,7 @@ def periods(frames: Frames, spec: LayerSpec) -> list[str]:
         values = data.loc[chosen, "period"]
     else:
         values = frames.programme_activity["period"]
-    found = sorted({str(v) for v in values.dropna()})
+    found = sorted({str(v) for v in values.dropna().drop_duplicates()})  # the distinct first
     if spec.kind == "indicator":  # terms in time order: VT2024, 2024, HT2024
         from lagesbild.core.indicator_kinds import period_order
 

@@ -32,16 +32,21 @@ class Taxonomy:
     levels: tuple[Level, ...]
 
     def level_of(self, categories: pd.Series) -> pd.Series:
-        """Pyramid level (3, 2, 1, or 0 = outside) of each category, matched case-insensitively."""
-        if isinstance(categories.dtype, pd.CategoricalDtype):  # millions of incidents: the
-            # few distinct names looked up once, each row's level taken by its code
-            names = pd.Series(categories.cat.categories, dtype=object)
-            levels = np.append(self.level_of(names).to_numpy(), PyramidLevel.OUTSIDE.value)
-            return pd.Series(levels[categories.cat.codes.to_numpy()], index=categories.index,
-                             dtype="int64")
+        """Pyramid level (3, 2, 1, or 0 = outside) of each category, matched case-insensitively.
+
+        Each distinct name is looked up once and each row takes its name's level by code: a
+        national table has millions of rows and a few dozen names (folding every row's text
+        took seconds a year)."""
+        if isinstance(categories.dtype, pd.CategoricalDtype):
+            codes, names = categories.cat.codes.to_numpy(), categories.cat.categories
+        else:
+            codes, names = pd.factorize(categories)  # a missing name gets code -1
         lookup = {c.casefold().strip(): lv.level for lv in self.levels for c in lv.categories}
-        folded = categories.astype("string").str.casefold().str.strip()
-        return folded.map(lookup).fillna(PyramidLevel.OUTSIDE.value).astype("int64")
+        folded = pd.Series(names, dtype=object).astype("string").str.casefold().str.strip()
+        levels = folded.map(lookup).fillna(PyramidLevel.OUTSIDE.value).astype("int64")
+        # code -1 (missing) takes the last entry: outside
+        levels = np.append(levels.to_numpy(), PyramidLevel.OUTSIDE.value)
+        return pd.Series(levels[codes], index=categories.index, dtype="int64")
 
     def indicator_level(self, indicator_id: str) -> int | None:
         for lv in self.levels:

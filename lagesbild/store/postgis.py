@@ -83,6 +83,7 @@ class PostgisWorkspace(Workspace):
         self._key: tuple[float, str] | None = None
         self._key_conn = None
         self._key_lock = threading.Lock()
+        self._datasets: tuple[str, pd.DataFrame] | None = None  # (key read under, the list)
         if migrate:
             self.upgrade()
 
@@ -146,6 +147,7 @@ class PostgisWorkspace(Workspace):
             conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
                          (WRITER_LOCK, self.schema))
             conn.execute(f"DROP SCHEMA IF EXISTS {quote_ident(self.schema)} CASCADE")
+        self._forget_key()  # the schema made anew has another id: no kept list answers for it
 
     def version(self) -> int | None:
         with contextlib.closing(self.connect()) as conn:
@@ -157,7 +159,11 @@ class PostgisWorkspace(Workspace):
         """The workspace's id and change counter, asked on one kept connection at most every
         KEY_TTL_S (a commit by another process shows within that; this process's own commits
         at once). Fifty sessions each asking several times a run would otherwise open a
-        connection per question."""
+        connection per question. A fresh key is answered without the lock: under fifty
+        sessions every question waiting for it queued the sessions behind one another."""
+        kept = self._key  # one read of the attribute: a tuple, replaced whole
+        if kept is not None and time.monotonic() - kept[0] < self.KEY_TTL_S:
+            return kept[1]
         with self._key_lock:
             now = time.monotonic()
             if self._key is not None and now - self._key[0] < self.KEY_TTL_S:
@@ -171,7 +177,10 @@ class PostgisWorkspace(Workspace):
                         "SELECT workspace_id, generation FROM state WHERE id = 1").fetchone()
                     break
                 except Exception:
-                    self._key_conn = None  # a dropped connection: one new try
+                    if self._key_conn is not None:  # a dropped connection: one new try
+                        with contextlib.suppress(Exception):
+                            self._key_conn.close()
+                    self._key_conn = None
                     if attempt == 2:
                         raise
             key = f"{self.label}:{wid}:{generation}"
@@ -235,18 +244,34 @@ class PostgisWorkspace(Workspace):
         return self._select(table, list(columns), geometry=False)
 
     def datasets(self) -> pd.DataFrame:
+        """The dataset list, kept with the `key` it was read under: asked again while the key
+        is the same, it costs no connection (every run of the app asks `exists()`, several
+        times, and fifty sessions would each open a connection per question). Every change of
+        the list bumps the change counter in the same transaction, so a kept list is never
+        older than the key `key` gives."""
+        key = self.key
+        kept = self._datasets
+        if kept is not None and kept[0] == key:
+            return kept[1].copy()
         names = ", ".join(quote_ident(c) for c in DATASET_COLUMNS)
-        with contextlib.closing(self.connect()) as conn:
+        with contextlib.closing(self.connect()) as conn, conn.transaction():
+            # one snapshot for the counter and the list: a commit between them cannot file
+            # the new list under the old key
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            wid, generation = conn.execute(
+                "SELECT workspace_id, generation FROM state WHERE id = 1").fetchone()
             rows = conn.execute(f"SELECT {names} FROM datasets ORDER BY seq").fetchall()
         meta = pd.DataFrame(rows, columns=DATASET_COLUMNS)
         if not len(meta):
-            return pd.DataFrame(columns=DATASET_COLUMNS)
-        meta["rows"] = meta["rows"].astype("int64")
-        meta["rejected"] = meta["rejected"].astype("int64")
-        for col in DATASET_COLUMNS:
-            if col not in ("rows", "rejected"):
-                meta[col] = meta[col].fillna("").astype(str)
-        return meta
+            meta = pd.DataFrame(columns=DATASET_COLUMNS)
+        else:
+            meta["rows"] = meta["rows"].astype("int64")
+            meta["rejected"] = meta["rejected"].astype("int64")
+            for col in DATASET_COLUMNS:
+                if col not in ("rows", "rejected"):
+                    meta[col] = meta[col].fillna("").astype(str)
+        self._datasets = (f"{self.label}:{wid}:{generation}", meta)
+        return meta.copy()
 
     def check_writable(self) -> None:
         """WorkspaceError before any work when this user may not write the workspace."""
