@@ -84,3 +84,21 @@ def test_the_audit_benchmark_asks_each_program_both_ways() -> None:
     assert res["differ"] == 0
     text = audit_bench.format_table(res)
     assert "optimal values that differ: 0" in text and "questions 30" in text
+
+
+def test_highs_prints_nothing_on_standard_output() -> None:
+    """HiGHS's banner (printed by the first model of a process) would land in the middle of
+    `lagesbild audit --json`: a new process's standard output holds only what it printed."""
+    import subprocess
+    import sys
+
+    code = ("import numpy as np\nfrom lagesbild.analysis.audit_lp import Relaxation\n"
+            "print('before', flush=True)\n"
+            "m = Relaxation(np.array([[1.0, -1.0]]), np.array([0.0]), None, None, np.zeros(2),"
+            " np.full(2, 9.0))\n"
+            "print(m.optimum(0, -1.0)[0])\n"
+            "Relaxation(None, None, None, None, np.zeros(1), np.ones(1)).optimum(0, 1.0)\n"
+            "print('after')\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=True).stdout
+    assert out == "before\n9.0\nafter\n", out

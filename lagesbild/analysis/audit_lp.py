@@ -11,11 +11,43 @@ optimal values (`benchmarks/audit_bench.py`, and `tests/test_audit_lp.py` compar
 
 from __future__ import annotations
 
+import ctypes
+import os
+import sys
+import threading
+
 import highspy
 import numpy as np
 
 _STATUS = highspy.HighsModelStatus
 _INF = highspy.kHighsInf
+_QUIET = threading.Lock()
+_greeted = False
+
+
+def _new_model() -> highspy.Highs:
+    """A HiGHS model. The first one of a process prints HiGHS's banner on the C library's
+    standard output, before any option can silence it: that would go into the middle of a
+    command's JSON (`lagesbild audit --json`). So the first is made with standard output sent
+    to /dev/null (once per process, under a lock)."""
+    global _greeted
+    if _greeted:
+        return highspy.Highs()
+    with _QUIET:
+        if _greeted:
+            return highspy.Highs()
+        sys.stdout.flush()
+        saved, sink = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(sink, 1)
+            model = highspy.Highs()
+            ctypes.CDLL(None).fflush(None)  # what the C library still holds goes to /dev/null
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(sink)
+        _greeted = True
+        return model
 
 
 class Relaxation:
@@ -25,7 +57,7 @@ class Relaxation:
                  a_ub: np.ndarray | None, b_ub: np.ndarray | None,
                  lb: np.ndarray, ub: np.ndarray) -> None:
         self.k = len(lb)
-        h = highspy.Highs()
+        h = _new_model()
         h.setOptionValue("output_flag", False)
         h.setOptionValue("threads", 1)
         upper = np.where(np.isinf(ub), _INF, ub).astype("float64")
