@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import getpass
-import io
 import os
 import socket
 import threading
@@ -31,7 +30,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import geopandas as gpd
 import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import shapely
 
 from lagesbild.core import schema
@@ -40,6 +38,7 @@ from lagesbild.core.errors import WorkspaceError
 from lagesbild.core.frames import INCIDENT_COLUMNS, compact_incidents
 from lagesbild.store import postgis_schema
 from lagesbild.store.gpkg_safety import lock_timeout
+from lagesbild.store.postgis_copy import copy_out, pandas_type
 from lagesbild.store.postgis_writer import PostgisWriter
 from lagesbild.store.postgis_schema import quote_ident
 from lagesbild.store.workspace import Workspace, WorkspaceWriter
@@ -352,12 +351,6 @@ class PostgisWorkspace(Workspace):
             exprs += ["ST_X(geometry)", "ST_Y(geometry)"]
         sql = (f"COPY (SELECT {', '.join(exprs)} FROM {quote_ident(table)} ORDER BY fid) "
                "TO STDOUT (FORMAT csv)")
-        buffer = io.BytesIO()
-        with contextlib.closing(self.connect()) as conn:
-            conn.execute("SET DateStyle = ISO; SET extra_float_digits = 1")
-            with conn.cursor().copy(sql) as copy:
-                for chunk in copy:
-                    buffer.write(chunk)
         names = [*columns, "geometry"] if geometry else [*columns, "x", "y"] if xy else columns
         dtypes = schema.TABLES[table]
         types = {c: _ARROW_TYPES[dtypes[c]] for c in columns}
@@ -365,31 +358,10 @@ class PostgisWorkspace(Workspace):
             types.update(x=pa.float64(), y=pa.float64())
         if geometry:
             types["geometry"] = pa.string()
-        if buffer.tell():
-            buffer.seek(0)
-            arrow = pacsv.read_csv(
-                buffer, read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
-                parse_options=pacsv.ParseOptions(newlines_in_values=True),
-                convert_options=pacsv.ConvertOptions(
-                    column_types=types, null_values=[""], strings_can_be_null=True,
-                    quoted_strings_can_be_null=False, true_values=["t"], false_values=["f"],
-                    timestamp_parsers=["%Y-%m-%d %H:%M:%S", pacsv.ISO8601]))
-        else:
-            arrow = pa.table({n: pa.array([], type=types[n]) for n in names})
-        frame = arrow.select(names if xy else columns).to_pandas(types_mapper=_pandas_type)
+        arrow = copy_out(self.connect, sql, names, types,
+                         setup="SET DateStyle = ISO; SET extra_float_digits = 1")
+        frame = arrow.select(names if xy else columns).to_pandas(types_mapper=pandas_type)
         if not geometry:
             return frame
         shapes = shapely.from_wkb(arrow.column("geometry").to_numpy(zero_copy_only=False))
         return gpd.GeoDataFrame(frame, geometry=shapes, crs=schema.CRS_STORE)
-
-
-def _pandas_type(arrow_type: pa.DataType):  # noqa: ANN202 - a pandas extension dtype or None
-    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
-        return pd.StringDtype()
-    if pa.types.is_int64(arrow_type):
-        return pd.Int64Dtype()
-    if pa.types.is_float64(arrow_type):
-        return pd.Float64Dtype()
-    if pa.types.is_boolean(arrow_type):
-        return pd.BooleanDtype()
-    return None
