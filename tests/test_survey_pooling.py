@@ -144,3 +144,63 @@ def test_the_release_audit_covers_the_pooled_shares(tmp_path_factory: pytest.Tem
     tables = set(result.by_table()["table"])
     assert "enkät otrygghet 2022–2024" in tables
     assert result.passed
+
+
+def _escalating() -> Frames:
+    """The case above (women of 2024 hidden in Sorsele), whose first audit fails."""
+    rows: dict = {}
+    for year, (k, m) in {"2022": ((8, 40), (6, 40)), "2023": ((8, 40), (7, 40)),
+                         "2024": ((6, 19), (9, 40))}.items():
+        rows |= _kmt("2422", year, k, m)
+        rows |= _kmt("2417", year, (30, 150), (15, 150))
+    return _with(rows)
+
+
+def test_a_pooled_cell_whose_every_year_is_published_is_not_hidden() -> None:
+    """Hidden, such a cell is the sum of published yes-counts: the audit finds it exactly and
+    hiding more could never help (the national workspace's windows all failed so). Shown, it
+    tells nothing new; its value is the one the raw rows give."""
+    from lagesbild.analysis import survey_pooling as sp
+
+    for frames in (_escalating(), _small_kommun()):
+        published = {c["cell"] for c in pooled_survey_release(
+            frames, "otrygghet", settings=SETTINGS)[0] if c["shown"]}
+        pooled = pooled_indicator_figures(frames, "otrygghet", end="2024", settings=SETTINGS)
+        raw = sp.raw_pooled_indicator_figures(frames, "otrygghet", end="2024",
+                                              settings=SETTINGS).set_index(["area_id", "sex"])
+        for a, s, hidden, kind, value in zip(pooled["area_id"], pooled["sex"],
+                                             pooled["suppressed"], pooled["suppression"],
+                                             pooled["value"]):
+            years = {f"survey|otrygghet|{y}|{a}|{s}" in published for y in ("2022", "2023", "2024")}
+            if years == {True}:
+                assert not hidden or kind in ("small", "few_respondents"), (a, s, kind)
+            if not hidden:
+                assert value == pytest.approx(raw.loc[(a, s), "value"])
+    # a forced pooled cell of Norsjö (every year shown) comes back shown
+    frames = _escalating()
+    raw = sp.raw_pooled_indicator_figures(frames, "otrygghet", end="2024", settings=SETTINGS)
+    lan = frames.lan["area_id"].astype(str).tolist()
+    forced = sp._protect_one(raw, lan, SETTINGS, {("2417", "K")})
+    published = {f"survey|otrygghet|{y}|2417|K" for y in ("2022", "2023", "2024")}
+    assert forced.set_index(["area_id", "sex"]).loc[("2417", "K"), "suppressed"]
+    again = sp._publish_implied(forced, raw, "otrygghet", "2024", 3, published)
+    row = again.set_index(["area_id", "sex"]).loc[("2417", "K")]
+    assert not row["suppressed"] and row["suppression"] == ""
+    assert row["value"] == pytest.approx(20.0) and pd.notna(row["ci_low"])
+
+
+def test_a_window_that_hiding_cannot_save_is_withdrawn_for_its_county(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """When hiding more changes nothing (here: the step is made to say it hid something and
+    hide nothing, or to find nothing), the county's window is left out, the loop ends, and
+    what is published passes the audit: the yearly tables alone."""
+    from lagesbild.analysis import survey_pooling as sp
+
+    for pretend in (True, False):
+        frames = _escalating()
+        monkeypatch.setattr(sp, "_hide_more", lambda *args, answer=pretend: answer)
+        cells, relations = pooled_survey_release(frames, "otrygghet", settings=SETTINGS)
+        assert audit(cells, relations).passed
+        assert not any("2022–2024" in str(c["cell"]) for c in cells)
+        assert pooled_indicator_figures(frames, "otrygghet", end="2024",
+                                        settings=SETTINGS).empty

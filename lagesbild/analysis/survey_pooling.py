@@ -16,8 +16,15 @@ Protection, in three steps:
    with every yearly table (`release_survey.survey_release`) by integer programming
    (`audit.audit`), and while a hidden cell (yearly or pooled) can be narrowed, the shown
    pooled cells next to it are hidden (same area and sex, then the whole area, then the whole
-   window). Hiding pooled cells only takes information away, and with every pooled cell hidden
-   the release is the yearly one, so the loop ends protected.
+   window). Hiding pooled cells only takes information away;
+3. a pooled cell hidden only for another cell (secondary, or by step 2) whose every year is
+   published for the same area and sex is shown again (`_publish_implied`): it is the sum of
+   published yes-counts, so it tells nothing new, and hidden it would be "found" by the
+   audit exactly (on the national workspace every window then failed its audit);
+4. when step 2 can change nothing more (a pooled sum the yearly tables pin down, whatever is
+   hidden), the windows of each disclosed cell's county are not published at all: counties
+   share no relation, so what is left is the yearly release plus the other counties' windows.
+   A withdrawn county's pooled figures are "uppgift saknas", as for a missing year.
 
 `pooled_survey_release` gives the audited cells and relations to the release audit
 (`release._survey_parts`).
@@ -225,18 +232,77 @@ def _protect_windows(frames: Frames, indicator_id: str, settings: Settings, year
         more, linked = survey_release(frames, indicator_id, period=y, settings=settings)
         base_cells += more
         base_relations += linked
+    published = {str(c["cell"]) for c in base_cells if c["shown"]}
+    withdrawn: dict[str, set[str]] = {e: set() for e in ends}  # county codes per window
+    before = None
     while True:
-        shown = {e: _protect_one(raws[e], lan, settings, extra[e]) for e in ends}
+        shown = {e: _without(_publish_implied(
+            _protect_one(raws[e], lan, settings, extra[e]), raws[e], indicator_id, e, years,
+            published), withdrawn[e]) for e in ends}
+        kept = {e: _without(raws[e], withdrawn[e]) for e in ends}
         cells, relations = list(base_cells), list(base_relations)
         for e in ends:
-            more, linked = _table(raws[e], shown[e], indicator_id, window_label(e, years),
+            more, linked = _table(kept[e], shown[e], indicator_id, window_label(e, years),
                                   pooled=True, kommun_ids=kommun_ids, kommun_of={})
             cells += more
-            relations += linked + _year_relations(raws[e], indicator_id, e, years)
+            relations += linked + _year_relations(kept[e], indicator_id, e, years)
         result = audit(cells, relations, protection=settings.suppress_below)
-        if result.passed or not _hide_more(result.disclosed["cell"], shown, extra, years):
+        if result.passed:
             break
+        state = {e: (tuple(shown[e]["suppressed"].astype(bool)), len(shown[e])) for e in ends}
+        hid = state != before and _hide_more(result.disclosed["cell"], shown, extra, years)
+        before = state
+        if not hid and not _withdraw(result.disclosed["cell"], withdrawn, years):
+            break  # nothing left to take away: the audit's failure stands
     return ({e: _finish(shown[e], frames) for e in ends}, (cells, relations))
+
+
+def _without(rows: pd.DataFrame, counties: set[str]) -> pd.DataFrame:
+    """`rows` without the areas of the withdrawn `counties` (county codes)."""
+    if not counties:
+        return rows
+    return rows[~rows["area_id"].astype(str).str[:2].isin(counties)].reset_index(drop=True)
+
+
+def _withdraw(disclosed: pd.Series, withdrawn: dict[str, set[str]], years: int) -> bool:
+    """Step 4 (module docstring): take the windows of each disclosed cell's county out of the
+    release; False when they all are already."""
+    changed = False
+    for cell in disclosed:
+        parts = str(cell).split("|")
+        period, county = parts[2], parts[-2][:2]
+        for e in withdrawn:
+            if (period in window(e, years) or period == window_label(e, years)) \
+                    and county not in withdrawn[e]:
+                withdrawn[e].add(county)
+                changed = True
+    return changed
+
+
+def _publish_implied(rows: pd.DataFrame, raw: pd.DataFrame, indicator_id: str, end: str,
+                     years: int, published: set[str]) -> pd.DataFrame:
+    """`rows` (a protected window) with the pooled cells shown again that were hidden only for
+    another cell (secondary, or step 2's pooled_hidden) while every year of the window is
+    published for the same area and sex: such a cell is the sum of published yes-counts, so
+    hiding it takes nothing away from the reader, and showing it tells nothing new. (Left
+    hidden, the audit finds it exactly, and step 2 could only hide more of them: a release
+    that never passes.)"""
+    kind = rows["suppression"].astype(str).to_numpy()
+    implied = np.array([
+        k in ("secondary", POOLED_KIND) and not (pd.isna(v) or pd.isna(n))
+        and all(cell_id("survey", indicator_id, y, a, s) in published for y in window(end, years))
+        for a, s, k, v, n in zip(rows["area_id"].astype(str), rows["sex"].astype(str), kind,
+                                 raw["value"], raw["n"])], dtype=bool)
+    if not implied.any():
+        return rows
+    rows = rows.copy()
+    rows["suppressed"] = rows["suppressed"].astype(bool) & ~implied
+    rows["suppression"] = rows["suppression"].mask(implied, "")
+    for col in disclosure.REVEALING:  # the values `suppress` cleared, from the same rows
+        if col in rows.columns and col in raw.columns:
+            rows[col] = rows[col].mask(implied, pd.Series(
+                raw[col].to_numpy(), index=rows.index).astype(rows[col].dtype))
+    return rows
 
 
 def _year_relations(raw: pd.DataFrame, indicator_id: str, end: str, years: int
