@@ -144,8 +144,11 @@ def source_label(frames: Frames, source: str) -> str:
     """`frames.source_label` of every dataset in the counts' or the incidents' table."""
     key = ("source_label", source)
     if key not in _memo_dict(frames):
-        table = frames.incident_counts if source == "counts" else frames.incidents
-        _memo_dict(frames)[key] = frames.source_label(table["source"].unique().tolist())
+        from lagesbild.analysis.time_coverage import incident_sources
+
+        _memo_dict(frames)[key] = frames.source_label(
+            frames.incident_counts["source"].unique().tolist() if source == "counts"
+            else incident_sources(frames))
     return _memo_dict(frames)[key]
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 
 from lagesbild.analysis.cube import incident_rows
 from lagesbild.analysis.memo import memo_dict as _memo_dict
+from lagesbild.analysis.memo import memoised as _memoised
 from lagesbild.core.crime_groups import category_key
 from lagesbild.core.frames import Frames
 from lagesbild.core.layers import LayerSpec
@@ -26,18 +27,25 @@ def relation_known(frames: Frames, period: str) -> set[str]:
     key = ("relation_known", str(period))
     memo = _memo_dict(frames)
     if key not in memo:
-        rows = incident_rows(frames, period)
-        data = frames.incidents
-        told = data["relation"].iloc[rows].notna().to_numpy()
-        areas = data["area_id"].iloc[rows]
-        # the distinct areas first: a national year is 1.5 million rows, and turning each to
-        # text one by one (Arrow-backed strings iterate in Python) took seconds per year
-        known = set(areas[told].drop_duplicates().astype(str))
-        if known:  # the period's extracts have the field: a kommun without incidents has 0
-            known |= (set(frames.kommuner["area_id"].astype(str))
-                      - set(areas.drop_duplicates().astype(str)))
-        memo[key] = frozenset(known)
+        # kept with the derived tables: a page of kommun figures then needs no incident rows
+        found = _memoised(frames, ("relation_known_areas", str(period)),
+                          lambda: _relation_known(frames, period))
+        memo[key] = frozenset(found["area_id"])
     return set(memo[key])  # type: ignore[arg-type]
+
+
+def _relation_known(frames: Frames, period: str) -> pd.DataFrame:
+    rows = incident_rows(frames, period)
+    data = frames.incidents
+    told = data["relation"].iloc[rows].notna().to_numpy()
+    areas = data["area_id"].iloc[rows]
+    # the distinct areas first: a national year is 1.5 million rows, and turning each to
+    # text one by one (Arrow-backed strings iterate in Python) took seconds per year
+    known = set(areas[told].drop_duplicates().astype(str))
+    if known:  # the period's extracts have the field: a kommun without incidents has 0
+        known |= (set(frames.kommuner["area_id"].astype(str))
+                  - set(areas.drop_duplicates().astype(str)))
+    return pd.DataFrame({"area_id": pd.Series(sorted(known), dtype=object)})
 
 
 def layer_incidents(frames: Frames, spec: LayerSpec, *, period: str, taxonomy: Taxonomy

@@ -74,7 +74,6 @@ def pyramid_view(frames: Frames, taxonomy: Taxonomy, indicator_meta: dict[str, d
                              covered_areas(frames, period, source), value_columns=rates_of)
     counts = blank_unknown_sex(counts, sex_known(frames, period, source),
                                value_columns=rates_of).drop(columns="area_id")
-    table = frames.incident_counts if source == "counts" else frames.incidents
     rows = []
     for level in taxonomy.levels:
         for ind in level.indicators:
@@ -89,7 +88,10 @@ def pyramid_view(frames: Frames, taxonomy: Taxonomy, indicator_meta: dict[str, d
     indicators = pd.DataFrame(rows, columns=["level", "indicator_id", "title_sv", "title_en", "sex",
                                              "value", "ci_low", "ci_high", "n", "suppressed",
                                              "display", "source"])
-    label = frames.source_label(table["source"].unique().tolist())
+    from lagesbild.analysis.time_coverage import incident_sources
+
+    label = frames.source_label(frames.incident_counts["source"].unique().tolist()
+                                if source == "counts" else incident_sources(frames))
     people = population_label(frames, period)  # the rates' denominator
     label = f"{label}; folkmängd: {people}" if label and people else label
     return PyramidView(area_id, frames.area_name(area_id), str(period), source,

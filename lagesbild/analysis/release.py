@@ -131,17 +131,17 @@ def release_audit(frames: Frames, *, taxonomy: Taxonomy, settings: Settings,
     tied to the cube ("ålder <source> <period> nivå <level>") and the surveys' grades tied to
     their indicator ("enkät <indicator> <period> efter ålder", `release_age`). `county` (a län
     code) keeps that county and its kommuner only: no relation links two counties, so a report
-    needs only its own county audited. Computed once per frames object and arguments."""
-    from lagesbild.analysis.memo import memo_dict
+    needs only its own county audited. Computed once per frames object and arguments, and
+    kept with the workspace's derived tables (`analysis.memo.memoised`)."""
+    from lagesbild.analysis.memo import memoised
 
     key = ("release_audit", None if periods is None else tuple(sorted(map(str, periods))),
            tuple(sorted((specs or {}).items())), county, taxonomy, settings)
-    memo = memo_dict(frames)
-    if key not in memo:
-        memo[key] = _release_audit(frames, taxonomy=taxonomy, settings=settings,
-                                   periods=periods, specs=specs, county=county)
-    found: Audit = memo[key]  # type: ignore[assignment]
-    return Audit(found.cells.copy(), found.protection)  # each caller its own frame
+    # kept with the derived tables too: a restarted server does not audit the same data again
+    cells = memoised(frames, key, lambda: _release_audit(
+        frames, taxonomy=taxonomy, settings=settings, periods=periods, specs=specs,
+        county=county).cells)
+    return Audit(cells, settings.suppress_below)  # each caller its own frame (memoised)
 
 
 def _release_audit(frames: Frames, *, taxonomy: Taxonomy, settings: Settings,

@@ -22,11 +22,40 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from lagesbild.analysis.memo import memo_dict
+from lagesbild.analysis.memo import memo_dict, memoised
 from lagesbild.core.frames import Frames
 from lagesbild.core.time_spans import YearCover, declared_extent, year_cover  # noqa: F401
 
 COLUMNS = ["area_id", "year", "days", "days_in_year", "fraction", "label"]
+
+
+def incident_spans(frames: Frames) -> pd.DataFrame:
+    """Per incident dataset (`source`) and kommun (`area_id`, missing kept as None): its rows
+    and its first and last event time (NaT without dates). A small table, computed once per
+    workspace state and kept with the derived tables (`analysis.memo.memoised`): the sidebar's
+    part years and the sources' labels need it, not millions of rows."""
+    return memoised(frames, ("incident_spans",), lambda: _incident_spans(frames))
+
+
+def _incident_spans(frames: Frames) -> pd.DataFrame:
+    data = frames.incidents
+    when = pd.to_datetime(data["occurred_at"])
+    found = pd.DataFrame({"source": data["source"], "area_id": data["area_id"], "when": when})
+    found = found[found["source"].notna()]
+    grouped = found.groupby(["source", "area_id"], observed=True, dropna=False, sort=True)
+    out = grouped["when"].agg(["size", "min", "max"]).reset_index()
+    out = out.rename(columns={"size": "rows", "min": "first", "max": "last"})
+    return pd.DataFrame({
+        "source": out["source"].astype(str).astype(object),
+        "area_id": [None if pd.isna(a) else str(a) for a in out["area_id"]],
+        "rows": out["rows"].astype("int64"),
+        "first": pd.to_datetime(out["first"]).astype("datetime64[ns]"),
+        "last": pd.to_datetime(out["last"]).astype("datetime64[ns]")})
+
+
+def incident_sources(frames: Frames) -> list[str]:
+    """The incident datasets (sorted names) the incidents come from."""
+    return sorted(set(incident_spans(frames)["source"]))
 
 
 def dataset_extents(frames: Frames) -> dict[str, tuple[date, date]]:
@@ -35,12 +64,10 @@ def dataset_extents(frames: Frames) -> dict[str, tuple[date, date]]:
     key = ("dataset_extents",)
     memo = memo_dict(frames)
     if key not in memo:
-        data = frames.incidents
-        when = pd.to_datetime(data["occurred_at"])
-        grouped = pd.DataFrame({"source": data["source"], "when": when}) \
-            .dropna().groupby("source", observed=True)["when"].agg(["min", "max"])
+        spans = incident_spans(frames).dropna(subset=["first", "last"])
+        grouped = spans.groupby("source").agg(first=("first", "min"), last=("last", "max"))
         found = {str(s): (lo.date(), hi.date())
-                 for s, lo, hi in zip(grouped.index, grouped["min"], grouped["max"])}
+                 for s, lo, hi in zip(grouped.index, grouped["first"], grouped["last"])}
         sets = frames.datasets
         if len(sets) and "period" in sets.columns:
             for name, period in zip(sets["dataset"].astype(str), sets["period"]):
@@ -56,22 +83,13 @@ def sources_by_kommun(frames: Frames) -> dict[str, list[str]]:
     key = ("sources_by_kommun",)
     memo = memo_dict(frames)
     if key not in memo:
-        memo[key] = _sources_by_kommun(frames)
+        spans = incident_spans(frames)
+        found: dict[str, list[str]] = {}
+        for area, source in zip(spans["area_id"], spans["source"]):
+            if pd.notna(area):  # rows without a kommun hold no kommun's source
+                found.setdefault(str(area), []).append(str(source))
+        memo[key] = found
     return memo[key]  # type: ignore[return-value]
-
-
-def _sources_by_kommun(frames: Frames) -> dict[str, list[str]]:
-    data = frames.incidents
-    source_codes, sources = pd.factorize(data["source"])  # categories: no string per row
-    area_codes, areas = pd.factorize(data["area_id"])
-    ok = (source_codes >= 0) & (area_codes >= 0)
-    pairs = np.unique(area_codes[ok].astype(np.int64) * max(len(sources), 1)
-                      + source_codes[ok].astype(np.int64))
-    found: dict[str, list[str]] = {}
-    for pair in pairs:
-        found.setdefault(str(areas[pair // max(len(sources), 1)]), []).append(
-            str(sources[pair % max(len(sources), 1)]))
-    return found
 
 
 def kommun_covers(frames: Frames, year: int | str) -> dict[str, YearCover]:
@@ -129,10 +147,10 @@ def part_year_table(frames: Frames, year: int | str,
 def part_years(frames: Frames) -> dict[str, str]:
     """Year -> label of the incident years that are a part year somewhere ('' never appears):
     the label is the kommuner's common one, or 'delvis' with the count of part-year kommuner."""
-    from lagesbild.analysis.cube import incident_years
+    from lagesbild.analysis.cube import incident_periods
 
     found = {}
-    for year in incident_years(frames):
+    for year in incident_periods(frames):
         covers = kommun_covers(frames, year)
         labels = {c.label() for c in covers.values() if not c.whole}
         if not labels:

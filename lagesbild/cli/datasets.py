@@ -41,11 +41,15 @@ from lagesbild.store.workspace import open_workspace, require
 @click.option("--sheet", help="tables: the workbook sheet to read (default: the first).")
 @click.option("--covers", help="incidents: the days the extract covers, FIRST:LAST "
               "(e.g. 2024-01-01:2024-12-31); default its first to last event.")
+@click.option("--prepare", "prepare", is_flag=True,
+              help="After the import, compute what the app's first page reads (lagesbild "
+                   "prepare), so that it opens at once.")
 @click.option("--column", "columns", multiple=True, metavar="FIELD=HEADER",
               help="tables: read FIELD from the file's column HEADER (repeatable); FIELD= "
                    "says the file lacks it. Fields: see README, 'Data formats'.")
 def import_cmd(kind: str, file: str, workspace: str, strict: bool, dataset_name: str | None,
-               rejected_out: str | None, columns: tuple[str, ...], **options: object) -> None:
+               rejected_out: str | None, columns: tuple[str, ...], prepare: bool,
+               **options: object) -> None:
     """Import FILE of KIND into the workspace; rejected rows go to a CSV (exit code 2).
 
     A file whose content is already in the workspace under another name is refused; so is a
@@ -70,6 +74,10 @@ def import_cmd(kind: str, file: str, workspace: str, strict: bool, dataset_name:
     click.echo(f"Importerade {len(result.accepted)} rader från {file} till {ws.label}.")
     for note in result.notes:
         click.echo(f"  {note}")
+    if prepare:  # after the event is logged: the prepared state is the one the app opens
+        from lagesbild.cli.prepare import prepare_workspace
+
+        prepare_workspace(workspace)
     if result.rejected:
         click.echo(f"{len(result.rejected)} rader avvisades; se {target}.", err=True)
         sys.exit(2)

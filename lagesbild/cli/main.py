@@ -198,6 +198,7 @@ def _register() -> None:
     from lagesbild.cli.events import events_cmd
     from lagesbild.cli.groups import group_cmd
     from lagesbild.cli.maps import map_cmd
+    from lagesbild.cli.prepare import prepare_cmd
     from lagesbild.cli.pyramid import pyramid_cmd
     from lagesbild.cli.report import report_cmd
     from lagesbild.cli.snapshot import snapshot_group
@@ -214,6 +215,7 @@ def _register() -> None:
     main.add_command(snapshot_group)
     main.add_command(report_cmd)
     main.add_command(pyramid_cmd)
+    main.add_command(prepare_cmd)
 
 
 _register()

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Protocol
@@ -110,6 +112,17 @@ def incident_points(incidents: pd.DataFrame) -> gpd.GeoSeries:
     return gpd.GeoSeries(shapes, index=incidents.index, crs=schema.CRS_STORE)
 
 
+class DeferredIncidents:
+    """The incidents of a stored workspace, read on first use: a page whose figures all come
+    from the incident cube and the derived tables (the first page of a national workspace)
+    never holds millions of rows. `load` returns the rows (any form `compact_incidents`
+    takes) and raises when the workspace is no longer in the state the other tables were read
+    in; `rows`: how many the cube counts (checked against what `load` returns)."""
+
+    def __init__(self, load: Callable[[], pd.DataFrame], rows: int) -> None:
+        self.load, self.rows = load, int(rows)
+
+
 class PersistentMemo(Protocol):
     """Results of the analysis kept beyond one process, keyed by the memo key
     (`analysis.memo.memoised`): None when not kept (or the key cannot be kept)."""
@@ -143,7 +156,45 @@ class Frames:
     indicators_age: pd.DataFrame = field(default_factory=lambda: schema.empty("indicators"))
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "incidents", compact_incidents(self.incidents))
+        incidents = self.__dict__["incidents"]
+        if isinstance(incidents, DeferredIncidents):
+            # no attribute until first use: `__getattr__` reads them then
+            object.__delattr__(self, "incidents")
+            self.__dict__["_deferred"] = (incidents, threading.Lock())
+            return
+        object.__setattr__(self, "incidents", compact_incidents(incidents))
+
+    def __getattr__(self, name: str) -> object:
+        """`incidents` given as `DeferredIncidents`: read on first use (once, whichever thread
+        asks first) and checked against the count the frames were made with."""
+        deferred = self.__dict__.get("_deferred") if name == "incidents" else None
+        if deferred is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        source, lock = deferred
+        with lock:
+            if "incidents" not in self.__dict__:
+                rows = compact_incidents(source.load())
+                if len(rows) != source.rows:
+                    from lagesbild.core.errors import WorkspaceError
+
+                    raise WorkspaceError(
+                        f"the workspace holds {len(rows)} incidents, not the {source.rows} its "
+                        "other tables were read with: it changed meanwhile (a new import). "
+                        "Load it again (reload the page).")
+                self.__dict__["incidents"] = rows
+        return self.__dict__["incidents"]
+
+    @property
+    def incidents_loaded(self) -> bool:
+        """Whether the incident rows are in memory (not deferred, or read since)."""
+        return "incidents" in self.__dict__
+
+    @property
+    def incident_total(self) -> int:
+        """How many incidents there are, without reading deferred rows."""
+        if "incidents" in self.__dict__:
+            return len(self.__dict__["incidents"])
+        return self.__dict__["_deferred"][0].rows
 
     @property
     def persist(self) -> PersistentMemo | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from lagesbild.analysis.cube import incident_periods
+from lagesbild.analysis.time_coverage import incident_sources
 from lagesbild.analysis.timing import when_table, when_wide
 from lagesbild.core.taxonomy import ALL
 from lagesbild.report.build_context import Context, count_cell, pick_period
@@ -27,7 +28,7 @@ def when(ctx: Context, paras: list[str], tables: list[Table]) -> None:
         return
     night = [cells.loc[(ALL, b)] for b in ("3", "0")]
     weekend = [cells.loc[(d, ALL)] for d in ("4", "5", "6")]  # Friday to Sunday
-    source = ctx.display(ctx.frames.source_label(ctx.frames.incidents["source"].unique().tolist()))
+    source = ctx.display(ctx.frames.source_label(incident_sources(ctx.frames)))
     sentence = ctx.tr(f"När, {ctx.area_name} {period} (våldsbrott i polisens utdrag, "
                       f"{total['display']} brott): ",
                       f"When, {ctx.area_name} {period} (violent offences in the police "
