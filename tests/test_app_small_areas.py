@@ -108,3 +108,36 @@ def test_one_kommuns_map_warms_the_all_kommuner_map_first(small_ws: Path) -> Non
     plan = small_cache.small_plan(ctx, spec, "deso", "2480", "value", period, "T", periods,
                                   False)()
     assert all(key[0] == "small" for key, _ in plan)
+
+
+def test_the_first_page_reads_no_incident_rows_and_the_warmer_reads_them_for_the_deso_views(
+        monkeypatch: pytest.MonkeyPatch, small_ws: Path, tmp_path: Path) -> None:
+    """With the first page's results kept (an earlier process, or `lagesbild prepare`), a new
+    process opens it without the incident rows (`core.frames.DeferredIncidents`); the warmer
+    reads them after it when the workspace has areas below the kommun."""
+    import streamlit as st
+
+    from lagesbild.store import derived
+    from lagesbild.ui import common
+
+    path = tmp_path / "ws.gpkg"
+    shutil.copy(small_ws, path)
+    monkeypatch.setenv(derived.ENV, str(tmp_path / "kept"))
+    monkeypatch.setenv("LAGESBILD_WORKSPACE", str(path))
+    monkeypatch.setenv("LAGESBILD_APP_AUDIT", "off")
+    ws = GpkgWorkspace(path)
+
+    def first_page(warm: str):  # noqa: ANN202 - the frames the page read
+        monkeypatch.setenv("LAGESBILD_WARM", warm)
+        st.cache_resource.clear()
+        st.cache_data.clear()
+        at = AppTest.from_file(str(APP), default_timeout=90)
+        at.run()
+        assert not at.exception, at.exception
+        return common.frames_for(ws.key, ws.location)
+
+    first_page("0")  # computes and keeps the first page's results
+    assert not first_page("0").incidents_loaded
+    frames = first_page("1")
+    assert common.warmer().wait_idle(60)
+    assert frames.incidents_loaded

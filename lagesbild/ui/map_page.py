@@ -117,6 +117,10 @@ def _plan(ctx: common.Context, frames: Frames, specs: dict[str, LayerSpec], laye
             if (choice := _choice(ctx, specs, other, view, when)) is not None:
                 yield other, *choice, who
 
+    if not frames.incidents_loaded and common.fact(ctx, "small_levels"):
+        # the views below the kommun count the incident rows, which the kommun pages never
+        # read (`core.frames.DeferredIncidents`): read them now, not on the first DeSO view
+        yield ("incident_rows",), lambda: frames.incidents
     start = (layer_id, view_id, period, sex)
     seen, ring = {start}, [start]
     for _ in range(2):
