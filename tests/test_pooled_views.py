@@ -60,6 +60,7 @@ def test_compare_page_ranks_the_pooled_window(compare_page: AppTest) -> None:
     women = _row(at, "Vilhelmina")
     assert women["Värde"] == "27,7 % (n=101)" and int(women["#"]) >= 1
     assert any("2022–2024 sammantaget: tre enkätår sammanvägda" in c.value for c in at.caption)
+    assert not any("Sammanvägningen visas inte" in c.value for c in at.caption)
     # the similar kommuner show the pooled values, labelled as pooled
     similar = at.dataframe[1].value
     assert "Otrygghet ute sent en kväll (%) (2022–2024 sammantaget)" in similar.columns
@@ -78,6 +79,25 @@ def test_compare_page_ranks_the_pooled_window(compare_page: AppTest) -> None:
     over_time = _charts(at)[1]
     assert "2022–2024".encode() not in over_time
     assert _row(at, "Vilhelmina")["Värde"].startswith("..")
+
+
+def test_a_withdrawn_county_window_is_said_not_left_blank(
+        monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A county whose window hiding could not protect is not published (survey_pooling, step
+    4): the page names it and says why."""
+    import streamlit as st
+
+    from lagesbild.analysis import survey_pooling
+
+    monkeypatch.setattr(survey_pooling, "withdrawn_counties", lambda *a, **k: ["24"])
+    st.cache_data.clear()  # the comparison is cached by its arguments, not by this swap
+    monkeypatch.setenv("LAGESBILD_WORKSPACE", str(shared_demo(tmp_path_factory)))
+    at = open_page("compare_page", timeout=120)
+    at.selectbox(key="cmp_layer").set_value("otrygghet").run()
+    at.toggle(key="cmp_pooled").set_value(True).run()
+    assert not at.exception, at.exception
+    assert any("Sammanvägningen visas inte för Västerbottens län" in c.value for c in at.caption)
+    st.cache_data.clear()
 
 
 # --- the report --------------------------------------------------------------------------------

@@ -204,3 +204,7 @@ def test_a_window_that_hiding_cannot_save_is_withdrawn_for_its_county(
         assert not any("2022–2024" in str(c["cell"]) for c in cells)
         assert pooled_indicator_figures(frames, "otrygghet", end="2024",
                                         settings=SETTINGS).empty
+        # the pages say which county's window is left out, and why
+        assert sp.withdrawn_counties(frames, "otrygghet", end="2024", settings=SETTINGS) == ["24"]
+    monkeypatch.undo()
+    assert sp.withdrawn_counties(_escalating(), "otrygghet", end="2024", settings=SETTINGS) == []

@@ -98,6 +98,18 @@ def pooled_figures(frames: Frames, indicator_id: str, *, end: str, sex: str,
                        level=["kommun" if a in kommuner else "lan" for a in ids], part_year="")
 
 
+def withdrawn_counties(frames: Frames, indicator_id: str, *, end: str, settings: Settings,
+                       years: int = YEARS) -> list[str]:
+    """The county codes whose window ending with `end` is not published (step 4 of the module
+    docstring): pages say so instead of leaving "uppgift saknas" unexplained."""
+    if end not in pooled_periods(frames, indicator_id, years=years):
+        return []
+    raw = _pooled_raw(frames, indicator_id, end, settings, years)
+    shown = _protected_windows(frames, indicator_id, settings, years)[0][end]
+    return sorted(set(raw["area_id"].astype(str).str[:2])
+                  - set(shown["area_id"].astype(str).str[:2]))
+
+
 def raw_pooled_indicator_figures(frames: Frames, indicator_id: str, *, end: str,
                                  settings: Settings, years: int = YEARS) -> pd.DataFrame:
     """The rows `pooled_indicator_figures` publishes with nothing hidden (same order)."""

@@ -302,6 +302,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{span} combined: three survey years pooled; protected as single years and audited "
         "together with them, so that no hidden year can be worked out. No national figure is "
         "pooled."),
+    "pooled_withdrawn": (
+        "Sammanvägningen visas inte för {names}: där skulle den göra det möjligt att räkna fram "
+        "ett dolt enskilt år (uppgift saknas).",
+        "The combined figure is not shown for {names}: there it would let a hidden single year "
+        "be worked out (data missing)."),
     "survey_items": ("Enkätindikatorer", "Survey indicators"),
     "no_survey": ("Inga enkätdata för nivån och perioden.", "No survey data for this level and period."),
     "indicator": ("Indikator", "Indicator"),

@@ -109,12 +109,21 @@ def _comparison(key: str, path: str, spec: LayerSpec, period: str, sex: str,
     def chosen(frame: pd.DataFrame) -> pd.DataFrame:
         return frame if county is None else in_county(frame, county)
 
+    withdrawn = ""
     if pooled:  # no national figure is pooled: the band is the county's
-        from lagesbild.analysis.survey_pooling import pooled_figures
+        from lagesbild.analysis.survey_pooling import pooled_figures, withdrawn_counties
 
-        figures = chosen(pooled_figures(common.frames_for(key, path), spec.indicator or "",
-                                        end=period, sex=sex, settings=settings))
+        frames = common.frames_for(key, path)
+        figures = chosen(pooled_figures(frames, spec.indicator or "", end=period, sex=sex,
+                                        settings=settings))
         nat = None
+        gone = [c for c in withdrawn_counties(frames, spec.indicator or "", end=period,
+                                              settings=settings)
+                if county is None or c == str(county)[:2]]
+        names = {str(a)[:2]: n for a, n in zip(frames.lan["area_id"], frames.lan["name"])}
+        if gone:
+            withdrawn = t("pooled_withdrawn").format(
+                names=", ".join(names.get(c, c) for c in gone)) + " "
     else:
         figures = chosen(common._figures(key, path, spec, period, sex, taxonomy, settings))
         nat = common._national(key, path, spec, period, sex, taxonomy, settings, lang)
@@ -160,7 +169,7 @@ def _comparison(key: str, path: str, spec: LayerSpec, period: str, sex: str,
                                  national=band["national"])),  # type: ignore[arg-type]
         "caption": (f"{spec.title(lang)}, {period}. " if spec.grade else "")
         + (t("pooled_note").format(span=window_label(period)) + " " if pooled
-                    else "") + national_text + str(band["note_en" if lang == "en" else "note_sv"]) + " "
+                    else "") + withdrawn + national_text + str(band["note_en" if lang == "en" else "note_sv"]) + " "
         + str(flags["note_en" if lang == "en" else "note_sv"]),
         "table": table, "display": figures[["area_id", "display"]],
         "files": citing.files(*([] if nat is None else [nat["source"]]),
