@@ -32,6 +32,12 @@ from lagesbild.store.gpkg import GpkgWorkspace
 # it would otherwise read the figures of the original from the disk.
 os.environ["LAGESBILD_CACHE_DIR"] = "off"
 
+# The background warmer (`ui/warming.py`) computes the choices next to each page: in the suite
+# it ran in every AppTest and in every app server the browser tests start, beside the tests,
+# for no test's benefit (121 s of the run's CPU on 2 cores). Off unless a test about warming
+# turns it on (monkeypatch.setenv("LAGESBILD_WARM", "1")).
+os.environ["LAGESBILD_WARM"] = "0"
+
 # Two adjacent 10 km squares in Västerbotten (EPSG:3006); x = 710 000 is their shared border.
 WEST = box(700_000, 7_190_000, 710_000, 7_200_000)
 EAST = box(710_000, 7_190_000, 720_000, 7_200_000)

@@ -14,7 +14,9 @@ pytestmark = pytest.mark.browser
 
 
 def test_browser_bench_prints_every_measurement_with_its_ratio(demo_gpkg: Path, browser,  # noqa: ANN001
-                                                               capsys: pytest.CaptureFixture) -> None:
+                                                               capsys: pytest.CaptureFixture,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LAGESBILD_WARM", "1")  # the benchmark's fast path warms (conftest: off)
     # the worker's Chromium (tests/browser_fixtures.py: skips, or fails in CI, without one)
     assert browser_bench.main(["--n", "1", "--think", "0", "--one-cold", "--no-national",
                                 "--idle-timeout", "0", "--workspace", str(demo_gpkg)],

@@ -84,7 +84,8 @@ def test_pyramid_figures_are_the_same_with_and_without_the_memo(
     # (and the facts of what the data cover: periods, days, kommuner, the victim's sex)
     assert {key[0] for key in MEMO.get(id(other), {})} <= {
         "protected_cube", "incident_years", "covered_areas", "sex_known", "kommun_covers",
-        "sources_by_kommun", "dataset_extents", "population_label", "incident_spans"}
+        "sources_by_kommun", "dataset_extents", "population_label", "incident_spans",
+        "count_cube"}
 
 
 def test_memoised_frames_are_copies(tmp_path_factory: pytest.TempPathFactory) -> None:

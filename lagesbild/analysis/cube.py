@@ -22,9 +22,20 @@ KEYS = ["area_id", "level", "category", "sex"]
 
 def count_cube(frames: Frames, *, period: str, source: str, taxonomy: Taxonomy) -> pd.DataFrame:
     """Raw counts per kommun and for the län (their sum) × level × category × sex; from the
-    incidents: from `frames.incident_cube` (counted by the store with SQL), not the rows."""
+    incidents: from `frames.incident_cube` (counted by the store with SQL), not the rows.
+    Computed once per frames object and arguments (each caller gets its own copy): the
+    protected cube and every layer that is part of a level read it."""
     if source not in SOURCES:
         raise ValueError(f"source must be one of {SOURCES}")
+    key = ("count_cube", str(period), source, taxonomy)
+    memo = memo_dict(frames)
+    if key not in memo:
+        memo[key] = _count_cube(frames, period=str(period), source=source, taxonomy=taxonomy)
+    return memo[key].copy()  # type: ignore[attr-defined]
+
+
+def _count_cube(frames: Frames, *, period: str, source: str, taxonomy: Taxonomy
+                ) -> pd.DataFrame:
     if source == "counts":
         data = frames.incident_counts[frames.incident_counts["period"] == str(period)]
         build = count_pyramid

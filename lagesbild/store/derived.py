@@ -192,7 +192,7 @@ def _write(frame: pd.DataFrame, path: str) -> None:
 def _read(path: Path) -> pd.DataFrame | None:
     """A frame `_write` wrote, with its dtypes; None for a damaged or foreign file."""
     try:
-        table = pq.read_table(path)
+        table = pq.ParquetFile(path).read()  # one file: no dataset discovery
         dtypes = json.loads((table.schema.metadata or {})[DTYPES])
         frame = table.to_pandas()
         wanted = {}
