@@ -37,6 +37,7 @@ from functools import lru_cache
 from enum import Enum
 from pathlib import Path, PurePath
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -138,9 +139,10 @@ class DerivedStore:
             os.close(fd)
             try:
                 _write(frame, tmp)
-                back = _read(Path(tmp))
-                if back is None or not _same(frame, back):
-                    return
+                if not _plain(frame):  # a type Parquet might change: read back and compare
+                    back = _read(Path(tmp))
+                    if back is None or not _same(frame, back):
+                        return
                 os.replace(tmp, path)
             finally:
                 if os.path.exists(tmp):
@@ -204,6 +206,31 @@ def _read(path: Path) -> pd.DataFrame | None:
     except Exception:  # noqa: BLE001 - a damaged or foreign file is a miss, never an error
         return None
     return frame if type(frame) is pd.DataFrame else None
+
+
+_PLAIN_MASKED = ("Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64",
+                 "Float32", "Float64", "boolean")
+
+
+def _plain(frame: pd.DataFrame) -> bool:
+    """Whether Parquet gives `frame` back exactly whatever its values: text column labels, a
+    range or int64 index, and only numbers, booleans and pandas' own nullable numbers, booleans
+    and strings (`_write` names each dtype). Anything else (objects, categories, dates) is read
+    back and compared before it is kept."""
+    index = frame.index
+    if not (isinstance(index, pd.RangeIndex) or (type(index) is pd.Index
+                                                 and index.dtype == "int64")):
+        return False
+    if frame.columns.has_duplicates or not all(isinstance(c, str) for c in frame.columns):
+        return False
+    for dtype in frame.dtypes:
+        if isinstance(dtype, pd.StringDtype) or getattr(dtype, "name", "") in _PLAIN_MASKED:
+            continue
+        if isinstance(dtype, np.dtype) and (dtype.kind in "biu" or (dtype.kind == "f"
+                                                                     and dtype.itemsize >= 4)):
+            continue
+        return False
+    return True
 
 
 def _same(frame: pd.DataFrame, back: pd.DataFrame) -> bool:
