@@ -12,7 +12,7 @@ import pandas as pd
 
 from lagesbild.core import schema
 from lagesbild.core.errors import WorkspaceError
-from lagesbild.core.frames import DeferredIncidents, Frames
+from lagesbild.core.frames import DeferredIncidents, Frames, compact_incidents
 from lagesbild.store.derived import derived_store
 from lagesbild.store.workspace import Workspace
 
@@ -70,7 +70,8 @@ def _deferred(workspace: Workspace, before: str, rows: int) -> DeferredIncidents
     use; a commit since then (the key changed) is refused rather than mixed with the tables
     read before it."""
     def load() -> pd.DataFrame:
-        found = workspace.read_incidents()
+        found = compact_incidents(workspace.read_incidents())
+        _give_back_memory()  # the reading's freed batches, as after an eager load
         if workspace.key != before:
             raise WorkspaceError(
                 f"{workspace.location}: the workspace changed (a new import) after this page "
