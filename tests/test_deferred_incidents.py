@@ -188,3 +188,38 @@ def test_a_prepared_workspace_opens_from_disk_without_its_rows_and_without_audit
             cells, check_exact=True)
     assert not later.incidents_loaded, "the first page's figures need no incident rows"
     assert np.isfinite(again.seconds["figures"])
+
+
+def test_what_prepare_computes_is_what_the_app_s_first_page_reads(
+        kept: Path, demo_copy: GpkgWorkspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`lagesbild prepare` and the map page decide independently what the first page needs:
+    after prepare, a new app process opens it (and audits its period) computing nothing."""
+    import streamlit as st
+    from click.testing import CliRunner
+    from streamlit.testing.v1 import AppTest
+
+    from lagesbild.analysis import dispersion, figures
+    from lagesbild.cli.main import main
+    from lagesbild.ui import common
+
+    load_frames(demo_copy)  # the cube is kept (an earlier process)
+    out = CliRunner().invoke(main, ["prepare", "--workspace", str(demo_copy.path)])
+    assert out.exit_code == 0 and "Förberedde första sidan" in out.output, out.output
+    for target, name in ((figures, "_layer_figures"), (dispersion, "_layer_dispersion"),
+                         (release, "_release_audit")):
+        swap(monkeypatch, target, name, refuse)
+    monkeypatch.setenv("LAGESBILD_WORKSPACE", str(demo_copy.path))
+    monkeypatch.setenv("LAGESBILD_AUDIT_WAIT", "60")  # the page waits for its period's audit
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    from lagesbild.ui import release_guard
+
+    release_guard._FUTURES.clear()
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"),
+                           default_timeout=90)
+    at.run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert not common.frames_for(demo_copy.key, demo_copy.location).incidents_loaded
+    st.cache_resource.clear()
+    st.cache_data.clear()
