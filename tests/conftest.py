@@ -77,6 +77,8 @@ def shared_audit_memory(tmp_path_factory: pytest.TempPathFactory) -> None:
     audit._SOLVED = SharedSolved(root / "audit-solved")
     os.environ["LAGESBILD_CACHE_DIR"] = str(root / "derived")
     os.environ["LAGESBILD_CACHE_KEEP"] = "100000"  # the run's many states: none pruned
+    # a PostGIS workspace's own files (layers, snapshots) in this run's folder, not the checkout's
+    os.environ["LAGESBILD_POSTGIS_FILES"] = str(root / "postgis-files")
 
 
 @pytest.fixture(autouse=True)
@@ -118,8 +120,16 @@ def kommun_areas() -> gpd.GeoDataFrame:
 
 
 @pytest.fixture
-def workspace(tmp_path: Path) -> GpkgWorkspace:
-    """An empty GeoPackage workspace (the file does not exist yet)."""
+def workspace(store_workspace):  # noqa: ANN001, ANN201 - a GpkgWorkspace or a PostgisWorkspace
+    """An empty workspace, once in each store: every test that takes it (or `area_workspace`)
+    runs against the GeoPackage and against PostGIS. A test about the GeoPackage file itself
+    (its bytes, its lock, a damaged file) takes `gpkg_workspace`."""
+    return store_workspace
+
+
+@pytest.fixture
+def gpkg_workspace(tmp_path: Path) -> GpkgWorkspace:
+    """An empty GeoPackage workspace (the file does not exist yet), for tests of the file."""
     return GpkgWorkspace(tmp_path / "ws.gpkg")
 
 

@@ -22,6 +22,11 @@ SETTINGS = get_settings()
 TAXONOMY = load_taxonomy(SETTINGS.layers_dir / "pyramid.toml")
 
 
+@pytest.fixture
+def workspace(gpkg_workspace):  # noqa: ANN001, ANN201 - copies of the file are audited here
+    return gpkg_workspace
+
+
 def _table(prefix: str = "t", *, total: int | None = None, small: tuple[int, int] = (2, 3),
            gap: int | None = None, sense: str = "==", coefficient: int = -1,
            large_extra: int = 0, low: int = 1, high: float = 4):

@@ -231,7 +231,7 @@ def test_a_case_number_twice_in_one_file_is_rejected_on_its_own_row(
                            for i, case in enumerate(["P-1", "P-2", "P-1"], start=1)]
     path = tmp_path / "utdrag.csv"
     path.write_bytes(("\r\n".join(rows) + "\r\n").encode("cp1252"))
-    result = _import(area_workspace.path, "incidents", path)
+    result = _import(area_workspace.location, "incidents", path)
     assert result.exit_code == 2  # stored, with one row rejected
     rejected = (tmp_path / "utdrag.csv.avvisade.csv").read_text(encoding="utf-8-sig")
     assert "Ärendenumret finns redan på en tidigare rad" in rejected and ";4;" in rejected

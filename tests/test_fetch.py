@@ -115,6 +115,6 @@ def test_cli_fetch_reports_a_closed_network_clearly(area_workspace, monkeypatch)
     def offline(level: str, **_: object) -> None:
         raise ApiError("Kunde inte hämta deso.parquet (ConnectionError).", fix="Kontrollera nätet.")
     monkeypatch.setattr(official_download, "download", offline)
-    result = CliRunner().invoke(main, ["fetch", "boundaries", "deso", "-w", str(area_workspace.path)])
+    result = CliRunner().invoke(main, ["fetch", "boundaries", "deso", "-w", area_workspace.location])
     assert result.exit_code == 1 and "Kunde inte hämta deso.parquet" in result.output
     assert "Traceback" not in result.output

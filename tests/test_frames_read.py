@@ -9,6 +9,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pytest
 from shapely.geometry import Point
 
 from lagesbild.core import schema
@@ -96,10 +97,15 @@ def test_area_name_and_parent_are_those_of_the_first_row() -> None:
     assert frames.parent_of("24") is None and frames.area_name("2417A0010") == "<NA>"
 
 
-def test_read_incidents_on_both_stores(store_workspace) -> None:  # noqa: ANN001
+@pytest.mark.parametrize("batch", ["1", "2", "1000000"])
+def test_read_incidents_on_both_stores(store_workspace, batch: str,  # noqa: ANN001
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """`Workspace.read_incidents` of each store: the compact frame of what `read` gives, the
     points' coordinates exact to the last bit (a point on a DeSO border stays on its side),
-    rows without a point NaN, text as categories; the frames the app loads hold that."""
+    rows without a point NaN, text as categories; the frames the app loads hold that. PostGIS
+    reads in batches (`store.postgis_rows`): a row a batch, batches whose column is all
+    missing, and one batch give the same frame."""
+    monkeypatch.setenv("LAGESBILD_INCIDENT_BATCH", batch)
     ws = store_workspace
     _store(ws, gpd.GeoDataFrame({
         "incident_id": ["1", "2", "3"],

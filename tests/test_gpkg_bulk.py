@@ -25,6 +25,11 @@ from lagesbild.store import gpkg, gpkg_bulk, importer
 from lagesbild.store.gpkg import GpkgWorkspace
 
 
+@pytest.fixture
+def workspace(gpkg_workspace):  # noqa: ANN001, ANN201 - this module is about the GeoPackage file
+    return gpkg_workspace
+
+
 def old_write(path, layer: str, frame: pd.DataFrame) -> None:
     """How the workspace wrote a table before: pyogrio's write_dataframe, feature by feature."""
     out = frame.copy()

@@ -68,7 +68,7 @@ def test_an_indicator_layer_names_a_known_indicator() -> None:
 
 def _own(tmp_path: Path, files: dict[str, str]) -> Path:
     folder = own_layers_dir(tmp_path / "ws.gpkg")
-    folder.mkdir()
+    folder.mkdir(parents=True)
     for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8")
     return folder
@@ -98,7 +98,7 @@ def test_an_own_layer_reusing_a_shared_id_is_refused_naming_both_files(tmp_path:
 # --- the form on the Data page and what the app shows ------------------------------------------
 
 def _app(monkeypatch: pytest.MonkeyPatch, ws: GpkgWorkspace, page: str) -> AppTest:
-    monkeypatch.setenv("LAGESBILD_WORKSPACE", str(ws.path))
+    monkeypatch.setenv("LAGESBILD_WORKSPACE", ws.location)
     monkeypatch.setenv("LAGESBILD_WARM", "0")
     at = open_page(page, timeout=90)
     assert not at.exception, at.exception
@@ -115,7 +115,7 @@ def _fill(at: AppTest, **values: object) -> AppTest:
 
 def test_the_form_writes_nothing_on_a_bad_input_and_the_layer_on_a_good_one(
         monkeypatch: pytest.MonkeyPatch, area_workspace: GpkgWorkspace) -> None:
-    folder = own_layers_dir(area_workspace.path)
+    folder = own_layers_dir(area_workspace.files_path)
     at = _app(monkeypatch, area_workspace, "data_page")
     assert "Lägg till ett eget kartlager" in [e.label for e in at.expander]
     bad = [({"lf_id": "misshandel_egen", "lf_title_sv": ""}, "Titeln saknas"),
@@ -137,10 +137,10 @@ def test_the_form_writes_nothing_on_a_bad_input_and_the_layer_on_a_good_one(
                        "k": 5, "colors": "Reds", "order": 50}
     shown = next(d.value for d in at.dataframe if "Kartlager" in d.value.columns)
     assert "Misshandel (eget)" in list(shown["Kartlager"])
-    assert "ws_lager/misshandel_egen.toml" in list(shown["Fil"])
+    assert f"{folder.name}/misshandel_egen.toml" in list(shown["Fil"])
     # the same id a second time: refused, the file stays as it was
     at = _fill(at, lf_title_sv="Annan titel")
-    assert "används redan i ws_lager/misshandel_egen.toml" in at.error[0].value
+    assert f"används redan i {folder.name}/misshandel_egen.toml" in at.error[0].value
     assert "Annan titel" not in (folder / "misshandel_egen.toml").read_text(encoding="utf-8")
     # the new layer is on Karta and Jämförelse
     at.switch_page("lagesbild/ui/map_page.py").run()
@@ -154,11 +154,11 @@ def test_the_form_writes_nothing_on_a_bad_input_and_the_layer_on_a_good_one(
 def test_a_hand_written_file_with_an_error_gets_the_same_message_at_startup(
         monkeypatch: pytest.MonkeyPatch, area_workspace: GpkgWorkspace) -> None:
     data = {**GOOD, "colors": "Regnbåge"}
-    folder = own_layers_dir(area_workspace.path)
-    folder.mkdir()
+    folder = own_layers_dir(area_workspace.files_path)
+    folder.mkdir(parents=True)
     (folder / "eget.toml").write_text(layer_toml(data), encoding="utf-8")
     with pytest.raises(InputError) as info:
-        check_layer(data, file="ws_lager/eget.toml")
+        check_layer(data, file=f"{folder.name}/eget.toml")
     at = _app(monkeypatch, area_workspace, "map_page")  # no traceback: the message
     assert any(str(info.value) in e.value for e in at.error)
 
@@ -209,7 +209,7 @@ def test_the_indicator_form_adds_an_id_a_survey_table_may_then_use(
                        "2417;2025;trygg_centrum;T;71,5;240\n")
     before = importer.check_file(area_workspace, "indicators", survey, name="vandring.csv")
     assert not len(before.accepted) and before.rejected  # not known yet: rejected, not guessed
-    folder = own_layers_dir(area_workspace.path)
+    folder = own_layers_dir(area_workspace.files_path)
     at = _app(monkeypatch, area_workspace, "data_page")
     at.text_input(key="if_id").set_value("otrygghet")
     at.text_input(key="if_title_sv").set_value("Trygg i centrum")
@@ -231,12 +231,12 @@ def test_the_indicator_form_adds_an_id_a_survey_table_may_then_use(
 
 def test_a_hand_written_indicator_with_an_error_gets_the_message_at_startup(
         monkeypatch: pytest.MonkeyPatch, area_workspace: GpkgWorkspace) -> None:
-    folder = own_layers_dir(area_workspace.path)
-    folder.mkdir()
+    folder = own_layers_dir(area_workspace.files_path)
+    folder.mkdir(parents=True)
     (folder / "indicators.toml").write_text('[trygg]\ntitle_sv = "Trygg"\npolarity = "upp"\n',
                                             encoding="utf-8")
     at = _app(monkeypatch, area_workspace, "compare_page")
-    assert any("ws_lager/indicators.toml" in e.value and "Okänd riktning 'upp'" in e.value
+    assert any(f"{folder.name}/indicators.toml" in e.value and "Okänd riktning 'upp'" in e.value
                for e in at.error)
 
 
@@ -246,18 +246,18 @@ def test_a_snapshot_freezes_the_workspaces_own_layers(area_workspace: GpkgWorksp
     from lagesbild.store.snapshot import create_snapshot, current_state, open_snapshot
     from lagesbild.store.snapshot_sides import load_sides
 
-    own = own_layers_dir(area_workspace.path)
-    own.mkdir()
+    own = own_layers_dir(area_workspace.files_path)
+    own.mkdir(parents=True)
     (own / "misshandel_egen.toml").write_text(layer_toml(GOOD), encoding="utf-8")
-    settings = get_settings().for_workspace(area_workspace.path)
-    snap = create_snapshot(area_workspace.path, layers_dir=LAYERS, settings=settings, notes={},
+    settings = get_settings().for_workspace(area_workspace.files_path)
+    snap = create_snapshot(area_workspace.location, layers_dir=LAYERS, settings=settings, notes={},
                            title="Möte", root=tmp_path / "snapshots")
     (own / "misshandel_egen.toml").unlink()  # changed afterwards: the snapshot keeps it
     opened = open_snapshot(snap.path)
     assert opened.settings.own_layers_dir is None
     assert "misshandel_egen" in load_layers(opened.layers_dir)
     assert "misshandel_egen" not in load_layers(LAYERS, own=settings.own_layers_dir)
-    frozen, live = load_sides(snap.path, current_state(area_workspace.path, layers_dir=LAYERS,
+    frozen, live = load_sides(snap.path, current_state(area_workspace.location, layers_dir=LAYERS,
                                                        settings=settings))
     assert "misshandel_egen" in frozen.layers and "misshandel_egen" not in live.layers
 

@@ -4,9 +4,11 @@ mid-transaction, two imports at once, the CLI's --database, snapshots of a datab
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -25,6 +27,7 @@ from lagesbild.cli.main import main
 from lagesbild.core import schema
 from lagesbild.core.dataset import DATASET_COLUMNS
 from lagesbild.core.errors import WorkspaceError
+from lagesbild.core.layers import own_layers_dir
 from lagesbild.core.settings import ROOT
 from lagesbild.store import importer, postgis_schema
 from lagesbild.store.frames import load_frames
@@ -133,6 +136,119 @@ def test_demo_digest_every_table_the_same_in_both_stores(demo_pair):
     assert list(db.columns) == DATASET_COLUMNS and len(da) > 10
     pd.testing.assert_frame_equal(da.drop(columns="imported_at"), db.drop(columns="imported_at"),
                                   check_dtype=False)
+
+
+def test_demo_frames_the_same_from_both_stores(demo_pair, monkeypatch: pytest.MonkeyPatch):
+    """What every analysis, render and report test consumes is `Frames`: loaded from either
+    store (nothing kept between loads), every table, the incident rows, the
+    store's count cube and the kept small tables are the same, dtypes included. So the tests of
+    the stages after the store hold for both stores."""
+    import dataclasses
+
+    from lagesbild.analysis.time_coverage import incident_spans
+
+    monkeypatch.setenv("LAGESBILD_CACHE_DIR", "off")
+    a, b = (load_frames(ws) for ws in demo_pair)
+    assert not b.incidents_loaded  # counted by the server, the rows read here on first use
+    assert a.incident_total == b.incident_total > 1000
+    for field in dataclasses.fields(a):
+        x, y = getattr(a, field.name), getattr(b, field.name)
+        assert type(x) is type(y), field.name
+        if "geometry" in x:
+            assert x.crs == y.crs, field.name
+            assert list(x.geometry.to_wkb()) == list(y.geometry.to_wkb()), field.name
+        other = ["geometry", "imported_at"]  # two builds: imported seconds apart
+        pd.testing.assert_frame_equal(pd.DataFrame(x.drop(columns=other, errors="ignore")),
+                                      pd.DataFrame(y.drop(columns=other, errors="ignore")),
+                                      obj=field.name)
+    pd.testing.assert_frame_equal(a.incident_cube, b.incident_cube)
+    pd.testing.assert_frame_equal(incident_spans(a), incident_spans(b))
+
+
+def test_demo_incidents_read_in_batches_are_the_rows_read_whole(demo_pair,
+                                                               monkeypatch: pytest.MonkeyPatch):
+    """PostGIS reads the incident rows batch by batch (`store.postgis_rows`, for memory): in
+    batches of 499 rows (categories missing from some batches, met in others) the frame is the
+    GeoPackage's, codes and categories included."""
+    gpkg, pg = demo_pair
+    monkeypatch.setenv("LAGESBILD_INCIDENT_BATCH", "499")
+    got, want = pg.read_incidents(), gpkg.read_incidents()
+    assert len(got) > 10 * 499
+    pd.testing.assert_frame_equal(got, want)
+    for col in ("area_id", "sub_area_id", "category"):
+        assert (got[col].cat.codes.to_numpy() == want[col].cat.codes.to_numpy()).all()
+
+
+WHEN = r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d)?"  # the two demo builds' import times
+
+
+def _shown(at) -> list[tuple[str, str]]:  # noqa: ANN001 - an AppTest after a run
+    """Everything a page shows, in order, but the sidebar's caption naming the location."""
+    out = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "metric", "info",
+                 "warning", "error", "success", "dataframe", "table", "selectbox", "radio",
+                 "multiselect", "download_button"):
+        for element in getattr(at, kind):
+            if kind == "dataframe" or kind == "table":
+                value = element.value.to_csv()
+            elif kind in ("selectbox", "radio", "multiselect"):
+                value = f"{element.label}: {element.options} = {element.value}"
+            elif kind == "metric":
+                value = f"{element.label} {element.value} {element.delta}"
+            elif kind == "download_button":
+                value = str(element.label)
+            else:
+                value = str(element.value)
+            out.append((kind, value))
+    return out
+
+
+PAGES = ["map_page", "pyramid_page", "compare_page", "coverage_page", "assessment_page",
+         "report_page", "data_page"]
+
+
+@pytest.mark.parametrize(("role", "pages"), [
+    (None, PAGES),  # one person, no login: everything
+    ("lasare", ["map_page", "pyramid_page", "report_page"]),  # the protected release
+    ("lansstyrelsen:24", ["compare_page", "assessment_page"]),
+    ("kommun:2480", ["assessment_page", "report_page"]),
+    ("polis", ["map_page", "report_page"])])
+def test_every_page_shows_the_same_from_both_stores(demo_pair, role: str | None,
+                                                    pages: list[str], tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch):
+    """The app's own tests run on the GeoPackage; here every page of the demo, in Swedish, for
+    one person without a login and for the signed-in roles (the protected release, a county,
+    a kommun, the police), shows the same text, tables, choices and figures when the demo is in
+    PostGIS (the lines naming the location aside). One session per store walks the pages, as
+    a user does."""
+    from streamlit.testing.v1 import AppTest
+
+    from test_app_roles import SECRETS, user
+
+    monkeypatch.setenv("LAGESBILD_WARM", "0")
+    monkeypatch.setenv("LAGESBILD_APP_AUDIT", "off")
+    monkeypatch.setenv("LAGESBILD_POSTGIS_FILES", str(tmp_path / "files"))
+    shown: list[list[tuple[str, str]]] = []
+    for ws in demo_pair:
+        monkeypatch.setenv("LAGESBILD_WORKSPACE", ws.location)
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        if role:
+            at.secrets = SECRETS
+            at.user = user([role])
+        at.run()
+        # where the workspace is: its name, and its own layers' folder
+        own = str(own_layers_dir(ws.files_path))
+        side = []
+        for page in pages:
+            at.switch_page(f"lagesbild/ui/{page}.py").run()
+            assert not at.exception, (page, at.exception)
+            found = [(k, re.sub(WHEN, "<tid>", v.replace(own, "<eget>"))) for k, v in _shown(at)
+                     if ws.label not in v and not v.startswith("Arbetsyta: ")]
+            assert len(found) > 5, page
+            side += [("page", page), *found]
+        shown.append(side)
+    lines = [[f"{k}: {v}"[:300] for k, v in side] for side in shown]
+    assert shown[0] == shown[1], "\n".join(difflib.unified_diff(*lines, lineterm="", n=0))
 
 
 def test_demo_report_the_same_bytes_from_both_stores(demo_pair):

@@ -242,7 +242,7 @@ def test_share_of_staff_only_with_its_denominator(vasterbotten: GpkgWorkspace) -
 # --- Insatser ---------------------------------------------------------------------------------
 
 def _insatser(monkeypatch: pytest.MonkeyPatch, ws: GpkgWorkspace, lang: str = "sv") -> AppTest:
-    monkeypatch.setenv("LAGESBILD_WORKSPACE", str(ws.path))
+    monkeypatch.setenv("LAGESBILD_WORKSPACE", ws.location)
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.run()
     if lang != "sv":
@@ -367,7 +367,7 @@ def test_cli_import_with_a_column_mapping(area_workspace: GpkgWorkspace, tmp_pat
                                "Våga fråga;2024-03-05;skola;2417;8;2,5\n"
                                "Våga fråga;2024-03-06;skola;2417;;2,5\n", "cp1252"))
     result = CliRunner().invoke(main, ["import", "trainings", str(path), "-w",
-                                       str(area_workspace.path), "--column", "training=Kurs",
+                                       area_workspace.location, "--column", "training=Kurs",
                                        "--column", "participants=Personer"])
     assert result.exit_code == 2, result.output  # one row rejected, written beside us
     assert "Importerade 1 rader" in result.output

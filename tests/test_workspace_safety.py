@@ -21,6 +21,12 @@ from lagesbild.core.errors import WorkspaceError
 from lagesbild.store import gpkg_safety
 from lagesbild.store.gpkg import GpkgWorkspace
 
+
+@pytest.fixture
+def workspace(gpkg_workspace):  # noqa: ANN001, ANN201 - this module is about the GeoPackage file
+    return gpkg_workspace
+
+
 ROOT = Path(__file__).resolve().parents[1]
 ACTIONS_HEADER = "Åtgärds-ID;Fokusområde;Insats;Ansvarig;Period;Status;Kommunkoder;Indikatorer"
 

@@ -216,9 +216,8 @@ def check_file(workspace: Workspace, kind: str, source: str | Path | bytes, *,
             f"Arbetsytan har inga kommungränser ännu, så '{KIND_TITLES_SV.get(kind, kind)}' "
             "kan inte kontrolleras. Importera gränserna först (eller skapa demo-arbetsytan).")
     sites = workspace.read("sites") if kind in ("programme_activity", "trainings") else None
-    path = getattr(workspace, "path", None)
     result = read(kind, source, name=name, areas=areas if len(areas) else None, sites=sites,
-                  options=options, own_layers=own_layers_dir(path) if path is not None else None)
+                  options=options, own_layers=own_layers_dir(workspace.files_path))
     if kind == "boundaries":
         placement.refuse_id_clashes(result, areas)
         result = placement.add_whole_lan(placement.place_in_kommuner(result, areas), areas)

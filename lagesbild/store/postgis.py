@@ -328,9 +328,12 @@ class PostgisWorkspace(Workspace):
         return f"{name or 'okänt program'}, användare {user}{when}"
 
     def read_incidents(self) -> pd.DataFrame:
-        """The points' coordinates from the server (ST_X, ST_Y), no geometry leaves it."""
-        return compact_incidents(self._select("incidents", list(INCIDENT_COLUMNS[:-2]),
-                                              geometry=False, xy=True))
+        """The points' coordinates from the server (ST_X, ST_Y), no geometry leaves it; read
+        in batches of `INCIDENT_BATCH` rows from one snapshot, each made compact before the
+        next is read (`store.postgis_rows`: national workspace, 7.5 M rows)."""
+        from lagesbild.store.postgis_rows import read_compact_incidents
+
+        return read_compact_incidents(self)
 
     counts_in_store = True  # only the groups leave the server, not millions of rows
 

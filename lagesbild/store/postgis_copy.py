@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pandas as pd
 import pyarrow as pa
@@ -25,6 +25,41 @@ def copy_out(connect: Callable, sql: str, names: list[str], types: dict[str, pa.
         with conn.cursor().copy(sql) as copy:
             for chunk in copy:
                 buffer.write(chunk)
+    return _parse(buffer, names, types)
+
+
+def copy_batches(connect: Callable, table: str, select: str, names: list[str],
+                 types: dict[str, pa.DataType], *, rows: int, setup: str | None = None
+                 ) -> Iterator[pa.Table]:
+    """`SELECT {select} FROM {table}` in `fid` order as Arrow tables of at most `rows` rows
+    each, all read in one read-only REPEATABLE READ transaction (one snapshot: an import
+    committed meanwhile is in none of them or, read again later, in all). Only one batch's
+    CSV and table are in memory at a time, so a caller converting and dropping each keeps the
+    peak near one batch above what it keeps."""
+    import psycopg
+
+    with contextlib.closing(connect()) as conn:
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        conn.read_only = True
+        if setup:
+            conn.execute(setup)
+        starts = [r[0] for r in conn.execute(
+            f"SELECT fid FROM (SELECT fid, row_number() OVER (ORDER BY fid) AS n FROM {table}) s "
+            "WHERE (n - 1) %% %s = 0 ORDER BY fid", (max(1, rows),)).fetchall()]
+        for i, start in enumerate(starts):
+            end = f" AND fid < {int(starts[i + 1])}" if i + 1 < len(starts) else ""
+            buffer = io.BytesIO()
+            sql = (f"COPY (SELECT {select} FROM {table} WHERE fid >= {int(start)}{end} "
+                   "ORDER BY fid) TO STDOUT (FORMAT csv)")
+            with conn.cursor().copy(sql) as copy:
+                for chunk in copy:
+                    buffer.write(chunk)
+            yield _parse(buffer, names, types)
+            del buffer
+        conn.rollback()
+
+
+def _parse(buffer: io.BytesIO, names: list[str], types: dict[str, pa.DataType]) -> pa.Table:
     if not buffer.tell():
         return pa.table({n: pa.array([], type=types[n]) for n in names})
     buffer.seek(0)
