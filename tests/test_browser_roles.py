@@ -234,3 +234,44 @@ def test_a_reader_forging_the_police_audience_on_the_websocket_gets_the_wide_rep
     leaked = [pair for pair in _coordinates(ws) if _together(everything + cells.encode(), *pair)]
     assert not leaked, leaked[:5]
     reader.context.close()
+
+
+def test_the_police_report_s_address_is_random_and_its_content_address_holds_nothing(
+        site) -> None:
+    """Streamlit serves a download at /media/<hash of bytes, type and name>: a reader who could
+    rebuild the police report (open code, public protected figures, hidden counts 1–4) could
+    ask for each candidate's address and learn from the answer which exists. The strongest
+    such reader knows the police report's exact bytes: its content address answers nothing;
+    the address the police session was given is random."""
+    import ws_client
+    from streamlit.runtime.memory_media_file_storage import _calculate_file_id
+
+    url, _, _ = site
+    police, _ = _login(site, "polis")
+    seen = ws_client.run_page(url, _cookies(police), "rapport")
+    states = [ws_client.choose(seen.widgets["Mottagare"][0], "Polisen"),
+              ws_client.choose(seen.widgets["Format"][0], "XLSX"),
+              ws_client.trigger(seen.widgets["Skapa"][0])]
+    answer = ws_client.run_page(url, _cookies(police), "rapport", states)
+    address = next(v for v in answer.widgets.values() if v[1] == "download_button")[3]
+    file_id = address.rsplit("/", 1)[1].split(".")[0]
+    assert re.fullmatch(r"[0-9a-f]{32}", file_id), address
+    got = police.context.request.get(url + address)
+    assert got.ok and POLICE_MARK in _cells(got.body())
+    assert police.context.request.get(url + address).body() == got.body()  # a second click
+    name = re.search(r'filename="([^"]+)"', got.headers["content-disposition"]).group(1)
+    mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    content_id = _calculate_file_id(got.body(), mime, name)
+    assert content_id != file_id
+    reader, _ = _login(site, "lasare")
+    for who in (reader, police):
+        assert who.context.request.get(f"{url}/media/{content_id}.xlsx").status == 404
+    # the wide report keeps Streamlit's own address: only what a role restricts is moved
+    wide = ws_client.run_page(url, _cookies(reader), "rapport",
+                              [ws_client.choose(seen.widgets["Format"][0], "XLSX"),
+                               ws_client.trigger(seen.widgets["Skapa"][0])])
+    wide_address = next(v for v in wide.widgets.values() if v[1] == "download_button")[3]
+    body = reader.context.request.get(url + wide_address).body()
+    assert WIDE_MARK in _cells(body)
+    police.context.close()
+    reader.context.close()

@@ -11,7 +11,7 @@ from lagesbild.core.errors import LagesbildError, os_error_line
 from lagesbild.sources import tables
 from lagesbild.sources.tables import ReadResult
 from lagesbild.store import import_preview, importer
-from lagesbild.ui import audit_trail, common
+from lagesbild.ui import audit_trail, common, private_download
 
 LEVELS = ["", "lan", "kommun", "regso", "deso", "stadsdel", "polisomrade", "custom"]
 DONE = "imp_done"
@@ -145,9 +145,11 @@ def _show_result(result: ReadResult, ctx: common.Context) -> None:
         st.warning((f"{len(rejected)} rows rejected" if en else f"{len(rejected)} rader avvisades")
                    + (" (they are not imported):" if en else " (de importeras inte):"))
         common.table(rejected.head(500), translate=False)  # the reasons are Swedish lines
-        st.download_button("Download rejected rows (CSV)" if en else "Ladda ned avvisade rader (CSV)",
-                           csv_bytes(rejected), file_name=f"{result.dataset.file}.avvisade.csv",
-                           mime="text/csv", key="imp_download")
+        # a police extract's rows: served to this session only (`private_download`)
+        private_download.download_button(
+            "Download rejected rows (CSV)" if en else "Ladda ned avvisade rader (CSV)",
+            csv_bytes(rejected), file_name=f"{result.dataset.file}.avvisade.csv",
+            mime="text/csv", key="imp_download", refused=ctx.t("download_refused"))
 
 
 def render(ctx: common.Context) -> None:

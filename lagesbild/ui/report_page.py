@@ -15,7 +15,7 @@ from lagesbild.report.model import SECTION_TITLES
 from lagesbild.report.writers import FORMATS, write_report
 from lagesbild.store.assessment import read_assessment
 from lagesbild.store.notes import read_notes, save_notes
-from lagesbild.ui import audit_trail, common, group_areas, login, period_ui
+from lagesbild.ui import audit_trail, common, group_areas, login, period_ui, private_download
 
 MIME = {"html": "text/html", "pdf": "application/pdf",
         "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
@@ -77,8 +77,13 @@ def render(ctx: common.Context) -> None:
         st.session_state.pop("rep_file", None)  # made for another user or role: gone
         made = None
     if made:
-        st.download_button(ctx.t("download") + f" ({made['fmt'].upper()})", made["data"],
-                           file_name=made["name"], mime=MIME[made["fmt"]], key="rep_download")
+        # served to this session only, once per click (`private_download`): the police report
+        # never under an address another session could work out
+        police = made.get("audience") == "police"
+        download = private_download.download_button if police else st.download_button
+        extra = {"refused": ctx.t("download_refused")} if police else {}
+        download(ctx.t("download") + f" ({made['fmt'].upper()})", made["data"],
+                 file_name=made["name"], mime=MIME[made["fmt"]], key="rep_download", **extra)
         st.caption(made["caption"])
     _snapshots(ctx)
 

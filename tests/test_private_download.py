@@ -1,0 +1,89 @@
+"""`ui.private_download` on Streamlit's own media store and manager (the pinned release): a
+file marked private gets a random address, a new one each time it is drawn, never its content
+address; it is gone when Streamlit drops it; anything else is stored as Streamlit stores it. The browser test with real roles is
+test_browser_roles (the police report's address)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.runtime.media_file_storage import MediaFileStorageError
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage, _calculate_file_id
+
+from lagesbild.ui import private_download
+
+MIME = "text/csv"
+
+
+@pytest.fixture
+def store() -> tuple[MemoryMediaFileStorage, MediaFileManager]:
+    storage = MemoryMediaFileStorage("/media")
+    assert private_download.wrap(storage) and private_download.wrap(storage)  # once is enough
+    return storage, MediaFileManager(storage)
+
+
+def _id(url: str) -> str:
+    return url.rsplit("/", 1)[1].split(".")[0]
+
+
+def test_a_private_file_gets_a_random_address_and_never_its_content_address(
+        store) -> None:  # noqa: ANN001
+    storage, manager = store
+    data = private_download.private(b"kategori;antal\nMisshandel;3\n")
+    url = manager.add(data, MIME, "1.(2).3", file_name="polis.csv", is_for_static_download=True)
+    file_id = _id(url)
+    assert re.fullmatch(r"[0-9a-f]{32}", file_id) and url.endswith(".csv")
+    content_id = _calculate_file_id(data, MIME, "polis.csv")
+    assert file_id != content_id
+    with pytest.raises(MediaFileStorageError):  # its content address holds nothing
+        storage.get_file(f"{content_id}.csv")
+    for _ in range(2):  # downloaded twice from the same page
+        served = storage.get_file(f"{file_id}.csv")
+        assert served.content == data and served.filename == "polis.csv"
+    # the page drawn again: a new address; Streamlit drops the old one as it drops its own
+    # downloads (marked at the end of one run, deleted at the end of the next)
+    again = manager.add(data, MIME, "1.(2).3", file_name="polis.csv", is_for_static_download=True)
+    assert _id(again) != file_id
+    manager.remove_orphaned_files()
+    assert storage.get_file(f"{file_id}.csv").content == data
+    manager.remove_orphaned_files()
+    with pytest.raises(MediaFileStorageError):
+        storage.get_file(f"{file_id}.csv")
+    assert storage.get_file(again.rsplit("/", 1)[1]).content == data
+    with pytest.raises(MediaFileStorageError):
+        storage.get_file(f"{content_id}.csv")
+
+
+def test_anything_else_is_stored_as_streamlit_stores_it(store) -> None:  # noqa: ANN001
+    storage, manager = store
+    data = b"kategori;antal\nMisshandel;<5\n"
+    url = manager.add(data, MIME, "1.(2).4", file_name="bred.csv", is_for_static_download=True)
+    assert _id(url) == _calculate_file_id(data, MIME, "bred.csv")
+    for _ in range(2):
+        assert storage.get_file(url.rsplit("/", 1)[1]).content == data
+
+
+def test_deleting_works_and_a_mark_not_renewed_is_forgotten(
+        store, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    storage, manager = store
+    data = private_download.private(b"x;1\n")
+    first = _id(manager.add(data, MIME, "c1", file_name="a.csv", is_for_static_download=True))
+    second = _id(manager.add(data, MIME, "c2", file_name="a.csv", is_for_static_download=True))
+    storage.delete_file(second)
+    with pytest.raises(MediaFileStorageError):
+        storage.get_file(f"{second}.csv")
+    assert storage.get_file(f"{first}.csv").content == data  # the other page's: still there
+    later = private_download._now() + private_download.LIFETIME_S + 1
+    monkeypatch.setattr(private_download, "_now", lambda: later)
+    # a mark not renewed by drawing the button is forgotten: the bytes go where Streamlit puts them
+    url = manager.add(data, MIME, "c3", file_name="a.csv", is_for_static_download=True)
+    assert _id(url) == _calculate_file_id(data, MIME, "a.csv")
+
+
+def test_a_store_without_what_is_wrapped_is_refused() -> None:
+    class Other:
+        def get_file(self, name: str) -> None: ...
+
+    assert not private_download.wrap(Other()) and not private_download.wrap(None)
