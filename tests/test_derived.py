@@ -145,7 +145,8 @@ def test_copies_of_one_workspace_share_their_kept_tables_and_a_change_does_not(
         kept: Path, demo_copy: GpkgWorkspace, tmp_path: Path,
         tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """The suite's copies of the demo, a restored export: the second copy reads what the first
-    computed. A copy with one note more is another content: computed anew."""
+    computed. A note saved is another content but no figure reads it: what was kept is carried
+    over (`derived.carry_over`). A stored group changes figures: computed anew."""
     from lagesbild.store import notes as notes_store
 
     specs, taxonomy, settings = _count_layers(tmp_path_factory)
@@ -165,6 +166,12 @@ def test_copies_of_one_workspace_share_their_kept_tables_and_a_change_does_not(
     notes_store.save_notes(GpkgWorkspace(copy), "2417", "2024",
                            notes={"analys": "Ny anteckning"}, goals={})
     assert GpkgWorkspace(copy).content_key() != demo_copy.content_key()
+    noted = figures.layer_figures(load_frames(GpkgWorkspace(copy)), spec, period="2024",
+                                  sex="T", taxonomy=taxonomy, settings=settings)
+    assert calls == [] and noted.equals(first)
+    from lagesbild.store.groups import save_group
+
+    save_group(GpkgWorkspace(copy), "Inlandet", ["2417", "2422"])
     figures.layer_figures(load_frames(GpkgWorkspace(copy)), spec, period="2024", sex="T",
                           taxonomy=taxonomy, settings=settings)
     assert calls == [1]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from lagesbild.store import export
@@ -55,3 +56,64 @@ def test_notes_survive_export_and_restore(area_workspace, tmp_path: Path) -> Non
     assert read_notes(fresh, "2417", "2024") == read_notes(area_workspace, "2417", "2024")
     a, b = area_workspace.read("notes"), fresh.read("notes")
     assert a.drop(columns="source").equals(b.drop(columns="source"))
+
+
+ACTIONS = ("Åtgärds-ID;Fokusområde;Insats;Ansvarig;Period;Status;Kommunkoder;Indikatorer\n"
+           "A1;Våldsförebyggande arbete;Insats A1;Skolan;2024–2026;pågår;2417;\n").encode()
+
+
+def _save_one(location: str, ready: str) -> None:  # a spawned process
+    from lagesbild.store.notes import save_notes
+    from lagesbild.store.workspace import open_workspace
+
+    ws = open_workspace(location)
+    Path(ready).touch()
+    save_notes(ws, "2417", "2024", notes={"analys": "Norsjös"}, goals={})
+
+
+def test_two_people_saving_at_once_both_keep_their_text(area_workspace, tmp_path: Path) -> None:
+    """One person's save holds the writer lock while another's starts: the second reads the
+    notes under the lock, after the first committed, so it does not write back the table as
+    it was before the first (which lost the first person's text)."""
+    import multiprocessing
+    import time
+
+    from lagesbild.core import schema
+    from lagesbild.core.dataset import Dataset
+    from lagesbild.store.notes import DATASET
+
+    ready = tmp_path / "ready"
+    other = multiprocessing.get_context("spawn").Process(
+        target=_save_one, args=(area_workspace.location, str(ready)))
+    first = schema.conform(pd.DataFrame({
+        "area_id": ["2422"], "period": ["2024"], "key": ["note:analys"], "text": ["Sorseles"],
+        "updated_at": pd.Timestamp("2026-12-07 10:00"), "source": DATASET}), "notes")
+    with area_workspace.transaction() as writer:
+        other.start()
+        for _ in range(600):
+            if ready.exists():
+                break
+            time.sleep(0.1)
+        time.sleep(1.5)  # the other save has started and waits for the lock
+        writer.replace_dataset(Dataset(DATASET, "notes", "notes", DATASET), first)
+    other.join(120)
+    assert other.exitcode == 0
+    assert read_notes(area_workspace, "2422", "2024")[0] == {"analys": "Sorseles"}
+    assert read_notes(area_workspace, "2417", "2024")[0] == {"analys": "Norsjös"}
+
+
+def test_a_saved_note_keeps_the_figures_kept_for_the_state_before(
+        area_workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No figure reads the notes: what was kept for the workspace before a note was saved is
+    the new state's too, in both stores; an import is a new state with nothing carried."""
+    from lagesbild.store import derived, importer
+
+    monkeypatch.setenv(derived.ENV, str(tmp_path / "kept"))
+    before = derived.state_of(area_workspace)
+    before.put(("a question",), pd.DataFrame({"value": [1, 2]}))
+    save_notes(area_workspace, "2417", "2024", notes={"analys": "Ny"}, goals={})
+    after = derived.state_of(area_workspace)
+    assert after.folder != before.folder
+    assert after.get(("a question",)).equals(pd.DataFrame({"value": [1, 2]}))
+    importer.import_file(area_workspace, "actions", ACTIONS, name="plan.csv")
+    assert derived.state_of(area_workspace).get(("a question",)) is None

@@ -5,7 +5,8 @@ suppression runs kommun by kommun), and a server that restarts, or a second serv
 would compute them again. `DerivedStore` keeps each memoised result (`analysis.memo.memoised`)
 as a Parquet file, under a folder named by a digest of
 
-- the workspace's `key` (it changes with every committed change: a new import, a note), or,
+- the workspace's `key` (it changes with every committed change: a new import, a note; a
+  commit of text no figure reads, the notes, carries the kept tables over: `carry_over`), or,
   for a GeoPackage of at most 256 MB, the digest of its bytes (`Workspace.content_key`): then
   copies of one workspace (a restored export, the copies a test suite makes) share one folder,
 - the code of the package (any change to it can change a figure), and
@@ -239,6 +240,42 @@ def _same(frame: pd.DataFrame, back: pd.DataFrame) -> bool:
     except (AssertionError, TypeError, ValueError):
         return False
     return True
+
+
+def state_of(workspace) -> DerivedStore | None:  # noqa: ANN001 - a store.workspace.Workspace
+    """The derived tables of the workspace's current state (as `load_frames` names them)."""
+    return derived_store(workspace.key, workspace.datasets(), workspace.content_key())
+
+
+def carry_over(before: DerivedStore | None, after: DerivedStore | None) -> int:
+    """Give the state `after` the tables kept for `before` (hard links, else copies; how many).
+
+    Only for a commit that changed nothing a figure is computed from (the notes, goals and
+    chosen findings: `store.notes`), read while that commit held the workspace's writer lock,
+    so no other commit came between the two states. Without it every note saved made the
+    next page compute every figure and audit again (national workspace: 61 s instead of 5.6 s
+    after `prepare`)."""
+    if before is None or after is None or before.folder == after.folder or \
+            not before.folder.is_dir() or cache_root() is None:
+        return 0
+    done = 0
+    try:
+        after.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for folder in (after.root / after.workspace, after.folder):
+            folder.mkdir(mode=0o700, exist_ok=True)
+            os.chmod(folder, 0o700)
+        for source in before.folder.glob("*.parquet"):
+            target = after.folder / source.name
+            if target.exists():
+                continue
+            try:
+                os.link(source, target)
+            except OSError:
+                shutil.copy2(source, target)
+            done += 1
+    except OSError:  # a full disk or a read-only folder: computed again, as before
+        return done
+    return done
 
 
 def derived_store(workspace_key: str, datasets: pd.DataFrame | None = None,

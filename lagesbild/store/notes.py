@@ -17,6 +17,7 @@ import pandas as pd
 from lagesbild.core import schema
 from lagesbild.core.dataset import Dataset
 from lagesbild.core.errors import InputError
+from lagesbild.store import derived
 from lagesbild.store.workspace import Workspace
 
 DATASET = "anteckningar"
@@ -62,15 +63,21 @@ def replace_kinds(workspace: Workspace, area_id: str, period: str, kinds: tuple[
                   rows: list[tuple[str, str]], when: pd.Timestamp) -> None:
     """Replace one area's and period's rows whose key is `kind:…` for the given kinds with
     `rows` (key, text), keeping every other row, in one transaction."""
-    table = workspace.read("notes")
-    kind = table["key"].astype(str).str.split(":", n=1).str[0]
-    here = (table["area_id"] == str(area_id)) & (table["period"] == str(period))
-    others = table[~(here & kind.isin(list(kinds)))]
-    mine = pd.DataFrame({"area_id": str(area_id), "period": str(period),
-                         "key": [k for k, _ in rows], "text": [t for _, t in rows],
-                         "updated_at": when, "source": DATASET})
-    frame = pd.concat([others, mine], ignore_index=True) if len(others) else mine
     with workspace.transaction() as writer:
+        # read under the writer lock: two people saving at once both keep their text (read
+        # before the lock, the second save wrote the table as it was before the first)
+        kept = derived.state_of(workspace)
+        table = workspace.read("notes")
+        kind = table["key"].astype(str).str.split(":", n=1).str[0]
+        here = (table["area_id"] == str(area_id)) & (table["period"] == str(period))
+        others = table[~(here & kind.isin(list(kinds)))]
+        mine = pd.DataFrame({"area_id": str(area_id), "period": str(period),
+                             "key": [k for k, _ in rows], "text": [t for _, t in rows],
+                             "updated_at": when, "source": DATASET})
+        frame = pd.concat([others, mine], ignore_index=True) if len(others) else mine
         writer.replace_dataset(Dataset(DATASET, "notes", "notes", DATASET,
                                        description="Analysanteckningar och lokala mål"),
                                schema.conform(frame, "notes"))
+    # no figure reads the notes: the figures and audits kept for the state before are the
+    # new state's too (nothing else was committed between: the lock was held)
+    derived.carry_over(kept, derived.state_of(workspace))
