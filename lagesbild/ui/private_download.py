@@ -64,8 +64,8 @@ def install() -> bool:
 
 
 def wrap(storage: Any) -> bool:  # noqa: ANN401 - a MemoryMediaFileStorage
-    """Give `storage` random, one-time addresses for the bytes `private` marked. True when
-    it has them (now or before); False when it lacks what is wrapped."""
+    """Give `storage` random addresses for the bytes `private` marked. True when it has them
+    (now or before); False when it lacks what is wrapped."""
     if storage is None or not all(hasattr(storage, name) for name in (
             "load_and_get_id", "get_file", "get_url", "delete_file", "_files_by_id",
             "_media_endpoint")):
@@ -91,7 +91,7 @@ def wrap(storage: Any) -> bool:  # noqa: ANN401 - a MemoryMediaFileStorage
                 entry = _FILES.get(str(filename).split(".", 1)[0])
             return entry if entry is not None else get(filename)
 
-        def get_url(file_id):  # noqa: ANN001, ANN202 - without serving it
+        def get_url(file_id):  # noqa: ANN001, ANN202 - the random address's URL
             with _LOCK:
                 entry = _FILES.get(file_id)
             if entry is None:
