@@ -175,3 +175,34 @@ def test_read_in_batches_gives_the_same_frame(tmp_path: Path, monkeypatch) -> No
     pd.testing.assert_frame_equal(batched, whole, check_exact=True)
     _assert_same(batched, ws.read("incidents"))
     assert batched["area_id"].cat.categories.tolist() == ["0114", "0180", "2417"]
+
+
+def test_postgis_batches_come_from_one_snapshot_while_an_import_commits(pg_url: str) -> None:
+    """An import committed between two batches of a PostGIS read: every batch is still the
+    table as it was when the read began (one REPEATABLE READ transaction), never half old,
+    half new; the next read sees the import whole."""
+    from lagesbild.store import postgis_rows
+    from lagesbild.store.postgis import PostgisWorkspace
+    from lagesbild.store.postgis_copy import copy_batches
+
+    ws = PostgisWorkspace(pg_url)
+
+    def incidents(n: int, category: str) -> gpd.GeoDataFrame:
+        return gpd.GeoDataFrame({
+            "incident_id": [str(i) for i in range(n)], "occurred_at": datetime(2024, 5, 1),
+            "year": 2024, "category": category, "source_category": category, "relation": None,
+            "victim_sex": "K", "area_id": "2417", "sub_area_id": None, "precision": "point",
+            "age_group": None},
+            geometry=[Point(700_000 + i, 7_190_000) for i in range(n)], crs=schema.CRS_STORE)
+
+    _store(ws, incidents(5, "Misshandel"), "d1")
+    names = ["category"]
+    batches = copy_batches(ws.connect, "incidents", "category", names,
+                           {"category": postgis_rows.pa.string()}, rows=2)
+    first = next(batches)
+    _store(ws, incidents(3, "Rån"), "d1")  # the same dataset replaced, committed
+    rest = list(batches)
+    seen = [v for b in (first, *rest) for v in b.column("category").to_pylist()]
+    assert [len(b) for b in (first, *rest)] == [2, 2, 1]
+    assert seen == ["Misshandel"] * 5
+    assert ws.read_incidents()["category"].astype(str).tolist() == ["Rån"] * 3
