@@ -35,7 +35,6 @@ import shapely
 from lagesbild.core import schema
 from lagesbild.core.dataset import DATASET_COLUMNS
 from lagesbild.core.errors import WorkspaceError
-from lagesbild.core.frames import INCIDENT_COLUMNS, compact_incidents
 from lagesbild.store import postgis_schema
 from lagesbild.store.gpkg_safety import lock_timeout
 from lagesbild.store.postgis_copy import copy_out, pandas_type
