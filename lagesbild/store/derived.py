@@ -243,7 +243,10 @@ def _same(frame: pd.DataFrame, back: pd.DataFrame) -> bool:
 
 
 def state_of(workspace) -> DerivedStore | None:  # noqa: ANN001 - a store.workspace.Workspace
-    """The derived tables of the workspace's current state (as `load_frames` names them)."""
+    """The derived tables of the workspace's current state (as `load_frames` names them);
+    None, without reading the workspace, when nothing is kept."""
+    if cache_root() is None:
+        return None
     return derived_store(workspace.key, workspace.datasets(), workspace.content_key())
 
 

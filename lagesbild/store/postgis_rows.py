@@ -41,9 +41,7 @@ def read_compact_incidents(workspace) -> pd.DataFrame:  # noqa: ANN001 - a Postg
         parts.append(compact_incidents(frame))
         del frame
     if not parts:
-        return compact_incidents(pd.DataFrame({
-            c: pd.Series([], dtype=schema.TABLES["incidents"][c]) for c in columns} | {
-            "x": pd.Series([], dtype="float64"), "y": pd.Series([], dtype="float64")}))
+        return compact_incidents(schema.empty("incidents"))
     return join_compact(parts)
 
 

@@ -145,7 +145,7 @@ def _show_result(result: ReadResult, ctx: common.Context) -> None:
         st.warning((f"{len(rejected)} rows rejected" if en else f"{len(rejected)} rader avvisades")
                    + (" (they are not imported):" if en else " (de importeras inte):"))
         common.table(rejected.head(500), translate=False)  # the reasons are Swedish lines
-        # a police extract's rows: served to this session only (`private_download`)
+        # a police extract's rows: at a random address, never their content's (`private_download`)
         private_download.download_button(
             "Download rejected rows (CSV)" if en else "Ladda ned avvisade rader (CSV)",
             csv_bytes(rejected), file_name=f"{result.dataset.file}.avvisade.csv",

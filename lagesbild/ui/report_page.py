@@ -77,8 +77,8 @@ def render(ctx: common.Context) -> None:
         st.session_state.pop("rep_file", None)  # made for another user or role: gone
         made = None
     if made:
-        # served to this session only, once per click (`private_download`): the police report
-        # never under an address another session could work out
+        # the police report at a random address, never its content's (`private_download`):
+        # another session cannot work its address out from candidate reports
         police = made.get("audience") == "police"
         download = private_download.download_button if police else st.download_button
         extra = {"refused": ctx.t("download_refused")} if police else {}
