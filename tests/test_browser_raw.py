@@ -78,8 +78,15 @@ def seen(page: Page) -> tuple[list[str], list[str]]:
 Found = dict[str, list[tuple[str, str]]]  # page title -> [(rule, fragment)]
 
 
+_TWO_FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+
+
 def hits_in(page: Page, lang: str, shown: set[str] | None = None) -> list[tuple[str, str]]:
     """The raw values on the page; the lines read are added to `shown` when given."""
+    # the page's text script swaps Streamlit's English on the animation frame after an element
+    # is drawn: two frames later it has run for whatever drew last (on a loaded machine the
+    # fixed pause alone read a table toolbar between its drawing and its swap)
+    page.evaluate(_TWO_FRAMES)
     lines, frames = seen(page)
     if shown is not None:
         shown.update(lines, frames)

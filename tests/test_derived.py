@@ -283,3 +283,40 @@ def test_a_plain_frame_is_kept_without_reading_it_back_and_reads_back_exactly(
         assert len(reads) == 2 if kept is not None else kept is None, list(other.columns)
         if kept is not None:
             pd.testing.assert_frame_equal(kept, other, check_exact=True)
+
+
+def test_survey_shares_are_read_back_from_disk_too(kept: Path, demo_copy: GpkgWorkspace,
+                                                   tmp_path_factory: pytest.TempPathFactory,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every survey share of the demo (protected, raw for the audit, and by grade) is kept and
+    read back equal. Their count column was all pd.NA objects, which Parquet gives back as None:
+    the read-back check refused them, so every process computed every share again."""
+    from lagesbild.analysis import age_shares, shares
+
+    _, _, _, settings = demo_inputs(tmp_path_factory)
+
+    def every_share(frames) -> list[pd.DataFrame]:  # noqa: ANN001
+        out = []
+        rows = frames.indicators[["indicator_id", "period"]].drop_duplicates()
+        for indicator, period in zip(rows["indicator_id"], rows["period"]):
+            out.append(shares.indicator_figures(frames, indicator, period=period,
+                                                settings=settings))
+            out.append(shares.raw_indicator_figures(frames, indicator, period=period,
+                                                    settings=settings))
+            for grade in shares.indicator_grades(frames, indicator):
+                if grade:
+                    out.append(shares.indicator_figures(frames, indicator, period=period,
+                                                        settings=settings, grade=grade))
+        return out
+
+    computed = every_share(load_frames(demo_copy))
+    assert len(computed) > 10 and any(f["suppressed"].any() for f in computed)
+
+    def refuse(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise AssertionError("computed again although kept")
+
+    swap(monkeypatch, shares, "_indicator_figures", refuse)
+    swap(monkeypatch, age_shares, "grade_figures", refuse)
+    again = every_share(load_frames(demo_copy))
+    for one, other in zip(computed, again, strict=True):
+        pd.testing.assert_frame_equal(other, one, check_exact=True)

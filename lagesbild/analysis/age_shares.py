@@ -142,7 +142,7 @@ def grade_figures(frames: Frames, indicator_id: str, *, period: str, settings: S
         "suppression": rows["suppression"].astype(str).to_numpy()})
     labels = {s: frames.source_label([s]) for s in set(sources.values())}
     out["source"] = [labels.get(sources.get(a, ""), "") for a in out["area_id"]]
-    out["count"] = pd.NA
+    out["count"] = pd.array([pd.NA] * len(out), dtype="Int64")  # typed: kept on disk as it is
     out["denominator"] = out["n"]
     out["unit"] = "percent"
     out["display"] = [_display(v, n, k, kind) for v, n, k in

@@ -124,7 +124,7 @@ def _indicator_figures(frames: Frames, indicator_id: str, *, period: str, settin
     rows = rows.reset_index(drop=True)
     rows = _protect_shares(rows, too_few, lan, settings) if protect and kind.persons else \
         rows.assign(suppressed=False, suppression="")
-    rows["count"] = pd.NA
+    rows["count"] = pd.array([pd.NA] * len(rows), dtype="Int64")  # typed: kept on disk as it is
     rows["denominator"] = rows["n"]
     rows["unit"] = "percent"
     rows["display"] = [_display(v, n, k, kind) for v, n, k in

@@ -217,7 +217,7 @@ def _protect_one(raw: pd.DataFrame, lan: list[str], settings: Settings,
 
 def _finish(rows: pd.DataFrame, frames: Frames) -> pd.DataFrame:
     rows = rows.copy()
-    rows["count"] = pd.NA
+    rows["count"] = pd.array([pd.NA] * len(rows), dtype="Int64")  # typed: kept on disk as it is
     rows["denominator"] = rows["n"]
     rows["unit"] = "percent"
     rows["display"] = [
