@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import geopandas as gpd
 import pandas as pd
 import pytest
@@ -112,7 +114,7 @@ def test_coverage_by_programme_and_term(frames: Frames) -> None:
 
 def test_coverage_without_eligible_pupils_is_missing_not_zero(frames: Frames) -> None:
     sites = frames.sites.assign(eligible_pupils=pd.array([100, 50, None, None], dtype="Int64"))
-    other = type(frames)(**{**frames.__dict__, "sites": sites})
+    other = dataclasses.replace(frames, sites=sites)
     table = coverage_by_area(other, period="HT2024").set_index("area_id")
     assert pd.isna(table.loc["2422", "share_pupils"])
     assert table.loc["2417", "share_pupils"] == pytest.approx(30.0)

@@ -97,6 +97,34 @@ def test_area_name_and_parent_are_those_of_the_first_row() -> None:
     assert frames.parent_of("24") is None and frames.area_name("2417A0010") == "<NA>"
 
 
+def test_kommuner_and_lan_are_the_levels_rows_and_a_caller_s_write_stays_its_own() -> None:
+    """`kommuner` and `lan` are filtered once and handed out as new objects: a caller that
+    writes into one (a column set, a cell changed) changes neither the next caller's nor
+    `areas`."""
+    from shapely.geometry import box
+
+    empty = {name: schema.empty(name) for name in schema.TABLES if name != "areas"}
+    areas = schema.conform(gpd.GeoDataFrame({
+        "area_id": ["24", "2417", "2418", "2417A0010"], "level": ["lan", "kommun", "kommun", "deso"],
+        "code": None, "name": ["Västerbottens län", "Norsjö", "Malå", "x"],
+        "parent_id": [None, "24", "24", "2417"], "source": "", "kommungrupp": None},
+        geometry=[box(0, 0, 1, 1)] * 4, crs=schema.CRS_STORE), "areas")
+    frames = Frames(areas=areas, datasets=pd.DataFrame(), **empty)
+    before = areas.copy()
+    for level, rows in (("kommun", frames.kommuner), ("lan", frames.lan)):
+        pd.testing.assert_frame_equal(rows, areas[areas["level"] == level])
+        assert isinstance(rows, gpd.GeoDataFrame)
+    mine = frames.kommuner
+    mine["name"] = "ändrad"
+    mine.loc[mine.index[0], "area_id"] = "9999"
+    lan = frames.lan
+    lan.iloc[0, lan.columns.get_loc("name")] = "ändrat"
+    assert list(frames.kommuner["name"]) == ["Norsjö", "Malå"]
+    assert list(frames.kommuner["area_id"]) == ["2417", "2418"]
+    assert list(frames.lan["name"]) == ["Västerbottens län"]
+    pd.testing.assert_frame_equal(frames.areas, before)
+
+
 @pytest.mark.parametrize("batch", ["1", "2", "1000000"])
 def test_read_incidents_on_both_stores(store_workspace, batch: str,  # noqa: ANN001
                                        monkeypatch: pytest.MonkeyPatch) -> None:

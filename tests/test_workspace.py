@@ -375,3 +375,49 @@ def test_a_workspace_written_before_a_column_was_added_still_reads_and_grows(gpk
     assert got[later].isna().all().all() and len(got) == len(SAMPLES[table])
     store(workspace, table, SAMPLES[table].iloc[:1], name="new")  # a new import still lands
     assert len(workspace.read(table)) == len(SAMPLES[table]) + 1
+
+
+def test_the_layer_list_is_asked_once_per_schema_and_sees_a_table_made_in_place(
+        gpkg_workspace: GpkgWorkspace, kommun_areas: gpd.GeoDataFrame,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reads ask GDAL for the file's layers once per state of its schema. A table made in
+    place (as the audit trail's first event makes its own), with the file's time and size set
+    back to what they were, is still seen: SQLite's schema cookie in the header changed."""
+    import sqlite3
+
+    import pyogrio
+
+    from lagesbild.store import gpkg
+
+    with gpkg_workspace.transaction() as writer:
+        writer.replace_dataset(Dataset("gränser", "areas", "areas", "k.gpkg"), kommun_areas)
+    path = gpkg_workspace.path
+    with sqlite3.connect(path) as con:  # a free page, so that the table below keeps the size
+        con.execute("CREATE TABLE spare (a TEXT)")
+    with sqlite3.connect(path) as con:
+        con.execute("DROP TABLE spare")
+    asked = []
+    listing = pyogrio.list_layers
+
+    def counted(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        asked.append(args)
+        return listing(*args, **kwargs)
+
+    pytest.MonkeyPatch.setattr(monkeypatch, pyogrio, "list_layers", counted)
+    gpkg._LISTED.clear()
+    first = gpkg._layers(path)
+    for _ in range(3):
+        gpkg_workspace.read("areas")
+        gpkg_workspace.read("notes")
+    assert len(asked) == 1 and "areas" in first and "notes" not in first
+    st = path.stat()
+    with sqlite3.connect(path) as con:
+        con.execute("CREATE TABLE extra (fid INTEGER PRIMARY KEY, a TEXT)")
+        con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier) "
+                    "VALUES ('extra', 'attributes', 'extra')")
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_ino) == (st.st_size, st.st_ino)
+    assert "extra" in gpkg._layers(path) and len(asked) == 2
+    (path.parent / "not.gpkg").write_bytes(b"no database here" * 10)
+    with pytest.raises(WorkspaceError, match="ingen GeoPackage"):
+        gpkg._layers(path.parent / "not.gpkg")

@@ -133,6 +133,9 @@ ADDED_LATER: dict[str, tuple[str, ...]] = {
     "actions": ("problem", "cause", "start", "end", "baseline", "target", "follow_up")}
 
 
+_DTYPES = {name: pd.api.types.pandas_dtype(name) for name in (STR, INT, FLOAT, BOOL, TIME)}
+
+
 def empty(table: str) -> pd.DataFrame:
     """An empty frame with the table's columns and dtypes (a GeoDataFrame for spatial tables)."""
     return conform(pd.DataFrame({c: [] for c in TABLES[table]}), table)
@@ -140,6 +143,8 @@ def empty(table: str) -> pd.DataFrame:
 
 def conform_column(s: pd.Series, dtype: str) -> pd.Series:
     """One column of a table in the schema's `dtype` (as `conform` gives it)."""
+    if s.dtype == _DTYPES[dtype]:
+        return s  # already so: every branch below would give it back unchanged
     if dtype == INT:
         return pd.to_numeric(s).round().astype(INT)
     if dtype == FLOAT:
@@ -160,9 +165,8 @@ def conform(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     missing = [c for c in cols if c not in frame.columns]
     if missing:
         raise KeyError(f"table {table!r} lacks columns {missing}")
-    out = pd.DataFrame(index=frame.index)
-    for col, dtype in cols.items():
-        out[col] = conform_column(frame[col], dtype)
+    out = pd.DataFrame({col: conform_column(frame[col], dtype) for col, dtype in cols.items()},
+                       index=frame.index)
     if table in SPATIAL:
         geom = frame.geometry if isinstance(frame, gpd.GeoDataFrame) else gpd.GeoSeries(
             [None] * len(frame), index=frame.index)

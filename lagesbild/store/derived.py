@@ -201,9 +201,11 @@ def _read(path: Path) -> pd.DataFrame | None:
         wanted = {}
         for col in frame.columns:
             name, storage = dtypes[str(col)]
-            wanted[col] = pd.StringDtype(storage) if name == "string" and storage \
+            dtype = pd.StringDtype(storage) if name == "string" and storage \
                 else pd.api.types.pandas_dtype(name)
-        frame = frame.astype(wanted)
+            if frame[col].dtype != dtype:  # the others came back as they were written
+                wanted[col] = dtype
+        frame = frame.astype(wanted) if wanted else frame
     except Exception:  # noqa: BLE001 - a damaged or foreign file is a miss, never an error
         return None
     return frame if type(frame) is pd.DataFrame else None

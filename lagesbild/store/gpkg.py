@@ -90,13 +90,44 @@ def _strings_as_arrow(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     return frame.assign(**changed) if changed else frame
 
 
+# file signature -> its layer names: GDAL opens the file to list them, and every table read
+# asked (a few ms each, 15 per load of a workspace)
+_LISTED: dict[tuple, frozenset[str]] = {}
+_LISTED_MAX = 256
+
+
+def _schema_signature(path: Path) -> tuple | None:
+    """What changes whenever a table is created or dropped: the file's inode, size and time,
+    and SQLite's schema cookie and change counter from its header (bytes 40 and 24: SQLite
+    raises the cookie on every schema change, whatever the clock's granularity); None for a
+    file that is not SQLite (then GDAL's own error is given)."""
+    try:
+        st = path.stat()
+        with open(path, "rb") as handle:
+            head = handle.read(100)
+    except OSError:
+        return None
+    if len(head) < 100 or not head.startswith(b"SQLite format 3\x00"):
+        return None
+    return (str(path.resolve()), st.st_ino, st.st_size, st.st_mtime_ns, head[24:28], head[40:44])
+
+
 def _layers(path: Path) -> set[str]:
     if not path.exists():
         return set()
+    key = _schema_signature(path)
+    known = _LISTED.get(key) if key is not None else None
+    if known is not None:
+        return set(known)
     try:
-        return {str(name) for name, _ in pyogrio.list_layers(path)}
+        names = {str(name) for name, _ in pyogrio.list_layers(path)}
     except pyogrio.errors.DataSourceError as exc:
         raise WorkspaceError(f"{path} är ingen GeoPackage-arbetsyta ({exc}).") from exc
+    if key is not None:
+        if len(_LISTED) >= _LISTED_MAX:
+            _LISTED.clear()
+        _LISTED[key] = frozenset(names)
+    return names
 
 
 # what reading a damaged GeoPackage raises (a truncated file, overwritten pages, not SQLite)
