@@ -5,6 +5,8 @@ Every number is small enough to check by hand; the tests that use it say what th
 
 from __future__ import annotations
 
+import fcntl
+import os
 from pathlib import Path
 
 import geopandas as gpd
@@ -139,13 +141,30 @@ def tiny_frames(*, area_names: tuple[str, str] = ("Norsjö", "Sorsele")) -> Fram
 _DEMO: dict[str, Path] = {}
 
 
+def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The temporary folder of the whole run, shared by its xdist workers."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 def shared_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo workspace, built once per test session; callers must not write to it."""
+    """The demo workspace, built once per test run for all its xdist workers (the first to ask
+    builds it under a lock; the others wait and open the same file); callers must not write
+    to it. One file, not one per worker: the demo's import times are in its bytes, and its
+    derived tables are kept by content (`store.derived`), so one file is computed once."""
     if "path" not in _DEMO:
         from lagesbild.store import demo
 
-        path = tmp_path_factory.mktemp("demo") / "demo.gpkg"
-        demo.build_workspace(path)
+        folder = run_folder(tmp_path_factory) / "shared-demo"
+        folder.mkdir(exist_ok=True)
+        path = folder / "demo.gpkg"
+        with open(folder / "build.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+            if not path.exists():
+                building = folder / f"building-{os.getpid()}" / "demo.gpkg"
+                building.parent.mkdir()
+                demo.build_workspace(building)
+                os.replace(building, path)
         _DEMO["path"] = path
     return _DEMO["path"]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from frames_support import demo_inputs, shared_demo
+from frames_support import demo_inputs, norsjo_2025_counts, shared_demo
 from lagesbild.analysis import figures
 from lagesbild.analysis.small_areas import small_area_figures
 from lagesbild.store import derived, importer
@@ -320,3 +320,39 @@ def test_survey_shares_are_read_back_from_disk_too(kept: Path, demo_copy: GpkgWo
     again = every_share(load_frames(demo_copy))
     for one, other in zip(computed, again, strict=True):
         pd.testing.assert_frame_equal(other, one, check_exact=True)
+
+
+@pytest.mark.parametrize("named_by", ["content", "location"])
+def test_an_audit_event_keeps_what_was_kept(named_by: str, kept: Path, demo_copy: GpkgWorkspace,
+                                             tmp_path_factory: pytest.TempPathFactory,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A download or an export writes one line to the trail in place: the file's bytes (and,
+    for a large file, its signature) change, but no figure reads the trail. A new process (no
+    memory of the write) reads what was kept before it; an import after it computes anew."""
+    from lagesbild.store import gpkg, gpkg_audit
+
+    if named_by == "location":
+        swap(monkeypatch, gpkg, "CONTENT_HASH_MAX", demo_copy.path.stat().st_size - 1)
+        assert demo_copy.content_key() is None
+    specs, taxonomy, settings = _count_layers(tmp_path_factory)
+    spec = specs[0]
+    first = figures.layer_figures(load_frames(demo_copy), spec, period="2024", sex="T",
+                                  taxonomy=taxonomy, settings=settings)
+    before = demo_copy.content_key(), demo_copy.path.stat().st_size
+    demo_copy.record_event("anna", "kommun:2417", "export", "rapport.pdf")
+    assert (demo_copy.content_key(), demo_copy.path.stat().st_size) != before or \
+        named_by == "location"
+    swap(monkeypatch, gpkg_audit, "_SAME", {})  # a new process: the write is not its own
+    calls = []
+    real = figures._layer_figures
+    swap(monkeypatch, figures, "_layer_figures", lambda *a, **k: calls.append(1) or real(*a, **k))
+    again = figures.layer_figures(load_frames(GpkgWorkspace(demo_copy.path)), spec,
+                                  period="2024", sex="T", taxonomy=taxonomy, settings=settings)
+    assert calls == [] and again.equals(first)
+    assert GpkgWorkspace(demo_copy.path).events()["action"].tolist()[-1] == "export"
+    source = norsjo_2025_counts(demo_copy.path.parent)
+    importer.import_file(GpkgWorkspace(demo_copy.path), "crime_counts", source,
+                         name=source.name)
+    figures.layer_figures(load_frames(GpkgWorkspace(demo_copy.path)), spec, period="2024",
+                          sex="T", taxonomy=taxonomy, settings=settings)
+    assert calls == [1]

@@ -191,6 +191,29 @@ def test_overlapping_target_groups_are_capped_within_the_group(ws: GpkgWorkspace
         == (195, 50)
 
 
+def test_coverage_is_computed_once_per_frames_and_question(ws: GpkgWorkspace,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Insatser page asks on every rerun and each layer's figures ask again: one
+    computation per frames, term and programmes; a caller's write stays its own."""
+    import dataclasses
+
+    from lagesbild.analysis import coverage
+
+    calls: list[tuple] = []
+    real = coverage._site_coverage
+    monkeypatch.setattr(coverage, "_site_coverage",  # (a swap: nothing read from disk)
+                        lambda *a: calls.append(a[1:3]) or real(*a))
+    frames = dataclasses.replace(load_frames(ws))  # a frames object no other test asked
+    first = coverage.site_coverage(frames, period="HT2024")
+    first.loc[:, "reached"] = False
+    assert coverage.site_coverage(frames, period="HT2024")["reached"].any()
+    coverage.coverage_by_area(frames, period="HT2024")
+    coverage.coverage_by_area(frames, period="HT2024")
+    assert calls == [("HT2024", ())]
+    coverage.site_coverage(frames, period="HT2024", programmes=("MVP",))
+    assert calls == [("HT2024", ()), ("HT2024", ("MVP",))]
+
+
 def test_the_old_single_target_group_caps_everything_run_there(area_workspace, tmp_path) -> None:
     (tmp_path / "s.csv").write_bytes(csv_bytes(
         "Enhets-ID;Namn;Typ;Kommunkod;Latitud;Longitud;Elever i målgrupp\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from lagesbild.analysis.memo import memoised
 from lagesbild.core import programmes as programmes_registry
 from lagesbild.core import schema
 from lagesbild.core.frames import Frames
@@ -86,6 +87,14 @@ def site_coverage(frames: Frames, *, period: str, programmes: tuple[str, ...] = 
     with the old single "Elever i målgrupp" has one target group for all it runs (capped at it).
     """
     registry = load_registry(registry)
+    # every rerun of the Insatser page and every layer's figures ask again: kept per frames
+    # (the registry itself, a frozen dataclass of its programmes, is part of the key)
+    return memoised(frames, ("site_coverage", str(period), tuple(programmes), registry),
+                    lambda: _site_coverage(frames, str(period), tuple(programmes), registry))
+
+
+def _site_coverage(frames: Frames, period: str, programmes: tuple[str, ...],
+                   registry: Registry) -> pd.DataFrame:
     act = _running(frames, period, programmes)
     # no choice: every programme of the workspace (any term), so a term's denominator does not
     # shrink because a programme happens not to run in it
@@ -183,6 +192,13 @@ def coverage_by_area(frames: Frames, *, period: str, programmes: tuple[str, ...]
     Pupils reached where the school's target group has no pupil count are `pupils_no_eligible`:
     outside the share (its denominator is missing), never counted as covering everyone.
     """
+    registry = load_registry(registry)
+    return memoised(frames, ("coverage_by_area", str(period), tuple(programmes), registry),
+                    lambda: _coverage_by_area(frames, str(period), tuple(programmes), registry))
+
+
+def _coverage_by_area(frames: Frames, period: str, programmes: tuple[str, ...],
+                      registry: Registry) -> pd.DataFrame:
     per_site = site_coverage(frames, period=period, programmes=programmes, registry=registry)
     schools = per_site[per_site["kind"].isin(SCHOOL_KINDS) & per_site["in_target"]]
     rows = []

@@ -22,7 +22,7 @@ import pyogrio.errors
 from lagesbild.core import schema
 from lagesbild.core.dataset import DATASET_ADDED_LATER, DATASET_COLUMNS, DATASETS, Dataset
 from lagesbild.core.errors import WorkspaceError
-from lagesbild.store import gpkg_audit, gpkg_bulk, gpkg_safety
+from lagesbild.store import derived, gpkg_audit, gpkg_bulk, gpkg_safety
 from lagesbild.store.workspace import Workspace, WorkspaceWriter
 
 
@@ -271,7 +271,7 @@ class GpkgWorkspace(Workspace):
         """The SHA-256 of the file's bytes, for a file of at most CONTENT_HASH_MAX bytes (a
         kommun's or a county's workspace: milliseconds); None for a larger one (the national
         workspace: seconds to read), whose derived tables are kept by its location. An audit
-        line written in place changes it too: only a miss, never a wrong figure."""
+        line written in place changes it too; `record_event` carries the kept tables over."""
         try:
             if self.path.stat().st_size > CONTENT_HASH_MAX:
                 return None
@@ -322,7 +322,17 @@ class GpkgWorkspace(Workspace):
         return _dataset_records(_read_layer(self.path, DATASETS))
 
     def record_event(self, actor: str, role: str, action: str, target: str = "") -> None:
-        gpkg_audit.record(self.path, actor, role, action, target)
+        gpkg_audit.record(self.path, actor, role, action, target, self._derived_state)
+
+    def _derived_state(self, raw: bool) -> derived.DerivedStore | None:
+        """The derived tables of the file as this process names them (`key`, which an audit
+        event of its own leaves unchanged), or (`raw`) as a new process will (the file's own
+        signature)."""
+        if not raw:
+            return derived.state_of(self)
+        st = self.path.stat()
+        key = f"{self.path.resolve()}:{st.st_ino}:{st.st_mtime_ns}:{st.st_size}"
+        return derived.derived_store(key, self.datasets(), self.content_key())
 
     def events(self) -> pd.DataFrame:
         return gpkg_audit.read(self.path)

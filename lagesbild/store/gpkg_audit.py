@@ -18,13 +18,14 @@ import functools
 import os
 import sqlite3
 import threading
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
 
 from lagesbild.core.errors import WorkspaceError, os_error_line
-from lagesbild.store import gpkg_safety
+from lagesbild.store import derived, gpkg_safety
 
 TABLE = "lagesbild_audit"
 COLUMNS = ["actor", "role", "action", "target", "at"]
@@ -49,8 +50,15 @@ def signature(path: Path) -> tuple[str, int, int, int]:
         return _SAME.get(sig, sig)
 
 
-def record(path: Path, actor: str, role: str, action: str, target: str = "") -> None:
-    """Append one event (UTC, to the second); WorkspaceError when the file cannot take it."""
+def record(path: Path, actor: str, role: str, action: str, target: str = "",
+           derived_state: Callable[[bool], object] | None = None) -> None:
+    """Append one event (UTC, to the second); WorkspaceError when the file cannot take it.
+
+    `derived_state(raw)` names the workspace's derived tables (`store.derived`) as this process
+    keeps them (raw False) or as a new process will name the file (raw True). It is asked
+    before and after the write, under the writer lock: no figure reads the trail, so the tables
+    kept before are the new file's too (`derived.carry_over`). Without that, each download or
+    export made every later process compute every figure and audit again."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}; valid: {ACTIONS}")
     if not path.exists():
@@ -60,6 +68,7 @@ def record(path: Path, actor: str, role: str, action: str, target: str = "") -> 
     try:
         with gpkg_safety.writer_lock(path):
             before = signature(path)
+            kept = _state(derived_state, raw=False)
             with contextlib.closing(sqlite3.connect(path, timeout=30)) as con, con:
                 con.execute(f'CREATE TABLE IF NOT EXISTS "{TABLE}" (id INTEGER PRIMARY KEY '
                             "AUTOINCREMENT, actor TEXT NOT NULL, role TEXT NOT NULL, action "
@@ -69,10 +78,23 @@ def record(path: Path, actor: str, role: str, action: str, target: str = "") -> 
             st = path.stat()
             with _LOCK:
                 _SAME[(str(path.resolve()), st.st_ino, st.st_mtime_ns, st.st_size)] = before
+            if kept is not None:
+                derived.carry_over(kept, _state(derived_state, raw=True))  # type: ignore[arg-type]
     except sqlite3.Error as exc:
         raise WorkspaceError(f"Händelsen kunde inte loggas i {path} ({exc}).") from exc
     except OSError as exc:
         raise WorkspaceError(f"Händelsen kunde inte loggas: {os_error_line(exc)}") from exc
+
+
+def _state(derived_state: Callable[[bool], object] | None, raw: bool) -> object:
+    """`derived_state(raw)`, or None when it fails: the event is written all the same (a
+    miss costs time, never a figure)."""
+    if derived_state is None:
+        return None
+    try:
+        return derived_state(raw)
+    except Exception:  # noqa: BLE001 - an unreadable dataset list: computed again next time
+        return None
 
 
 def read(path: Path) -> pd.DataFrame:
