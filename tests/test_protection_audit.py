@@ -89,6 +89,22 @@ def test_after_protection_the_adversary_narrows_nothing(table, rnd) -> None:
                                  shuffled["suppressed"])} == by_key
 
 
+def test_a_warm_start_without_an_answer_is_solved_again_from_scratch() -> None:
+    """The table the property test above found: re-solved from the previous basis, HiGHS
+    answered "Unknown" for one cell's minimum (the audit raised); from scratch the cell is
+    unbounded below in the relaxation, and the audit passes."""
+    rows = [("c0", "K", 0), ("c0", "M", 5), ("c0", "T", 5), ("c1", "K", 1), ("c1", "M", 0),
+            ("c1", "T", 1), ("c2", "K", 1), ("c2", "M", 5), ("c2", "T", 7),
+            (ALL, "K", 2), (ALL, "M", 10), (ALL, "T", 13)]
+    cells = pd.DataFrame([("2400", *r) for r in rows],
+                         columns=["area_id", "category", "sex", "count"])
+    keys, additive = ["area_id", "category", "sex"], [("sex", "T"), ("category", ALL)]
+    out = suppress(cells, keys=keys, threshold=THRESHOLD, additive=additive)
+    assert out["suppressed"].any()
+    published, relations = _release(out, cells, keys, additive)
+    assert audit(published, relations, protection=THRESHOLD).passed
+
+
 @st.composite
 def nested_tables(draw):  # noqa: ANN001, ANN201
     """A kommun's small areas: DeSO (l2) within RegSO (l1) within the kommun, × sex, with

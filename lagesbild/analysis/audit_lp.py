@@ -86,6 +86,12 @@ class Relaxation:
         self._last = j
         h.run()
         status = h.getModelStatus()
+        if status not in (_STATUS.kOptimal, _STATUS.kUnbounded):
+            # the warm start can leave HiGHS without an answer (kUnknown after a few
+            # iterations, on a 6-cell table the property test found): solve from scratch
+            h.clearSolver()
+            h.run()
+            status = h.getModelStatus()
         if status == _STATUS.kUnboundedOrInfeasible:
             # presolve could not tell the two apart: ask the simplex without it
             h.setOptionValue("presolve", "off")

@@ -7,6 +7,7 @@ the arguments stays right for as long as the frames live; the entry goes with th
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Callable
 
@@ -16,6 +17,9 @@ from lagesbild.core.frames import Frames
 
 # frames id -> {(what, *arguments): result}; dropped when the frames object is freed
 MEMO: dict[int, dict[tuple, object]] = {}
+# (frames id, key) -> the lock held while that result is computed; dropped once it is kept
+_COMPUTING: dict[tuple[int, tuple], threading.Lock] = {}
+_GUARD = threading.Lock()
 
 
 def memo_dict(frames: Frames) -> dict[tuple, object]:
@@ -36,11 +40,23 @@ def memoised(frames: Frames, key: tuple, compute: Callable[[], pd.DataFrame]) ->
     """
     memo = memo_dict(frames)
     if key not in memo:
-        keeper = frames.persist
-        found = keeper.get(key) if keeper is not None else None
-        if found is None:
-            found = compute()
-            if keeper is not None:
-                keeper.put(key, found)
-        memo[key] = found
+        # sessions (threads of one server) asking for one result at once: one computes, the
+        # others wait for it instead of computing it beside it (a meeting opening the first
+        # page together). Keys nest along the analysis's calls, which never loop, so two
+        # threads cannot each hold what the other waits for.
+        with _GUARD:
+            lock = _COMPUTING.setdefault((id(frames), key), threading.Lock())
+        with lock:
+            try:
+                if key not in memo:
+                    keeper = frames.persist
+                    found = keeper.get(key) if keeper is not None else None
+                    if found is None:
+                        found = compute()
+                        if keeper is not None:
+                            keeper.put(key, found)
+                    memo[key] = found
+            finally:
+                with _GUARD:
+                    _COMPUTING.pop((id(frames), key), None)
     return memo[key].copy()  # type: ignore[attr-defined]
