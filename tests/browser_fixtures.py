@@ -67,9 +67,14 @@ def demo_gpkg(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def hostile_gpkg(demo_gpkg: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo with HOSTILE as the name of a kommun and of a site (browser_support)."""
+    """The demo with HOSTILE as the name of a kommun and of a site (browser_support): built
+    once per run (`shared_build`: one derived state for both workers), a copy per worker."""
+    from frames_support import shared_build
+
+    built = shared_build(tmp_path_factory, "hostile.gpkg",
+                         lambda p: bs.hostile_workspace(p, demo_gpkg=demo_gpkg))
     path = tmp_path_factory.mktemp("hostile") / "hostile.gpkg"
-    bs.hostile_workspace(path, demo_gpkg=demo_gpkg)
+    shutil.copyfile(built, path)
     return path
 
 

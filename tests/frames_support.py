@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -147,25 +148,32 @@ def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
+def shared_build(tmp_path_factory: pytest.TempPathFactory, name: str,
+                 build: Callable[[Path], object]) -> Path:
+    """The file `name` made by `build(path)` once per test run for all its xdist workers (the
+    first to ask builds it under a lock; the others wait and get the same file). A workspace
+    built twice differs in its import times, and its derived tables are kept by content
+    (`store.derived`): one file is computed once. Callers must not write to it."""
+    folder = run_folder(tmp_path_factory) / "shared"
+    folder.mkdir(exist_ok=True)
+    path = folder / name
+    with open(folder / f"{name}.build-lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not path.exists():
+            building = folder / f"building-{os.getpid()}" / name
+            building.parent.mkdir(exist_ok=True)
+            build(building)
+            os.replace(building, path)
+    return path
+
+
 def shared_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo workspace, built once per test run for all its xdist workers (the first to ask
-    builds it under a lock; the others wait and open the same file); callers must not write
-    to it. One file, not one per worker: the demo's import times are in its bytes, and its
-    derived tables are kept by content (`store.derived`), so one file is computed once."""
+    """The demo workspace, built once per test run for all its xdist workers
+    (`shared_build`); callers must not write to it."""
     if "path" not in _DEMO:
         from lagesbild.store import demo
 
-        folder = run_folder(tmp_path_factory) / "shared-demo"
-        folder.mkdir(exist_ok=True)
-        path = folder / "demo.gpkg"
-        with open(folder / "build.lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-            if not path.exists():
-                building = folder / f"building-{os.getpid()}" / "demo.gpkg"
-                building.parent.mkdir()
-                demo.build_workspace(building)
-                os.replace(building, path)
-        _DEMO["path"] = path
+        _DEMO["path"] = shared_build(tmp_path_factory, "demo.gpkg", demo.build_workspace)
     return _DEMO["path"]
 
 
