@@ -197,15 +197,38 @@ def _healthy(url: str) -> bool:
         return False
 
 
+def _listens(pid: int, port: int) -> bool:
+    """Whether process `pid` holds the socket listening on loopback `port` (Linux: the socket's
+    inode in /proc/net/tcp among the process's open files). The server run as an st.App prints
+    no address to its log, so the log alone cannot tell our server from a stranger's."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError), open(table, encoding="ascii") as fh:
+            for line in list(fh)[1:]:
+                parts = line.split()
+                if parts[3] == "0A" and int(parts[1].rsplit(":", 1)[1], 16) == port:
+                    inodes.add(parts[9])
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return False
+    for fd in fds:
+        with contextlib.suppress(OSError):
+            if os.readlink(f"/proc/{pid}/fd/{fd}") in {f"socket:[{i}]" for i in inodes}:
+                return True
+    return False
+
+
 @contextlib.contextmanager
 def streamlit_server(workspace: Path, log_dir: Path, *, timeout: float = 45.0,
                      attempts: int = 3, extra_args: tuple[str, ...] = (),
                      extra_env: dict[str, str] | None = None) -> Iterator[Server]:
-    """`streamlit run app.py` on a free loopback port with `workspace`; stopped on exit.
+    """`streamlit run lagesbild/ui/server.py` (app.py behind the download guard) on a free loopback port with `workspace`; stopped on exit.
 
     Another process may take the port between choosing and binding it; Streamlit then exits,
-    and we try the next port. Ready means: our process alive, its log naming our port, and
-    /_stcore/health answering, so a stranger's server on the same port is never taken for ours.
+    and we try the next port. Ready means: our process alive, holding the port (its log naming
+    it, or its own listening socket), and /_stcore/health answering, so a stranger's server on
+    the same port is never taken for ours.
     """
     # the release audit is the app's background CPU load; these tests check what the browser
     # draws, and the guard is tested through AppTest (test_app_release_guard)
@@ -216,7 +239,8 @@ def streamlit_server(workspace: Path, log_dir: Path, *, timeout: float = 45.0,
     for _ in range(attempts):
         port = free_port()
         log = log_dir / f"streamlit-{port}.log"
-        cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        # as `lagesbild serve` runs it: app.py behind the private-download guard
+        cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "lagesbild/ui/server.py"),
                "--server.headless", "true", "--server.address", "127.0.0.1",
                "--server.port", str(port), "--browser.gatherUsageStats", "false",
                "--server.fileWatcherType", "none", "--server.runOnSave", "false", *extra_args]
@@ -228,7 +252,8 @@ def streamlit_server(workspace: Path, log_dir: Path, *, timeout: float = 45.0,
             ready = False
             deadline = time.monotonic() + timeout
             while not ready and time.monotonic() < deadline and process.poll() is None:
-                ready = f":{port}" in server.log_text() and _healthy(server.url)
+                ready = (f":{port}" in server.log_text() or _listens(process.pid, port)) \
+                    and _healthy(server.url)
                 if not ready:
                     time.sleep(0.2)
             if ready:

@@ -10,6 +10,7 @@ import io
 import math
 import re
 import shutil
+import urllib.error
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -266,6 +267,13 @@ def test_the_police_report_s_address_is_random_and_its_content_address_holds_not
     reader, _ = _login(site, "lasare")
     for who in (reader, police):
         assert who.context.request.get(f"{url}/media/{content_id}.xlsx").status == 404
+    # the random address is bound to the police session's cookies: leaked (a proxy's log, a
+    # shared screen), it answers nothing to another session or to a request without them
+    assert reader.context.request.get(url + address).status == 404
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        bs._DIRECT.open(url + address, timeout=10)
+    assert refused.value.code == 404
+    assert police.context.request.get(url + address).body() == got.body()  # still the police's
     # the wide report keeps Streamlit's own address: only what a role restricts is moved
     wide = ws_client.run_page(url, _cookies(reader), "rapport",
                               [ws_client.choose(seen.widgets["Format"][0], "XLSX"),

@@ -87,3 +87,52 @@ def test_a_store_without_what_is_wrapped_is_refused() -> None:
         def get_file(self, name: str) -> None: ...
 
     assert not private_download.wrap(Other()) and not private_download.wrap(None)
+
+
+def test_a_private_file_is_served_only_with_the_drawing_session_s_cookies(store) -> None:  # noqa: ANN001
+    """`ui.media_guard` asks `allowed` for every media request: a private file needs every
+    cookie its drawing session had, equal; a leaked address alone gets nothing."""
+    storage, manager = store
+    private_download._DRAWING.cookies = (("_streamlit_user", "signed-polis"),
+                                         ("_streamlit_xsrf", "x1"))
+    try:
+        url = manager.add(private_download.private(b"polis;3\n"), MIME, "1", file_name="p.csv",
+                          is_for_static_download=True)
+    finally:
+        private_download._DRAWING.cookies = ()
+    file_id = _id(url)
+    assert private_download.allowed(file_id, {"_streamlit_user": "signed-polis",
+                                              "_streamlit_xsrf": "x1", "annan": "y"})
+    for cookies in ({}, {"_streamlit_user": "signed-polis"},
+                    {"_streamlit_user": "signed-lasare", "_streamlit_xsrf": "x1"},
+                    {"_streamlit_user": "signed-polis", "_streamlit_xsrf": "x2"}):
+        assert not private_download.allowed(file_id, cookies), cookies
+    wide = manager.add(b"bred;3\n", MIME, "2", file_name="w.csv", is_for_static_download=True)
+    assert private_download.allowed(_id(wide), {})  # not private: Streamlit serves it as ever
+    assert private_download.allowed("0" * 32, {})  # unknown: Streamlit's own 404
+    storage.delete_file(file_id)
+    assert file_id not in private_download._OWNERS
+
+
+def test_the_guard_reads_the_file_id_of_a_media_address() -> None:
+    from lagesbild.ui.media_guard import media_file_id
+
+    assert media_file_id("/media/0a1b.xlsx") == "0a1b"
+    assert media_file_id("/lagesbild/media/0a1b.tar.gz") == "0a1b"  # under a base path
+    for other in ("/media/", "/_stcore/health", "/media/a/b.csv", "/app/static/x.js"):
+        assert media_file_id(other) is None, other
+
+
+def test_without_the_guard_a_server_refuses_the_private_download(monkeypatch) -> None:  # noqa: ANN001
+    """`streamlit run app.py` (no `lagesbild/ui/server.py`): the button is not drawn."""
+    from lagesbild.ui import media_guard
+
+    shown: list[str] = []
+    monkeypatch.setattr(private_download, "_storage", lambda: object())
+    monkeypatch.setattr(private_download, "install", lambda: True)
+    monkeypatch.setattr(media_guard, "_RUNNING", [])
+    monkeypatch.setattr(private_download.st, "error", shown.append)
+    monkeypatch.setattr(private_download.st, "download_button",
+                        lambda *a, **k: pytest.fail("drawn without the guard"))
+    assert private_download.download_button("Ladda ner", b"x", refused="Nej") is False
+    assert shown == ["Nej"]

@@ -61,7 +61,8 @@ def serve(workspace: str, port: int, headless: bool, auth_config: str | None) ->
     opened = require(open_workspace(workspace))
     location = opened.location if is_database(workspace) else str(Path(workspace).resolve())
     env = {**os.environ, "LAGESBILD_WORKSPACE": location}
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+    # app.py behind the private-download guard (`lagesbild/ui/server.py`, an st.App)
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "lagesbild" / "ui" / "server.py"),
            "--server.port", str(port), "--server.headless", str(headless).lower()]
     if auth_config:
         from lagesbild.sources.auth_config import read_auth_config

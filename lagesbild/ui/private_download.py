@@ -11,8 +11,15 @@ drops it as it drops its own files: when the page draws the button again or the 
 The button does not rerun the page when clicked (`on_click="ignore"`): a rerun would replace
 the address while the browser is still asking for it.
 
-Streamlit has no public hook for this (issue 18: "not in a download, not in a cache shared
-between sessions"): `install` wraps four methods of the runtime's `MemoryMediaFileStorage`
+The address is also bound to the session that drew it: the file is served only to a request
+carrying the cookies that session had (`BIND_COOKIES`: the login's signed `_streamlit_user`, and
+the browser's `_streamlit_xsrf`). An address that leaks (a proxy's log, a shared screen, the
+browser history of another person's machine) is no bearer link. The check runs in front of
+Streamlit's media route (`ui.media_guard`, a middleware of the `st.App` that `lagesbild serve`
+runs: `lagesbild/ui/server.py`); on a server without it the button is refused.
+
+Streamlit has no public hook for the address itself (issue 18: "not in a download, not in a
+cache shared between sessions"): `install` wraps four methods of the runtime's `MemoryMediaFileStorage`
 instance (its `load_and_get_id`, `get_file`, `get_url`, `delete_file`); `installed()` says
 whether that held, and `tests/test_private_download.py` fails when a Streamlit release changes
 them (the version is pinned in requirements.txt)."""
@@ -20,18 +27,26 @@ them (the version is pinned in requirements.txt)."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import threading
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import streamlit as st
+
+from lagesbild.ui import media_guard
 
 LIFETIME_S = 600.0
 _LOCK = threading.Lock()
 _PRIVATE_DIGESTS: dict[str, float] = {}  # sha256 of bytes to serve privately -> until when
 _FILES: dict[str, Any] = {}  # random id -> Streamlit's MemoryFile
+_OWNERS: dict[str, tuple[tuple[str, str], ...]] = {}  # random id -> the drawing session's cookies
 _MARK = "_lagesbild_private"
+# the cookies a private file is bound to: the login (signed, httpOnly) and the browser's XSRF
+BIND_COOKIES = ("_streamlit_user", "_streamlit_xsrf")
+_DRAWING = threading.local()  # the cookies of the session drawing a private button, meanwhile
 
 
 def _now() -> float:
@@ -84,6 +99,7 @@ def wrap(storage: Any) -> bool:  # noqa: ANN401 - a MemoryMediaFileStorage
             entry = storage._files_by_id.pop(made)
             with _LOCK:
                 _FILES[file_id] = entry
+                _OWNERS[file_id] = getattr(_DRAWING, "cookies", ())
             return file_id
 
         def get_file(filename):  # noqa: ANN001, ANN202 - "id.ext", as Streamlit asks
@@ -103,12 +119,34 @@ def wrap(storage: Any) -> bool:  # noqa: ANN401 - a MemoryMediaFileStorage
         def delete_file(file_id):  # noqa: ANN001, ANN202
             with _LOCK:
                 _FILES.pop(file_id, None)
+                _OWNERS.pop(file_id, None)
             delete(file_id)
 
         storage.load_and_get_id, storage.get_file = load_and_get_id, get_file
         storage.get_url, storage.delete_file = get_url, delete_file
         setattr(storage, _MARK, True)
         return True
+
+
+def allowed(file_id: str, cookies: Mapping[str, str]) -> bool:
+    """Whether a request with `cookies` may have the file `file_id` (an id as served, without
+    its extension): any file that is not private, and a private one only with every cookie
+    its drawing session had, equal (compared in constant time)."""
+    with _LOCK:
+        if file_id not in _FILES:
+            return True
+        owner = _OWNERS.get(file_id, ())
+    return all(hmac.compare_digest(str(cookies.get(name, "")).encode(), value.encode())
+               for name, value in owner)
+
+
+def _session_cookies() -> tuple[tuple[str, str], ...]:
+    """The `BIND_COOKIES` this session's browser sent (none without a server)."""
+    try:
+        cookies = st.context.cookies
+        return tuple((n, str(cookies[n])) for n in BIND_COOKIES if cookies.get(n))
+    except Exception:  # noqa: BLE001 - no session context (bare mode): nothing to bind to
+        return ()
 
 
 def _claimed(digest: str) -> bool:
@@ -136,7 +174,11 @@ def download_button(label: str, data: bytes, *, refused: str, **kwargs: Any) -> 
     media store could not be wrapped, `refused` is shown instead of the button: the file is
     never put where another session could ask for it. (Without a server, in AppTest, nothing
     is served and the button is drawn as usual.)"""
-    if _storage() is not None and not install():
+    if _storage() is not None and not (install() and media_guard.running()):
         st.error(refused)
         return False
-    return st.download_button(label, private(data), on_click="ignore", **kwargs)
+    _DRAWING.cookies = _session_cookies()
+    try:
+        return st.download_button(label, private(data), on_click="ignore", **kwargs)
+    finally:
+        _DRAWING.cookies = ()
