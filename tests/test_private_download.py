@@ -130,9 +130,15 @@ def test_without_the_guard_a_server_refuses_the_private_download(monkeypatch) ->
     shown: list[str] = []
     monkeypatch.setattr(private_download, "_storage", lambda: object())
     monkeypatch.setattr(private_download, "install", lambda: True)
+    monkeypatch.setattr(private_download, "_served", lambda: True)
     monkeypatch.setattr(media_guard, "_RUNNING", [])
     monkeypatch.setattr(private_download.st, "error", shown.append)
     monkeypatch.setattr(private_download.st, "download_button",
                         lambda *a, **k: pytest.fail("drawn without the guard"))
     assert private_download.download_button("Ladda ner", b"x", refused="Nej") is False
     assert shown == ["Nej"]
+
+
+def test_no_server_runs_in_the_test_process() -> None:
+    """AppTest's runtime (if one ran in this worker) is a stand-in: it serves nothing."""
+    assert not private_download._served()

@@ -65,9 +65,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "report_building": ("Skapar rapporten …", "Making the report …"),
     "download": ("Ladda ned", "Download"),
     "download_refused": ("Nedladdningen kan inte skyddas på den här servern, så den visas inte. "
-                         "Kontrollera Streamlit-versionen mot requirements.txt.",
+                         "Starta appen med `lagesbild serve` och kontrollera "
+                         "Streamlit-versionen mot requirements.txt.",
                          "The download cannot be protected on this server, so it is not shown. "
-                         "Check the Streamlit version against requirements.txt."),
+                         "Start the app with `lagesbild serve` and check the Streamlit version "
+                         "against requirements.txt."),
     "snapshot": ("Ögonblicksbild", "Snapshot"),
     "unprotected_copy": ("En ögonblicksbild (och en export) är en kopia av arbetsytans egna, "
                          "oskyddade uppgifter: bara för arbetsytans ägare, inte för spridning.",

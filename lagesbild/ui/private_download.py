@@ -65,6 +65,15 @@ def _storage() -> Any:  # noqa: ANN401 - Streamlit's MemoryMediaFileStorage of t
     return getattr(runtime.get_instance().media_file_mgr, "_storage", None)
 
 
+def _served() -> bool:
+    """Whether this process runs a real Streamlit server. AppTest's runtime is a stand-in
+    (a mock of `Runtime`) that serves nothing: there the button is drawn without the guard."""
+    from streamlit import runtime
+    from streamlit.runtime import Runtime
+
+    return runtime.exists() and type(runtime.get_instance()) is Runtime
+
+
 def installed() -> bool:
     """Whether this server's media store gives private files random, one-time addresses."""
     storage = _storage()
@@ -171,10 +180,11 @@ def private(data: bytes) -> bytes:
 
 def download_button(label: str, data: bytes, *, refused: str, **kwargs: Any) -> bool:  # noqa: ANN401
     """`st.download_button` for a file only this session's role may have. When this server's
-    media store could not be wrapped, `refused` is shown instead of the button: the file is
-    never put where another session could ask for it. (Without a server, in AppTest, nothing
-    is served and the button is drawn as usual.)"""
-    if _storage() is not None and not (install() and media_guard.running()):
+    media store could not be wrapped, or no guard checks who asks for it (`ui.media_guard`:
+    the server was not started by `lagesbild serve`), `refused` is shown instead of the button:
+    the file is never put where another session could ask for it. (Without a server, in
+    AppTest, nothing is served and the button is drawn as usual.)"""
+    if _storage() is not None and not (install() and (media_guard.running() or not _served())):
         st.error(refused)
         return False
     _DRAWING.cookies = _session_cookies()
