@@ -237,6 +237,12 @@ def write_copy(source: Workspace, path: Path) -> None:
 CONTENT_HASH_MAX = 256 * 1024 * 1024  # bytes: `GpkgWorkspace.content_key`
 
 
+def _key_text(signature: tuple[str, int, int, int]) -> str:
+    """`GpkgWorkspace.key` of a file signature (path, inode, mtime_ns, size)."""
+    path, ino, mtime, size = signature
+    return f"{path}:{ino}:{mtime}:{size}"
+
+
 class GpkgWorkspace(Workspace):
     """One GeoPackage file per workspace (OGC standard, opens in QGIS, no server).
 
@@ -264,8 +270,7 @@ class GpkgWorkspace(Workspace):
             return f"{self.path}:missing"
         # every commit renames a new file into place, so the inode changes even within one
         # tick; an audit event written in place by this process keeps the key (gpkg_audit)
-        path, ino, mtime, size = gpkg_audit.signature(self.path)
-        return f"{path}:{ino}:{mtime}:{size}"
+        return _key_text(gpkg_audit.signature(self.path))
 
     def content_key(self) -> str | None:
         """The SHA-256 of the file's bytes, for a file of at most CONTENT_HASH_MAX bytes (a
@@ -330,8 +335,7 @@ class GpkgWorkspace(Workspace):
         signature)."""
         if not raw:
             return derived.state_of(self)
-        st = self.path.stat()
-        key = f"{self.path.resolve()}:{st.st_ino}:{st.st_mtime_ns}:{st.st_size}"
+        key = _key_text(gpkg_audit.raw_signature(self.path))
         return derived.derived_store(key, self.datasets(), self.content_key())
 
     def events(self) -> pd.DataFrame:

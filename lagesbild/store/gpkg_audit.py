@@ -44,10 +44,15 @@ def _resolved(path: str) -> str:
 def signature(path: Path) -> tuple[str, int, int, int]:
     """(path, inode, mtime_ns, size) of the file as of its last data change: the signature
     after one of this process's audit writes maps back to the one before it."""
-    st = path.stat()
-    sig = (_resolved(str(path)), st.st_ino, st.st_mtime_ns, st.st_size)
+    sig = raw_signature(path)
     with _LOCK:
         return _SAME.get(sig, sig)
+
+
+def raw_signature(path: Path) -> tuple[str, int, int, int]:
+    """(path, inode, mtime_ns, size) of the file as it is now, as a new process reads it."""
+    st = path.stat()
+    return (_resolved(str(path)), st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 def record(path: Path, actor: str, role: str, action: str, target: str = "",
